@@ -1,0 +1,1 @@
+"""Lookout exporters: one package per monitored system, all built on exporters.runtime."""

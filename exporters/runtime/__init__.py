@@ -1,0 +1,13 @@
+"""The shared exporter runtime: HTTP, on-demand collection under a deadline, single-flight
+caching, configuration, secrets and web security. Domain packages plug in through
+`ExporterSpec` and `Collector`; they never touch the HTTP server or the scrape loop."""
+from .backoff import Backoff
+from .collector import CollectError, Collector
+from .config import ConfigError, required
+from .deadline import Deadline
+from .main import ExporterSpec, main_for
+from .metrics import MetricSet, bounded
+from .secrets import Secret, redact
+
+__all__ = ["Backoff", "CollectError", "Collector", "ConfigError", "Deadline", "ExporterSpec",
+           "MetricSet", "Secret", "bounded", "main_for", "redact", "required"]

@@ -1,0 +1,225 @@
+"""Typed configuration from YAML, with environment overrides and secrets from files.
+
+Each exporter describes its configuration as dataclasses. The loader walks that
+schema, so every error can name the exact key (`database.port: expected an integer`).
+
+Environment overrides: `<NS>_<PATH>`, the path's keys upper-cased and joined by `__`,
+for example `NECTAR_DATABASE__HOST`. A Secret field `password` may also come from
+`password_file:` in YAML or `NECTAR_DATABASE__PASSWORD_FILE`, so no secret ever has
+to sit in the config file.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+
+from .secrets import Secret
+
+_MISSING = object()
+
+
+class ConfigError(Exception):
+    def __init__(self, key: str, problem: str):
+        super().__init__(f"{key}: {problem}" if key else problem)
+        self.key = key
+
+
+def required(**metadata) -> Any:
+    """A field with no default: the config must set it."""
+    return dataclasses.field(metadata={"required": True, **metadata})
+
+
+class Loader:
+    def __init__(self, env_prefix: str, environ: Mapping[str, str] | None = None):
+        self.env_prefix = env_prefix.upper()
+        self.environ = os.environ if environ is None else environ
+
+    def env_name(self, path: str) -> str:
+        return f"{self.env_prefix}_{path.replace('.', '__').upper()}"
+
+    def load(self, cls: type, data: Any, path: str = "") -> Any:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(path, f"expected a mapping, got {type(data).__name__}")
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        secret_files = {f"{n}_file" for n, t in hints.items() if _is_secret(t)}
+        for key in data:
+            if key not in fields and key not in secret_files:
+                raise ConfigError(_join(path, str(key)), f"unknown key (known: {', '.join(sorted(fields))})")
+        kwargs = {}
+        for name, f in fields.items():
+            key = _join(path, name)
+            typ = hints[name]
+            if _is_secret(typ):
+                value = self._secret(data, name, key)
+            else:
+                raw = self.environ.get(self.env_name(key), _MISSING)
+                if raw is not _MISSING and _is_scalar(typ):
+                    value = _coerce(typ, raw, key, from_env=True)
+                elif name in data:
+                    value = self._value(typ, data[name], key)
+                elif dataclasses.is_dataclass(_strip_optional(typ)) and not f.metadata.get("required"):
+                    # Absent section: its defaults, plus any environment overrides below it.
+                    # An optional section (default None) stays off unless the environment sets it.
+                    if _is_optional(typ) and not self._env_below(key):
+                        continue
+                    value = self.load(_strip_optional(typ), {}, key)
+                elif f.metadata.get("required"):
+                    raise ConfigError(key, f"required (set it in the file or in {self.env_name(key)})")
+                else:
+                    continue  # dataclass default
+            kwargs[name] = value
+        try:
+            obj = cls(**kwargs)
+        except TypeError as exc:
+            raise ConfigError(path, str(exc)) from None
+        check = getattr(obj, "validate", None)
+        if check:
+            check(path)
+        return obj
+
+    def _env_below(self, key: str) -> bool:
+        prefix = self.env_name(key) + "__"
+        return any(k.startswith(prefix) for k in self.environ)
+
+    def _secret(self, data: dict, name: str, key: str) -> Secret:
+        env_value = self.environ.get(self.env_name(key))
+        env_file = self.environ.get(self.env_name(key) + "_FILE")
+        file_key = f"{name}_file"
+        if env_value is not None:
+            return Secret(env_value)
+        source, file_path = None, None
+        if env_file:
+            source, file_path = self.env_name(key) + "_FILE", env_file
+        elif data.get(file_key):
+            source, file_path = _join(key.rpartition(".")[0], file_key), str(data[file_key])
+        if file_path:
+            try:
+                return Secret(Path(file_path).read_text().strip())
+            except OSError as exc:
+                raise ConfigError(source, f"cannot read secret file {file_path}: {exc.strerror}") from None
+        raw = data.get(name, "")
+        if raw is None:
+            raw = ""
+        if not isinstance(raw, str):
+            raise ConfigError(key, "expected a string")
+        return Secret(raw)
+
+    def _value(self, typ: Any, raw: Any, key: str) -> Any:
+        typ = _strip_optional(typ) if raw is not None else typ
+        if raw is None:
+            if _is_optional(typ):
+                return None
+            raise ConfigError(key, "must not be empty")
+        if dataclasses.is_dataclass(typ):
+            return self.load(typ, raw, key)
+        origin = typing.get_origin(typ)
+        if origin is list:
+            (item,) = typing.get_args(typ)
+            if not isinstance(raw, list):
+                raise ConfigError(key, "expected a list")
+            return [self._value(item, v, f"{key}[{i}]") for i, v in enumerate(raw)]
+        if origin is dict:
+            _, item = typing.get_args(typ)
+            if not isinstance(raw, dict):
+                raise ConfigError(key, "expected a mapping")
+            return {str(k): self._value(item, v, _join(key, str(k))) for k, v in raw.items()}
+        return _coerce(typ, raw, key)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _is_optional(typ: Any) -> bool:
+    return typing.get_origin(typ) in (typing.Union, types.UnionType) and type(None) in typing.get_args(typ)
+
+
+def _strip_optional(typ: Any) -> Any:
+    if _is_optional(typ):
+        args = [a for a in typing.get_args(typ) if a is not type(None)]
+        return args[0] if len(args) == 1 else typ
+    return typ
+
+
+def _is_secret(typ: Any) -> bool:
+    return _strip_optional(typ) is Secret
+
+
+def _is_scalar(typ: Any) -> bool:
+    typ = _strip_optional(typ)
+    return typ in (str, int, float, bool) or typing.get_origin(typ) is Literal
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _coerce(typ: Any, raw: Any, key: str, from_env: bool = False) -> Any:
+    typ = _strip_optional(typ)
+    where = " (from the environment)" if from_env else ""
+    if typing.get_origin(typ) is Literal:
+        allowed = typing.get_args(typ)
+        if raw not in allowed:
+            raise ConfigError(key, f"must be one of {', '.join(map(str, allowed))}, got {raw!r}{where}")
+        return raw
+    if typ is bool:
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in _TRUE | _FALSE:
+            return raw.lower() in _TRUE
+        raise ConfigError(key, f"expected true or false, got {raw!r}{where}")
+    if typ is int:
+        if isinstance(raw, bool):
+            raise ConfigError(key, f"expected an integer, got {raw!r}{where}")
+        try:
+            if isinstance(raw, float) and not raw.is_integer():
+                raise ValueError
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"expected an integer, got {raw!r}{where}") from None
+    if typ is float:
+        if isinstance(raw, bool):
+            raise ConfigError(key, f"expected a number, got {raw!r}{where}")
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"expected a number, got {raw!r}{where}") from None
+    if typ is str:
+        if isinstance(raw, (dict, list)):
+            raise ConfigError(key, f"expected a string, got a {type(raw).__name__}{where}")
+        return str(raw)
+    raise ConfigError(key, f"unsupported type {typ!r}")
+
+
+def read_yaml(path: str | None) -> dict:
+    if not path:
+        return {}
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError("", f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError("", f"{path} is not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError("", f"{path} must hold a mapping at the top level")
+    return data
+
+
+def positive(key: str, value: float, allow_zero: bool = False) -> None:
+    if value < 0 or (value == 0 and not allow_zero):
+        raise ConfigError(key, f"must be {'>= 0' if allow_zero else '> 0'}, got {value}")

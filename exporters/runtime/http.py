@@ -1,0 +1,83 @@
+"""The exporter's HTTP face: /metrics, a landing page, health and readiness."""
+from __future__ import annotations
+
+import html
+import time
+
+from aiohttp import web
+
+from .deadline import Deadline
+from .scrape import Scraper
+from .webconfig import WebConfig
+
+TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
+
+
+def build_app(scraper: Scraper, web_config: WebConfig, title: str,
+              default_timeout: float, timeout_offset: float) -> web.Application:
+    @web.middleware
+    async def basic_auth(request: web.Request, handler):
+        if not web_config.authorized(request.headers.get("Authorization")):
+            return web.Response(status=401, text="Unauthorized\n",
+                                headers={"WWW-Authenticate": 'Basic realm="lookout"'})
+        return await handler(request)
+
+    def deadline_for(request: web.Request) -> Deadline:
+        try:
+            timeout = float(request.headers.get(TIMEOUT_HEADER, ""))
+        except ValueError:
+            timeout = default_timeout
+        if not timeout > 0:
+            timeout = default_timeout
+        # Keep a margin for rendering and the network; never less than a sliver.
+        return Deadline(max(timeout - timeout_offset, min(timeout * 0.5, 0.1)))
+
+    async def metrics(request: web.Request) -> web.Response:
+        snap = await scraper.snapshot(deadline_for(request))
+        body, content_type = scraper.render(snap, request.headers.get("Accept"))
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def landing(request: web.Request) -> web.Response:
+        return web.Response(text=_landing_html(scraper, title), content_type="text/html")
+
+    async def healthy(request: web.Request) -> web.Response:
+        return web.Response(text="Healthy\n")
+
+    async def ready(request: web.Request) -> web.Response:
+        return web.Response(text="Ready\n")
+
+    app = web.Application(middlewares=[basic_auth] if web_config.users else [])
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/", landing)
+    app.router.add_get("/-/healthy", healthy)
+    app.router.add_get("/-/ready", ready)
+    return app
+
+
+def _landing_html(scraper: Scraper, title: str) -> str:
+    rows = []
+    for c in scraper.collectors:
+        st = scraper.status[c.name]
+        if st.attempts == 0:
+            result = "not run yet"
+        elif st.success:
+            result = "ok"
+        else:
+            result = f"failed ({st.reason}): {st.error}"
+        last = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(st.last_success)) if st.last_success else "never"
+        rows.append(
+            f"<tr><td>{html.escape(c.name)}</td><td>{'yes' if c.critical else 'no'}</td>"
+            f"<td class={'ok' if st.success else 'bad'}>{html.escape(result)}</td>"
+            f"<td>{st.duration * 1000:.1f} ms</td><td>{last}</td></tr>")
+    t = html.escape(title)
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>{t}</title>
+<style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:.3em 1em;text-align:left}}
+.ok{{color:#1a7f37}} .bad{{color:#cf222e}}</style></head>
+<body><h1>{t}</h1>
+<p><a href="metrics">Metrics</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></p>
+<table><tr><th>Collector</th><th>Counts for {html.escape(scraper.namespace)}_up</th><th>Last result</th>
+<th>Duration</th><th>Last success</th></tr>
+{''.join(rows)}
+</table></body></html>
+"""

@@ -1,0 +1,111 @@
+"""Process entry point shared by every exporter: flags, config, serving, shutdown."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from aiohttp import web
+
+from .collector import Collector
+from .config import ConfigError, Loader, read_yaml
+from .http import build_app
+from .logs import setup_logging
+from .scrape import Scraper
+from .secrets import redact
+from .settings import RUNTIME_KEYS, RuntimeSettings
+from .webconfig import load_web_config
+
+VERSION = "0.1.0"
+log = logging.getLogger("lookout")
+
+
+@dataclass
+class ExporterSpec:
+    """What a domain package gives the runtime; adding a system means writing one of these."""
+
+    namespace: str
+    title: str
+    config_class: type  # a dataclass of the domain's own settings
+    build: Callable[[Any], list[Collector]]
+    default_port: int
+
+
+@dataclass
+class LoadedConfig:
+    runtime: RuntimeSettings
+    domain: Any
+
+
+def load_config(spec: ExporterSpec, path: str | None, environ=None) -> LoadedConfig:
+    data = read_yaml(path)
+    loader = Loader(spec.namespace, environ)
+    runtime = loader.load(RuntimeSettings, {k: data.pop(k) for k in RUNTIME_KEYS if k in data})
+    return LoadedConfig(runtime, loader.load(spec.config_class, data))
+
+
+def parse_listen(address: str) -> tuple[str, int]:
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError("web.listen_address", f"expected HOST:PORT or :PORT, got {address!r}")
+    host = host.strip("[]") or "0.0.0.0"
+    return host, int(port)
+
+
+def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog=f"lookout-{spec.namespace}", description=spec.title)
+    parser.add_argument("--config", metavar="FILE", help="YAML configuration file")
+    parser.add_argument("--listen", metavar="ADDRESS", help=f"HOST:PORT to serve on (default :{spec.default_port})")
+    parser.add_argument("--web-config", metavar="FILE", help="exporter-toolkit web-config.yml (TLS, basic auth)")
+    parser.add_argument("--check-config", action="store_true", help="validate the configuration and exit")
+    args = parser.parse_args(argv)
+    setup_logging()
+    try:
+        cfg = load_config(spec, args.config)
+        listen = args.listen or cfg.runtime.web.listen_address or f":{spec.default_port}"
+        host, port = parse_listen(listen)
+        web_config = load_web_config(args.web_config or cfg.runtime.web.config_file)
+        setup_logging(cfg.runtime.log.level, cfg.runtime.log.format)
+        collectors = spec.build(cfg.domain)
+    except ConfigError as exc:
+        print(f"lookout-{spec.namespace}: configuration error: {redact(str(exc))}", file=sys.stderr)
+        sys.exit(2)
+    if args.check_config:
+        print(f"lookout-{spec.namespace}: configuration OK ({len(collectors)} collectors: "
+              f"{', '.join(c.name for c in collectors)})")
+        return
+    scraper = Scraper(spec.namespace, collectors, VERSION, cfg.runtime.scrape.min_interval_seconds)
+    app = build_app(scraper, web_config, spec.title, cfg.runtime.scrape.default_timeout_seconds,
+                    cfg.runtime.scrape.timeout_offset_seconds)
+    try:
+        asyncio.run(_serve(app, scraper, host, port, web_config.ssl_context))
+    except OSError as exc:
+        log.error("cannot serve", extra={"fields": {"address": listen, "err": str(exc)}})
+        sys.exit(1)
+
+
+async def _serve(app: web.Application, scraper: Scraper, host: str, port: int, ssl_context) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=512)
+    await site.start()
+    bound = runner.addresses[0] if runner.addresses else (host, port)
+    log.info("listening", extra={"fields": {
+        "address": f"{bound[0]}:{bound[1]}", "tls": ssl_context is not None,
+        "collectors": ",".join(c.name for c in scraper.collectors)}})
+    await stop.wait()
+    log.info("shutting down")
+    await runner.cleanup()
+    for c in scraper.collectors:
+        try:
+            await c.close()
+        except Exception as exc:  # shutdown must finish even if a backend is gone
+            log.warning("close failed", extra={"fields": {"collector": c.name, "err": str(exc)}})

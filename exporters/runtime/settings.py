@@ -1,0 +1,45 @@
+"""Settings every exporter has, whatever its domain: `scrape`, `web` and `log` in the YAML."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .config import positive
+
+
+@dataclass
+class ScrapeSettings:
+    # Used when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.
+    default_timeout_seconds: float = 10.0
+    # Subtracted from the scrape timeout so the answer leaves before Prometheus gives up.
+    timeout_offset_seconds: float = 0.5
+    # Scrapes closer together than this reuse the last collection (0: always collect).
+    min_interval_seconds: float = 0.0
+
+    def validate(self, path: str) -> None:
+        positive(f"{path}.default_timeout_seconds", self.default_timeout_seconds)
+        positive(f"{path}.timeout_offset_seconds", self.timeout_offset_seconds, allow_zero=True)
+        positive(f"{path}.min_interval_seconds", self.min_interval_seconds, allow_zero=True)
+
+
+@dataclass
+class WebSettings:
+    listen_address: str = ""
+    # exporter-toolkit web-config.yml with TLS and basic-auth users.
+    config_file: str = ""
+
+
+@dataclass
+class LogSettings:
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["logfmt", "json"] = "logfmt"
+
+
+@dataclass
+class RuntimeSettings:
+    scrape: ScrapeSettings = field(default_factory=ScrapeSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+
+
+RUNTIME_KEYS = ("scrape", "web", "log")

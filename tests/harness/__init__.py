@@ -1,0 +1,1 @@
+"""Test harness: real servers started on loopback, random ports, throwaway directories."""
