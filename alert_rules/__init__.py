@@ -1,0 +1,1 @@
+"""Alert rules generated from one source of thresholds (see model.py)."""
