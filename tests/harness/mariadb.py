@@ -1,0 +1,97 @@
+"""A throwaway MariaDB server (standing in for TiDB) on a random loopback port."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pymysql
+
+from .proc import free_port, wait_until
+
+
+class MariaDB:
+    def __init__(self, base: Path, tls: dict | None = None):
+        self.base = Path(base)
+        self.datadir = self.base / "data"
+        self.socket = str(self.base / "mysqld.sock")
+        self.port = free_port()
+        self.tls = tls  # {"ca": path, "cert": path, "key": path}
+        self.proc: subprocess.Popen | None = None
+        self.log_path = self.base / "mariadb.log"
+
+    def install(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        if (self.datadir / "mysql").exists():
+            return
+        cmd = [shutil.which("mariadb-install-db") or "mysql_install_db", "--no-defaults",
+               f"--datadir={self.datadir}", "--auth-root-authentication-method=normal",
+               "--skip-test-db", "--skip-name-resolve"]
+        if os.geteuid() == 0:
+            cmd.append("--user=root")
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise RuntimeError(f"mariadb-install-db failed: {res.stdout}\n{res.stderr}")
+
+    def start(self) -> "MariaDB":
+        self.install()
+        cmd = [shutil.which("mariadbd") or "/usr/sbin/mariadbd", "--no-defaults",
+               f"--datadir={self.datadir}", f"--socket={self.socket}", f"--port={self.port}",
+               "--bind-address=127.0.0.1", f"--pid-file={self.base / 'mysqld.pid'}",
+               "--skip-name-resolve", "--innodb-buffer-pool-size=128M", "--skip-log-bin",
+               "--max-connections=200", f"--log-error={self.log_path}"]
+        if self.tls:
+            cmd += [f"--ssl-ca={self.tls['ca']}", f"--ssl-cert={self.tls['cert']}", f"--ssl-key={self.tls['key']}"]
+        if os.geteuid() == 0:
+            cmd.append("--user=root")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def up():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"mariadbd exited: {self.log_path.read_text() if self.log_path.exists() else ''}")
+            self.root().close()
+            return True
+        wait_until(up, 60, 0.2, what="MariaDB to accept connections")
+        return self
+
+    def root(self, database: str | None = None) -> pymysql.connections.Connection:
+        return pymysql.connect(unix_socket=self.socket, user="root", password="", database=database,
+                               autocommit=True, connect_timeout=2)
+
+    def execute(self, *statements: str, database: str | None = None) -> list:
+        conn = self.root(database)
+        try:
+            with conn.cursor() as cur:
+                result = []
+                for sql in statements:
+                    cur.execute(sql)
+                    result = list(cur.fetchall())
+                return result
+        finally:
+            conn.close()
+
+    def questions(self) -> int:
+        rows = self.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
+        return int(rows[0][1])
+
+    def kill(self) -> None:
+        """Die like a crashed server: no shutdown, connections cut."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self) -> None:
+        self.stop()
+        time.sleep(0.2)
+        self.start()
