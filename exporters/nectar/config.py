@@ -84,7 +84,9 @@ class ProcessConfig:
 
 DEFAULT_LOG_PATTERNS = {
     # ConnectionRecovery (runbook 000): health checks every 5 s, backoff, at most 10 attempts.
-    "reconnect": r"(?i)\[ConnectionRecovery\].*\b(reconnect|retry|retrying|attempt)",
+    # A numbered attempt ("attempt 3/10") or "reconnecting"; not the give-up line that
+    # mentions "maximum reconnection attempts (10)".
+    "reconnect": r"(?i)\[ConnectionRecovery\].*(\battempt\s*#?\d+|\breconnecting\b)",
     "giveup": r"(?i)\[ConnectionRecovery\].*\b(giving up|gave up|max(imum)? (reconnection )?attempts|exhausted)",
     "connected": r"\[ConnectionRecovery\] Database connection established successfully",
     "error": r"(?i)\b(error|fatal|panic)\b",

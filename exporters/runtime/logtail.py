@@ -41,6 +41,7 @@ class FileTail:
         try:
             fd = os.open(self.path, os.O_RDONLY)
         except (FileNotFoundError, PermissionError):
+            self._first_open = False  # absent at start: when it appears, all of it is new
             return False
         st = os.fstat(fd)
         self._fd, self._ino = fd, (st.st_dev, st.st_ino)

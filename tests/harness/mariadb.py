@@ -74,16 +74,24 @@ class MariaDB:
             conn.close()
 
     def questions(self) -> int:
-        rows = self.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
-        return int(rows[0][1])
+        """The server's statement counter, read over one kept connection so that each
+        reading adds exactly one statement (a fresh connection adds its set-up ones)."""
+        conn = getattr(self, "_stats_conn", None)
+        if conn is None or not conn.open:
+            conn = self._stats_conn = self.root()
+        with conn.cursor() as cur:
+            cur.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
+            return int(cur.fetchone()[1])
 
     def kill(self) -> None:
         """Die like a crashed server: no shutdown, connections cut."""
+        self._stats_conn = None
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
 
     def stop(self) -> None:
+        self._stats_conn = None
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:

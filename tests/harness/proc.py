@@ -106,7 +106,8 @@ class ExporterProcess:
         return self
 
     def logs(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text()
 
     def stop(self) -> int:

@@ -1,0 +1,96 @@
+"""The database dies, slows down or gets hammered: /metrics keeps answering in time."""
+import concurrent.futures
+import time
+
+import pytest
+
+from harness.mariadb import MariaDB
+from harness.proc import scrape, wait_until
+
+from conftest import PASSWORD, write_config
+
+
+@pytest.fixture
+def own_db(tmp_path):
+    """A MariaDB this test may kill."""
+    db = MariaDB(tmp_path / "db").start()
+    db.execute("CREATE DATABASE nectar", f"CREATE USER 'lookout'@'%' IDENTIFIED BY '{PASSWORD}'",
+               "GRANT SELECT, PROCESS ON *.* TO 'lookout'@'%'")
+    db.execute("CREATE TABLE blocks (slot_no BIGINT, block_no BIGINT, KEY (slot_no))",
+               "INSERT INTO blocks VALUES (50000000, 6000000)", database="nectar")
+    yield db
+    db.stop()
+
+
+def test_database_killed_then_back(own_db, exporter, tmp_path):
+    proc = exporter(write_config(tmp_path / "c.yml", own_db))
+    assert scrape(proc.url)["nectar_up"] == 1
+
+    own_db.kill()
+    start = time.monotonic()
+    m = scrape(proc.url, timeout_header=3)
+    assert time.monotonic() - start < 3
+    assert m["nectar_up"] == 0
+    assert m.get("nectar_collector_success", collector="chain") == 0
+    assert m.get("nectar_collector_errors_total", collector="chain", reason="connection") >= 1
+    assert m.get("nectar_chain_slot") is None  # no stale value passed off as current
+    # And it keeps answering while the database stays down.
+    for _ in range(3):
+        assert scrape(proc.url, timeout_header=3)["nectar_up"] == 0
+
+    own_db.start()  # same data directory and port
+    m = wait_until(lambda: (lambda m: m if m["nectar_up"] == 1 else None)(scrape(proc.url, timeout_header=3)),
+                   timeout=20, interval=0.5, what="nectar_up back to 1")
+    assert m["nectar_chain_block"] == 6000000
+    assert proc.proc.poll() is None  # the same exporter process throughout
+    assert "database unreachable" in proc.logs()
+
+
+def test_query_slower_than_deadline(mariadb, exporter, tmp_path):
+    # A view that sleeps 2 s per row: the chain query takes ~6 s unless something stops it.
+    mariadb.execute(
+        "CREATE TABLE IF NOT EXISTS slow_src (slot_no BIGINT, block_no BIGINT)",
+        "DELETE FROM slow_src", "INSERT INTO slow_src VALUES (1, 1), (2, 2), (3, 3)",
+        "CREATE OR REPLACE ALGORITHM=TEMPTABLE VIEW slow_blocks AS "
+        "SELECT slot_no, block_no, SLEEP(2) AS pause FROM slow_src", database="nectar")
+    proc = exporter(write_config(tmp_path / "c.yml", mariadb, chain={"table": "slow_blocks"}))
+    start = time.monotonic()
+    m = scrape(proc.url, timeout_header=2)
+    elapsed = time.monotonic() - start
+    assert elapsed < 2.0, elapsed
+    assert m.get("nectar_collector_success", collector="chain") == 0
+    assert m.get("nectar_collector_errors_total", collector="chain", reason="timeout") == 1
+    assert m.get("nectar_collector_success", collector="server") == 1
+    # The server stopped the statement itself: nothing is left sleeping on it.
+    def no_sleepers():
+        rows = mariadb.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                               "WHERE USER = 'lookout' AND COMMAND = 'Query'")
+        return rows[0][0] == 0
+    wait_until(no_sleepers, timeout=5, what="the slow statement to be stopped by the server")
+
+
+def test_concurrent_scrapes_share_one_collection(mariadb, exporter, tmp_path):
+    proc = exporter(write_config(tmp_path / "c.yml", mariadb))
+    scrape(proc.url)  # connections open, flavour known
+    collections = scrape(proc.url)["nectar_collections_total"]
+    before = mariadb.questions()
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda _: scrape(proc.url), range(16)))
+    after = mariadb.questions()
+    seen = {r["nectar_collections_total"] for r in results}
+    # 16 scrapes arriving together are served by far fewer collections, each of 3 statements.
+    n = max(seen) - collections
+    assert 1 <= n <= 4, seen
+    # Questions also counts our own SHOW STATUS (one per questions() call).
+    assert after - before - 1 == 3 * n, (before, after, n)
+
+
+def test_min_interval_reuses_the_last_collection(mariadb, exporter, tmp_path):
+    proc = exporter(write_config(tmp_path / "c.yml", mariadb, scrape={"min_interval_seconds": 30}))
+    first = scrape(proc.url)
+    before = mariadb.questions()
+    for _ in range(20):
+        m = scrape(proc.url)
+        assert m["nectar_collections_total"] == first["nectar_collections_total"]
+    assert mariadb.questions() - before == 1  # only our own SHOW STATUS
+    assert m["nectar_scrape_cache_age_seconds"] > 0
