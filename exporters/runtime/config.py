@@ -19,7 +19,7 @@ from typing import Any, Literal, Mapping
 
 import yaml
 
-from .secrets import Secret
+from .secrets import Secret, remember
 
 _MISSING = object()
 
@@ -91,6 +91,8 @@ class Loader:
         return any(k.startswith(prefix) for k in self.environ)
 
     def _secret(self, data: dict, name: str, key: str) -> Secret:
+        if isinstance(data.get(name), str):
+            remember(data[name])  # even when overridden below: it must never be echoed either
         env_value = self.environ.get(self.env_name(key))
         env_file = self.environ.get(self.env_name(key) + "_FILE")
         file_key = f"{name}_file"

@@ -1,0 +1,110 @@
+"""The runtime's HTTP face on a real exporter process: TLS, basic auth, negotiation, shutdown.
+
+The Nectar exporter is the vehicle; its database is deliberately absent (port 1), which
+the runtime must take in its stride.
+"""
+import base64
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+
+import bcrypt
+import pytest
+import yaml
+
+from harness.certs import make_ca, make_leaf
+from harness.proc import ROOT, ExporterProcess, http_get, promtool_check_metrics, scrape
+
+
+def _config(tmp_path):
+    path = tmp_path / "c.yml"
+    path.write_text(yaml.safe_dump({"database": {"host": "127.0.0.1", "port": 1, "connect_timeout_seconds": 0.5}}))
+    return path
+
+
+@pytest.fixture
+def start(tmp_path):
+    procs = []
+
+    def run(**kw):
+        p = ExporterProcess("nectar", _config(tmp_path), tmp_path, **kw)
+        procs.append(p)
+        return p
+    yield run
+    for p in procs:
+        p.stop()
+
+
+def test_landing_health_ready_and_negotiation(start):
+    p = start().wait_ready()
+    status, _, page = http_get(p.url + "/")
+    assert status == 200 and "chain" in page and "processlist" in page and 'href="metrics"' in page
+    assert http_get(p.url + "/-/healthy")[0] == 200
+    assert http_get(p.url + "/-/ready")[0] == 200
+    status, headers, body = http_get(p.url + "/metrics")
+    assert headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    assert promtool_check_metrics(body) == ""
+    status, headers, body = http_get(p.url + "/metrics", {"Accept": "application/openmetrics-text; version=1.0.0"})
+    assert headers["Content-Type"].startswith("application/openmetrics-text")
+    assert body.endswith("# EOF\n") and body.count("# EOF") == 1
+    assert "nectar_scrape_cache_age_seconds" in body
+
+
+def test_tls_and_basic_auth(start, tmp_path):
+    ca = make_ca(tmp_path / "pki")
+    crt, key = make_leaf(tmp_path / "pki", ca, "exporter", dns=["localhost"], ips=["127.0.0.1"])
+    hashed = bcrypt.hashpw(b"scrape-pass", bcrypt.gensalt(rounds=6)).decode()
+    web = tmp_path / "web.yml"
+    web.write_text(yaml.safe_dump({"tls_server_config": {"cert_file": str(crt), "key_file": str(key)},
+                                   "basic_auth_users": {"prometheus": hashed}}))
+    ctx = ssl.create_default_context(cafile=str(ca[0]))
+    p = start(extra_args=["--web-config", str(web)], tls=True).wait_ready(context=ctx)
+
+    def auth(user, pw):
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{pw}".encode()).decode()}
+
+    assert http_get(p.url + "/metrics", context=ctx)[0] == 401
+    assert http_get(p.url + "/metrics", auth("prometheus", "wrong"), context=ctx)[0] == 401
+    assert http_get(p.url + "/metrics", auth("nobody", "scrape-pass"), context=ctx)[0] == 401
+    status, _, body = http_get(p.url + "/metrics", auth("prometheus", "scrape-pass"), context=ctx)
+    assert status == 200 and "nectar_up 0.0" in body
+    assert http_get(p.url + "/", auth("prometheus", "scrape-pass"), context=ctx)[0] == 200
+    with pytest.raises((urllib.error.URLError, ConnectionError)):  # plain HTTP is not served
+        http_get(p.url.replace("https://", "http://") + "/metrics")
+    with pytest.raises(urllib.error.URLError):  # and a client that does not trust the CA refuses
+        http_get(p.url + "/metrics", context=ssl.create_default_context())
+
+
+@pytest.mark.parametrize("web,key", [
+    ({"tls_server_config": {"cert_file": "/nonexistent.crt", "key_file": "/nonexistent.key"}},
+     "web_config.tls_server_config.cert_file"),
+    ({"tls_server_config": {"cert_fil": "x"}}, "web_config.tls_server_config.cert_fil"),
+    ({"basic_auth_users": {"prometheus": "plaintext"}}, "web_config.basic_auth_users.prometheus"),
+    ({"basic_auth": {}}, "web_config.basic_auth"),
+])
+def test_bad_web_config_names_the_key(tmp_path, web, key):
+    path = tmp_path / "web.yml"
+    path.write_text(yaml.safe_dump(web))
+    res = subprocess.run([sys.executable, "-m", "exporters.nectar", "--check-config", "--web-config", str(path)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 2 and key in res.stderr, res.stderr
+
+
+def test_sigterm_shuts_down_gracefully(start):
+    p = start().wait_ready()
+    scrape(p.url, timeout_header=1)
+    p.proc.send_signal(signal.SIGTERM)
+    t = time.monotonic()
+    assert p.proc.wait(5) == 0
+    assert time.monotonic() - t < 3
+    assert "shutting down" in p.logs()
+
+
+def test_listen_address_in_use_exits_with_a_clear_error(start):
+    first = start().wait_ready()
+    second = subprocess.run([sys.executable, "-m", "exporters.nectar", "--listen", f"127.0.0.1:{first.port}"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=20)
+    assert second.returncode == 1 and "cannot serve" in second.stderr
