@@ -1,0 +1,61 @@
+"""Shared benchmark plumbing: wrk runs, sequential scrapes, RSS, medians."""
+from __future__ import annotations
+
+import http.client
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
+
+
+def wrk(url: str, seconds: int = 10, connections: int = 4, threads: int = 2) -> dict:
+    """Scrapes/s and latency percentiles with `connections` concurrent scrapers."""
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = {}
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        lat[pct] = float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": lat["50"], "p99": lat["99"], "non2xx": int(errors.group(1)) if errors else 0}
+
+
+class Scraper:
+    """Sequential scrapes over one keep-alive connection, as Prometheus does."""
+
+    def __init__(self, port: int, path: str = "/metrics"):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.path = path
+
+    def get(self, headers: dict | None = None) -> tuple[float, bytes]:
+        t = time.perf_counter()
+        self.conn.request("GET", self.path, headers=headers or {})
+        resp = self.conn.getresponse()
+        body = resp.read()
+        return time.perf_counter() - t, body
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS")
+
+
+def median(xs) -> float:
+    return statistics.median(xs)
+
+
+def mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def ms(s: float) -> str:
+    return f"{s * 1000:.2f} ms"

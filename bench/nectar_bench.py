@@ -1,0 +1,134 @@
+"""Nectar exporter against Debian's prometheus-mysqld-exporter, on one MariaDB with 2M blocks.
+
+    .venv/bin/python bench/nectar_bench.py [--rows 2000000] [--seconds 10]
+
+Reports, side by side and as ratios: scrapes/s and p50/p99 with 4 concurrent scrapers,
+statements per scrape (the server's Questions counter), chain-collection latency at 10k
+rows against 2M rows, and RSS after 10,000 scrapes.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from common import ROOT, Scraper, median, mb, ms, rss_bytes, wrk
+from harness.mariadb import MariaDB
+from harness.proc import ExporterProcess, free_port, wait_until, http_get
+
+PASSWORD = "bench-pw-4471"
+
+
+def prepare(db: MariaDB, rows: int) -> None:
+    db.execute("CREATE DATABASE nectar", f"CREATE USER 'lookout'@'%' IDENTIFIED BY '{PASSWORD}'",
+               "GRANT SELECT, PROCESS, REPLICATION CLIENT ON *.* TO 'lookout'@'%'")
+    for table, n in (("blocks_10k", 10_000), ("blocks", rows)):
+        db.execute(f"CREATE TABLE {table} (id BIGINT AUTO_INCREMENT PRIMARY KEY, slot_no BIGINT NOT NULL, "
+                   "block_no BIGINT NOT NULL, hash BINARY(32), KEY idx_slot (slot_no))",
+                   # MariaDB's SEQUENCE engine makes N rows without a client round trip per row.
+                   f"INSERT INTO {table} (slot_no, block_no, hash) SELECT 4492800 + seq * 20, seq, "
+                   f"UNHEX(SHA2(seq, 256)) FROM seq_1_to_{n}", database="nectar")
+
+
+def statements_per_scrape(db: MariaDB, scrape, n: int = 50) -> float:
+    scrape()
+    before = db.questions()
+    for _ in range(n):
+        scrape()
+    return (db.questions() - before - 1) / n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rss-scrapes", type=int, default=10_000)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="nectar-bench-"))
+    db = MariaDB(work / "db").start()
+    procs = []
+    try:
+        t = time.time()
+        prepare(db, args.rows)
+        print(f"loaded {args.rows:,} rows in {time.time() - t:.0f}s")
+
+        def exporter(name, **sections):
+            cfg = {"database": {"host": "127.0.0.1", "port": db.port, "user": "lookout", "password": PASSWORD}}
+            cfg.update(sections)
+            path = work / f"{name}.yml"
+            path.write_text(yaml.safe_dump(cfg))
+            p = ExporterProcess("nectar", path, work).wait_ready()
+            procs.append(p)
+            return p
+
+        ours = exporter("ours")
+        cached = exporter("cached", scrape={"min_interval_seconds": 5})
+        small = exporter("small", chain={"table": "blocks_10k"})
+
+        mycnf = work / "my.cnf"
+        mycnf.write_text(f"[client]\nuser=lookout\npassword={PASSWORD}\nhost=127.0.0.1\nport={db.port}\n")
+        peer_port = free_port()
+        peer = subprocess.Popen(["prometheus-mysqld-exporter", f"--config.my-cnf={mycnf}",
+                                 f"--web.listen-address=127.0.0.1:{peer_port}",
+                                 "--collect.info_schema.processlist"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        procs.append(peer)
+        wait_until(lambda: http_get(f"http://127.0.0.1:{peer_port}/metrics")[0] == 200, 20, what="mysqld_exporter")
+
+        print("\n# Statements per scrape (server Questions counter)")
+        s_ours = statements_per_scrape(db, Scraper(ours.port).get)
+        s_peer = statements_per_scrape(db, Scraper(peer_port).get)
+        print(f"lookout: {s_ours:.1f}   mysqld_exporter: {s_peer:.1f}")
+
+        print("\n# Chain collection latency, 10k rows vs 2M rows (median of 200 scrapes)")
+        lat = {}
+        for name, p in (("10k", small), ("2M", ours)):
+            sc = Scraper(p.port)
+            durs = []
+            for _ in range(200):
+                body = sc.get()[1].decode()
+                durs.append(float(re.search(r'nectar_collector_duration_seconds\{collector="chain"\} (\S+)', body).group(1)))
+            lat[name] = median(durs)
+        print(f"10k: {ms(lat['10k'])}   2M: {ms(lat['2M'])}   ratio 2M/10k: {lat['2M'] / lat['10k']:.2f}")
+
+        print(f"\n# Throughput, 4 concurrent scrapers, {args.seconds}s each")
+        results = {}
+        for name, url in (("mysqld_exporter", f"http://127.0.0.1:{peer_port}/metrics"),
+                          ("lookout (collect every scrape)", ours.url + "/metrics"),
+                          ("lookout (min interval 5s)", cached.url + "/metrics")):
+            results[name] = r = wrk(url, args.seconds)
+            print(f"{name:32s} {r['rps']:9.1f} scrapes/s  p50 {ms(r['p50'])}  p99 {ms(r['p99'])}  non-2xx {r['non2xx']}")
+        base = results["mysqld_exporter"]["rps"]
+        for name in list(results)[1:]:
+            print(f"ratio {name} / mysqld_exporter: {results[name]['rps'] / base:.1f}x")
+
+        print(f"\n# RSS over {args.rss_scrapes:,} scrapes (collect every scrape)")
+        sc = Scraper(ours.port)
+        for _ in range(200):
+            sc.get()
+        start_rss = rss_bytes(ours.proc.pid)
+        for _ in range(args.rss_scrapes):
+            sc.get()
+        end_rss = rss_bytes(ours.proc.pid)
+        peer_rss = rss_bytes(peer.pid)
+        print(f"lookout after warm-up {mb(start_rss)}, after {args.rss_scrapes:,} scrapes {mb(end_rss)}, "
+              f"growth {mb(end_rss - start_rss)}; mysqld_exporter {mb(peer_rss)}")
+    finally:
+        for p in procs:
+            if isinstance(p, ExporterProcess):
+                p.stop()
+            else:
+                p.terminate()
+                p.wait()
+        db.stop()
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    main()
