@@ -1,0 +1,87 @@
+"""The committed JSON is exactly what the code generates, and every dashboard carries what
+an operator relies on: a stable uid, the DO-NOT-EDIT marker, the variables, units."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from dashboard_json import GENERATED, ROOT, panels
+
+from dashboards import DASHBOARDS
+from dashboards.__main__ import generate, stale
+from dashboards.common import DO_NOT_EDIT, UID
+
+SYSTEM_DASHBOARDS = ("nectar", "ticks", "sync_server", "tburn", "lookout")
+
+
+def test_regenerating_changes_nothing():
+    assert stale(generate(), GENERATED) == [], "run `python -m dashboards` and commit dashboards/generated/"
+
+
+def test_check_flag_reports_an_edited_file(tmp_path):
+    def check():
+        return subprocess.run([sys.executable, "-m", "dashboards", "--check", "--out", str(tmp_path)],
+                              cwd=ROOT, capture_output=True, text=True)
+    assert subprocess.run([sys.executable, "-m", "dashboards", "--out", str(tmp_path)], cwd=ROOT).returncode == 0
+    assert check().returncode == 0
+    wall = tmp_path / "wall.json"
+    wall.write_text(wall.read_text().replace('"15s"', '"1m"'))
+    (tmp_path / "forgotten.json").write_text("{}")
+    result = check()
+    assert result.returncode == 1
+    assert "wall.json" in result.stderr and "forgotten.json" in result.stderr
+    assert "nectar.json" not in result.stderr
+
+
+def test_one_file_per_dashboard_with_a_stable_uid(dashboards):
+    assert set(dashboards) == set(DASHBOARDS)
+    assert {name: d["uid"] for name, d in dashboards.items()} == UID
+    assert len({d["title"] for d in dashboards.values()}) == len(dashboards)
+
+
+def test_every_dashboard_says_it_is_generated(dashboards):
+    for name, d in dashboards.items():
+        assert DO_NOT_EDIT.format(module=name) in d["description"], name
+        assert "generated" in d["tags"], name
+
+
+def test_every_query_goes_through_the_datasource_variable(dashboards):
+    for name, d in dashboards.items():
+        variables = {v["name"]: v for v in d["templating"]["list"]}
+        assert variables["datasource"]["type"] == "datasource"
+        assert variables["datasource"]["query"] == "prometheus"
+        for p in panels(d):
+            sources = [p["datasource"]] + [t["datasource"] for t in p.get("targets", [])]
+            assert all(s == {"type": "prometheus", "uid": "${datasource}"} for s in sources), (name, p["title"])
+
+
+def test_system_dashboards_select_job_and_instance(dashboards):
+    for name in SYSTEM_DASHBOARDS:
+        d = dashboards[name]
+        variables = {v["name"]: v for v in d["templating"]["list"]}
+        for var in ("job", "instance"):
+            assert variables[var]["multi"] and variables[var]["includeAll"], (name, var)
+            assert variables[var]["allValue"] == ".*"
+        for p in panels(d):
+            for t in p.get("targets", []):
+                assert 'job=~"$job",instance=~"$instance"' in t["expr"], (name, p["title"], t["expr"])
+
+
+def test_units_are_set(dashboards):
+    for name, d in dashboards.items():
+        for p in panels(d):
+            if p["type"] in ("stat", "timeseries"):
+                assert p["fieldConfig"]["defaults"]["unit"], (name, p["title"])
+
+
+def test_panels_do_not_overlap_and_fit_the_grid(dashboards):
+    for name, d in dashboards.items():
+        taken = set()
+        for p in d["panels"]:
+            g = p["gridPos"]
+            assert 0 <= g["x"] and g["x"] + g["w"] <= 24, (name, p["title"])
+            cells = {(x, y) for x in range(g["x"], g["x"] + g["w"]) for y in range(g["y"], g["y"] + g["h"])}
+            assert not cells & taken, f"{name}: {p['title']} overlaps another panel"
+            taken |= cells
+        ids = [p["id"] for p in d["panels"]]
+        assert len(ids) == len(set(ids)), name
