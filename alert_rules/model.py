@@ -30,6 +30,10 @@ class Signal:
     description: str = ""
     runbook: str = ""        # anchor in docs/runbooks.md
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # Added for the alert rule generator (alert_rules/rules.py):
+    role: str = ""           # "down": the system is down; "symptom": silenced while a "down" alert fires
+    when: str = ""           # guard ANDed to the condition, e.g. 'on(instance, job) lag > ${min_lag}'
+    params: dict = field(default_factory=dict, hash=False)  # operator-overridable numbers used in `when`
 
     def steps(self) -> list[tuple[float | None, str]]:
         """Grafana threshold steps, base first: [(None, green), (w, yellow), (c, red)] for 'above'."""

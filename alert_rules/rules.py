@@ -1,0 +1,93 @@
+"""Signals to Prometheus rule groups: one group per system, recording rules first so the
+alerts of the same evaluation see fresh values."""
+from __future__ import annotations
+
+from string import Template
+
+from .model import Signal
+from .settings import RUNBOOK_BASE
+from .signals import MODULES
+from .units import human, promql_number, value_template
+
+LEVELS = ("warning", "critical")
+OPERATORS = {("above", False): ">", ("above", True): ">=", ("below", False): "<", ("below", True): "<="}
+
+
+def group(system: str, signals: list[Signal]) -> dict:
+    module = MODULES[system]
+    by_key = {s.key: s for s in signals}
+    mine = [s for s in signals if s.system == system]
+    alerts: dict[tuple[str, str], dict] = {}
+    for sig in mine:
+        for level in LEVELS:
+            if getattr(sig, level) is not None:
+                _add(alerts, alert_rule(sig, level, module))
+    return {"name": system, "rules": [*module.recording_rules(by_key.__getitem__), *alerts.values()]}
+
+
+def _add(alerts: dict, rule: dict) -> None:
+    """Two rules with one name and severity (two sides of a range) become one `or`."""
+    key = (rule["alert"], rule["labels"]["severity"])
+    first = alerts.get(key)
+    if first is None:
+        alerts[key] = rule
+        return
+    for part in ("for", "labels", "annotations"):
+        if first.get(part) != rule.get(part):
+            raise ValueError(f"{key[0]} ({key[1]}) is defined twice with different {part}")
+    first["expr"] = f"{parenthesize(first['expr'])}\nor {parenthesize(rule['expr'])}"
+
+
+def alert_rule(sig: Signal, severity: str, module) -> dict:
+    boundary = getattr(sig, severity)
+    params = _substitutions(sig)
+    rule = {"alert": sig.alert, "expr": condition(sig, severity, module)}
+    duration = getattr(sig, f"for_{severity}")
+    if duration:
+        rule["for"] = duration
+    rule["labels"] = {"severity": severity, "system": sig.system, **({"role": sig.role} if sig.role else {})}
+    description = (Template(sig.description).safe_substitute(params)
+                   .replace("{value}", value_template(sig.unit))
+                   .replace("{threshold}", human(boundary, sig.unit)))
+    rule["annotations"] = {
+        "summary": Template(sig.summary).safe_substitute(params),
+        "description": description,
+        "runbook_url": f"{RUNBOOK_BASE}#{sig.runbook}",
+    }
+    return rule
+
+
+def condition(sig: Signal, severity: str, module) -> str:
+    boundary = promql_number(getattr(sig, severity))
+    cond = module.conditions(sig, severity, boundary)
+    if cond is None:
+        cond = f"{parenthesize(sig.expr)} {OPERATORS[sig.direction, sig.inclusive]} {boundary}"
+    if sig.when:
+        guard = Template(sig.when).substitute(_substitutions(sig))
+        cond = f"{parenthesize(cond)}\nand {guard}"
+    return cond
+
+
+def _substitutions(sig: Signal) -> dict[str, str]:
+    return {k: promql_number(v) for k, v in sig.params.items() if isinstance(v, (int, float))}
+
+
+def parenthesize(expr: str) -> str:
+    """`expr` as an operand: wrapped when it has an operator outside brackets and quotes."""
+    depth, quote = 0, ""
+    for i, c in enumerate(expr):
+        if quote:
+            quote = "" if c == quote and expr[i - 1] != "\\" else quote
+        elif c in "\"'`":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif depth == 0 and (c in "+-*/%^<>=!" or (c == " " and _word_operator(expr, i + 1))):
+            return f"({expr})"
+    return expr
+
+
+def _word_operator(expr: str, i: int) -> bool:
+    return any(expr.startswith(op + " ", i) for op in ("and", "or", "unless"))

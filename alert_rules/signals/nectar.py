@@ -1,0 +1,134 @@
+"""Nectar, the Cardano indexer, on TiDB (runbooks 000 and 001).
+
+Numbers from the runbooks: "no database disconnections for 24+ hours", memory "should
+stabilize around 60-80GB" under GOMEMLIMIT=100GiB, ">100 blocks/sec in Alonzo",
+ConnectionRecovery's 10 reconnection attempts, "check for lock contention: SHOW PROCESSLIST".
+"""
+from __future__ import annotations
+
+from ..model import Signal
+from ..units import promql_number
+
+GiB = 1024**3
+# The eras nectar_chain_era reports (exporters/nectar/eras.py); each may get its own
+# minimum sync speed in thresholds.yml under nectar_sync_speed.per_era.
+ERAS = ("byron", "shelley", "allegra", "mary", "alonzo", "babbage", "conway")
+
+BLOCKS_PER_SECOND = "nectar:chain_block:deriv15m"
+ERA_MIN_BLOCKS_PER_SECOND = "nectar:chain_era:min_blocks_per_second"
+RECONNECTS_15M = "nectar:log_reconnects:increase15m"
+
+SIGNALS = [
+    Signal(
+        key="nectar_database_up", system="nectar", alert="NectarDatabaseDown",
+        expr="nectar_up", unit="short", direction="below", warning=None, critical=1,
+        for_critical="1m", role="down",
+        summary="The Nectar exporter cannot reach TiDB.",
+        description="nectar_up is {value} on {{ $labels.instance }}: the exporter's queries to TiDB"
+                    " have failed for a minute, so Nectar is most likely cut off from its database too.",
+    ),
+    Signal(
+        key="tidb_uptime", system="nectar", alert="TiDBRestarted",
+        expr="nectar_database_uptime_seconds", unit="s", direction="below", warning=900, critical=None,
+        summary="TiDB restarted in the last 15 minutes.",
+        description="TiDB behind {{ $labels.instance }} has been up for only {value} (below {threshold}):"
+                    " it restarted, and Nectar had to reconnect.",
+    ),
+    Signal(
+        # Blocks indexed in the last 2m; below 1 means the highest block has not moved.
+        # The 10m `for` is the "not moved for 10m" of the catalog.
+        key="nectar_sync_progress", system="nectar", alert="NectarSyncStalled",
+        expr="delta(nectar_chain_block[2m])", unit="short", direction="below", warning=None, critical=1,
+        for_critical="10m", role="symptom",
+        when="on(instance, job) nectar_chain_lag_slots > ${min_lag_slots}",
+        params={"min_lag_slots": 3600},
+        summary="Nectar's indexing has stalled while far behind the chain tip.",
+        description="Nectar behind {{ $labels.instance }} has indexed no block for 10 minutes (last 2 minutes:"
+                    " {value}) while more than ${min_lag_slots} slots behind the wall-clock tip.",
+    ),
+    Signal(
+        # The boundary is per era: see ERA_MIN_BLOCKS_PER_SECOND; `warning` is the default
+        # for every era not listed under params.per_era.
+        key="nectar_sync_speed", system="nectar", alert="NectarSyncSlow",
+        expr=BLOCKS_PER_SECOND, unit="short", direction="below", warning=100, critical=None,
+        for_warning="30m", role="symptom",
+        when="on(instance, job) nectar_chain_lag_slots > ${min_lag_slots}",
+        params={"min_lag_slots": 86400, "per_era": dict.fromkeys(ERAS)},
+        summary="Nectar is syncing slower than expected for its era.",
+        description="Nectar behind {{ $labels.instance }} has averaged {value} blocks/s over 15 minutes, below"
+                    " its era's minimum ({threshold} unless set per era), while more than ${min_lag_slots}"
+                    " slots behind the tip.",
+    ),
+    Signal(
+        key="nectar_memory", system="nectar", alert="NectarMemoryHigh",
+        expr="nectar_process_resident_memory_bytes", unit="bytes", direction="above",
+        warning=80 * GiB, critical=95 * GiB, inclusive=True, for_warning="10m", for_critical="5m",
+        summary="Nectar's resident memory is high.",
+        description="Nectar on {{ $labels.instance }} holds {value} of resident memory (alert at {threshold});"
+                    " it should settle around 60-80 GiB under GOMEMLIMIT=100GiB.",
+    ),
+    Signal(
+        key="nectar_memory_projection", system="nectar", alert="NectarMemoryGrowing",
+        expr="predict_linear(nectar_process_resident_memory_bytes[6h], 86400)", unit="bytes",
+        direction="above", warning=100 * GiB, critical=None, for_warning="1h",
+        summary="Nectar's memory is on course to pass its limit within a day.",
+        description="At the last 6 hours' trend Nectar on {{ $labels.instance }} will hold {value} in 24 hours,"
+                    " past {threshold}: the pattern of the leak that preceded the last crash.",
+    ),
+    Signal(
+        key="nectar_process_up", system="nectar", alert="NectarProcessDown",
+        expr="nectar_process_up", unit="short", direction="below", warning=None, critical=1,
+        for_critical="2m", role="down",
+        summary="The Nectar process is not running.",
+        description="nectar_process_up is {value} on {{ $labels.instance }}: the watched Nectar process"
+                    " has not been running for 2 minutes.",
+    ),
+    Signal(
+        key="nectar_reconnects", system="nectar", alert="NectarReconnecting",
+        expr=RECONNECTS_15M, unit="short", direction="above", warning=3, critical=None, inclusive=True,
+        role="symptom",
+        summary="Nectar keeps reconnecting to TiDB.",
+        description="Nectar behind {{ $labels.instance }} logged {value} database reconnections in 15 minutes"
+                    " (alert at {threshold}).",
+    ),
+    Signal(
+        key="nectar_reconnect_giveups", system="nectar", alert="NectarReconnecting",
+        expr='sum without (event) (round(increase(nectar_log_events_total{event="giveup"}[1h])))',
+        unit="short", direction="above", warning=None, critical=1, inclusive=True,
+        summary="Nectar gave up reconnecting to TiDB.",
+        description="Nectar behind {{ $labels.instance }} exhausted its reconnection attempts {value} time(s)"
+                    " in the last hour; it will not recover without a restart.",
+    ),
+    Signal(
+        key="tidb_oldest_query", system="nectar", alert="TiDBLongRunningQuery",
+        expr="nectar_processlist_oldest_query_seconds", unit="s", direction="above",
+        warning=60, critical=300, for_warning="2m", for_critical="2m", role="symptom",
+        summary="A statement has been running on TiDB for a long time.",
+        description="The oldest non-idle statement on the TiDB behind {{ $labels.instance }} has run for"
+                    " {value} (alert at {threshold}); check for lock contention.",
+    ),
+]
+
+
+def recording_rules(signal) -> list[dict]:
+    """`signal(key)` gives the effective (overridden) signal."""
+    speed = signal("nectar_sync_speed")
+    per_era = {era: v for era, v in speed.params["per_era"].items() if v is not None}
+    # One term per era, each the 0/1 state times that era's minimum; the sum is the
+    # minimum of the current era (others contribute 0).
+    terms = [f'nectar_chain_era{{nectar_chain_era="{era}"}} * {promql_number(per_era.get(era, speed.warning))}'
+             for era in ERAS]
+    return [
+        {"record": BLOCKS_PER_SECOND, "expr": "deriv(nectar_chain_block[15m])"},
+        {"record": ERA_MIN_BLOCKS_PER_SECOND,
+         "expr": "sum without (nectar_chain_era) (\n    " + "\n  or ".join(terms) + "\n)"},
+        {"record": RECONNECTS_15M,
+         "expr": 'sum without (event) (round(increase(nectar_log_events_total{event="reconnect"}[15m])))'},
+    ]
+
+
+def conditions(signal, severity: str, boundary: str) -> str | None:
+    """The alert expression where a plain `expr op boundary` does not fit."""
+    if signal.key == "nectar_sync_speed":
+        return f"{BLOCKS_PER_SECOND} < on(instance, job) {ERA_MIN_BLOCKS_PER_SECOND}"
+    return None

@@ -1,0 +1,115 @@
+"""The RSS sync server under PM2 (runbook 003, RR-66).
+
+Its alert threshold table: restarts/hour > 2 / > 5, memory usage > 80% / > 95%, queue
+depth > 100 / > 500, API errors > 5/min / > 20/min, free RAM < 500MB / < 100MB; and its
+success criteria: "restarts < 5 per day", "sync operations complete within 30 seconds".
+"""
+from __future__ import annotations
+
+from ..model import Signal
+from ..units import promql_number
+
+MiB = 1024**2
+
+RESTARTS_1H = "pm2:process_restarts:increase1h"
+RESTARTS_1D = "pm2:process_restarts:increase1d"
+MEMORY_RATIO = "pm2:process_memory:limit_ratio"
+API_ERRORS_PER_MINUTE = "pm2:sync_api_errors:rate5m_per_minute"
+
+SIGNALS = [
+    Signal(
+        key="pm2_restarts", system="pm2", alert="PM2RestartsHigh",
+        expr=RESTARTS_1H, unit="short", direction="above", warning=2, critical=5,
+        summary="PM2 keeps restarting a process.",
+        description="PM2 restarted {{ $labels.name }} (id {{ $labels.pm_id }}) on {{ $labels.instance }}"
+                    " {value} times in the last hour (alert past {threshold}).",
+    ),
+    Signal(
+        key="pm2_restart_budget", system="pm2", alert="PM2RestartBudget",
+        expr=RESTARTS_1D, unit="short", direction="above", warning=5, critical=None, inclusive=True,
+        summary="A PM2 process has used up its daily restart budget.",
+        description="PM2 restarted {{ $labels.name }} (id {{ $labels.pm_id }}) on {{ $labels.instance }}"
+                    " {value} times in 24 hours; the target is fewer than {threshold}.",
+    ),
+    Signal(
+        # limit = max_memory_restart when PM2 reports one, else params.default_limit_bytes
+        # (the 200 MB the runbook configures).
+        key="pm2_memory", system="pm2", alert="PM2ProcessMemoryHigh",
+        expr=MEMORY_RATIO, unit="percentunit", direction="above", warning=0.8, critical=0.95,
+        for_warning="5m", for_critical="5m", params={"default_limit_bytes": 200 * MiB},
+        summary="A PM2 process is close to its memory limit.",
+        description="{{ $labels.name }} (id {{ $labels.pm_id }}) on {{ $labels.instance }} uses {value} of its"
+                    " memory limit (alert past {threshold}); PM2 restarts it at the limit.",
+    ),
+    Signal(
+        key="pm2_process_up", system="pm2", alert="PM2ProcessDown",
+        expr="pm2_process_up", unit="short", direction="below", warning=None, critical=1,
+        for_critical="1m", role="down",
+        summary="A PM2 process is not online.",
+        description="{{ $labels.name }} (id {{ $labels.pm_id }}) on {{ $labels.instance }} has not been"
+                    " online for a minute (pm2_process_up = {value}).",
+    ),
+    Signal(
+        key="pm2_daemon_up", system="pm2", alert="PM2DaemonDown",
+        expr="pm2_daemon_up", unit="short", direction="below", warning=None, critical=1,
+        for_critical="2m", role="down",
+        summary="The exporter cannot reach the PM2 daemon.",
+        description="pm2_daemon_up is {value} on {{ $labels.instance }}: PM2's RPC socket has not answered"
+                    " for 2 minutes.",
+    ),
+    Signal(
+        key="pm2_sync_health_up", system="pm2", alert="SyncServerHealthDown",
+        expr="pm2_sync_health_up", unit="short", direction="below", warning=None, critical=1,
+        for_critical="2m", role="symptom",
+        summary="The sync server's health endpoint does not answer.",
+        description="pm2_sync_health_up is {value} on {{ $labels.instance }}: the sync server's health"
+                    " endpoint has not answered with JSON for 2 minutes.",
+    ),
+    Signal(
+        key="pm2_sync_queue_depth", system="pm2", alert="SyncQueueDepthHigh",
+        expr="pm2_sync_queue_depth", unit="short", direction="above", warning=100, critical=500,
+        for_warning="5m", for_critical="5m", role="symptom",
+        summary="The sync queue is backing up.",
+        description="The sync queue on {{ $labels.instance }} holds {value} items (alert past {threshold}).",
+    ),
+    Signal(
+        key="pm2_sync_api_errors", system="pm2", alert="SyncApiErrorsHigh",
+        expr=API_ERRORS_PER_MINUTE, unit="short", direction="above", warning=5, critical=20,
+        for_warning="5m", for_critical="5m", role="symptom",
+        summary="The sync server's API calls are failing.",
+        description="The sync server on {{ $labels.instance }} counts {value} API errors/min over 5 minutes"
+                    " (alert past {threshold}); check database connectivity.",
+    ),
+    Signal(
+        key="pm2_sync_duration", system="pm2", alert="SyncSlow",
+        expr="pm2_sync_last_duration_seconds", unit="s", direction="above", warning=30, critical=None,
+        role="symptom",
+        summary="The last sync operation took longer than 30 seconds.",
+        description="The last sync on {{ $labels.instance }} took {value} (target: within {threshold}).",
+    ),
+    Signal(
+        key="pm2_host_memory_available", system="pm2", alert="HostMemoryLow",
+        expr="pm2_host_memory_available_bytes", unit="bytes", direction="below",
+        warning=500 * MiB, critical=100 * MiB, for_warning="5m", for_critical="5m",
+        summary="The sync server's host is running out of free RAM.",
+        description="{{ $labels.instance }}'s host has {value} of RAM available (alert below {threshold}).",
+    ),
+]
+
+
+def recording_rules(signal) -> list[dict]:
+    default_limit = promql_number(signal("pm2_memory").params["default_limit_bytes"])
+    return [
+        {"record": RESTARTS_1H, "expr": "round(increase(pm2_process_restarts_total[1h]))"},
+        {"record": RESTARTS_1D, "expr": "round(increase(pm2_process_restarts_total[1d]))"},
+        # `or` keeps PM2's own limit where it has one and the default elsewhere.
+        {"record": MEMORY_RATIO,
+         "expr": "pm2_process_memory_bytes / on(instance, job, name, pm_id) (\n"
+                 "    pm2_process_memory_limit_bytes > 0\n"
+                 f"  or pm2_process_memory_bytes * 0 + {default_limit}\n)"},
+        {"record": API_ERRORS_PER_MINUTE, "expr": "rate(pm2_sync_api_errors_total[5m]) * 60"},
+    ]
+
+
+def conditions(signal, severity: str, boundary: str) -> str | None:
+    return None

@@ -1,0 +1,216 @@
+"""TBURN mainnet (runbook 004).
+
+Its key metrics table: heap > 70% / > 85%, event loop lag > 150 ms / > 300 ms, error rate
+> 5% / > 15%, P99 > 500 ms / > 1000 ms, DB pool wait > 5 / > 20; the memory governor's
+states; "available connections > 5"; "24-64 shards"; and the SLA: 99.9% uptime, memory
+growth < 5%/hour.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Signal
+from ..units import promql_number
+
+GOVERNOR_LEVEL = "tburn:memory_governor:level"
+HEAP_GROWTH = "tburn:heap_used:growth1h"
+
+# The SLA the availability alert defends; its error budget is 1 - OBJECTIVE.
+OBJECTIVE = 0.999
+
+
+@dataclass(frozen=True)
+class BurnWindow:
+    """One multiwindow pair: fire when both windows burn the budget `factor` times too fast.
+
+    `factor` names where the number lives in the signal: "critical"/"warning" (its fast
+    pair, what a dashboard colours the 1h burn rate by) or a key of its params.
+    """
+    severity: str
+    long: str
+    short: str
+    factor: str
+
+
+# The Google SRE workbook's table for a 30-day budget: 14.4x over 1h spends 2% of it,
+# 6x over 6h 5%, 3x over 1d 10%, 1x over 3d 10%.
+BURN_WINDOWS = (
+    BurnWindow("critical", long="1h", short="5m", factor="critical"),
+    BurnWindow("critical", long="6h", short="30m", factor="critical_slow"),
+    BurnWindow("warning", long="1d", short="2h", factor="warning"),
+    BurnWindow("warning", long="3d", short="6h", factor="warning_slow"),
+)
+
+
+def error_ratio(window: str) -> str:
+    return f"tburn:request_errors:ratio_rate{window}"
+
+
+def burn_windows() -> list[str]:
+    seen: list[str] = []
+    for w in BURN_WINDOWS:
+        seen += [x for x in (w.short, w.long) if x not in seen]
+    return seen
+
+
+BUDGET = round(1 - OBJECTIVE, 12)
+
+SIGNALS = [
+    Signal(
+        key="tburn_up", system="tburn", alert="TburnDown",
+        expr="tburn_up", unit="short", direction="below", warning=None, critical=1,
+        for_critical="1m", role="down",
+        summary="TBURN's /health does not answer 2xx.",
+        description="tburn_up is {value} on {{ $labels.instance }}: /health, which is always served, has not"
+                    " answered 2xx for a minute.",
+    ),
+    Signal(
+        key="tburn_heap", system="tburn", alert="TburnHeapHigh",
+        expr="tburn_heap_ratio", unit="percentunit", direction="above", warning=0.7, critical=0.85,
+        for_warning="2m", for_critical="2m",
+        summary="TBURN's heap is filling up.",
+        description="TBURN on {{ $labels.instance }} uses {value} of its heap limit (alert past {threshold});"
+                    " the memory guardian cleans up at 70%, aggressively at 85%, in emergency at 92%.",
+    ),
+    Signal(
+        # 0: Normal or Warning, 1: Deferred or Hibernating, 2: Critical.
+        key="tburn_memory_governor", system="tburn", alert="TburnMemoryGovernorDegraded",
+        expr=GOVERNOR_LEVEL, unit="short", direction="above", warning=1, critical=2, inclusive=True,
+        for_warning="2m", for_critical="2m",
+        summary="TBURN's memory governor is holding back work.",
+        description="TBURN's memory governor on {{ $labels.instance }} is at level {value}"
+                    " (1: Deferred or Hibernating shards, 2: Critical, rejecting requests).",
+    ),
+    Signal(
+        key="tburn_heap_growth", system="tburn", alert="TburnMemoryGrowth",
+        expr=HEAP_GROWTH, unit="percentunit", direction="above", warning=0.05, critical=None,
+        for_warning="15m",
+        summary="TBURN's heap grew faster than the SLA allows.",
+        description="TBURN's heap on {{ $labels.instance }} grew {value} in the last hour"
+                    " (SLA: under {threshold} per hour).",
+    ),
+    Signal(
+        key="tburn_event_loop_lag", system="tburn", alert="TburnEventLoopLagHigh",
+        expr="tburn_event_loop_lag_seconds", unit="s", direction="above", warning=0.15, critical=0.3,
+        for_warning="2m", for_critical="2m", role="symptom",
+        summary="TBURN's event loop is lagging.",
+        description="TBURN's event loop on {{ $labels.instance }} lags {value} (alert past {threshold}).",
+    ),
+    Signal(
+        key="tburn_error_ratio", system="tburn", alert="TburnErrorRateHigh",
+        expr="tburn_error_ratio", unit="percentunit", direction="above", warning=0.05, critical=0.15,
+        for_warning="5m", for_critical="5m", role="symptom",
+        summary="TBURN is failing many requests.",
+        description="TBURN on {{ $labels.instance }} reports an error rate of {value} (alert past {threshold}).",
+    ),
+    Signal(
+        key="tburn_latency_p99", system="tburn", alert="TburnLatencyHigh",
+        expr="tburn_latency_p99_seconds", unit="s", direction="above", warning=0.5, critical=1,
+        for_warning="5m", for_critical="5m", role="symptom",
+        summary="TBURN's P99 latency is high.",
+        description="TBURN's P99 latency on {{ $labels.instance }} is {value} (alert past {threshold}).",
+    ),
+    Signal(
+        key="tburn_db_pool_waiting", system="tburn", alert="TburnDbPoolWaiting",
+        expr="tburn_db_pool_waiting_requests", unit="short", direction="above", warning=5, critical=20,
+        for_warning="2m", for_critical="2m", role="symptom",
+        summary="Requests are queueing for a TBURN database connection.",
+        description="{value} requests wait for a database connection on {{ $labels.instance }}"
+                    " (alert past {threshold}).",
+    ),
+    Signal(
+        key="tburn_db_pool_available", system="tburn", alert="TburnDbPoolExhausted",
+        expr="tburn_db_pool_available_connections", unit="short", direction="below", warning=5,
+        critical=None, for_warning="5m", role="symptom",
+        summary="TBURN's database pool is nearly exhausted.",
+        description="Only {value} database connections are available on {{ $labels.instance }}"
+                    " (healthy: more than {threshold}).",
+    ),
+    Signal(
+        key="tburn_circuit_breaker_open", system="tburn", alert="TburnCircuitBreakerOpen",
+        expr='max without (tburn_circuit_breaker_state) '
+             '(tburn_circuit_breaker_state{tburn_circuit_breaker_state="open"})',
+        unit="short", direction="above", warning=1, critical=None, inclusive=True,
+        for_warning="5m", role="symptom",
+        summary="A TBURN circuit breaker is open.",
+        description="Circuit breaker {{ $labels.breaker }} on {{ $labels.instance }} has been open for"
+                    " 5 minutes (open = {value}).",
+    ),
+    Signal(
+        key="tburn_degraded_mode", system="tburn", alert="TburnRequestShedding",
+        expr="tburn_degraded_mode", unit="short", direction="above", warning=1, critical=None,
+        inclusive=True, for_warning="2m", role="symptom",
+        summary="TBURN's request shedder is in degraded mode.",
+        description="TBURN on {{ $labels.instance }} has been shedding requests for 2 minutes"
+                    " (degraded = {value}); one episode lasts 30s by default.",
+    ),
+    Signal(
+        key="tburn_pipeline_running", system="tburn", alert="TburnPipelineStopped",
+        expr="tburn_pipeline_running", unit="short", direction="below", warning=1, critical=None,
+        for_warning="5m", role="symptom",
+        summary="TBURN's pipeline is not running.",
+        description="tburn_pipeline_running is {value} on {{ $labels.instance }}: the pipeline has been"
+                    " stopped for 5 minutes.",
+    ),
+    # The shard count has a range, so two signals, one per side; the generator merges
+    # their rules into one alert (same name, severity and text).
+    Signal(
+        key="tburn_shards_min", system="tburn", alert="TburnShardCountOutOfRange",
+        expr="tburn_shards", unit="short", direction="below", warning=24, critical=None,
+        for_warning="10m",
+        summary="TBURN runs outside its configured shard range.",
+        description="TBURN on {{ $labels.instance }} runs {value} shards, outside its configured range.",
+    ),
+    Signal(
+        key="tburn_shards_max", system="tburn", alert="TburnShardCountOutOfRange",
+        expr="tburn_shards", unit="short", direction="above", warning=64, critical=None,
+        for_warning="10m",
+        summary="TBURN runs outside its configured shard range.",
+        description="TBURN on {{ $labels.instance }} runs {value} shards, outside its configured range.",
+    ),
+    Signal(
+        # warning/critical are the fast pairs' factors (3x, 14.4x), which also colour the
+        # 1h burn rate on a dashboard; the slow pairs' factors are params.
+        key="tburn_availability_burn", system="tburn", alert="TburnAvailabilityBurn",
+        expr=f"{error_ratio('1h')} / {promql_number(BUDGET)}", unit="short", direction="above",
+        warning=3, critical=14.4, role="symptom",
+        params={"critical_slow": 6, "warning_slow": 1},
+        summary="TBURN is burning its 99.9% availability error budget too fast.",
+        description="TBURN on {{ $labels.instance }} is burning its 0.1% error budget {value} times as fast"
+                    " as the 99.9% SLA can sustain, over both windows of a multiwindow pair.",
+    ),
+]
+
+
+def _factor(signal, name: str) -> float:
+    return getattr(signal, name) if name in ("warning", "critical") else signal.params[name]
+
+
+def recording_rules(signal) -> list[dict]:
+    rules = [
+        {"record": GOVERNOR_LEVEL,
+         "expr": 'sum without (tburn_memory_governor_state) '
+                 '(tburn_memory_governor_state{tburn_memory_governor_state=~"Deferred|Hibernating"})\n'
+                 '+ 2 * sum without (tburn_memory_governor_state) '
+                 '(tburn_memory_governor_state{tburn_memory_governor_state="Critical"})'},
+        # 10m averages on both ends: the heap is a GC sawtooth, a single sample is noise.
+        {"record": HEAP_GROWTH,
+         "expr": "avg_over_time(tburn_heap_used_bytes[10m]) / avg_over_time(tburn_heap_used_bytes[10m] offset 1h) - 1"},
+    ]
+    for w in burn_windows():
+        rules.append({"record": error_ratio(w),
+                      "expr": f"rate(tburn_request_errors_total[{w}]) / rate(tburn_requests_total[{w}])"})
+    return rules
+
+
+def conditions(signal, severity: str, boundary: str) -> str | None:
+    if signal.key != "tburn_availability_burn":
+        return None
+    budget = promql_number(BUDGET)
+    pairs = []
+    for w in BURN_WINDOWS:
+        if w.severity == severity:
+            factor = promql_number(_factor(signal, w.factor))
+            pairs.append(f"({error_ratio(w.long)} / {budget} > {factor}"
+                         f" and {error_ratio(w.short)} / {budget} > {factor})")
+    return "\n  or\n".join(pairs)

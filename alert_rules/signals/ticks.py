@@ -1,0 +1,122 @@
+"""The ETH option tick collector on TimescaleDB and Docker (runbook 002).
+
+Its green/yellow/red table: reconnects < 10/h, 10-50, > 50; errors < 50/h, 50-200, > 200;
+tick rate 150-250/min, 50-150, < 50; "no ticks for > 10 minutes"; the watchdog's 5
+minutes; "collector restarts > 10 times/hour"; "disk usage > 90%"; the 2G memory limit.
+"""
+from __future__ import annotations
+
+from ..model import Signal
+
+RECONNECTS_1H = "ticks:log_reconnects:increase1h"
+ERRORS_1H = "ticks:log_errors:increase1h"
+RESTARTS_1H = "ticks:container_restarts:increase1h"
+MEMORY_RATIO = "ticks:container_memory:limit_ratio"
+
+SIGNALS = [
+    Signal(
+        key="ticks_rate", system="ticks", alert="TickRateLow",
+        expr="ticks_table_ticks_per_minute", unit="short", direction="below", warning=150, critical=50,
+        for_warning="5m", for_critical="5m", role="symptom",
+        summary="Ticks are arriving more slowly than the market sends them.",
+        description="Table {{ $labels.table }} on {{ $labels.instance }} received {value} ticks/min"
+                    " (alert below {threshold}); expected 150-250/min for 50 instruments.",
+    ),
+    Signal(
+        key="ticks_last_tick_age", system="ticks", alert="TicksStale",
+        expr="ticks_table_last_tick_age_seconds", unit="s", direction="above", warning=300, critical=600,
+        role="symptom",
+        summary="No new ticks have been written for minutes.",
+        description="The newest row of {{ $labels.table }} on {{ $labels.instance }} is {value} old"
+                    " (alert past {threshold}).",
+    ),
+    Signal(
+        key="ticks_reconnects", system="ticks", alert="CollectorReconnectsHigh",
+        expr=RECONNECTS_1H, unit="short", direction="above", warning=10, critical=50, role="symptom",
+        summary="The tick collector keeps reconnecting its WebSocket.",
+        description="Container {{ $labels.container }} on {{ $labels.instance }} logged {value} reconnections"
+                    " in the last hour (alert past {threshold}).",
+    ),
+    Signal(
+        key="ticks_errors", system="ticks", alert="CollectorErrorsHigh",
+        expr=ERRORS_1H, unit="short", direction="above", warning=50, critical=200, role="symptom",
+        summary="The tick collector is logging many errors.",
+        description="Container {{ $labels.container }} on {{ $labels.instance }} logged {value} ERROR lines"
+                    " in the last hour (alert past {threshold}).",
+    ),
+    Signal(
+        key="ticks_restarts", system="ticks", alert="CollectorRestarting",
+        expr=RESTARTS_1H, unit="short", direction="above", warning=3, critical=10,
+        summary="Docker keeps restarting the tick collector.",
+        description="Container {{ $labels.container }} on {{ $labels.instance }} restarted {value} times"
+                    " in the last hour (alert past {threshold}).",
+    ),
+    Signal(
+        key="ticks_container_running", system="ticks", alert="CollectorDown",
+        expr="ticks_container_running", unit="short", direction="below", warning=None, critical=1,
+        for_critical="1m", role="down",
+        summary="The tick collector container is not running.",
+        description="ticks_container_running is {value} for {{ $labels.container }} on {{ $labels.instance }}:"
+                    " the restart policy has not brought it back within a minute.",
+    ),
+    Signal(
+        key="ticks_container_unhealthy", system="ticks", alert="CollectorUnhealthy",
+        expr='max without (ticks_container_health) (ticks_container_health{ticks_container_health="unhealthy"})',
+        unit="short", direction="above", warning=None, critical=1, inclusive=True,
+        for_critical="1m", role="symptom",
+        summary="Docker reports the tick collector unhealthy.",
+        description="Container {{ $labels.container }} on {{ $labels.instance }} has failed its HEALTHCHECK"
+                    " 3 times in a row (unhealthy = {value}).",
+    ),
+    Signal(
+        key="ticks_container_oom_killed", system="ticks", alert="CollectorOOMKilled",
+        expr="ticks_container_oom_killed", unit="short", direction="above", warning=1, critical=None,
+        inclusive=True,
+        summary="The tick collector's last exit was an out-of-memory kill.",
+        description="Container {{ $labels.container }} on {{ $labels.instance }} was OOM-killed"
+                    " (oom_killed = {value}); Docker restarted it.",
+    ),
+    Signal(
+        key="ticks_container_memory", system="ticks", alert="CollectorMemoryNearLimit",
+        expr=MEMORY_RATIO, unit="percentunit", direction="above", warning=0.9, critical=None,
+        for_warning="10m",
+        summary="The tick collector is close to its memory limit.",
+        description="Container {{ $labels.container }} on {{ $labels.instance }} uses {value} of its memory"
+                    " limit (alert past {threshold}).",
+    ),
+    Signal(
+        key="ticks_database_up", system="ticks", alert="TickDatabaseDown",
+        expr="ticks_up", unit="short", direction="below", warning=None, critical=1,
+        for_critical="1m", role="down",
+        summary="The ticks exporter cannot query TimescaleDB.",
+        description="ticks_up is {value} on {{ $labels.instance }}: TimescaleDB has not answered the"
+                    " exporter's queries for a minute, so the collector cannot write either.",
+    ),
+    Signal(
+        key="ticks_disk_usage", system="ticks", alert="DiskUsageHigh",
+        expr="ticks_disk_used_ratio", unit="percentunit", direction="above", warning=0.9, critical=0.95,
+        for_warning="5m", for_critical="5m",
+        summary="A volume the tick stack writes to is nearly full.",
+        description="{{ $labels.path }} on {{ $labels.instance }} is {value} full (alert past {threshold});"
+                    " when it fills, new writes fail.",
+    ),
+]
+
+
+def _count_1h(event: str) -> str:
+    return f'sum without (event) (round(increase(ticks_log_events_total{{event="{event}"}}[1h])))'
+
+
+def recording_rules(signal) -> list[dict]:
+    return [
+        {"record": RECONNECTS_1H, "expr": _count_1h("reconnect")},
+        {"record": ERRORS_1H, "expr": _count_1h("error")},
+        {"record": RESTARTS_1H, "expr": "round(increase(ticks_container_restarts_total[1h]))"},
+        # No limit (0) would divide to +Inf: such containers get no ratio.
+        {"record": MEMORY_RATIO,
+         "expr": "ticks_container_memory_usage_bytes / (ticks_container_memory_limit_bytes > 0)"},
+    ]
+
+
+def conditions(signal, severity: str, boundary: str) -> str | None:
+    return None

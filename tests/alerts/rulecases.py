@@ -1,0 +1,283 @@
+"""promtool rule tests: generated from the signals where a value maps straight onto input
+series, compiled from hand-written cases (cases/*.yml) where the rule has windows.
+
+A generated case walks one signal green -> yellow -> red -> green with values one step
+either side of each boundary, checks each `for` one evaluation before and at its end, and
+expects the labels and rendered annotations of every firing alert. Burst cases (counts in a
+window) run one instance per level and check the count leaving the window resolves it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import yaml
+
+from alert_rules.model import Signal
+from alert_rules.rules import alert_rule
+from alert_rules.signals import MODULES
+from gotemplate import render
+
+LEVELS = ("warning", "critical")
+INSTANCE = {"nectar": "nectar-exporter:9104", "ticks": "ticks-exporter:9105", "pm2": "pm2-exporter:9106",
+            "tburn": "tburn-exporter:9107", "exporter": "nectar-exporter:9104"}
+
+
+@dataclass
+class Fixture:
+    """How to make a signal read `v`: raw sample values by series, and the alert's labels."""
+    series: Callable[[float], dict[str, float]]
+    labels: dict[str, str]
+    step: float = 1           # "just past a boundary" is this far past it
+    burst_minutes: int = 0    # >0: a count over this window, tested with bursts ...
+    counter: str = ""         # ... of this counter series, `{instance}` left to fill in
+
+
+def _selector(metric: str, labels: dict[str, str]) -> str:
+    return metric + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+def _base(system: str, labels: dict) -> dict:
+    job = "nectar" if system == "exporter" else system
+    return {"instance": INSTANCE[system], "job": job, **labels}
+
+
+def gauge(system: str, metric: str, step: float = 1, **labels) -> Fixture:
+    full = _base(system, labels)
+    return Fixture(lambda v: {_selector(metric, full): v}, full, step)
+
+
+def ratio(system: str, numerator: str, denominator: str, step: float = 0.01, **labels) -> Fixture:
+    full = _base(system, labels)
+    whole = 2**31  # a power of two: v * whole / whole is exactly v, boundaries stay exact
+    return Fixture(lambda v: {_selector(numerator, full): v * whole, _selector(denominator, full): whole},
+                   full, step)
+
+
+def stateset(system: str, metric: str, states: tuple, state_of: Callable[[float], str], **labels) -> Fixture:
+    full = _base(system, labels)
+    return Fixture(lambda v: {_selector(metric, {**full, metric: s}): float(s == state_of(v)) for s in states},
+                   full)
+
+
+def burst(system: str, counter: str, minutes: int, event: str = "", **labels) -> Fixture:
+    full = _base(system, labels)
+    series = _selector(counter, {**full, **({"event": event} if event else {}), "instance": "{instance}"})
+    return Fixture(lambda v: {}, full, 1, minutes, series)
+
+
+def _governor(v: float) -> str:
+    # "Warning" is the governor's own mildest state: it must read green here.
+    return "Critical" if v >= 2 else "Deferred" if v >= 1 else "Warning"
+
+
+GOVERNOR_STATES = ("Normal", "Warning", "Deferred", "Hibernating", "Critical")
+HEALTH_STATES = ("starting", "healthy", "unhealthy", "none")
+BREAKER_STATES = ("closed", "open", "half-open")
+C = {"container": "eth-collector"}
+P = {"name": "rss-sync-server", "pm_id": "3"}
+
+FIXTURES: dict[str, Fixture] = {
+    "nectar_database_up": gauge("nectar", "nectar_up"),
+    "tidb_uptime": gauge("nectar", "nectar_database_uptime_seconds"),
+    "nectar_memory": gauge("nectar", "nectar_process_resident_memory_bytes"),
+    "nectar_process_up": gauge("nectar", "nectar_process_up"),
+    "nectar_reconnects": burst("nectar", "nectar_log_events_total", 15, event="reconnect"),
+    "nectar_reconnect_giveups": burst("nectar", "nectar_log_events_total", 60, event="giveup"),
+    "tidb_oldest_query": gauge("nectar", "nectar_processlist_oldest_query_seconds"),
+    "ticks_rate": gauge("ticks", "ticks_table_ticks_per_minute", table="eth_option_quotes"),
+    "ticks_last_tick_age": gauge("ticks", "ticks_table_last_tick_age_seconds", table="eth_option_quotes"),
+    "ticks_reconnects": burst("ticks", "ticks_log_events_total", 60, event="reconnect", **C),
+    "ticks_errors": burst("ticks", "ticks_log_events_total", 60, event="error", **C),
+    "ticks_restarts": burst("ticks", "ticks_container_restarts_total", 60, **C),
+    "ticks_container_running": gauge("ticks", "ticks_container_running", **C),
+    "ticks_container_unhealthy": stateset("ticks", "ticks_container_health", HEALTH_STATES,
+                                          lambda v: "unhealthy" if v >= 1 else "healthy", **C),
+    "ticks_container_oom_killed": gauge("ticks", "ticks_container_oom_killed", **C),
+    "ticks_container_memory": ratio("ticks", "ticks_container_memory_usage_bytes",
+                                    "ticks_container_memory_limit_bytes", **C),
+    "ticks_database_up": gauge("ticks", "ticks_up"),
+    "ticks_disk_usage": gauge("ticks", "ticks_disk_used_ratio", 0.01, path="/var/lib/postgresql"),
+    "pm2_restarts": burst("pm2", "pm2_process_restarts_total", 60, **P),
+    "pm2_restart_budget": burst("pm2", "pm2_process_restarts_total", 1440, **P),
+    "pm2_memory": ratio("pm2", "pm2_process_memory_bytes", "pm2_process_memory_limit_bytes", **P),
+    "pm2_process_up": gauge("pm2", "pm2_process_up", **P),
+    "pm2_daemon_up": gauge("pm2", "pm2_daemon_up"),
+    "pm2_sync_health_up": gauge("pm2", "pm2_sync_health_up"),
+    "pm2_sync_queue_depth": gauge("pm2", "pm2_sync_queue_depth"),
+    "pm2_sync_duration": gauge("pm2", "pm2_sync_last_duration_seconds", 0.5),
+    "pm2_host_memory_available": gauge("pm2", "pm2_host_memory_available_bytes"),
+    "tburn_up": gauge("tburn", "tburn_up"),
+    "tburn_heap": gauge("tburn", "tburn_heap_ratio", 0.01),
+    "tburn_memory_governor": stateset("tburn", "tburn_memory_governor_state", GOVERNOR_STATES, _governor),
+    "tburn_event_loop_lag": gauge("tburn", "tburn_event_loop_lag_seconds", 0.01),
+    "tburn_error_ratio": gauge("tburn", "tburn_error_ratio", 0.01),
+    "tburn_latency_p99": gauge("tburn", "tburn_latency_p99_seconds", 0.01),
+    "tburn_db_pool_waiting": gauge("tburn", "tburn_db_pool_waiting_requests"),
+    "tburn_db_pool_available": gauge("tburn", "tburn_db_pool_available_connections"),
+    "tburn_circuit_breaker_open": stateset("tburn", "tburn_circuit_breaker_state", BREAKER_STATES,
+                                           lambda v: "open" if v >= 1 else "closed", breaker="database"),
+    "tburn_degraded_mode": gauge("tburn", "tburn_degraded_mode"),
+    "tburn_pipeline_running": gauge("tburn", "tburn_pipeline_running"),
+    "tburn_shards_min": gauge("tburn", "tburn_shards"),
+    "tburn_shards_max": gauge("tburn", "tburn_shards"),
+    "exporter_up": gauge("exporter", "up"),
+    "exporter_collector_success": Fixture(
+        lambda v: {_selector("nectar_collector_success", _base("exporter", {"collector": "chain"})): v},
+        {**_base("exporter", {"collector": "chain"}), "exporter": "nectar"}),
+}
+
+
+def _past(sig: Signal, boundary: float, step: float) -> float:
+    """The first value on the bad side of `boundary`."""
+    if sig.inclusive:
+        return boundary
+    return boundary + step if sig.direction == "above" else boundary - step
+
+
+def _before(sig: Signal, boundary: float, step: float) -> float:
+    """The last value on the good side of `boundary`."""
+    if not sig.inclusive:
+        return boundary
+    return boundary - step if sig.direction == "above" else boundary + step
+
+
+def expected_alert(sig: Signal, severity: str, value: float, labels: dict) -> dict:
+    rule = alert_rule(sig, severity, MODULES[sig.system])
+    all_labels = {**labels, **rule["labels"]}
+    return {"exp_labels": all_labels,
+            "exp_annotations": {k: render(v, value, all_labels) for k, v in rule["annotations"].items()}}
+
+
+def _minutes(duration: str) -> int:
+    if not duration:
+        return 0
+    units = {"m": 1, "h": 60}
+    if duration[-1] not in units or not duration[:-1].isdigit():
+        raise ValueError(f"generated cases handle whole minutes or hours, not {duration!r}")
+    return int(duration[:-1]) * units[duration[-1]]
+
+
+def gauge_group(sig: Signal, fx: Fixture) -> dict:
+    """One timeline: green, yellow (warning), yellow at the critical boundary, red, green."""
+    levels = [lvl for lvl in LEVELS if getattr(sig, lvl) is not None]
+    first = getattr(sig, levels[0])
+    green = _before(sig, first, fx.step)
+    phases: list[tuple[str, float, int]] = [("green", green, 5)]
+    fw, fc = _minutes(sig.for_warning), _minutes(sig.for_critical)
+    if sig.warning is not None:
+        phases.append(("yellow", _past(sig, sig.warning, fx.step), fw + 3))
+    if sig.warning is not None and sig.critical is not None:
+        phases.append(("yellow at critical", _before(sig, sig.critical, fx.step), 3))
+    if sig.critical is not None:
+        phases.append(("red", _past(sig, sig.critical, fx.step), fc + 3))
+    phases.append(("green again", green, 4))
+
+    starts, t = {}, 0
+    samples: list[float] = []
+    for name, value, minutes in phases:
+        starts[name] = (t, value)
+        samples += [value] * minutes
+        t += minutes
+
+    def alerts(at: int, *severities: str) -> dict:
+        value = samples[at]
+        return {"eval_time": f"{at}m", "alertname": sig.alert,
+                "exp_alerts": [expected_alert(sig, s, value, fx.labels) for s in severities]}
+
+    checks = [alerts(starts["green"][0] + 4)]
+    if sig.warning is not None:
+        s = starts["yellow"][0]
+        if fw:
+            checks.append(alerts(s + fw - 1))
+        checks.append(alerts(s + fw, "warning"))
+    if "yellow at critical" in starts:
+        checks.append(alerts(starts["yellow at critical"][0] + 2, "warning"))
+    if sig.critical is not None:
+        s = starts["red"][0]
+        held = ("warning",) if sig.warning is not None else ()
+        if fc:
+            checks.append(alerts(s + fc - 1, *held))
+        checks.append(alerts(s + fc, *held, "critical"))
+    s = starts["green again"][0]
+    checks += [alerts(s), alerts(s + 3)]
+
+    series = _series_over_time(fx, samples)
+    return {"name": f"{sig.alert} ({sig.key}): " + ", ".join(f"{n} {v:g} at {s}m" for n, (s, v) in starts.items()),
+            "interval": "1m", "input_series": series, "alert_rule_test": checks}
+
+
+def burst_group(sig: Signal, fx: Fixture) -> dict:
+    """One instance per level: a burst of N events at minute 10, checked at 15 and after it
+    has left the window."""
+    if sig.for_warning or sig.for_critical:
+        raise ValueError(f"{sig.key}: a burst case cannot test `for`; write an explicit case")
+    counts = {"green": _before(sig, getattr(sig, "warning" if sig.warning is not None else "critical"), 1)}
+    if sig.warning is not None:
+        counts["yellow"] = _past(sig, sig.warning, 1)
+    if sig.warning is not None and sig.critical is not None:
+        counts["yellow-at-critical"] = _before(sig, sig.critical, 1)
+    if sig.critical is not None:
+        counts["red"] = _past(sig, sig.critical, 1)
+    end = 10 + fx.burst_minutes + 6
+    series, firing = [], []
+    for level, n in counts.items():
+        labels = {**fx.labels, "instance": f"{level}:9100"}
+        series.append({"series": fx.counter.replace("{instance}", labels["instance"]),
+                       "values": f"0+0x9 {n:g}+0x{end - 10}"})
+        severities = [lvl for lvl in LEVELS if getattr(sig, lvl) is not None and _bad(sig, n, getattr(sig, lvl))]
+        firing += [expected_alert(sig, s, n, labels) for s in severities]
+    checks = [{"eval_time": "15m", "alertname": sig.alert, "exp_alerts": firing},
+              {"eval_time": f"{10 + fx.burst_minutes + 5}m", "alertname": sig.alert, "exp_alerts": []}]
+    return {"name": f"{sig.alert} ({sig.key}): bursts " + ", ".join(f"{k}={v:g}" for k, v in counts.items()),
+            "interval": "1m", "input_series": series, "alert_rule_test": checks}
+
+
+def _bad(sig: Signal, v: float, boundary: float) -> bool:
+    if sig.direction == "above":
+        return v >= boundary if sig.inclusive else v > boundary
+    return v <= boundary if sig.inclusive else v < boundary
+
+
+def _series_over_time(fx: Fixture, samples: list[float]) -> list[dict]:
+    by_series: dict[str, list[float]] = {}
+    for v in samples:
+        for selector, raw in fx.series(v).items():
+            by_series.setdefault(selector, []).append(raw)
+    return [{"series": s, "values": " ".join(repr(float(x)) for x in values)} for s, values in by_series.items()]
+
+
+def generated_groups(signals: list[Signal]) -> list[dict]:
+    groups = []
+    for sig in signals:
+        fx = FIXTURES.get(sig.key)
+        if fx is not None:
+            groups.append(burst_group(sig, fx) if fx.burst_minutes else gauge_group(sig, fx))
+    return groups
+
+
+def compile_explicit(cases: list[dict], signals: dict[str, Signal]) -> list[dict]:
+    """Hand-written groups; an expected alert names its `signal` and `value`, and gets the
+    signal's system/role labels and rendered annotations added."""
+    out = []
+    for group in cases:
+        group = dict(group)
+        tests = []
+        for test in group.get("alert_rule_test", []):
+            test = dict(test)
+            alerts = []
+            for exp in test.get("exp_alerts", []):
+                sig = signals[exp["signal"]]
+                labels = dict(exp["exp_labels"])
+                severity = labels.pop("severity")
+                alerts.append(expected_alert(sig, severity, exp["value"], labels))
+            test["exp_alerts"] = alerts
+            tests.append(test)
+        group["alert_rule_test"] = tests
+        out.append(group)
+    return out
+
+
+def write_test_file(path, rule_files: list, groups: list[dict]) -> None:
+    doc = {"rule_files": [str(p) for p in rule_files], "evaluation_interval": "1m", "tests": groups}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False, width=200))

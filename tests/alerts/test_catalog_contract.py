@@ -1,0 +1,114 @@
+"""The alert catalog (shared/alert-catalog.md) as a literal table, against the defaults.
+
+Written out by hand from the catalog, not derived from the code: a default that drifts
+from the contract fails here even though the generated promtool cases would follow it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from alert_rules import catalog
+from alert_rules.model import Signal
+
+GiB, MiB = 1024**3, 1024**2
+
+# key: (alert, system, operator, warning, critical, for warning, for critical)
+CONTRACT = {
+    "nectar_database_up": ("NectarDatabaseDown", "nectar", "<", None, 1, "", "1m"),
+    "tidb_uptime": ("TiDBRestarted", "nectar", "<", 900, None, "", ""),
+    "nectar_sync_progress": ("NectarSyncStalled", "nectar", "<", None, 1, "", "10m"),
+    "nectar_sync_speed": ("NectarSyncSlow", "nectar", "<", 100, None, "30m", ""),
+    "nectar_memory": ("NectarMemoryHigh", "nectar", ">=", 80 * GiB, 95 * GiB, "10m", "5m"),
+    "nectar_memory_projection": ("NectarMemoryGrowing", "nectar", ">", 100 * GiB, None, "1h", ""),
+    "nectar_process_up": ("NectarProcessDown", "nectar", "<", None, 1, "", "2m"),
+    "nectar_reconnects": ("NectarReconnecting", "nectar", ">=", 3, None, "", ""),
+    "nectar_reconnect_giveups": ("NectarReconnecting", "nectar", ">=", None, 1, "", ""),
+    "tidb_oldest_query": ("TiDBLongRunningQuery", "nectar", ">", 60, 300, "2m", "2m"),
+    "ticks_rate": ("TickRateLow", "ticks", "<", 150, 50, "5m", "5m"),
+    "ticks_last_tick_age": ("TicksStale", "ticks", ">", 300, 600, "", ""),
+    "ticks_reconnects": ("CollectorReconnectsHigh", "ticks", ">", 10, 50, "", ""),
+    "ticks_errors": ("CollectorErrorsHigh", "ticks", ">", 50, 200, "", ""),
+    "ticks_restarts": ("CollectorRestarting", "ticks", ">", 3, 10, "", ""),
+    "ticks_container_running": ("CollectorDown", "ticks", "<", None, 1, "", "1m"),
+    "ticks_container_unhealthy": ("CollectorUnhealthy", "ticks", ">=", None, 1, "", "1m"),
+    "ticks_container_oom_killed": ("CollectorOOMKilled", "ticks", ">=", 1, None, "", ""),
+    "ticks_container_memory": ("CollectorMemoryNearLimit", "ticks", ">", 0.9, None, "10m", ""),
+    "ticks_database_up": ("TickDatabaseDown", "ticks", "<", None, 1, "", "1m"),
+    "ticks_disk_usage": ("DiskUsageHigh", "ticks", ">", 0.9, 0.95, "5m", "5m"),
+    "pm2_restarts": ("PM2RestartsHigh", "pm2", ">", 2, 5, "", ""),
+    "pm2_restart_budget": ("PM2RestartBudget", "pm2", ">=", 5, None, "", ""),
+    "pm2_memory": ("PM2ProcessMemoryHigh", "pm2", ">", 0.8, 0.95, "5m", "5m"),
+    "pm2_process_up": ("PM2ProcessDown", "pm2", "<", None, 1, "", "1m"),
+    "pm2_daemon_up": ("PM2DaemonDown", "pm2", "<", None, 1, "", "2m"),
+    "pm2_sync_health_up": ("SyncServerHealthDown", "pm2", "<", None, 1, "", "2m"),
+    "pm2_sync_queue_depth": ("SyncQueueDepthHigh", "pm2", ">", 100, 500, "5m", "5m"),
+    "pm2_sync_api_errors": ("SyncApiErrorsHigh", "pm2", ">", 5, 20, "5m", "5m"),
+    "pm2_sync_duration": ("SyncSlow", "pm2", ">", 30, None, "", ""),
+    "pm2_host_memory_available": ("HostMemoryLow", "pm2", "<", 500 * MiB, 100 * MiB, "5m", "5m"),
+    "tburn_up": ("TburnDown", "tburn", "<", None, 1, "", "1m"),
+    "tburn_heap": ("TburnHeapHigh", "tburn", ">", 0.7, 0.85, "2m", "2m"),
+    "tburn_memory_governor": ("TburnMemoryGovernorDegraded", "tburn", ">=", 1, 2, "2m", "2m"),
+    "tburn_heap_growth": ("TburnMemoryGrowth", "tburn", ">", 0.05, None, "15m", ""),
+    "tburn_event_loop_lag": ("TburnEventLoopLagHigh", "tburn", ">", 0.15, 0.3, "2m", "2m"),
+    "tburn_error_ratio": ("TburnErrorRateHigh", "tburn", ">", 0.05, 0.15, "5m", "5m"),
+    "tburn_latency_p99": ("TburnLatencyHigh", "tburn", ">", 0.5, 1, "5m", "5m"),
+    "tburn_db_pool_waiting": ("TburnDbPoolWaiting", "tburn", ">", 5, 20, "2m", "2m"),
+    "tburn_db_pool_available": ("TburnDbPoolExhausted", "tburn", "<", 5, None, "5m", ""),
+    "tburn_circuit_breaker_open": ("TburnCircuitBreakerOpen", "tburn", ">=", 1, None, "5m", ""),
+    "tburn_degraded_mode": ("TburnRequestShedding", "tburn", ">=", 1, None, "2m", ""),
+    "tburn_pipeline_running": ("TburnPipelineStopped", "tburn", "<", 1, None, "5m", ""),
+    "tburn_shards_min": ("TburnShardCountOutOfRange", "tburn", "<", 24, None, "10m", ""),
+    "tburn_shards_max": ("TburnShardCountOutOfRange", "tburn", ">", 64, None, "10m", ""),
+    "tburn_availability_burn": ("TburnAvailabilityBurn", "tburn", ">", 3, 14.4, "", ""),
+    "exporter_up": ("ExporterDown", "exporter", "<", None, 1, "", "2m"),
+    "exporter_collector_success": ("ExporterCollectorFailing", "exporter", "<", 1, None, "5m", ""),
+}
+
+# The catalog's "down" alerts; NectarProcessDown joins them (the process not running
+# explains a stalled sync as much as the database does).
+DOWN = {"NectarDatabaseDown", "TickDatabaseDown", "CollectorDown", "PM2DaemonDown", "PM2ProcessDown",
+        "TburnDown", "ExporterDown", "NectarProcessDown"}
+OPERATOR = {("above", False): ">", ("above", True): ">=", ("below", False): "<", ("below", True): "<="}
+
+
+def _row(s: Signal) -> tuple:
+    return (s.alert, s.system, OPERATOR[s.direction, s.inclusive], s.warning, s.critical,
+            s.for_warning, s.for_critical)
+
+
+def test_defaults_match_the_catalog(default_signals):
+    assert {s.key: _row(s) for s in default_signals} == CONTRACT
+
+
+def test_burn_rate_pairs_match_the_catalog(default_signals):
+    from alert_rules.signals.tburn import BURN_WINDOWS, OBJECTIVE, _factor
+    sig = next(s for s in default_signals if s.key == "tburn_availability_burn")
+    assert OBJECTIVE == 0.999
+    assert {(w.severity, w.long, w.short, _factor(sig, w.factor)) for w in BURN_WINDOWS} == {
+        ("critical", "1h", "5m", 14.4), ("critical", "6h", "30m", 6),
+        ("warning", "1d", "2h", 3), ("warning", "3d", "6h", 1)}
+
+
+def test_down_and_symptom_roles(default_signals):
+    assert {s.alert for s in default_signals if s.role == "down"} == DOWN
+    # The catalog's examples of symptoms: stalled, stale, rate low.
+    symptoms = {s.alert for s in default_signals if s.role == "symptom"}
+    assert {"NectarSyncStalled", "TicksStale", "TickRateLow"} <= symptoms
+    assert not symptoms & DOWN
+
+
+def test_every_alert_has_a_summary_description_and_runbook(default_signals):
+    for s in default_signals:
+        assert s.summary and s.description and s.runbook, s.key
+
+
+def test_the_dashboards_interface():
+    """What dashboards/ imports: SIGNALS, signal(key), and these fields and steps()."""
+    assert catalog.SIGNALS and all(isinstance(s, Signal) for s in catalog.SIGNALS)
+    memory = catalog.signal("nectar_memory")
+    for name in ("key", "system", "alert", "expr", "unit", "direction", "warning", "critical"):
+        assert getattr(memory, name) is not None
+    assert memory.steps() == [(None, "green"), (memory.warning, "yellow"), (memory.critical, "red")]
+    assert catalog.signal("ticks_rate").steps() == [(None, "red"), (50, "yellow"), (150, "green")]
+    with pytest.raises(KeyError, match="no_such_signal"):
+        catalog.signal("no_such_signal")

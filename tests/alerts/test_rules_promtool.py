@@ -1,0 +1,91 @@
+"""promtool on the rules: `check rules`, and `test rules` for every alert of the catalog."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+
+from alert_rules.catalog import SIGNALS
+from alert_rules.generate import write
+from alert_rules.settings import SYSTEMS
+from conftest import COMMITTED_RULES, promtool
+from rulecases import FIXTURES, compile_explicit, generated_groups, write_test_file
+
+CASES = sorted((Path(__file__).parent / "cases").glob("*.yml"))
+
+
+def run_tests(tmp_path: Path, rule_files: list[Path], groups: list[dict], name: str = "tests.yml"):
+    path = tmp_path / name
+    write_test_file(path, rule_files, groups)
+    return promtool("test", "rules", str(path), timeout=300)
+
+
+def test_promtool_check_rules():
+    res = promtool("check", "rules", *map(str, COMMITTED_RULES))
+    assert res.returncode == 0, res.stdout + res.stderr
+    # promtool also lints (duplicate rules and the like) and says so on stdout.
+    assert "SUCCESS" in res.stdout and "WARNING" not in res.stdout + res.stderr, res.stdout + res.stderr
+
+
+def test_generated_cases_pass_on_the_committed_rules(tmp_path):
+    """Every signal with a fixture, walked across its boundaries with the operator's overrides."""
+    res = run_tests(tmp_path, COMMITTED_RULES, generated_groups(SIGNALS))
+    assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=[p.stem for p in CASES])
+def test_explicit_cases(case_file, tmp_path, default_rules, default_signals):
+    groups = compile_explicit(yaml.safe_load(case_file.read_text()), {s.key: s for s in default_signals})
+    res = run_tests(tmp_path, default_rules, groups, case_file.name)
+    assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
+
+
+def _expected_firing(groups: list[dict]) -> set[tuple[str, str]]:
+    return {(t["alertname"], a["exp_labels"]["severity"])
+            for g in groups for t in g["alert_rule_test"] for a in t.get("exp_alerts", [])}
+
+
+def _resolved(groups: list[dict]) -> set[tuple[str, str]]:
+    """(alert, severity) pairs expected to fire at one check and gone at a later one."""
+    out = set()
+    for g in groups:
+        seen: dict[str, set] = {}
+        for t in sorted(g["alert_rule_test"], key=lambda t: int(t["eval_time"].rstrip("m"))):
+            now = {tuple(sorted(a["exp_labels"].items())) for a in t.get("exp_alerts", [])}
+            gone = seen.get(t["alertname"], set()) - now
+            out |= {(t["alertname"], dict(labels)["severity"]) for labels in gone}
+            seen.setdefault(t["alertname"], set()).update(now)
+    return out
+
+
+def test_every_alert_and_severity_fires_and_resolves_in_some_case(default_signals):
+    explicit = compile_explicit([g for p in CASES for g in yaml.safe_load(p.read_text())],
+                                {s.key: s for s in default_signals})
+    groups = generated_groups(default_signals) + explicit
+    wanted = {(s.alert, level) for s in default_signals for level in ("warning", "critical")
+              if getattr(s, level) is not None}
+    assert _expected_firing(groups) == wanted
+    assert _resolved(groups) == wanted
+
+
+def test_signals_without_fixture_have_an_explicit_case(default_signals):
+    explicit_signals = {a["signal"] for p in CASES for g in yaml.safe_load(p.read_text())
+                        for t in g.get("alert_rule_test", []) for a in t.get("exp_alerts", [])}
+    missing = {s.key for s in default_signals} - set(FIXTURES) - explicit_signals
+    assert not missing, f"signals with no promtool case: {missing}"
+
+
+@pytest.mark.parametrize("change", [
+    {"inclusive": True},                     # > became >=: the green boundary value now fires
+    {"for_warning": "4m"},                   # `for` shortened: fires a minute early
+    {"warning": 151},                        # boundary moved by one
+], ids=["inclusive", "for", "boundary"])
+def test_generated_cases_catch_a_rule_that_drifts(change, tmp_path, default_signals):
+    """The cases come from the signal; rules generated from a changed signal must fail them."""
+    tick_rate = next(s for s in default_signals if s.key == "ticks_rate")
+    drifted = [dataclasses.replace(s, **change) if s is tick_rate else s for s in default_signals]
+    write(tmp_path, drifted)
+    res = run_tests(tmp_path, [tmp_path / f"{s}.yml" for s in SYSTEMS], generated_groups([tick_rate]))
+    assert res.returncode != 0 and "FAILED" in res.stdout + res.stderr, res.stdout + res.stderr
