@@ -16,7 +16,7 @@ import yaml
 from alert_rules.model import Signal
 from alert_rules.rules import alert_rule
 from alert_rules.signals import MODULES
-from gotemplate import render
+from .gotemplate import render
 
 LEVELS = ("warning", "critical")
 INSTANCE = {"nectar": "nectar-exporter:9104", "ticks": "ticks-exporter:9105", "pm2": "pm2-exporter:9106",

@@ -13,7 +13,7 @@ from alert_rules.catalog import signal
 from alert_rules.settings import HERE
 from harness.alertmanager import Alertmanager, WebhookRecorder, shortened_config
 from harness.proc import wait_until
-from rulecases import FIXTURES
+from .rulecases import FIXTURES
 
 CONFIG = HERE.parent / "prometheus" / "alertmanager.yml"
 PAGER_KEY = "pd-routing-key-4f1e9c"

@@ -12,8 +12,8 @@ import yaml
 from alert_rules.catalog import build
 from alert_rules.generate import HEADER, stale
 from alert_rules.settings import HERE, OUTPUT_DIR, SYSTEMS
-from conftest import COMMITTED_RULES, promtool
-from rulecases import compile_explicit, write_test_file
+from .conftest import COMMITTED_RULES, promtool
+from .rulecases import compile_explicit, write_test_file
 
 ROOT = HERE.parent
 

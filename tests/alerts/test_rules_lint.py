@@ -9,7 +9,7 @@ import yaml
 
 from alert_rules.catalog import anchor
 from alert_rules.settings import HERE, NAMESPACES, RUNBOOK_BASE, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS
-from conftest import COMMITTED_RULES
+from .conftest import COMMITTED_RULES
 
 ROOT = HERE.parent
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")

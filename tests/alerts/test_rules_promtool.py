@@ -10,8 +10,8 @@ import yaml
 from alert_rules.catalog import SIGNALS
 from alert_rules.generate import write
 from alert_rules.settings import SYSTEMS
-from conftest import COMMITTED_RULES, promtool
-from rulecases import FIXTURES, compile_explicit, generated_groups, write_test_file
+from .conftest import COMMITTED_RULES, promtool
+from .rulecases import FIXTURES, compile_explicit, generated_groups, write_test_file
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yml"))
 

@@ -3,7 +3,7 @@ the queries. Helpers live in dashboard_json.py."""
 from __future__ import annotations
 
 import pytest
-from dashboard_json import GENERATED, load_dashboards
+from .dashboard_json import GENERATED, load_dashboards
 
 from harness.prometheus_server import PrometheusServer
 

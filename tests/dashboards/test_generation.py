@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from dashboard_json import GENERATED, ROOT, panels
+from .dashboard_json import GENERATED, ROOT, panels
 
 from dashboards import DASHBOARDS
 from dashboards.__main__ import generate, stale

@@ -4,12 +4,12 @@ evaluating the generated alert rules, every panel query returns data."""
 from __future__ import annotations
 
 import pytest
-from dashboard_json import queries, substitute
+from .dashboard_json import queries, substitute
 
 from alert_rules.settings import SYSTEMS
 from harness.prometheus_server import PrometheusServer
 
-import live_stack
+from . import live_stack
 
 MISSING = live_stack.missing_exporters()
 pytestmark = pytest.mark.skipif(

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 import yaml
-from dashboard_json import queries, substitute
+from .dashboard_json import queries, substitute
 
 from dashboards.promql import scope, stateset_index
 

@@ -6,7 +6,7 @@ import configparser
 from pathlib import Path, PurePosixPath
 
 import yaml
-from dashboard_json import GENERATED, ROOT
+from .dashboard_json import GENERATED, ROOT
 
 GRAFANA = ROOT / "prometheus" / "grafana"
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import yaml
-from dashboard_json import ROOT, panels
+from .dashboard_json import ROOT, panels
 
 from alert_rules.catalog import SIGNALS
 from alert_rules.units import promql_number

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dashboard_json import panels
+from .dashboard_json import panels
 
 from dashboards.wall import VALUE_SIZE
 

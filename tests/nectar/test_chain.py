@@ -6,7 +6,7 @@ import pytest
 from harness.proc import promtool_check_metrics, scrape
 
 from exporters.nectar.eras import NETWORKS
-from conftest import write_config
+from .conftest import write_config
 
 ALONZO_FIRST_SLOT = 39916800  # mainnet epoch 290
 

@@ -7,7 +7,7 @@ import yaml
 
 from harness.proc import ROOT, http_get, scrape
 
-from conftest import PASSWORD, write_config
+from .conftest import PASSWORD, write_config
 
 
 def check_config(tmp_path, cfg: dict | None, env: dict | None = None):

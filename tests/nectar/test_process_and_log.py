@@ -6,7 +6,7 @@ import psutil
 
 from harness.proc import promtool_check_metrics, scrape
 
-from conftest import write_config
+from .conftest import write_config
 
 
 def test_process_found_by_cmdline_then_gone(mariadb, exporter, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from harness.mariadb import MariaDB
 from harness.proc import scrape, wait_until
 
-from conftest import PASSWORD, write_config
+from .conftest import PASSWORD, write_config
 
 
 @pytest.fixture

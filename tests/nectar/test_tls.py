@@ -5,7 +5,7 @@ from harness.certs import make_ca, make_leaf
 from harness.mariadb import MariaDB
 from harness.proc import scrape
 
-from conftest import PASSWORD, write_config
+from .conftest import PASSWORD, write_config
 
 
 @pytest.fixture(scope="module")
