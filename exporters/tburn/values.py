@@ -1,0 +1,130 @@
+"""Reading one value out of a TBURN JSON body without trusting its shape.
+
+TBURN is a Node service: a number may arrive as 12, 12.5, "12.5", true or null, and a
+field may move or vanish between releases. Every reader here either returns a clean
+float or raises FieldProblem with a short reason; nothing else escapes.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+# Node's Date.now() is in milliseconds; anything past this is not a plausible seconds value
+# (year 5138), so a larger number is read as milliseconds.
+_MILLIS_ABOVE = 1e11
+
+
+class FieldProblem(Exception):
+    """A field that is absent, null or of a type we cannot read."""
+
+
+def lookup(doc: Any, path: str) -> Any:
+    """Follow a dotted path (`a.b.0.c`; digits index lists); "" is the whole body."""
+    node = doc
+    if path == "":
+        return node
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise FieldProblem("missing")
+    return node
+
+
+def number(value: Any) -> float:
+    if value is None:
+        raise FieldProblem("null")
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return _finite(value)
+    if isinstance(value, str):
+        text = value.strip()
+        # float() also accepts "nan", "inf" and "1_000"; a JSON producer never means those.
+        if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+            return _finite(text)
+    raise FieldProblem(f"not a number ({type(value).__name__})")
+
+
+def _finite(value: Any) -> float:
+    try:
+        f = float(value)
+    except (OverflowError, ValueError):
+        raise FieldProblem("not a finite number") from None
+    if not math.isfinite(f):
+        raise FieldProblem("not a finite number")
+    return f
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def boolean(value: Any) -> float:
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return float(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return 1.0 if value.strip().lower() in _TRUE else 0.0
+    if value is None:
+        raise FieldProblem("null")
+    raise FieldProblem(f"not a boolean ({type(value).__name__})")
+
+
+def timestamp(value: Any) -> float:
+    """Unix seconds from epoch seconds, epoch milliseconds or an ISO 8601 string."""
+    if isinstance(value, str) and not _looks_numeric(value):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise FieldProblem("not a timestamp") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)  # Node's toISOString() is UTC
+        return moment.timestamp()
+    seconds = number(value)
+    if isinstance(value, bool) or seconds < 0:
+        raise FieldProblem("not a timestamp")
+    return seconds / 1000.0 if seconds > _MILLIS_ABOVE else seconds
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        number(text)
+        return True
+    except FieldProblem:
+        return False
+
+
+def count(value: Any) -> float:
+    """A count given either as a number or as the list of the things counted."""
+    if isinstance(value, list):
+        return float(len(value))
+    if isinstance(value, dict):
+        raise FieldProblem("not a count (object)")
+    n = number(value)
+    if n < 0 or isinstance(value, bool):
+        raise FieldProblem("not a count")
+    return n
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def state(value: Any, states: tuple[str, ...]) -> str:
+    """The known state `value` names, ignoring case and punctuation (HALF_OPEN = half-open)."""
+    if not isinstance(value, str):
+        raise FieldProblem("null" if value is None else f"not a state name ({type(value).__name__})")
+    wanted = _squash(value)
+    for s in states:
+        if _squash(s) == wanted:
+            return s
+    raise FieldProblem("unknown state")

@@ -1,0 +1,54 @@
+"""Serving a simulator: `--listen HOST:PORT`, clean shutdown on SIGTERM/SIGINT."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import Callable
+
+from aiohttp import web
+
+log = logging.getLogger("simulator")
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def serve(parser: argparse.ArgumentParser, make_app: Callable[[argparse.Namespace], web.Application],
+          argv: list[str] | None = None) -> None:
+    """Parse `argv` with `parser` (which gets --listen added) and serve make_app(args)."""
+    parser.add_argument("--listen", type=parse_listen, default=("127.0.0.1", 5000), metavar="HOST:PORT",
+                        help="address to serve on (default 127.0.0.1:5000; port 0 picks a free one)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    try:
+        asyncio.run(_run(make_app(args), *args.listen))
+    except OSError as exc:
+        print(f"{parser.prog}: cannot listen on {args.listen[0]}:{args.listen[1]}: {exc.strerror}",
+              file=sys.stderr)
+        sys.exit(1)
+
+
+async def _run(app: web.Application, host: str, port: int) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port, backlog=512)
+    await site.start()
+    bound = runner.addresses[0]
+    # Tests and scripts read this line to learn a port 0 choice.
+    print(f"listening on http://{bound[0]}:{bound[1]}", file=sys.stderr, flush=True)
+    await stop.wait()
+    await runner.cleanup()

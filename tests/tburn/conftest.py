@@ -1,0 +1,68 @@
+import pytest
+import yaml
+
+from harness.proc import ExporterProcess
+from harness.tburn_sim import SimulatorProcess
+
+
+@pytest.fixture(scope="module")
+def sim(tmp_path_factory):
+    """One real simulator per test module; tests reset it instead of restarting it."""
+    proc = SimulatorProcess(tmp_path_factory.mktemp("tburn-sim"), ["--seed", "7"]).wait_ready()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def fresh_sim(sim):
+    sim.reset()
+    yield sim
+    sim.reset()
+
+
+def write_config(path, base_url: str, **settings):
+    cfg = {"base_url": base_url, **settings}
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.fixture(name="write_config")
+def write_config_fixture():
+    return write_config
+
+
+@pytest.fixture(scope="module")
+def sim_exporter(sim, tmp_path_factory):
+    """The real exporter scraping the module's simulator, collecting on every scrape."""
+    workdir = tmp_path_factory.mktemp("tburn-exporter")
+    proc = ExporterProcess("tburn", write_config(workdir / "tburn.yml", sim.url), workdir).wait_ready()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def exporter(tmp_path):
+    """Start `python -m exporters.tburn` with a config; stopped at teardown."""
+    started = []
+
+    def start(config, **kw):
+        proc = ExporterProcess("tburn", config, tmp_path, **kw)
+        started.append(proc)
+        return proc.wait_ready()
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
+def fuzz_server():
+    from harness.fuzz_body_server import FuzzBodyServer
+    server = FuzzBodyServer().start()
+    yield server
+    server.stop()
+
+
+# `pytest tests/tburn --hypothesis-profile tburn-deep` fuzzes far longer than CI does.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("tburn-deep", max_examples=3000)

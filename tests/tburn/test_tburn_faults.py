@@ -1,0 +1,182 @@
+"""The real exporter against the real simulator over HTTP, fault by fault: the metrics the
+runbook ties to that fault cross their thresholds, and every other indicator stays green."""
+import time
+
+import pytest
+
+from harness.proc import Metrics, promtool_check_metrics, scrape, wait_until
+
+BREAKERS = ("database", "rpc", "cache", "bridge")
+DATA_COLLECTORS = ("system_health", "memory_guardian", "memory_governor", "request_shedder",
+                   "circuit_breakers", "db_pool", "pipeline", "shards")
+
+
+def _value(m: Metrics, name: str, **labels) -> float:
+    value = m.get(name, **labels)
+    if value is None:
+        raise LookupError(name)
+    return value
+
+
+# Each indicator is green when the alert catalogue's warning threshold is not crossed.
+# `before` and `after` are two scrapes a moment apart (for counters).
+INDICATORS = {
+    "up": lambda b, a: _value(a, "tburn_up") == 1,
+    "collectors": lambda b, a: all(_value(a, "tburn_collector_success", collector=c) == 1
+                                   for c in DATA_COLLECTORS),
+    "heap": lambda b, a: _value(a, "tburn_heap_ratio") < 0.70,
+    "governor": lambda b, a: _value(a, "tburn_memory_governor_state", tburn_memory_governor_state="Normal") == 1,
+    "hibernated": lambda b, a: _value(a, "tburn_hibernated_shards") == 0,
+    "lag": lambda b, a: _value(a, "tburn_event_loop_lag_seconds") < 0.150,
+    "degraded": lambda b, a: _value(a, "tburn_degraded_mode") == 0,
+    "shedding": lambda b, a: _value(a, "tburn_requests_shed_total") == _value(b, "tburn_requests_shed_total"),
+    "error_ratio": lambda b, a: _value(a, "tburn_error_ratio") < 0.05,
+    "error_counters": lambda b, a: (
+        (_value(a, "tburn_request_errors_total") - _value(b, "tburn_request_errors_total"))
+        < 0.05 * (_value(a, "tburn_requests_total") - _value(b, "tburn_requests_total"))),
+    "latency": lambda b, a: _value(a, "tburn_latency_p99_seconds") < 0.5,
+    "breakers": lambda b, a: all(_value(a, "tburn_circuit_breaker_state", breaker=n,
+                                        tburn_circuit_breaker_state="closed") == 1 for n in BREAKERS),
+    "pool_available": lambda b, a: _value(a, "tburn_db_pool_available_connections") > 5,
+    "pool_waiting": lambda b, a: _value(a, "tburn_db_pool_waiting_requests") <= 5,
+    "pipeline": lambda b, a: _value(a, "tburn_pipeline_running") == 1,
+    "shards": lambda b, a: 24 <= _value(a, "tburn_shards") <= 64,
+}
+
+
+def _green(before: Metrics, after: Metrics) -> dict[str, bool]:
+    out = {}
+    for name, check in INDICATORS.items():
+        try:
+            out[name] = bool(check(before, after))
+        except LookupError:  # a metric gone missing is not green either
+            out[name] = False
+    return out
+
+
+def _two_scrapes(url: str, gap: float = 1.0) -> tuple[Metrics, Metrics]:
+    before = scrape(url, timeout_header=5)
+    time.sleep(gap)
+    return before, scrape(url, timeout_header=5)
+
+
+def test_defaults_are_green(fresh_sim, sim_exporter):
+    before, after = _two_scrapes(sim_exporter.url)
+    assert _green(before, after) == {name: True for name in INDICATORS}
+    assert promtool_check_metrics(after.text) == ""
+    assert after["tburn_requests_total"] > before["tburn_requests_total"]  # the counters move
+    assert sum(s.value for s in after.all("tburn_field_errors_total")) == 0
+
+
+FAULTS = [
+    # (fault, params, indicators that must turn red)
+    ("heap-pressure", {"level": "guardian-warning"}, {"heap"}),
+    ("heap-pressure", {"level": "warning"}, {"heap", "governor"}),
+    ("heap-pressure", {"level": "deferred"}, {"heap", "governor"}),
+    ("heap-pressure", {"level": "hibernating"}, {"heap", "governor", "hibernated"}),
+    # Critical: "emergency measures, reject requests" -- the shedder rejects them.
+    ("heap-pressure", {"level": "critical"}, {"heap", "governor", "hibernated", "degraded", "shedding"}),
+    ("event-loop-lag", {"lag_ms": 200}, {"lag"}),
+    # Past the shedder's 250 ms threshold, it degrades and sheds.
+    ("event-loop-lag", {}, {"lag", "degraded", "shedding"}),
+    ("request-shedding", {}, {"degraded", "shedding"}),
+    ("breaker-open", {}, {"breakers"}),
+    ("breaker-open", {"breaker": "rpc", "state": "HALF_OPEN"}, {"breakers"}),
+    # The runbook's pool-exhaustion symptoms: latency > 1000 ms and 503s.
+    ("db-pool-exhaustion", {}, {"pool_available", "pool_waiting", "latency", "error_ratio", "error_counters"}),
+    ("pipeline-stopped", {}, {"pipeline"}),
+    ("error-rate-spike", {}, {"error_ratio", "error_counters"}),
+    ("latency-spike", {}, {"latency"}),
+    ("shard-scale-out", {}, {"shards"}),
+    ("shard-scale-out", {"count": 16}, {"shards"}),
+    ("health-down", {}, {"up"}),
+    ("slow-responses", {"delay": 8, "endpoints": ["db_pool"]}, {"collectors", "pool_available", "pool_waiting"}),
+    ("garbage-bodies", {"kind": "html", "endpoints": ["pipeline"]}, {"collectors", "pipeline"}),
+    ("garbage-bodies", {"kind": "wrong-types", "endpoints": ["shards"]}, {"collectors", "shards"}),
+    # /health's body is never trusted, only its status.
+    ("garbage-bodies", {"kind": "cut", "endpoints": ["health"]}, set()),
+]
+
+
+@pytest.mark.parametrize("fault,params,red", FAULTS,
+                         ids=[f"{f}-{'-'.join(map(str, p.values())) or 'default'}" for f, p, _ in FAULTS])
+def test_fault_moves_its_metrics_only(fresh_sim, sim_exporter, fault, params, red):
+    fresh_sim.inject(fault, **params)
+    before, after = _two_scrapes(sim_exporter.url)
+    green = _green(before, after)
+    assert {name for name, ok in green.items() if not ok} == red, green
+    assert promtool_check_metrics(after.text) == ""
+
+
+def test_heap_levels_name_the_runbook_states(fresh_sim, sim_exporter):
+    expected = {"guardian-warning": ("Normal", "warning"), "warning": ("Warning", "warning"),
+                "deferred": ("Deferred", "critical"), "hibernating": ("Hibernating", "emergency"),
+                "critical": ("Critical", "emergency")}
+    for level, (governor, guardian) in expected.items():
+        fresh_sim.inject("heap-pressure", level=level)
+        m = scrape(sim_exporter.url)
+        assert m.get("tburn_memory_governor_state", tburn_memory_governor_state=governor) == 1, level
+        assert sum(s.value for s in m.all("tburn_memory_governor_state")) == 1
+        assert m.get("tburn_memory_guardian_level", tburn_memory_guardian_level=guardian) == 1, level
+        assert m["tburn_heap_used_bytes"] == pytest.approx(m["tburn_heap_ratio"] * 4096 * 2**20, rel=0.01)
+
+
+def test_breaker_open_names_the_breaker(fresh_sim, sim_exporter):
+    fresh_sim.inject("breaker-open", breaker="cache")
+    m = scrape(sim_exporter.url)
+    assert m.get("tburn_circuit_breaker_state", breaker="cache", tburn_circuit_breaker_state="open") == 1
+    assert m.get("tburn_circuit_breaker_state", breaker="cache", tburn_circuit_breaker_state="closed") == 0
+    for other in ("database", "rpc", "bridge"):
+        assert m.get("tburn_circuit_breaker_state", breaker=other, tburn_circuit_breaker_state="closed") == 1
+
+
+@pytest.mark.parametrize("kind,reason", [
+    ("html", "parse"), ("not-json", "parse"), ("truncated", "parse"), ("empty", "parse"), ("deep", "parse"),
+    ("cut", "payload"), ("huge", "too_large"), ("wrong-types", "fields"), ("nulls", "fields"),
+])
+def test_garbage_fails_only_its_collector(fresh_sim, sim_exporter, kind, reason):
+    before = scrape(sim_exporter.url)
+    fresh_sim.inject("garbage-bodies", kind=kind, endpoints=["memory_governor"])
+    m = scrape(sim_exporter.url)
+    assert m["tburn_up"] == 1
+    assert m.get("tburn_collector_success", collector="memory_governor") == 0
+    assert m.get("tburn_collector_errors_total", collector="memory_governor", reason=reason) == \
+        (before.get("tburn_collector_errors_total", collector="memory_governor", reason=reason) or 0) + 1
+    assert m.get("tburn_memory_governor_state", tburn_memory_governor_state="Normal") is None  # nothing stale
+    for c in DATA_COLLECTORS:
+        if c != "memory_governor":
+            assert m.get("tburn_collector_success", collector=c) == 1, c
+    assert m["tburn_heap_ratio"] < 0.7
+
+
+def test_wrong_types_on_some_fields_are_counted(fresh_sim, sim_exporter):
+    """A body where only some fields are unreadable: those are counted, the rest reported."""
+    before = scrape(sim_exporter.url)
+    fresh_sim.inject("garbage-bodies", kind="wrong-types", endpoints=["memory_governor"])
+    scrape(sim_exporter.url)
+    fresh_sim.clear("garbage-bodies")
+    m = scrape(sim_exporter.url)
+    # The failed scrape counted both fields; they show once the endpoint answers again.
+    for field in ("state", "hibernated_shards"):
+        assert m.get("tburn_field_errors_total", endpoint="memory_governor", field=field) == \
+            before.get("tburn_field_errors_total", endpoint="memory_governor", field=field) + 1
+    assert m.get("tburn_collector_success", collector="memory_governor") == 1
+
+
+def test_fault_with_duration_clears_itself(fresh_sim, sim_exporter):
+    answer = fresh_sim.inject("pipeline-stopped", duration="1s")
+    assert answer["remaining_seconds"] == pytest.approx(1.0, abs=0.1)
+    assert scrape(sim_exporter.url)["tburn_pipeline_running"] == 0
+    wait_until(lambda: scrape(sim_exporter.url)["tburn_pipeline_running"] == 1, timeout=5,
+               what="pipeline running again")
+    assert fresh_sim.control("GET", "/_sim/faults")[1]["active"] == []
+
+
+def test_cleared_fault_recovers_without_restart(fresh_sim, sim_exporter):
+    fresh_sim.inject("health-down", status=500)
+    assert scrape(sim_exporter.url)["tburn_up"] == 0
+    assert fresh_sim.clear("health-down") == {"cleared": True}
+    m = scrape(sim_exporter.url)
+    assert m["tburn_up"] == 1
+    assert m["tburn_health_probe_seconds"] > 0
+    assert sim_exporter.proc.poll() is None
