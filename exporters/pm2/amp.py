@@ -1,0 +1,69 @@
+"""The axon wire format that PM2's daemon speaks on `$PM2_HOME/rpc.sock`.
+
+Framing is AMP (npm `amp` 0.3): one meta byte (version << 4 | argument count), then
+per argument a big-endian uint32 length and that many bytes. Axon (`amp-message`)
+tags each argument: `s:` a string, `j:` JSON, anything else a raw blob. A request
+socket appends the message id as the last argument and the reply echoes it.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+from typing import Any
+
+VERSION = 1
+MAX_ARGS = 15  # four bits of argument count
+# A process list is a few KiB per process (pm2_env carries the whole environment);
+# anything near this is garbage or a hostile peer, not PM2.
+MAX_ARG_BYTES = 32 * 1024 * 1024
+
+_LEN = struct.Struct(">I")
+
+
+class ProtocolError(Exception):
+    pass
+
+
+def pack(arg: Any) -> bytes:
+    if isinstance(arg, (bytes, bytearray)):
+        return bytes(arg)
+    if isinstance(arg, str):
+        return b"s:" + arg.encode()
+    return b"j:" + json.dumps(arg, separators=(",", ":")).encode()
+
+
+def unpack(raw: bytes) -> Any:
+    if raw[:2] == b"j:":
+        try:
+            return json.loads(raw[2:])
+        except ValueError as exc:
+            raise ProtocolError(f"bad JSON argument: {exc}") from None
+    if raw[:2] == b"s:":
+        return raw[2:].decode("utf-8", "replace")
+    return raw
+
+
+def encode(args: list[Any]) -> bytes:
+    if len(args) > MAX_ARGS:
+        raise ValueError(f"at most {MAX_ARGS} arguments, got {len(args)}")
+    parts = [bytes([VERSION << 4 | len(args)])]
+    for arg in args:
+        body = pack(arg)
+        parts.append(_LEN.pack(len(body)))
+        parts.append(body)
+    return b"".join(parts)
+
+
+async def read_message(reader: asyncio.StreamReader) -> list[Any]:
+    """One whole message from the stream, its arguments unpacked."""
+    meta = (await reader.readexactly(1))[0]
+    if meta >> 4 != VERSION:
+        raise ProtocolError(f"unknown AMP version {meta >> 4} (meta byte {meta:#04x})")
+    args = []
+    for _ in range(meta & 0x0F):
+        (length,) = _LEN.unpack(await reader.readexactly(4))
+        if length > MAX_ARG_BYTES:
+            raise ProtocolError(f"argument of {length} bytes exceeds the {MAX_ARG_BYTES} byte limit")
+        args.append(unpack(await reader.readexactly(length)))
+    return args

@@ -1,0 +1,54 @@
+"""Numbers with units, as PM2's axm_monitor and health endpoints write them, in base units.
+
+`@pm2/io` reports "7.23" with unit "MiB", 72.5 with "%", "0.45" with "ms"; a health
+endpoint may say 1200 or "1.2s". Byte multiples are binary whatever their spelling:
+Node tooling (pmx, @pm2/io, PM2's own `--max-memory-restart 200M`) divides by 1024.
+PM2 stores max_memory_restart already converted to bytes.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+_SCALE = {
+    "": 1.0, "b": 1.0, "byte": 1.0, "bytes": 1.0,
+    # No bare "m": in a duration it would mean minutes.
+    "kb": 1024.0, "kib": 1024.0,
+    "mb": 1024.0 ** 2, "mib": 1024.0 ** 2,
+    "gb": 1024.0 ** 3, "gib": 1024.0 ** 3,
+    "ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0, "secs": 1.0,
+    "min": 60.0, "h": 3600.0,
+    "%": 0.01,
+}
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-zµ%]*)\s*$")
+
+
+def quantity(value: Any, unit: str = "") -> float | None:
+    """`value` in base units, or None when it is not a finite number of a known unit.
+
+    A unit written in the value ("12ms") wins over the declared `unit`.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        number, written = float(value), ""
+    elif isinstance(value, str):
+        m = _QUANTITY.match(value)
+        if not m:
+            return None
+        number, written = float(m[1]), m[2]
+    else:
+        return None
+    scale = _SCALE.get((written or unit or "").strip().lower())
+    if scale is None or not math.isfinite(number):
+        return None
+    return number * scale
+
+
+def number(value: Any) -> float | None:
+    """A plain finite number (no units, no booleans), or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None

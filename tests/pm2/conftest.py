@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.pm2 import PM2
+from harness.proc import ExporterProcess, free_port, http_get, wait_until
+
+APPS = Path(__file__).parent / "apps"
+# Lives in every PM2 app's environment (pm2_env carries it); must never reach /metrics.
+APP_SECRET = "sync-db-pw-5kq9-Zebra"
+
+
+def start_fleet(pm2: PM2) -> dict:
+    """The four apps the issue asks for: steady (serving health JSON), crash loop, leak, stopped."""
+    port = free_port()
+    pm2.start(APPS / "sync-server.js", "rss-sync-server", "--max-memory-restart", "200M",
+              env={"PORT": str(port), "SYNC_DB_PASSWORD": APP_SECRET})
+    # Every run dies within min_uptime, and PM2 never gives up within the test's lifetime.
+    pm2.start_app(name="crashy", script=str(APPS / "crash-loop.js"), min_uptime=5000, max_restarts=100000,
+                  restart_delay=500)
+    pm2.start(APPS / "leaky.js", "leaky", "--max-memory-restart", "100M")
+    pm2.start(APPS / "idle.js", "idle")
+    pm2.run("stop", "idle")
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: http_get(base + "/health", timeout=2)[0] == 200, 20, what="the sync server's /health")
+    return {"health_base": base}
+
+
+@pytest.fixture(scope="module")
+def pm2(tmp_path_factory):
+    """A PM2 daemon of this module's own, running the fleet; killed with everything it forked."""
+    instance = PM2(tmp_path_factory.mktemp("pm2home"))
+    try:
+        instance.fleet = start_fleet(instance)
+        yield instance
+    finally:
+        instance.kill_all()
+
+
+def write_config(path: Path, pm2_home: Path | str, **sections) -> Path:
+    cfg = {"daemon": {"home": str(pm2_home), "timeout_seconds": 2.0}}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
+            cfg[key].update(value)
+        else:
+            cfg[key] = value
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+@pytest.fixture
+def exporter(tmp_path):
+    """Start `python -m exporters.pm2` with the given config; stopped at teardown."""
+    started = []
+
+    def start(config, **kw):
+        proc = ExporterProcess("pm2", config, tmp_path, **kw)
+        started.append(proc)
+        return proc.wait_ready()
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+def get(metrics, metric: str, **labels):
+    """Like Metrics.get, for label sets that include `name` (PM2's process label)."""
+    for s in metrics.samples:
+        if s.name == metric and all(s.labels.get(k) == v for k, v in labels.items()):
+            return s.value
+    return None

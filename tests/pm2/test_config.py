@@ -1,0 +1,56 @@
+"""Bad configuration exits non-zero and names the key; secrets stay out of the error text."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from harness.proc import ROOT
+
+SECRET = "bearer-in-url-Qx81-secret"
+
+
+def check(tmp_path, text: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    cfg = tmp_path / "pm2.yaml"
+    cfg.write_text(text)
+    return subprocess.run([sys.executable, "-m", "exporters.pm2", "--config", str(cfg), "--check-config"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+@pytest.mark.parametrize("text, key", [
+    ("daemon: {timeout_seconds: -1}\n", "daemon.timeout_seconds"),
+    ("daemon: {max_processes: 0}\n", "daemon.max_processes"),
+    ("daemon: {jlist_fallback: maybe}\n", "daemon.jlist_fallback"),
+    ("daemon: {sockett: /x}\n", "daemon.sockett"),
+    ("health: {url: 'ftp://x/health'}\n", "health.url"),
+    ("health: {url: 'http://x/health', fields: {queue_depth: 'queue..depth'}}\n", "health.fields.queue_depth"),
+    ("health: {url: 'http://x/health', fields: {last_sync_duration_unit: hours}}\n",
+     "health.fields.last_sync_duration_unit"),
+    ("health: {url: 'http://x/health', bearer_token_file: /nonexistent/token}\n", "health.bearer_token_file"),
+    ("host: {enabled: 3}\n", "host.enabled"),
+])
+def test_bad_config_names_the_key(tmp_path, text, key):
+    res = check(tmp_path, text)
+    assert res.returncode == 2, res.stdout
+    assert f"configuration error: {key}" in res.stderr
+
+
+def test_env_override_names_the_variable(tmp_path):
+    res = check(tmp_path, "{}\n", {"PM2_DAEMON__TIMEOUT_SECONDS": "soon"})
+    assert res.returncode == 2
+    assert "daemon.timeout_seconds" in res.stderr and "environment" in res.stderr
+
+
+def test_secret_in_url_is_redacted(tmp_path):
+    res = check(tmp_path, f"health: {{url: 'ftp://sync:{SECRET}@127.0.0.1/health'}}\n")
+    assert res.returncode == 2 and "health.url" in res.stderr
+    assert SECRET not in res.stderr + res.stdout
+
+
+def test_good_config_lists_collectors(tmp_path):
+    res = check(tmp_path, "health: {url: 'http://127.0.0.1:3147/health'}\n")
+    assert res.returncode == 0, res.stderr
+    assert "daemon, processes, health_up, health, host" in res.stdout
+    res = check(tmp_path, "host: {enabled: false}\n")
+    assert "(2 collectors: daemon, processes)" in res.stdout

@@ -1,0 +1,173 @@
+"""Per-process metrics from the real PM2 daemon, checked against `pm2 jlist` at the same moment."""
+import re
+import time
+
+import psutil
+
+from harness.pm2 import PM2_BIN
+from harness.proc import promtool_check_metrics, scrape, wait_until
+
+from .conftest import APP_SECRET, get, write_config
+
+MiB = 1024 ** 2
+
+
+def labels_of(proc):
+    return {"name": proc["name"], "pm_id": str(proc["pm_id"])}
+
+
+def axm(proc, type_id):
+    for entry in proc["pm2_env"].get("axm_monitor", {}).values():
+        if entry.get("type") == type_id:
+            return float(entry["value"])
+    return None
+
+
+AXM_TYPES = ("internal/v8/heap/used", "internal/v8/heap/total", "internal/v8/heap/usage",
+             "internal/libuv/latency/p50", "internal/libuv/latency/p95", "internal/libuv/handles")
+
+
+def within(value, a, b, rel=0.0, abs_=0.0):
+    lo, hi = min(a, b), max(a, b)
+    return lo - abs(lo) * rel - abs_ <= value <= hi + abs(hi) * rel + abs_
+
+
+def test_values_match_pm2_jlist(pm2, exporter, tmp_path):
+    exp = exporter(write_config(tmp_path / "pm2.yaml", pm2.home))
+    # @pm2/io ships axm_monitor about a second after start, latency once it has samples
+    wait_until(lambda: all(axm(pm2.by_name(pm2.jlist(), "rss-sync-server"), t) is not None for t in AXM_TYPES),
+               20, 0.5, what="axm_monitor values")
+    before = pm2.jlist()
+    m = scrape(exp.url)
+    after = pm2.jlist()
+    now = time.time()
+
+    assert m["pm2_up"] == 1 and m["pm2_daemon_up"] == 1
+    assert m["pm2_processes"] == len(before) == len(after) == 4
+
+    for name in ("rss-sync-server", "idle"):  # neither restarts: PM2's numbers hold still
+        b, a = pm2.by_name(before, name), pm2.by_name(after, name)
+        lbl = labels_of(b)
+        env = b["pm2_env"]
+        assert env["status"] == a["pm2_env"]["status"]
+        assert get(m, "pm2_process_status", **lbl, pm2_process_status=env["status"]) == 1
+        assert get(m, "pm2_process_up", **lbl) == (1 if env["status"] == "online" else 0)
+        assert get(m, "pm2_process_restarts_total", **lbl) == env["restart_time"]
+        assert get(m, "pm2_process_unstable_restarts_total", **lbl) == env["unstable_restarts"]
+        assert get(m, "pm2_process_start_time_seconds", **lbl) == env["pm_uptime"] / 1000
+
+    sync_b, sync_a = pm2.by_name(before, "rss-sync-server"), pm2.by_name(after, "rss-sync-server")
+    lbl = labels_of(sync_b)
+    assert get(m, "pm2_process_memory_limit_bytes", **lbl) == sync_b["pm2_env"]["max_memory_restart"] == 200 * MiB
+    assert within(get(m, "pm2_process_memory_bytes", **lbl), sync_b["monit"]["memory"], sync_a["monit"]["memory"], rel=0.2)
+    assert within(get(m, "pm2_process_cpu_ratio", **lbl), sync_b["monit"]["cpu"] / 100, sync_a["monit"]["cpu"] / 100,
+                  abs_=0.1)
+    assert abs(get(m, "pm2_process_uptime_seconds", **lbl) - (now - sync_b["pm2_env"]["pm_uptime"] / 1000)) < 3
+    for metric, type_id, scale in (
+            ("pm2_process_heap_used_bytes", "internal/v8/heap/used", MiB),
+            ("pm2_process_heap_total_bytes", "internal/v8/heap/total", MiB),
+            ("pm2_process_heap_usage_ratio", "internal/v8/heap/usage", 0.01)):
+        assert within(get(m, metric, **lbl), axm(sync_b, type_id) * scale, axm(sync_a, type_id) * scale, rel=0.3), metric
+    for quantile, type_id in (("0.5", "internal/libuv/latency/p50"), ("0.95", "internal/libuv/latency/p95")):
+        got = get(m, "pm2_process_event_loop_latency_seconds", **lbl, quantile=quantile)
+        assert within(got, axm(sync_b, type_id) / 1000, axm(sync_a, type_id) / 1000, rel=0.5, abs_=0.005), quantile
+    assert within(get(m, "pm2_process_active_handles", **lbl),
+                  axm(sync_b, "internal/libuv/handles"), axm(sync_a, "internal/libuv/handles"), abs_=2)
+
+    idle = labels_of(pm2.by_name(before, "idle"))
+    assert get(m, "pm2_process_status", **idle, pm2_process_status="stopped") == 1
+    assert get(m, "pm2_process_status", **idle, pm2_process_status="online") == 0
+    assert get(m, "pm2_process_up", **idle) == 0
+    assert get(m, "pm2_process_uptime_seconds", **idle) == 0
+    assert get(m, "pm2_process_memory_bytes", **idle) == 0
+    assert get(m, "pm2_process_memory_limit_bytes", **idle) is None  # no max_memory_restart set
+
+    crash_b, crash_a = pm2.by_name(before, "crashy"), pm2.by_name(after, "crashy")
+    lbl = labels_of(crash_b)
+    assert within(get(m, "pm2_process_restarts_total", **lbl),
+                  crash_b["pm2_env"]["restart_time"], crash_a["pm2_env"]["restart_time"])
+    assert within(get(m, "pm2_process_unstable_restarts_total", **lbl),
+                  crash_b["pm2_env"]["unstable_restarts"], crash_a["pm2_env"]["unstable_restarts"])
+
+
+def test_crash_loop_restarts_rise(pm2, exporter, tmp_path):
+    exp = exporter(write_config(tmp_path / "pm2.yaml", pm2.home))
+    first = scrape(exp.url)
+    restarts = get(first, "pm2_process_restarts_total", name="crashy")
+    unstable = get(first, "pm2_process_unstable_restarts_total", name="crashy")
+    assert restarts is not None and unstable is not None
+    later = wait_until(lambda: (lambda m: m if get(m, "pm2_process_restarts_total", name="crashy") >= restarts + 2
+                                else None)(scrape(exp.url)), 20, what="crashy to restart twice more")
+    now_restarts = get(later, "pm2_process_restarts_total", name="crashy")
+    now_unstable = get(later, "pm2_process_unstable_restarts_total", name="crashy")
+    assert now_unstable >= unstable + 1
+    # Each run dies within min_uptime, so every exit is an unstable one; PM2 counts it at the
+    # exit and the restart after the delay, so the two differ by at most the one in between.
+    assert now_restarts <= now_unstable <= now_restarts + 1
+
+
+def test_memory_limit_restart(pm2, exporter, tmp_path):
+    """leaky grows past --max-memory-restart 100M; PM2's worker restarts it, and we see both."""
+    exp = exporter(write_config(tmp_path / "pm2.yaml", pm2.home))
+    peak = 0.0
+    start = get(scrape(exp.url), "pm2_process_restarts_total", name="leaky")
+
+    def restarted():
+        nonlocal peak
+        m = scrape(exp.url)
+        assert get(m, "pm2_process_memory_limit_bytes", name="leaky") == 100 * MiB
+        peak = max(peak, get(m, "pm2_process_memory_bytes", name="leaky") or 0)
+        return get(m, "pm2_process_restarts_total", name="leaky") > start
+    wait_until(restarted, 30, 0.2, what="PM2 to recycle leaky")
+    assert peak > 0.6 * 100 * MiB, f"memory seen before the restart peaked at {peak / MiB:.0f} MiB"
+    log = (pm2.home / "pm2.log").read_text()
+    assert "exceeds --max-memory-restart" in log
+
+
+def test_exposition_is_clean(pm2, exporter, tmp_path):
+    exp = exporter(write_config(tmp_path / "pm2.yaml", pm2.home))
+    wait_until(lambda: get(scrape(exp.url), "pm2_process_heap_used_bytes", name="rss-sync-server"), 20)
+    m = scrape(exp.url)
+    assert promtool_check_metrics(m.text) == ""
+    # nothing of pm2_env's copy of the environment, no pid, no path
+    sync = pm2.by_name(pm2.jlist(), "rss-sync-server")
+    assert APP_SECRET not in m.text and APP_SECRET not in exp.logs()
+    assert str(pm2.home) not in m.text
+    assert not re.search(rf'\b{sync["pid"]}\b', m.text.replace(f'pm_id="{sync["pm_id"]}"', ""))
+    for s in m.samples:
+        if s.name.startswith("pm2_process_"):
+            assert set(s.labels) <= {"name", "pm_id", "quantile", "pm2_process_status"}, s
+
+
+def test_reads_without_spawning(pm2, exporter, tmp_path):
+    exp = exporter(write_config(tmp_path / "pm2.yaml", pm2.home))
+    me = psutil.Process(exp.proc.pid)
+    for _ in range(30):
+        assert scrape(exp.url)["pm2_up"] == 1
+        assert me.children(recursive=True) == []
+
+
+def test_jlist_fallback_when_reply_unreadable(pm2, exporter, tmp_path):
+    """A FAKE socket that answers garbage stands in for a PM2 whose wire format changed."""
+    from harness.pm2 import GarblingSocket
+    with GarblingSocket(tmp_path / "garble.sock") as fake:
+        without = exporter(write_config(tmp_path / "off.yaml", pm2.home, daemon={"rpc_socket": str(fake.path)}))
+        m = scrape(without.url)
+        assert m["pm2_up"] == 0 and m["pm2_daemon_up"] == 0
+        assert get(m, "pm2_collector_errors_total", collector="processes", reason="protocol") >= 1
+
+        with_fallback = exporter(write_config(tmp_path / "on.yaml", pm2.home, daemon={
+            "rpc_socket": str(fake.path), "jlist_fallback": True, "pm2_command": str(PM2_BIN),
+            "timeout_seconds": 10}))
+        m = scrape(with_fallback.url, timeout_header=15)
+        assert m["pm2_up"] == 1 and m["pm2_daemon_up"] == 1
+        assert get(m, "pm2_process_status", name="idle", pm2_process_status="stopped") == 1
+        assert m["pm2_processes"] == 4
+        assert "falling back to pm2 jlist" in with_fallback.logs()
+
+
+def test_max_processes_caps_the_labelled_series(pm2, exporter, tmp_path):
+    exp = exporter(write_config(tmp_path / "pm2.yaml", pm2.home, daemon={"max_processes": 2}))
+    m = scrape(exp.url)
+    assert m["pm2_processes"] == 4
+    assert sorted(s.labels["pm_id"] for s in m.all("pm2_process_up")) == ["0", "1"]

@@ -1,0 +1,81 @@
+"""The AMP/axon codec against PM2's own JavaScript implementation, and unit conversion."""
+import asyncio
+import json
+import os
+import subprocess
+
+import pytest
+
+from exporters.pm2 import amp
+from exporters.pm2.units import quantity
+from harness.proc import ROOT
+
+NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
+
+
+def node(script: str, stdin: bytes = b"") -> bytes:
+    # the amp-message package PM2's vendored axon requires
+    res = subprocess.run(["node", "-e", script], input=stdin, capture_output=True, timeout=30,
+                         env={**os.environ, "NODE_PATH": str(NODE_MODULES)})
+    assert res.returncode == 0, res.stderr.decode()
+    return res.stdout
+
+
+def decode(data: bytes) -> list:
+    async def run():
+        reader = asyncio.StreamReader()
+        reader.feed_data(data)
+        reader.feed_eof()
+        return await amp.read_message(reader)
+    return asyncio.run(run())
+
+
+REQUEST = [{"type": "call", "method": "getMonitorData", "args": [{}]}, "lookout-1:0"]
+
+
+def test_our_request_decodes_in_node():
+    out = node("const M=require('amp-message');const c=[];process.stdin.on('data',d=>c.push(d));"
+               "process.stdin.on('end',()=>console.log(JSON.stringify(new M(Buffer.concat(c)).args)))",
+               amp.encode(REQUEST))
+    assert json.loads(out) == REQUEST
+
+
+def test_node_reply_decodes_here():
+    reply = {"args": [[{"name": "a", "pm_id": 0, "pm2_env": {"status": "online", "note": "é ✓"}}]]}
+    out = node(f"const M=require('amp-message');process.stdout.write(new M([{json.dumps(reply)}, "
+               f"'lookout-1:0']).toBuffer())")
+    assert decode(out) == [reply, "lookout-1:0"]
+
+
+def test_bad_frames_are_protocol_errors():
+    with pytest.raises(amp.ProtocolError, match="version"):
+        decode(b"\x22" + b"\x00" * 8)
+    with pytest.raises(amp.ProtocolError, match="limit"):
+        decode(b"\x11\xff\xff\xff\xff")
+    with pytest.raises(amp.ProtocolError, match="JSON"):
+        decode(b"\x11\x00\x00\x00\x03j:{")
+    with pytest.raises(asyncio.IncompleteReadError):
+        decode(b"\x12\x00\x00\x00\x05s:ab")
+
+
+@pytest.mark.parametrize("value, unit, expected", [
+    ("7.23", "MiB", 7.23 * 1024 ** 2),
+    (72.54, "%", 0.7254),
+    ("0.45", "ms", 0.00045),
+    ("12ms", "", 0.012),           # a unit written in the value wins
+    ("1.5 s", "ms", 1.5),
+    (209715200, "", 209715200),
+    ("200MB", "", 200 * 1024 ** 2),  # binary, as Node tooling computes it
+    ("3", "", 3.0),
+    (2, "KiB", 2048),
+])
+def test_quantity(value, unit, expected):
+    assert quantity(value, unit) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("value, unit", [
+    (None, ""), (True, ""), ("n/a", ""), ("", ""), ("12 parsecs", ""), ({"a": 1}, ""),
+    ("nan", ""), (float("inf"), ""), (5, "furlongs"), ("5m", "s"),  # minutes or MiB? neither
+])
+def test_quantity_rejects(value, unit):
+    assert quantity(value, unit) is None
