@@ -53,9 +53,10 @@ class Metrics:
         self.text = text
         self.samples = [s for fam in text_string_to_metric_families(text) for s in fam.samples]
 
-    def get(self, name: str, **labels) -> float | None:
+    def get(self, metric: str, /, **labels) -> float | None:
+        # positional-only, so that a label called `name` (PM2's) can be matched too
         for s in self.samples:
-            if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()):
+            if s.name == metric and all(s.labels.get(k) == v for k, v in labels.items()):
                 return s.value
         return None
 
