@@ -1,0 +1,168 @@
+"""Tick exporter benchmark, in one run against one throwaway PostgreSQL:
+
+1. collection latency of the tick queries on a 100k-row table vs a 10M-row table holding
+   the same recent rows (target: within 1.2x: the queries ride the time index);
+2. scrapes/s and p50 with 4 concurrent scrapers (wrk -c4), ours with the minimum
+   interval on, side by side with Debian's prometheus-postgres-exporter (target: >= 20x);
+3. our steady RSS after that load (target: <= 45 MB).
+
+    .venv/bin/python bench/ticks_bench.py [--large 10000000] [--small 100000] [--seconds 10] [--runs 3]
+
+The machine is small and shared, so every figure is a median over runs, and the targets
+are judged on ratios measured in the same run.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import rss_bytes, wrk  # noqa: E402
+from exporters.runtime import Deadline, MetricSet, Secret  # noqa: E402
+from exporters.ticks.config import DatabaseConfig, TableConfig  # noqa: E402
+from exporters.ticks.database import Database  # noqa: E402
+from exporters.ticks.tables import TableCollector  # noqa: E402
+from tests.harness.postgres import PostgresServer  # noqa: E402
+from tests.harness.proc import free_port, http_get, wait_until  # noqa: E402
+
+RECENT = 1000  # rows in the last 5 minutes, the same in both tables (200 ticks/min)
+
+
+def make_table(pg: PostgresServer, name: str, rows: int) -> float:
+    """`rows` ticks: RECENT in the last 4 minutes, the rest as older history, 10 per second."""
+    t0 = time.monotonic()
+    history = rows - RECENT
+    pg.psql(f"""DROP TABLE IF EXISTS {name};
+        CREATE TABLE {name} ("timestamp" timestamptz NOT NULL, instrument_name text, price float8);
+        INSERT INTO {name}
+          SELECT now() - interval '10 minutes' - make_interval(secs => g * 0.1), 'ETH-' || (g % 50), 1.0
+          FROM generate_series(1, {history}) g;
+        INSERT INTO {name}
+          SELECT now() - make_interval(secs => 240.0 * g / {RECENT}), 'ETH-' || (g % 50), 1.0
+          FROM generate_series(1, {RECENT}) g;
+        CREATE INDEX ON {name} ("timestamp")""")
+    pg.psql(f"VACUUM ANALYZE {name}")  # the visibility map lets max(ts) stay index-only
+    return time.monotonic() - t0
+
+
+async def collection_latency(dsn: str, tables: list[str], rounds: int) -> dict[str, list[float]]:
+    db = Database(DatabaseConfig(dsn=Secret(dsn), pool_size=2))
+    collectors = {t: TableCollector(db, TableConfig(name=t, instrument_column="instrument_name")) for t in tables}
+    times: dict[str, list[float]] = {t: [] for t in tables}
+    for c in collectors.values():  # warm: connection, prepared statement, buffers
+        for _ in range(20):
+            await c.collect(MetricSet("ticks"), Deadline(10))
+    for _ in range(rounds):
+        for t, c in collectors.items():  # interleaved, so background noise hits both alike
+            start = time.perf_counter()
+            await c.collect(MetricSet("ticks"), Deadline(10))
+            times[t].append(time.perf_counter() - start)
+    await db.close()
+    return times
+
+
+class Server:
+    def __init__(self, args: list[str], env: dict, url: str, log: Path):
+        self.url = url
+        self._log = open(log, "w")
+        self.proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT, stdout=self._log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(lambda: self.proc.poll() is None and http_get(url, timeout=10)[0] == 200,
+                   timeout=30, what=url)
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--large", type=int, default=10_000_000)
+    ap.add_argument("--small", type=int, default=100_000)
+    ap.add_argument("--rounds", type=int, default=300, help="collections per table for the latency figure")
+    ap.add_argument("--seconds", type=int, default=10, help="wrk duration per run")
+    ap.add_argument("--runs", type=int, default=3, help="wrk runs per exporter")
+    ap.add_argument("--min-interval", type=float, default=1.0, help="our scrape.min_interval_seconds")
+    args = ap.parse_args()
+
+    pg = PostgresServer().init().start()
+    workdir = Path(tempfile.mkdtemp(prefix="lk-bench-"))
+    servers: list[Server] = []
+    try:
+        small, large = "ticks_small", "ticks_large"
+        print(f"loading {args.small:,} and {args.large:,} rows ...", flush=True)
+        print(f"  {args.small:,} rows in {make_table(pg, small, args.small):.1f}s; "
+              f"{args.large:,} rows in {make_table(pg, large, args.large):.1f}s", flush=True)
+
+        times = asyncio.run(collection_latency(pg.dsn(), [small, large], args.rounds))
+        med = {t: statistics.median(v) for t, v in times.items()}
+        p90 = {t: statistics.quantiles(v, n=10)[-1] for t, v in times.items()}
+        print(f"\ncollection latency, median of {args.rounds} (p90):")
+        print(f"  {args.small:>12,} rows  {med[small] * 1000:7.3f} ms ({p90[small] * 1000:.3f} ms)")
+        print(f"  {args.large:>12,} rows  {med[large] * 1000:7.3f} ms ({p90[large] * 1000:.3f} ms)")
+        latency_ratio = med[large] / med[small]
+        print(f"  ratio large/small: {latency_ratio:.2f}x (target <= 1.2x)")
+
+        cfg = workdir / "ticks.yml"
+        cfg.write_text(f"scrape:\n  min_interval_seconds: {args.min_interval}\n"
+                       f"tables:\n  - name: {large}\n    instrument_column: instrument_name\n")
+        ours_port, peer_port = free_port(), free_port()
+        ours = Server([sys.executable, "-m", "exporters.ticks", "--config", str(cfg), "--listen", f"127.0.0.1:{ours_port}"],
+                      {"TICKS_DATABASE__DSN": pg.dsn(), "PYTHONPATH": str(ROOT)},
+                      f"http://127.0.0.1:{ours_port}/metrics", workdir / "ours.log")
+        servers.append(ours)
+        peer = Server(["/usr/bin/prometheus-postgres-exporter", f"--web.listen-address=127.0.0.1:{peer_port}"],
+                      {"DATA_SOURCE_NAME": pg.dsn() + "?sslmode=disable"},
+                      f"http://127.0.0.1:{peer_port}/metrics", workdir / "peer.log")
+        servers.append(peer)
+        body = http_get(ours.url)[2]
+        assert f'ticks_table_window_ticks{{table="{large}"}} {float(RECENT)}' in body, body[:2000]
+
+        results = {"ours": [], "peer": []}
+        for _ in range(args.runs):  # alternated, so drift on a shared machine hits both
+            for name, server in (("ours", ours), ("peer", peer)):
+                r = wrk(server.url, args.seconds)
+                if r["non2xx"]:
+                    raise RuntimeError(f"{name} answered {r['non2xx']} errors under load")
+                results[name].append((r["rps"], r["p50"]))
+        rss = []
+        for _ in range(5):
+            rss.append(rss_bytes(ours.proc.pid))
+            time.sleep(0.5)
+        print(f"\nscrapes with 4 concurrent scrapers (wrk -t2 -c4, {args.runs} x {args.seconds}s, medians):")
+        row = {}
+        for name, label in (("ours", f"lookout-ticks (min interval {args.min_interval:g}s)"),
+                            ("peer", "prometheus-postgres-exporter")):
+            rps = statistics.median(r for r, _ in results[name])
+            p50 = statistics.median(p for _, p in results[name])
+            row[name] = (rps, p50)
+            print(f"  {label:<40} {rps:9.0f} scrapes/s   p50 {p50 * 1000:8.3f} ms")
+        print(f"  ratio scrapes/s: {row['ours'][0] / row['peer'][0]:.1f}x (target >= 20x); "
+              f"p50 ratio peer/ours: {row['peer'][1] / row['ours'][1]:.1f}x")
+        steady = statistics.median(rss)
+        print(f"\nsteady RSS after load: lookout-ticks {steady / 2**20:.1f} MiB (target <= 45 MB); "
+              f"prometheus-postgres-exporter {rss_bytes(peer.proc.pid) / 2**20:.1f} MiB")
+    finally:
+        for s in servers:
+            s.stop()
+        pg.destroy()
+        subprocess.run(["rm", "-rf", str(workdir)])
+
+
+if __name__ == "__main__":
+    main()

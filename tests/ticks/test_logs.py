@@ -1,0 +1,125 @@
+"""The collector's log lines, counted from a real container: exactly what was printed,
+on both streams, in bursts read across many scrapes, and across an exporter restart."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+
+from exporters.ticks.logs import LogCursor
+from tests.harness.proc import promtool_check_metrics, scrape, wait_until
+
+# Prints each batch file the test drops into /ctl (*.err.txt on stderr), then deletes it.
+PRINTER = ["sh", "-c", 'while :; do for f in /ctl/*.txt; do [ -e "$f" ] || continue; '
+                       'case "$f" in *.err.txt) cat "$f" >&2;; *) cat "$f";; esac; rm "$f"; done; sleep 0.05; done']
+EVENTS = ("error", "reconnect", "connected", "stats")
+
+
+class Printer:
+    def __init__(self, engine, ctl_dir):
+        self.ctl = ctl_dir
+        self.ctl.mkdir()
+        self.name = f"eth-collector-{uuid.uuid4().hex[:8]}"
+        self.container = engine.run(PRINTER, name=self.name, volumes={str(self.ctl): {"bind": "/ctl", "mode": "rw"}})
+        self.batches = 0
+
+    def say(self, lines: list[str], stderr: bool = False) -> None:
+        """Prints the lines and returns once they are in Docker's log."""
+        self.batches += 1
+        name = f"{self.batches:04d}{'.err' if stderr else ''}.txt"
+        tmp = self.ctl / (name + ".part")
+        tmp.write_text("".join(line + "\n" for line in lines))
+        os.rename(tmp, self.ctl / name)  # the printer only ever sees whole batches
+        wait_until(lambda: not (self.ctl / name).exists(), timeout=10, interval=0.02, what="the batch printed")
+        time.sleep(0.1)  # from the container's pipe into Docker's log file
+
+    def remove(self):
+        self.container.remove(force=True)
+
+
+def counts(exp, container) -> dict:
+    m = scrape(exp.url)
+    assert m.get("ticks_collector_success", collector="logs") == 1, m.text
+    got = {e: m.get("ticks_log_events_total", container=container, event=e) for e in EVENTS}
+    got["reported"] = m.get("ticks_log_reported_ticks", container=container)
+    return got
+
+
+def expect(exp, container, **want):
+    want = {**dict.fromkeys(EVENTS, 0), "reported": None, **want}
+    wait_until(lambda: counts(exp, container) == want, timeout=15, interval=0.2,
+               what=f"counts {want} (last {counts(exp, container)})")
+    for _ in range(3):  # and they stay put: nothing is counted twice on later reads
+        assert counts(exp, container) == want
+
+
+def test_counters_match_what_was_printed_including_across_a_restart(docker_engine, table, exporter, tmp_path):
+    p = Printer(docker_engine, tmp_path / "ctl")
+    try:
+        cfg = {"tables": [{"name": table()}], "docker": {"host": docker_engine.host, "containers": [p.name]}}
+        p.say(["ERROR old history", "Reconnecting in 1s...", "STATS | Ticks: 7"])  # before the exporter
+        exp = exporter(cfg)
+        expect(exp, p.name)  # history is not news
+
+        p.say(["2026-01-01 12:00:00 - collector - ERROR - Error: Connection reset",
+               "2026-01-01 12:00:01 - collector - WARNING - Reconnecting in 2s...",
+               "2026-01-01 12:00:03 - collector - INFO - WebSocket connected successfully",
+               "2026-01-01 12:00:04 - collector - INFO - Successfully subscribed to 50 channels",
+               "2026-01-01 12:00:05 - collector - INFO - STATS | Ticks: 145 | Errors: 1",
+               "2026-01-01 12:00:06 - collector - ERROR - JSON decode error",
+               "2026-01-01 12:00:07 - collector - WARNING - Reconnecting in 4s..."])
+        p.say(["Traceback: ERROR in writer", "ERROR: Database write failed"], stderr=True)
+        expect(exp, p.name, error=4, reconnect=2, connected=1, stats=1, reported=145)
+
+        # A burst read by many concurrent scrapes, with stdout and stderr interleaved.
+        stop, scraped = threading.Event(), [0]
+
+        def hammer():
+            while not stop.is_set():
+                scrape(exp.url)
+                scraped[0] += 1
+        workers = [threading.Thread(target=hammer) for _ in range(2)]
+        for w in workers:
+            w.start()
+        try:
+            for i in range(6):
+                p.say([f"Reconnecting in {i}s..." for _ in range(50)])
+                p.say([f"ERROR burst {i}.{j}" for j in range(25)], stderr=True)
+        finally:
+            stop.set()
+            for w in workers:
+                w.join()
+        assert scraped[0] >= 3  # reads really did happen while the burst was printed
+        expect(exp, p.name, error=154, reconnect=302, connected=1, stats=1, reported=145)
+        assert promtool_check_metrics(scrape(exp.url).text) == ""
+
+        exp.stop()
+        p.say(["ERROR while the exporter is down", "STATS | Ticks: 99"])
+        exp = exporter(cfg)  # counting starts again from now: no replay of old lines
+        expect(exp, p.name)
+        p.say(["ERROR after restart", "WebSocket connected successfully", "STATS | Ticks: 1,234"])
+        expect(exp, p.name, error=1, connected=1, stats=1, reported=1234)
+    finally:
+        p.remove()
+
+
+def _raw(*lines: tuple[int, str]) -> bytes:
+    """A `logs(timestamps=True)` answer with nanosecond timestamps within one second."""
+    return "".join(f"2026-11-22T07:00:00.{ns:09d}Z {text}\n" for ns, text in lines).encode()
+
+
+def test_cursor_counts_each_line_once_despite_overlap_and_late_lines():
+    base = 1_795_330_800 * 1_000_000_000  # 2026-11-22T07:00:00Z
+    cursor = LogCursor(start_ns=base + 100, overlap_ns=500_000_000)
+    # Before the start: history. At and after: news.
+    assert cursor.new_lines(_raw((99, "old"), (100, "a"), (200, "b"))) == ["a", "b"]
+    # The next read overlaps the last: only the unseen line is new.
+    assert cursor.new_lines(_raw((100, "a"), (200, "b"), (300, "c"))) == ["c"]
+    # A line that reached the log file late (stderr vs stdout) but is inside the overlap.
+    assert cursor.new_lines(_raw((150, "late"), (200, "b"), (300, "c"))) == ["late"]
+    # Two different lines with the same timestamp are two lines.
+    assert cursor.new_lines(_raw((300, "c"), (300, "c2"))) == ["c2"]
+    # Docker's `since` is asked a hair before the bound, never after it.
+    assert cursor.since() * 1e9 < cursor.lower_ns()
+    assert cursor.lower_ns() == base + 100  # newest - overlap is still before the start
