@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from harness.proc import free_port, http_get, wait_until
+from harness.proc import free_port, http_get, terminate, wait_until
 
 BINARY = "prometheus-alertmanager"
 
@@ -122,11 +122,5 @@ class Alertmanager:
         return self.log_path.read_text()
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self._log.close()

@@ -112,15 +112,53 @@ class ExporterProcess:
         return self.log_path.read_text()
 
     def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self._log.close()
         return self.proc.returncode
+
+
+def terminate(proc: subprocess.Popen, timeout: float = 10) -> int:
+    """SIGTERM, and SIGKILL if it has not gone within `timeout`."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def write_yaml(path: Path, base: dict, **sections) -> Path:
+    """`base` with each section merged one level deep (dicts) or replaced, written as YAML."""
+    import yaml
+    cfg = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
+            cfg[key].update(value)
+        else:
+            cfg[key] = value
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def exporter_fixture(domain: str):
+    """A pytest fixture `exporter(config_path, **kw)` starting `python -m exporters.<domain>`,
+    every started process stopped at teardown."""
+    import pytest
+
+    @pytest.fixture
+    def exporter(tmp_path):
+        started: list[ExporterProcess] = []
+
+        def start(config, **kw):
+            proc = ExporterProcess(domain, config, tmp_path, **kw)
+            started.append(proc)
+            return proc.wait_ready()
+        yield start
+        for proc in started:
+            proc.stop()
+    return exporter
 
 
 def promtool_check_metrics(text: str) -> str:

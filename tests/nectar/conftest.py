@@ -1,6 +1,7 @@
 import pytest
 
 from harness.mariadb import MariaDB
+from harness.proc import exporter_fixture, write_yaml
 
 PASSWORD = "s3cret-Nectar-pw-7781"
 
@@ -24,28 +25,9 @@ def mariadb(tmp_path_factory):
 
 def write_config(path, db, **sections) -> "Path":
     """A Nectar config for `db`, with the password in the file (the tests look for leaks)."""
-    import yaml
-    cfg = {"database": {"host": "127.0.0.1", "port": db.port, "user": "lookout", "password": PASSWORD,
-                        "database": "nectar", "reconnect_max_backoff_seconds": 1.0}}
-    for key, value in sections.items():
-        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
-            cfg[key].update(value)
-        else:
-            cfg[key] = value
-    path.write_text(yaml.safe_dump(cfg))
-    return path
+    base = {"database": {"host": "127.0.0.1", "port": db.port, "user": "lookout", "password": PASSWORD,
+                         "database": "nectar", "reconnect_max_backoff_seconds": 1.0}}
+    return write_yaml(path, base, **sections)
 
 
-@pytest.fixture
-def exporter(tmp_path):
-    """Start `python -m exporters.nectar` with the given config; stopped at teardown."""
-    from harness.proc import ExporterProcess
-    started = []
-
-    def start(config, **kw):
-        proc = ExporterProcess("nectar", config, tmp_path, **kw)
-        started.append(proc)
-        return proc.wait_ready()
-    yield start
-    for proc in started:
-        proc.stop()
+exporter = exporter_fixture("nectar")

@@ -1,10 +1,9 @@
 from pathlib import Path
 
 import pytest
-import yaml
 
 from harness.pm2 import PM2
-from harness.proc import ExporterProcess, free_port, http_get, wait_until
+from harness.proc import exporter_fixture, free_port, http_get, wait_until, write_yaml
 
 APPS = Path(__file__).parent / "apps"
 # Lives in every PM2 app's environment (pm2_env carries it); must never reach /metrics.
@@ -39,28 +38,10 @@ def pm2(tmp_path_factory):
 
 
 def write_config(path: Path, pm2_home: Path | str, **sections) -> Path:
-    cfg = {"daemon": {"home": str(pm2_home), "timeout_seconds": 2.0}}
-    for key, value in sections.items():
-        if isinstance(value, dict) and isinstance(cfg.get(key), dict):
-            cfg[key].update(value)
-        else:
-            cfg[key] = value
-    path.write_text(yaml.safe_dump(cfg))
-    return path
+    return write_yaml(path, {"daemon": {"home": str(pm2_home), "timeout_seconds": 2.0}}, **sections)
 
 
-@pytest.fixture
-def exporter(tmp_path):
-    """Start `python -m exporters.pm2` with the given config; stopped at teardown."""
-    started = []
-
-    def start(config, **kw):
-        proc = ExporterProcess("pm2", config, tmp_path, **kw)
-        started.append(proc)
-        return proc.wait_ready()
-    yield start
-    for proc in started:
-        proc.stop()
+exporter = exporter_fixture("pm2")
 
 
 def get(metrics, metric: str, **labels):

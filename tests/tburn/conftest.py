@@ -1,7 +1,7 @@
 import pytest
 import yaml
 
-from harness.proc import ExporterProcess
+from harness.proc import ExporterProcess, exporter_fixture
 from harness.tburn_sim import SimulatorProcess
 
 
@@ -40,18 +40,7 @@ def sim_exporter(sim, tmp_path_factory):
     proc.stop()
 
 
-@pytest.fixture
-def exporter(tmp_path):
-    """Start `python -m exporters.tburn` with a config; stopped at teardown."""
-    started = []
-
-    def start(config, **kw):
-        proc = ExporterProcess("tburn", config, tmp_path, **kw)
-        started.append(proc)
-        return proc.wait_ready()
-    yield start
-    for proc in started:
-        proc.stop()
+exporter = exporter_fixture("tburn")
 
 
 @pytest.fixture
