@@ -1,0 +1,53 @@
+"""The fault scenarios `lookout demo inject` knows: what each one breaks and the page it should
+cause. One table for both demos; how a step is carried out (HTTP to a simulator's /_sim API,
+stopping a service) is the controller's business."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    system: str
+    alert: str                       # the page it must cause (the end-to-end test checks it)
+    help: str
+    target: str = ""                 # simulator whose fault it switches on ...
+    fault: str = ""
+    params: dict = field(default_factory=dict)
+    service: str = ""                # ... or the service it stops
+    needs: str = ""                  # "docker": only where the collector runs in a container
+
+
+SCENARIOS = {s.name: s for s in (
+    Scenario("tidb-down", "nectar", "NectarDatabaseDown",
+             "TiDB stops (killed); Nectar's writer starts its ConnectionRecovery. Only the database "
+             "page should arrive: the stall and reconnect alerts are inhibited.", service="tidb"),
+    Scenario("nectar-stall", "nectar", "NectarSyncStalled",
+             "Nectar stops indexing while far behind the tip; its connection stays up.",
+             target="nectar_writer", fault="stall"),
+    Scenario("ticks-stall", "ticks", "TicksStale",
+             "The tick collector's WebSocket goes silent: no new ticks, the container keeps running.",
+             target="tick_writer", fault="stall"),
+    Scenario("collector-crashloop", "ticks", "CollectorRestarting",
+             "The collector dies seconds after each start and Docker keeps restarting it.",
+             target="tick_writer", fault="crash-loop", needs="docker"),
+    Scenario("pm2-memory-leak", "pm2", "PM2RestartsHigh",
+             "The sync server leaks memory past max_memory_restart; PM2 restarts it, again and again.",
+             target="sync_server", fault="memory-leak"),
+    Scenario("sync-queue-backlog", "pm2", "SyncQueueDepthHigh",
+             "Items arrive faster than the sync drains them; the queue grows.",
+             target="sync_server", fault="queue-backlog"),
+    Scenario("tburn-heap-pressure", "tburn", "TburnHeapHigh",
+             "TBURN's heap held at 97% of its limit: memory governor Critical, requests rejected.",
+             target="tburn", fault="heap-pressure", params={"level": "critical"}),
+    Scenario("tburn-breaker-open", "tburn", "TburnCircuitBreakerOpen",
+             "TBURN's database circuit breaker stuck open.",
+             target="tburn", fault="breaker-open", params={"breaker": "database"}),
+    Scenario("tburn-down", "tburn", "TburnDown",
+             "TBURN's /health answers 503.", target="tburn", fault="health-down"),
+)}
+
+# The simulators a full recover clears, and the service names the controller can stop.
+TARGETS = ("nectar_writer", "tick_writer", "sync_server", "tburn")
+SERVICES = ("tidb",)

@@ -1,0 +1,1 @@
+"""The `lookout` command line (demo tools)."""

@@ -1,0 +1,174 @@
+"""The collecting loop: ticks into the database, the real collector's log lines, the health file.
+
+Log lines are runbook 002's: "WebSocket connected successfully", "Reconnecting in Ns...",
+"STATS | Ticks: N", and ERROR lines, which the ticks exporter counts from `docker logs`.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import asyncpg
+
+from .faults import PersistentFaults
+
+log = logging.getLogger("tick_collector")
+
+TICK = 0.3
+INSTRUMENTS = [f"ETH-{day}-{strike}-{kind}" for day in ("27DEC25", "30JAN26", "27MAR26")
+               for strike in (2500, 3000, 3500, 4000) for kind in ("C", "P")]
+
+SCHEMA = """CREATE TABLE IF NOT EXISTS eth_option_quotes (
+  "timestamp" timestamptz NOT NULL,
+  instrument text NOT NULL,
+  bid double precision,
+  ask double precision,
+  mark_price double precision
+)"""
+
+
+class TickWriter:
+    def __init__(self, dsn: str, faults: PersistentFaults, ticks_per_minute: float, stats_every: float,
+                 health_file: str | None, seed: int | None = None, password: str | None = None):
+        self.dsn = dsn
+        self.password = password
+        self.faults = faults
+        self.ticks_per_minute = ticks_per_minute
+        self.stats_every = stats_every
+        self.health_file = Path(health_file) if health_file else None
+        self.rng = random.Random(seed)
+        self.conn: asyncpg.Connection | None = None
+        self.total = 0
+        self.started = time.monotonic()
+        self.pending = 0.0
+        self.errors_due = 0.0
+        self.drops_due = 0.0
+
+    def status(self) -> dict:
+        return {"ticks": self.total, "connected": self.conn is not None, "pace": self.pace(),
+                "healthy": self._healthy()}
+
+    def pace(self) -> float:
+        if self.faults.get("stall"):
+            return 0.0
+        slow = self.faults.get("slow")
+        return slow["ticks_per_minute"] if slow else self.ticks_per_minute
+
+    def _healthy(self) -> bool:
+        return not self.faults.get("unhealthy")
+
+    def _mark_health(self) -> None:
+        if not self.health_file:
+            return
+        if self._healthy():
+            self.health_file.write_text(str(time.time()))
+        else:
+            self.health_file.unlink(missing_ok=True)
+
+    async def _connect(self) -> None:
+        delay = 1
+        while True:
+            try:
+                conn = await asyncpg.connect(self.dsn, password=self.password, timeout=5)
+                await conn.execute(SCHEMA)
+                await conn.execute('CREATE INDEX IF NOT EXISTS eth_option_quotes_ts ON eth_option_quotes ("timestamp" DESC)')
+                await self._try_hypertable(conn)
+                self.conn = conn
+                log.info("Database connected")
+                log.info("WebSocket connected successfully")
+                return
+            except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+                log.error("Database connection failed: %s", type(exc).__name__)
+                log.info("Reconnecting in %ds...", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
+
+    @staticmethod
+    async def _try_hypertable(conn: asyncpg.Connection) -> None:
+        """A hypertable where TimescaleDB is there (compose); a plain table on PostgreSQL."""
+        try:
+            if await conn.fetchval("SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'"):
+                await conn.execute("CREATE EXTENSION IF NOT EXISTS timescaledb")
+                await conn.execute("SELECT create_hypertable('eth_option_quotes', 'timestamp', if_not_exists => TRUE)")
+        except asyncpg.PostgresError as exc:
+            log.warning("no hypertable: %s", exc)
+
+    def _rows(self, n: int) -> list[tuple]:
+        now = datetime.now(timezone.utc)
+        rows = []
+        for i in range(n):
+            mark = self.rng.uniform(5, 400)
+            spread = mark * self.rng.uniform(0.01, 0.04)
+            rows.append((now - timedelta(milliseconds=(n - i) * 10), self.rng.choice(INSTRUMENTS),
+                         round(mark - spread / 2, 2), round(mark + spread / 2, 2), round(mark, 2)))
+        return rows
+
+    async def run(self) -> None:
+        log.info("Starting ETH option tick collector")
+        self._mark_health()
+        await self._connect()
+        last = last_stats = time.monotonic()
+        while True:
+            await asyncio.sleep(TICK)
+            now = time.monotonic()
+            dt, last = now - last, now
+            self._crash_if_due(now)
+            self._mark_health()
+            await self._side_effects(dt)
+            # Poisson-ish arrivals around the pace, so the rate panels look alive.
+            self.pending += self.pace() / 60.0 * dt * self.rng.uniform(0.7, 1.3)
+            n = int(self.pending)
+            self.pending -= n
+            if n:
+                try:
+                    await self.conn.executemany(
+                        'INSERT INTO eth_option_quotes ("timestamp", instrument, bid, ask, mark_price) '
+                        "VALUES ($1, $2, $3, $4, $5)", self._rows(n))
+                    self.total += n
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    log.error("Failed to store %d ticks: %s", n, type(exc).__name__)
+                    await self._reconnect()
+            if now - last_stats >= self.stats_every:
+                last_stats = now
+                log.info("STATS | Ticks: %d | Rate: %.0f/min | Uptime: %ds", self.total, self.pace(),
+                         now - self.started)
+
+    async def _reconnect(self) -> None:
+        try:
+            if self.conn is not None:
+                await self.conn.close(timeout=2)
+        except Exception:  # the connection is already broken
+            pass
+        self.conn = None
+        await self._connect()
+
+    async def _side_effects(self, dt: float) -> None:
+        spike = self.faults.get("error-spike")
+        if spike:
+            self.errors_due += spike["per_minute"] / 60.0 * dt
+            while self.errors_due >= 1:
+                self.errors_due -= 1
+                log.error("Message handling failed: invalid quote payload (instrument missing)")
+        storm = self.faults.get("reconnect-storm")
+        if storm:
+            self.drops_due += storm["per_minute"] / 60.0 * dt
+            if self.drops_due >= 1:
+                self.drops_due = 0
+                delay = self.rng.choice((1, 2, 5))
+                log.warning("WebSocket connection closed (code 1006)")
+                log.info("Reconnecting in %ds...", delay)
+                log.info("WebSocket connected successfully")
+
+    def _crash_if_due(self, now: float) -> None:
+        crash = self.faults.get("crash-loop")
+        if crash and now - self.started >= crash["run_seconds"]:
+            log.critical("ERROR Fatal: unhandled exception in message loop; exiting")
+            sys.stderr.flush()
+            sys.stdout.flush()
+            os._exit(1)  # a crash: no cleanup, Docker's restart policy brings it back

@@ -1,0 +1,122 @@
+"""The demo's parts on their own, without the stack: the fast profile's rules, the demo's
+Alertmanager config, the pager, the tick collector's fault memory, and the CLI's errors."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import yaml
+
+from demo import alertmanager
+from demo.profiles import FAST, REAL
+from demo.rules import build_rules, compress_windows, generated_rule_files
+from harness.proc import ROOT, free_port, http_get
+from harness.tburn_sim import SimulatorProcess
+from simulators.tick_writer.faults import FAULTS, PersistentFaults
+
+
+def test_window_compression_keeps_the_query_and_shrinks_only_time():
+    assert compress_windows('round(increase(x{a="[1h]"}[1h]))', 60, 5) == 'round(increase(x{a="[1h]"}[60s]))'
+    assert compress_windows("deriv(x[15m]) > 0", 60, 5) == "deriv(x[15s]) > 0"
+    assert compress_windows("delta(x[2m])", 60, 5) == "delta(x[5s])"  # never below the floor
+    assert compress_windows("max_over_time(x[30m:1m])", 60, 5) == "max_over_time(x[30s:1s])"
+    assert compress_windows("x / x offset 1h", 60, 5) == "x / x offset 60s"
+
+
+def _alerts(files) -> list[tuple]:
+    out = []
+    for path in files:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            out += [(r.get("alert") or r.get("record"), r.get("labels", {}).get("severity")) for r in group["rules"]]
+    return sorted(out, key=str)
+
+
+def test_fast_rules_are_the_generated_rules_with_shorter_timings(tmp_path):
+    fast = build_rules(FAST, tmp_path / "rules")
+    real = generated_rule_files()
+    assert build_rules(REAL, tmp_path / "unused") == real
+    assert [p.name for p in fast] == [p.name for p in real]
+    assert _alerts(fast) == _alerts(real)
+    res = subprocess.run(["promtool", "check", "rules", *map(str, fast)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    text = "".join(p.read_text() for p in fast)
+    assert "[1h]" not in text and "for: 10m" not in text
+    stale = [r for g in yaml.safe_load((tmp_path / "rules" / "ticks.yml").read_text())["groups"] for r in g["rules"]
+             if r.get("alert") == "TicksStale"]
+    assert sorted(r["expr"] for r in stale) == ["ticks_table_last_tick_age_seconds > 20",
+                                                "ticks_table_last_tick_age_seconds > 8"]
+
+
+def test_demo_alertmanager_keeps_routing_and_inhibitions_and_pages_the_webhook(tmp_path):
+    source, real = alertmanager.source()
+    out = tmp_path / "am.yml"
+    alertmanager.write(out, "http://127.0.0.1:9/", FAST)
+    cfg = yaml.safe_load(out.read_text())
+    assert cfg["inhibit_rules"] == source["inhibit_rules"]
+    assert [r.get("matchers") for r in cfg["route"]["routes"]] == [r.get("matchers") for r in source["route"]["routes"]]
+    assert cfg["route"]["group_wait"] == "1s"
+    assert {r["name"]: r["webhook_configs"][0]["url"] for r in cfg["receivers"]} == \
+        {r["name"]: f"http://127.0.0.1:9/{r['name']}" for r in source["receivers"]}
+    res = subprocess.run(["amtool", "check-config", str(out)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def _post(url: str, data: bytes) -> int:
+    req = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_pager_keeps_pages_and_refuses_garbage(tmp_path):
+    pager = SimulatorProcess(tmp_path, [], module="demo.webhook")
+    try:
+        # The webhook has no /_sim API: wait for its own listing instead.
+        from harness.proc import wait_until
+        wait_until(lambda: http_get(pager.url + "/api/notifications", timeout=1)[0] == 200, 15)
+        payload = {"version": "4", "status": "firing", "receiver": "pager",
+                   "alerts": [{"status": "firing", "labels": {"alertname": "TburnDown", "severity": "critical",
+                                                             "system": "tburn", "instance": "x:1"},
+                               "annotations": {"summary": "TBURN is down"}, "startsAt": "2025-01-01T00:00:00Z"}]}
+        assert _post(pager.url + "/pager", json.dumps(payload).encode()) == 200
+        assert _post(pager.url + "/pager", b"{not json") == 400
+        assert _post(pager.url + "/pager", b"[1, 2]") == 400
+        pages = json.loads(http_get(pager.url + "/api/notifications")[2])
+        assert [(p["alertname"], p["receiver"], p["status"]) for p in pages] == [("TburnDown", "pager", "firing")]
+        assert "TburnDown" in http_get(pager.url + "/")[2]
+    finally:
+        pager.stop()
+
+
+def test_tick_collector_faults_outlive_a_restart(tmp_path):
+    state = tmp_path / "faults.json"
+    first = PersistentFaults(FAULTS, str(state))
+    first.inject("crash-loop", {"run_seconds": 2})
+    first.inject("stall", {"for": 0.3})
+    second = PersistentFaults(FAULTS, str(state))  # the process after Docker restarted it
+    assert second.get("crash-loop")["run_seconds"] == 2
+    assert second.get("stall") is not None
+    time.sleep(0.4)
+    assert PersistentFaults(FAULTS, str(state)).get("stall") is None  # expired while it was down
+    second.clear("crash-loop")
+    assert PersistentFaults(FAULTS, str(state)).active() == []
+
+
+def test_cli_says_when_no_demo_answers():
+    url = f"http://127.0.0.1:{free_port()}"
+    res = subprocess.run([sys.executable, "-m", "lookout_cli", "demo", "inject", "tburn-down", "--url", url],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 3
+    assert "no demo answers" in res.stderr and url in res.stderr
+
+
+@pytest.mark.parametrize("argv", [["demo", "inject"], ["demo", "up", "--profile", "slow"], ["nothing"]])
+def test_cli_usage_errors_exit_2(argv):
+    res = subprocess.run([sys.executable, "-m", "lookout_cli", *argv], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 2, res.stderr
