@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 from typing import Callable
 
 from aiohttp import web
+
+from .control import add_control_routes
+from .faults import FaultRegistry
 
 log = logging.getLogger("simulator")
 
@@ -52,3 +56,27 @@ async def _run(app: web.Application, host: str, port: int) -> None:
     print(f"listening on http://{bound[0]}:{bound[1]}", file=sys.stderr, flush=True)
     await stop.wait()
     await runner.cleanup()
+
+
+def worker_app(worker, faults: FaultRegistry, on_stop: Callable[[], "asyncio.Future | None"] | None = None
+               ) -> web.Application:
+    """An app running `worker.run()` for as long as it serves, with `worker.status()` at
+    /status and the fault control API; `on_stop` is awaited after the worker ends."""
+    app = web.Application()
+
+    async def status(request: web.Request) -> web.Response:
+        return web.json_response(worker.status())
+
+    async def run_worker(app: web.Application):
+        task = asyncio.create_task(worker.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if on_stop is not None:
+            await on_stop()
+
+    app.router.add_get("/status", status)
+    add_control_routes(app, faults, lambda: None)
+    app.cleanup_ctx.append(run_worker)
+    return app

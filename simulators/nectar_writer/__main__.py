@@ -6,8 +6,6 @@ speaks it too): stall, slow, db-lost. GET /status shows the chain position.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import os
 from pathlib import Path
 
@@ -15,8 +13,7 @@ from aiohttp import web
 
 from exporters.nectar.eras import ERAS, NETWORKS
 from simulators.common import FaultRegistry
-from simulators.common.control import add_control_routes
-from simulators.common.serve import serve
+from simulators.common.serve import serve, worker_app
 
 from .chain import Chain
 from .faults import FAULTS
@@ -34,22 +31,7 @@ def build(args: argparse.Namespace) -> web.Application:
     db = DbParams(args.db_host, args.db_port, args.db_user, _password(args), args.db_name)
     writer = Writer(db, Chain.at_era(args.network, args.start_era, args.seed), faults, args.blocks_per_second,
                     NectarLog(args.log_file), give_up_pause=args.give_up_pause)
-    app = web.Application()
-
-    async def status(request: web.Request) -> web.Response:
-        return web.json_response(writer.status())
-
-    async def run_writer(app: web.Application):
-        task = asyncio.create_task(writer.run())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    app.router.add_get("/status", status)
-    add_control_routes(app, faults, lambda: None)
-    app.cleanup_ctx.append(run_writer)
-    return app
+    return worker_app(writer, faults)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,15 +6,12 @@ error-spike, reconnect-storm. With --state-file they outlive restarts. GET /stat
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import os
 from pathlib import Path
 
 from aiohttp import web
 
-from simulators.common.control import add_control_routes
-from simulators.common.serve import serve
+from simulators.common.serve import serve, worker_app
 
 from .faults import FAULTS, PersistentFaults
 from .writer import TickWriter
@@ -34,24 +31,12 @@ def build(args: argparse.Namespace) -> web.Application:
     password = Path(args.password_file).read_text().strip() if args.password_file else None
     writer = TickWriter(_dsn(args), faults, args.ticks_per_minute, args.stats_every, args.health_file, args.seed,
                         password=password)
-    app = web.Application()
 
-    async def status(request: web.Request) -> web.Response:
-        return web.json_response(writer.status())
-
-    async def run_writer(app: web.Application):
-        task = asyncio.create_task(writer.run())
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    async def close_connection():
         if writer.conn is not None:
             await writer.conn.close()
 
-    app.router.add_get("/status", status)
-    add_control_routes(app, faults, lambda: None)
-    app.cleanup_ctx.append(run_writer)
-    return app
+    return worker_app(writer, faults, close_connection)
 
 
 def main(argv: list[str] | None = None) -> None:
