@@ -59,3 +59,14 @@ def mb(n: float) -> str:
 
 def ms(s: float) -> str:
     return f"{s * 1000:.2f} ms"
+
+
+def stop_all(procs) -> None:
+    """Stop what a benchmark started: harness processes by their own stop(), bare Popens
+    by SIGTERM then SIGKILL."""
+    from harness.proc import terminate
+    for p in procs:
+        if hasattr(p, "stop"):
+            p.stop()
+        else:
+            terminate(p)

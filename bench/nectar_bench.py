@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from common import ROOT, Scraper, median, mb, ms, rss_bytes, wrk
+from common import ROOT, Scraper, median, mb, ms, rss_bytes, stop_all, wrk
 from harness.mariadb import MariaDB
 from harness.proc import ExporterProcess, free_port, wait_until, http_get
 
@@ -120,12 +120,7 @@ def main() -> None:
         print(f"lookout after warm-up {mb(start_rss)}, after {args.rss_scrapes:,} scrapes {mb(end_rss)}, "
               f"growth {mb(end_rss - start_rss)}; mysqld_exporter {mb(peer_rss)}")
     finally:
-        for p in procs:
-            if isinstance(p, ExporterProcess):
-                p.stop()
-            else:
-                p.terminate()
-                p.wait()
+        stop_all(procs)
         db.stop()
 
 

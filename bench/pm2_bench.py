@@ -25,7 +25,7 @@ from pathlib import Path
 import psutil
 import yaml
 
-from common import ROOT, Scraper, mb, median, ms, rss_bytes
+from common import ROOT, Scraper, mb, median, ms, rss_bytes, stop_all
 from exporters.pm2.rpc import RpcClient
 from harness.pm2 import PM2, PM2_BIN
 from harness.proc import ExporterProcess, free_port, http_get, wait_until
@@ -178,12 +178,7 @@ def main() -> None:
         print(f"after warm-up {mb(start_rss)}, after {args.rss_scrapes:,} scrapes {mb(end_rss)}, "
               f"growth {mb(end_rss - start_rss)} (target < 2 MB); scrape median {ms(median(lat))}")
     finally:
-        for p in procs:
-            if isinstance(p, ExporterProcess):
-                p.stop()
-            else:
-                p.terminate()
-                p.wait()
+        stop_all(procs)
         pm2.kill_all()
         shutil.rmtree(work, ignore_errors=True)
 

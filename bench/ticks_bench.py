@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from exporters.ticks.config import DatabaseConfig, TableConfig  # noqa: E402
 from exporters.ticks.database import Database  # noqa: E402
 from exporters.ticks.tables import TableCollector  # noqa: E402
 from tests.harness.postgres import PostgresServer  # noqa: E402
-from tests.harness.proc import free_port, http_get, wait_until  # noqa: E402
+from tests.harness.proc import free_port, http_get, terminate, wait_until  # noqa: E402
 
 RECENT = 1000  # rows in the last 5 minutes, the same in both tables (200 ticks/min)
 
@@ -81,12 +80,7 @@ class Server:
                    timeout=30, what=url)
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        terminate(self.proc)
         self._log.close()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -13,7 +12,7 @@ from aiohttp import web
 
 from .collector import Collector
 from .config import ConfigError, Loader, read_yaml
-from .http import build_app
+from .http import build_app, serve_until_signalled
 from .logs import setup_logging
 from .scrape import Scraper
 from .secrets import redact
@@ -89,21 +88,12 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
 
 
 async def _serve(app: web.Application, scraper: Scraper, host: str, port: int, ssl_context) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=512)
-    await site.start()
-    bound = runner.addresses[0] if runner.addresses else (host, port)
-    log.info("listening", extra={"fields": {
-        "address": f"{bound[0]}:{bound[1]}", "tls": ssl_context is not None,
-        "collectors": ",".join(c.name for c in scraper.collectors)}})
-    await stop.wait()
+    def listening(bound: tuple) -> None:
+        log.info("listening", extra={"fields": {
+            "address": f"{bound[0]}:{bound[1]}", "tls": ssl_context is not None,
+            "collectors": ",".join(c.name for c in scraper.collectors)}})
+    await serve_until_signalled(app, host, port, ssl_context, listening)
     log.info("shutting down")
-    await runner.cleanup()
     for c in scraper.collectors:
         try:
             await c.close()

@@ -5,11 +5,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 import sys
 from typing import Callable
 
 from aiohttp import web
+
+from exporters.runtime.http import serve_until_signalled
 
 from .control import add_control_routes
 from .faults import FaultRegistry
@@ -43,19 +44,9 @@ def serve(parser: argparse.ArgumentParser, make_app: Callable[[argparse.Namespac
 
 
 async def _run(app: web.Application, host: str, port: int) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, backlog=512)
-    await site.start()
-    bound = runner.addresses[0]
     # Tests and scripts read this line to learn a port 0 choice.
-    print(f"listening on http://{bound[0]}:{bound[1]}", file=sys.stderr, flush=True)
-    await stop.wait()
-    await runner.cleanup()
+    await serve_until_signalled(app, host, port, on_listening=lambda bound: print(
+        f"listening on http://{bound[0]}:{bound[1]}", file=sys.stderr, flush=True))
 
 
 def worker_app(worker, faults: FaultRegistry, on_stop: Callable[[], "asyncio.Future | None"] | None = None
