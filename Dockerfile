@@ -6,12 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /opt/lookout
 
 COPY pyproject.toml requirements.lock ./
-COPY exporters ./exporters
-COPY alert_rules ./alert_rules
-COPY dashboards ./dashboards
-COPY simulators ./simulators
-COPY lookout_cli ./lookout_cli
-COPY demo ./demo
+COPY lookout ./lookout
 # The runtime dependencies of pyproject.toml at the versions requirements.lock pins.
 RUN pip install --no-cache-dir -c requirements.lock . \
  && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin lookout
@@ -19,4 +14,4 @@ RUN pip install --no-cache-dir -c requirements.lock . \
 # Services that need the Docker socket or PM2's socket run as root (see docker-compose.yml).
 USER lookout
 EXPOSE 9861 9862 9863 9864
-CMD ["python", "-m", "lookout_cli", "--help"]
+CMD ["python", "-m", "lookout.cli", "--help"]

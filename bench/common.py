@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 
@@ -64,7 +63,7 @@ def ms(s: float) -> str:
 def stop_all(procs) -> None:
     """Stop what a benchmark started: harness processes by their own stop(), bare Popens
     by SIGTERM then SIGKILL."""
-    from harness.proc import terminate
+    from lookout.devstack.proc import terminate
     for p in procs:
         if hasattr(p, "stop"):
             p.stop()

@@ -19,8 +19,8 @@ from pathlib import Path
 import yaml
 
 from common import ROOT, Scraper, median, mb, ms, rss_bytes, stop_all, wrk
-from harness.mariadb import MariaDB
-from harness.proc import ExporterProcess, free_port, wait_until, http_get
+from lookout.devstack.mariadb import MariaDB
+from lookout.devstack.proc import ExporterProcess, free_port, wait_until, http_get
 
 PASSWORD = "bench-pw-4471"
 

@@ -26,9 +26,9 @@ import psutil
 import yaml
 
 from common import ROOT, Scraper, mb, median, ms, rss_bytes, stop_all
-from exporters.pm2.rpc import RpcClient
-from harness.pm2 import PM2, PM2_BIN
-from harness.proc import ExporterProcess, free_port, http_get, wait_until
+from lookout.exporters.pm2.rpc import RpcClient
+from lookout.devstack.pm2 import PM2, PM2_BIN
+from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until
 
 APPS = ROOT / "tests" / "pm2" / "apps"
 PEER = ROOT / "tests" / "node" / "node_modules" / "pm2-prometheus-exporter" / "exporter.js"

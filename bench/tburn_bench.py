@@ -32,11 +32,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from harness.proc import ExporterProcess  # noqa: E402
-from harness.tburn_sim import SimulatorProcess  # noqa: E402
-from simulators.tburn.faults import ENDPOINTS  # noqa: E402
+from lookout.devstack.proc import ExporterProcess  # noqa: E402
+from lookout.devstack.tburn_sim import SimulatorProcess  # noqa: E402
+from lookout.simulators.tburn.faults import ENDPOINTS  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

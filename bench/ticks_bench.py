@@ -27,12 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import rss_bytes, wrk  # noqa: E402
-from exporters.runtime import Deadline, MetricSet, Secret  # noqa: E402
-from exporters.ticks.config import DatabaseConfig, TableConfig  # noqa: E402
-from exporters.ticks.database import Database  # noqa: E402
-from exporters.ticks.tables import TableCollector  # noqa: E402
-from tests.harness.postgres import PostgresServer  # noqa: E402
-from tests.harness.proc import free_port, http_get, terminate, wait_until  # noqa: E402
+from lookout.exporters.runtime import Deadline, MetricSet, Secret  # noqa: E402
+from lookout.exporters.ticks.config import DatabaseConfig, TableConfig  # noqa: E402
+from lookout.exporters.ticks.database import Database  # noqa: E402
+from lookout.exporters.ticks.tables import TableCollector  # noqa: E402
+from lookout.devstack.postgres import PostgresServer  # noqa: E402
+from lookout.devstack.proc import free_port, http_get, terminate, wait_until  # noqa: E402
 
 RECENT = 1000  # rows in the last 5 minutes, the same in both tables (200 ticks/min)
 
@@ -116,7 +116,7 @@ def main() -> None:
         cfg.write_text(f"scrape:\n  min_interval_seconds: {args.min_interval}\n"
                        f"tables:\n  - name: {large}\n    instrument_column: instrument_name\n")
         ours_port, peer_port = free_port(), free_port()
-        ours = Server([sys.executable, "-m", "exporters.ticks", "--config", str(cfg), "--listen", f"127.0.0.1:{ours_port}"],
+        ours = Server([sys.executable, "-m", "lookout.exporters.ticks", "--config", str(cfg), "--listen", f"127.0.0.1:{ours_port}"],
                       {"TICKS_DATABASE__DSN": pg.dsn(), "PYTHONPATH": str(ROOT)},
                       f"http://127.0.0.1:{ours_port}/metrics", workdir / "ours.log")
         servers.append(ours)

@@ -3,9 +3,9 @@ import subprocess
 
 import pytest
 
-from alert_rules.catalog import build
-from alert_rules.generate import write
-from alert_rules.settings import OUTPUT_DIR, SYSTEMS
+from lookout.alert_rules.catalog import build
+from lookout.alert_rules.generate import write
+from lookout.alert_rules.settings import OUTPUT_DIR, SYSTEMS
 
 COMMITTED_RULES = [OUTPUT_DIR / f"{system}.yml" for system in SYSTEMS]
 

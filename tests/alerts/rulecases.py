@@ -13,9 +13,9 @@ from typing import Callable
 
 import yaml
 
-from alert_rules.model import Signal
-from alert_rules.rules import alert_rule
-from alert_rules.signals import MODULES
+from lookout.alert_rules.model import Signal
+from lookout.alert_rules.rules import alert_rule
+from lookout.alert_rules.signals import MODULES
 from .gotemplate import render
 
 LEVELS = ("warning", "critical")

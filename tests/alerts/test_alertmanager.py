@@ -9,13 +9,13 @@ import time
 import pytest
 import yaml
 
-from alert_rules.catalog import signal
-from alert_rules.settings import HERE
-from harness.alertmanager import Alertmanager, WebhookRecorder, shortened_config
-from harness.proc import wait_until
+from lookout.alert_rules.catalog import signal
+from lookout.alert_rules.settings import HERE
+from lookout.devstack.alertmanager import Alertmanager, WebhookRecorder, shortened_config
+from lookout.devstack.proc import wait_until
 from .rulecases import FIXTURES
 
-CONFIG = HERE.parent / "prometheus" / "alertmanager.yml"
+CONFIG = HERE.parents[1] / "prometheus" / "alertmanager.yml"
 PAGER_KEY = "pd-routing-key-4f1e9c"
 # What a notification needs to say, and what it must not: the labels Prometheus attaches.
 OWN_LABELS = {"alertname", "severity", "system", "role"}

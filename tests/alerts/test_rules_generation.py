@@ -1,4 +1,4 @@
-"""`python -m alert_rules`: the committed files are what it generates, overrides move the
+"""`python -m lookout.alert_rules`: the committed files are what it generates, overrides move the
 thresholds, and a bad override stops it with the key named and nothing written."""
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ import sys
 import pytest
 import yaml
 
-from alert_rules.catalog import build
-from alert_rules.generate import HEADER, stale
-from alert_rules.settings import HERE, OUTPUT_DIR, SYSTEMS
+from lookout.alert_rules.catalog import build
+from lookout.alert_rules.generate import HEADER, stale
+from lookout.alert_rules.settings import HERE, OUTPUT_DIR, SYSTEMS
 from .conftest import COMMITTED_RULES, promtool
 from .rulecases import compile_explicit, write_test_file
 
-ROOT = HERE.parent
+ROOT = HERE.parents[1]
 
 
 def generate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "alert_rules", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "lookout.alert_rules", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 

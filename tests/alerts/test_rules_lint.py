@@ -7,11 +7,11 @@ import re
 import pytest
 import yaml
 
-from alert_rules.catalog import anchor
-from alert_rules.settings import HERE, NAMESPACES, RUNBOOK_BASE, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS
+from lookout.alert_rules.catalog import anchor
+from lookout.alert_rules.settings import HERE, NAMESPACES, RUNBOOK_BASE, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS
 from .conftest import COMMITTED_RULES
 
-ROOT = HERE.parent
+ROOT = HERE.parents[1]
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 VALUE = re.compile(r"\{\{ \$value \| (humanize|humanize1024|humanizeDuration|humanizePercentage) \}\}")
 RECORD = re.compile(r"^[a-z0-9_]+:[a-z0-9_]+:[a-z0-9_]+$")

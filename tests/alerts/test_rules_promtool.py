@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alert_rules.catalog import SIGNALS
-from alert_rules.generate import write
-from alert_rules.settings import SYSTEMS
+from lookout.alert_rules.catalog import SIGNALS
+from lookout.alert_rules.generate import write
+from lookout.alert_rules.settings import SYSTEMS
 from .conftest import COMMITTED_RULES, promtool
 from .rulecases import FIXTURES, compile_explicit, generated_groups, write_test_file
 

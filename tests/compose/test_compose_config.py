@@ -90,7 +90,7 @@ def test_lookout_commands_name_modules_that_exist(compose):
             module = ROOT.joinpath(*cmd[2].split("."))
             assert module.with_suffix(".py").exists() or (module / "__main__.py").exists(), f"{name}: no {cmd[2]}"
         for probe in (s.get("healthcheck") or {}).get("test", [])[1:3]:
-            if probe == "demo.healthcheck":
+            if probe == "lookout.demo.healthcheck":
                 assert (ROOT / "demo" / "healthcheck.py").exists()
 
 
@@ -132,7 +132,7 @@ def test_exporter_configs_pass_check_config(compose, domain, tmp_path):
         if key.endswith("_FILE") and value.startswith("/run/secrets/"):
             value = compose["secrets"][value.rsplit("/", 1)[1]]["file"]
         env[key] = value
-    res = subprocess.run([sys.executable, "-m", f"exporters.{domain}", "--config",
+    res = subprocess.run([sys.executable, "-m", f"lookout.exporters.{domain}", "--config",
                           str(ROOT / "demo" / "compose" / f"{domain}.yml"), "--check-config"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from .dashboard_json import GENERATED, load_dashboards
 
-from harness.prometheus_server import PrometheusServer
+from lookout.devstack.prometheus_server import PrometheusServer
 
 
 @pytest.fixture(scope="session")
 def dashboards() -> dict[str, dict]:
     found = load_dashboards()
-    assert found, f"no generated dashboards under {GENERATED}; run `python -m dashboards`"
+    assert found, f"no generated dashboards under {GENERATED}; run `python -m lookout.dashboards`"
     return found
 
 

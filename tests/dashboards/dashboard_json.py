@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-GENERATED = ROOT / "dashboards" / "generated"
+GENERATED = ROOT / "lookout" / "dashboards" / "generated"
 # What Grafana puts in place of the template variables when "All" is selected.
 VARIABLES = {"job": ".*", "instance": ".*", "datasource": "default"}
 _VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")

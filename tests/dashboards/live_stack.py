@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from harness.proc import ExporterProcess, free_port, http_get, wait_until
+from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORTERS = ("nectar", "ticks", "pm2", "tburn")
@@ -26,7 +26,7 @@ SLOTS_PER_STEP = 1000            # far faster than the tip moves, so the ETA is 
 
 
 def missing_exporters() -> list[str]:
-    return [ns for ns in EXPORTERS if importlib.util.find_spec(f"exporters.{ns}.__main__") is None]
+    return [ns for ns in EXPORTERS if importlib.util.find_spec(f"lookout.exporters.{ns}.__main__") is None]
 
 
 class Stack:
@@ -77,7 +77,7 @@ class Stack:
 
     # --- systems -------------------------------------------------------------------------
     def start_tburn(self) -> None:
-        from harness.tburn_sim import SimulatorProcess
+        from lookout.devstack.tburn_sim import SimulatorProcess
         sim = SimulatorProcess(self.workdir, ["--seed", "7"])
         self.later(sim.stop)
         sim.wait_ready()
@@ -86,7 +86,7 @@ class Stack:
         self.exporter("tburn", {"base_url": sim.url})
 
     def start_nectar(self) -> None:
-        from harness.mariadb import MariaDB
+        from lookout.devstack.mariadb import MariaDB
         db = MariaDB(self.workdir / "mariadb")
         self.later(db.stop)
         db.start()
@@ -128,7 +128,7 @@ class Stack:
         })
 
     def start_pm2(self) -> None:
-        from harness.pm2 import PM2
+        from lookout.devstack.pm2 import PM2
         pm2 = PM2(self.workdir / "pm2home")
         self.later(pm2.kill_all)
         port = free_port()
@@ -140,8 +140,8 @@ class Stack:
         self.exporter("pm2", {"daemon": {"home": str(pm2.home)}, "health": {"url": base + "/health"}})
 
     def start_ticks(self) -> None:
-        from harness.docker import DockerEngine
-        from harness.postgres import PostgresServer
+        from lookout.devstack.docker import DockerEngine
+        from lookout.devstack.postgres import PostgresServer
         pg = PostgresServer()
         self.later(pg.destroy)
         pg.init().start()

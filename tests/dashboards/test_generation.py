@@ -7,22 +7,22 @@ import sys
 
 from .dashboard_json import GENERATED, ROOT, panels
 
-from dashboards import DASHBOARDS
-from dashboards.__main__ import generate, stale
-from dashboards.common import DO_NOT_EDIT, UID
+from lookout.dashboards import DASHBOARDS
+from lookout.dashboards.__main__ import generate, stale
+from lookout.dashboards.common import DO_NOT_EDIT, UID
 
 SYSTEM_DASHBOARDS = ("nectar", "ticks", "sync_server", "tburn", "lookout")
 
 
 def test_regenerating_changes_nothing():
-    assert stale(generate(), GENERATED) == [], "run `python -m dashboards` and commit dashboards/generated/"
+    assert stale(generate(), GENERATED) == [], "run `python -m lookout.dashboards` and commit dashboards/generated/"
 
 
 def test_check_flag_reports_an_edited_file(tmp_path):
     def check():
-        return subprocess.run([sys.executable, "-m", "dashboards", "--check", "--out", str(tmp_path)],
+        return subprocess.run([sys.executable, "-m", "lookout.dashboards", "--check", "--out", str(tmp_path)],
                               cwd=ROOT, capture_output=True, text=True)
-    assert subprocess.run([sys.executable, "-m", "dashboards", "--out", str(tmp_path)], cwd=ROOT).returncode == 0
+    assert subprocess.run([sys.executable, "-m", "lookout.dashboards", "--out", str(tmp_path)], cwd=ROOT).returncode == 0
     assert check().returncode == 0
     wall = tmp_path / "wall.json"
     wall.write_text(wall.read_text().replace('"15s"', '"1m"'))

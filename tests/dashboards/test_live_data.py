@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 from .dashboard_json import queries, substitute
 
-from alert_rules.settings import SYSTEMS
-from harness.prometheus_server import PrometheusServer
+from lookout.alert_rules.settings import SYSTEMS
+from lookout.devstack.prometheus_server import PrometheusServer
 
 from . import live_stack
 
 MISSING = live_stack.missing_exporters()
 pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason=f"exporter package(s) not written yet: {', '.join(f'exporters.{m}' for m in MISSING)}")
+    bool(MISSING), reason=f"exporter package(s) not written yet: {', '.join(f'lookout.exporters.{m}' for m in MISSING)}")
 
 # Queries allowed to come back empty here, each for a reason a short test run cannot change.
 MAY_BE_EMPTY = {
@@ -26,7 +26,7 @@ MAY_BE_EMPTY = {
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     stack = live_stack.start(tmp_path_factory.mktemp("live"))
-    rules = [live_stack.ROOT / "alert_rules" / f"{system}.yml" for system in SYSTEMS]
+    rules = [live_stack.ROOT / "lookout" / "alert_rules" / "generated" / f"{system}.yml" for system in SYSTEMS]
     try:
         with PrometheusServer(stack.targets, rule_files=rules) as prometheus:
             live_stack.settle(prometheus, list(stack.targets))

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from .dashboard_json import queries, substitute
 
-from dashboards.promql import scope, stateset_index
+from lookout.dashboards.promql import scope, stateset_index
 
 LABEL_VALUES = re.compile(r"^label_values\((.*),\s*(\w+)\)$")
 
@@ -65,7 +65,7 @@ def test_scope_adds_matchers_to_every_selector_only(expr, expected):
 
 
 def test_scoped_catalog_expressions_stay_valid(prometheus):
-    from alert_rules.catalog import SIGNALS
+    from lookout.alert_rules.catalog import SIGNALS
     problems = [f"{s.key}: {scope(s.expr)}" for s in SIGNALS if rejected(prometheus, scope(s.expr))]
     assert not problems
 

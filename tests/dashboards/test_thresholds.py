@@ -12,12 +12,12 @@ from pathlib import Path
 import yaml
 from .dashboard_json import ROOT, panels
 
-from alert_rules.catalog import SIGNALS
-from alert_rules.units import promql_number
-from dashboards.promql import scope
+from lookout.alert_rules.catalog import SIGNALS
+from lookout.alert_rules.units import promql_number
+from lookout.dashboards.promql import scope
 
 SIGNAL_KEY = re.compile(r"catalog signal `([^`]+)`")
-RULES = ROOT / "alert_rules"
+RULES = ROOT / "lookout" / "alert_rules" / "generated"
 # The tiles the issue asks the wall screen for, by catalog signal.
 WALL_SIGNALS = {"nectar_sync_speed", "ticks_rate", "ticks_last_tick_age", "pm2_restarts", "pm2_memory",
                 "tburn_heap", "tburn_event_loop_lag", "tburn_error_ratio", "tburn_latency_p99", "exporter_up"}
@@ -126,7 +126,7 @@ def test_an_operator_override_reaches_the_tiles(tmp_path):
     overrides = tmp_path / "thresholds.yml"
     overrides.write_text("tburn_heap:\n  warning: 60%\nticks_rate:\n  critical: 40\n")
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "dashboards", "--thresholds", str(overrides), "--out", str(out)],
+    run = subprocess.run([sys.executable, "-m", "lookout.dashboards", "--thresholds", str(overrides), "--out", str(out)],
                          cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     wall = json.loads((out / "wall.json").read_text())
@@ -139,7 +139,7 @@ def test_an_operator_override_reaches_the_tiles(tmp_path):
 def test_a_bad_override_is_refused_naming_the_key(tmp_path):
     overrides = tmp_path / "thresholds.yml"
     overrides.write_text("tburn_heap:\n  warning: lots\n")
-    run = subprocess.run([sys.executable, "-m", "dashboards", "--thresholds", str(overrides),
+    run = subprocess.run([sys.executable, "-m", "lookout.dashboards", "--thresholds", str(overrides),
                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 2
     assert "tburn_heap.warning" in run.stderr

@@ -6,7 +6,7 @@ import re
 
 from .dashboard_json import panels
 
-from dashboards.wall import VALUE_SIZE
+from lookout.dashboards.wall import VALUE_SIZE
 
 ROWS = ["Nectar", "Tick collector", "Sync server (PM2)", "TBURN", "Lookout"]
 # Grafana's grid: 30 px rows plus an 8 px gap; kiosk mode leaves the whole 1080 px to it.

@@ -9,7 +9,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness.demo_stack import Demo, strays
+from lookout.devstack.demo_stack import Demo, strays
 
 # Filled by the tests, printed at the end of the run and written to <pytest tmp>/e2e-latency.json.
 RESULTS: dict[str, dict] = {}

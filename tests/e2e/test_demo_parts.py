@@ -11,12 +11,12 @@ import urllib.request
 import pytest
 import yaml
 
-from demo import alertmanager
-from demo.profiles import FAST, REAL
-from demo.rules import build_rules, compress_windows, generated_rule_files
-from harness.proc import ROOT, free_port, http_get
-from harness.tburn_sim import SimulatorProcess
-from simulators.tick_writer.faults import FAULTS, PersistentFaults
+from lookout.demo import alertmanager
+from lookout.demo.profiles import FAST, REAL
+from lookout.demo.rules import build_rules, compress_windows, generated_rule_files
+from lookout.devstack.proc import ROOT, free_port, http_get
+from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.simulators.tick_writer.faults import FAULTS, PersistentFaults
 
 
 def test_window_compression_keeps_the_query_and_shrinks_only_time():
@@ -75,10 +75,10 @@ def _post(url: str, data: bytes) -> int:
 
 
 def test_pager_keeps_pages_and_refuses_garbage(tmp_path):
-    pager = SimulatorProcess(tmp_path, [], module="demo.webhook")
+    pager = SimulatorProcess(tmp_path, [], module="lookout.demo.webhook")
     try:
         # The webhook has no /_sim API: wait for its own listing instead.
-        from harness.proc import wait_until
+        from lookout.devstack.proc import wait_until
         wait_until(lambda: http_get(pager.url + "/api/notifications", timeout=1)[0] == 200, 15)
         payload = {"version": "4", "status": "firing", "receiver": "pager",
                    "alerts": [{"status": "firing", "labels": {"alertname": "TburnDown", "severity": "critical",
@@ -110,7 +110,7 @@ def test_tick_collector_faults_outlive_a_restart(tmp_path):
 
 def test_cli_says_when_no_demo_answers():
     url = f"http://127.0.0.1:{free_port()}"
-    res = subprocess.run([sys.executable, "-m", "lookout_cli", "demo", "inject", "tburn-down", "--url", url],
+    res = subprocess.run([sys.executable, "-m", "lookout.cli", "demo", "inject", "tburn-down", "--url", url],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert res.returncode == 3
     assert "no demo answers" in res.stderr and url in res.stderr
@@ -118,5 +118,5 @@ def test_cli_says_when_no_demo_answers():
 
 @pytest.mark.parametrize("argv", [["demo", "inject"], ["demo", "up", "--profile", "slow"], ["nothing"]])
 def test_cli_usage_errors_exit_2(argv):
-    res = subprocess.run([sys.executable, "-m", "lookout_cli", *argv], cwd=ROOT, capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-m", "lookout.cli", *argv], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 2, res.stderr

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from demo.profiles import FAST
-from demo.scenarios import SCENARIOS
-from harness.demo_stack import strays
-from harness.proc import ROOT, wait_until
+from lookout.demo.profiles import FAST
+from lookout.demo.scenarios import SCENARIOS
+from lookout.devstack.demo_stack import strays
+from lookout.devstack.proc import ROOT, wait_until
 
 # Seconds from the fault until the alert's condition first holds, before `for` counts:
 # what each fault needs to show in the metrics, not slack.
@@ -79,7 +79,7 @@ def test_the_stack_starts_from_nothing(demo):
         assert demo.query(f"{ns}_up == 1"), f"{ns}_up is not 1"
     # Nothing is wrong yet, so nothing has paged.
     assert [e for e in demo.pages() if e["severity"] == "critical"] == []
-    unknown = subprocess.run([sys.executable, "-m", "lookout_cli", "demo", "inject", "no-such-fault",
+    unknown = subprocess.run([sys.executable, "-m", "lookout.cli", "demo", "inject", "no-such-fault",
                               "--url", demo.urls["control"]], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert unknown.returncode == 1 and "unknown scenario 'no-such-fault'" in unknown.stderr
 
@@ -140,7 +140,7 @@ GRAFANA_VARIABLES = {
 
 
 def test_every_dashboard_panel_has_data(demo):
-    files = sorted((ROOT / "dashboards" / "generated").glob("*.json"))
+    files = sorted((ROOT / "lookout" / "dashboards" / "generated").glob("*.json"))
     if not files:
         pytest.skip("no generated dashboards (dashboards/generated/*.json) yet")
     # A page must be active for the alert panels; an instant fault that stays until recover.

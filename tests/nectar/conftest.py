@@ -1,7 +1,7 @@
 import pytest
 
-from harness.mariadb import MariaDB
-from harness.proc import exporter_fixture, write_yaml
+from lookout.devstack.mariadb import MariaDB
+from lookout.devstack.proc import exporter_fixture, write_yaml
 
 PASSWORD = "s3cret-Nectar-pw-7781"
 

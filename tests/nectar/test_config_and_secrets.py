@@ -5,13 +5,13 @@ import sys
 import pytest
 import yaml
 
-from harness.proc import ROOT, http_get, scrape
+from lookout.devstack.proc import ROOT, http_get, scrape
 
 from .conftest import PASSWORD, write_config
 
 
 def check_config(tmp_path, cfg: dict | None, env: dict | None = None):
-    args = [sys.executable, "-m", "exporters.nectar", "--check-config"]
+    args = [sys.executable, "-m", "lookout.exporters.nectar", "--check-config"]
     if cfg is not None:
         path = tmp_path / "bad.yml"
         path.write_text(yaml.safe_dump(cfg) if isinstance(cfg, dict) else cfg)

@@ -4,7 +4,7 @@ import subprocess
 
 import psutil
 
-from harness.proc import promtool_check_metrics, scrape
+from lookout.devstack.proc import promtool_check_metrics, scrape
 
 from .conftest import write_config
 

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from harness.mariadb import MariaDB
-from harness.proc import scrape, wait_until
+from lookout.devstack.mariadb import MariaDB
+from lookout.devstack.proc import scrape, wait_until
 
 from .conftest import PASSWORD, write_config
 

@@ -1,9 +1,9 @@
 """TLS to the database, as TiDB Cloud Serverless requires: real certificates, real MariaDB."""
 import pytest
 
-from harness.certs import make_ca, make_leaf
-from harness.mariadb import MariaDB
-from harness.proc import scrape
+from lookout.devstack.certs import make_ca, make_leaf
+from lookout.devstack.mariadb import MariaDB
+from lookout.devstack.proc import scrape
 
 from .conftest import PASSWORD, write_config
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.pm2 import PM2
-from harness.proc import exporter_fixture, free_port, http_get, wait_until, write_yaml
+from lookout.devstack.pm2 import PM2
+from lookout.devstack.proc import exporter_fixture, free_port, http_get, wait_until, write_yaml
 
 APPS = Path(__file__).parent / "apps"
 # Lives in every PM2 app's environment (pm2_env carries it); must never reach /metrics.

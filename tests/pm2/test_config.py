@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from harness.proc import ROOT
+from lookout.devstack.proc import ROOT
 
 SECRET = "bearer-in-url-Qx81-secret"
 

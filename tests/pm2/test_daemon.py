@@ -5,8 +5,8 @@ import time
 import psutil
 import pytest
 
-from harness.pm2 import PM2
-from harness.proc import http_get, scrape, wait_until
+from lookout.devstack.pm2 import PM2
+from lookout.devstack.proc import http_get, scrape, wait_until
 
 from .conftest import APPS, get, write_config
 

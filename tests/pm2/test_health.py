@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from harness.proc import http_get, scrape, wait_until
+from lookout.devstack.proc import http_get, scrape, wait_until
 
 from .conftest import write_config
 

@@ -4,8 +4,8 @@ import time
 
 import psutil
 
-from harness.pm2 import PM2_BIN
-from harness.proc import promtool_check_metrics, scrape, wait_until
+from lookout.devstack.pm2 import PM2_BIN
+from lookout.devstack.proc import promtool_check_metrics, scrape, wait_until
 
 from .conftest import APP_SECRET, get, write_config
 
@@ -149,7 +149,7 @@ def test_reads_without_spawning(pm2, exporter, tmp_path):
 
 def test_jlist_fallback_when_reply_unreadable(pm2, exporter, tmp_path):
     """A FAKE socket that answers garbage stands in for a PM2 whose wire format changed."""
-    from harness.pm2 import GarblingSocket
+    from lookout.devstack.pm2 import GarblingSocket
     with GarblingSocket(tmp_path / "garble.sock") as fake:
         without = exporter(write_config(tmp_path / "off.yaml", pm2.home, daemon={"rpc_socket": str(fake.path)}))
         m = scrape(without.url)

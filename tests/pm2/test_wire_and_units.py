@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from exporters.pm2 import amp
-from exporters.pm2.units import quantity
-from harness.proc import ROOT
+from lookout.exporters.pm2 import amp
+from lookout.exporters.pm2.units import quantity
+from lookout.devstack.proc import ROOT
 
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"
 

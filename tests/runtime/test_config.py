@@ -4,8 +4,8 @@ from typing import Literal, Optional
 
 import pytest
 
-from exporters.runtime import ConfigError, Secret, redact, required
-from exporters.runtime.config import Loader
+from lookout.exporters.runtime import ConfigError, Secret, redact, required
+from lookout.exporters.runtime.config import Loader
 
 
 @dataclass

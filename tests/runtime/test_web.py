@@ -15,8 +15,8 @@ import bcrypt
 import pytest
 import yaml
 
-from harness.certs import make_ca, make_leaf
-from harness.proc import ROOT, ExporterProcess, http_get, promtool_check_metrics, scrape
+from lookout.devstack.certs import make_ca, make_leaf
+from lookout.devstack.proc import ROOT, ExporterProcess, http_get, promtool_check_metrics, scrape
 
 
 def _config(tmp_path):
@@ -88,7 +88,7 @@ def test_tls_and_basic_auth(start, tmp_path):
 def test_bad_web_config_names_the_key(tmp_path, web, key):
     path = tmp_path / "web.yml"
     path.write_text(yaml.safe_dump(web))
-    res = subprocess.run([sys.executable, "-m", "exporters.nectar", "--check-config", "--web-config", str(path)],
+    res = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--check-config", "--web-config", str(path)],
                          cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 2 and key in res.stderr, res.stderr
 
@@ -105,6 +105,6 @@ def test_sigterm_shuts_down_gracefully(start):
 
 def test_listen_address_in_use_exits_with_a_clear_error(start):
     first = start().wait_ready()
-    second = subprocess.run([sys.executable, "-m", "exporters.nectar", "--listen", f"127.0.0.1:{first.port}"],
+    second = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--listen", f"127.0.0.1:{first.port}"],
                             cwd=ROOT, capture_output=True, text=True, timeout=20)
     assert second.returncode == 1 and "cannot serve" in second.stderr

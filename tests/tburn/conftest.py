@@ -1,8 +1,8 @@
 import pytest
 import yaml
 
-from harness.proc import ExporterProcess, exporter_fixture
-from harness.tburn_sim import SimulatorProcess
+from lookout.devstack.proc import ExporterProcess, exporter_fixture
+from lookout.devstack.tburn_sim import SimulatorProcess
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ exporter = exporter_fixture("tburn")
 
 @pytest.fixture
 def fuzz_server():
-    from harness.fuzz_body_server import FuzzBodyServer
+    from lookout.devstack.fuzz_body_server import FuzzBodyServer
     server = FuzzBodyServer().start()
     yield server
     server.stop()

@@ -5,7 +5,7 @@ import json
 
 from hypothesis import strategies as st
 
-from exporters.tburn.endpoints import ALL
+from lookout.exporters.tburn.endpoints import ALL
 
 MAX_BODY = 64 * 1024  # the fuzz configs set max_body_bytes to this, to keep examples fast
 
@@ -67,7 +67,7 @@ def body_for(endpoint) -> st.SearchStrategy[bytes]:
 
 @st.composite
 def canned(draw, endpoint):
-    from harness.fuzz_body_server import Canned
+    from lookout.devstack.fuzz_body_server import Canned
     return Canned(
         body=draw(body_for(endpoint)),
         status=draw(st.sampled_from([200] * 12 + [204, 302, 404, 500, 503])),

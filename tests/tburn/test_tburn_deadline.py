@@ -1,8 +1,8 @@
 """Slow, hung or absent endpoints never hold a scrape past its deadline."""
 import time
 
-from harness.proc import free_port, scrape, wait_until
-from harness.tburn_sim import SimulatorProcess
+from lookout.devstack.proc import free_port, scrape, wait_until
+from lookout.devstack.tburn_sim import SimulatorProcess
 
 DATA = ["system_health", "memory_guardian", "memory_governor", "request_shedder",
         "circuit_breakers", "db_pool", "pipeline", "shards"]

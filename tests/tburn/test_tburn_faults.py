@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from harness.proc import Metrics, promtool_check_metrics, scrape, wait_until
+from lookout.devstack.proc import Metrics, promtool_check_metrics, scrape, wait_until
 
 BREAKERS = ("database", "rpc", "cache", "bridge")
 DATA_COLLECTORS = ("system_health", "memory_guardian", "memory_governor", "request_shedder",

@@ -11,13 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from exporters.runtime import Deadline
-from exporters.runtime.config import Loader
-from exporters.runtime.scrape import Scraper
-from exporters.tburn import build
-from exporters.tburn.config import TburnConfig
-from exporters.tburn.endpoints import ALL
-from harness.proc import Metrics, http_get, promtool_check_metrics
+from lookout.exporters.runtime import Deadline
+from lookout.exporters.runtime.config import Loader
+from lookout.exporters.runtime.scrape import Scraper
+from lookout.exporters.tburn import build
+from lookout.exporters.tburn.config import TburnConfig
+from lookout.exporters.tburn.endpoints import ALL
+from lookout.devstack.proc import Metrics, http_get, promtool_check_metrics
 from .tburn_bodies import MAX_BODY, scenario
 
 # Every reason a TBURN collector may fail with; "error" would mean an unexpected exception.

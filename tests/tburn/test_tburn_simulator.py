@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from harness.proc import ROOT, free_port
-from simulators.common import FaultError, FaultRegistry, parse_duration
-from simulators.tburn.faults import FAULTS, HEAP_LEVELS
-from simulators.tburn.model import TburnModel
+from lookout.devstack.proc import ROOT, free_port
+from lookout.simulators.common import FaultError, FaultRegistry, parse_duration
+from lookout.simulators.tburn.faults import FAULTS, HEAP_LEVELS
+from lookout.simulators.tburn.model import TburnModel
 
 
 class HandClock:
@@ -176,7 +176,7 @@ def test_runbook_remedies(fresh_sim):
 
 
 def ctl(url, *args):
-    return subprocess.run([sys.executable, "-m", "simulators.tburn.ctl", "--url", url, *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "lookout.simulators.tburn.ctl", "--url", url, *args], cwd=ROOT,
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exporters.tburn import values
-from exporters.tburn.collectors import read_breakers
-from exporters.tburn.endpoints import BREAKER_STATES, GOVERNOR_STATES
+from lookout.exporters.tburn import values
+from lookout.exporters.tburn.collectors import read_breakers
+from lookout.exporters.tburn.endpoints import BREAKER_STATES, GOVERNOR_STATES
 from .tburn_bodies import any_json
 
 

@@ -7,9 +7,9 @@ import itertools
 import pytest
 import yaml
 
-from tests.harness.docker import DockerEngine
-from tests.harness.postgres import PostgresServer
-from tests.harness.proc import ExporterProcess
+from lookout.devstack.docker import DockerEngine
+from lookout.devstack.postgres import PostgresServer
+from lookout.devstack.proc import ExporterProcess
 
 _names = itertools.count()
 

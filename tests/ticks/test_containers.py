@@ -10,12 +10,12 @@ from datetime import datetime
 
 import pytest
 
-from exporters.runtime import Deadline, MetricSet
-from exporters.ticks.config import DockerConfig
-from exporters.ticks.containers import ContainerCollector, memory_of
-from exporters.ticks.dockerapi import DockerDaemon
-from exporters.ticks.logs import LogCollector
-from tests.harness.proc import Metrics, promtool_check_metrics, scrape, wait_until
+from lookout.exporters.runtime import Deadline, MetricSet
+from lookout.exporters.ticks.config import DockerConfig
+from lookout.exporters.ticks.containers import ContainerCollector, memory_of
+from lookout.exporters.ticks.dockerapi import DockerDaemon
+from lookout.exporters.ticks.logs import LogCollector
+from lookout.devstack.proc import Metrics, promtool_check_metrics, scrape, wait_until
 
 SLEEP = ["sleep", "1000"]
 SECOND = 1_000_000_000  # Docker durations are nanoseconds

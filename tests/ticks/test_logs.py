@@ -7,8 +7,8 @@ import threading
 import time
 import uuid
 
-from exporters.ticks.logs import LogCursor
-from tests.harness.proc import promtool_check_metrics, scrape, wait_until
+from lookout.exporters.ticks.logs import LogCursor
+from lookout.devstack.proc import promtool_check_metrics, scrape, wait_until
 
 # Prints each batch file the test drops into /ctl (*.err.txt on stderr), then deletes it.
 PRINTER = ["sh", "-c", 'while :; do for f in /ctl/*.txt; do [ -e "$f" ] || continue; '

@@ -1,0 +1,37 @@
+"""`python -m lookout.alert_rules [--check] [--thresholds FILE] [--out DIR]`: regenerate the rules."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .overrides import OverrideError
+from .settings import OUTPUT_DIR, THRESHOLDS_FILE
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lookout.alert_rules", description=__doc__)
+    parser.add_argument("--thresholds", type=Path, default=THRESHOLDS_FILE, help="operator overrides (YAML)")
+    parser.add_argument("--out", type=Path, default=OUTPUT_DIR, help="where the <system>.yml files go")
+    parser.add_argument("--check", action="store_true", help="only report files that regeneration would change")
+    args = parser.parse_args(argv)
+    # The catalog module reads the default thresholds file on import; build from ours.
+    from .catalog import build
+    from .generate import stale, write
+    try:
+        signals = build(args.thresholds)
+    except OverrideError as exc:
+        print(f"{args.thresholds}: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        outdated = stale(args.out, signals)
+        for name in outdated:
+            print(f"{args.out / name} is out of date: run `python -m lookout.alert_rules`", file=sys.stderr)
+        return 1 if outdated else 0
+    for name in write(args.out, signals):
+        print(f"wrote {args.out / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""The catalog: every signal, with the operator's overrides applied.
+
+`SIGNALS` and `signal(key)` are what the rule generator and the dashboards read. The
+first use of either with a bad thresholds.yml raises OverrideError naming the key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from . import overrides
+from .model import Signal
+from .settings import THRESHOLDS_FILE
+from .signals import MODULES
+
+
+def defaults() -> list[Signal]:
+    signals = [s for module in MODULES.values() for s in module.SIGNALS]
+    keys = [s.key for s in signals]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ValueError(f"signal keys defined twice: {', '.join(duplicates)}")
+    return signals
+
+
+def anchor(heading: str) -> str:
+    """GitHub's anchor for a markdown heading."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def build(thresholds: Path | None = THRESHOLDS_FILE) -> list[Signal]:
+    """Defaults, then overrides from `thresholds` (None: defaults only)."""
+    signals = defaults()
+    if thresholds is not None:
+        signals = overrides.apply(signals, overrides.load(thresholds))
+    # Each alert's runbook section is headed by its name.
+    return [s if s.runbook else dataclasses.replace(s, runbook=anchor(s.alert)) for s in signals]
+
+
+_cache: dict[str, Signal] = {}
+
+
+def __getattr__(name: str):
+    # SIGNALS is built on first use, so `python -m lookout.alert_rules --thresholds other.yml`
+    # never trips over a broken default file.
+    if name == "SIGNALS":
+        return list(_by_key().values())
+    raise AttributeError(name)
+
+
+def _by_key() -> dict[str, Signal]:
+    if not _cache:
+        _cache.update((s.key, s) for s in build())
+    return _cache
+
+
+def signal(key: str) -> Signal:
+    try:
+        return _by_key()[key]
+    except KeyError:
+        raise KeyError(f"no signal {key!r}; known: {', '.join(_by_key())}") from None

@@ -1,0 +1,89 @@
+"""`lookout`: the demo's command line.
+
+    lookout demo up [--profile fast|real] [--random-ports] [--no-docker] [--state-file F]
+    lookout demo scenarios
+    lookout demo inject <scenario> [--for DURATION]
+    lookout demo recover [<scenario>]
+    lookout demo status
+
+inject/recover/scenarios/status talk to the demo's control API, which both demos serve on
+127.0.0.1:9099 (`--url` or LOOKOUT_DEMO_URL for another address). Exit codes: 0 done,
+1 refused, 2 usage, 3 demo unreachable.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+from pathlib import Path
+
+DEFAULT_URL = "http://127.0.0.1:9099"
+
+
+
+def _call(url: str, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
+    from lookout.simulators.common.ctl import request
+    # A recover waits for a crash-looping target to come back: allow it the control API's retry time.
+    return request(url, method, path, body, timeout=120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="lookout", description="Lookout demo tools")
+    top = parser.add_subparsers(dest="area", required=True)
+    demo = top.add_parser("demo", help="the live demo: start it, break it, mend it")
+    sub = demo.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="start the native demo (no Docker images needed); Ctrl-C stops it all")
+    up.add_argument("--profile", choices=("fast", "real"), default="fast",
+                    help="fast: alerts within seconds (default); real: the rules as generated, 15 s scrapes")
+    up.add_argument("--random-ports", action="store_true", help="never use the well-known ports (tests)")
+    docker = up.add_mutually_exclusive_group()
+    docker.add_argument("--no-docker", dest="docker", action="store_const", const="off", default="auto",
+                        help="run the tick collector as a plain process")
+    docker.add_argument("--require-docker", dest="docker", action="store_const", const="on",
+                        help="fail unless the collector can run in a container")
+    up.add_argument("--state-file", help="write the demo's URLs here as JSON once it is up (removed at exit)")
+    for name, text in (("scenarios", "list the fault scenarios"), ("status", "the demo's URLs")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--url", default=os.environ.get("LOOKOUT_DEMO_URL", DEFAULT_URL))
+    inject = sub.add_parser("inject", help="break something: inject <scenario> [--for 30s]")
+    inject.add_argument("scenario")
+    inject.add_argument("--for", dest="duration", help="recover by itself after this long (30s, 2m)")
+    recover = sub.add_parser("recover", help="mend what inject broke (one scenario, or everything)")
+    recover.add_argument("scenario", nargs="?")
+    for p in (inject, recover):
+        p.add_argument("--url", default=os.environ.get("LOOKOUT_DEMO_URL", DEFAULT_URL))
+    args = parser.parse_args(argv)
+
+    if args.command == "up":
+        from lookout.demo.up import up as run_up
+        return run_up(args.profile, args.random_ports, args.docker, args.state_file)
+    try:
+        if args.command == "scenarios":
+            status, body = _call(args.url, "GET", "/api/scenarios")
+        elif args.command == "status":
+            status, body = _call(args.url, "GET", "/api/status")
+        elif args.command == "inject":
+            payload = {"for": args.duration} if args.duration else {}
+            status, body = _call(args.url, "POST", f"/api/scenarios/{args.scenario}/inject", payload)
+        else:
+            status, body = _call(args.url, "POST", "/api/recover", {"scenario": args.scenario} if args.scenario else {})
+    except (urllib.error.URLError, OSError) as exc:
+        print(f"lookout: no demo answers at {args.url} ({getattr(exc, 'reason', exc)}); "
+              "start one with `lookout demo up` or `docker compose up`, or pass --url", file=sys.stderr)
+        return 3
+    if status >= 400:
+        print(f"lookout: {body.get('error', f'HTTP {status}') if isinstance(body, dict) else body}", file=sys.stderr)
+        return 1
+    if args.command == "scenarios" and isinstance(body, list):
+        for s in body:
+            state = "ACTIVE" if s["active"] else ("unavailable: " + s["unavailable"] if s["unavailable"] else "")
+            print(f"{s['name']:22} {s['system']:7} pages {s['alert']:26} {state}")
+    else:
+        print(json.dumps(body, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""`python -m lookout.dashboards [--check] [--thresholds FILE] [--out DIR]`: write every dashboard's
+JSON to dashboards/generated/. `--check` writes nothing and exits 1 when a committed file
+differs from what the code makes. Colours follow alert_rules/thresholds.yml, like the rules."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+
+from lookout.alert_rules.catalog import build as build_signals
+from lookout.alert_rules.overrides import OverrideError
+
+from . import DASHBOARDS
+from .common import use_signals
+from .panels import render
+
+GENERATED = Path(__file__).resolve().parent / "generated"
+
+
+def generate() -> dict[str, str]:
+    """File name -> JSON text, for every dashboard."""
+    files = {}
+    for name in DASHBOARDS:
+        model = render(importlib.import_module(f"{__package__}.{name}").build())
+        files[f"{name}.json"] = json.dumps(model, indent=2, sort_keys=True) + "\n"
+    return files
+
+
+def stale(files: dict[str, str], out: Path) -> list[str]:
+    """Files under `out` that differ from `files`, are missing, or are no longer generated."""
+    changed = [n for n, text in files.items() if not (out / n).is_file() or (out / n).read_text() != text]
+    leftover = [p.name for p in out.glob("*.json") if p.name not in files]
+    return sorted(changed + leftover)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lookout.dashboards", description=__doc__)
+    parser.add_argument("--out", type=Path, default=GENERATED, help=f"output directory (default {GENERATED})")
+    parser.add_argument("--check", action="store_true", help="only report files that regenerating would change")
+    parser.add_argument("--thresholds", type=Path, help="operator overrides (YAML) instead of"
+                        " alert_rules/thresholds.yml; give the rule generator the same file")
+    args = parser.parse_args(argv)
+    if args.thresholds:
+        try:
+            use_signals(build_signals(args.thresholds))
+        except OverrideError as exc:
+            print(f"dashboards: {args.thresholds}: {exc}", file=sys.stderr)
+            return 2
+    files = generate()
+    drift = stale(files, args.out)
+    if args.check:
+        for name in drift:
+            print(f"dashboards: {args.out / name} is out of date; run `python -m lookout.dashboards`", file=sys.stderr)
+        return 1 if drift else 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (args.out / name).write_text(text)
+    for name in drift:
+        if name not in files:
+            (args.out / name).unlink()
+    print(f"dashboards: wrote {len(files)} dashboards to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

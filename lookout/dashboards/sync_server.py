@@ -1,0 +1,83 @@
+"""The RSS sync server under PM2: is every process online and inside its memory limit, and
+is the sync keeping up?"""
+from __future__ import annotations
+
+from lookout.exporters.pm2.processes import STATES
+
+from . import panels as P
+from .common import UID, UP_DOWN, describe, graph, signal, tags, tile
+from .promql import stateset_index
+
+MODULE = "sync_server"
+# A colour for every state the exporter reports; a new state fails generation until it has one.
+STATE_COLOURS = {"online": "green", "stopping": "orange", "stopped": "red", "launching": "blue",
+                 "errored": "red", "one-launch-status": "blue", "waiting_restart": "orange"}
+PROCESS = ("instance", "name", "pm_id")
+STATUS = stateset_index("pm2_process_status", list(STATES), by=PROCESS)
+
+
+def build():
+    status_states = [P.State(i, s, STATE_COLOURS[s]) for i, s in enumerate(STATES)]
+    processes = P.row(
+        "PM2 processes",
+        P.table("Processes", [
+            ("Status", STATUS, "none"),
+            ("Restarts/h", signal("pm2_restarts").expr, "short"),
+            ("Restarts/24h", signal("pm2_restart_budget").expr, "short"),
+            ("Memory", "pm2_process_memory_bytes", "bytes"),
+            ("max_memory_restart", "pm2_process_memory_limit_bytes", "bytes"),
+            ("Memory / limit", signal("pm2_memory").expr, "percentunit"),
+            ("Heap used", "pm2_process_heap_usage_ratio", "percentunit"),
+            ('Event loop p95', 'pm2_process_event_loop_latency_seconds{quantile="0.95"}', "s"),
+            ("CPU (cores)", "pm2_process_cpu_ratio", "none"),
+            ("Uptime", "pm2_process_uptime_seconds", "s"),
+        ], keep=PROCESS, signals={"Restarts/h": signal("pm2_restarts"),
+                                  "Restarts/24h": signal("pm2_restart_budget"),
+                                  "Memory / limit": signal("pm2_memory")},
+            states={"Status": status_states}, w=24, h=7),
+        P.state_timeline("Status", [(STATUS, "{{name}} ({{pm_id}})")], states=status_states, w=12, h=6),
+        graph("pm2_restarts", "Restarts/h", legend="{{name}} ({{pm_id}})", w=12, h=6),
+        P.timeseries("Memory against max_memory_restart",
+                     [("pm2_process_memory_bytes", "{{name}} ({{pm_id}})"),
+                      ("pm2_process_memory_limit_bytes", "limit {{name}} ({{pm_id}})")],
+                     unit="bytes", references=("^limit",), w=12),
+        graph("pm2_memory", "Memory / limit", legend="{{name}} ({{pm_id}})", w=12, lo=0),
+        P.timeseries("Heap used and total",
+                     [("pm2_process_heap_used_bytes", "used {{name}} ({{pm_id}})"),
+                      ("pm2_process_heap_total_bytes", "total {{name}} ({{pm_id}})")],
+                     unit="bytes", references=("^total",), w=12),
+        P.timeseries("Event-loop latency", [("pm2_process_event_loop_latency_seconds",
+                                             "{{name}} ({{pm_id}}) q{{quantile}}")], unit="s", w=12),
+    )
+    sync = P.row(
+        "Sync",
+        tile("pm2_daemon_up", "PM2 daemon", states=UP_DOWN, w=4),
+        tile("pm2_sync_health_up", "Health endpoint", states=UP_DOWN, w=4),
+        tile("pm2_sync_queue_depth", "Queue depth", w=4, decimals=0),
+        tile("pm2_sync_api_errors", "API errors/min", w=4),
+        tile("pm2_sync_duration", "Last sync took", w=4),
+        P.stat("Health restartCount", "pm2_sync_restart_count", w=4, decimals=0),
+        graph("pm2_sync_queue_depth", "Queue depth", w=8),
+        graph("pm2_sync_api_errors", "API errors/min", w=8),
+        graph("pm2_sync_duration", "Sync duration", w=8),
+        P.timeseries("Syncs per minute", [("rate(pm2_sync_successes_total[5m]) * 60", "succeeded {{instance}}"),
+                                          ("rate(pm2_sync_failures_total[5m]) * 60", "failed {{instance}}")],
+                     unit="none", w=12),
+        P.timeseries("Sync server memory (health JSON)",
+                     [("pm2_sync_rss_bytes", "rss"), ("pm2_sync_heap_used_bytes", "heap used"),
+                      ("pm2_sync_heap_total_bytes", "heap total"), ("pm2_sync_external_bytes", "external")],
+                     unit="bytes", w=12),
+    )
+    host = P.row(
+        "Host",
+        tile("pm2_host_memory_available", "Available memory", w=6, h=6),
+        graph("pm2_host_memory_available", "Available memory", legend="available {{instance}}", w=9, h=6,
+              extra=[("pm2_host_memory_total_bytes", "total {{instance}}")], references=("^total",)),
+        P.timeseries("Swap used", [("pm2_host_swap_used_bytes", "{{instance}}")], unit="bytes", w=9, h=6),
+    )
+    return P.dashboard(
+        UID[MODULE], "Lookout / Sync server (PM2)", [processes, sync, host],
+        description=describe(MODULE, "RSS sync server under PM2: processes, memory limits, sync queue, host memory."),
+        tags=tags("pm2"), variables=P.job_instance_variables("pm2_up"), scoped=True,
+        links=P.dashboard_links("lookout"),
+    )

@@ -1,0 +1,93 @@
+"""The demo's Alertmanager configuration: the project's routing and inhibitions
+(prometheus/alertmanager.yml) with every receiver pointed at the demo's webhook receiver.
+
+Routes, grouping and inhibit_rules are kept exactly, so the demo and the end-to-end test
+exercise the real routing. What changes: each receiver becomes one webhook to
+`<webhook>/<receiver name>` (the pager page shows which receiver a page went to), and the
+grouping timers take the profile's values so a page arrives in seconds, not minutes.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from .profiles import Profile
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "prometheus" / "alertmanager.yml"
+
+# Used only while prometheus/alertmanager.yml does not exist yet: the alert catalog's
+# routing section, written out. Stated in the demo's output when it is used.
+FALLBACK = {
+    "route": {
+        "receiver": "chat",
+        "group_by": ["alertname", "system"],
+        "routes": [
+            {"matchers": ['severity="critical"'], "receiver": "pager"},
+            {"matchers": ['severity="warning"'], "receiver": "chat"},
+        ],
+    },
+    "receivers": [{"name": "pager"}, {"name": "chat"}],
+    "inhibit_rules": [
+        {"source_matchers": ['role="down"'], "target_matchers": ['role="symptom"'], "equal": ["system"]},
+        {"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
+         "equal": ["alertname", "instance"]},
+    ],
+}
+_TIMERS = ("group_wait", "group_interval", "repeat_interval")
+
+
+def source() -> tuple[dict, bool]:
+    """(configuration, True when it is the project's file rather than the fallback)."""
+    if SOURCE.exists():
+        return yaml.safe_load(SOURCE.read_text()) or {}, True
+    return copy.deepcopy(FALLBACK), False
+
+
+def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
+    cfg = copy.deepcopy(config)
+    resolve_timeout = (cfg.get("global") or {}).get("resolve_timeout")
+    cfg["global"] = {"resolve_timeout": resolve_timeout} if resolve_timeout else {}
+    cfg.pop("templates", None)  # only the real notifiers use them
+    cfg["receivers"] = [{"name": r["name"],
+                         "webhook_configs": [{"url": f"{webhook_url.rstrip('/')}/{r['name']}", "send_resolved": True}]}
+                        for r in cfg.get("receivers") or []]
+    timers = {"group_wait": profile.group_wait, "group_interval": profile.group_interval,
+              "repeat_interval": profile.repeat_interval}
+
+    def walk(route: dict, top: bool) -> None:
+        for key in _TIMERS:
+            if top or key in route:
+                route[key] = timers[key]
+        for child in route.get("routes") or []:
+            walk(child, False)
+    walk(cfg.setdefault("route", {}), True)
+    return cfg
+
+
+def write(path: Path, webhook_url: str, profile: Profile) -> bool:
+    """Writes the demo configuration; returns whether the project's file was the source."""
+    config, real = source()
+    path.write_text(yaml.safe_dump(for_demo(config, webhook_url, profile), sort_keys=False))
+    return real
+
+
+def main(argv: list[str] | None = None) -> int:
+    """docker compose's one-shot `alertmanager-config` service runs this before Alertmanager starts."""
+    import argparse
+    from .profiles import PROFILES
+    parser = argparse.ArgumentParser(prog="python -m lookout.demo.alertmanager",
+                                     description="Write the demo's Alertmanager config (every receiver to the webhook)")
+    parser.add_argument("--webhook", required=True, help="the webhook receiver's base URL")
+    parser.add_argument("--profile", choices=sorted(PROFILES), default="real")
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+    real = write(args.out, args.webhook, PROFILES[args.profile])
+    print(f"wrote {args.out} from {SOURCE if real else 'the built-in fallback routing'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,34 @@
+"""Nectar (Cardano indexer) and its TiDB database: chain progress, processlist, restarts,
+the Nectar process and its log."""
+from __future__ import annotations
+
+from lookout.exporters.runtime import Collector, ExporterSpec
+
+from .chain import ChainCollector
+from .config import NectarConfig
+from .db import Database
+from .logfile import LogFileCollector
+from .process import ProcessCollector
+from .processlist import ProcesslistCollector
+from .server import ServerCollector
+
+
+def build(cfg: NectarConfig) -> list[Collector]:
+    db = Database(cfg.database)
+    collectors: list[Collector] = [ChainCollector(db, cfg.chain), ServerCollector(db)]
+    if cfg.processlist.enabled:
+        collectors.append(ProcesslistCollector(db, cfg.processlist))
+    if cfg.process:
+        collectors.append(ProcessCollector(cfg.process))
+    if cfg.logfile:
+        collectors.append(LogFileCollector(cfg.logfile))
+    return collectors
+
+
+EXPORTER = ExporterSpec(
+    namespace="nectar",
+    title="Lookout Nectar exporter",
+    config_class=NectarConfig,
+    build=build,
+    default_port=9861,
+)

@@ -1,0 +1,119 @@
+"""Nectar exporter settings (see docs/exporters/nectar.md for a commented example)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+from lookout.exporters.runtime import ConfigError, Secret
+from lookout.exporters.runtime.config import positive
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+
+SslMode = Literal["disabled", "required", "verify_ca", "verify_identity"]
+
+
+@dataclass
+class DatabaseConfig:
+    host: str = "127.0.0.1"
+    port: int = 4000
+    user: str = "root"
+    password: Secret = field(default_factory=Secret)
+    database: str = "nectar"
+    ssl_mode: SslMode = "disabled"
+    ssl_ca: str = ""      # empty with verify_*: the system CA bundle
+    ssl_cert: str = ""    # client certificate, optional
+    ssl_key: str = ""
+    pool_size: int = 2
+    connect_timeout_seconds: float = 5.0
+    reconnect_max_backoff_seconds: float = 15.0
+
+    def validate(self, path: str) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"{path}.port", f"must be between 1 and 65535, got {self.port}")
+        if not 1 <= self.pool_size <= 8:
+            raise ConfigError(f"{path}.pool_size", f"must be between 1 and 8, got {self.pool_size}")
+        positive(f"{path}.connect_timeout_seconds", self.connect_timeout_seconds)
+        positive(f"{path}.reconnect_max_backoff_seconds", self.reconnect_max_backoff_seconds)
+        if bool(self.ssl_cert) != bool(self.ssl_key):
+            raise ConfigError(f"{path}.ssl_key" if self.ssl_cert else f"{path}.ssl_cert",
+                              "ssl_cert and ssl_key go together")
+        for key in ("ssl_ca", "ssl_cert", "ssl_key"):
+            value = getattr(self, key)
+            if value and self.ssl_mode == "disabled":
+                raise ConfigError(f"{path}.ssl_mode", f"is disabled but {key} is set")
+
+
+@dataclass
+class ChainConfig:
+    table: str = "blocks"          # Nectar's name; db-sync style schemas use "block"
+    slot_column: str = "slot_no"
+    block_column: str = "block_no"
+    network: Literal["mainnet", "preprod", "preview"] = "mainnet"
+
+    def validate(self, path: str) -> None:
+        for key in ("table", "slot_column", "block_column"):
+            if not _IDENTIFIER.match(getattr(self, key)):
+                raise ConfigError(f"{path}.{key}", f"not a plain SQL identifier: {getattr(self, key)!r}")
+
+
+@dataclass
+class ProcesslistConfig:
+    enabled: bool = True
+    max_states: int = 15   # distinct state label values before the rest become "other"
+    max_users: int = 10
+
+
+@dataclass
+class ProcessConfig:
+    """How to find the Nectar process on this host: any one of these."""
+    name: str = ""            # process name, e.g. "nectar"
+    cmdline_regex: str = ""   # matched against the joined command line
+    pidfile: str = ""
+
+    def validate(self, path: str) -> None:
+        if not (self.name or self.cmdline_regex or self.pidfile):
+            raise ConfigError(path, "set name, cmdline_regex or pidfile to find the Nectar process")
+        if self.cmdline_regex:
+            try:
+                re.compile(self.cmdline_regex)
+            except re.error as exc:
+                raise ConfigError(f"{path}.cmdline_regex", f"invalid regular expression: {exc}") from None
+
+
+DEFAULT_LOG_PATTERNS = {
+    # ConnectionRecovery (runbook 000): health checks every 5 s, backoff, at most 10 attempts.
+    # A numbered attempt ("attempt 3/10") or "reconnecting"; not the give-up line that
+    # mentions "maximum reconnection attempts (10)".
+    "reconnect": r"(?i)\[ConnectionRecovery\].*(\battempt\s*#?\d+|\breconnecting\b)",
+    "giveup": r"(?i)\[ConnectionRecovery\].*\b(giving up|gave up|max(imum)? (reconnection )?attempts|exhausted)",
+    "connected": r"\[ConnectionRecovery\] Database connection established successfully",
+    "error": r"(?i)\b(error|fatal|panic)\b",
+}
+
+
+@dataclass
+class LogFileConfig:
+    path: str = ""
+    patterns: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LOG_PATTERNS))
+
+    def validate(self, path: str) -> None:
+        if not self.path:
+            raise ConfigError(f"{path}.path", "required when logfile is configured")
+        for name, regex in self.patterns.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise ConfigError(f"{path}.patterns.{name}", "names must be lower_snake_case (they become label values)")
+            try:
+                re.compile(regex)
+            except re.error as exc:
+                raise ConfigError(f"{path}.patterns.{name}", f"invalid regular expression: {exc}") from None
+
+
+@dataclass
+class NectarConfig:
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    chain: ChainConfig = field(default_factory=ChainConfig)
+    processlist: ProcesslistConfig = field(default_factory=ProcesslistConfig)
+    process: Optional[ProcessConfig] = None
+    logfile: Optional[LogFileConfig] = None

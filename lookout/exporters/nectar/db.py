@@ -1,0 +1,210 @@
+"""A small bounded pool of PyMySQL connections to TiDB (or MySQL/MariaDB standing in for it).
+
+Every statement carries a server-side time limit derived from the scrape deadline, so a
+slow query is stopped by the database itself and not left running after the scrape gave up.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import ssl
+import threading
+from typing import Callable
+
+import pymysql
+
+from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
+
+from .config import DatabaseConfig
+
+log = logging.getLogger("lookout.nectar.db")
+
+# Where Debian, Ubuntu and Alpine keep the system CA bundle, if Python's defaults find none.
+_SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
+
+
+def ssl_context(cfg: DatabaseConfig) -> ssl.SSLContext | None:
+    if cfg.ssl_mode == "disabled":
+        return None
+    if cfg.ssl_mode == "required":
+        # Encrypted but unverified, like mysql --ssl-mode=REQUIRED.
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    else:
+        try:
+            ctx = ssl.create_default_context(cafile=cfg.ssl_ca or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError("database.ssl_ca", f"cannot load CA file {cfg.ssl_ca}: {exc}") from None
+        if not cfg.ssl_ca and not ctx.get_ca_certs():
+            # PyMySQL would silently skip verification without a CA; we insist on one.
+            bundle = next((p for p in _SYSTEM_BUNDLES if os.path.exists(p)), None)
+            if bundle is None:
+                raise ConfigError("database.ssl_ca", "ssl_mode asks for verification but no system CA bundle was found")
+            ctx.load_verify_locations(bundle)
+        ctx.check_hostname = cfg.ssl_mode == "verify_identity"
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if cfg.ssl_cert:
+        try:
+            ctx.load_cert_chain(cfg.ssl_cert, cfg.ssl_key)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError("database.ssl_cert", f"cannot load the client certificate and key: {exc}") from None
+    return ctx
+
+
+class Flavour:
+    """What dialect of time limit and system tables the server speaks."""
+
+    def __init__(self, server_version: str):
+        v = server_version.lower()
+        self.name = "tidb" if "tidb" in v else "mariadb" if "mariadb" in v else "mysql"
+
+    def limited(self, sql: str, deadline: Deadline) -> str:
+        if self.name == "mariadb":
+            seconds = max(deadline.remaining_ms(), 10) / 1000
+            return f"SET STATEMENT max_statement_time={seconds:.3f} FOR {sql}"
+        # TiDB and MySQL: the optimizer hint goes right after SELECT.
+        assert sql.startswith("SELECT ")
+        return f"SELECT /*+ MAX_EXECUTION_TIME({max(deadline.remaining_ms(), 10)}) */ {sql[7:]}"
+
+
+class Database:
+    def __init__(self, cfg: DatabaseConfig):
+        self.cfg = cfg
+        self._ssl = ssl_context(cfg)  # built once: a bad CA path fails at start, not per scrape
+        self._idle: list[pymysql.connections.Connection] = []
+        self._slots = asyncio.Semaphore(cfg.pool_size)
+        self._lock = threading.Lock()
+        self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
+        self.flavour: Flavour | None = None
+        self.last_error = ""
+
+    async def query(self, sql: "str | Callable[[Flavour], str]", deadline: Deadline, args: tuple = ()) -> list[tuple]:
+        """Run one statement; `sql` may depend on the server's flavour, known once connected."""
+        if not self.backoff.ready():
+            raise CollectError("connection", f"database unreachable, retrying in {self.backoff.seconds_until_ready():.1f}s"
+                                             f" (last error: {self.last_error})")
+        try:
+            await asyncio.wait_for(self._slots.acquire(), deadline.remaining())
+        except asyncio.TimeoutError:
+            raise CollectError("timeout", "no free database connection before the deadline") from None
+        call = _Call()
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(self._run, sql, args, deadline, call), deadline.remaining())
+        except asyncio.TimeoutError:
+            call.abandoned = True  # the thread closes the connection when it comes back
+            raise CollectError("timeout", "query did not finish before the scrape deadline") from None
+        finally:
+            self._slots.release()
+
+    def _run(self, sql, args: tuple, deadline: Deadline, call: "_Call") -> list[tuple]:
+        conn = self._take()
+        try:
+            if conn is None:
+                conn = self._connect(deadline)
+            # PyMySQL re-reads _read_timeout before every packet; the client-side limit
+            # backs up the server-side one if the server ignores it.
+            conn._read_timeout = max(deadline.remaining(), 0.05) + 0.5
+            with conn.cursor() as cur:
+                text = sql(self.flavour) if callable(sql) else sql
+                cur.execute(self.flavour.limited(text, deadline), args or None)
+                rows = list(cur.fetchall())
+        except pymysql.err.OperationalError as exc:
+            self._discard(conn)
+            code = exc.args[0] if exc.args else 0
+            if code in (1969, 3024, 1317, 8175):  # statement time limit hit / query interrupted
+                raise CollectError("timeout", f"query stopped by the server's time limit: {redact(str(exc))}") from None
+            self._down(exc)
+            raise CollectError(_reason(exc), f"database unreachable: {redact(str(exc))}") from None
+        except pymysql.err.InterfaceError as exc:
+            self._discard(conn)
+            self._down(exc)
+            raise CollectError("connection", f"database connection lost: {redact(str(exc))}") from None
+        except pymysql.err.MySQLError as exc:
+            self._give_back(conn, call)
+            raise CollectError("query", f"query failed: {redact(str(exc))}") from None
+        except Exception:
+            self._discard(conn)
+            raise
+        self.backoff.succeeded()
+        self._give_back(conn, call)
+        return rows
+
+    def _connect(self, deadline: Deadline) -> pymysql.connections.Connection:
+        cfg = self.cfg
+        try:
+            conn = pymysql.connect(
+                host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password.reveal(),
+                database=cfg.database or None, charset="utf8mb4",
+                connect_timeout=max(min(cfg.connect_timeout_seconds, deadline.remaining()), 0.1),
+                # Without autocommit, InnoDB would show every later SELECT the same old snapshot.
+                autocommit=True,
+                ssl=self._ssl, ssl_disabled=self._ssl is None,
+            )
+        except pymysql.err.MySQLError as exc:
+            self._down(exc)
+            raise CollectError(_reason(exc), f"cannot connect to {cfg.host}:{cfg.port}: {redact(_message(exc))}") from None
+        self.flavour = Flavour(conn.get_server_info())
+        if self.backoff.failures:
+            log.info("database reachable again", extra={"fields": {"host": cfg.host, "flavour": self.flavour.name}})
+        return conn
+
+    def _down(self, exc: BaseException) -> None:
+        self.last_error = redact(_message(exc))
+        delay = self.backoff.failed()
+        log.warning("database unreachable", extra={"fields": {
+            "host": self.cfg.host, "port": self.cfg.port, "err": self.last_error, "retry_in": f"{delay:.1f}s"}})
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:  # the others are just as dead
+            _close(conn)
+
+    def _take(self):
+        with self._lock:
+            return self._idle.pop() if self._idle else None
+
+    def _give_back(self, conn, call: "_Call") -> None:
+        if call.abandoned:
+            _close(conn)
+            return
+        with self._lock:
+            self._idle.append(conn)
+
+    def _discard(self, conn) -> None:
+        if conn is not None:
+            _close(conn)
+
+    async def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            _close(conn)
+
+
+class _Call:
+    abandoned = False
+
+
+def _close(conn) -> None:
+    try:
+        conn.close()
+    except Exception:  # already broken; nothing to tell
+        pass
+
+
+def _message(exc: BaseException) -> str:
+    args = getattr(exc, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):
+        return f"({args[0]}) {args[1]}"
+    return str(exc) or type(exc).__name__
+
+
+def _reason(exc: BaseException) -> str:
+    text = _message(exc).lower()
+    if "ssl" in text or "certificate" in text or "tls" in text:
+        return "tls"
+    if isinstance(exc, pymysql.err.OperationalError) and exc.args and exc.args[0] in (1045, 1044, 1698):
+        return "auth"
+    return "connection"

@@ -1,0 +1,39 @@
+"""The RSS sync server under PM2: its processes (read from the daemon's RPC socket, never
+by spawning PM2), its health endpoint and the host's memory."""
+from __future__ import annotations
+
+from lookout.exporters.runtime import Collector, ExporterSpec
+
+from .config import Pm2Config
+from .health import HealthCollector, HealthReader
+from .host import HostCollector
+from .processes import ProcessesCollector, ProcessSource
+from .shared import ReachabilityCollector, SharedRead
+
+
+def build(cfg: Pm2Config) -> list[Collector]:
+    procs = SharedRead(ProcessSource(cfg.daemon).read)
+    collectors: list[Collector] = [
+        ReachabilityCollector("daemon", "daemon_up", "Whether the PM2 daemon's RPC socket answered.", procs),
+        ProcessesCollector(procs, cfg.daemon.max_processes),
+    ]
+    if cfg.health:
+        reader = HealthReader(cfg.health)
+        health = SharedRead(reader.read)
+        collectors += [
+            ReachabilityCollector("health_up", "sync_health_up",
+                                  "Whether the sync server's health endpoint answered with a JSON object.", health),
+            HealthCollector(health, reader),
+        ]
+    if cfg.host.enabled:
+        collectors.append(HostCollector())
+    return collectors
+
+
+EXPORTER = ExporterSpec(
+    namespace="pm2",
+    title="Lookout PM2 exporter",
+    config_class=Pm2Config,
+    build=build,
+    default_port=9863,
+)

@@ -1,0 +1,156 @@
+"""PM2's process list, read from the daemon, as per-process metrics.
+
+Labels are `name` and `pm_id` only: never the pid (it changes on every restart) and
+nothing from pm2_env's copy of the process environment (secrets live there).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+
+from .config import DaemonConfig
+from .jlist import jlist
+from .rpc import DaemonDown, RpcClient
+from .units import number, quantity
+
+log = logging.getLogger("lookout.pm2")
+
+# PM2's statuses (constants.js), "waiting restart" spelled as a label value.
+STATES = ("online", "stopping", "stopped", "launching", "errored", "one-launch-status", "waiting_restart")
+
+# axm_monitor entries by their stable `type` id, with @pm2/io's display name as a fallback
+# for agents that send no id.
+_AXM = (
+    ("internal/v8/heap/used", "Used Heap Size", "heap_used"),
+    ("internal/v8/heap/total", "Heap Size", "heap_total"),
+    ("internal/v8/heap/usage", "Heap Usage", "heap_usage"),
+    ("internal/libuv/latency/p50", "Event Loop Latency", "latency_p50"),
+    ("internal/libuv/latency/p95", "Event Loop Latency p95", "latency_p95"),
+    ("internal/libuv/handles", "Active handles", "handles"),
+    ("internal/libuv/requests", "Active requests", "requests"),
+)
+
+
+class ProcessSource:
+    """Reads the process list the way `pm2 jlist` does, without a Node process."""
+
+    def __init__(self, cfg: DaemonConfig):
+        self.cfg = cfg
+        self.home = cfg.resolved_home()
+        self.rpc = RpcClient(cfg.socket_path())
+
+    async def read(self, deadline: Deadline) -> list[Any]:
+        timeout = min(self.cfg.timeout_seconds, deadline.remaining())
+        try:
+            reply = await self.rpc.call("getMonitorData", {}, timeout)
+            procs = reply[0] if reply else None
+            if not isinstance(procs, list):
+                raise CollectError("protocol", "getMonitorData did not return a process list")
+            return procs
+        except DaemonDown:
+            raise  # jlist would start a new daemon: down is down
+        except CollectError as exc:
+            if not self.cfg.jlist_fallback or exc.reason not in ("protocol", "query"):
+                raise
+            log.warning("RPC reply unreadable, falling back to pm2 jlist",
+                        extra={"fields": {"err": str(exc)}})
+            return await jlist(self.cfg.pm2_command, self.home, max(deadline.remaining() - 0.05, 0.01))
+
+
+class ProcessesCollector(Collector):
+    name = "processes"
+    critical = True
+
+    def __init__(self, read, max_processes: int):
+        self.read = read  # SharedRead over ProcessSource.read
+        self.max_processes = max_processes
+
+    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        procs = await self.read.get(deadline)
+        procs = [p for p in procs if isinstance(p, dict)]
+        out.gauge("processes", "Processes PM2 manages, labelled or not.", len(procs))
+        procs.sort(key=_pm_id_order)
+        now = time.time()
+        for proc in procs[: self.max_processes]:
+            write_process(out, proc, now)
+        _quantiles_as_summary(out, "process_event_loop_latency_seconds")
+
+
+def _quantiles_as_summary(out: MetricSet, short: str) -> None:
+    """Retype a family of `quantile`-labelled samples as a summary.
+
+    @pm2/io ships precomputed percentiles and no count or sum; a summary may carry just
+    quantiles, while a gauge with a `quantile` label is what promtool flags.
+    """
+    full = out.name(short)
+    for fam in out.families():
+        if fam.name == full:
+            fam.type = "summary"
+
+
+def _pm_id_order(proc: dict) -> tuple:
+    pm_id = proc.get("pm_id")
+    return (0, pm_id, "") if isinstance(pm_id, int) else (1, 0, str(pm_id))
+
+
+def write_process(out: MetricSet, proc: dict, now: float) -> None:
+    env = proc.get("pm2_env") if isinstance(proc.get("pm2_env"), dict) else {}
+    monit = proc.get("monit") if isinstance(proc.get("monit"), dict) else {}
+    pm_id = proc.get("pm_id", env.get("pm_id"))
+    labels = {"name": str(proc.get("name") or env.get("name") or ""), "pm_id": str(pm_id)}
+    status = str(env.get("status") or "").replace(" ", "_")
+    online = status == "online"
+
+    out.stateset("process_status", "PM2 status of the process.", STATES, status, labels)
+    out.gauge("process_up", "1 when PM2 reports the process online.", 1 if online else 0, labels)
+    _counter(out, "process_restarts", "Restarts PM2 made (restart_time).", env.get("restart_time"), labels)
+    _counter(out, "process_unstable_restarts",
+             "Restarts within min_uptime of the start (PM2 resets it when it gives up).",
+             env.get("unstable_restarts"), labels)
+    _gauge(out, "process_memory_bytes", "Resident memory as PM2 measures it.", number(monit.get("memory")), labels)
+    cpu = number(monit.get("cpu"))
+    _gauge(out, "process_cpu_ratio", "CPU use as PM2 measures it; 1.0 is one core.",
+           cpu / 100 if cpu is not None else None, labels)
+    started = number(env.get("pm_uptime"))
+    if started is not None and started > 0:
+        out.gauge("process_start_time_seconds", "When PM2 last started the process (Unix time).",
+                  started / 1000, labels)
+        out.gauge("process_uptime_seconds", "Seconds since the last start; 0 when not online.",
+                  max(now - started / 1000, 0.0) if online else 0.0, labels)
+    _gauge(out, "process_memory_limit_bytes", "max_memory_restart: PM2 restarts the process above this.",
+           quantity(env.get("max_memory_restart")), labels)
+    _write_axm(out, env.get("axm_monitor"), labels)
+
+
+def _write_axm(out: MetricSet, monitor: Any, labels: dict) -> None:
+    if not isinstance(monitor, dict):
+        return
+    by_type = {m.get("type"): m for m in monitor.values() if isinstance(m, dict) and m.get("type")}
+    found = {}
+    for type_id, display, key in _AXM:
+        entry = by_type.get(type_id) or monitor.get(display)
+        if isinstance(entry, dict):
+            found[key] = quantity(entry.get("value"), str(entry.get("unit") or ""))
+    _gauge(out, "process_heap_used_bytes", "V8 heap used, from axm_monitor.", found.get("heap_used"), labels)
+    _gauge(out, "process_heap_total_bytes", "V8 heap size, from axm_monitor.", found.get("heap_total"), labels)
+    _gauge(out, "process_heap_usage_ratio", "V8 heap used / heap size, from axm_monitor.",
+           found.get("heap_usage"), labels)
+    for quantile, key in (("0.5", "latency_p50"), ("0.95", "latency_p95")):
+        _gauge(out, "process_event_loop_latency_seconds", "Event-loop latency percentile, from axm_monitor.",
+               found.get(key), {**labels, "quantile": quantile})  # a summary, see above
+    _gauge(out, "process_active_handles", "libuv active handles, from axm_monitor.", found.get("handles"), labels)
+    _gauge(out, "process_active_requests", "libuv active requests, from axm_monitor.", found.get("requests"), labels)
+
+
+def _gauge(out: MetricSet, short: str, doc: str, value: float | None, labels: dict) -> None:
+    if value is not None:
+        out.gauge(short, doc, value, labels)
+
+
+def _counter(out: MetricSet, short: str, doc: str, raw: Any, labels: dict) -> None:
+    value = number(raw)
+    if value is not None and value >= 0:
+        out.counter(short, doc, value, labels)

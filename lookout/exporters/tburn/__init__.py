@@ -1,0 +1,28 @@
+"""TBURN mainnet: its JSON status endpoints (runbook 004) as Prometheus metrics."""
+from __future__ import annotations
+
+from lookout.exporters.runtime import Collector, ExporterSpec
+
+from .client import TburnClient
+from .collectors import EndpointCollector, HealthCollector
+from .config import TburnConfig
+from .endpoints import ENDPOINTS
+
+
+def build(cfg: TburnConfig) -> list[Collector]:
+    client = TburnClient(cfg)  # one connection pool shared by every endpoint
+    collectors: list[Collector] = [HealthCollector(client, cfg.endpoints.health, cfg.timeout_seconds)]
+    for endpoint in ENDPOINTS:
+        ecfg = getattr(cfg.endpoints, endpoint.name)
+        if ecfg.enabled:
+            collectors.append(EndpointCollector(endpoint, client, ecfg, cfg))
+    return collectors
+
+
+EXPORTER = ExporterSpec(
+    namespace="tburn",
+    title="Lookout TBURN exporter",
+    config_class=TburnConfig,
+    build=build,
+    default_port=9864,
+)

@@ -1,0 +1,148 @@
+"""One collector per TBURN endpoint, so one failing endpoint fails only its own collector."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+
+from . import values
+from .client import TburnClient
+from .config import EndpointConfig, TburnConfig
+from .endpoints import HEALTH, Endpoint, Field
+
+log = logging.getLogger("lookout.tburn")
+
+_BREAKER_NAME_MAX = 64
+
+
+class HealthCollector(Collector):
+    """`/health` answering 2xx is what tburn_up means; nothing in its body is trusted."""
+
+    name = HEALTH.name
+    critical = True
+
+    def __init__(self, client: TburnClient, cfg: EndpointConfig, default_timeout: float):
+        self.client = client
+        self.path = cfg.path or HEALTH.path
+        self.timeout = cfg.timeout_seconds or default_timeout
+
+    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        reply = await self.client.get(self.path, self.timeout, deadline, keep_body=False)
+        if not 200 <= reply.status < 300:
+            raise CollectError("http", f"GET {self.path}: HTTP {reply.status}")
+        out.gauge("health_probe_seconds", "How long /health took to answer.", reply.seconds)
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+class EndpointCollector(Collector):
+    """Reads an endpoint's fields; a missing or unreadable field is counted, never fatal."""
+
+    critical = False
+
+    def __init__(self, endpoint: Endpoint, client: TburnClient, cfg: EndpointConfig, top: TburnConfig):
+        self.name = endpoint.name
+        self.client = client
+        self.path = cfg.path or endpoint.path
+        self.timeout = cfg.timeout_seconds or top.timeout_seconds
+        self.max_breakers = top.max_breakers
+        self.fields = [(f, cfg.fields.get(f.key, f.path), cfg.scales.get(f.key, f.scale))
+                       for f in endpoint.fields]
+        self.field_errors = {f.key: 0 for f in endpoint.fields}
+        self._last_problem: dict[str, str] = {}
+
+    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        doc = await self.client.get_json(self.path, self.timeout, deadline)
+        produced, problems = 0, {}
+        for f, path, scale in self.fields:
+            try:
+                produced += self._emit(out, f, values.lookup(doc, path), scale, problems)
+            except values.FieldProblem as p:
+                if (str(p) == "missing" and f.optional) or (str(p) == "null" and f.nullable):
+                    continue
+                problems[f.key] = str(p)
+        for key in problems:
+            self.field_errors[key] += 1
+        self._log_changes(problems)
+        for key, n in self.field_errors.items():
+            out.counter("field_errors", "Fields missing or of the wrong type, by endpoint and field.", n,
+                        {"endpoint": self.name, "field": key})
+        if produced == 0 and problems:
+            detail = ", ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
+            raise CollectError("fields", f"GET {self.path}: no expected field readable ({detail})")
+
+    def _emit(self, out: MetricSet, f: Field, raw: Any, scale: float, problems: dict[str, str]) -> int:
+        """Write the field's samples; returns how many were written."""
+        if f.kind == "gauge":
+            out.gauge(f.metric, f.help, values.number(raw) * scale)
+        elif f.kind == "counter":
+            n = values.number(raw) * scale
+            if n < 0:
+                raise values.FieldProblem("negative counter")
+            out.counter(f.metric, f.help, n)
+        elif f.kind == "bool":
+            out.gauge(f.metric, f.help, values.boolean(raw))
+        elif f.kind == "timestamp":
+            out.gauge(f.metric, f.help, values.timestamp(raw))
+        elif f.kind == "count":
+            out.gauge(f.metric, f.help, values.count(raw))
+        elif f.kind == "state":
+            out.stateset(f.metric, f.help, f.states, values.state(raw, f.states))
+        elif f.kind == "breakers":
+            breakers, problem = read_breakers(raw, f.states, self.max_breakers)
+            for name, current in sorted(breakers.items()):
+                out.stateset(f.metric, f.help, f.states, current, {"breaker": name})
+            if problem:  # the readable breakers are written; the others still count as an error
+                problems[f.key] = problem
+            return max(len(breakers), 1)  # no breakers at all is a valid answer
+        else:  # pragma: no cover - Field.kind is a closed set
+            raise AssertionError(f.kind)
+        return 1
+
+    def _log_changes(self, problems: dict[str, str]) -> None:
+        """Warn when a field turns bad or its problem changes, not on every scrape."""
+        for key, problem in problems.items():
+            if self._last_problem.get(key) != problem:
+                log.warning("field unreadable", extra={"fields": {
+                    "endpoint": self.name, "field": key, "problem": problem}})
+        self._last_problem = dict(problems)
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+def read_breakers(raw: Any, states: tuple[str, ...], cap: int) -> tuple[dict[str, str], str]:
+    """{name: state} from {"db": "OPEN"}, {"db": {"state": "OPEN"}} or [{"name": "db", "state": ...}].
+
+    Returns the readable breakers and a problem ("" if none) for the unreadable ones.
+    """
+    if isinstance(raw, dict):
+        entries = [(name, v.get("state") if isinstance(v, dict) else v) for name, v in raw.items()]
+    elif isinstance(raw, list):
+        entries = [(e.get("name"), e.get("state")) if isinstance(e, dict) else (None, None) for e in raw]
+    elif raw is None:
+        raise values.FieldProblem("null")
+    else:
+        raise values.FieldProblem(f"not a list or object of breakers ({type(raw).__name__})")
+    found: dict[str, str] = {}
+    problem = ""
+    for name, state in entries:
+        if not isinstance(name, str) or not name.strip():
+            problem = "breaker without a name"
+            continue
+        name = name.strip()[:_BREAKER_NAME_MAX]
+        try:
+            current = values.state(state, states)
+        except values.FieldProblem as p:
+            problem = f"breaker state: {p}"
+            continue
+        if name in found:
+            problem = "duplicate breaker name"
+            continue
+        found[name] = current
+    if len(found) > cap:
+        problem = f"more than max_breakers ({cap}) breakers"
+        found = dict(sorted(found.items())[:cap])
+    return found, problem

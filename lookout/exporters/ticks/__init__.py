@@ -1,0 +1,35 @@
+"""The ETH option tick collector: TimescaleDB freshness, its Docker container and logs,
+and the disk its database lives on (runbook 002)."""
+from __future__ import annotations
+
+from lookout.exporters.runtime import Collector, ExporterSpec
+
+from .config import TicksConfig
+from .database import Database
+from .disk import DiskCollector
+from .tables import TableCollector
+
+
+def build(cfg: TicksConfig) -> list[Collector]:
+    db = Database(cfg.database)
+    collectors: list[Collector] = [TableCollector(db, table) for table in cfg.tables]
+    if cfg.docker:
+        from .containers import ContainerCollector
+        from .dockerapi import DockerDaemon
+        from .logs import LogCollector
+        daemon = DockerDaemon(cfg.docker)
+        collectors.append(ContainerCollector(daemon))
+        if cfg.docker.logs.enabled:
+            collectors.append(LogCollector(daemon, cfg.docker.logs))
+    if cfg.disk.paths:
+        collectors.append(DiskCollector(cfg.disk.paths))
+    return collectors
+
+
+EXPORTER = ExporterSpec(
+    namespace="ticks",
+    title="Lookout tick collector exporter",
+    config_class=TicksConfig,
+    build=build,
+    default_port=9862,
+)

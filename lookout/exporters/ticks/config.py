@@ -1,0 +1,139 @@
+"""Tick exporter settings (docs/exporters/ticks.md has a commented example)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+from urllib.parse import urlsplit
+
+from lookout.exporters.runtime import ConfigError, Secret
+from lookout.exporters.runtime.config import positive
+from lookout.exporters.runtime.secrets import remember
+
+# schema.table or table; quoted verbatim in SQL, so case matters as written here.
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
+_TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+_LABEL_VALUE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass
+class DatabaseConfig:
+    # postgresql://user:password@host:5432/crypto_data; a Secret because it carries the password.
+    dsn: Secret = field(default_factory=Secret)
+    # Optional: keeps the password out of the DSN (password_file or TICKS_DATABASE__PASSWORD_FILE).
+    password: Secret = field(default_factory=Secret)
+    pool_size: int = 2
+    connect_timeout_seconds: float = 5.0
+    reconnect_max_backoff_seconds: float = 30.0
+
+    def validate(self, path: str) -> None:
+        if not self.dsn:
+            raise ConfigError(f"{path}.dsn" if path else "dsn",
+                              "required (set it in the file, in dsn_file, or in TICKS_DATABASE__DSN)")
+        try:
+            parts = urlsplit(self.dsn.reveal())
+            parts.port  # noqa: B018 - raises on a non-numeric port
+        except ValueError:
+            raise ConfigError(f"{path}.dsn", "not a valid postgresql:// URI") from None
+        # Never echo the value: it holds the password.
+        if parts.scheme not in ("postgres", "postgresql"):
+            raise ConfigError(f"{path}.dsn", "must be a postgresql:// (or postgres://) URI")
+        if parts.password:
+            remember(parts.password)  # so redact() scrubs it even when echoed on its own
+        if not 1 <= self.pool_size <= 8:
+            raise ConfigError(f"{path}.pool_size", f"must be between 1 and 8, got {self.pool_size}")
+        positive(f"{path}.connect_timeout_seconds", self.connect_timeout_seconds)
+        positive(f"{path}.reconnect_max_backoff_seconds", self.reconnect_max_backoff_seconds)
+
+
+@dataclass
+class TableConfig:
+    name: str = "eth_option_quotes"
+    time_column: str = "timestamp"
+    # Empty: no ticks_table_active_instruments for this table.
+    instrument_column: str = ""
+    window_seconds: float = 300.0
+
+    def validate(self, path: str) -> None:
+        if not _TABLE.match(self.name):
+            raise ConfigError(f"{path}.name", f"not a plain table name (schema.table allowed): {self.name!r}")
+        for key in ("time_column", "instrument_column"):
+            value = getattr(self, key)
+            if (value or key == "time_column") and not _IDENTIFIER.match(value):
+                raise ConfigError(f"{path}.{key}", f"not a plain column name: {value!r}")
+        positive(f"{path}.window_seconds", self.window_seconds)
+
+
+DEFAULT_LOG_PATTERNS = {
+    # The lines runbook 002 tells the operator to look for in `docker-compose logs collector`.
+    "error": r"\b(ERROR|CRITICAL)\b",
+    "reconnect": r"Reconnecting in \d+(\.\d+)?s",
+    "connected": r"WebSocket connected successfully",
+    "stats": r"STATS \| Ticks: \d",
+}
+
+
+@dataclass
+class LogConfig:
+    enabled: bool = True
+    patterns: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LOG_PATTERNS))
+    # Its first group is the number reported as ticks_log_reported_ticks.
+    reported_ticks_pattern: str = r"STATS \| Ticks: (\d[\d,]*)"
+    # Each read re-reads this much before the newest line seen, so a line that reached
+    # Docker's log file slightly out of order (stdout vs stderr) is still counted once.
+    overlap_seconds: float = 2.0
+
+    def validate(self, path: str) -> None:
+        for name, regex in self.patterns.items():
+            if not _LABEL_VALUE_NAME.match(name):
+                raise ConfigError(f"{path}.patterns.{name}", "names must be lower_snake_case (they become label values)")
+            _compile(f"{path}.patterns.{name}", regex)
+        if self.reported_ticks_pattern and _compile(f"{path}.reported_ticks_pattern",
+                                                    self.reported_ticks_pattern).groups < 1:
+            raise ConfigError(f"{path}.reported_ticks_pattern", "needs a group capturing the number")
+        positive(f"{path}.overlap_seconds", self.overlap_seconds, allow_zero=True)
+
+
+@dataclass
+class DockerConfig:
+    # Empty: DOCKER_HOST (and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), else unix:///var/run/docker.sock.
+    host: str = ""
+    containers: list[str] = field(default_factory=list)    # exact names
+    labels: dict[str, str] = field(default_factory=dict)   # all must match; "" matches any value
+    max_containers: int = 10   # caps the `container` label's values
+    timeout_seconds: float = 5.0
+    logs: LogConfig = field(default_factory=LogConfig)
+
+    def validate(self, path: str) -> None:
+        if not self.containers and not self.labels:
+            raise ConfigError(f"{path}.containers", "set containers (names) or labels to choose the collector's containers")
+        if not 1 <= self.max_containers <= 100:
+            raise ConfigError(f"{path}.max_containers", f"must be between 1 and 100, got {self.max_containers}")
+        positive(f"{path}.timeout_seconds", self.timeout_seconds)
+
+
+@dataclass
+class DiskConfig:
+    paths: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TicksConfig:
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    tables: list[TableConfig] = field(default_factory=lambda: [TableConfig()])
+    docker: Optional[DockerConfig] = None
+    disk: DiskConfig = field(default_factory=DiskConfig)
+
+    def validate(self, path: str) -> None:
+        names = [t.name for t in self.tables]
+        if not names:
+            raise ConfigError("tables", "configure at least one table")
+        if len(set(names)) != len(names):
+            raise ConfigError("tables", "each table may be listed once")
+
+
+def _compile(key: str, regex: str) -> re.Pattern:
+    try:
+        return re.compile(regex)
+    except re.error as exc:
+        raise ConfigError(key, f"invalid regular expression: {exc}") from None

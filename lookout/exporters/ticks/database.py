@@ -1,0 +1,113 @@
+"""The tick database: a small asyncpg pool, per-statement timeouts from the scrape deadline,
+and reconnects paced by a backoff so a dead server is not hammered by every scrape."""
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from lookout.exporters.runtime import Backoff, CollectError, Deadline, redact
+
+from .config import DatabaseConfig
+
+# SQLSTATE classes that mean "the server is not there for us" rather than "bad query":
+# 08 connection exception, 57 operator intervention (shutdown, starting up), 53 resources.
+_CONNECTION_CLASSES = ("08", "57", "53")
+_DATABASE_MISSING = "3D000"
+
+
+class Database:
+    def __init__(self, cfg: DatabaseConfig):
+        self.cfg = cfg
+        self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
+        self._pool: asyncpg.Pool | None = None
+        self._pool_lock = asyncio.Lock()
+        self._last_error = ""
+        self.where = _describe_target(cfg.dsn.reveal())
+
+    async def fetchrow(self, sql: str, deadline: Deadline, what: str) -> asyncpg.Record:
+        """Run one read-only statement; `what` names it in errors ("table eth_option_quotes")."""
+        if not self.backoff.ready():
+            raise CollectError("connection", f"{self._last_error} (next attempt in "
+                                             f"{self.backoff.seconds_until_ready():.1f}s)")
+        try:
+            pool = await self._get_pool()
+            async with pool.acquire(timeout=deadline.remaining()) as conn:
+                async with conn.transaction(readonly=True):
+                    # SET LOCAL ends with the transaction, so a pooled connection never keeps it.
+                    await conn.execute(f"SET LOCAL statement_timeout = {deadline.remaining_ms()}")
+                    row = await conn.fetchrow(sql, timeout=deadline.remaining())
+        except (asyncio.TimeoutError, TimeoutError):
+            raise CollectError("timeout", f"{what}: no answer from {self.where} within the scrape deadline") from None
+        except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            err = self._classify(exc, what)
+            if err.reason in ("connection", "auth"):
+                self._last_error = str(err)
+                self.backoff.failed()
+                await self._drop_connections()
+            raise err from None
+        self.backoff.succeeded()
+        return row
+
+    async def _get_pool(self) -> asyncpg.Pool:
+        async with self._pool_lock:
+            if self._pool is None:
+                self._pool = await self._new_pool()
+        return self._pool
+
+    def _new_pool(self) -> asyncpg.Pool:
+        # min_size=0: nothing connects until a scrape asks, so a database that is down at
+        # start-up is just a failed collection, and the pool re-dials dead connections itself.
+        return asyncpg.create_pool(
+            dsn=self.cfg.dsn.reveal(), password=self.cfg.password.reveal() or None,
+            min_size=0, max_size=self.cfg.pool_size, timeout=self.cfg.connect_timeout_seconds,
+            max_inactive_connection_lifetime=120, command_timeout=None,
+            server_settings={"application_name": "lookout-ticks"})
+
+    async def _drop_connections(self) -> None:
+        # After a server restart every pooled connection is dead; drop them all at once
+        # instead of discovering that one failed scrape at a time.
+        if self._pool is not None:
+            try:
+                await self._pool.expire_connections()
+            except Exception:  # best effort; the pool replaces broken connections anyway
+                pass
+
+    def _classify(self, exc: BaseException, what: str) -> CollectError:
+        detail = redact(_first_line(exc))
+        if isinstance(exc, (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
+            return CollectError("auth", f"{self.where} refused the login: {detail}")
+        if isinstance(exc, asyncpg.QueryCanceledError):
+            return CollectError("timeout", f"{what}: cancelled by statement_timeout at the scrape deadline")
+        if isinstance(exc, asyncpg.PostgresError):
+            state = getattr(exc, "sqlstate", "") or ""
+            if state[:2] in _CONNECTION_CLASSES or state == _DATABASE_MISSING:
+                return CollectError("connection", f"cannot use {self.where}: {detail}")
+            return CollectError("query", f"{what}: {detail}")
+        return CollectError("connection", f"cannot reach {self.where}: {detail}")
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await asyncio.wait_for(pool.close(), 5)
+            except (asyncio.TimeoutError, TimeoutError):
+                pool.terminate()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+def _describe_target(dsn: str) -> str:
+    """host:port/dbname for messages: never the user or password."""
+    try:
+        parts = urlsplit(dsn)
+        host = parts.hostname or "localhost"
+        port = parts.port or 5432
+    except ValueError:
+        return "the database"
+    db = parts.path.lstrip("/")
+    return f"PostgreSQL at {host}:{port}" + (f"/{db}" if db else "")

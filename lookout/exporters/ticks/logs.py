@@ -1,0 +1,139 @@
+"""The collector's log lines, read incrementally from Docker and counted by pattern.
+
+Counting starts when the exporter starts: earlier lines are history, not news. Each read
+asks Docker for lines since a little before the newest line already seen (Docker's
+`since` is inclusive and float-rounded, and stdout/stderr can reach the log file slightly
+out of order); lines are then matched on their exact nanosecond timestamps, and the ones
+already counted in that overlap are remembered, so no line is counted twice or skipped.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from lookout.exporters.runtime import Collector, Deadline, MetricSet
+
+from .config import LogConfig
+from .dockerapi import DockerDaemon, OneCallAtATime, rfc3339_ns, vanished
+
+log = logging.getLogger("lookout.ticks.logs")
+
+_SLACK_NS = 1_000_000  # asked of Docker beyond the exact bound, for the float rounding of `since`
+
+
+class LogCursor:
+    """Which lines of one container's log are new."""
+
+    def __init__(self, start_ns: int, overlap_ns: int):
+        self.start_ns = start_ns
+        self.overlap_ns = overlap_ns
+        self.newest_ns = start_ns
+        self._counted: set[tuple[int, str]] = set()
+
+    def lower_ns(self) -> int:
+        return max(self.newest_ns - self.overlap_ns, self.start_ns)
+
+    def since(self) -> float:
+        """The `since` to ask Docker for: a hair before the exact lower bound."""
+        return (self.lower_ns() - _SLACK_NS) / 1e9
+
+    def new_lines(self, raw: bytes) -> list[str]:
+        """Lines of a `logs(timestamps=True)` answer not counted before, in order."""
+        lower = self.lower_ns()
+        fresh: list[tuple[int, str]] = []
+        for line in raw.decode("utf-8", "replace").split("\n"):
+            stamp, _, text = line.partition(" ")
+            ts = rfc3339_ns(stamp)
+            if ts is None or ts < lower:
+                continue
+            key = (ts, text.rstrip("\r"))
+            if key in self._counted:
+                continue
+            self._counted.add(key)
+            fresh.append(key)
+        if fresh:
+            self.newest_ns = max(self.newest_ns, max(ts for ts, _ in fresh))
+            bound = self.lower_ns()
+            self._counted = {k for k in self._counted if k[0] >= bound}
+        return [text for _, text in sorted(fresh, key=lambda k: k[0])]
+
+
+class LineCounter:
+    def __init__(self, cfg: LogConfig):
+        self.patterns = {name: re.compile(rx) for name, rx in cfg.patterns.items()}
+        self.ticks_rx = re.compile(cfg.reported_ticks_pattern) if cfg.reported_ticks_pattern else None
+        self.counts = dict.fromkeys(self.patterns, 0)
+        self.reported_ticks: float | None = None
+
+    def feed(self, lines: list[str]) -> None:
+        for line in lines:
+            for name, rx in self.patterns.items():
+                if rx.search(line):
+                    self.counts[name] += 1
+            if self.ticks_rx:
+                m = self.ticks_rx.search(line)
+                if m:
+                    self.reported_ticks = float(m.group(1).replace(",", ""))
+
+
+class LogCollector(Collector):
+    name = "logs"
+
+    def __init__(self, daemon: DockerDaemon, cfg: LogConfig):
+        self.daemon = daemon
+        self.cfg = cfg
+        self.calls = OneCallAtATime("logs")
+        # Now, not the first scrape: lines printed before the first scrape are still news.
+        self.start_ns = time.time_ns()
+        self.cursors: dict[str, LogCursor] = {}
+        self.counters: dict[str, LineCounter] = {}
+
+    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        await self.calls.run(self._read)
+        for name in sorted(self.counters):
+            counter = self.counters[name]
+            for event, n in counter.counts.items():
+                out.counter("log_events", "Log lines of the container matching each pattern.", n,
+                            {"container": name, "event": event})
+            if counter.reported_ticks is not None:
+                out.gauge("log_reported_ticks", 'N of the last "STATS | Ticks: N" line.',
+                          counter.reported_ticks, {"container": name})
+
+    def _read(self) -> None:
+        try:
+            listed = self.daemon.select()
+            self._listed(listed)
+            for summary in listed:
+                name = summary["name"]
+                cursor = self.cursors.get(name)
+                if cursor is None:
+                    if len(self.cursors) >= self.daemon.cfg.max_containers:
+                        self._forget_absent({s["name"] for s in listed})
+                    if len(self.cursors) >= self.daemon.cfg.max_containers:
+                        continue  # label cardinality stays bounded however many come and go
+                    cursor = LogCursor(self.start_ns, int(self.cfg.overlap_seconds * 1e9))
+                try:
+                    raw = self.daemon.api().logs(summary["Id"], stdout=True, stderr=True,
+                                                 timestamps=True, since=cursor.since())
+                except Exception as exc:
+                    if not vanished(exc):
+                        raise
+                    log.debug("container vanished mid-scrape", extra={"fields": {"container": name}})
+                    continue
+                if name not in self.cursors:  # only containers actually read get series
+                    self.cursors[name], self.counters[name] = cursor, LineCounter(self.cfg)
+                self.counters[name].feed(cursor.new_lines(raw))
+        except Exception as exc:
+            raise self.daemon.failure(exc, "reading container logs") from None
+
+    def _forget_absent(self, present: set[str]) -> None:
+        """Make room by dropping containers that are gone (their counters end there)."""
+        for name in [n for n in self.cursors if n not in present]:
+            del self.cursors[name], self.counters[name]
+
+    def _listed(self, summaries: list[dict]) -> None:
+        """Between listing and reading; a seam where the tests remove a container."""
+
+    async def close(self) -> None:
+        self.calls.close()

@@ -1,0 +1,184 @@
+"""The writing loop: blocks into TiDB at a pace, and Nectar's ConnectionRecovery when the
+database goes away (runbook 000: health checks, backoff, at most 10 attempts, then give up).
+
+The log lines are the ones the Nectar exporter's default patterns count, so the demo's
+NectarReconnecting alert sees what it would see from the real indexer.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pymysql
+
+from lookout.simulators.common import FaultRegistry
+
+from .chain import Chain
+
+MAX_ATTEMPTS = 10
+TICK = 0.2              # seconds between batches
+PRUNE_EVERY = 30.0      # seconds; old rows are deleted so a long demo stays small
+KEEP_BLOCKS = 100_000
+
+SCHEMA = """CREATE TABLE IF NOT EXISTS blocks (
+  block_no BIGINT NOT NULL PRIMARY KEY,
+  slot_no BIGINT NOT NULL,
+  epoch_no INT NOT NULL,
+  era VARCHAR(16) NOT NULL,
+  hash CHAR(64) NOT NULL,
+  block_time DATETIME NOT NULL,
+  KEY idx_slot (slot_no)
+)"""
+
+
+@dataclass
+class DbParams:
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+
+class NectarLog:
+    """Nectar's log file (what the exporter tails) plus the process's own stderr."""
+
+    def __init__(self, path: str | None):
+        self.path = Path(path) if path else None
+        self.stderr = logging.getLogger("nectar")
+
+    def write(self, level: str, message: str) -> None:
+        self.stderr.log(logging.ERROR if level == "ERROR" else logging.INFO, message)
+        if self.path:
+            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            with self.path.open("a") as f:
+                f.write(f"{stamp} {level} {message}\n")
+
+
+class LostDatabase(Exception):
+    pass
+
+
+class Writer:
+    def __init__(self, db: DbParams, chain: Chain, faults: FaultRegistry, blocks_per_second: float,
+                 log: NectarLog, give_up_pause: float = 15.0):
+        self.db, self.chain, self.faults = db, chain, faults
+        self.blocks_per_second = blocks_per_second
+        self.log = log
+        self.give_up_pause = give_up_pause
+        self.conn: pymysql.connections.Connection | None = None
+        self.pending = 0.0
+        self.written = 0
+        self.reconnects = 0
+
+    def status(self) -> dict:
+        return {"block": self.chain.block, "slot": self.chain.slot, "era": self.chain.net.era_of(self.chain.slot),
+                "connected": self.conn is not None, "pace": self.pace(), "written": self.written,
+                "reconnect_attempts": self.reconnects}
+
+    def pace(self) -> float:
+        if self.faults.get("stall"):
+            return 0.0
+        slow = self.faults.get("slow")
+        return slow["blocks_per_second"] if slow else self.blocks_per_second
+
+    # --- database, blocking: run in a thread ---------------------------------------
+
+    def _connect(self) -> None:
+        if self.faults.get("db-lost"):
+            raise LostDatabase("connection refused by the network (db-lost fault)")
+        conn = pymysql.connect(host=self.db.host, port=self.db.port, user=self.db.user, password=self.db.password,
+                               autocommit=True, connect_timeout=3, read_timeout=10, write_timeout=10)
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{self.db.database}`")
+            cur.execute(f"USE `{self.db.database}`")
+            cur.execute(SCHEMA)
+            cur.execute("SELECT block_no, slot_no FROM blocks ORDER BY slot_no DESC LIMIT 1")
+            row = cur.fetchone()
+        if row and int(row[1]) > self.chain.slot:  # resume where the table is
+            self.chain.block, self.chain.slot = int(row[0]), int(row[1])
+        self.conn = conn
+
+    def _insert(self, n: int) -> None:
+        if self.faults.get("db-lost"):
+            raise LostDatabase("connection reset (db-lost fault)")
+        rows = []
+        for _ in range(n):
+            b = self.chain.next()
+            rows.append((b.block_no, b.slot_no, b.epoch_no, b.era, b.hash,
+                         datetime.fromtimestamp(b.time, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")))
+        with self.conn.cursor() as cur:
+            if rows:
+                cur.executemany("INSERT IGNORE INTO blocks (block_no, slot_no, epoch_no, era, hash, block_time) "
+                                "VALUES (%s, %s, %s, %s, %s, %s)", rows)
+            else:
+                cur.execute("SELECT 1")  # Nectar's health check: a hung indexer still holds its connection
+        self.written += len(rows)
+
+    def _prune(self) -> None:
+        with self.conn.cursor() as cur:
+            cur.execute("DELETE FROM blocks WHERE block_no < %s LIMIT 50000", (self.chain.block - KEEP_BLOCKS,))
+
+    def _drop(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # already broken; closing is best effort
+                pass
+
+    # --- the loop -----------------------------------------------------------------
+
+    async def run(self) -> None:
+        last_prune = time.monotonic()
+        await self.recover(first=True)
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(TICK)
+            now = time.monotonic()
+            self.pending += self.pace() * (now - last)
+            last = now
+            n = int(self.pending)
+            self.pending -= n
+            try:
+                await asyncio.to_thread(self._insert, n)
+                if now - last_prune > PRUNE_EVERY:
+                    last_prune = now
+                    await asyncio.to_thread(self._prune)
+            except (pymysql.MySQLError, OSError, LostDatabase) as exc:
+                self.chain.block -= n  # those blocks were not written; write them again
+                self.log.write("ERROR", f"[ConnectionRecovery] Database connection lost: {exc}")
+                await asyncio.to_thread(self._drop)
+                await self.recover()
+                last = time.monotonic()
+
+    async def recover(self, first: bool = False) -> None:
+        while True:
+            if first:
+                try:
+                    await asyncio.to_thread(self._connect)
+                    self.log.write("INFO", "[ConnectionRecovery] Database connection established successfully")
+                    return
+                except (pymysql.MySQLError, OSError, LostDatabase) as exc:
+                    self.log.write("ERROR", f"[ConnectionRecovery] Initial connection failed: {exc}")
+                first = False
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                delay = min(2 ** (attempt - 1), 5)
+                self.reconnects += 1
+                self.log.write("WARN", f"[ConnectionRecovery] Reconnection attempt {attempt}/{MAX_ATTEMPTS} in {delay}s")
+                await asyncio.sleep(delay)
+                try:
+                    await asyncio.to_thread(self._connect)
+                except (pymysql.MySQLError, OSError, LostDatabase) as exc:
+                    self.log.write("ERROR", f"[ConnectionRecovery] Database still unreachable: {exc}")
+                    continue
+                self.log.write("INFO", "[ConnectionRecovery] Database connection established successfully")
+                return
+            self.log.write("ERROR", f"[ConnectionRecovery] Maximum reconnection attempts ({MAX_ATTEMPTS}) exhausted, "
+                                    f"giving up")
+            # The real indexer stops here; the demo waits and tries again so it heals by itself.
+            await asyncio.sleep(self.give_up_pause)

@@ -1,0 +1,115 @@
+"""TBURN's HTTP face: the runbook's status endpoints read the model; faults bend the answers."""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiohttp import web
+
+from lookout.simulators.common import FaultRegistry
+from lookout.simulators.common.control import add_control_routes
+
+from .faults import ENDPOINTS
+from .model import TburnModel
+
+_HTML = ("<!DOCTYPE html><html><head><title>TBURN Explorer</title></head>"
+         "<body><div id=\"root\"></div><script src=\"/assets/index.js\"></script></body></html>")
+
+
+def make_app(model: TburnModel) -> web.Application:
+    faults = model.faults
+    app = web.Application()
+    for name, path in ENDPOINTS.items():
+        app.router.add_get(path, _endpoint(model, faults, name))
+    _add_runbook_actions(app, model, faults)
+    add_control_routes(app, faults, model.reset)
+    return app
+
+
+def _endpoint(model: TburnModel, faults: FaultRegistry, name: str):
+    view = getattr(model, name)
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        slow = faults.get("slow-responses")
+        if slow and name in slow["endpoints"]:
+            await asyncio.sleep(slow["delay"])
+        model.advance()
+        down = faults.get("health-down") if name == "health" else None
+        if down:
+            return web.json_response({"status": "unhealthy"}, status=down["status"])
+        body = view()
+        garbage = faults.get("garbage-bodies")
+        if garbage and name in garbage["endpoints"]:
+            return await _garbage(request, garbage["kind"], body)
+        return web.json_response(body)
+
+    return handler
+
+
+async def _garbage(request: web.Request, kind: str, body: dict) -> web.StreamResponse:
+    text = json.dumps(body)
+    if kind == "html":  # what a Node app with a SPA fallback answers for a route it lost
+        return web.Response(text=_HTML, content_type="text/html")
+    if kind == "not-json":
+        return web.Response(text="OK\n", content_type="text/plain")
+    if kind == "truncated":
+        return web.Response(text=text[: len(text) // 2], content_type="application/json")
+    if kind == "empty":
+        return web.Response(body=b"", content_type="application/json")
+    if kind == "wrong-types":
+        return web.json_response(_mistype(body))
+    if kind == "nulls":
+        return web.json_response(_nullify(body))
+    if kind == "huge":
+        return web.json_response({**body, "padding": "x" * (2 * 1024 * 1024)})
+    if kind == "deep":
+        return web.Response(text="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    # "cut": announce the whole body, send half, hang up.
+    data = text.encode()
+    resp = web.StreamResponse(headers={"Content-Type": "application/json"})
+    resp.content_length = len(data)
+    await resp.prepare(request)
+    await resp.write(data[: len(data) // 2])
+    request.transport.close()
+    return resp
+
+
+def _mistype(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mistype(v) for k, v in value.items()}
+    if isinstance(value, bool):
+        return "maybe"
+    if isinstance(value, (int, float)):
+        return "N/A"
+    if isinstance(value, str):
+        return {"unexpected": [value]}
+    if isinstance(value, list):
+        return "[]"
+    return {}
+
+
+def _nullify(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _nullify(v) for k, v in value.items()}
+    return None
+
+
+def _add_runbook_actions(app: web.Application, model: TburnModel, faults: FaultRegistry) -> None:
+    """The runbook's remedies, so a demo can follow it: each one ends the matching fault."""
+
+    def action(path: str, do):
+        async def handler(request: web.Request) -> web.Response:
+            model.advance()
+            do()
+            return web.json_response({"success": True})
+        app.router.add_post(path, handler)
+
+    def cleanup():
+        for name in ("heap-pressure", "memory-leak"):
+            faults.clear(name)
+        model.force_gc()
+    action("/api/pipeline/stop", lambda: faults.inject("pipeline-stopped"))
+    action("/api/pipeline/start", lambda: faults.clear("pipeline-stopped"))
+    action("/api/memory-guardian/force-cleanup", cleanup)
+    action("/api/circuit-breaker/reset", lambda: faults.clear("breaker-open"))

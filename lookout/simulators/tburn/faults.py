@@ -1,0 +1,62 @@
+"""TBURN's faults, one per situation in runbook 004 (docs/simulators.md has the effects)."""
+from __future__ import annotations
+
+from lookout.simulators.common import FaultSpec, Param
+
+# The endpoints by the names the exporter uses for its collectors.
+ENDPOINTS = {
+    "health": "/health",
+    "system_health": "/api/system-health",
+    "memory_guardian": "/api/memory-guardian/status",
+    "memory_governor": "/api/memory-governor/status",
+    "request_shedder": "/api/request-shedder/metrics",
+    "circuit_breakers": "/api/health/circuit-breakers",
+    "db_pool": "/api/db/pool/status",
+    "pipeline": "/api/pipeline/stats",
+    "shards": "/api/shards/count",
+}
+BREAKERS = ("database", "rpc", "cache", "bridge")
+
+# Heap ratio each level holds (±0.01), inside both the guardian's and the governor's bands.
+HEAP_LEVELS = {
+    "guardian-warning": 0.72,  # guardian warning (70%), governor still Normal
+    "warning": 0.80,           # governor Warning (75-85%)
+    "deferred": 0.875,         # governor Deferred (85-90%), guardian critical (85%)
+    "hibernating": 0.935,      # governor Hibernating (90-95%), guardian emergency (92%)
+    "critical": 0.97,          # governor Critical (> 95%): requests rejected
+}
+GARBAGE = ("html", "not-json", "truncated", "cut", "empty", "wrong-types", "nulls", "huge", "deep")
+
+_which = Param(list, list(ENDPOINTS), "endpoints affected, comma separated (default all)",
+               choices=tuple(ENDPOINTS))
+
+FAULTS = (
+    FaultSpec("heap-pressure", "Heap held at a memory guardian/governor level.", {
+        "level": Param(str, "critical", "level to hold", choices=tuple(HEAP_LEVELS))}),
+    FaultSpec("memory-leak", "The heap floor left after each GC keeps rising.", {
+        "rate_per_hour": Param(float, 0.3, "rise of the post-GC heap ratio per hour", minimum=0.0)}),
+    FaultSpec("event-loop-lag", "Event-loop lag; past the shedder's 250 ms it sheds too.", {
+        "lag_ms": Param(float, 400.0, "lag to hold", minimum=0.0)}),
+    FaultSpec("request-shedding", "The request shedder in degraded mode, shedding.", {
+        "rate": Param(float, 50.0, "requests shed per second", minimum=0.0)}),
+    FaultSpec("breaker-open", "A circuit breaker stuck open (or half-open).", {
+        "breaker": Param(str, "database", "which breaker", choices=BREAKERS),
+        "state": Param(str, "OPEN", "state to hold", choices=("OPEN", "HALF_OPEN"))}),
+    FaultSpec("db-pool-exhaustion", "No idle DB connection, requests queue; latency and 503s follow.", {
+        "waiting": Param(int, 25, "requests waiting for a connection", minimum=1)}),
+    FaultSpec("pipeline-stopped", "The block pipeline stopped (POST /api/pipeline/stop).", {}),
+    FaultSpec("error-rate-spike", "A share of requests fail.", {
+        "ratio": Param(float, 0.2, "error ratio, 0..1", minimum=0.0, maximum=1.0)}),
+    FaultSpec("latency-spike", "P99 latency up.", {
+        "p99_ms": Param(float, 1500.0, "P99 latency to hold", minimum=0.0)}),
+    FaultSpec("shard-scale-out", "Shard count outside the 24-64 range.", {
+        "count": Param(int, 80, "shard count to report", minimum=0)}),
+    FaultSpec("health-down", "/health answers an error status; the rest still answer.", {
+        "status": Param(int, 503, "HTTP status of /health", minimum=400, maximum=599)}),
+    FaultSpec("slow-responses", "Endpoints answer late.", {
+        "delay": Param(float, 5.0, "seconds before answering", minimum=0.0, maximum=600.0),
+        "endpoints": _which}),
+    FaultSpec("garbage-bodies", "Endpoints answer 200 with a broken body.", {
+        "kind": Param(str, "html", "what kind of garbage", choices=GARBAGE),
+        "endpoints": _which}),
+)
