@@ -2,6 +2,7 @@
 reaching its backend?"""
 from __future__ import annotations
 
+from lookout.alert_rules.catalog import signal
 from lookout.alert_rules.settings import NAMESPACES
 
 from . import panels as P
@@ -27,7 +28,8 @@ ERRORS_PER_MINUTE = f"{_ERRORS}\nor ({_NONE_YET} unless on(job, instance, collec
 def build():
     scrapes = P.row(
         "Scrapes (Prometheus's view)",
-        tile("exporter_up", "Scrape targets", expr="min by (job, instance) (up)", legend="{{job}} {{instance}}",
+        tile("exporter_up", "Scrape targets", expr=f"min by (job, instance) ({signal('exporter_up').expr})",
+             legend="{{job}} {{instance}}",
              states=UP_DOWN, w=24, h=4),
         graph("exporter_up", "Target up", legend="{{job}} {{instance}}", w=8, lo=0, hi=1),
         P.timeseries("Scrape duration", [("scrape_duration_seconds", "{{job}} {{instance}}")], unit="s", w=8),

@@ -142,6 +142,6 @@ def conditions(signal, severity: str, boundary: str) -> str | None:
     if signal.key == "pm2_sync_api_errors":
         # Compared as a count, exact where `rate() * 60 > 5` is not: 25 errors in 5m is
         # 5.000000000000001/min in floating point, but an increase of exactly 25.
-        count = promql_number(getattr(signal, severity) * 5)
-        return (f"{API_ERRORS_PER_MINUTE}\nand on(instance, job) increase(pm2_sync_api_errors_total[5m]) > {count}")
+        # `boundary * 5` stays visible (the boundary per minute, times the window's minutes).
+        return (f"{API_ERRORS_PER_MINUTE}\nand on(instance, job) increase(pm2_sync_api_errors_total[5m]) > {boundary} * 5")
     return None

@@ -216,8 +216,7 @@ def conditions(signal, severity: str, boundary: str) -> str | None:
     if signal.key == "tburn_heap_growth":
         # Multiplicative, so exactly +5% does not fire: 1.05e9 / 1e9 - 1 is 0.05000000000000004
         # in floating point, while 1.05e9 > 1e9 * 1.05 is false. The value shown is the growth.
-        factor = promql_number(1 + getattr(signal, severity))
-        return (f"{HEAP_GROWTH}\nand on(instance, job) {HEAP_AVG_10M} > {factor} * {HEAP_AVG_10M_1H_AGO}")
+        return (f"{HEAP_GROWTH}\nand on(instance, job) {HEAP_AVG_10M} > (1 + {boundary}) * {HEAP_AVG_10M_1H_AGO}")
     if signal.key != "tburn_availability_burn":
         return None
     budget = promql_number(BUDGET)
