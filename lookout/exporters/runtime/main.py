@@ -12,6 +12,7 @@ from aiohttp import web
 
 from .collector import Collector
 from .config import ConfigError, Loader, read_yaml
+from lookout import __version__
 from lookout.netutil import serve_until_signalled, split_hostport
 
 from .http import build_app
@@ -21,7 +22,7 @@ from .secrets import redact
 from .settings import RUNTIME_KEYS, RuntimeSettings
 from .webconfig import load_web_config
 
-VERSION = "0.1.0"
+VERSION = __version__
 log = logging.getLogger("lookout")
 
 
