@@ -3,7 +3,7 @@
 MariaDB stands in for TiDB and PostgreSQL for TimescaleDB; both, dockerd, PM2 and the
 simulators are started with lookout.devstack's classes, so the demo and the tests run the
 same servers the same way. Each system of the registry (lookout.systems) brings up its demo
-target through its `demo_config` function (lookout/demo/targets.py), which asks this stack
+target through its `demo_config` function (lookout/demo/targets/), which asks this stack
 for the servers it needs. Everything started is recorded and stopped in reverse order by
 `stop()`, which also removes every temp dir.
 """
@@ -93,7 +93,7 @@ class NativeStack:
         self._stops.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    # --- what a demo target may ask for (lookout/demo/targets.py) ------------------------
+    # --- what a demo target may ask for (lookout/demo/targets/) ------------------------
 
     def simulator(self, target: str, module: str, args: list[str]) -> str:
         """`python -m module --listen 127.0.0.1:<free port> *args`, ready when /_sim/faults answers."""

@@ -1,35 +1,20 @@
-"""Each system's demo target in the native demo, named by the registry's `demo_config`
-("lookout.demo.targets:nectar"): start what stands in for the application, and the servers it
-needs, through the stack (`lookout.demo.native.NativeStack`); return the exporter's
-configuration (a dict, written to YAML). A new system may keep its function in a module of its
-own; the stack offers: `profile`, `dir`, `notes`, `on_stop(name, fn)`, `simulator(target,
-module, args) -> url`, `mariadb()`, `postgres() -> dsn file`, `docker()` (an engine or None).
-"""
+"""The tick collector's demo target: the tick writer on PostgreSQL (standing in for TimescaleDB),
+in a container of the demo's own Docker engine where one can run, else as a plain process."""
 from __future__ import annotations
 
 import os
 import sys
 
-from lookout.devstack.pm2 import PM2
+from lookout.demo import configs
 from lookout.devstack.proc import ROOT, free_port, http_get, wait_until
 from lookout.devstack.tburn_sim import SimulatorProcess
 from lookout.systems import by_key
-
-from . import configs
 
 CONTAINER = "tick-collector"
 HEALTH_FILE = "/tmp/tick-collector-healthy"
 
 
-def nectar(stack) -> dict:
-    db = stack.mariadb()
-    log = stack.dir / "nectar.log"
-    system = by_key("nectar")
-    stack.simulator(system.demo_target, system.demo_module, ["--db-port", str(db.port), "--log-file", str(log)])
-    return configs.nectar(stack.profile, db.port, log)
-
-
-def ticks(stack) -> dict:
+def start(stack) -> dict:
     dsn_file = stack.postgres()
     engine = stack.docker()
     system = by_key("ticks")
@@ -78,24 +63,3 @@ def _run_container(stack, engine, module: str, args: list[str], state_dir) -> No
             c.remove(force=True)
         stack.notes.append("The collector container runs without a memory limit (the kernel refused one).")
         client.containers.run(stack.image, command, **kwargs)
-
-
-def pm2(stack) -> dict:
-    system = by_key("pm2")
-    ecosystem = ROOT / system.demo_module.replace(".", "/") / "ecosystem.config.js"
-    port = free_port()
-    home = stack.dir / "pm2"
-    daemon = PM2(home, env={"PM2_WORKER_INTERVAL": str(stack.profile.pm2_worker_interval_ms)})
-    stack.on_stop("PM2", daemon.kill_all)
-    daemon.run("start", str(ecosystem), env={"PORT": str(port), "HOST": "127.0.0.1", "SYNC_MAX_MEMORY": "200M",
-                                             "SYNC_STATE_FILE": str(stack.dir / "sync-server-faults.json")})
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: http_get(url + "/health", timeout=2)[0] == 200, 30, 0.2, what="the sync server")
-    stack.sims[system.demo_target] = url
-    return configs.pm2(stack.profile, home, url + "/health")
-
-
-def tburn(stack) -> dict:
-    system = by_key("tburn")
-    url = stack.simulator(system.demo_target, system.demo_module, [])
-    return configs.tburn(stack.profile, url)
