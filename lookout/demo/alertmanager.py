@@ -9,6 +9,7 @@ grouping timers take the profile's values so a page arrives in seconds, not minu
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import yaml
@@ -61,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="real")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
-    write(args.out, args.webhook, PROFILES[args.profile])
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        write(args.out, args.webhook, PROFILES[args.profile])
+    except OSError as exc:
+        print(f"cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
     print(f"wrote {args.out} from {SOURCE}")
     return 0
 

@@ -19,6 +19,9 @@ import yaml
 
 from lookout.devstack.proc import free_port, promtool_check_metrics, scrape, wait_until
 
+# Until the runtime's typed descriptors (CONTRACTS.md 2) are on main; removed once they are.
+pytest.importorskip("lookout.exporters.runtime.selfmetrics", reason="needs the runtime's typed descriptors")
+
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "docs" / "examples" / "fifth-system"
 IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", "build", "*.egg-info",
