@@ -1,13 +1,9 @@
 """The exporter's HTTP face: /metrics, a landing page, health and readiness."""
 from __future__ import annotations
 
-import asyncio
 import html
 import re
-import signal
-import ssl
 import time
-from typing import Callable
 
 from aiohttp import web
 
@@ -97,22 +93,3 @@ def _landing_html(scraper: Scraper, title: str) -> str:
 """
 
 
-async def serve_until_signalled(app: web.Application, host: str, port: int,
-                                ssl_context: ssl.SSLContext | None = None,
-                                on_listening: Callable[[tuple], None] | None = None) -> None:
-    """Serve `app` until SIGTERM or SIGINT, then close it gracefully.
-
-    `on_listening` receives the bound (host, port), which tells a port-0 caller its port.
-    """
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=512)
-    await site.start()
-    if on_listening:
-        on_listening(runner.addresses[0] if runner.addresses else (host, port))
-    await stop.wait()
-    await runner.cleanup()
