@@ -87,6 +87,11 @@ def _size(w: int, h: int) -> G.GridPos:
     return G.GridPos(h=h, w=w, x=0, y=0)
 
 
+def sized(panel, *, w: int, h: int):
+    """The same panel at another size."""
+    return attr.evolve(panel, gridPos=_size(w, h))
+
+
 def stat(title: str, queries, *, unit: str = "none", signal=None, states: list[State] = (),
          w: int = 4, h: int = 4, value_size: int | None = None, text_mode: str = "auto",
          sparkline: bool = False, decimals: int | None = None, description: str = "",
