@@ -73,20 +73,21 @@ def inhibit_rules(signals: list[Signal]) -> list[dict]:
     rules = [{"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
               "equal": ["alertname", *SCOPE, *every_member]}]
     for cause, sigs in _by_alert(signals).items():
-        targets: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        targets: dict[tuple, list[str]] = defaultdict(list)
         for effect in (e for s in sigs for e in s.explains):
             if effect.alert not in member_of:
                 raise ValueError(f"{cause} explains {effect.alert}, which no signal defines")
-            missing = set(member_of[cause]) - set(member_of[effect.alert])
+            same = member_of[cause] if effect.same is None else effect.same
+            missing = set(same) - set(member_of[effect.alert])
             if missing:
                 raise ValueError(f"{cause} explains {effect.alert}, which lacks its member label(s)"
                                  f" {sorted(missing)}: the inhibition could never match")
-            if effect.alert not in targets[effect.matchers]:
-                targets[effect.matchers].append(effect.alert)
-        for matchers, alerts in targets.items():
+            if effect.alert not in targets[effect.matchers, same]:
+                targets[effect.matchers, same].append(effect.alert)
+        for (matchers, same), alerts in targets.items():
             rules.append({"source_matchers": [f'alertname="{cause}"'],
                           "target_matchers": [f'alertname=~"{"|".join(alerts)}"', *matchers],
-                          "equal": [*SCOPE, *member_of[cause]]})
+                          "equal": [*SCOPE, *same]})
     return rules
 
 

@@ -136,13 +136,13 @@ SIGNALS = [
                     " (healthy: more than {threshold}).",
     ),
     Signal(
-        key="tburn_circuit_breaker_open", system="tburn", alert="TburnCircuitBreakerOpen", members=("breaker",),
+        key="tburn_circuit_breaker_open", system="tburn", alert="TburnCircuitBreakerOpen", members=("shard",),
         expr='max without (tburn_circuit_breaker_state) '
              '(tburn_circuit_breaker_state{tburn_circuit_breaker_state="open"})',
         unit="short", direction="above", warning=1, critical=None, inclusive=True,
         for_warning="5m", role="symptom",
         summary="A TBURN circuit breaker is open.",
-        description="Circuit breaker {{ $labels.breaker }} on {{ $labels.instance }} has been open for"
+        description="The circuit breaker of shard {{ $labels.shard }} on {{ $labels.instance }} has been open for"
                     " 5 minutes (open = {value}).",
     ),
     Signal(
