@@ -26,6 +26,8 @@ HEADER = """\
 #   forwards to the Events API); its key is read from secrets/pager-key next to this
 #   file, so the key never sits in the config or in version control.
 # warning  -> chat: the team's chat channel, through a webhook bridge.
+# remedy   -> remediate as well: lookout-remediate's webhook (its password in
+#   secrets/remediate-password), for alerts whose rule names an automatic remedy.
 """
 
 ROUTE = {
@@ -35,6 +37,11 @@ ROUTE = {
     "group_interval": "5m",
     "repeat_interval": "4h",
     "routes": [
+        # lookout-remediate (issue 15): alerts whose rule names a `remedy` also go to its
+        # receiver, then on (`continue`) to the pager or chat like any other.
+        {"receiver": "remediate", "matchers": ['remedy=~".+"'], "continue": True,
+         "group_by": ["alertname", "system", "remedy"], "group_wait": "5s", "group_interval": "1m",
+         "repeat_interval": "5m"},
         {"receiver": "pager", "matchers": ['severity="critical"'],
          "group_wait": "10s", "repeat_interval": "1h"},
         {"receiver": "chat", "matchers": ['severity="warning"'], "repeat_interval": "12h"},
@@ -45,6 +52,10 @@ RECEIVERS = [
         "url": "http://127.0.0.1:9096/pagerduty", "send_resolved": True,
         "http_config": {"authorization": {"type": "Bearer", "credentials_file": "secrets/pager-key"}}}]},
     {"name": "chat", "webhook_configs": [{"url": "http://127.0.0.1:9097/chat", "send_resolved": True}]},
+    {"name": "remediate", "webhook_configs": [{
+        "url": "http://127.0.0.1:9865/webhook", "send_resolved": True,
+        "http_config": {"basic_auth": {"username": "alertmanager",
+                                       "password_file": "secrets/remediate-password"}}}]},
 ]
 
 
