@@ -42,7 +42,7 @@ class BlockingPool:
     async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.size)
-        if self.stuck >= self.max_abandoned:
+        if self.stuck > self.max_abandoned:
             raise CollectError("timeout", f"{self.name}: {self.stuck} earlier calls are still stuck")
         loop = asyncio.get_running_loop()
         try:
