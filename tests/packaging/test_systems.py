@@ -53,3 +53,11 @@ def test_cli_lists_every_system() -> None:
     out = subprocess.run([sys.executable, "-m", "lookout.cli", "systems"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert [line.split()[:2] for line in out] == [[s.key, str(s.port)] for s in SYSTEMS]
+
+
+def test_scenarios_name_registered_systems_and_targets() -> None:
+    from lookout.demo.scenarios import SCENARIOS, TARGETS
+    assert TARGETS == tuple(s.demo_target for s in SYSTEMS)
+    for s in SCENARIOS.values():
+        assert s.system in {x.key for x in SYSTEMS}, s.name
+        assert not s.target or s.target in TARGETS, s.name
