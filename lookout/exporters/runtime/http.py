@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import time
 
 from aiohttp import web
@@ -11,10 +12,24 @@ from .scrape import Scraper
 from .webconfig import WebConfig
 
 TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
+_DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?")
+
+
+def parse_timeout_header(value: str | None, default: float, cap: float) -> float:
+    """Seconds from Prometheus's scrape-timeout header, which Prometheus writes as a plain
+    decimal (`10`, `2.5`). Anything else (absent, garbage, `inf`, `nan`, `1e309`, zero or
+    negative) gives `default`; a larger value is cut to `cap`, so no client can make a
+    collection outlive the scrapes that follow it."""
+    if value is None or not _DECIMAL.fullmatch(value.strip()):
+        return min(default, cap)
+    seconds = float(value.strip())
+    if not seconds > 0:
+        return min(default, cap)
+    return min(seconds, cap)
 
 
 def build_app(scraper: Scraper, web_config: WebConfig, title: str,
-              default_timeout: float, timeout_offset: float) -> web.Application:
+              default_timeout: float, timeout_offset: float, max_timeout: float = 120.0) -> web.Application:
     @web.middleware
     async def basic_auth(request: web.Request, handler):
         if not web_config.authorized(request.headers.get("Authorization")):
@@ -23,12 +38,7 @@ def build_app(scraper: Scraper, web_config: WebConfig, title: str,
         return await handler(request)
 
     def deadline_for(request: web.Request) -> Deadline:
-        try:
-            timeout = float(request.headers.get(TIMEOUT_HEADER, ""))
-        except ValueError:
-            timeout = default_timeout
-        if not timeout > 0:
-            timeout = default_timeout
+        timeout = parse_timeout_header(request.headers.get(TIMEOUT_HEADER), default_timeout, max_timeout)
         # Keep a margin for rendering and the network; never less than a sliver.
         return Deadline(max(timeout - timeout_offset, min(timeout * 0.5, 0.1)))
 

@@ -46,6 +46,7 @@ class LoadedConfig:
 def load_config(spec: ExporterSpec, path: str | None, environ=None) -> LoadedConfig:
     data = read_yaml(path)
     loader = Loader(spec.namespace, environ)
+    loader.remember_secrets(spec.config_class, data)
     runtime = loader.load(RuntimeSettings, {k: data.pop(k) for k in RUNTIME_KEYS if k in data})
     return LoadedConfig(runtime, loader.load(spec.config_class, data))
 
@@ -81,7 +82,7 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
         return
     scraper = Scraper(spec.namespace, collectors, VERSION, cfg.runtime.scrape.min_interval_seconds)
     app = build_app(scraper, web_config, spec.title, cfg.runtime.scrape.default_timeout_seconds,
-                    cfg.runtime.scrape.timeout_offset_seconds)
+                    cfg.runtime.scrape.timeout_offset_seconds, cfg.runtime.scrape.max_timeout_seconds)
     try:
         asyncio.run(_serve(app, scraper, host, port, web_config.ssl_context))
     except OSError as exc:
