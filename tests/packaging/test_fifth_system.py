@@ -41,7 +41,7 @@ def digest(root: Path) -> dict[str, str]:
 
 
 def template_files() -> list[Path]:
-    return sorted(p.relative_to(TEMPLATE) for p in TEMPLATE.rglob("*") if p.is_file() and p.suffix == ".py")
+    return sorted(p.relative_to(TEMPLATE) for p in TEMPLATE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 class Repo:
