@@ -46,7 +46,7 @@ def test_by_key_names_the_known_keys() -> None:
 
 def test_bad_key_refused() -> None:
     with pytest.raises(ValueError, match="lower-case identifier"):
-        System(key="sync-server", display_name="x", port=1, demo_target="x", demo_module="x", demo_config="x:y")
+        System(key="sync-server", display_name="x", port=1, demo_module="x", demo_config="x:y")
 
 
 def test_cli_lists_every_system() -> None:
