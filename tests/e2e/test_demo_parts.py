@@ -126,7 +126,7 @@ class _StackWithoutDocker:
     """The part of lookout.demo.native.NativeStack a demo target uses, minus Docker, with
     PostgreSQL borrowed from the real NativeStack (a named stand-in, not a mock server)."""
 
-    def __init__(self, tmp_path):
+    def __init__(self):
         from lookout.demo.native import NativeStack
         self._real = NativeStack(FAST, say=lambda _: None, random_ports=True, docker="off")
         self.profile, self.dir, self.sims, self.notes = FAST, self._real.dir, self._real.sims, self._real.notes
@@ -136,9 +136,10 @@ class _StackWithoutDocker:
         return None
 
 
-def test_ticks_target_runs_as_a_plain_process_without_docker(tmp_path):
+def test_ticks_target_runs_as_a_plain_process_without_docker(monkeypatch):
     from lookout.demo.targets import ticks
-    stack = _StackWithoutDocker(tmp_path)
+    monkeypatch.setenv("LOOKOUT_DEMO_ID", "")  # NativeStack sets it for this process: undone at teardown
+    stack = _StackWithoutDocker()
     try:
         cfg = ticks.start(stack)
         status, _, _ = http_get(stack.sims["ticks"] + "/_sim/faults", timeout=5)
