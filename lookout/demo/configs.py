@@ -41,7 +41,9 @@ def pm2(profile: Profile, home: Path, health_url: str) -> dict:
 
 
 def tburn(profile: Profile, base_url: str) -> dict:
-    return {**runtime_settings(profile), "base_url": base_url}
+    # The simulator's session cookie (lookout.simulators.tburn --session): a demo value, not a secret.
+    return {**runtime_settings(profile), "base_url": base_url,
+            "auth": {"cookie": "connect.sid=lookout-demo-session"}}
 
 
 def prometheus(profile: Profile, targets: dict[str, str], rule_files: list[Path], alertmanager: str) -> dict:
