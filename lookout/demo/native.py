@@ -186,9 +186,9 @@ class NativeStack:
         pm2.run("start", str(ECOSYSTEM), env={"PORT": str(port), "HOST": "127.0.0.1", "SYNC_MAX_MEMORY": "200M",
                                               "SYNC_STATE_FILE": str(self.dir / "sync-server-faults.json")})
         url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: http_get(url + "/health", timeout=2)[0] == 200, 30, 0.2, what="the sync server")
+        wait_until(lambda: http_get(url + "/server/health", timeout=2)[0] == 200, 30, 0.2, what="the sync server")
         self.sims["sync_server"] = url
-        return f"sync-server under PM2 (max_memory_restart 200M), health {url}/health"
+        return f"sync-server under PM2 (max_memory_restart 200M), health {url}/server/health"
 
     def _sim(self, key: str, module: str, args: list[str]) -> str:
         sim = SimulatorProcess(self.dir, args, module=module)
@@ -211,7 +211,7 @@ class NativeStack:
         cfgs = {
             "nectar": configs.nectar(p, self.mariadb.port, self.nectar_log),
             "ticks": configs.ticks(p, self.dsn_file, self.engine.host if self.engine else None, CONTAINER, self.dir),
-            "pm2": configs.pm2(p, self.pm2_home, self.sims["sync_server"] + "/health"),
+            "pm2": configs.pm2(p, self.pm2_home, self.sims["sync_server"] + "/server/health"),
             "tburn": configs.tburn(p, self.sims["tburn"]),
         }
         self.exporters: dict[str, ExporterProcess] = {}
