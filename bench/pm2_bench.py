@@ -161,8 +161,8 @@ def main() -> None:
         print("\n# Where lookout's RSS goes (import only, fresh interpreter each)")
         steps = [("python", "pass"), ("+ asyncio (ssl, OpenSSL)", "import asyncio"),
                  ("+ aiohttp", "import asyncio, aiohttp.web"),
-                 ("+ runtime (prometheus_client, yaml, bcrypt)", "import exporters.runtime.main"),
-                 ("+ exporters.pm2 (psutil)", "import exporters.runtime.main, exporters.pm2")]
+                 ("+ runtime (prometheus_client, yaml, bcrypt)", "import lookout.exporters.runtime.main"),
+                 ("+ lookout.exporters.pm2 (psutil)", "import lookout.exporters.runtime.main, lookout.exporters.pm2")]
         prev = 0
         for label, stmt in steps:
             rss = import_rss(stmt)

@@ -1,1 +1,1 @@
-"""Lookout exporters: one package per monitored system, all built on exporters.runtime."""
+"""Lookout exporters: one package per monitored system, all built on lookout.exporters.runtime."""
