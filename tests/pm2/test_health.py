@@ -48,7 +48,7 @@ def test_health_values(pm2, health_exporter):
     direct = json.loads(http_get(pm2.fleet["health_base"] + "/server/health")[2])
 
     assert m["pm2_sync_health_up"] == 1
-    assert m.get("pm2_collector_success", collector="health") == 1
+    assert m.get("lookout_collector_success", collector="health") == 1
     assert m.get("pm2_sync_health_status", pm2_sync_health_status="healthy") == 1
     assert sum(s.value for s in m.all("pm2_sync_health_status")) == 1
     for dep in ("database", "oauth", "sync_queue"):
@@ -61,7 +61,7 @@ def test_health_values(pm2, health_exporter):
     assert m["pm2_sync_queue_pending"] == 137
     assert m["pm2_sync_queue_retry_pending"] == 9
     assert m["pm2_sync_queue_failed"] == 4
-    assert m.get("pm2_collector_success", collector="sync_stats") == 1
+    assert m.get("lookout_collector_success", collector="sync_stats") == 1
     for s in m.all("pm2_sync_missing_fields_total"):
         assert s.value == 0, s.labels
     # and nowhere else
@@ -74,7 +74,7 @@ def test_unhealthy_503_is_an_answer(pm2, health_exporter):
     assert http_get(pm2.fleet["health_base"] + "/server/health")[0] == 503
     m = scrape(health_exporter.url)
     assert m["pm2_sync_health_up"] == 1
-    assert m.get("pm2_collector_success", collector="health") == 1
+    assert m.get("lookout_collector_success", collector="health") == 1
     assert m.get("pm2_sync_health_status", pm2_sync_health_status="unhealthy") == 1
     assert m.get("pm2_sync_dependency_status", dependency="database", pm2_sync_dependency_status="unhealthy") == 1
     assert m.get("pm2_sync_dependency_status", dependency="oauth", pm2_sync_dependency_status="degraded") == 1
@@ -87,7 +87,7 @@ def test_missing_fields_are_skipped_and_counted(pm2, health_exporter):
     second = scrape(health_exporter.url)
     for m in (first, second):
         assert m["pm2_sync_health_up"] == 1
-        assert m.get("pm2_collector_success", collector="health") == 1
+        assert m.get("lookout_collector_success", collector="health") == 1
         assert m.get("pm2_sync_last_activity_timestamp_seconds") is None
         assert m.get("pm2_sync_uptime_seconds") is None  # "n/a" is not a number
         assert m.get("pm2_sync_dependency_status", dependency="oauth", pm2_sync_dependency_status="healthy") is None
@@ -109,7 +109,7 @@ def test_log_lines_from_the_apps_pm2_log_files(pm2, health_exporter):
                             and m["pm2_sync_api_errors_total"] == errors0 + 3 else None)(scrape(health_exporter.url)),
                    10, what="the log lines counted")
     assert m["pm2_sync_last_duration_seconds"] == 31.5  # the longest run read by that scrape
-    assert m.get("pm2_collector_success", collector="sync_log") == 1
+    assert m.get("lookout_collector_success", collector="sync_log") == 1
     again = scrape(health_exporter.url)  # nothing new: counted once, duration kept
     assert again["pm2_sync_api_errors_total"] == errors0 + 3
     assert again["pm2_sync_last_duration_seconds"] == 31.5
@@ -127,13 +127,13 @@ def test_failure_fails_only_health(pm2, health_exporter, mode, reason, detail):
     m = scrape(health_exporter.url, timeout_header=5)
     assert time.monotonic() - start < 4.5
     assert m["pm2_sync_health_up"] == 0
-    assert m.get("pm2_collector_success", collector="health") == 0
-    assert m.get("pm2_collector_errors_total", collector="health", reason=reason) == 1
+    assert m.get("lookout_collector_success", collector="health") == 0
+    assert m.get("lookout_collector_errors_total", collector="health", reason=reason) == 1
     assert m.get("pm2_sync_health_status", pm2_sync_health_status="healthy") is None
     # the daemon, the processes, the queue stats and the host are untouched, and so is pm2_up
     assert m["pm2_up"] == 1 and m["pm2_daemon_up"] == 1
     for collector in ("daemon", "processes", "sync_stats", "host"):
-        assert m.get("pm2_collector_success", collector=collector) == 1, collector
+        assert m.get("lookout_collector_success", collector=collector) == 1, collector
     assert detail in http_get(health_exporter.url + "/")[2]
 
     control(pm2, mode="ok", delay_ms=0)

@@ -149,8 +149,8 @@ def test_unauthorised_is_reported_as_authentication_required(fuzz_server, export
     proc = exporter(write_config(tmp_path / "c.yml", fuzz_server.url))
     m = scrape(proc.url)
     assert m["tburn_up"] == 1
-    assert m.get("tburn_collector_errors_total", collector="pipeline", reason="auth") == 1
-    assert not m.get("tburn_collector_errors_total", collector="pipeline", reason="http")
+    assert m.get("lookout_collector_errors_total", collector="pipeline", reason="auth") == 1
+    assert not m.get("lookout_collector_errors_total", collector="pipeline", reason="http")
     assert "authentication required" in http_get(proc.url + "/")[2] + proc.logs()
 
 
@@ -159,8 +159,8 @@ def test_success_false_envelope_fails_the_collector(fuzz_server, exporter, write
     # sharding-routes.ts catch: res.status(500)... but a 200 with success=false is handled the same way.
     fuzz_server.set("/api/sharding/status", Canned(b'{"success": false, "error": "orchestrator stopped"}'))
     m = scrape(exporter(write_config(tmp_path / "c.yml", fuzz_server.url)).url)
-    assert m.get("tburn_collector_success", collector="shards") == 0
-    assert m.get("tburn_collector_errors_total", collector="shards", reason="error") == 1
+    assert m.get("lookout_collector_success", collector="shards") == 0
+    assert m.get("lookout_collector_errors_total", collector="shards", reason="error") == 1
     assert m.get("tburn_shards") is None
 
 
@@ -177,8 +177,8 @@ def test_missing_field_is_counted_and_the_rest_reported(fuzz_server, exporter, w
     assert m.get("tburn_latency_p99_seconds") is None
     assert m.get("tburn_field_errors_total", endpoint="system_health", field="p99_latency") == 2
     assert m.get("tburn_field_errors_total", endpoint="system_health", field="error_rate") == 0
-    assert m.get("tburn_collector_success", collector="system_health") == 1
-    assert m.get("tburn_collector_success", collector="pipeline") == 0  # its only field is gone
+    assert m.get("lookout_collector_success", collector="system_health") == 1
+    assert m.get("lookout_collector_success", collector="pipeline") == 0  # its only field is gone
     assert "field unreadable" in proc.logs() and proc.logs().count("field=p99_latency") == 1  # warned once
 
 
@@ -220,7 +220,7 @@ def test_token_and_header_are_sent_and_never_shown(fuzz_server, exporter, write_
                               "TBURN_AUTH__HEADER_VALUE": API_KEY})
     m = scrape(proc.url)
     assert m["tburn_up"] == 1
-    assert m.get("tburn_collector_errors_total", collector="shards", reason="http") == 1
+    assert m.get("lookout_collector_errors_total", collector="shards", reason="http") == 1
     sent = fuzz_server.seen_headers[-1]
     assert sent["Authorization"] == f"Bearer {TOKEN}"
     assert sent["X-API-Key"] == API_KEY
@@ -238,6 +238,6 @@ def test_redirects_are_not_followed(fuzz_server, exporter, write_config, tmp_pat
     fuzz_server.set("/elsewhere", Canned(b'{"success": true, "data": {"isRunning": true}}'))
     proc = exporter(write_config(tmp_path / "c.yml", fuzz_server.url, auth={"bearer_token": TOKEN}))
     m = scrape(proc.url)
-    assert m.get("tburn_collector_errors_total", collector="pipeline", reason="http") == 1
+    assert m.get("lookout_collector_errors_total", collector="pipeline", reason="http") == 1
     assert m.get("tburn_pipeline_running") is None
     assert "/elsewhere" not in fuzz_server.seen_paths
