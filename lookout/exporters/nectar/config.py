@@ -116,9 +116,24 @@ class LogFileConfig:
 
 
 @dataclass
+class AppConfig:
+    """Nectar's dashboard API (web/server.go listens on :8080 when the dashboard is on)."""
+    url: str = "http://127.0.0.1:8080"
+    timeout_seconds: float = 2.0
+    max_body_bytes: int = 1024 * 1024
+
+    def validate(self, path: str) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{path}.url", f"expected an http:// or https:// URL, got {self.url!r}")
+        positive(f"{path}.timeout_seconds", self.timeout_seconds)
+        positive(f"{path}.max_body_bytes", self.max_body_bytes)
+
+
+@dataclass
 class NectarConfig:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     chain: ChainConfig = field(default_factory=ChainConfig)
     processlist: ProcesslistConfig = field(default_factory=ProcesslistConfig)
     process: Optional[ProcessConfig] = None
     logfile: Optional[LogFileConfig] = None
+    app: Optional[AppConfig] = None          # opt-in: `app: {}` reads the dashboard API

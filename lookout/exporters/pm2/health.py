@@ -7,14 +7,13 @@ A transport, status or JSON failure fails only the collector that read it.
 """
 from __future__ import annotations
 
-import asyncio
-import json
 from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.httpjson import get_capped, json_object
 
 from .config import HealthConfig
 
@@ -46,26 +45,10 @@ class JsonGet:
             # One small pooled connection: the endpoint is local and scraped every 15 s.
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=1, force_close=False), headers=self._headers)
-        try:
-            async with asyncio.timeout(timeout):
-                async with self._session.get(self.url, allow_redirects=False) as resp:
-                    status = resp.status
-                    body = await _read_capped(resp, self.cfg.max_body_bytes + 1)
-        except TimeoutError:
-            raise CollectError("timeout", f"{self.url} did not answer within {timeout:.2f}s") from None
-        except aiohttp.ClientError as exc:
-            raise CollectError("connection", f"{self.url} unreachable: {exc}") from None
+        status, body = await get_capped(self._session, self.url, timeout, self.cfg.max_body_bytes)
         if status not in self.ok:
             raise CollectError("http", f"{self.url} answered HTTP {status}")
-        if len(body) > self.cfg.max_body_bytes:
-            raise CollectError("parse", f"{self.url}: answer larger than {self.cfg.max_body_bytes} bytes")
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            raise CollectError("parse", f"{self.url}: HTTP {status} answer is not JSON ({len(body)} bytes)") from None
-        if not isinstance(doc, dict):
-            raise CollectError("parse", f"{self.url}: answer is a JSON {type(doc).__name__}, not an object")
-        return status, doc
+        return status, json_object(body, f"{self.url}: HTTP {status}")
 
     async def close(self) -> None:
         if self._session is not None:
@@ -174,15 +157,3 @@ def _timestamp(raw: Any) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
-
-
-async def _read_capped(resp: aiohttp.ClientResponse, cap: int) -> bytes:
-    """At most `cap` bytes of the body: a runaway endpoint cannot fill the host's memory."""
-    chunks, total = [], 0
-    while total < cap:
-        chunk = await resp.content.read(cap - total)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)

@@ -31,7 +31,10 @@ def build(args: argparse.Namespace) -> web.Application:
     db = DbParams(args.db_host, args.db_port, args.db_user, _password(args), args.db_name)
     writer = Writer(db, Chain.at_era(args.network, args.start_era, args.seed), faults, args.blocks_per_second,
                     NectarLog(args.log_file, args.unified_errors_file), give_up_pause=args.give_up_pause)
-    return worker_app(writer, faults)
+    app = worker_app(writer, faults)
+    for path in ("/api/status", "/api/errors", "/api/memory"):  # Nectar's dashboard API (web/server.go)
+        app.router.add_get(path, lambda request, path=path: web.json_response(writer.dashboard()[path]))
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -92,6 +92,28 @@ class Writer:
                 "connected": self.conn is not None, "pace": self.pace(), "written": self.written,
                 "reconnect_attempts": self.reconnects}
 
+    def dashboard(self) -> dict[str, dict]:
+        """Nectar's dashboard API (web/handlers.go): /api/status, /api/errors, /api/memory."""
+        tip = self.chain.net.shelley_start_slot + int(time.time() - self.chain.net.shelley_start_time)
+        slot = self.chain.slot
+        rss_mb = 0
+        try:
+            with open("/proc/self/statm") as f:
+                rss_mb = int(f.read().split()[1]) * 4096 // (1024 * 1024)
+        except OSError:
+            pass
+        return {
+            "/api/status": {"status": "running" if self.conn is not None else "reconnecting",
+                            "currentEra": self.chain.net.era_of(slot).capitalize(), "currentSlot": slot,
+                            "tipSlot": tip, "syncPercentage": slot / tip * 100 if tip else 0,
+                            "blocksPerSec": self.pace(), "totalBlocks": self.written},
+            "/api/errors": {"totalErrors": self.reconnects,
+                            "errorsByType": {"Connection": self.reconnects} if self.reconnects else {},
+                            "recentErrors": []},
+            "/api/memory": {"alloc": rss_mb, "heapAlloc": rss_mb, "heapSys": rss_mb, "heapInuse": rss_mb,
+                            "numGC": 0, "goroutines": 8},
+        }
+
     def pace(self) -> float:
         if self.faults.get("stall"):
             return 0.0
