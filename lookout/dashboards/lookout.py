@@ -7,10 +7,8 @@ per-exporter series (`<ns>_up`, `<ns>_build_info`, ...) are selected by the regi
 namespaces."""
 from __future__ import annotations
 
-from lookout.alert_rules.catalog import signal
-
 from . import panels as P
-from .common import UP_DOWN, describe, graph, tags, tile
+from .common import UP_DOWN, describe, graph, signal, tags, tile
 
 MODULE = "lookout"
 UID = "lookout-exporters"
