@@ -109,3 +109,20 @@ def config(signals: list[Signal]) -> dict:
 
 def render(signals: list[Signal]) -> str:
     return HEADER + yaml.safe_dump(config(signals), sort_keys=False, width=120)
+
+
+def model_table(signals: list[Signal]) -> str:
+    """The causal model as the markdown table docs/alerting.md holds (a test compares them)."""
+    member_of = members(signals)
+    rows = ["| alert | about (member labels) | explains, on the same member |", "|---|---|---|"]
+    for alert, sigs in _by_alert(signals).items():
+        explained = []
+        for e in (e for s in sigs for e in s.explains):
+            # A `|` inside a cell would end it: markdown's escape.
+            text = e.alert + (f" ({', '.join(m.replace('|', chr(92) + '|') for m in e.matchers)})" if e.matchers else "")
+            if e.same is not None and tuple(e.same) != member_of[alert]:
+                text += f" [same: {', '.join(e.same) or 'instance only'}]"
+            if text not in explained:
+                explained.append(text)
+        rows.append(f"| {alert} | {', '.join(member_of[alert]) or 'instance'} | {'; '.join(explained) or '-'} |")
+    return "\n".join(rows) + "\n"

@@ -217,3 +217,8 @@ def test_critical_silences_the_same_alerts_warning(am):
                                              ("PM2ProcessMemoryHigh", "critical", "pm2-1:9106", "reader")]
     assert _names(hooks.posts("/chat")) == [("NectarMemoryHigh", "warning", "nectar-2:9104"),
                                             ("PM2ProcessMemoryHigh", "warning", "pm2-1:9106", "rss-sync-server")]
+
+
+def test_the_routing_docs_list_the_model():
+    doc = (ALERTMANAGER_FILE.parents[1] / "docs" / "alerting.md").read_text()
+    assert routing.model_table(SIGNALS) in doc

@@ -73,9 +73,10 @@ SIGNALS = [
         key="tburn_heap", system="tburn", alert="TburnHeapHigh",
         expr="tburn_heap_ratio", unit="percentunit", direction="above", warning=0.7, critical=0.85,
         for_warning="2m", for_critical="2m",
-        # The memory governor acts on heap pressure: its Deferred/Hibernating/Critical
-        # states follow from the heap, one root cause.
-        explains=effects("TburnMemoryGovernorDegraded"),
+        # The memory governor acts on heap pressure: its deferred/hibernating/critical
+        # states follow from the heap; at a critical heap the request shedder degrades too
+        # (so the demo's TBURN model has it, lookout/simulators/tburn/model.py): one root cause.
+        explains=effects("TburnMemoryGovernorDegraded", "TburnRequestShedding"),
         summary="TBURN's heap is filling up.",
         description="TBURN on {{ $labels.instance }} uses {value} of its heap limit (alert past {threshold});"
                     " the memory guardian cleans up at 70%, aggressively at 85%, in emergency at 92%.",
