@@ -7,6 +7,7 @@ import re
 import pytest
 import yaml
 
+from lookout import promql
 from lookout.alert_rules.catalog import anchor
 from lookout.alert_rules.settings import HERE, NAMESPACES, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS, Config, runbook_page
 from .conftest import COMMITTED_RULES
@@ -28,8 +29,6 @@ SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y"
 # Functions for counters only, and for gauges only.
 COUNTER_FUNCTIONS = ("rate", "irate", "increase", "resets")
 GAUGE_FUNCTIONS = ("delta", "idelta", "deriv", "predict_linear")
-KEYWORDS = {"and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring", "group_left",
-            "group_right", "inf", "nan"}
 
 
 def _load(path):
@@ -61,18 +60,10 @@ TYPES = metric_types()
 
 
 def selectors(expr: str) -> list[str]:
-    """Metric names an expression selects (recording rules included), and regexes over
-    __name__ as `~regex`."""
+    """Metric names an expression selects (recording rules included), parsed by promql-parser
+    (lookout/promql.py), and regexes over __name__ as `~regex`."""
     names = [f"~{m}" for m in re.findall(r'__name__=~"([^"]+)"', expr)]
-    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
-    text = re.sub(r"\{[^}]*\}", " ", text)
-    text = re.sub(r"\[[^\]]*\]", " ", text)
-    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
-    for m in re.finditer(r"(?<![\w:.])([a-zA-Z_:][\w:]*)(?![\w:])(?!\s*\()", text):
-        word = m.group(1)
-        if word.lower() not in KEYWORDS and not DURATION.fullmatch(word):
-            names.append(word)
-    return names
+    return names + sorted(promql.metric_names(expr))
 
 
 def seconds(duration: str) -> float:
