@@ -76,14 +76,15 @@ def test_config_sets_selectors_and_links(tmp_path):
                           "  sync_server_process: rss-sync\n")
     out = tmp_path / "rules"
     out.mkdir()
-    res = generate("--thresholds", str(thresholds), "--out", str(out))
+    res = generate("--thresholds", str(thresholds), "--out", str(out), "--alertmanager", str(tmp_path / "am.yml"))
     assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{s}.yml" for s in SYSTEMS)
     down = _rules(out / "exporter.yml")[("ExporterDown", "critical")]
     assert down["expr"] == 'up{job=~"lookout-.*"} < 1'
     assert down["annotations"]["runbook_url"] == "https://docs.example/rb.md#exporterdown"
     assert _rules(out / "pm2.yml")[("SyncQueueDepthHigh", "critical")]["labels"]["name"] == "rss-sync"
     # The model (and so the Alertmanager config) does not depend on these.
-    assert (out / "alertmanager.yml").read_text() == ALERTMANAGER_FILE.read_text()
+    assert (tmp_path / "am.yml").read_text() == ALERTMANAGER_FILE.read_text()
 
 
 @pytest.mark.parametrize("text, key", [
