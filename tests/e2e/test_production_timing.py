@@ -217,7 +217,10 @@ def test_four_root_causes_one_page_each_at_production_timing(stack):
 
     # SyncQueueDepthHigh's 5m `for` is the longest; 7 minutes from injection leaves scrape,
     # evaluation and group_wait delays room on a loaded machine.
-    wait_until(all_paged, timeout=7 * 60, interval=1, what=f"the five pages (so far {sorted(first_page)})")
+    try:
+        wait_until(all_paged, timeout=7 * 60, interval=1, what="the five pages")
+    except TimeoutError:
+        pytest.fail(f"paged after 7 minutes: {sorted(first_page)}; expected {sorted(EXPECTED_PAGES)}")
     # The symptoms with the longest `for` (TickRateLow and ExporterCollectorFailing, 5m) are
     # firing by now; one chat group_wait (30 s) and an evaluation more for a stray notification.
     wait_until(lambda: {a["metric"]["alertname"] for a in
