@@ -21,6 +21,7 @@ began 10 minutes before injection (TicksStale's critical is "older than 600 s" w
 """
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -33,7 +34,7 @@ from lookout.alert_rules import catalog, routing
 from lookout.alert_rules.settings import OUTPUT_DIR, SYSTEMS
 from lookout.devstack.alertmanager import Alertmanager, WebhookRecorder
 from lookout.devstack.prometheus_server import PrometheusServer
-from lookout.devstack.proc import wait_until
+from lookout.devstack.proc import http_get, wait_until
 
 SCRAPE = "15s"
 BUDGET_SECONDS = 8 * 60
@@ -153,8 +154,6 @@ def _with_alertmanager(prom: PrometheusServer, am_url: str) -> None:
 
 
 def _alertmanagers(prom: PrometheusServer) -> bool:
-    from lookout.devstack.proc import http_get
-    import json
     status, _, body = http_get(prom.url + "/api/v1/alertmanagers")
     return status == 200 and bool(json.loads(body)["data"]["activeAlertmanagers"])
 
