@@ -147,3 +147,9 @@ def test_ticks_target_runs_as_a_plain_process_without_docker(monkeypatch):
         assert "docker" not in cfg and cfg["database"]["dsn_file"] == str(stack.postgres())
     finally:
         stack.stop()
+
+
+def test_demo_routing_is_the_committed_alertmanager_config():
+    # The committed, generated file is what production loads; the demo builds the same in-process.
+    committed = yaml.safe_load(alertmanager.SOURCE.read_text())
+    assert alertmanager.source() == committed
