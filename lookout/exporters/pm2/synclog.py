@@ -16,6 +16,7 @@ import re
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail
+from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import SyncLogConfig
 
@@ -26,8 +27,15 @@ API_ERROR = re.compile(r"\[BiDirectionalSync\] Batch sync failed")
 _LOG_KEYS = ("pm_out_log_path", "pm_err_log_path")
 
 
+API_ERRORS = Counter("sync_api_errors", "Failed Inoreader API batches ('Batch sync failed' lines).")
+COMPLETED_RUNS = Counter("sync_completed", "Completed sync runs ('Sync completed in Nms' lines).")
+LAST_DURATION = Gauge("sync_last_duration_seconds",
+                      "The longest sync run among the completed lines read by the last scrape that saw one.")
+
+
 class SyncLogCollector(Collector):
     name = "sync_log"
+    metrics = (API_ERRORS, COMPLETED_RUNS, LAST_DURATION)
 
     def __init__(self, procs, cfg: SyncLogConfig):
         self.procs = procs  # SharedRead over the daemon's process list
@@ -44,12 +52,10 @@ class SyncLogCollector(Collector):
         async with self._lock:  # each line is counted once, however many scrapes overlap
             lines = await asyncio.to_thread(self._read, paths)
             self._count(lines)
-        out.counter("sync_api_errors", "Failed Inoreader API batches ('Batch sync failed' lines).", self.api_errors)
-        out.counter("sync_completed", "Completed sync runs ('Sync completed in Nms' lines).", self.completed)
+        out.add(API_ERRORS, self.api_errors)
+        out.add(COMPLETED_RUNS, self.completed)
         if self.last_duration is not None:
-            out.gauge("sync_last_duration_seconds",
-                      "The longest sync run among the completed lines read by the last scrape that saw one.",
-                      self.last_duration)
+            out.add(LAST_DURATION, self.last_duration)
 
     def _paths(self, procs) -> list[str]:
         for proc in procs if isinstance(procs, list) else ():

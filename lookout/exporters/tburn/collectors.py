@@ -36,10 +36,14 @@ class HealthCollector(Collector):
 
 
 class EndpointCollector(Collector):
-    """Reads a route's fields; a missing or unreadable field is counted, never fatal.
+    """Reads a route's fields; a missing or unreadable field is reported, never fatal.
 
+    A field absent from an answer (or of a type it cannot be read as: a renamed or retyped
+    field) is reported through the runtime's `field_missing`, counted in
+    `lookout_collector_fields_missing_total{exporter="tburn",collector,field}`, when the rest
+    of the answer was read; when nothing was readable the collector fails (reason `fields`).
     JSON null is absence without error only for the fields marked nullable (`lastGcAt`,
-    null until the first GC); anywhere else it counts as a missing field.
+    null until the governor's first GC); anywhere else it counts as missing.
     """
 
     critical = False
@@ -53,7 +57,6 @@ class EndpointCollector(Collector):
         self.max_breakers = top.max_breakers
         self.fields = [(f, cfg.fields.get(f.key, f.path), cfg.scales.get(f.key, f.scale))
                        for f in endpoint.fields]
-        self.field_errors = {f.key: 0 for f in endpoint.fields}
         self._last_problem: dict[str, str] = {}
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
@@ -70,12 +73,11 @@ class EndpointCollector(Collector):
                 if str(p) == "null" and f.nullable:
                     continue
                 problems[f.key] = str(p)
-        for key in problems:
-            self.field_errors[key] += 1
         self._log_changes(problems)
-        for key, n in self.field_errors.items():
-            out.counter("field_errors", "Fields missing or of the wrong type, by endpoint and field.", n,
-                        {"endpoint": self.name, "field": key})
+        if produced and problems:
+            # An answer that otherwise succeeded lacks these: lookout_collector_fields_missing_total.
+            for key in sorted(problems):
+                out.field_missing(key)
         if produced == 0 and problems:
             detail = ", ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
             raise CollectError("fields", f"GET {self.path}: no expected field readable ({detail})")
@@ -123,8 +125,8 @@ class EndpointCollector(Collector):
 def read_breakers(raw: Any, states: tuple[str, ...], cap: int) -> tuple[dict[int, str], str]:
     """{shardId: state} from sharding-routes.ts's `data.shards`: [{"shardId": 0, "state": "CLOSED"}, ...].
 
-    Returns the readable breakers (at most `cap`, lowest shard ids first) and a problem
-    ("" if none) for the unreadable ones.
+    Returns the readable breakers (at most `cap`, lowest shard ids first; the rest are
+    logged) and a problem ("" if none) for the unreadable ones.
     """
     if raw is None:
         raise values.FieldProblem("null")
@@ -146,7 +148,7 @@ def read_breakers(raw: Any, states: tuple[str, ...], cap: int) -> tuple[dict[int
             problem = "duplicate shardId"
             continue
         found[shard] = current
-    if len(found) > cap:
-        problem = f"more than max_breakers ({cap}) shards"
+    if len(found) > cap:  # a label cap, not a field TBURN lost: logged, not reported as missing
+        log.warning("more shards than max_breakers", extra={"fields": {"shards": len(found), "max_breakers": cap}})
         found = dict(sorted(found.items())[:cap])
     return found, problem
