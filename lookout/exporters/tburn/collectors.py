@@ -5,8 +5,8 @@ import logging
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import fields as values
 
-from . import values
 from .client import TburnClient, check_status
 from .config import EndpointConfig, TburnConfig
 from .endpoints import HEALTH, Endpoint, Field
