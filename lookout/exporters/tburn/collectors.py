@@ -9,7 +9,7 @@ from lookout.exporters.runtime import fields as values
 
 from .client import TburnClient, check_status
 from .config import EndpointConfig, TburnConfig
-from .endpoints import HEALTH, Endpoint, Field
+from .endpoints import DESCRIPTORS, HEALTH, HEALTH_PROBE, Endpoint, Field
 
 log = logging.getLogger("lookout.tburn")
 
@@ -20,6 +20,7 @@ class HealthCollector(Collector):
 
     name = HEALTH.name
     critical = True
+    metrics = (HEALTH_PROBE,)
 
     def __init__(self, client: TburnClient, cfg: EndpointConfig, default_timeout: float):
         self.client = client
@@ -29,7 +30,7 @@ class HealthCollector(Collector):
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         reply = await self.client.get(self.path, self.timeout, deadline, keep_body=False)
         check_status(self.path, reply.status)
-        out.gauge("health_probe_seconds", "How long /health took to answer.", reply.seconds)
+        out.add(HEALTH_PROBE, reply.seconds)
 
     async def close(self) -> None:
         await self.client.close()
@@ -47,6 +48,8 @@ class EndpointCollector(Collector):
     """
 
     critical = False
+    # Every route's descriptors: one class serves them all (docs/metrics.md reads this).
+    metrics = tuple({d.name: d for d in DESCRIPTORS.values()}.values())
 
     def __init__(self, endpoint: Endpoint, client: TburnClient, cfg: EndpointConfig, top: TburnConfig):
         self.name = endpoint.name
@@ -84,25 +87,26 @@ class EndpointCollector(Collector):
 
     def _emit(self, out: MetricSet, f: Field, raw: Any, scale: float, problems: dict[str, str]) -> int:
         """Write the field's samples; returns how many were written."""
+        desc = DESCRIPTORS[(self.name, f.key)]
         if f.kind == "gauge":
-            out.gauge(f.metric, f.help, values.number(raw) * scale)
+            out.add(desc, values.number(raw) * scale)
         elif f.kind == "counter":
             n = values.number(raw) * scale
             if n < 0:
                 raise values.FieldProblem("negative counter")
-            out.counter(f.metric, f.help, n)
+            out.add(desc, n)
         elif f.kind == "bool":
-            out.gauge(f.metric, f.help, values.boolean(raw))
+            out.add(desc, values.boolean(raw))
         elif f.kind == "timestamp":
-            out.gauge(f.metric, f.help, values.timestamp(raw))
+            out.add(desc, values.timestamp(raw))
         elif f.kind == "count":
-            out.gauge(f.metric, f.help, values.count(raw))
+            out.add(desc, values.count(raw))
         elif f.kind == "state":
-            out.stateset(f.metric, f.help, f.states, values.state(raw, f.states))
+            out.add(desc, values.state(raw, f.states))
         elif f.kind == "breakers":
             breakers, problem = read_breakers(raw, f.states, self.max_breakers)
             for shard, current in sorted(breakers.items()):
-                out.stateset(f.metric, f.help, f.states, current, {"shard": str(shard)})
+                out.add(desc, current, shard=str(shard))
             if problem:  # the readable breakers are written; the others still count as an error
                 problems[f.key] = problem
             return max(len(breakers), 1)  # no breakers at all is a valid answer
