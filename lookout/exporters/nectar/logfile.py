@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail, PatternCounter
 from lookout.exporters.runtime.metrics import Counter
 
@@ -31,10 +31,12 @@ class LogFileCollector(Collector):
         self.counter = PatternCounter(cfg.patterns) if cfg.path else None
         self.episodes = EpisodeCounter(cfg.episode_gap_seconds)
         self._lock = asyncio.Lock()
+        # One reader at a time, even past a read that hung (max_abandoned=0).
+        self._pool = BlockingPool("logfile", 1, max_abandoned=0)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         async with self._lock:  # the tails' offsets must advance once per line
-            await asyncio.to_thread(self._read)
+            await self._pool.run(self._read, timeout=deadline.remaining())
         out.add(EPISODES, self.episodes.episodes)
         out.add(GIVEUPS, self.episodes.giveups)
         if self.counter is not None:

@@ -19,6 +19,9 @@ from .dockerapi import DockerDaemon, OneCallAtATime, rfc3339_ns, vanished
 
 log = logging.getLogger("lookout.ticks.logs")
 
+# Bytes of log read per container per scrape: a burst beyond it is read on the next scrapes
+# (the cursor moves to the newest line read), never all at once into memory.
+MAX_LOG_READ = 8 * 1024 * 1024
 _SLACK_NS = 1_000_000  # asked of Docker beyond the exact bound, for the float rounding of `since`
 
 
@@ -136,8 +139,7 @@ class LogCollector(Collector):
                         continue  # label cardinality stays bounded however many come and go
                     cursor = LogCursor(self.start_ns, int(self.cfg.overlap_seconds * 1e9))
                 try:
-                    raw = self.daemon.api().logs(summary["Id"], stdout=True, stderr=True,
-                                                 timestamps=True, since=cursor.since())
+                    raw = _read_logs(self.daemon.api(), summary["Id"], cursor.since())
                 except Exception as exc:
                     if not vanished(exc):
                         raise
@@ -159,3 +161,25 @@ class LogCollector(Collector):
 
     async def close(self) -> None:
         self.calls.close()
+
+
+def _read_logs(api, container_id: str, since) -> bytes:
+    """At most MAX_LOG_READ bytes of the container's log since `since`, cut after a whole line."""
+    stream = api.logs(container_id, stdout=True, stderr=True, timestamps=True, since=since,
+                      stream=True, follow=False)
+    chunks, total = [], 0
+    try:
+        for chunk in stream:
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_LOG_READ:
+                break
+    finally:
+        stream.close()
+    raw = b"".join(chunks)
+    if total > MAX_LOG_READ:
+        raw = raw[:MAX_LOG_READ]
+        end = raw.rfind(b"\n")
+        if end >= 0:  # a single longer line is kept truncated, so the cursor still moves
+            raw = raw[: end + 1]
+    return raw
