@@ -14,7 +14,7 @@ import asyncio
 import logging
 import re
 
-from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
@@ -45,12 +45,14 @@ class SyncLogCollector(Collector):
         self.completed = 0
         self.last_duration: float | None = None
         self._lock = asyncio.Lock()
+        # One reader at a time, even past a read that hung (a stuck NFS mount, say).
+        self._pool = BlockingPool("sync_log", 1, max_abandoned=0)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         procs = await self.procs.get(deadline)
         paths = self._paths(procs)
         async with self._lock:  # each line is counted once, however many scrapes overlap
-            lines = await asyncio.to_thread(self._read, paths)
+            lines = await self._pool.run(self._read, paths, timeout=deadline.remaining())
             self._count(lines)
         out.add(API_ERRORS, self.api_errors)
         out.add(COMPLETED_RUNS, self.completed)
