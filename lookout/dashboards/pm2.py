@@ -14,7 +14,9 @@ STATES = constant("pm2/processes", "STATES")
 # A colour for every state the exporter reports; a new state fails generation until it has one.
 STATE_COLOURS = {"online": "green", "stopping": "orange", "stopped": "red", "launching": "blue",
                  "errored": "red", "one_launch_status": "blue", "waiting_restart": "orange"}
-PROCESS = ("instance", "name", "pm_id")
+# A process by its name: PM2 gives a re-created process a new pm_id (runbook 003's delete +
+# start), and the alert rules count per name (issue 13), so rows and series join on it.
+PROCESS = ("instance", "name")
 STATUS = stateset_index("pm2_process_status", list(STATES), by=PROCESS)
 
 
@@ -49,19 +51,19 @@ def build():
                                   "Restarts/24h": signal("pm2_restart_budget"),
                                   "Memory / limit": signal("pm2_memory")},
             states={"Status": status_states}, w=24, h=7),
-        P.state_timeline("Status", [(STATUS, "{{name}} ({{pm_id}})")], states=status_states, w=12, h=6),
-        graph("pm2_restarts", "Restarts/h", legend="{{name}} ({{pm_id}})", w=12, h=6),
+        P.state_timeline("Status", [(STATUS, "{{name}}")], states=status_states, w=12, h=6),
+        graph("pm2_restarts", "Restarts/h", legend="{{name}}", w=12, h=6),
         P.timeseries("Memory against max_memory_restart",
-                     [("pm2_process_memory_bytes", "{{name}} ({{pm_id}})"),
-                      ("pm2_process_memory_limit_bytes", "limit {{name}} ({{pm_id}})")],
+                     [("pm2_process_memory_bytes", "{{name}}"),
+                      ("pm2_process_memory_limit_bytes", "limit {{name}}")],
                      unit="bytes", references=("^limit",), w=12),
-        graph("pm2_memory", "Memory / limit", legend="{{name}} ({{pm_id}})", w=12, lo=0),
+        graph("pm2_memory", "Memory / limit", legend="{{name}}", w=12, lo=0),
         P.timeseries("Heap used and total",
-                     [("pm2_process_heap_used_bytes", "used {{name}} ({{pm_id}})"),
-                      ("pm2_process_heap_total_bytes", "total {{name}} ({{pm_id}})")],
+                     [("pm2_process_heap_used_bytes", "used {{name}}"),
+                      ("pm2_process_heap_total_bytes", "total {{name}}")],
                      unit="bytes", references=("^total",), w=12),
         P.timeseries("Event-loop latency", [("pm2_process_event_loop_latency_seconds",
-                                             "{{name}} ({{pm_id}}) q{{quantile}}")], unit="s", w=12),
+                                             "{{name}} q{{quantile}}")], unit="s", w=12),
     )
     sync = P.row(
         "Sync",
