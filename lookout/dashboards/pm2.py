@@ -11,6 +11,11 @@ MODULE = "pm2"
 UID = "lookout-sync-server"
 LINK = drill_down(UID, "Sync server (PM2)")
 STATES = constant("pm2/processes", "STATES")
+# The health JSON's `status` and each dependency's (server/lib/sync-health-check.js).
+HEALTH_STATES = constant("pm2/health", "STATUSES")
+HEALTH_COLOURS = {"healthy": "green", "degraded": "yellow", "unhealthy": "red", "unknown": "text"}
+HEALTH = stateset_index("pm2_sync_health_status", list(HEALTH_STATES), by=("instance",))
+DEPENDENCIES = stateset_index("pm2_sync_dependency_status", list(HEALTH_STATES), by=("instance", "dependency"))
 # A colour for every state the exporter reports; a new state fails generation until it has one.
 STATE_COLOURS = {"online": "green", "stopping": "orange", "stopped": "red", "launching": "blue",
                  "errored": "red", "one_launch_status": "blue", "waiting_restart": "orange"}
@@ -34,6 +39,7 @@ def wall_tiles() -> list:
 
 def build():
     status_states = state_colours(STATES, STATE_COLOURS)
+    health_states = state_colours(HEALTH_STATES, HEALTH_COLOURS)
     processes = P.row(
         "PM2 processes",
         P.table("Processes", [
@@ -72,17 +78,24 @@ def build():
         tile("pm2_sync_queue_depth", "Queue depth", w=4, decimals=0),
         tile("pm2_sync_api_errors", "API errors/min", w=4),
         tile("pm2_sync_duration", "Last sync took", w=4),
-        P.stat("Health restartCount", "pm2_sync_restart_count", w=4, decimals=0),
+        P.stat("Health status", HEALTH, states=health_states, w=4),
         graph("pm2_sync_queue_depth", "Queue depth", w=8),
         graph("pm2_sync_api_errors", "API errors/min", w=8),
         graph("pm2_sync_duration", "Sync duration", w=8),
-        P.timeseries("Syncs per minute", [("rate(pm2_sync_successes_total[5m]) * 60", "succeeded {{instance}}"),
-                                          ("rate(pm2_sync_failures_total[5m]) * 60", "failed {{instance}}")],
+        P.state_timeline("Health and dependencies",
+                         [(HEALTH, "server"), (DEPENDENCIES, "{{dependency}}")], states=health_states, w=12),
+        P.timeseries("Sync queue (sync_queue_stats)",
+                     [("pm2_sync_queue_pending", "pending {{instance}}"),
+                      ("pm2_sync_queue_retry_pending", "retry pending {{instance}}"),
+                      ("pm2_sync_queue_failed", "failed {{instance}}")], unit="none", w=12),
+        P.timeseries("Syncs per minute (from its log)",
+                     [("rate(pm2_sync_completed_total[5m]) * 60", "completed {{instance}}"),
+                      ("rate(pm2_sync_api_errors_total[5m]) * 60", "batch failed {{instance}}")],
                      unit="none", w=12),
-        P.timeseries("Sync server memory (health JSON)",
-                     [("pm2_sync_rss_bytes", "rss"), ("pm2_sync_heap_used_bytes", "heap used"),
-                      ("pm2_sync_heap_total_bytes", "heap total"), ("pm2_sync_external_bytes", "external")],
-                     unit="bytes", w=12),
+        P.timeseries("Since last activity", [("time() - pm2_sync_last_activity_timestamp_seconds", "{{instance}}")],
+                     unit="s", w=6),
+        P.timeseries("Errors in the last hour (health JSON)", [("pm2_sync_recent_errors", "{{instance}}")],
+                     unit="none", w=6),
     )
     host = P.row(
         "Host",
