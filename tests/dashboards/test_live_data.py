@@ -22,7 +22,7 @@ MAY_BE_EMPTY = {
     ("wall", "Firing now"): "lists firing alerts: empty whenever all is well",
     ("tburn", "Configured fields missing (1h)"):
         "exists only for collectors that declare configured fields (Collector.field_names())",
-    ("lookout", "Configured fields missing (1h)"):
+    ("lookout", "Configured fields missing (5m)"):
         "exists only for collectors that declare configured fields (Collector.field_names()); until the"
         " domain collectors declare theirs, none does",
 }
