@@ -34,6 +34,11 @@ class Signal:
     role: str = ""           # "down": the system is down; "symptom": silenced while a "down" alert fires
     when: str = ""           # guard ANDed to the condition, e.g. 'on(instance, job) lag > ${min_lag}'
     params: dict = field(default_factory=dict, hash=False)  # operator-overridable numbers used in `when`
+    # Added for lookout-remediate (issue 15): the allow-listed action that answers this alert,
+    # carried as the rule's `remedy` label (Alertmanager routes remedy=~".+" to the receiver);
+    # only on `remedy_severity` when set, else on every severity the signal has.
+    remedy: str = ""
+    remedy_severity: str = ""
 
     def steps(self) -> list[tuple[float | None, str]]:
         """Grafana threshold steps, base first: [(None, green), (w, yellow), (c, red)] for 'above'."""
