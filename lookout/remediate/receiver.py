@@ -56,7 +56,7 @@ class Receiver:
                                 "How long the action's last run took.", ["action"], registry=r)
         self.m_exhausted = Gauge("lookout_remediation_exhausted",
                                  "1 while an alert still fires after max_attempts actions in the window.",
-                                 ["action", "alertname"], registry=r)
+                                 ["action", "alert"], registry=r)
         self.m_payloads = Counter("lookout_remediation_notifications", "Webhook notifications, by outcome.",
                                   ["outcome"], registry=r)
         Gauge("lookout_remediation_enabled", "1 unless the global off switch is set.", registry=r).set(int(self.cfg.enabled))
