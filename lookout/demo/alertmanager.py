@@ -46,13 +46,16 @@ def source() -> tuple[dict, bool]:
     return copy.deepcopy(FALLBACK), False
 
 
-def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
+def for_demo(config: dict, webhook_url: str, profile: Profile, direct: dict[str, str] | None = None) -> dict:
+    """`direct`: receivers posting to their own URL instead of the pager page (lookout-remediate)."""
     cfg = copy.deepcopy(config)
     resolve_timeout = (cfg.get("global") or {}).get("resolve_timeout")
     cfg["global"] = {"resolve_timeout": resolve_timeout} if resolve_timeout else {}
     cfg.pop("templates", None)  # only the real notifiers use them
+    direct = direct or {}
     cfg["receivers"] = [{"name": r["name"],
-                         "webhook_configs": [{"url": f"{webhook_url.rstrip('/')}/{r['name']}", "send_resolved": True}]}
+                         "webhook_configs": [{"url": direct.get(r["name"], f"{webhook_url.rstrip('/')}/{r['name']}"),
+                                              "send_resolved": True}]}
                         for r in cfg.get("receivers") or []]
     timers = {"group_wait": profile.group_wait, "group_interval": profile.group_interval,
               "repeat_interval": profile.repeat_interval}
@@ -67,10 +70,10 @@ def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
     return cfg
 
 
-def write(path: Path, webhook_url: str, profile: Profile) -> bool:
+def write(path: Path, webhook_url: str, profile: Profile, direct: dict[str, str] | None = None) -> bool:
     """Writes the demo configuration; returns whether the project's file was the source."""
     config, real = source()
-    path.write_text(yaml.safe_dump(for_demo(config, webhook_url, profile), sort_keys=False))
+    path.write_text(yaml.safe_dump(for_demo(config, webhook_url, profile, direct), sort_keys=False))
     return real
 
 

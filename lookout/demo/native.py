@@ -66,7 +66,8 @@ class NativeStack:
                  ("tick collector", self._tick_writer), ("PM2 and the sync server", self._pm2),
                  ("TBURN simulator", self._tburn), ("Nectar writer", self._nectar_writer),
                  ("exporters", self._exporters), ("webhook receiver", self._webhook),
-                 ("Alertmanager", self._alertmanager), ("Prometheus", self._prometheus),
+                 ("remediation receiver (acting)", self._remediate), ("Alertmanager", self._alertmanager),
+                 ("Prometheus", self._prometheus),
                  ("control API", self._control), ("first scrapes", self._targets_up)]
         for i, (what, step) in enumerate(steps, 1):
             t0 = time.monotonic()
@@ -237,10 +238,21 @@ class NativeStack:
         return self._managed("webhook", [sys.executable, "-m", "lookout.demo.webhook", "--listen", f"127.0.0.1:{port}"],
                              "/api/notifications", port)
 
+    def _remediate(self) -> str:
+        """lookout-remediate, live: Alertmanager's `remediate` receiver posts to it (issue 15)."""
+        from lookout.remediate.demo import demo_config
+        port = free_port()
+        cfg = configs.write(self.dir / "remediate.yml", demo_config(
+            self.dir, self.engine.host if self.engine else None, CONTAINER, self.pm2_home, "sync-server",
+            self.sims["tburn"], self.profile.compressed))
+        return self._managed("remediate", [sys.executable, "-m", "lookout.remediate", "--config", str(cfg),
+                                           "--listen", f"127.0.0.1:{port}"], "/-/healthy", port)
+
     def _alertmanager(self) -> str:
         port = pick_port(PORTS["alertmanager"], self.random_ports)
         cfg = self.dir / "alertmanager.yml"
-        if not alertmanager.write(cfg, self.urls["webhook"], self.profile):
+        if not alertmanager.write(cfg, self.urls["webhook"], self.profile,
+                                  {"remediate": self.urls["remediate"] + "/webhook"}):
             self.notes.append("prometheus/alertmanager.yml is missing: routing from demo/alertmanager.py's "
                               "fallback (the alert catalog's routing section) is used instead.")
         binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "prometheus-alertmanager"
@@ -252,9 +264,11 @@ class NativeStack:
         port = pick_port(PORTS["prometheus"], self.random_ports)
         am = self.urls["alertmanager"].removeprefix("http://")
         targets = {job: exp.url.removeprefix("http://") for job, exp in self.exporters.items()}
-        targets.update(prometheus=f"127.0.0.1:{port}", alertmanager=am)
+        targets.update(prometheus=f"127.0.0.1:{port}", alertmanager=am,
+                       remediate=self.urls["remediate"].removeprefix("http://"))
         self.scrape_targets = len(targets)
-        cfg = configs.write(self.dir / "prometheus.yml", configs.prometheus(self.profile, targets, self.rule_files, am))
+        rules = self.rule_files + [ROOT / "lookout" / "remediate" / "alerts.yml"]  # RemediationExhausted
+        cfg = configs.write(self.dir / "prometheus.yml", configs.prometheus(self.profile, targets, rules, am))
         binary = shutil.which("prometheus") or "/usr/bin/prometheus"
         return self._managed("prometheus", [binary, f"--config.file={cfg}", f"--storage.tsdb.path={self.dir / 'prom-data'}",
                                             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],

@@ -73,7 +73,8 @@ def wait_quiet(demo, system: str, alert: str) -> None:
 
 def test_the_stack_starts_from_nothing(demo):
     up = demo.query("up")
-    assert {r["metric"]["job"] for r in up} == {"nectar", "ticks", "pm2", "tburn", "prometheus", "alertmanager"}
+    assert {r["metric"]["job"] for r in up} == {"nectar", "ticks", "pm2", "tburn", "prometheus", "alertmanager",
+                                                      "remediate"}
     assert all(r["value"][1] == "1" for r in up), up
     for ns in ("nectar", "ticks", "pm2", "tburn"):
         assert demo.query(f"{ns}_up == 1"), f"{ns}_up is not 1"
