@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
 
 from .actions import Action, ActionError, build
 from .audit import AuditLog
@@ -30,6 +30,11 @@ REMEDY_LABEL = "remedy"
 DECISIONS = ("acted", "dry_run", "resolved", "unknown", "not_allowed", "disabled", "cooldown", "exhausted",
              "in_progress")
 RESULTS = ("ok", "failed", "timeout", "dry_run")
+
+
+# `_created` per counter doubles /metrics for nothing Prometheus uses here (the receiver's
+# process, so the switch is process-wide by design).
+disable_created_metrics()
 
 
 class Receiver:

@@ -12,7 +12,7 @@ import pytest
 
 from lookout.devstack.alertmanager import WebhookRecorder
 from lookout.devstack.certs import make_ca, make_leaf
-from lookout.devstack.proc import http_get, wait_until
+from lookout.devstack.proc import http_get, promtool_check_metrics, wait_until
 
 from .harness import alert, http_action, notification
 
@@ -59,6 +59,7 @@ def test_a_firing_alert_runs_its_action_once_and_a_replay_does_not_repeat_it(rec
     assert m.get("lookout_remediation_actions_total", action="tburn-pipeline-restart", result="ok") == 1
     assert m.get("lookout_remediation_decisions_total", decision="cooldown") == 2
     assert m.get("lookout_remediation_last_action_timestamp_seconds", action="tburn-pipeline-restart") > time.time() - 60
+    assert promtool_check_metrics(m.text) == ""
 
 
 @pytest.mark.parametrize("alerts, decision", [
