@@ -32,7 +32,9 @@ class System:
     demo_target: the simulator's name in the demo's control API (`/_sim` faults, `recover`).
     demo_module: the simulator's package (`python -m` runs it, or its files, as for the Node app).
     demo_config: "module:function" the native demo calls to start the target and return the
-        exporter's configuration (a dict); see lookout/demo/targets.py.
+        exporter's configuration (a dict); see lookout/demo/targets/.
+    description: one line for the docs tables ("a Go Cardano indexer on TiDB").
+    runbooks: the user's runbook numbers about it (shared/runbooks/NNN_*.md).
     exporter_module, signals_module, dashboard_module: dotted module names; empty means the
         conventional `lookout.exporters.<key>`, `lookout.alert_rules.signals.<key>`,
         `lookout.dashboards.<key>`.
@@ -44,6 +46,7 @@ class System:
     demo_module: str
     demo_config: str
     description: str = ""
+    runbooks: tuple[str, ...] = ()
     exporter_module: str = ""
     signals_module: str = ""
     dashboard_module: str = ""
