@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from lookout.exporters.runtime import ConfigError, redact
-from lookout.exporters.runtime.http import serve_until_signalled
+from lookout.netutil import serve_until_signalled
 from lookout.exporters.runtime.logs import setup_logging
 from lookout.exporters.runtime.main import parse_listen
 from lookout.exporters.runtime.webconfig import load_web_config
