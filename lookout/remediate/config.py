@@ -121,6 +121,8 @@ class RemediateConfig:
         positive("window_seconds", self.window_seconds)
         if self.max_attempts < 1:
             raise ConfigError("max_attempts", f"must be >= 1, got {self.max_attempts}")
+        if not 1 <= self.recent <= 10_000:
+            raise ConfigError("recent", f"must be 1..10000, got {self.recent}")
         for name in self.actions:
             if not _NAME.match(name):
                 raise ConfigError(f"actions.{name}", "action names are lower-case letters, digits, - and _")

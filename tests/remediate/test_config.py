@@ -37,6 +37,7 @@ def run(tmp_path, config: dict, *extra: str, env: dict | None = None) -> subproc
     ({"actions": {"a": {**GOOD, "colour": "red"}}}, "actions.a.colour"),
     ({"actions": {"Bad Name": GOOD}}, "actions.Bad Name"),
     ({"max_attempts": 0}, "max_attempts"),
+    ({"recent": -1}, "recent"),
     ({"dry_run": "maybe"}, "dry_run"),
     ({"actions": {"a": {**GOOD, "cookie_file": "/nonexistent/cookie"}}}, "actions.a.cookie_file"),
 ])
