@@ -112,6 +112,7 @@ class SyncServer:
 
 class Tburn:
     alert, severity, action = "TburnPipelineStopped", "warning", "tburn-pipeline-restart"
+    COOKIE = "connect.sid=lookout-demo-session"  # the simulator's default session
 
     def __init__(self, work: Path):
         self.sim = SimulatorProcess(work).wait_ready()
@@ -119,13 +120,14 @@ class Tburn:
     def config(self) -> dict:
         return {"actions": {self.action: {
             "type": "http", "alerts": [self.alert], "target": "tburn", "url": self.sim.url, "timeout_seconds": 15,
+            "cookie": self.COOKIE,
             "steps": [{"path": "/api/pipeline/stop"}, {"path": "/api/pipeline/start"}]}}}
 
     def labels(self) -> dict:
         return {**rule_labels(self.alert, self.severity), "instance": "tburn", "job": "tburn"}
 
     def healthy(self) -> bool:
-        data = self.sim.get_json("/api/pipeline/stats")
+        data = json.loads(http_get(self.sim.url + "/api/pipeline/stats", headers={"Cookie": self.COOKIE})[2])
         return bool((data.get("data") if isinstance(data.get("data"), dict) else data).get("isRunning"))
 
     def broken(self) -> bool:

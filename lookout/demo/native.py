@@ -198,7 +198,7 @@ class NativeStack:
         from lookout.systems import by_key
         port = free_port()
         cfg = configs.write(self.dir / "remediate.yml", demo_config(
-            self.dir, self.engine.host if self.engine else None, CONTAINER, self.dir / "pm2", "sync-server",
+            self.dir, self.engine.host if self.engine else None, CONTAINER, self.dir / "pm2", "rss-sync-server",
             self.sims[by_key("tburn").demo_target], self.profile.compressed))
         return self._managed("remediate", [sys.executable, "-m", "lookout.remediate", "--config", str(cfg),
                                            "--listen", f"127.0.0.1:{port}"], "/-/healthy", port)

@@ -98,7 +98,8 @@ def build_rules(profile: Profile, out_dir: Path) -> list[Path]:
         code = generate(["--thresholds", str(thresholds), "--out", str(out_dir)])
     if code != 0:
         raise RuntimeError(f"the rule generator failed: {said.getvalue()}")
-    files = sorted(p for p in out_dir.glob("*.yml") if p != thresholds)
+    # The generator writes alertmanager.yml beside the rules with --out: not a rule file.
+    files = sorted(p for p in out_dir.glob("*.yml") if p not in (thresholds, out_dir / "alertmanager.yml"))
     for path in files:
         data = yaml.safe_load(path.read_text())
         for group in data.get("groups", []):

@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 
+# The TBURN simulator's session cookie (lookout.simulators.tburn --session): a demo value, not a secret.
+TBURN_COOKIE = "connect.sid=lookout-demo-session"
+
+
 def demo_config(workdir: Path, docker_host: str | None, container: str, pm2_home: Path, sync_app: str,
                 tburn_url: str, fast: bool) -> dict:
     actions: dict[str, dict] = {
@@ -13,10 +17,10 @@ def demo_config(workdir: Path, docker_host: str | None, container: str, pm2_home
         "emergency-restart-sync-server": {"type": "pm2_restart", "alerts": ["PM2ProcessMemoryHigh"],
                                           "target": sync_app, "max_old_space_size_mb": 128, "timeout_seconds": 30},
         "tburn-pipeline-restart": {"type": "http", "alerts": ["TburnPipelineStopped"], "target": "tburn",
-                                   "url": tburn_url, "timeout_seconds": 15,
+                                   "url": tburn_url, "timeout_seconds": 15, "cookie": TBURN_COOKIE,
                                    "steps": [{"path": "/api/pipeline/stop"}, {"path": "/api/pipeline/start"}]},
         "tburn-exit-degraded": {"type": "http", "alerts": ["TburnRequestShedding"], "target": "tburn",
-                                "url": tburn_url, "timeout_seconds": 15,
+                                "url": tburn_url, "timeout_seconds": 15, "cookie": TBURN_COOKIE,
                                 "steps": [{"path": "/api/sharding/v6/shedder/exit-degraded"}]},
     }
     if docker_host:  # without Docker the collector is a plain process: nothing to restart through the API

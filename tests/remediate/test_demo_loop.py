@@ -18,6 +18,7 @@ import pytest
 from lookout.devstack.demo_stack import Demo, strays
 from lookout.devstack.pm2 import PM2_BIN
 from lookout.devstack.proc import http_get, wait_until
+from lookout.remediate.demo import TBURN_COOKIE
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,7 @@ def test_tburn_pipeline_stop_is_mended_through_its_routes(demo):
     r = result(demo, "TburnPipelineStopped")
     assert r["result"] == "ok", r
     page(demo, since, "TburnPipelineStopped", "resolved")
-    stats = json.loads(http_get(tburn + "/api/pipeline/stats")[2])
+    stats = json.loads(http_get(tburn + "/api/pipeline/stats", headers={"Cookie": TBURN_COOKIE})[2])
     assert (stats.get("data") if isinstance(stats.get("data"), dict) else stats)["isRunning"] is True
 
 
@@ -77,8 +78,8 @@ def test_sync_server_down_is_restarted_over_pm2_rpc(demo):
     since = time.time()
     home = Path(demo.state["demo_id"]) / "pm2"
     env = {**os.environ, "PM2_HOME": str(home), "PM2_DISCRETE_MODE": "true", "PM2_DISABLE_VERSION_CHECK": "true"}
-    subprocess.run([str(PM2_BIN), "stop", "sync-server"], env=env, capture_output=True, timeout=60, check=True)
+    subprocess.run([str(PM2_BIN), "stop", "rss-sync-server"], env=env, capture_output=True, timeout=60, check=True)
     page(demo, since, "PM2ProcessDown", "firing", "critical")
     r = result(demo, "PM2ProcessDown")
-    assert r["result"] == "ok" and r["target"] == "sync-server", r
+    assert r["result"] == "ok" and r["target"] == "rss-sync-server", r
     page(demo, since, "PM2ProcessDown", "resolved")

@@ -16,6 +16,9 @@ from lookout.devstack.tburn_sim import SimulatorProcess
 from .loop import HOOK_PASSWORD, Loop, rule_labels
 
 RULES = ROOT / "lookout" / "remediate" / "alerts.yml"
+# The one session the simulator accepts by default (lookout.simulators.tburn --session), as
+# TBURN accepts its express-session cookie (server/app.ts).
+COOKIE = "connect.sid=lookout-demo-session"
 
 
 @pytest.fixture
@@ -26,13 +29,14 @@ def tburn(tmp_path):
 
 
 def running(sim) -> bool:
-    status, _, body = http_get(sim.url + "/api/pipeline/stats", timeout=5)
+    status, _, body = http_get(sim.url + "/api/pipeline/stats", headers={"Cookie": COOKIE}, timeout=5)
+    assert status == 200, body
     data = json.loads(body)
     return bool((data.get("data") if isinstance(data.get("data"), dict) else data).get("isRunning"))
 
 
 def action(sim, tmp_path: Path) -> dict:
-    (tmp_path / "tburn-cookie").write_text("connect.sid=s%3Atest-session.sig\n")
+    (tmp_path / "tburn-cookie").write_text(COOKIE + "\n")
     return {"tburn-pipeline-restart": {
         "type": "http", "alerts": ["TburnPipelineStopped"], "target": "tburn", "url": sim.url,
         "steps": [{"path": "/api/pipeline/stop"}, {"path": "/api/pipeline/start"}],
