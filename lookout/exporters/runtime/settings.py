@@ -30,11 +30,18 @@ class WebSettings:
     listen_address: str = ""
     # exporter-toolkit web-config.yml with TLS and basic-auth users.
     config_file: str = ""
+    # Where the metrics are served (--web.telemetry-path); the landing page stays on /.
+    telemetry_path: str = "/metrics"
+
+
+# promslog's levels and formats (--log.level, --log.format); `warning` is kept for older configs.
+LOG_LEVELS = ("debug", "info", "warn", "error")
+LOG_FORMATS = ("logfmt", "json")
 
 
 @dataclass
 class LogSettings:
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    level: Literal["debug", "info", "warn", "warning", "error"] = "info"
     format: Literal["logfmt", "json"] = "logfmt"
 
 
