@@ -32,6 +32,12 @@ class WebSettings:
     config_file: str = ""
     # Where the metrics are served (--web.telemetry-path); the landing page stays on /.
     telemetry_path: str = "/metrics"
+    # A connection that sends no complete request within this (at the start, or between
+    # keep-alive requests) is closed: idle and slow clients cannot pile up descriptors.
+    idle_timeout_seconds: float = 30.0
+
+    def validate(self, path: str) -> None:
+        positive(f"{path}.idle_timeout_seconds", self.idle_timeout_seconds)
 
 
 # promslog's levels and formats (--log.level, --log.format); `warning` is kept for older configs.
