@@ -10,7 +10,8 @@ import threading
 
 class FreezingProxy:
     """127.0.0.1:<random port> forwarding to `target`; freeze_existing() stops forwarding on every
-    connection open at that moment (both directions, sockets held open), new ones still forward."""
+    connection open at that moment (both directions, sockets held open), new ones still forward;
+    stall_new(True) freezes new connections too, until stall_new(False)."""
 
     def __init__(self, target_port: int, target_host: str = "127.0.0.1"):
         self.target = (target_host, target_port)
@@ -22,6 +23,7 @@ class FreezingProxy:
         self._pairs: list[tuple[socket.socket, socket.socket, threading.Event]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._stall_new = threading.Event()
         threading.Thread(target=self._accept, daemon=True).start()
 
     def freeze_existing(self) -> int:
@@ -30,6 +32,11 @@ class FreezingProxy:
             for _, _, frozen in self._pairs:
                 frozen.set()
             return len(self._pairs)
+
+    def stall_new(self, on: bool) -> None:
+        """While on, connections accepted are frozen from the start (the client waits for the
+        server's greeting forever); they stay frozen when it is turned off."""
+        (self._stall_new.set if on else self._stall_new.clear)()
 
     def _accept(self) -> None:
         self.sock.settimeout(0.2)
@@ -46,6 +53,8 @@ class FreezingProxy:
                 client.close()
                 continue
             frozen = threading.Event()
+            if self._stall_new.is_set():
+                frozen.set()
             with self._lock:
                 self._pairs.append((client, upstream, frozen))
             threading.Thread(target=self._pump, args=(client, upstream, frozen), daemon=True).start()

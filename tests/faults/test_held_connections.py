@@ -38,3 +38,26 @@ def test_stuck_pooled_connections_are_replaced_while_new_ones_work(mariadb, tmp_
             assert fds(exp.proc.pid) < 200
         finally:
             exp.stop()
+
+
+def test_connections_stuck_in_the_greeting_do_not_outlive_the_outage(mariadb, tmp_path):
+    """The outage: every connection, old or new, gets no answer (not even the server's greeting).
+    Then new connections work again while those stay stuck forever."""
+    with FreezingProxy(mariadb.port) as proxy:
+        exp = ExporterProcess("nectar", nectar_config(tmp_path / "c.yml", proxy.port), tmp_path).wait_ready()
+        try:
+            assert scrape(exp.url, timeout_header=2)["nectar_up"] == 1
+            proxy.stall_new(True)
+            proxy.freeze_existing()
+            for _ in range(10):
+                t0 = time.monotonic()
+                m = scrape(exp.url, timeout_header=2)
+                assert time.monotonic() - t0 < 2.0
+                assert m["nectar_up"] == 0
+            proxy.stall_new(False)
+            back_at = time.monotonic()
+            wait_until(lambda: scrape(exp.url, timeout_header=2)["nectar_up"] == 1, timeout=30, interval=0.1,
+                       what="nectar_up over new connections")
+            assert time.monotonic() - back_at < 1 + 2 + 2  # backoff + one scrape, with slack
+        finally:
+            exp.stop()
