@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, ExporterSpec, Probe
 
+from .app import AppCollector
 from .chain import ChainCollector
 from .config import NectarConfig
 from .db import Database
@@ -23,6 +24,8 @@ def build(cfg: NectarConfig) -> list[Collector]:
         collectors.append(ProcessCollector(cfg.process))
     if cfg.logfile:
         collectors.append(LogFileCollector(cfg.logfile))
+    if cfg.app:
+        collectors.append(AppCollector(cfg.app))
     return collectors
 
 

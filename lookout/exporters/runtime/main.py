@@ -11,11 +11,11 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from .collector import Collector
-from .config import ConfigError, Loader, read_yaml
 from lookout import __version__
 from lookout.netutil import serve_until_signalled, split_hostport
 
+from .collector import Collector
+from .config import ConfigError, Loader, read_yaml
 from .http import build_app
 from .logs import setup_logging
 from .scrape import Scraper

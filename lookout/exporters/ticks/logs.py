@@ -62,15 +62,30 @@ class LogCursor:
         return [text for _, text in sorted(fresh, key=lambda k: k[0])]
 
 
+# smartiesss/datadownloader scripts/ws_tick_collector.py: _stats_logger()'s minutely line
+# "STATS | Ticks: N | ... | Buffer: Q=12.3% T=4.5% D=0.0% | DB Writes: ...", and
+# _heartbeat_monitor()'s "No ticks received for 75s (timeout: 60s)".
+BUFFER = re.compile(r"\| Buffer: Q=(\d+(?:\.\d+)?)% T=(\d+(?:\.\d+)?)% D=(\d+(?:\.\d+)?)%")
+BUFFERS = ("quotes", "trades", "depth")
+NO_TICKS = re.compile(r"No ticks received for \d+(?:\.\d+)?s")
+
+
 class LineCounter:
     def __init__(self, cfg: LogConfig):
         self.patterns = {name: re.compile(rx) for name, rx in cfg.patterns.items()}
         self.ticks_rx = re.compile(cfg.reported_ticks_pattern) if cfg.reported_ticks_pattern else None
         self.counts = dict.fromkeys(self.patterns, 0)
         self.reported_ticks: float | None = None
+        self.buffer: dict[str, float] = {}
+        self.no_tick_warnings = 0
 
     def feed(self, lines: list[str]) -> None:
         for line in lines:
+            if NO_TICKS.search(line):
+                self.no_tick_warnings += 1
+            b = BUFFER.search(line)
+            if b:
+                self.buffer = {name: float(v) / 100.0 for name, v in zip(BUFFERS, b.groups())}
             for name, rx in self.patterns.items():
                 if rx.search(line):
                     self.counts[name] += 1
@@ -102,6 +117,13 @@ class LogCollector(Collector):
             if counter.reported_ticks is not None:
                 out.gauge("log_reported_ticks", 'N of the last "STATS | Ticks: N" line.',
                           counter.reported_ticks, {"container": name})
+            for buffer, ratio in counter.buffer.items():
+                out.gauge("collector_buffer_utilization_ratio",
+                          "Fill of the collector's in-memory buffer, 0..1, from its last STATS line.",
+                          ratio, {"container": name, "buffer": buffer})
+            out.counter("collector_no_tick_warnings",
+                        'The collector\'s "No ticks received for Ns" heartbeat warnings.',
+                        counter.no_tick_warnings, {"container": name})
 
     def _read(self) -> None:
         try:
