@@ -84,7 +84,12 @@ class Loader:
             raise ConfigError(path, str(exc)) from None
         check = getattr(obj, "validate", None)
         if check:
-            check(path)
+            try:
+                check(path)
+            except ConfigError:
+                raise
+            except (ValueError, TypeError, OverflowError) as exc:  # a validator's own slip: still exit 2
+                raise ConfigError(path, redact(str(exc))) from None
         return obj
 
     def remember_secrets(self, cls: type, data: Any, path: str = "") -> None:
