@@ -72,12 +72,17 @@ def status_line(body: dict, alerts_page: str | None = None) -> str:
     return "demo up: " + " | ".join(parts)
 
 
+# Labels naming what an alert is about, most specific first (the alert rules' `members`);
+# the scrape target's instance when none is set.
+MEMBER_LABELS = ("name", "container", "table", "shard", "path", "collector", "field", "component", "instance")
+
+
 def page_line(entry: dict) -> str:
     """One pager entry (lookout/demo/webhook.py's entries_of) -> `time receiver STATUS alert: summary`."""
     status = entry.get("status", "").upper() or "?"
     labels = entry.get("labels") or {}
-    about = ", ".join(v for v in (entry.get("severity"), entry.get("system"),
-                                  labels.get("name") or labels.get("instance")) if v)
+    member = next((labels[k] for k in MEMBER_LABELS if labels.get(k)), "")
+    about = ", ".join(v for v in (entry.get("severity"), entry.get("system"), member) if v)
     return (f"{_clock(entry.get('received'))}  {entry.get('receiver') or '?':8} {status:8} "
             f"{entry.get('alertname', '?')} ({about}): {entry.get('summary', '')}")
 
@@ -118,7 +123,7 @@ def alertmanager_hint(base: str) -> str:
     only says so), so the API and the amtool command; otherwise its UI."""
     try:
         with urllib.request.urlopen(base + "/", timeout=5) as resp:
-            page = resp.read(4096).decode(errors="replace")
+            page = " ".join(resp.read(1 << 20).decode(errors="replace").split())  # the sentence wraps
     except (urllib.error.URLError, OSError):
         page = ""
     if page and "does not include a web application" not in page:

@@ -136,3 +136,13 @@ def test_ctrl_c_with_keep_leaves_the_logs_and_nothing_else(kept_demo):
     assert "FIRING TburnDown" in logs["webhook.log"].read_text()
     assert strays(state["demo_id"]) == []
     assert [d for d in state["temp_dirs"] if Path(d).exists()] == []
+
+
+def test_scripts_demo_runs_a_command_that_exists():
+    # The README's first command; its last line is the demo itself (install-deps before it is slow
+    # and needs root, so the command is run on its own, with --help).
+    exec_line = [line for line in (ROOT / "scripts/demo").read_text().splitlines() if line.startswith("exec ")]
+    assert len(exec_line) == 1
+    argv = [a for a in shlex.split(exec_line[0])[1:] if a != "$@"] + ["--help"]
+    run = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "--keep" in run.stdout, run.stderr
