@@ -54,6 +54,7 @@ SIGNALS = [
         summary="A PM2 process is close to its memory limit.",
         description="{{ $labels.name }} on {{ $labels.instance }} uses {value} of its"
                     " memory limit (alert past {threshold}); PM2 restarts it at the limit.",
+        remedy="emergency-restart-sync-server", remedy_severity="critical",
     ),
     Signal(
         key="pm2_process_up", system="pm2", alert="PM2ProcessDown",
@@ -64,6 +65,7 @@ SIGNALS = [
         summary="A PM2 process is not online.",
         description="{{ $labels.name }} on {{ $labels.instance }} has not been"
                     " online for a minute (pm2_process_up = {value}).",
+        remedy="restart-sync-server",
     ),
     Signal(
         key="pm2_daemon_up", system="pm2", alert="PM2DaemonDown",
@@ -86,6 +88,7 @@ SIGNALS = [
         summary="The sync server's health endpoint does not answer.",
         description="The sync server's health endpoint, read by {{ $labels.instance }}, has not answered"
                     " at all for 2 minutes (collector success = {value}).",
+        remedy="restart-sync-server",
     ),
     Signal(
         # 1 while the health JSON's own `status`, or one of its `dependencies` (database,
