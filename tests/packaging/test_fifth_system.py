@@ -38,7 +38,7 @@ IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", 
 GENERATORS = ["lookout.alert_rules", "lookout.dashboards", "lookout.demo.prometheus", "lookout.docs"]
 # Outputs of GENERATORS: the only existing files a new system may change.
 GENERATED = re.compile(r"^(lookout/alert_rules/generated/.*|lookout/dashboards/generated/.*|prometheus/prometheus\.yml"
-                       r"|README\.md|docs/metrics\.md)$")
+                       r"|prometheus/alertmanager\.yml|README\.md|docs/metrics\.md)$")
 
 
 def digest(root: Path) -> dict[str, str]:
