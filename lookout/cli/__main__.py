@@ -6,6 +6,7 @@
     lookout demo recover [<scenario>]
     lookout demo status
     lookout systems                 the systems Lookout watches (the registry, lookout/systems/)
+    lookout remediate [--config FILE] ...   (the same as lookout-remediate)
 
 inject/recover/scenarios/status talk to the demo's control API, which both demos serve on
 127.0.0.1:9099 (`--url` or LOOKOUT_DEMO_URL for another address). Exit codes: 0 done,
@@ -56,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     recover.add_argument("scenario", nargs="?")
     for p in (inject, recover):
         p.add_argument("--url", default=os.environ.get("LOOKOUT_DEMO_URL", DEFAULT_URL))
+    top.add_parser("remediate", help="the remediation webhook receiver (lookout-remediate --help)", add_help=False)
+    if (argv if argv is not None else sys.argv[1:])[:1] == ["remediate"]:
+        from lookout.remediate.__main__ import main as remediate
+        return remediate((argv if argv is not None else sys.argv[1:])[1:]) or 0
     args = parser.parse_args(argv)
 
     if args.area == "systems":

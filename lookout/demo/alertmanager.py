@@ -31,13 +31,16 @@ def source() -> dict:
     return config(build())
 
 
-def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
+def for_demo(config: dict, webhook_url: str, profile: Profile, direct: dict[str, str] | None = None) -> dict:
+    """`direct`: receivers posting to their own URL instead of the pager page (lookout-remediate)."""
     cfg = copy.deepcopy(config)
     resolve_timeout = (cfg.get("global") or {}).get("resolve_timeout")
     cfg["global"] = {"resolve_timeout": resolve_timeout} if resolve_timeout else {}
     cfg.pop("templates", None)  # only the real notifiers use them
+    direct = direct or {}
     cfg["receivers"] = [{"name": r["name"],
-                         "webhook_configs": [{"url": f"{webhook_url.rstrip('/')}/{r['name']}", "send_resolved": True}]}
+                         "webhook_configs": [{"url": direct.get(r["name"], f"{webhook_url.rstrip('/')}/{r['name']}"),
+                                              "send_resolved": True}]}
                         for r in cfg.get("receivers") or []]
     timers = {"group_wait": profile.group_wait, "group_interval": profile.group_interval,
               "repeat_interval": profile.repeat_interval}
@@ -52,8 +55,8 @@ def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
     return cfg
 
 
-def write(path: Path, webhook_url: str, profile: Profile) -> None:
-    path.write_text(yaml.safe_dump(for_demo(source(), webhook_url, profile), sort_keys=False))
+def write(path: Path, webhook_url: str, profile: Profile, direct: dict[str, str] | None = None) -> None:
+    path.write_text(yaml.safe_dump(for_demo(source(), webhook_url, profile, direct), sort_keys=False))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -100,7 +100,8 @@ def build_rules(profile: Profile, out_dir: Path) -> list[Path]:
                          "--alertmanager", str(out_dir.parent / "alertmanager.generated.yml")])
     if code != 0:
         raise RuntimeError(f"the rule generator failed: {said.getvalue()}")
-    files = sorted(p for p in out_dir.glob("*.yml") if p != thresholds)
+    # The generator writes alertmanager.yml beside the rules with --out: not a rule file.
+    files = sorted(p for p in out_dir.glob("*.yml") if p not in (thresholds, out_dir / "alertmanager.yml"))
     for path in files:
         data = yaml.safe_load(path.read_text())
         for group in data.get("groups", []):

@@ -27,6 +27,7 @@ def banner(state: dict, profile) -> str:
         f"  Prometheus    {u['prometheus']}/alerts",
         f"  Alertmanager  {u['alertmanager']}",
         f"  Pages         {u['webhook']}   <- every page Alertmanager sent, newest first",
+        *([f"  Remediation   {u['remediate']}   <- what lookout-remediate did about it (audit)"] if "remediate" in u else []),
         f"  Control API   {u['control']}/api/scenarios",
         "  Grafana       not in the native demo (no Debian package); `docker compose up` has it on :3000",
         "",
