@@ -261,10 +261,12 @@ class NativeInfra:
             raise ScenarioError(409, f"no service {service!r} in the native demo")
         self.stack.mariadb().kill()  # as a crash: connections cut, no goodbye
 
-    def start(self, service: str) -> None:
+    def start(self, service: str) -> bool:
         db = self.stack.mariadb_server
         if service == "tidb" and db and db.proc and db.proc.poll() is not None:
             db.start()
+            return True
+        return False
 
     def missing(self, needs: str) -> str:
         if needs == "docker" and self.stack.engine is None:
