@@ -37,8 +37,10 @@ class SyncLogCollector(Collector):
     name = "sync_log"
     metrics = (API_ERRORS, COMPLETED_RUNS, LAST_DURATION)
 
-    def __init__(self, procs, cfg: SyncLogConfig):
-        self.procs = procs  # SharedRead over the daemon's process list
+    def __init__(self, source, cfg: SyncLogConfig):
+        # Its own read of the process list (a few ms over the local socket): the log paths come
+        # with this scrape's answer, and the processes collector's failure stays its own.
+        self.source = source  # ProcessSource
         self.process_name = cfg.process_name
         self.tails: dict[str, FileTail] = {}
         self.api_errors = 0
@@ -49,7 +51,7 @@ class SyncLogCollector(Collector):
         self._pool = BlockingPool("sync_log", 1, max_abandoned=0)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        procs = await self.procs.get(deadline)
+        procs = await self.source.read(deadline)
         paths = self._paths(procs)
         async with self._lock:  # each line is counted once, however many scrapes overlap
             lines = await self._pool.run(self._read, paths, timeout=deadline.remaining())
