@@ -54,8 +54,7 @@ class SyncLogCollector(Collector):
         procs = await self.source.read(deadline)
         paths = self._paths(procs)
         async with self._lock:  # each line is counted once, however many scrapes overlap
-            lines = await self._pool.run(self._read, paths, timeout=deadline.remaining())
-            self._count(lines)
+            await self._pool.run(self._read, paths, timeout=deadline.remaining())
         out.add(API_ERRORS, self.api_errors)
         out.add(COMPLETED_RUNS, self.completed)
         if self.last_duration is not None:
@@ -68,19 +67,20 @@ class SyncLogCollector(Collector):
                 return [p for p in (env.get(k) for k in _LOG_KEYS) if isinstance(p, str) and p and p != "/dev/null"]
         return []
 
-    def _read(self, paths: list[str]) -> list[str]:
+    def _read(self, paths: list[str]) -> None:
+        """Counts each file's lines as soon as they are read (on the pool's one thread): a
+        tail's offset moves on when it reads, so lines left uncounted because the next file
+        failed, or because the scrape gave up waiting, would never be seen again."""
         for gone in set(self.tails) - set(paths):
             self.tails.pop(gone).close()
-        lines: list[str] = []
+        longest = None  # of this read, across the files
         for path in paths:
             tail = self.tails.get(path)
             if tail is None:
                 tail = self.tails[path] = FileTail(path)
-            lines += tail.read_lines()
-        return lines
+            longest = self._count(tail.read_lines(), longest)
 
-    def _count(self, lines: list[str]) -> None:
-        longest = None
+    def _count(self, lines: list[str], longest: float | None) -> float | None:
         for line in lines:
             if API_ERROR.search(line):
                 self.api_errors += 1
@@ -91,6 +91,7 @@ class SyncLogCollector(Collector):
                 longest = seconds if longest is None else max(longest, seconds)
         if longest is not None:
             self.last_duration = longest
+        return longest
 
     async def close(self) -> None:
         for tail in self.tails.values():
