@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import os
 
-from lookout.exporters.runtime import BlockingPool, CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import BlockingPool, CollectError, Collector, Deadline, Gauge, MetricSet
+
+
+SIZE = Gauge("disk_size_bytes", "Size of the filesystem holding the path.", labels=("path",))
+USED = Gauge("disk_used_bytes", "Bytes used on that filesystem (as df counts them).", labels=("path",))
+AVAILABLE = Gauge("disk_available_bytes", "Bytes an unprivileged writer can still use.", labels=("path",))
+RATIO = Gauge("disk_used_ratio", "Used bytes divided by the filesystem's size.", labels=("path",))
 
 
 class DiskCollector(Collector):
     name = "disk"
+    metrics = (SIZE, USED, AVAILABLE, RATIO)
 
     def __init__(self, paths: list[str]):
         self.paths = paths
@@ -18,12 +25,10 @@ class DiskCollector(Collector):
         for path, st in await self._pool.run(self._stat_all, timeout=deadline.remaining()):
             size = st.f_blocks * st.f_frsize
             used = (st.f_blocks - st.f_bfree) * st.f_frsize
-            lbl = {"path": path}
-            out.gauge("disk_size_bytes", "Size of the filesystem holding the path.", size, lbl)
-            out.gauge("disk_used_bytes", "Bytes used on that filesystem (as df counts them).", used, lbl)
-            out.gauge("disk_available_bytes", "Bytes an unprivileged writer can still use.",
-                      st.f_bavail * st.f_frsize, lbl)
-            out.gauge("disk_used_ratio", "Used bytes divided by the filesystem's size.", used / size if size else 0, lbl)
+            out.add(SIZE, size, path=path)
+            out.add(USED, used, path=path)
+            out.add(AVAILABLE, st.f_bavail * st.f_frsize, path=path)
+            out.add(RATIO, used / size if size else 0, path=path)
 
     def _stat_all(self) -> list[tuple[str, os.statvfs_result]]:
         result = []
