@@ -20,6 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only report files that regeneration would change")
     args = parser.parse_args(argv)
     alertmanager = args.alertmanager or (ALERTMANAGER_FILE if args.out == OUTPUT_DIR else args.out / "alertmanager.yml")
+    if args.alertmanager is None and alertmanager == ALERTMANAGER_FILE and not ALERTMANAGER_FILE.parent.is_dir():
+        alertmanager = None  # an installed copy: prometheus/ is the checkout's, not package data
     # The catalog module reads the default thresholds file on import; build from ours.
     from .catalog import build
     from .generate import stale, write
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         outdated = stale(args.out, signals, alertmanager)
         for name in outdated:
-            where = alertmanager if name == alertmanager.name else args.out / name
+            where = alertmanager if alertmanager and name == alertmanager.name else args.out / name
             print(f"{where} is out of date: run `python -m lookout.alert_rules`", file=sys.stderr)
         return 1 if outdated else 0
     try:
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.out}: cannot create the output folder: {exc.strerror}", file=sys.stderr)
         return 2
     for name in write(args.out, signals, alertmanager):
-        print(f"wrote {alertmanager if name == alertmanager.name else args.out / name}")
+        print(f"wrote {alertmanager if alertmanager and name == alertmanager.name else args.out / name}")
     return 0
 
 

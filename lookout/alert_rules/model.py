@@ -63,6 +63,11 @@ class Signal:
     # Static labels the rule adds: values may name `${key}` of the generator's config
     # (thresholds.yml `_config`), e.g. the PM2 process name of the sync server.
     labels: dict = field(default_factory=dict, hash=False)
+    # Added for lookout-remediate (issue 15): the allow-listed action that answers this alert,
+    # carried as the rule's `remedy` label (Alertmanager routes remedy=~".+" to the receiver);
+    # only on `remedy_severity` when set, else on every severity the signal has.
+    remedy: str = ""
+    remedy_severity: str = ""
 
     def steps(self) -> list[tuple[float | None, str]]:
         """Grafana threshold steps, base first: [(None, green), (w, yellow), (c, red)] for 'above'."""

@@ -26,6 +26,7 @@ HEADER = """\
 #   forwards to the Events API); its key is read from secrets/pager-key next to this
 #   file, so the key never sits in the config or in version control.
 # warning  -> chat: the team's chat channel, through a webhook bridge.
+# remedy   -> also lookout-remediate (docs/remediation.md), then on to pager or chat.
 """
 
 ROUTE = {
@@ -35,6 +36,12 @@ ROUTE = {
     "group_interval": "5m",
     "repeat_interval": "4h",
     "routes": [
+        # An alert whose signal names a remedy (the `remedy` label) also goes to lookout-remediate
+        # (docs/remediation.md); `continue` lets it page or chat exactly as without it. It repeats
+        # every 5m while it fires: the receiver's cooldown and attempt limit decide.
+        {"receiver": "remediate", "matchers": ['remedy=~".+"'], "continue": True,
+         "group_by": ["alertname", "system", "remedy"], "group_wait": "5s", "group_interval": "1m",
+         "repeat_interval": "5m"},
         {"receiver": "pager", "matchers": ['severity="critical"'],
          "group_wait": "10s", "repeat_interval": "1h"},
         {"receiver": "chat", "matchers": ['severity="warning"'], "repeat_interval": "12h"},
@@ -45,6 +52,10 @@ RECEIVERS = [
         "url": "http://127.0.0.1:9096/pagerduty", "send_resolved": True,
         "http_config": {"authorization": {"type": "Bearer", "credentials_file": "secrets/pager-key"}}}]},
     {"name": "chat", "webhook_configs": [{"url": "http://127.0.0.1:9097/chat", "send_resolved": True}]},
+    # lookout-remediate; its basic-auth password in secrets/remediate-password next to this file.
+    {"name": "remediate", "webhook_configs": [{
+        "url": "http://127.0.0.1:9865/webhook", "send_resolved": True,
+        "http_config": {"basic_auth": {"username": "alertmanager", "password_file": "secrets/remediate-password"}}}]},
 ]
 
 

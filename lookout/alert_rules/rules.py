@@ -46,6 +46,8 @@ def alert_rule(sig: Signal, severity: str, module) -> dict:
         rule["for"] = duration
     rule["labels"] = {"severity": severity, "system": sig.system, **({"role": sig.role} if sig.role else {}),
                       **sig.labels}
+    if sig.remedy and sig.remedy_severity in ("", severity):
+        rule["labels"]["remedy"] = sig.remedy
     description = (Template(sig.description).safe_substitute(params)
                    .replace("{value}", value_template(sig.unit))
                    .replace("{threshold}", human(boundary, sig.unit)))

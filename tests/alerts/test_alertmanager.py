@@ -33,7 +33,7 @@ def amtool(*args: str) -> subprocess.CompletedProcess:
 def test_amtool_check_config():
     res = amtool("check-config", str(CONFIG))
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS" in res.stdout and "2 receivers" in res.stdout
+    assert "SUCCESS" in res.stdout and "3 receivers" in res.stdout
 
 
 def test_the_config_is_generated_from_the_model():

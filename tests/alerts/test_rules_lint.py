@@ -104,8 +104,11 @@ def alert_problems(system: str, rule: dict, anchors: set[str]) -> list[str]:
     if labels.get("system") != system:
         problems.append(f"system {labels.get('system')!r} is not {system!r}")
     # `name`: the PM2 process the sync server's alerts are about (a member label, from _config).
-    if not set(labels) <= {"severity", "system", "role", "name"} or labels.get("role", "down") not in ("down", "symptom"):
+    if not set(labels) <= {"severity", "system", "role", "name", "remedy"} or labels.get("role", "down") not in ("down", "symptom"):
         problems.append(f"unexpected labels {labels}")
+    # `remedy` names a lookout-remediate action (issue 15): lower-case, digits, - and _.
+    if "remedy" in labels and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", labels["remedy"]):
+        problems.append(f"remedy {labels['remedy']!r} is not an action name")
     notes = rule.get("annotations", {})
     summary, description, url = (notes.get(k, "") for k in ("summary", "description", "runbook_url"))
     if not summary or "{{" in summary or not summary.endswith("."):

@@ -50,6 +50,7 @@ SIGNALS = [
         summary="A PM2 process is close to its memory limit.",
         description="{{ $labels.name }} on {{ $labels.instance }} uses {value} of its"
                     " memory limit (alert past {threshold}); PM2 restarts it at the limit.",
+        remedy="emergency-restart-sync-server", remedy_severity="critical",
     ),
     Signal(
         key="pm2_process_up", system="pm2", alert="PM2ProcessDown",
@@ -60,6 +61,7 @@ SIGNALS = [
         summary="A PM2 process is not online.",
         description="{{ $labels.name }} on {{ $labels.instance }} has not been"
                     " online for a minute (pm2_process_up = {value}).",
+        remedy="restart-sync-server",
     ),
     Signal(
         key="pm2_daemon_up", system="pm2", alert="PM2DaemonDown",
@@ -78,6 +80,7 @@ SIGNALS = [
         summary="The sync server's health endpoint does not answer.",
         description="pm2_sync_health_up is {value} on {{ $labels.instance }}: the sync server's health"
                     " endpoint has not answered with JSON for 2 minutes.",
+        remedy="restart-sync-server",
     ),
     Signal(
         # PROVISIONAL metric name until the fidelity helper lists the health endpoint's

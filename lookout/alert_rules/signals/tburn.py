@@ -152,6 +152,7 @@ SIGNALS = [
         summary="TBURN's request shedder is in degraded mode.",
         description="TBURN on {{ $labels.instance }} has been shedding requests for 2 minutes"
                     " (degraded = {value}); one episode lasts 30s by default.",
+        remedy="tburn-exit-degraded",
     ),
     Signal(
         key="tburn_pipeline_running", system="tburn", alert="TburnPipelineStopped",
@@ -160,6 +161,7 @@ SIGNALS = [
         summary="TBURN's pipeline is not running.",
         description="tburn_pipeline_running is {value} on {{ $labels.instance }}: the pipeline has been"
                     " stopped for 5 minutes.",
+        remedy="tburn-pipeline-restart",
     ),
     # The shard count has a range, so two signals, one per side; the generator merges
     # their rules into one alert (same name, severity and text).

@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import time
 
-from lookout.exporters.runtime import Collector, Deadline, Gauge, MetricSet, StateSet
+from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Gauge, StateSet
 
 from .config import ChainConfig
 from .db import Database
 from .eras import ERAS, NETWORKS
+
+
+def _quote(identifier: str) -> str:
+    return ".".join(f"`{part}`" for part in identifier.split("."))
 
 
 SLOT = Gauge("chain_slot", "Highest slot indexed by Nectar.")
@@ -15,17 +20,12 @@ BLOCK = Gauge("chain_block", "Highest block number indexed by Nectar.")
 TIP = Gauge("chain_tip_slot", "Slot the chain's tip is at by the wall clock.")
 LAG = Gauge("chain_lag_slots", "Wall-clock tip slot minus the highest indexed slot.")
 EPOCH = Gauge("chain_epoch", "Epoch of the highest indexed slot.")
-ERA = StateSet("chain_era", "Era of the highest indexed slot.", states=tuple(ERAS))
+ERA = StateSet("chain_era", "Era of the highest indexed slot.", states=ERAS)
 ERA_INDEX = Gauge("chain_era_index", "Era of the highest indexed slot as a number (0 byron ... 6 conway).")
-
-
-def _quote(identifier: str) -> str:
-    return ".".join(f"`{part}`" for part in identifier.split("."))
-
 
 class ChainCollector(Collector):
     name = "chain"
-    metrics = (SLOT, BLOCK, TIP, LAG, EPOCH, ERA, ERA_INDEX)
+    metrics = (SLOT, BLOCK, TIP, LAG, EPOCH, ERA, ERA_INDEX,)
 
     def __init__(self, db: Database, cfg: ChainConfig):
         self.db = db

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import psutil
 
-from lookout.exporters.runtime import BlockingPool, Collector, Counter, Deadline, Gauge, MetricSet
+from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import ProcessConfig
 
@@ -16,12 +17,11 @@ RSS = Gauge("process_resident_memory_bytes", "Resident memory of the Nectar proc
 CPU = Counter("process_cpu_seconds", "CPU time used by the Nectar process.")
 THREADS = Gauge("process_threads", "Threads of the Nectar process.")
 FDS = Gauge("process_open_fds", "Open file descriptors of the Nectar process.")
-START = Gauge("process_start_time_seconds", "When the Nectar process started (Unix time).")
-
+STARTED = Gauge("process_start_time_seconds", "When the Nectar process started (Unix time).")
 
 class ProcessCollector(Collector):
     name = "process"
-    metrics = (UP, RSS, CPU, THREADS, FDS, START)
+    metrics = (UP, RSS, CPU, THREADS, FDS, STARTED,)
 
     def __init__(self, cfg: ProcessConfig):
         self.cfg = cfg
@@ -39,7 +39,7 @@ class ProcessCollector(Collector):
         out.add(CPU, stats["cpu"])
         out.add(THREADS, stats["threads"])
         out.add(FDS, stats["fds"])
-        out.add(START, stats["start"])
+        out.add(STARTED, stats["start"])
 
     def _sample(self) -> dict | None:
         proc = self._find()

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import re
 
-from lookout.exporters.runtime import Collector, Deadline, Gauge, MetricSet, bounded
+from lookout.exporters.runtime import Collector, Deadline, MetricSet, bounded
+from lookout.exporters.runtime.metrics import Gauge
 
 from .config import ProcesslistConfig
 from .db import Database, Flavour
 
 # Commands that hold a connection without running a statement.
 _IDLE = ("Sleep", "Daemon", "Binlog Dump", "Binlog Dump GTID")
-
-
-CONNECTIONS = Gauge("processlist_connections", "Server connections by command, normalised state and user.",
-                    labels=("command", "state", "user"))
-OLDEST = Gauge("processlist_oldest_query_seconds", "Age of the oldest statement still running (0 when none).")
 
 
 def _sql(flavour: Flavour) -> str:
@@ -30,9 +26,13 @@ def normalise_state(state: object) -> str:
     return text[:40] or "none"
 
 
+CONNECTIONS = Gauge("processlist_connections", "Server connections by command, normalised state and user.",
+                    labels=("command", "state", "user"))
+OLDEST = Gauge("processlist_oldest_query_seconds", "Age of the oldest statement still running (0 when none).")
+
 class ProcesslistCollector(Collector):
     name = "processlist"
-    metrics = (CONNECTIONS, OLDEST)
+    metrics = (CONNECTIONS, OLDEST,)
 
     def __init__(self, db: Database, cfg: ProcesslistConfig):
         self.db = db

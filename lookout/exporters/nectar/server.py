@@ -4,7 +4,8 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from lookout.exporters.runtime import CollectError, Collector, Deadline, Gauge, MetricSet
+from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Gauge
 
 from .db import Database
 
@@ -20,10 +21,9 @@ _UPTIME = {
 UPTIME = Gauge("database_uptime_seconds", "Database server uptime; it drops when the server restarts.")
 STARTED = Gauge("database_start_time_seconds", "When the database server started (Unix time).")
 
-
 class ServerCollector(Collector):
     name = "server"
-    metrics = (UPTIME, STARTED)
+    metrics = (UPTIME, STARTED,)
 
     def __init__(self, db: Database):
         self.db = db

@@ -187,8 +187,7 @@ def _is_scalar(typ: Any) -> bool:
     return typ in (str, int, float, bool) or typing.get_origin(typ) is Literal
 
 
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0"}
+from .fields import FALSE_WORDS as _FALSE, TRUE_WORDS as _TRUE  # noqa: E402  one word set for config and fields
 
 
 def _coerce(typ: Any, raw: Any, key: str, from_env: bool = False) -> Any:
