@@ -29,6 +29,9 @@ class Effect:
     on the target (e.g. only the collectors that query the database that is down)."""
     alert: str
     matchers: tuple[str, ...] = ()
+    # Labels compared beyond instance and job; None: the cause's members. () where the
+    # matchers already name the member (the sync server's own `health` collector).
+    same: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -84,5 +87,5 @@ class Signal:
         return steps
 
 
-def effects(*alerts: str, where: tuple[str, ...] = ()) -> tuple[Effect, ...]:
-    return tuple(Effect(a, where) for a in alerts)
+def effects(*alerts: str, where: tuple[str, ...] = (), same: tuple[str, ...] | None = None) -> tuple[Effect, ...]:
+    return tuple(Effect(a, where, same) for a in alerts)

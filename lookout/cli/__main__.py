@@ -92,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "scenarios" and isinstance(body, list):
         for s in body:
             state = "ACTIVE" if s["active"] else ("unavailable: " + s["unavailable"] if s["unavailable"] else "")
-            print(f"{s['name']:22} {s['system']:7} pages {s['alert']:26} {state}")
+            print(f"{s['name']:22} {s['system']:7} pages {', '.join(s.get('pages', [])) or '-':22}"
+                  f" chat {', '.join(s.get('chat', [])) or '-':34} {state}")
     elif isinstance(body, dict):
         print(one_line(args.command, body))
     else:

@@ -60,6 +60,7 @@ class Controller:
                 if info["until"] is not None and info["until"] <= now:
                     del self.active[name]
             return [{"name": s.name, "system": s.system, "alert": s.alert, "help": s.help,
+                     "pages": list(s.pages), "chat": list(s.chat),
                      "active": s.name in self.active, "unavailable": self.infra.missing(s.needs) if s.needs else ""}
                     for s in SCENARIOS.values()]
 

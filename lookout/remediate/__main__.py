@@ -1,10 +1,10 @@
-"""`lookout-remediate [--config FILE] [--listen HOST:PORT] [--web-config FILE] [--check-config]`
+"""`lookout-remediate [--config.file FILE] [--web.listen-address HOST:PORT] [--web.config.file FILE] [--check-config]`
+(the exporters' flags and their older spellings --config, --listen, --web-config).
 
 Exit 2 on a bad configuration, naming the key; 1 when it cannot serve.
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import os
@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 
 from lookout.exporters.runtime import ConfigError, redact
-from lookout.netutil import serve_until_signalled
+from lookout.exporters.runtime.flags import apply_flags, parser_for
 from lookout.exporters.runtime.logs import setup_logging
 from lookout.exporters.runtime.main import parse_listen
 from lookout.exporters.runtime.webconfig import load_web_config
+from lookout.netutil import serve_until_signalled
 
 from . import config as config_mod
 
@@ -23,18 +24,16 @@ log = logging.getLogger("lookout.remediate")
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="lookout-remediate", description="Alertmanager webhook receiver that "
-                                     "runs the runbooks' remedies, guarded and audited")
-    parser.add_argument("--config", metavar="FILE", help="YAML configuration (actions and guards)")
-    parser.add_argument("--listen", metavar="ADDRESS", help=f"HOST:PORT (default :{config_mod.DEFAULT_PORT})")
-    parser.add_argument("--web-config", metavar="FILE", help="exporter-toolkit web-config.yml (TLS, basic auth)")
-    parser.add_argument("--check-config", action="store_true", help="validate the configuration and exit")
-    args = parser.parse_args(argv)
+    # The exporters' standard flags (--config.file, --web.listen-address, --web.config.file,
+    # --web.telemetry-path, --log.level, --log.format, --version, --check-config).
+    args = parser_for("lookout-remediate", "Alertmanager webhook receiver that runs the runbooks' remedies, "
+                      "guarded and audited", config_mod.DEFAULT_PORT).parse_args(argv)
     setup_logging()
     try:
         cfg = config_mod.load(args.config)
-        host, port = parse_listen(args.listen or cfg.web.listen_address or f":{config_mod.DEFAULT_PORT}")
-        web_config = load_web_config(args.web_config or cfg.web.config_file)
+        apply_flags(args, cfg)  # cfg has the runtime's `web` and `log` sections
+        host, port = parse_listen(cfg.web.listen_address or f":{config_mod.DEFAULT_PORT}")
+        web_config = load_web_config(cfg.web.config_file)
         setup_logging(cfg.log.level, cfg.log.format)
         _check_audit_path(cfg.audit_log)
     except ConfigError as exc:

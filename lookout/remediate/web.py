@@ -55,7 +55,7 @@ def build_app(receiver: Receiver, web_config: WebConfig) -> web.Application:
 
     app = web.Application(middlewares=[basic_auth] if web_config.users else [], client_max_size=MAX_BODY)
     app.router.add_post("/webhook", webhook)
-    app.router.add_get("/metrics", metrics)
+    app.router.add_get(receiver.cfg.web.telemetry_path, metrics)
     app.router.add_get("/", landing)
     app.router.add_get("/-/healthy", healthy)
     app.router.add_get("/-/ready", healthy)
@@ -76,7 +76,7 @@ def _landing(receiver: Receiver) -> str:
 <html><head><meta charset="utf-8"><title>Lookout remediation</title>
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:.3em 1em;text-align:left}}</style></head>
 <body><h1>Lookout remediation</h1>
-<p><a href="metrics">Metrics</a> · <a href="-/healthy">Health</a></p>
+<p><a href="{html.escape(cfg.web.telemetry_path.lstrip('/'))}">Metrics</a> · <a href="-/healthy">Health</a></p>
 <p>Mode: <b>{html.escape(mode)}</b>. Cooldown {cfg.cooldown_seconds:g}s, at most {cfg.max_attempts}
 attempts per {cfg.window_seconds:g}s. Audit log: {html.escape(str(receiver.audit.path))}</p>
 <h2>Actions</h2><ul>{actions or "<li>none configured</li>"}</ul>

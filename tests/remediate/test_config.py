@@ -70,3 +70,10 @@ def test_the_environment_turns_it_off_and_a_secret_is_never_echoed(tmp_path):
     res = run(tmp_path, {"actions": {"a": bad}})
     assert res.returncode == 2 and "actions.a.timeout_seconds" in res.stderr
     assert secret not in res.stderr + res.stdout
+
+
+def test_the_exporters_standard_flags_override_the_file(tmp_path):
+    res = run(tmp_path, {"web": {"telemetry_path": "/metrics"}}, "--web.telemetry-path", "metrics")
+    assert res.returncode == 2 and "configuration error: web.telemetry_path" in res.stderr
+    res = run(tmp_path, {}, "--web.listen-address", "nowhere")
+    assert res.returncode == 2 and "web.listen_address" in res.stderr
