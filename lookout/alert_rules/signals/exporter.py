@@ -8,8 +8,10 @@ _SUCCESS = "|".join(NAMESPACES)
 
 SIGNALS = [
     Signal(
+        # The monitoring stack's own jobs have their own alerts (the HA layout's
+        # PrometheusPeerDown / AlertmanagerPeerDown, lookout/deploy/meta_rules.py): one page each.
         key="exporter_up", system="exporter", alert="ExporterDown",
-        expr="up", unit="short", direction="below", warning=None, critical=1,
+        expr='up{job!~"prometheus|alertmanager"}', unit="short", direction="below", warning=None, critical=1,
         for_critical="2m", role="down",
         summary="Prometheus cannot scrape an exporter.",
         description="Prometheus has failed to scrape {{ $labels.instance }} (job {{ $labels.job }}) for"
