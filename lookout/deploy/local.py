@@ -48,6 +48,20 @@ FAST = Timing(scrape_interval="1s", evaluation_interval="1s", group_wait="1s", g
                                   "--cluster.reconnect-interval=2s"))
 
 
+def timing_for(profile) -> Timing:
+    """The demo's timings (lookout/demo/profiles.py) for the pair: its scrape, evaluation and
+    routing timers, with group_interval no shorter than FAST's (the replicas' skew)."""
+    if not profile.compressed:
+        return Timing(scrape_interval=f"{profile.scrape_interval:g}s",
+                      evaluation_interval=f"{profile.evaluation_interval:g}s",
+                      group_wait=profile.group_wait, group_interval=profile.group_interval,
+                      repeat_interval=profile.repeat_interval)
+    return Timing(scrape_interval=f"{profile.scrape_interval:g}s", evaluation_interval=f"{profile.evaluation_interval:g}s",
+                  group_wait=profile.group_wait, group_interval=FAST.group_interval,
+                  repeat_interval=profile.repeat_interval, heartbeat_interval="10s", peer_timeout=FAST.peer_timeout,
+                  alertmanager_flags=FAST.alertmanager_flags)
+
+
 class Proc:
     def __init__(self, name: str, args: list[str], log: Path):
         self.name, self.args, self.log_path = name, args, log

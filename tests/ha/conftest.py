@@ -2,6 +2,7 @@
 with the webhook receiver recording pages and the heartbeat switch expecting the Watchdog."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
@@ -11,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from lookout.alert_rules.settings import OUTPUT_DIR
+from lookout.alert_rules.settings import OUTPUT_DIR, SYSTEMS
 from lookout.deploy.local import FAST, LocalHA, Proc
 from lookout.devstack.alertmanager import WebhookRecorder
 from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until, write_yaml
+from lookout.devstack.tburn_sim import SimulatorProcess
 
 HERE = Path(__file__).resolve().parent
 INCIDENT_RULES = HERE / "incident-rules.yml"
@@ -108,35 +110,40 @@ class Heartbeat:
 
 
 @pytest.fixture
-def layout(tmp_path):
+def layout(tmp_path, request):
     """Started: two Prometheus, two clustered Alertmanagers, one exporter, the incident switch,
-    the pager (webhook recorder) and the heartbeat switch. Yields a namespace of them."""
-    recorder = WebhookRecorder()
-    switch = IncidentSwitch()
-    heartbeat = Heartbeat(tmp_path)
-    # The exporter on its "host": a real TBURN exporter (its backend absent: only up matters here).
-    cfg = write_yaml(tmp_path / "tburn.yml", {"base_url": f"http://127.0.0.1:{free_port()}"})
-    exporter = ExporterProcess("tburn", cfg, tmp_path).wait_ready(30)
-    ha = LocalHA(tmp_path / "ha", {"tburn": [exporter.url.removeprefix("http://")], "incident": [switch.address]},
-                 [OUTPUT_DIR / "exporter.yml", INCIDENT_RULES], recorder.url(""), heartbeat.url + "/ping", FAST)
-
+    the pager (webhook recorder) and the heartbeat switch. Yields a namespace of them. Timing:
+    FAST, or the Timing given by indirect parametrization."""
+    timing = getattr(request, "param", FAST)
     class Layout:
         pass
     lay = Layout()
-    lay.ha, lay.switch, lay.exporter, lay.heartbeat = ha, switch, exporter, heartbeat
-    lay.pager = Pager(recorder)
-    try:
-        ha.start()
+    with contextlib.ExitStack() as stack:
+        recorder = WebhookRecorder()
+        stack.callback(recorder.stop)
+        lay.switch = IncidentSwitch()
+        stack.callback(lay.switch.stop)
+        lay.heartbeat = Heartbeat(tmp_path)
+        stack.callback(lay.heartbeat.proc.stop)
+        # One exporter "host": the TBURN exporter watching the TBURN simulator, healthy, under every
+        # generated rule (as committed), so anything else a lost host set off would page too.
+        sim = SimulatorProcess(tmp_path)
+        stack.callback(sim.stop)
+        sim.wait_ready(30)
+        lay.exporter = ExporterProcess("tburn", write_yaml(tmp_path / "tburn.yml", {"base_url": sim.url}), tmp_path)
+        stack.callback(lay.exporter.stop)
+        lay.exporter.wait_ready(30)
+        rules = [OUTPUT_DIR / f"{system}.yml" for system in SYSTEMS] + [INCIDENT_RULES]
+        lay.ha = LocalHA(tmp_path / "ha", {"tburn": [lay.exporter.url.removeprefix("http://")],
+                                           "incident": [lay.switch.address]},
+                         rules, recorder.url(""), lay.heartbeat.url + "/ping", timing)
+        stack.callback(lay.ha.stop)
+        lay.ha.start()
+        lay.pager = Pager(recorder)
         # Every target up on both replicas before anything is broken.
-        for url in ha.prom_urls.values():
+        for url in lay.ha.prom_urls.values():
             wait_until(lambda u=url: _all_up(u, 6), 60, 0.3, what=f"all targets up on {url}")
         yield lay
-    finally:
-        ha.stop()
-        exporter.stop()
-        heartbeat.proc.stop()
-        switch.stop()
-        recorder.stop()
 
 
 def _all_up(prom_url: str, n: int) -> bool:
