@@ -41,8 +41,9 @@ PORTS = {"prometheus": 9090, "alertmanager": 9093, "webhook": 9095, "control": 9
 
 class NativeStack:
     def __init__(self, profile: Profile, say: Callable[[str], None] = print, random_ports: bool = False,
-                 docker: str = "auto"):
+                 docker: str = "auto", ha: bool = False):
         self.profile = profile
+        self.ha = ha  # two Prometheus, two clustered Alertmanagers, a heartbeat (lookout/deploy/local.py)
         self.say = say
         self.random_ports = random_ports
         self.docker_mode = docker  # auto | on | off
@@ -66,7 +67,9 @@ class NativeStack:
                  ("tick collector", self._tick_writer), ("PM2 and the sync server", self._pm2),
                  ("TBURN simulator", self._tburn), ("Nectar writer", self._nectar_writer),
                  ("exporters", self._exporters), ("webhook receiver", self._webhook),
-                 ("Alertmanager", self._alertmanager), ("Prometheus", self._prometheus),
+                 *([("heartbeat switch (the Watchdog's dead man's switch)", self._heartbeat),
+                    ("Prometheus pair and Alertmanager cluster (HA)", self._ha_pair)] if self.ha else
+                   [("Alertmanager", self._alertmanager), ("Prometheus", self._prometheus)]),
                  ("control API", self._control), ("first scrapes", self._targets_up)]
         for i, (what, step) in enumerate(steps, 1):
             t0 = time.monotonic()
@@ -224,11 +227,11 @@ class NativeStack:
             self.urls[f"{job}_exporter"] = exp.url
         return ", ".join(f"{job} {exp.url}" for job, exp in self.exporters.items())
 
-    def _managed(self, name: str, args: list[str], ready_path: str, port: int) -> str:
+    def _managed(self, name: str, args: list[str], ready_path: str, port: int, ok=(200,)) -> str:
         proc = ManagedProcess(name, args, self.dir / f"{name}.log", ROOT, env={"PYTHONPATH": str(ROOT)})
         self._on_stop(name, proc.stop)
         url = f"http://127.0.0.1:{port}"
-        proc.wait_http(url + ready_path)
+        proc.wait_http(url + ready_path, ok=ok)
         self.urls[name] = url
         return url
 
@@ -260,6 +263,27 @@ class NativeStack:
                                             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
                              "/-/ready", port)
 
+    def _heartbeat(self) -> str:
+        port = free_port()
+        return self._managed("heartbeat", [sys.executable, "-m", "lookout.deploy.heartbeat", "--listen",
+                                           f"127.0.0.1:{port}", "--expect-every", "60s"], "/status", port, ok=(200, 503))
+
+    def _ha_pair(self) -> str:
+        from lookout.deploy.local import LocalHA, timing_for
+        exporters = {job: [exp.url.removeprefix("http://")] for job, exp in self.exporters.items()}
+        pair = LocalHA(self.dir / "ha", exporters, self.rule_files, self.urls["webhook"],
+                       self.urls["heartbeat"] + "/ping", timing_for(self.profile))
+        self._on_stop("Prometheus pair and Alertmanager cluster", pair.stop)
+        pair.start()
+        self.pair = pair
+        self.urls.update(prometheus=pair.prom_urls["a"], prometheus_b=pair.prom_urls["b"],
+                         alertmanager=pair.am_urls[0], alertmanager_b=pair.am_urls[1])
+        self.scrape_targets = len(exporters) + len(pair.prom_urls) + len(pair.am_urls)
+        pids = ", ".join(f"{p.name} {p.proc.pid}" for p in [*pair.prometheus.values(), *pair.alertmanagers])
+        self.notes.append(f"HA: kill -9 one of these to watch the pager survive it: {pids}. "
+                          f"Heartbeat (Watchdog) status: {self.urls['heartbeat']}/status")
+        return f"Prometheus {', '.join(pair.prom_urls.values())}; Alertmanager {', '.join(pair.am_urls)}"
+
     def _control(self) -> str:
         port = pick_port(PORTS["control"], self.random_ports)
         server = ControlServer(Controller(self.sims, NativeInfra(self), self.urls), "127.0.0.1", port).start()
@@ -278,9 +302,11 @@ class NativeStack:
     # --- what `up` prints and saves ---------------------------------------------------
 
     def state(self) -> dict:
-        return {"profile": self.profile.name, "urls": self.urls, "simulators": self.sims, "notes": self.notes,
+        return {"profile": self.profile.name, "ha": self.ha, "urls": self.urls, "simulators": self.sims, "notes": self.notes,
                 "docker": self.engine is not None, "temp_dirs": self.temp_dirs, "demo_id": str(self.dir),
-                "pid": os.getpid()}
+                "pid": os.getpid(),
+                **({"ha_pids": {p.name: p.proc.pid for p in [*self.pair.prometheus.values(), *self.pair.alertmanagers]}}
+                   if self.ha else {})}
 
 
 class NativeInfra:

@@ -26,6 +26,9 @@ def banner(state: dict, profile) -> str:
         f"Lookout native demo is up (profile {profile.name}: {speed}).",
         f"  Prometheus    {u['prometheus']}/alerts",
         f"  Alertmanager  {u['alertmanager']}",
+        *([f"  HA pair       Prometheus {u['prometheus_b']}, Alertmanager {u['alertmanager_b']} (one cluster)",
+           f"  Heartbeat     {u['heartbeat']}/status   <- the Watchdog's dead man's switch"]
+          if state.get("ha") else []),
         f"  Pages         {u['webhook']}   <- every page Alertmanager sent, newest first",
         f"  Control API   {u['control']}/api/scenarios",
         "  Grafana       not in the native demo (no Debian package); `docker compose up` has it on :3000",
@@ -44,7 +47,7 @@ def _interrupt(signum, frame):
 
 
 def up(profile_name: str = "fast", random_ports: bool = False, docker: str = "auto",
-       state_file: str | None = None) -> int:
+       state_file: str | None = None, ha: bool = False) -> int:
     from .native import NativeStack  # needs the repo's test harness; only the native demo imports it
     profile = PROFILES[profile_name]
     # Explicitly, SIGINT too: a process started in the background inherits SIGINT ignored.
@@ -54,7 +57,7 @@ def up(profile_name: str = "fast", random_ports: bool = False, docker: str = "au
     code = 0
     try:
         say(f"Starting the Lookout native demo (profile {profile.name}) ...")
-        stack = NativeStack(profile, say, random_ports=random_ports, docker=docker)
+        stack = NativeStack(profile, say, random_ports=random_ports, docker=docker, ha=ha)
         stack.start()
         state = stack.state()
         say(banner(state, profile))

@@ -21,7 +21,7 @@ START_TIMEOUT = 240
 
 
 class Demo:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, extra_args: tuple[str, ...] = ()):
         self.workdir = workdir
         self.state_file = workdir / "state.json"
         self.log_path = workdir / "demo-up.log"
@@ -29,7 +29,8 @@ class Demo:
         self.timings: dict[str, float] = {}
         t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "lookout.cli", "demo", "up", "--random-ports", "--state-file", str(self.state_file)],
+            [sys.executable, "-m", "lookout.cli", "demo", "up", "--random-ports", "--state-file", str(self.state_file),
+             *extra_args],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=self._log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
 
