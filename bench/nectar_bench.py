@@ -93,7 +93,7 @@ def main() -> None:
             durs = []
             for _ in range(200):
                 body = sc.get()[1].decode()
-                durs.append(float(re.search(r'nectar_collector_duration_seconds\{collector="chain"\} (\S+)', body).group(1)))
+                durs.append(float(re.search(r'lookout_collector_duration_seconds\{exporter="nectar",collector="chain"\} (\S+)', body).group(1)))
             lat[name] = median(durs)
         print(f"10k: {ms(lat['10k'])}   2M: {ms(lat['2M'])}   ratio 2M/10k: {lat['2M'] / lat['10k']:.2f}")
 

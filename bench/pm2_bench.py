@@ -86,7 +86,7 @@ def import_rss(statement: str) -> int:
 
 
 def collector_duration(body: bytes) -> float:
-    return float(re.search(rb'pm2_collector_duration_seconds\{collector="processes"\} (\S+)', body).group(1))
+    return float(re.search(rb'lookout_collector_duration_seconds\{exporter="pm2",collector="processes"\} (\S+)', body).group(1))
 
 
 def main() -> None:

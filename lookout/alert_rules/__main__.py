@@ -28,6 +28,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in outdated:
             print(f"{args.out / name} is out of date: run `python -m lookout.alert_rules`", file=sys.stderr)
         return 1 if outdated else 0
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"{args.out}: cannot create the output folder: {exc.strerror}", file=sys.stderr)
+        return 2
     for name in write(args.out, signals):
         print(f"wrote {args.out / name}")
     return 0

@@ -5,6 +5,7 @@
     lookout demo inject <scenario> [--for DURATION]
     lookout demo recover [<scenario>]
     lookout demo status
+    lookout systems                 the systems Lookout watches (the registry, lookout/systems/)
 
 inject/recover/scenarios/status talk to the demo's control API, which both demos serve on
 127.0.0.1:9099 (`--url` or LOOKOUT_DEMO_URL for another address). Exit codes: 0 done,
@@ -32,6 +33,7 @@ def _call(url: str, method: str, path: str, body: dict | None = None) -> tuple[i
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lookout", description="Lookout demo tools")
     top = parser.add_subparsers(dest="area", required=True)
+    top.add_parser("systems", help="list the systems Lookout watches: key, port, exporter, demo target")
     demo = top.add_parser("demo", help="the live demo: start it, break it, mend it")
     sub = demo.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the native demo (no Docker images needed); Ctrl-C stops it all")
@@ -58,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--url", default=os.environ.get("LOOKOUT_DEMO_URL", DEFAULT_URL))
     args = parser.parse_args(argv)
 
+    if args.area == "systems":
+        from lookout.systems import SYSTEMS
+        for s in SYSTEMS:
+            print(f"{s.key:8} {s.port:5}  {s.display_name:16} {s.exporter_module:26} demo target {s.demo_target}")
+        return 0
     if args.command == "up":
         from lookout.demo.up import up as run_up
         return run_up(args.profile, args.random_ports, args.docker, args.state_file, ha=args.ha)

@@ -12,7 +12,7 @@ from pathlib import Path
 from lookout.alert_rules.catalog import build as build_signals
 from lookout.alert_rules.overrides import OverrideError
 
-from . import DASHBOARDS
+from . import dashboard_modules
 from .common import use_signals
 from .panels import render
 
@@ -22,8 +22,8 @@ GENERATED = Path(__file__).resolve().parent / "generated"
 def generate() -> dict[str, str]:
     """File name -> JSON text, for every dashboard."""
     files = {}
-    for name in DASHBOARDS:
-        model = render(importlib.import_module(f"{__package__}.{name}").build())
+    for name, module in dashboard_modules().items():
+        model = render(importlib.import_module(module).build())
         files[f"{name}.json"] = json.dumps(model, indent=2, sort_keys=True) + "\n"
     return files
 

@@ -1,27 +1,25 @@
 """Lookout itself: can Prometheus scrape every exporter, and is every collector inside them
-reaching its backend?"""
+reaching its backend and finding every field it reads?
+
+Per-collector self-metrics are one family for every exporter, `lookout_collector_*` with an
+`exporter` label (CONTRACTS.md, section 1), so no list of namespaces lives here; the few
+per-exporter series (`<ns>_up`, `<ns>_build_info`, ...) are selected by the registry's
+namespaces."""
 from __future__ import annotations
 
-from lookout.alert_rules.settings import NAMESPACES
-
 from . import panels as P
-from .common import UID, UP_DOWN, describe, graph, tags, tile
+from .common import UP_DOWN, describe, graph, tags, tile
 
 MODULE = "lookout"
-_NS = "|".join(NAMESPACES)
+UID = "lookout-exporters"
+COLLECTOR = "{{exporter}} {{collector}}"
 
 
 def own(metric: str) -> str:
-    """Every exporter's `<ns>_<metric>` series in one selector."""
-    return f'{{__name__=~"({_NS})_{metric}"}}'
-
-
-# The error counter appears at a collector's first failure; until then each collector
-# gets a zero series, so "no errors" and "no data" look different.
-_ERRORS = f"sum by (job, instance, collector, reason) (rate({own('collector_errors_total')}[5m])) * 60"
-_NONE_YET = (f'label_replace(0 * max by (job, instance, collector) ({own("collector_success")}),'
-             f' "reason", "none", "", "")')
-ERRORS_PER_MINUTE = f"{_ERRORS}\nor ({_NONE_YET} unless on(job, instance, collector) {_ERRORS})"
+    """Every exporter's `<ns>_<metric>` series in one selector, the namespaces from the
+    systems registry."""
+    from lookout.systems import SYSTEMS
+    return f'{{__name__=~"({"|".join(s.namespace for s in SYSTEMS)})_{metric}"}}'
 
 
 def build():
@@ -36,26 +34,34 @@ def build():
     exporters = P.row(
         "Exporters (their own self-metrics)",
         P.state_timeline("Backend up (<ns>_up)", [(own("up"), "{{job}} {{instance}}")], states=UP_DOWN, w=12),
-        P.state_timeline("Collector success", [(own("collector_success"), "{{job}} {{collector}}")],
+        P.state_timeline("Collector success", [("lookout_collector_success", COLLECTOR)],
                          states=UP_DOWN, w=12,
                          description="Per collector; coloured like the alert ExporterCollectorFailing."),
-        graph("exporter_collector_success", "Collector success", legend="{{exporter}} {{collector}}", w=12, lo=0, hi=1),
-        P.timeseries("Collection errors per minute", [(ERRORS_PER_MINUTE, "{{job}} {{collector}} {{reason}}")],
+        graph("exporter_collector_success", "Collector success", legend=COLLECTOR, w=12, lo=0, hi=1),
+        P.timeseries("Collection errors per minute",
+                     [("sum by (job, instance, exporter, collector, reason)"
+                       " (rate(lookout_collector_errors_total[5m])) * 60", f"{COLLECTOR} {{{{reason}}}}")],
                      unit="none", w=12, bars=True,
-                     description="A collector without errors shows 0 (reason none) rather than nothing."),
-        P.timeseries("Collector duration", [(own("collector_duration_seconds"), "{{job}} {{collector}}")],
-                     unit="s", w=8),
-        P.timeseries("Since last success", [(f"time() - {own('collector_last_success_timestamp_seconds')}",
-                                             "{{job}} {{collector}}")], unit="s", w=8),
+                     description="Every known reason starts at 0, so no errors reads 0, not no data."),
+        P.timeseries("Configured fields missing (1h)",
+                     [("sum by (job, instance, exporter, collector, field)"
+                       " (increase(lookout_collector_fields_missing_total[1h]))", f"{COLLECTOR} {{{{field}}}}")],
+                     unit="none", w=12, bars=True,
+                     description="A field the exporter is configured to read was absent from an answer that "
+                                 "otherwise succeeded (renamed or dropped upstream); a JSON null is not counted."),
+        P.timeseries("Collector duration", [("lookout_collector_duration_seconds", COLLECTOR)], unit="s", w=12),
+        P.timeseries("Since last success", [("time() - lookout_collector_last_success_timestamp_seconds",
+                                             COLLECTOR)], unit="s", w=8),
         P.timeseries("Scrape cache age", [(own("scrape_cache_age_seconds"), "{{job}} {{instance}}")], unit="s", w=8),
         P.timeseries("Collections per minute", [(f"rate({own('collections_total')}[5m]) * 60", "{{job}} {{instance}}")],
-                     unit="none", w=12),
+                     unit="none", w=8),
         P.table("Exporter builds", [("Exporters", own("build_info"), "none")],
-                keep=("job", "instance", "version", "python_version"), w=12, h=8),
+                keep=("job", "instance", "version", "python_version"), w=24, h=6),
     )
     return P.dashboard(
-        UID[MODULE], "Lookout / Exporters", [scrapes, exporters],
-        description=describe(MODULE, "The Lookout exporters: scrapes, backends, collectors, errors, cache age."),
+        UID, "Lookout / Exporters", [scrapes, exporters],
+        description=describe(MODULE, "The Lookout exporters: scrapes, backends, collectors, errors, missing fields,"
+                                     " cache age."),
         tags=tags("exporter"), variables=P.job_instance_variables("up"), scoped=True,
         links=P.dashboard_links("lookout"),
     )

@@ -3,15 +3,31 @@ database or its memory about to stop it?"""
 from __future__ import annotations
 
 from lookout.alert_rules.signals.nectar import ERA_MIN_BLOCKS_PER_SECOND
-from lookout.exporters.nectar.eras import ERAS
 
 from . import panels as P
-from .common import UID, UP_DOWN, describe, graph, guarded, signal, tags, tile
+from .common import drill_down, UP_DOWN, describe, graph, guarded, signal, tags, tile, wall_stat, wall_tile, worst
+from .vocabulary import constant
 
 MODULE = "nectar"
+UID = "lookout-nectar"
+LINK = drill_down(UID, "Nectar")
+ERAS = constant("nectar/eras", "ERAS")
 # The era index nectar_chain_era_index reports, named; the colour only tells eras apart.
 ERA_STATES = [P.State(i, era.capitalize(), "blue") for i, era in enumerate(ERAS)]
 ETA = ("nectar_chain_lag_slots / (rate(nectar_chain_slot[15m]) - rate(nectar_chain_tip_slot[15m]) > 0)")
+
+
+def wall_tiles() -> list:
+    """Nectar's row of the wall screen: is it catching up, and is anything about to stop it?"""
+    return [
+        wall_stat("Sync lag (slots)", "max (nectar_chain_lag_slots)", LINK, decimals=0),
+        wall_tile("nectar_sync_speed", "Blocks/s vs era target", LINK,
+                  expr=worst("nectar_sync_speed", guarded("nectar_sync_speed")), no_value="near tip"),
+        wall_stat("Era", "max (nectar_chain_era_index)", LINK, states=ERA_STATES),
+        wall_tile("nectar_memory", "Memory", LINK),
+        wall_tile("nectar_database_up", "TiDB", LINK, states=UP_DOWN),
+        wall_tile("tidb_oldest_query", "Oldest query", LINK),
+    ]
 
 
 def build():
@@ -70,7 +86,7 @@ def build():
                      unit="none", w=12),
     )
     return P.dashboard(
-        UID[MODULE], "Lookout / Nectar", [progress, tidb, process],
+        UID, "Lookout / Nectar", [progress, tidb, process],
         description=describe(MODULE, "Nectar indexer on TiDB: sync progress, TiDB, memory, reconnections."),
         tags=tags("nectar"), variables=P.job_instance_variables("nectar_up"), scoped=True,
         links=P.dashboard_links("lookout"),

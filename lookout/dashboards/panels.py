@@ -8,13 +8,13 @@ generator means rewriting this file only. Everything here returns opaque objects
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 import attr
 from grafanalib import core as G
 from grafanalib._gen import DashboardEncoder
 
+from . import colours
 from .promql import JOB_INSTANCE, scope
 
 # Panels query whichever Prometheus the datasource variable selects.
@@ -27,7 +27,6 @@ GRID_WIDTH = 24
 NEUTRAL = [{"color": "text", "value": None}]
 # The marker the drift test reads: which catalog signal coloured a panel.
 SIGNAL_NOTE = "Colours: catalog signal `{key}` (alert {alert})."
-SIGNAL_NOTE_RE = re.compile(r"catalog signal `([^`]+)`")
 
 
 @dataclass
@@ -50,12 +49,10 @@ def row(title: str, *panels) -> Row:
 
 
 def signal_steps(signal) -> list[dict]:
-    """Grafana threshold steps, exactly the catalog signal's boundaries. A tuple of signals
-    bounding one quantity from both sides (a floor and a ceiling) gives the first one's base
-    and every signal's boundaries in order."""
-    signals = _signals(signal)
-    steps = [signals[0].steps()[0]] + sorted(s for sig in signals for s in sig.steps()[1:])
-    return [{"color": color, "value": value} for value, color in steps]
+    """Grafana threshold steps where the catalog signal's alert changes severity (colours.py).
+    A tuple of signals bounding one quantity from both sides (a floor and a ceiling) gives
+    the first one's base and every signal's boundaries in order."""
+    return [{"color": color, "value": value} for value, color in colours.signal_steps(_signals(signal))]
 
 
 def _signals(signal) -> tuple:
@@ -88,6 +85,11 @@ def _size(w: int, h: int) -> G.GridPos:
     if not 1 <= w <= GRID_WIDTH:
         raise ValueError(f"panel width {w} outside 1..{GRID_WIDTH}")
     return G.GridPos(h=h, w=w, x=0, y=0)
+
+
+def sized(panel, *, w: int, h: int):
+    """The same panel at another size."""
+    return attr.evolve(panel, gridPos=_size(w, h))
 
 
 def stat(title: str, queries, *, unit: str = "none", signal=None, states: list[State] = (),

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from lookout.alert_rules.signals.tburn import BUDGET, OBJECTIVE, burn_windows, error_ratio
 from lookout.alert_rules.units import promql_number
-from lookout.exporters.tburn.endpoints import BREAKER_STATES, GOVERNOR_STATES
 
 from . import panels as P
-from .common import UID, UP_DOWN, describe, graph, signal, tags, tile
+from .common import drill_down, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
 from .promql import stateset_index
+from .vocabulary import constant
 
 MODULE = "tburn"
+UID = "lookout-tburn"
+LINK = drill_down(UID, "TBURN")
+GOVERNOR_STATES = constant("tburn/endpoints", "GOVERNOR_STATES")
+BREAKER_STATES = constant("tburn/endpoints", "BREAKER_STATES")
 # A colour for every state the exporter reports; a new state fails generation until it has one.
 GOVERNOR_COLOURS = {"Normal": "green", "Warning": "yellow", "Deferred": "orange", "Hibernating": "orange",
                     "Critical": "red"}
@@ -20,6 +24,20 @@ BREAKERS = stateset_index("tburn_circuit_breaker_state", list(BREAKER_STATES), b
 SLO_WINDOW = "30d"
 BUDGET_REMAINING = (f"1 - (increase(tburn_request_errors_total[{SLO_WINDOW}])"
                     f" / increase(tburn_requests_total[{SLO_WINDOW}])) / {promql_number(BUDGET)}")
+
+
+def wall_tiles() -> list:
+    """TBURN's row of the wall screen: memory, the event loop, requests, /health."""
+    return [
+        wall_tile("tburn_heap", "Heap", LINK),
+        wall_tile("tburn_event_loop_lag", "Event-loop lag", LINK),
+        wall_tile("tburn_error_ratio", "Error rate", LINK),
+        wall_tile("tburn_latency_p99", "P99", LINK),
+        wall_tile("tburn_memory_governor", "Governor", LINK,
+                  states=[P.State(0, "normal", "green"), P.State(1, "DEFERRING", "yellow"),
+                          P.State(2, "CRITICAL", "red")]),
+        wall_tile("tburn_up", "TBURN", LINK, states=UP_DOWN),
+    ]
 
 
 def build():
@@ -95,7 +113,7 @@ def build():
                      unit="none", w=12),
     )
     return P.dashboard(
-        UID[MODULE], "Lookout / TBURN", [memory, requests, dependencies, slo],
+        UID, "Lookout / TBURN", [memory, requests, dependencies, slo],
         description=describe(MODULE, "TBURN mainnet: heap and governor, requests, dependencies, SLO burn."),
         tags=tags("tburn"), variables=P.job_instance_variables("tburn_up"), scoped=True,
         links=P.dashboard_links("lookout"),

@@ -2,13 +2,16 @@
 container, its database connection or its disk about to stop them?"""
 from __future__ import annotations
 
-from lookout.exporters.ticks.containers import HEALTH, STATUSES
-
 from . import panels as P
-from .common import UID, UP_DOWN, describe, graph, tags, tile
+from .common import drill_down, UP_DOWN, describe, graph, tags, tile, wall_tile
 from .promql import stateset_index
+from .vocabulary import constant
 
 MODULE = "ticks"
+UID = "lookout-ticks"
+LINK = drill_down(UID, "Tick collector")
+STATUSES = constant("ticks/containers", "STATUSES")
+HEALTH = constant("ticks/containers", "HEALTH")
 # Every state the exporter reports must get a colour here: a KeyError at generation time
 # is the reminder when the exporter learns a new one.
 STATUS_COLOURS = {"created": "blue", "running": "green", "paused": "yellow", "restarting": "orange",
@@ -20,6 +23,18 @@ RUNNING = [P.State(0, "DOWN", "red"), P.State(1, "RUNNING", "green")]
 
 def states(names, colours) -> list:
     return [P.State(i, name, colours[name]) for i, name in enumerate(names)]
+
+
+def wall_tiles() -> list:
+    """The tick collector's row of the wall screen: are ticks arriving, is the container well?"""
+    return [
+        wall_tile("ticks_rate", "Ticks/min", LINK, decimals=0),
+        wall_tile("ticks_last_tick_age", "Last tick", LINK),
+        wall_tile("ticks_restarts", "Restarts/h", LINK, decimals=0),
+        wall_tile("ticks_container_memory", "Memory / limit", LINK),
+        wall_tile("ticks_errors", "Errors/h", LINK, decimals=0),
+        wall_tile("ticks_database_up", "TimescaleDB", LINK, states=UP_DOWN),
+    ]
 
 
 def build():
@@ -71,7 +86,7 @@ def build():
                      unit="bytes", references=("^size",), w=9, h=6),
     )
     return P.dashboard(
-        UID[MODULE], "Lookout / Tick collector", [ticks, container, logs, disk],
+        UID, "Lookout / Tick collector", [ticks, container, logs, disk],
         description=describe(MODULE, "ETH option tick collector: tick flow, container, log errors, disk."),
         tags=tags("ticks"), variables=P.job_instance_variables("ticks_up"), scoped=True,
         links=P.dashboard_links("lookout"),

@@ -9,6 +9,7 @@ grouping timers take the profile's values so a page arrives in seconds, not minu
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import yaml
@@ -18,32 +19,12 @@ from .profiles import Profile
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "prometheus" / "alertmanager.yml"
 
-# Used only while prometheus/alertmanager.yml does not exist yet: the alert catalog's
-# routing section, written out. Stated in the demo's output when it is used.
-FALLBACK = {
-    "route": {
-        "receiver": "chat",
-        "group_by": ["alertname", "system"],
-        "routes": [
-            {"matchers": ['severity="critical"'], "receiver": "pager"},
-            {"matchers": ['severity="warning"'], "receiver": "chat"},
-        ],
-    },
-    "receivers": [{"name": "pager"}, {"name": "chat"}],
-    "inhibit_rules": [
-        {"source_matchers": ['role="down"'], "target_matchers": ['role="symptom"'], "equal": ["system"]},
-        {"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
-         "equal": ["alertname", "instance"]},
-    ],
-}
 _TIMERS = ("group_wait", "group_interval", "repeat_interval")
 
 
-def source() -> tuple[dict, bool]:
-    """(configuration, True when it is the project's file rather than the fallback)."""
-    if SOURCE.exists():
-        return yaml.safe_load(SOURCE.read_text()) or {}, True
-    return copy.deepcopy(FALLBACK), False
+def source() -> dict:
+    """The project's routing: prometheus/alertmanager.yml."""
+    return yaml.safe_load(SOURCE.read_text()) or {}
 
 
 def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
@@ -67,11 +48,8 @@ def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
     return cfg
 
 
-def write(path: Path, webhook_url: str, profile: Profile) -> bool:
-    """Writes the demo configuration; returns whether the project's file was the source."""
-    config, real = source()
-    path.write_text(yaml.safe_dump(for_demo(config, webhook_url, profile), sort_keys=False))
-    return real
+def write(path: Path, webhook_url: str, profile: Profile) -> None:
+    path.write_text(yaml.safe_dump(for_demo(source(), webhook_url, profile), sort_keys=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,8 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=sorted(PROFILES), default="real")
     parser.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
-    real = write(args.out, args.webhook, PROFILES[args.profile])
-    print(f"wrote {args.out} from {SOURCE if real else 'the built-in fallback routing'}")
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        write(args.out, args.webhook, PROFILES[args.profile])
+    except OSError as exc:
+        print(f"cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} from {SOURCE}")
     return 0
 
 

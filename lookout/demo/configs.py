@@ -1,4 +1,4 @@
-"""Configuration files the native demo writes into its temp dir: one per exporter, Prometheus."""
+"""Configuration files the native demo writes into its temp dir: one per exporter."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,9 +6,6 @@ from pathlib import Path
 import yaml
 
 from .profiles import Profile
-
-EXPORTER_JOBS = ("nectar", "ticks", "pm2", "tburn")
-
 
 def runtime_settings(profile: Profile) -> dict:
     # With 1 s scrapes the default 0.5 s offset would leave half the deadline unused.
@@ -21,7 +18,7 @@ def nectar(profile: Profile, db_port: int, log_file: Path) -> dict:
             "database": {"host": "127.0.0.1", "port": db_port, "user": "root", "database": "nectar",
                          "reconnect_max_backoff_seconds": 2},
             "chain": {"network": "mainnet"},
-            "process": {"cmdline_regex": r"-m simulators\.nectar_writer"},
+            "process": {"cmdline_regex": r"-m lookout\.simulators\.nectar_writer"},
             "logfile": {"path": str(log_file)}}
 
 
@@ -42,17 +39,6 @@ def pm2(profile: Profile, home: Path, health_url: str) -> dict:
 
 def tburn(profile: Profile, base_url: str) -> dict:
     return {**runtime_settings(profile), "base_url": base_url}
-
-
-def prometheus(profile: Profile, targets: dict[str, str], rule_files: list[Path], alertmanager: str) -> dict:
-    interval = f"{profile.scrape_interval:g}s"
-    return {
-        "global": {"scrape_interval": interval, "scrape_timeout": f"{min(profile.scrape_interval, 10):g}s",
-                   "evaluation_interval": f"{profile.evaluation_interval:g}s"},
-        "rule_files": [str(p) for p in rule_files],
-        "alerting": {"alertmanagers": [{"static_configs": [{"targets": [alertmanager]}]}]},
-        "scrape_configs": [{"job_name": job, "static_configs": [{"targets": [addr]}]} for job, addr in targets.items()],
-    }
 
 
 def write(path: Path, data: dict) -> Path:

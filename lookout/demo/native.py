@@ -1,12 +1,15 @@
 """The whole Lookout stack on this machine, without Docker images, in one temp dir.
 
 MariaDB stands in for TiDB and PostgreSQL for TimescaleDB; both, dockerd, PM2 and the
-simulators are started with the test harness's own classes (tests/harness/), so the demo
-and the tests run the same servers the same way. Everything started is recorded and
-stopped in reverse order by `stop()`, which also removes every temp dir.
+simulators are started with lookout.devstack's classes, so the demo and the tests run the
+same servers the same way. Each system of the registry (lookout.systems) brings up its demo
+target through its `demo_config` function (lookout/demo/targets/), which asks this stack
+for the servers it needs. Everything started is recorded and stopped in reverse order by
+`stop()`, which also removes every temp dir.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import secrets
@@ -19,27 +22,30 @@ from typing import Callable
 
 from lookout.devstack.docker import DockerEngine
 from lookout.devstack.mariadb import MariaDB
-from lookout.devstack.pm2 import PM2
 from lookout.devstack.postgres import PostgresServer
-from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until
+from lookout.devstack.proc import ROOT, ExporterProcess, free_port, http_get, wait_until
 from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.systems import SYSTEMS, System
 
-from . import alertmanager, configs
+from . import alertmanager, configs, prometheus
 from .control import ControlServer, Controller, ScenarioError
 from .procs import ManagedProcess, pick_port
 from .profiles import Profile
 from .rules import build_rules
 
-ROOT = Path(__file__).resolve().parents[2]
-ECOSYSTEM = ROOT / "lookout" / "simulators" / "sync_server" / "ecosystem.config.js"
-CONTAINER = "tick-collector"
 IMAGE = "lookout-demo-busybox:local"
-HEALTH_FILE = "/tmp/tick-collector-healthy"
 # The ports people see; any that is taken is replaced by a free one (the banner says which).
 PORTS = {"prometheus": 9090, "alertmanager": 9093, "webhook": 9095, "control": 9099}
 
 
+def demo_function(system: System) -> Callable[["NativeStack"], dict]:
+    module, _, name = system.demo_config.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 class NativeStack:
+    image = IMAGE
+
     def __init__(self, profile: Profile, say: Callable[[str], None] = print, random_ports: bool = False,
                  docker: str = "auto", ha: bool = False):
         self.profile = profile
@@ -52,32 +58,35 @@ class NativeStack:
         self.sims: dict[str, str] = {}
         self.notes: list[str] = []
         self.temp_dirs: list[str] = [str(self.dir)]
+        self.exporter_configs: dict[str, dict] = {}
         self._stops: list[tuple[str, Callable[[], None]]] = []
         self.engine: DockerEngine | None = None
-        self.mariadb: MariaDB | None = None
+        self.mariadb_server: MariaDB | None = None
+        self._dsn_file: Path | None = None
+        self._docker_tried = False
         # Every process started from here on carries this, so a test can find strays.
         os.environ["LOOKOUT_DEMO_ID"] = str(self.dir)
 
     # --- the sequence ---------------------------------------------------------------
 
     def start(self) -> None:
-        steps = [("alert rules", self._rules), ("MariaDB (standing in for TiDB)", self._mariadb),
-                 ("PostgreSQL (standing in for TimescaleDB)", self._postgres),
-                 ("Docker engine for the collector container", self._docker),
-                 ("tick collector", self._tick_writer), ("PM2 and the sync server", self._pm2),
-                 ("TBURN simulator", self._tburn), ("Nectar writer", self._nectar_writer),
-                 ("exporters", self._exporters), ("webhook receiver", self._webhook),
-                 *([("heartbeat switch (the Watchdog's dead man's switch)", self._heartbeat),
-                    ("Prometheus pair and Alertmanager cluster (HA)", self._ha_pair)] if self.ha else
-                   [("Alertmanager", self._alertmanager), ("Prometheus", self._prometheus)]),
-                 ("control API", self._control), ("first scrapes", self._targets_up)]
+        steps = [("alert rules", self._rules)]
+        steps += [(f"{s.display_name}: demo target and the servers it needs", lambda s=s: self._target(s))
+                  for s in SYSTEMS]
+        steps += [("exporters", self._exporters), ("webhook receiver", self._webhook)]
+        if self.ha:
+            steps += [("heartbeat switch (the Watchdog's dead man's switch)", self._heartbeat),
+                      ("Prometheus pair and Alertmanager cluster (HA)", self._ha_pair)]
+        else:
+            steps += [("Alertmanager", self._alertmanager), ("Prometheus", self._prometheus)]
+        steps += [("control API", self._control), ("first scrapes", self._targets_up)]
         for i, (what, step) in enumerate(steps, 1):
             t0 = time.monotonic()
             self.say(f"[{i:2}/{len(steps)}] {what} ...")
             detail = step()
             self.say(f"        ready{': ' + detail if detail else ''} ({time.monotonic() - t0:.1f} s)")
 
-    def _on_stop(self, name: str, fn: Callable[[], None]) -> None:
+    def on_stop(self, name: str, fn: Callable[[], None]) -> None:
         self._stops.append((name, fn))
 
     def stop(self) -> None:
@@ -89,37 +98,50 @@ class NativeStack:
         self._stops.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    # --- steps ------------------------------------------------------------------------
+    # --- what a demo target may ask for (lookout/demo/targets/) ------------------------
 
-    def _rules(self) -> str:
-        self.rule_files = build_rules(self.profile, self.dir / "rules")
-        where = "generated for this profile" if self.profile.compressed else "alert_rules/*.yml as committed"
-        return f"{len(self.rule_files)} files, {where}"
+    def simulator(self, target: str, module: str, args: list[str]) -> str:
+        """`python -m module --listen 127.0.0.1:<free port> *args`, ready when /_sim/faults answers."""
+        sim = SimulatorProcess(self.dir, args, module=module)
+        self.on_stop(module, sim.stop)
+        sim.wait_ready(30)
+        self.sims[target] = sim.url
+        return sim.url
 
-    def _mariadb(self) -> str:
-        self.mariadb = MariaDB(self.dir / "mariadb")
-        self._on_stop("MariaDB", self.mariadb.stop)
-        self.mariadb.start()
-        return f"127.0.0.1:{self.mariadb.port}"
+    def mariadb(self) -> MariaDB:
+        """MariaDB standing in for TiDB, started on first use."""
+        if self.mariadb_server is None:
+            self.mariadb_server = MariaDB(self.dir / "mariadb")
+            self.on_stop("MariaDB", self.mariadb_server.stop)
+            self.mariadb_server.start()
+            self.say(f"        MariaDB (standing in for TiDB) on 127.0.0.1:{self.mariadb_server.port}")
+        return self.mariadb_server
 
-    def _postgres(self) -> str:
-        self.pg = PostgresServer(password=secrets.token_urlsafe(12))
-        self.temp_dirs.append(str(self.pg.dir))
-        self._on_stop("PostgreSQL", self.pg.destroy)
-        self.pg.init().start()
-        self.pg.psql("CREATE DATABASE crypto_data")
-        secret_dir = self.dir / "ticks"
-        secret_dir.mkdir(mode=0o700)
-        self.dsn_file = secret_dir / "dsn"
-        self.dsn_file.touch(mode=0o600)
-        self.dsn_file.write_text(self.pg.dsn(database="crypto_data"))
-        return f"127.0.0.1:{self.pg.port}"
+    def postgres(self) -> Path:
+        """PostgreSQL standing in for TimescaleDB, with database crypto_data; its DSN's file (0600)."""
+        if self._dsn_file is None:
+            self.pg = PostgresServer(password=secrets.token_urlsafe(12))
+            self.temp_dirs.append(str(self.pg.dir))
+            self.on_stop("PostgreSQL", self.pg.destroy)
+            self.pg.init().start()
+            self.pg.psql("CREATE DATABASE crypto_data")
+            secret_dir = self.dir / "ticks"
+            secret_dir.mkdir(mode=0o700)
+            self._dsn_file = secret_dir / "dsn"
+            self._dsn_file.touch(mode=0o600)
+            self._dsn_file.write_text(self.pg.dsn(database="crypto_data"))
+            self.say(f"        PostgreSQL (standing in for TimescaleDB) on 127.0.0.1:{self.pg.port}")
+        return self._dsn_file
 
-    def _docker(self) -> str:
+    def docker(self) -> DockerEngine | None:
+        """A Docker engine of the demo's own, or None where it cannot run (a note says so)."""
+        if self._docker_tried:
+            return self.engine
+        self._docker_tried = True
         if self.docker_mode == "off":
             self.notes.append("Docker off (--no-docker): the tick collector runs as a plain process; "
                               "collector-crashloop and the container panels are unavailable.")
-            return "skipped (--no-docker)"
+            return None
         engine = DockerEngine()
         try:
             engine.start(timeout=60)
@@ -129,98 +151,32 @@ class NativeStack:
             first = str(exc).splitlines()[0]
             self.notes.append(f"Docker cannot run here ({first}); the tick collector runs as a plain process, "
                               "collector-crashloop and the container panels are unavailable.")
-            return "unavailable: the tick collector will run as a plain process"
+            return None
         self.engine = engine
         self.temp_dirs.append(str(engine.dir))
-        self._on_stop("Docker engine", engine.stop)
+        self.on_stop("Docker engine", engine.stop)
         engine.import_busybox(IMAGE)
-        return f"dockerd on {engine.host}"
+        self.say(f"        dockerd on {engine.host}")
+        return engine
 
-    def _tick_writer(self) -> str:
-        port = free_port()
-        state = self.dir / "ticks" / "faults.json"
-        args = ["--listen", f"127.0.0.1:{port}", "--dsn-file", str(self.dsn_file), "--state-file", str(state)]
-        url = f"http://127.0.0.1:{port}"
-        if self.engine:
-            self._run_container(args + ["--health-file", HEALTH_FILE])
-        else:
-            sim = SimulatorProcess(self.dir, args, module="lookout.simulators.tick_writer")
-            self._on_stop("tick collector", sim.stop)
-            sim.wait_ready(30)
-        wait_until(lambda: http_get(url + "/_sim/faults", timeout=2)[0] == 200, 60, 0.2, what="the tick collector")
-        self.sims["tick_writer"] = url
-        return f"{'container ' + CONTAINER if self.engine else 'plain process'}, control {url}"
+    # --- steps ------------------------------------------------------------------------
 
-    def _run_container(self, args: list[str]) -> None:
-        """The collector in a container without an image of its own: busybox for the root
-        filesystem, this machine's Python and the repo mounted read-only, the host's network."""
-        mounts = {"/usr": {"bind": "/usr", "mode": "ro"}, str(ROOT): {"bind": str(ROOT), "mode": "ro"},
-                  str(self.dir / "ticks"): {"bind": str(self.dir / "ticks"), "mode": "rw"}}
-        for d in ("/lib", "/lib64"):
-            if os.path.exists(d):
-                mounts[os.path.realpath(d)] = {"bind": d, "mode": "ro"}
-        for prefix in {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}:
-            if not prefix.startswith(("/usr/", str(ROOT) + "/")):
-                mounts[prefix] = {"bind": prefix, "mode": "ro"}
-        seconds = 1_000_000_000
-        interval = 2 if self.profile.compressed else 10
-        kwargs = dict(
-            name=CONTAINER, detach=True, network_mode="host", volumes=mounts, working_dir=str(ROOT),
-            environment={"PYTHONPATH": str(ROOT), "HOME": "/tmp", "PYTHONUNBUFFERED": "1"},
-            restart_policy={"Name": "always"}, labels={"com.lookout.demo": "tick-collector"},
-            healthcheck={"test": ["CMD", "/bin/cat", HEALTH_FILE], "interval": interval * seconds,
-                         "timeout": 2 * seconds, "retries": 3, "start_period": 5 * seconds})
-        client = self.engine.client()
-        try:
-            client.containers.run(IMAGE, [sys.executable, "-m", "lookout.simulators.tick_writer", *args], mem_limit="512m", **kwargs)
-        except Exception as exc:  # cgroup memory limits are not everywhere; the limit panels then stay empty
-            if "memory" not in str(exc).lower():
-                raise
-            for c in client.containers.list(all=True, filters={"name": CONTAINER}):
-                c.remove(force=True)
-            self.notes.append("The collector container runs without a memory limit (the kernel refused one).")
-            client.containers.run(IMAGE, [sys.executable, "-m", "lookout.simulators.tick_writer", *args], **kwargs)
+    def _rules(self) -> str:
+        self.rule_files = build_rules(self.profile, self.dir / "rules")
+        where = "generated for this profile" if self.profile.compressed else "as generated and shipped"
+        return f"{len(self.rule_files)} files, {where}"
 
-    def _pm2(self) -> str:
-        port = free_port()
-        self.pm2_home = self.dir / "pm2"
-        pm2 = PM2(self.pm2_home, env={"PM2_WORKER_INTERVAL": str(self.profile.pm2_worker_interval_ms)})
-        self._on_stop("PM2", pm2.kill_all)
-        pm2.run("start", str(ECOSYSTEM), env={"PORT": str(port), "HOST": "127.0.0.1", "SYNC_MAX_MEMORY": "200M",
-                                              "SYNC_STATE_FILE": str(self.dir / "sync-server-faults.json")})
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: http_get(url + "/health", timeout=2)[0] == 200, 30, 0.2, what="the sync server")
-        self.sims["sync_server"] = url
-        return f"sync-server under PM2 (max_memory_restart 200M), health {url}/health"
-
-    def _sim(self, key: str, module: str, args: list[str]) -> str:
-        sim = SimulatorProcess(self.dir, args, module=module)
-        self._on_stop(module, sim.stop)
-        sim.wait_ready(30)
-        self.sims[key] = sim.url
-        return sim.url
-
-    def _tburn(self) -> str:
-        return self._sim("tburn", "lookout.simulators.tburn", [])
-
-    def _nectar_writer(self) -> str:
-        self.nectar_log = self.dir / "nectar.log"
-        url = self._sim("nectar_writer", "lookout.simulators.nectar_writer",
-                        ["--db-port", str(self.mariadb.port), "--log-file", str(self.nectar_log)])
-        return f"{url} (150 blocks/s from the first Alonzo slot)"
+    def _target(self, system: System) -> str:
+        self.exporter_configs[system.key] = demo_function(system)(self)
+        return f"{system.demo_target} {self.sims.get(system.demo_target, '')}".strip()
 
     def _exporters(self) -> str:
-        p = self.profile
-        cfgs = {
-            "nectar": configs.nectar(p, self.mariadb.port, self.nectar_log),
-            "ticks": configs.ticks(p, self.dsn_file, self.engine.host if self.engine else None, CONTAINER, self.dir),
-            "pm2": configs.pm2(p, self.pm2_home, self.sims["sync_server"] + "/health"),
-            "tburn": configs.tburn(p, self.sims["tburn"]),
-        }
         self.exporters: dict[str, ExporterProcess] = {}
-        for job, cfg in cfgs.items():
-            exp = ExporterProcess(job, configs.write(self.dir / f"{job}.yml", cfg), self.dir)
-            self._on_stop(f"{job} exporter", exp.stop)
+        for system in SYSTEMS:
+            job = system.job
+            cfg = configs.write(self.dir / f"{job}.yml", self.exporter_configs[system.key])
+            exp = ExporterProcess(job, cfg, self.dir, module=system.exporter_module)
+            self.on_stop(f"{job} exporter", exp.stop)
             self.exporters[job] = exp
         for job, exp in self.exporters.items():
             exp.wait_ready(30)
@@ -229,7 +185,7 @@ class NativeStack:
 
     def _managed(self, name: str, args: list[str], ready_path: str, port: int, ok=(200,)) -> str:
         proc = ManagedProcess(name, args, self.dir / f"{name}.log", ROOT, env={"PYTHONPATH": str(ROOT)})
-        self._on_stop(name, proc.stop)
+        self.on_stop(name, proc.stop)
         url = f"http://127.0.0.1:{port}"
         proc.wait_http(url + ready_path, ok=ok)
         self.urls[name] = url
@@ -243,9 +199,7 @@ class NativeStack:
     def _alertmanager(self) -> str:
         port = pick_port(PORTS["alertmanager"], self.random_ports)
         cfg = self.dir / "alertmanager.yml"
-        if not alertmanager.write(cfg, self.urls["webhook"], self.profile):
-            self.notes.append("prometheus/alertmanager.yml is missing: routing from demo/alertmanager.py's "
-                              "fallback (the alert catalog's routing section) is used instead.")
+        alertmanager.write(cfg, self.urls["webhook"], self.profile)
         binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "prometheus-alertmanager"
         return self._managed("alertmanager", [binary, f"--config.file={cfg}", f"--storage.path={self.dir / 'am-data'}",
                                               f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
@@ -254,10 +208,10 @@ class NativeStack:
     def _prometheus(self) -> str:
         port = pick_port(PORTS["prometheus"], self.random_ports)
         am = self.urls["alertmanager"].removeprefix("http://")
-        targets = {job: exp.url.removeprefix("http://") for job, exp in self.exporters.items()}
-        targets.update(prometheus=f"127.0.0.1:{port}", alertmanager=am)
-        self.scrape_targets = len(targets)
-        cfg = configs.write(self.dir / "prometheus.yml", configs.prometheus(self.profile, targets, self.rule_files, am))
+        exporters = {job: exp.url.removeprefix("http://") for job, exp in self.exporters.items()}
+        data = prometheus.native(self.profile, exporters, f"127.0.0.1:{port}", am, self.rule_files)
+        self.scrape_targets = len(data["scrape_configs"])
+        cfg = configs.write(self.dir / "prometheus.yml", data)
         binary = shutil.which("prometheus") or "/usr/bin/prometheus"
         return self._managed("prometheus", [binary, f"--config.file={cfg}", f"--storage.tsdb.path={self.dir / 'prom-data'}",
                                             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
@@ -273,7 +227,7 @@ class NativeStack:
         exporters = {job: [exp.url.removeprefix("http://")] for job, exp in self.exporters.items()}
         pair = LocalHA(self.dir / "ha", exporters, self.rule_files, self.urls["webhook"],
                        self.urls["heartbeat"] + "/ping", timing_for(self.profile))
-        self._on_stop("Prometheus pair and Alertmanager cluster", pair.stop)
+        self.on_stop("Prometheus pair and Alertmanager cluster", pair.stop)
         pair.start()
         self.pair = pair
         self.urls.update(prometheus=pair.prom_urls["a"], prometheus_b=pair.prom_urls["b"],
@@ -287,7 +241,7 @@ class NativeStack:
     def _control(self) -> str:
         port = pick_port(PORTS["control"], self.random_ports)
         server = ControlServer(Controller(self.sims, NativeInfra(self), self.urls), "127.0.0.1", port).start()
-        self._on_stop("control API", server.stop)
+        self.on_stop("control API", server.stop)
         self.urls["control"] = f"http://127.0.0.1:{port}"
         return self.urls["control"]
 
@@ -318,11 +272,12 @@ class NativeInfra:
     def stop(self, service: str) -> None:
         if service != "tidb":
             raise ScenarioError(409, f"no service {service!r} in the native demo")
-        self.stack.mariadb.kill()  # as a crash: connections cut, no goodbye
+        self.stack.mariadb().kill()  # as a crash: connections cut, no goodbye
 
     def start(self, service: str) -> None:
-        if service == "tidb" and self.stack.mariadb.proc and self.stack.mariadb.proc.poll() is not None:
-            self.stack.mariadb.start()
+        db = self.stack.mariadb_server
+        if service == "tidb" and db and db.proc and db.proc.poll() is not None:
+            db.start()
 
     def missing(self, needs: str) -> str:
         if needs == "docker" and self.stack.engine is None:

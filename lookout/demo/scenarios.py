@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lookout.systems import SYSTEMS
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -48,6 +50,5 @@ SCENARIOS = {s.name: s for s in (
              "TBURN's /health answers 503.", target="tburn", fault="health-down"),
 )}
 
-# The simulators a full recover clears, and the service names the controller can stop.
-TARGETS = ("nectar_writer", "tick_writer", "sync_server", "tburn")
-SERVICES = ("tidb",)
+# The simulators a full recover clears: every system's demo target.
+TARGETS = tuple(s.demo_target for s in SYSTEMS)

@@ -1,5 +1,10 @@
 """A real PM2 (npm, pinned in tests/node) with its own PM2_HOME in a throwaway directory.
 
+PM2 is found in $LOOKOUT_NODE_MODULES (a node_modules folder holding pm2) when set, else in
+the checkout's tests/node/node_modules (./scripts/install-deps runs `npm ci` there). An
+installed wheel has no checkout: set LOOKOUT_NODE_MODULES, e.g. after
+`npm ci --prefix DIR` with tests/node's package.json and package-lock.json.
+
 Everything it starts carries PM2_HOME=<that directory> in its environment, which is how
 `kill_all()` finds the daemon and every app it forked, even after the daemon was
 killed out from under them, without touching anyone else's processes.
@@ -18,7 +23,16 @@ import psutil
 
 from .proc import ROOT, wait_until
 
-PM2_BIN = ROOT / "tests" / "node" / "node_modules" / ".bin" / "pm2"
+NODE_MODULES_ENV = "LOOKOUT_NODE_MODULES"
+
+
+def node_modules() -> Path:
+    """Where PM2 is installed: $LOOKOUT_NODE_MODULES, else the checkout's tests/node/node_modules."""
+    configured = os.environ.get(NODE_MODULES_ENV)
+    return Path(configured) if configured else ROOT / "tests" / "node" / "node_modules"
+
+
+PM2_BIN = node_modules() / ".bin" / "pm2"
 
 
 class PM2:
@@ -26,7 +40,8 @@ class PM2:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         if not PM2_BIN.exists():
-            raise RuntimeError(f"{PM2_BIN} missing: run ./scripts/install-deps (npm ci in tests/node)")
+            raise RuntimeError(f"{PM2_BIN} missing: run ./scripts/install-deps (npm ci in tests/node) in a checkout, "
+                               f"or point {NODE_MODULES_ENV} at a node_modules folder holding pm2")
         self.env = {
             **os.environ,
             "PM2_HOME": str(self.home),

@@ -80,14 +80,14 @@ def scrape(base_url: str, timeout_header: float | None = None, **kw) -> Metrics:
 
 
 class ExporterProcess:
-    """`python -m exporters.<domain>` as a real child process, logs kept in a file."""
+    """`python -m lookout.exporters.<domain>` (or `module`) as a real child process, logs kept in a file."""
 
     def __init__(self, domain: str, config: Path | None, workdir: Path, env: dict | None = None,
-                 extra_args: list[str] | None = None, tls: bool = False):
+                 extra_args: list[str] | None = None, tls: bool = False, module: str = ""):
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log_path = workdir / f"{domain}-exporter.log"
-        args = [sys.executable, "-m", f"lookout.exporters.{domain}", "--listen", f"127.0.0.1:{self.port}"]
+        args = [sys.executable, "-m", module or f"lookout.exporters.{domain}", "--listen", f"127.0.0.1:{self.port}"]
         if config:
             args += ["--config", str(config)]
         args += extra_args or []
@@ -143,7 +143,7 @@ def write_yaml(path: Path, base: dict, **sections) -> Path:
 
 
 def exporter_fixture(domain: str):
-    """A pytest fixture `exporter(config_path, **kw)` starting `python -m exporters.<domain>`,
+    """A pytest fixture `exporter(config_path, **kw)` starting `python -m lookout.exporters.<domain>`,
     every started process stopped at teardown."""
     import pytest
 

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lookout.systems import SYSTEMS
+
 ROOT = Path(__file__).resolve().parents[2]
 OFFICIAL = {"prometheus": "prom/prometheus", "alertmanager": "prom/alertmanager", "grafana": "grafana/grafana",
             "tidb": "pingcap/tidb", "timescaledb": "timescale/timescaledb", "sync-server": "node"}
@@ -82,33 +84,49 @@ def test_state_lives_in_named_volumes_and_bind_mounts_exist(compose):
     assert used == named, f"declared but unused volumes: {named - used}"
 
 
+def _module_exists(dotted: str) -> bool:
+    module = ROOT.joinpath(*dotted.split("."))
+    return module.with_suffix(".py").exists() or (module / "__main__.py").exists()
+
+
 def test_lookout_commands_name_modules_that_exist(compose):
     for name, s in compose["services"].items():
         cmd = s.get("command") or []
         if s["image"] == "lookout:local":
             assert cmd[:2] == ["python", "-m"], f"{name}: {cmd}"
-            module = ROOT.joinpath(*cmd[2].split("."))
-            assert module.with_suffix(".py").exists() or (module / "__main__.py").exists(), f"{name}: no {cmd[2]}"
-        for probe in (s.get("healthcheck") or {}).get("test", [])[1:3]:
-            if probe == "lookout.demo.healthcheck":
-                assert (ROOT / "lookout" / "demo" / "healthcheck.py").exists()
+            assert _module_exists(cmd[2]), f"{name}: no module {cmd[2]}"
+        probe = (s.get("healthcheck") or {}).get("test", [])
+        if probe[1:3] == ["python", "-m"]:
+            assert _module_exists(probe[3]), f"{name}'s healthcheck: no module {probe[3]}"
+
+
+def test_prometheus_config_is_generated_from_the_registry():
+    res = subprocess.run([sys.executable, "-m", "lookout.demo.prometheus", "--check"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert (ROOT / "prometheus" / "prometheus.yml").read_text().startswith("# DO NOT EDIT")
 
 
 def test_prometheus_config_and_the_rules_it_loads_pass_promtool(compose, tmp_path):
     cfg = yaml.safe_load((ROOT / "prometheus" / "prometheus.yml").read_text())
-    # The container sees lookout/alert_rules/generated/ at /etc/prometheus/rules; promtool here reads the repo's copy.
+    # The container sees alert_rules/ at /etc/prometheus/rules; promtool here reads the repo's copy.
     source = next(src for src, dst in mounts(compose["services"]["prometheus"]) if dst == "/etc/prometheus/rules")
-    cfg["rule_files"] = [p.replace("/etc/prometheus/rules", source) for p in cfg["rule_files"]]
+    cfg["rule_files"] = [p.replace("/etc/prometheus/rules", str(ROOT / source)) for p in cfg["rule_files"]]
     for pattern in cfg["rule_files"]:
-        assert sorted(Path(pattern).parent.glob(Path(pattern).name)), f"prometheus.yml loads {pattern}, which matches no generated rule file"
+        loaded = sorted(Path(pattern).parent.glob(Path(pattern).name))
+        assert loaded, f"prometheus.yml loads {pattern}, which matches no file the alert rule generator writes"
+    # Every system's rule file is among them (the generator writes one per system).
+    names = {p.name for pattern in cfg["rule_files"] for p in Path(pattern).parent.glob(Path(pattern).name)}
+    assert {f"{s.key}.yml" for s in SYSTEMS} <= names, names
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(cfg))
     res = subprocess.run(["promtool", "check", "config", str(tmp_path / "prometheus.yml")], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
     jobs = {j["job_name"]: j["static_configs"][0]["targets"][0] for j in cfg["scrape_configs"]}
-    for job, service, port in (("nectar", "nectar-exporter", 9861), ("ticks", "ticks-exporter", 9862),
-                               ("pm2", "pm2-exporter", 9863), ("tburn", "tburn-exporter", 9864)):
-        assert jobs[job] == f"{service}:{port}" and service in compose["services"]
-        assert f"0.0.0.0:{port}" in compose["services"][service]["command"]
+    for system in SYSTEMS:
+        service = f"{system.key}-exporter"
+        assert jobs[system.job] == f"{service}:{system.port}" and service in compose["services"]
+        command = compose["services"][service]["command"]
+        assert f"0.0.0.0:{system.port}" in command and system.exporter_module in command
 
 
 def test_alertmanager_config_the_one_shot_writes_passes_amtool(compose, tmp_path):
@@ -124,16 +142,16 @@ def test_alertmanager_config_the_one_shot_writes_passes_amtool(compose, tmp_path
     assert urls and all(u.startswith("http://webhook:9095/") for u in urls)
 
 
-@pytest.mark.parametrize("domain", ["nectar", "ticks", "pm2", "tburn"])
-def test_exporter_configs_pass_check_config(compose, domain, tmp_path):
-    service = compose["services"][f"{domain}-exporter"]
+@pytest.mark.parametrize("system", SYSTEMS, ids=lambda s: s.key)
+def test_exporter_configs_pass_check_config(compose, system, tmp_path):
+    service = compose["services"][f"{system.key}-exporter"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for key, value in (service.get("environment") or {}).items():
         if key.endswith("_FILE") and value.startswith("/run/secrets/"):
             value = compose["secrets"][value.rsplit("/", 1)[1]]["file"]
         env[key] = value
-    res = subprocess.run([sys.executable, "-m", f"lookout.exporters.{domain}", "--config",
-                          str(ROOT / "lookout" / "demo" / "compose" / f"{domain}.yml"), "--check-config"],
+    res = subprocess.run([sys.executable, "-m", system.exporter_module, "--config",
+                          str(ROOT / "lookout" / "demo" / "compose" / f"{system.key}.yml"), "--check-config"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert "configuration OK" in res.stdout

@@ -5,13 +5,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from .dashboard_json import GENERATED, ROOT, panels
 
-from lookout.dashboards import DASHBOARDS
+from lookout.dashboards import dashboard_modules
 from lookout.dashboards.__main__ import generate, stale
-from lookout.dashboards.common import DO_NOT_EDIT, UID
+from lookout.dashboards.common import DO_NOT_EDIT
+from lookout.systems import SYSTEMS
 
-SYSTEM_DASHBOARDS = ("nectar", "ticks", "sync_server", "tburn", "lookout")
+# Bookmarks, links between dashboards and Grafana's home setting rely on these.
+UIDS = {"wall": "lookout-wall", "nectar": "lookout-nectar", "ticks": "lookout-ticks",
+        "pm2": "lookout-sync-server", "tburn": "lookout-tburn", "lookout": "lookout-exporters"}
+SYSTEM_DASHBOARDS = (*(s.key for s in SYSTEMS), "lookout")
 
 
 def test_regenerating_changes_nothing():
@@ -34,14 +40,15 @@ def test_check_flag_reports_an_edited_file(tmp_path):
 
 
 def test_one_file_per_dashboard_with_a_stable_uid(dashboards):
-    assert set(dashboards) == set(DASHBOARDS)
-    assert {name: d["uid"] for name, d in dashboards.items()} == UID
+    assert set(dashboards) == set(dashboard_modules()) == {"wall", "lookout", *(s.key for s in SYSTEMS)}
+    assert {name: d["uid"] for name, d in dashboards.items()} == UIDS
     assert len({d["title"] for d in dashboards.values()}) == len(dashboards)
 
 
 def test_every_dashboard_says_it_is_generated(dashboards):
     for name, d in dashboards.items():
-        assert DO_NOT_EDIT.format(module=name) in d["description"], name
+        module = dashboard_modules()[name].rsplit(".", 1)[1]
+        assert DO_NOT_EDIT.format(module=module) in d["description"], name
         assert "generated" in d["tags"], name
 
 
@@ -85,3 +92,26 @@ def test_panels_do_not_overlap_and_fit_the_grid(dashboards):
             taken |= cells
         ids = [p["id"] for p in d["panels"]]
         assert len(ids) == len(set(ids)), name
+
+
+def test_generating_imports_no_exporter_and_no_client_library():
+    """Dashboards name the exporters' states without importing them (issue 14: generating
+    JSON loaded aiohttp, asyncpg, PyMySQL and psutil)."""
+    probe = ("import sys; from lookout.dashboards.__main__ import generate; generate(); "
+             "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "{'aiohttp', 'asyncpg', 'pymysql', 'psutil'} or m.startswith('lookout.exporters.'))))")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [], run.stdout
+
+
+def test_a_state_list_that_is_not_a_literal_is_refused(tmp_path, monkeypatch):
+    from lookout.dashboards import vocabulary
+    (tmp_path / "toy").mkdir()
+    (tmp_path / "toy" / "states.py").write_text('GOOD = ("a", "b")\nBAD = tuple(["a"])\n')
+    monkeypatch.setattr(vocabulary, "_exporters_dir", lambda: tmp_path)
+    assert vocabulary.constant("toy/states", "GOOD") == ("a", "b")
+    with pytest.raises(ValueError, match="BAD is not a literal"):
+        vocabulary.constant("toy/states", "BAD")
+    with pytest.raises(ValueError, match="no module-level MISSING"):
+        vocabulary.constant("toy/states", "MISSING")

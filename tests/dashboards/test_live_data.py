@@ -41,10 +41,20 @@ def test_every_exporter_is_up_against_its_backend(live):
         assert result and all(r["value"][1] == "1" for r in result), (ns, result)
 
 
+def _before_contract_1(live) -> bool:
+    """True while the exporters still serve the per-namespace `<ns>_collector_*` family
+    instead of CONTRACTS.md section 1's `lookout_collector_*` (the runtime work lands it).
+    Delete this and its use once every exporter on main emits the shared family."""
+    old = live.query('{__name__=~".+_collector_success"}')["data"]["result"]
+    return not live.query("lookout_collector_success")["data"]["result"] and bool(old)
+
+
 def test_every_panel_returns_data(live, dashboards):
-    dead = []
+    dead, waiting = [], _before_contract_1(live)
     for name, title, expr in queries(dashboards):
         if (name, title) in MAY_BE_EMPTY:
+            continue
+        if waiting and "lookout_collector_" in expr:
             continue
         answer = live.query(substitute(expr))
         assert answer["status"] == "success", (name, title, answer)

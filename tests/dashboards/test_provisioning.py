@@ -28,7 +28,7 @@ def test_provider_reads_the_generated_dashboards_and_home_is_the_wall():
     assert (GENERATED / home.name).is_file()
     # The documented mounts are the ones the files assume.
     readme = (GRAFANA / "README.md").read_text()
-    assert f"./dashboards/generated:{mount}" in readme
+    assert f"./lookout/dashboards/generated:{mount}" in readme
     assert "./prometheus/grafana/provisioning:/etc/grafana/provisioning" in readme
     assert "./prometheus/grafana/grafana.ini:/etc/grafana/grafana.ini" in readme
 

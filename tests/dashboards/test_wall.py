@@ -1,14 +1,19 @@
 """The wall screen is readable from across a room and needs no hands: big tiles, no legends
-or graphs, a 10-30 s refresh, everything on one 1080p screen in kiosk mode."""
+or graphs, a 10-30 s refresh, everything on one 1080p screen in kiosk mode; and it is laid
+out from the systems registry, so a fifth and a sixth system still fit."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
+import pytest
 from .dashboard_json import panels
 
-from lookout.dashboards.wall import VALUE_SIZE
+from lookout.dashboards.panels import render
+from lookout.dashboards.wall import VALUE_SIZE, build
+from lookout.systems import SYSTEMS, System
 
-ROWS = ["Nectar", "Tick collector", "Sync server (PM2)", "TBURN", "Lookout"]
+ROWS = [s.display_name for s in SYSTEMS] + ["Lookout"]
 # Grafana's grid: 30 px rows plus an 8 px gap; kiosk mode leaves the whole 1080 px to it.
 GRID_ROW_PX = 38
 SCREEN_PX = 1080
@@ -51,8 +56,42 @@ def test_big_coloured_tiles_and_nothing_to_read_small(dashboards):
 
 
 def test_fits_one_screen_without_scrolling(dashboards):
-    bottom = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in dashboards["wall"]["panels"])
-    assert bottom * GRID_ROW_PX <= SCREEN_PX
+    assert fits(dashboards["wall"])
+
+
+def fits(wall: dict) -> bool:
+    bottom = max(p["gridPos"]["y"] + p["gridPos"]["h"] for p in wall["panels"])
+    return bottom * GRID_ROW_PX <= SCREEN_PX
+
+
+def toy_systems(extra: int) -> tuple[System, ...]:
+    """The registry plus `extra` toy systems, each showing the tiles of a real system's
+    dashboard module (a sixth row of six tiles is what any new system could bring)."""
+    toys = [dataclasses.replace(SYSTEMS[i % len(SYSTEMS)], key=f"toy{i}", display_name=f"Toy system {i}",
+                                port=19000 + i, demo_target=f"toy{i}") for i in range(extra)]
+    return (*SYSTEMS, *toys)
+
+
+@pytest.mark.parametrize("extra", [1, 2])
+def test_a_fifth_and_a_sixth_system_still_fit_1080p(extra):
+    systems = toy_systems(extra)
+    wall = render(build(systems))
+    rows = [p["title"] for p in wall["panels"] if p["type"] == "row"]
+    assert rows == [s.display_name for s in systems] + ["Lookout"]
+    assert fits(wall), "the wall scrolls"
+    tiles = [p for p in panels(wall) if p["type"] == "stat"]
+    assert len(tiles) >= 6 * len(systems)
+    for p in tiles:
+        assert p["options"]["text"]["valueSize"] >= MIN_VALUE_PX, p["title"]
+        # 3 grid units = 106 px: a 44 px value under a title; 4 columns = 320 px of 1920.
+        assert p["gridPos"]["h"] >= 3 and p["gridPos"]["w"] >= 4, (p["title"], p["gridPos"])
+    firing = next(p for p in panels(wall) if p["type"] == "table")
+    assert firing["gridPos"]["h"] >= 3
+
+
+def test_more_systems_than_a_screen_holds_is_refused_not_scrolled():
+    with pytest.raises(ValueError, match="fits 6 systems"):
+        build(toy_systems(3))
 
 
 def test_kiosk_friendly_nothing_to_pick(dashboards):

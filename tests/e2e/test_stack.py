@@ -20,6 +20,7 @@ from lookout.demo.profiles import FAST
 from lookout.demo.scenarios import SCENARIOS
 from lookout.devstack.demo_stack import strays
 from lookout.devstack.proc import ROOT, wait_until
+from lookout.systems import SYSTEMS
 
 # Seconds from the fault until the alert's condition first holds, before `for` counts:
 # what each fault needs to show in the metrics, not slack.
@@ -73,10 +74,10 @@ def wait_quiet(demo, system: str, alert: str) -> None:
 
 def test_the_stack_starts_from_nothing(demo):
     up = demo.query("up")
-    assert {r["metric"]["job"] for r in up} == {"nectar", "ticks", "pm2", "tburn", "prometheus", "alertmanager"}
+    assert {r["metric"]["job"] for r in up} == {s.job for s in SYSTEMS} | {"prometheus", "alertmanager"}
     assert all(r["value"][1] == "1" for r in up), up
-    for ns in ("nectar", "ticks", "pm2", "tburn"):
-        assert demo.query(f"{ns}_up == 1"), f"{ns}_up is not 1"
+    for s in SYSTEMS:
+        assert demo.query(f"{s.namespace}_up == 1"), f"{s.namespace}_up is not 1"
     # Nothing is wrong yet, so nothing has paged.
     assert [e for e in demo.pages() if e["severity"] == "critical"] == []
     unknown = subprocess.run([sys.executable, "-m", "lookout.cli", "demo", "inject", "no-such-fault",

@@ -73,9 +73,9 @@ def test_chain_query_rides_the_slot_index(mariadb, rows):
 def test_missing_table_fails_only_the_chain_collector(mariadb, exporter, tmp_path):
     proc = exporter(write_config(tmp_path / "c.yml", mariadb, chain={"table": "no_such_table"}))
     m = scrape(proc.url)
-    assert m.get("nectar_collector_success", collector="chain") == 0
-    assert m.get("nectar_collector_success", collector="server") == 1
-    assert m.get("nectar_collector_errors_total", collector="chain", reason="query") == 1
+    assert m.get("lookout_collector_success", collector="chain") == 0
+    assert m.get("lookout_collector_success", collector="server") == 1
+    assert m.get("lookout_collector_errors_total", collector="chain", reason="query") == 1
     assert m["nectar_up"] == 0
     assert m["nectar_database_uptime_seconds"] > 0
 

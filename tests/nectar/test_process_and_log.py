@@ -29,7 +29,7 @@ def test_process_found_by_cmdline_then_gone(mariadb, exporter, tmp_path):
         stand_in.wait()
     m = scrape(proc.url)
     assert m["nectar_process_up"] == 0
-    assert m.get("nectar_collector_success", collector="process") == 1  # absence observed, not a failure
+    assert m.get("lookout_collector_success", collector="process") == 1  # absence observed, not a failure
     assert m.get("nectar_process_resident_memory_bytes") is None
 
 

@@ -31,8 +31,8 @@ def test_database_killed_then_back(own_db, exporter, tmp_path):
     m = scrape(proc.url, timeout_header=3)
     assert time.monotonic() - start < 3
     assert m["nectar_up"] == 0
-    assert m.get("nectar_collector_success", collector="chain") == 0
-    assert m.get("nectar_collector_errors_total", collector="chain", reason="connection") >= 1
+    assert m.get("lookout_collector_success", collector="chain") == 0
+    assert m.get("lookout_collector_errors_total", collector="chain", reason="connection") >= 1
     assert m.get("nectar_chain_slot") is None  # no stale value passed off as current
     # And it keeps answering while the database stays down.
     for _ in range(3):
@@ -58,9 +58,9 @@ def test_query_slower_than_deadline(mariadb, exporter, tmp_path):
     m = scrape(proc.url, timeout_header=2)
     elapsed = time.monotonic() - start
     assert elapsed < 2.0, elapsed
-    assert m.get("nectar_collector_success", collector="chain") == 0
-    assert m.get("nectar_collector_errors_total", collector="chain", reason="timeout") == 1
-    assert m.get("nectar_collector_success", collector="server") == 1
+    assert m.get("lookout_collector_success", collector="chain") == 0
+    assert m.get("lookout_collector_errors_total", collector="chain", reason="timeout") == 1
+    assert m.get("lookout_collector_success", collector="server") == 1
     # The server stopped the statement itself: nothing is left sleeping on it.
     def no_sleepers():
         rows = mariadb.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST "

@@ -43,7 +43,7 @@ def test_wrong_host_name_fails_clearly(tls_db, exporter, tmp_path):
     proc = exporter(_config(tmp_path, tls_db, "127.0.0.1", ssl_mode="verify_identity", ssl_ca=str(tls_db.ca)))
     m = scrape(proc.url)
     assert m["nectar_up"] == 0
-    assert m.get("nectar_collector_errors_total", collector="chain", reason="tls") == 1
+    assert m.get("lookout_collector_errors_total", collector="chain", reason="tls") == 1
     logs = proc.logs()
     assert "certificate verify failed" in logs and "127.0.0.1" in logs
     assert "mismatch" in logs.lower() or "doesn't match" in logs.lower() or "not valid" in logs.lower()
@@ -53,7 +53,7 @@ def test_wrong_ca_fails_clearly(tls_db, exporter, tmp_path):
     proc = exporter(_config(tmp_path, tls_db, "localhost", ssl_mode="verify_ca", ssl_ca=str(tls_db.other_ca)))
     m = scrape(proc.url)
     assert m["nectar_up"] == 0
-    assert m.get("nectar_collector_errors_total", collector="chain", reason="tls") == 1
+    assert m.get("lookout_collector_errors_total", collector="chain", reason="tls") == 1
     assert "certificate verify failed" in proc.logs()
 
 
@@ -74,4 +74,4 @@ def test_disabled_is_refused_by_a_server_requiring_tls(tls_db, exporter, tmp_pat
     proc = exporter(_config(tmp_path, tls_db, "127.0.0.1", ssl_mode="disabled"))
     m = scrape(proc.url)
     assert m["nectar_up"] == 0
-    assert m.get("nectar_collector_errors_total", collector="chain", reason="auth") == 1
+    assert m.get("lookout_collector_errors_total", collector="chain", reason="auth") == 1

@@ -31,9 +31,9 @@ def assert_down(exp, reason: str):
     m = scrape(exp.url, timeout_header=3)
     assert time.monotonic() - start < 3, "scrape overran its deadline"
     assert m["pm2_up"] == 0 and m["pm2_daemon_up"] == 0
-    assert m.get("pm2_collector_success", collector="processes") == 0
-    assert m.get("pm2_collector_errors_total", collector="processes", reason=reason) >= 1
-    assert m.get("pm2_collector_success", collector="host") == 1  # the rest still works
+    assert m.get("lookout_collector_success", collector="processes") == 0
+    assert m.get("lookout_collector_errors_total", collector="processes", reason=reason) >= 1
+    assert m.get("lookout_collector_success", collector="host") == 1  # the rest still works
     assert m["pm2_host_memory_total_bytes"] > 0
     assert get(m, "pm2_process_up", name="idle") is None
     return m

@@ -39,7 +39,7 @@ def test_health_values(pm2, health_exporter):
     direct = json.loads(body)
 
     assert m["pm2_sync_health_up"] == 1
-    assert m.get("pm2_collector_success", collector="health") == 1
+    assert m.get("lookout_collector_success", collector="health") == 1
     assert m["pm2_sync_queue_depth"] == 137
     assert m["pm2_sync_api_errors_total"] == 12
     assert m["pm2_sync_successes_total"] == 480
@@ -62,7 +62,7 @@ def test_missing_fields_are_skipped_and_counted(pm2, health_exporter):
     second = scrape(health_exporter.url)
     for m in (first, second):
         assert m["pm2_sync_health_up"] == 1
-        assert m.get("pm2_collector_success", collector="health") == 1
+        assert m.get("lookout_collector_success", collector="health") == 1
         assert m.get("pm2_sync_queue_depth") is None
         assert m.get("pm2_sync_last_duration_seconds") is None
         assert m.get("pm2_sync_external_bytes") is None  # "n/a" is not a number
@@ -84,13 +84,13 @@ def test_failure_fails_only_health(pm2, health_exporter, mode, reason, detail):
     m = scrape(health_exporter.url, timeout_header=5)
     assert time.monotonic() - start < 4.5
     assert m["pm2_sync_health_up"] == 0
-    assert m.get("pm2_collector_success", collector="health") == 0
-    assert m.get("pm2_collector_errors_total", collector="health", reason=reason) == 1
+    assert m.get("lookout_collector_success", collector="health") == 0
+    assert m.get("lookout_collector_errors_total", collector="health", reason=reason) == 1
     assert m.get("pm2_sync_queue_depth") is None
     # the daemon, the processes and the host are untouched, and so is pm2_up
     assert m["pm2_up"] == 1 and m["pm2_daemon_up"] == 1
     for collector in ("daemon", "processes", "host"):
-        assert m.get("pm2_collector_success", collector=collector) == 1, collector
+        assert m.get("lookout_collector_success", collector=collector) == 1, collector
     assert detail in http_get(health_exporter.url + "/")[2]
 
     control(pm2, mode="ok", delay_ms=0)

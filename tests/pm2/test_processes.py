@@ -154,7 +154,7 @@ def test_jlist_fallback_when_reply_unreadable(pm2, exporter, tmp_path):
         without = exporter(write_config(tmp_path / "off.yaml", pm2.home, daemon={"rpc_socket": str(fake.path)}))
         m = scrape(without.url)
         assert m["pm2_up"] == 0 and m["pm2_daemon_up"] == 0
-        assert get(m, "pm2_collector_errors_total", collector="processes", reason="protocol") >= 1
+        assert get(m, "lookout_collector_errors_total", collector="processes", reason="protocol") >= 1
 
         with_fallback = exporter(write_config(tmp_path / "on.yaml", pm2.home, daemon={
             "rpc_socket": str(fake.path), "jlist_fallback": True, "pm2_command": str(PM2_BIN),

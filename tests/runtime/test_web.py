@@ -50,7 +50,7 @@ def test_landing_health_ready_and_negotiation(start):
     status, headers, body = http_get(p.url + "/metrics", {"Accept": "application/openmetrics-text; version=1.0.0"})
     assert headers["Content-Type"].startswith("application/openmetrics-text")
     assert body.endswith("# EOF\n") and body.count("# EOF") == 1
-    assert "nectar_scrape_cache_age_seconds" in body
+    assert "nectar_scrape_cache_age_seconds" not in body  # only with a minimum interval (contract 1)
 
 
 def test_tls_and_basic_auth(start, tmp_path):

@@ -102,7 +102,7 @@ def test_missing_field_is_counted_and_the_rest_reported(fuzz_server, exporter, w
     assert m.get("tburn_field_errors_total", endpoint="db_pool", field="waiting") == 2
     assert m.get("tburn_field_errors_total", endpoint="db_pool", field="total") == 2
     assert m.get("tburn_field_errors_total", endpoint="db_pool", field="available") == 0
-    assert m.get("tburn_collector_success", collector="db_pool") == 1
+    assert m.get("lookout_collector_success", collector="db_pool") == 1
     assert "field unreadable" in proc.logs() and proc.logs().count("field=waiting") == 1  # warned once
 
 
@@ -135,7 +135,7 @@ def test_token_and_header_are_sent_and_never_shown(fuzz_server, exporter, write_
                               "TBURN_AUTH__HEADER_VALUE": API_KEY})
     m = scrape(proc.url)
     assert m["tburn_up"] == 1
-    assert m.get("tburn_collector_errors_total", collector="shards", reason="http") == 1
+    assert m.get("lookout_collector_errors_total", collector="shards", reason="http") == 1
     sent = fuzz_server.seen_headers[-1]
     assert sent["Authorization"] == f"Bearer {TOKEN}"
     assert sent["X-API-Key"] == API_KEY
@@ -153,6 +153,6 @@ def test_redirects_are_not_followed(fuzz_server, exporter, write_config, tmp_pat
     fuzz_server.set("/elsewhere", Canned(b'{"isRunning": true}'))
     proc = exporter(write_config(tmp_path / "c.yml", fuzz_server.url, auth={"bearer_token": TOKEN}))
     m = scrape(proc.url)
-    assert m.get("tburn_collector_errors_total", collector="pipeline", reason="http") == 1
+    assert m.get("lookout_collector_errors_total", collector="pipeline", reason="http") == 1
     assert m.get("tburn_pipeline_running") is None
     assert "/elsewhere" not in fuzz_server.seen_paths

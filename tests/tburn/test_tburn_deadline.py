@@ -20,8 +20,8 @@ def test_slow_endpoints_past_the_deadline(fresh_sim, sim_exporter):
     assert elapsed < 2.0, elapsed
     assert m["tburn_up"] == 1  # /health was fast
     for c in DATA:
-        assert m.get("tburn_collector_success", collector=c) == 0, c
-        assert m.get("tburn_collector_errors_total", collector=c, reason="timeout") >= 1, c
+        assert m.get("lookout_collector_success", collector=c) == 0, c
+        assert m.get("lookout_collector_errors_total", collector=c, reason="timeout") >= 1, c
     assert m.get("tburn_heap_ratio") is None
 
 
@@ -41,8 +41,8 @@ def test_per_endpoint_timeout_inside_a_long_deadline(fresh_sim, exporter, write_
     fresh_sim.inject("slow-responses", delay=2, endpoints=["shards"])
     m, elapsed = _timed_scrape(proc.url)  # no header: the 10 s default deadline
     assert elapsed < 1.5, elapsed
-    assert m.get("tburn_collector_errors_total", collector="shards", reason="timeout") == 1
-    assert m.get("tburn_collector_success", collector="pipeline") == 1
+    assert m.get("lookout_collector_errors_total", collector="shards", reason="timeout") == 1
+    assert m.get("lookout_collector_success", collector="pipeline") == 1
 
 
 def test_endpoints_are_fetched_concurrently(fresh_sim, exporter, write_config, tmp_path):
@@ -50,10 +50,10 @@ def test_endpoints_are_fetched_concurrently(fresh_sim, exporter, write_config, t
     fresh_sim.inject("slow-responses", delay=0.5)
     concurrent = exporter(write_config(tmp_path / "a.yml", fresh_sim.url))
     m = scrape(concurrent.url, timeout_header=2.5)
-    assert [m.get("tburn_collector_success", collector=c) for c in ["health", *DATA]] == [1] * 9
+    assert [m.get("lookout_collector_success", collector=c) for c in ["health", *DATA]] == [1] * 9
     one_by_one = exporter(write_config(tmp_path / "b.yml", fresh_sim.url, max_concurrency=1))
     m = scrape(one_by_one.url, timeout_header=2.5)
-    assert sum(m.get("tburn_collector_success", collector=c) for c in ["health", *DATA]) <= 4
+    assert sum(m.get("lookout_collector_success", collector=c) for c in ["health", *DATA]) <= 4
 
 
 def test_backend_absent_then_started(exporter, write_config, tmp_path):
@@ -62,8 +62,8 @@ def test_backend_absent_then_started(exporter, write_config, tmp_path):
     m, elapsed = _timed_scrape(proc.url, timeout_header=3)
     assert elapsed < 3
     assert m["tburn_up"] == 0
-    assert m.get("tburn_collector_errors_total", collector="health", reason="connection") == 1
-    assert m.get("tburn_collector_errors_total", collector="shards", reason="connection") == 1
+    assert m.get("lookout_collector_errors_total", collector="health", reason="connection") == 1
+    assert m.get("lookout_collector_errors_total", collector="shards", reason="connection") == 1
     sim = SimulatorProcess(tmp_path, port=port).wait_ready()
     try:
         m = wait_until(lambda: (lambda m: m if m["tburn_up"] == 1 else None)(scrape(proc.url, timeout_header=3)),

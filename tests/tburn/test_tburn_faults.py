@@ -22,7 +22,7 @@ def _value(m: Metrics, name: str, **labels) -> float:
 # `before` and `after` are two scrapes a moment apart (for counters).
 INDICATORS = {
     "up": lambda b, a: _value(a, "tburn_up") == 1,
-    "collectors": lambda b, a: all(_value(a, "tburn_collector_success", collector=c) == 1
+    "collectors": lambda b, a: all(_value(a, "lookout_collector_success", collector=c) == 1
                                    for c in DATA_COLLECTORS),
     "heap": lambda b, a: _value(a, "tburn_heap_ratio") < 0.70,
     "governor": lambda b, a: _value(a, "tburn_memory_governor_state", tburn_memory_governor_state="Normal") == 1,
@@ -139,13 +139,13 @@ def test_garbage_fails_only_its_collector(fresh_sim, sim_exporter, kind, reason)
     fresh_sim.inject("garbage-bodies", kind=kind, endpoints=["memory_governor"])
     m = scrape(sim_exporter.url)
     assert m["tburn_up"] == 1
-    assert m.get("tburn_collector_success", collector="memory_governor") == 0
-    assert m.get("tburn_collector_errors_total", collector="memory_governor", reason=reason) == \
-        (before.get("tburn_collector_errors_total", collector="memory_governor", reason=reason) or 0) + 1
+    assert m.get("lookout_collector_success", collector="memory_governor") == 0
+    assert m.get("lookout_collector_errors_total", collector="memory_governor", reason=reason) == \
+        (before.get("lookout_collector_errors_total", collector="memory_governor", reason=reason) or 0) + 1
     assert m.get("tburn_memory_governor_state", tburn_memory_governor_state="Normal") is None  # nothing stale
     for c in DATA_COLLECTORS:
         if c != "memory_governor":
-            assert m.get("tburn_collector_success", collector=c) == 1, c
+            assert m.get("lookout_collector_success", collector=c) == 1, c
     assert m["tburn_heap_ratio"] < 0.7
 
 
@@ -160,7 +160,7 @@ def test_wrong_types_on_some_fields_are_counted(fresh_sim, sim_exporter):
     for field in ("state", "hibernated_shards"):
         assert m.get("tburn_field_errors_total", endpoint="memory_governor", field=field) == \
             before.get("tburn_field_errors_total", endpoint="memory_governor", field=field) + 1
-    assert m.get("tburn_collector_success", collector="memory_governor") == 1
+    assert m.get("lookout_collector_success", collector="memory_governor") == 1
 
 
 def test_fault_with_duration_clears_itself(fresh_sim, sim_exporter):

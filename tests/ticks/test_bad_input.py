@@ -15,8 +15,8 @@ DB = "crypto_data"
 
 def _failed_collector(exp, collector: str, reason: str, needle: str) -> str:
     m = scrape(exp.url)
-    assert m.get("ticks_collector_success", collector=collector) == 0
-    assert m.get("ticks_collector_errors_total", collector=collector, reason=reason) >= 1
+    assert m.get("lookout_collector_success", collector=collector) == 0
+    assert m.get("lookout_collector_errors_total", collector=collector, reason=reason) >= 1
     page = html.unescape(http_get(exp.url + "/")[2])
     assert needle in page, page
     # logfmt quotes the message, escaping its own quotes
@@ -56,7 +56,7 @@ def test_missing_table_or_column_names_it(pg, table, exporter, problem):
     m = scrape(exp.url)
     assert m.get("ticks_up") == 0
     if problem == "table":  # the good table next to it still reports
-        assert m.get("ticks_collector_success", collector=f"table_{t}") == 1
+        assert m.get("lookout_collector_success", collector=f"table_{t}") == 1
         assert m.get("ticks_table_ticks_per_minute", table=t) == 0
 
 
@@ -66,9 +66,9 @@ def test_docker_socket_absent_fails_only_the_docker_collectors(pg, table, export
     exp = exporter({"tables": [{"name": t}], "docker": {"host": f"unix://{sock}", "containers": ["eth-collector"]}})
     _failed_collector(exp, "containers", "connection", "No such file or directory")
     m = scrape(exp.url)
-    assert m.get("ticks_collector_success", collector="logs") == 0
+    assert m.get("lookout_collector_success", collector="logs") == 0
     assert m.get("ticks_up") == 1  # the database is what ticks_up is about
-    assert m.get("ticks_collector_success", collector=f"table_{t}") == 1
+    assert m.get("lookout_collector_success", collector=f"table_{t}") == 1
     _, _, page = http_get(exp.url + "/")
     assert f"cannot reach the Docker daemon at unix://{sock}" in page
 

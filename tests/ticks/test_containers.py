@@ -66,7 +66,7 @@ def test_health_oom_crash_loop_and_memory(docker_engine, group, table, exporter)
                      and m.get("ticks_container_restarts_total", container=f"crashloop-{group}") >= 2) else None
     m = wait_until(settled, timeout=30, interval=0.3, what="health, OOM and restarts to show")
 
-    assert m.get("ticks_collector_success", collector="containers") == 1
+    assert m.get("lookout_collector_success", collector="containers") == 1
     assert state(m, "ticks_container_health", f"starting-{group}") == "starting"
     assert state(m, "ticks_container_health", f"limited-{group}") == "none"
     # OOM-killed: exited with 137, not running
@@ -107,7 +107,7 @@ def test_a_named_container_that_does_not_exist_is_not_running(docker_engine, gro
     exp = exporter({"tables": [{"name": table()}],
                     "docker": {"host": docker_engine.host, "containers": [f"eth-collector-{group}"]}})
     m = scrape(exp.url)
-    assert m.get("ticks_collector_success", collector="containers") == 1
+    assert m.get("lookout_collector_success", collector="containers") == 1
     assert m.get("ticks_container_running", container=f"eth-collector-{group}") == 0
     assert state(m, "ticks_container_status", f"eth-collector-{group}") == ""
 
@@ -160,8 +160,8 @@ def test_containers_coming_and_going_never_break_a_scrape(docker_engine, group, 
         while time.monotonic() < end or scrapes < 5:
             scrapes += 1
             m = scrape(exp.url)
-            assert m.get("ticks_collector_success", collector="containers") == 1, m.text
-            assert m.get("ticks_collector_success", collector="logs") == 1, m.text
+            assert m.get("lookout_collector_success", collector="containers") == 1, m.text
+            assert m.get("lookout_collector_success", collector="logs") == 1, m.text
             assert m.get("ticks_container_running", container=f"steady-{group}") == 1
     finally:
         stop.set()
@@ -189,7 +189,7 @@ def test_short_scrape_deadlines_are_kept_and_memory_still_arrives(docker_engine,
         t0 = time.monotonic()
         m = scrape(exp.url, timeout_header=0.6)
         assert time.monotonic() - t0 < 0.6
-        assert m.get("ticks_collector_success", collector="containers") == 1, m.text
+        assert m.get("lookout_collector_success", collector="containers") == 1, m.text
         assert m.get("ticks_container_running", container=c.name) == 1
         if m.get("ticks_container_memory_limit_bytes", container=c.name) == 64 * 1024 * 1024:
             seen_memory += 1

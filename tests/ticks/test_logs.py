@@ -40,7 +40,7 @@ class Printer:
 
 def counts(exp, container) -> dict:
     m = scrape(exp.url)
-    assert m.get("ticks_collector_success", collector="logs") == 1, m.text
+    assert m.get("lookout_collector_success", collector="logs") == 1, m.text
     got = {e: m.get("ticks_log_events_total", container=container, event=e) for e in EVENTS}
     got["reported"] = m.get("ticks_log_reported_ticks", container=container)
     return got

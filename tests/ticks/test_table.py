@@ -91,9 +91,9 @@ def test_database_killed_mid_run_then_back_by_itself(tmp_path):
         m = scrape(exp.url, timeout_header=5)
         assert time.monotonic() - t0 < 5           # answered within the scrape deadline
         assert m.get("ticks_up") == 0
-        assert m.get("ticks_collector_success", collector="table_eth_option_quotes") == 0
+        assert m.get("lookout_collector_success", collector="table_eth_option_quotes") == 0
         assert m.get("ticks_table_window_ticks", table="eth_option_quotes") is None  # no stale values
-        assert m.get("ticks_collector_errors_total", collector="table_eth_option_quotes", reason="connection") >= 1
+        assert m.get("lookout_collector_errors_total", collector="table_eth_option_quotes", reason="connection") >= 1
         _, _, page = http_get(exp.url + "/")
         assert "PostgreSQL at 127.0.0.1" in page and "failed (connection)" in page
         assert scrape(exp.url).get("ticks_up") == 0  # still down, still answering
@@ -152,7 +152,7 @@ def test_a_blocked_query_is_cut_at_the_scrape_deadline_on_the_server_too(pg, tab
         m = scrape(exp.url, timeout_header=2)
         assert time.monotonic() - t0 < 2.0
         assert m.get("ticks_up") == 0
-        assert m.get("ticks_collector_errors_total", collector=f"table_{t}", reason="timeout") == 1
+        assert m.get("lookout_collector_errors_total", collector=f"table_{t}", reason="timeout") == 1
         # statement_timeout (or asyncpg's cancel) ended it server-side: nothing left waiting
         wait_until(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lookout-ticks' "
                                    "AND state = 'active'", database=DB) == "0", timeout=3, what="no query left")

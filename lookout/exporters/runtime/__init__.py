@@ -6,8 +6,9 @@ from .collector import CollectError, Collector
 from .config import ConfigError, required
 from .deadline import Deadline
 from .main import ExporterSpec, main_for
-from .metrics import MetricSet, bounded
+from .metrics import Counter, Descriptor, Gauge, LabelError, MetricSet, Quantiles, StateSet, bounded, exporter_descriptors
 from .secrets import Secret, redact
 
-__all__ = ["Backoff", "CollectError", "Collector", "ConfigError", "Deadline", "ExporterSpec",
-           "MetricSet", "Secret", "bounded", "main_for", "redact", "required"]
+__all__ = ["Backoff", "CollectError", "Collector", "ConfigError", "Counter", "Deadline", "Descriptor",
+           "ExporterSpec", "Gauge", "LabelError", "MetricSet", "Quantiles", "Secret", "StateSet", "bounded",
+           "exporter_descriptors", "main_for", "redact", "required"]

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Iterable
 
 from .deadline import Deadline
-from .metrics import MetricSet
+from .metrics import Descriptor, LabelError, MetricSet
 
 
 class CollectError(Exception):
@@ -19,16 +20,27 @@ class CollectError(Exception):
 class Collector:
     """A named source of metrics.
 
-    `critical` collectors decide `<ns>_up`: the exporter is "up" when every critical
-    collector succeeded in the last collection. The others only report their own
-    `<ns>_collector_success`.
+    `critical` collectors are reachability probes: `<ns>_up` is 1 when every critical collector
+    answered within the scrape's deadline. A probe asks the backend something trivial (a ping,
+    `/health`); a slow or failing data query is its own collector's failure, never "down".
+
+    `metrics` declares every descriptor the collector emits (listed in docs/metrics.md).
+    `reasons` adds failure reasons beyond the runtime's known ones, so they start at 0.
+    `field_names()` names the configured fields it reads; each starts at 0 in
+    `lookout_collector_fields_missing_total`, which `out.field_missing(name)` increments.
+    What the collector wrote before `out.commit()` survives its later failure.
     """
 
     name: str = ""
     critical: bool = False
+    metrics: tuple[Descriptor, ...] = ()
+    reasons: tuple[str, ...] = ()
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         raise NotImplementedError
+
+    def field_names(self) -> Iterable[str]:
+        return ()
 
     async def close(self) -> None:
         """Release connections; called once at shutdown."""
@@ -37,6 +49,8 @@ class Collector:
 def reason_of(exc: BaseException) -> str:
     if isinstance(exc, CollectError):
         return exc.reason
+    if isinstance(exc, LabelError):  # a programming error, not a bad answer
+        return "error"
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return "timeout"
     if isinstance(exc, (ConnectionError, OSError)):

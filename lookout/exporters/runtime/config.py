@@ -11,6 +11,7 @@ to sit in the config file.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import types
 import typing
@@ -19,7 +20,7 @@ from typing import Any, Literal, Mapping
 
 import yaml
 
-from .secrets import Secret, remember
+from .secrets import Secret, redact, remember
 
 _MISSING = object()
 
@@ -86,6 +87,20 @@ class Loader:
             check(path)
         return obj
 
+    def remember_secrets(self, cls: type, data: Any, path: str = "") -> None:
+        """Register every secret value in `data` (and the environment) before anything is
+        validated, so an error about any key, even one loaded earlier, can redact them."""
+        if not isinstance(data, dict) or not dataclasses.is_dataclass(cls):
+            return
+        for name, typ in typing.get_type_hints(cls).items():
+            key = _join(path, name)
+            if _is_secret(typ):
+                for value in (data.get(name), self.environ.get(self.env_name(key))):
+                    if isinstance(value, str):
+                        remember(value)
+            elif dataclasses.is_dataclass(_strip_optional(typ)):
+                self.remember_secrets(_strip_optional(typ), data.get(name), key)
+
     def _env_below(self, key: str) -> bool:
         prefix = self.env_name(key) + "__"
         return any(k.startswith(prefix) for k in self.environ)
@@ -137,6 +152,12 @@ class Loader:
         return _coerce(typ, raw, key)
 
 
+def _shown(raw: Any) -> str:
+    """A value for an error message: short, and scrubbed of every known secret."""
+    text = repr(raw)
+    return redact(text if len(text) <= 60 else text[:57] + "...")
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -171,30 +192,33 @@ def _coerce(typ: Any, raw: Any, key: str, from_env: bool = False) -> Any:
     if typing.get_origin(typ) is Literal:
         allowed = typing.get_args(typ)
         if raw not in allowed:
-            raise ConfigError(key, f"must be one of {', '.join(map(str, allowed))}, got {raw!r}{where}")
+            raise ConfigError(key, f"must be one of {', '.join(map(str, allowed))}, got {_shown(raw)}{where}")
         return raw
     if typ is bool:
         if isinstance(raw, bool):
             return raw
         if isinstance(raw, str) and raw.lower() in _TRUE | _FALSE:
             return raw.lower() in _TRUE
-        raise ConfigError(key, f"expected true or false, got {raw!r}{where}")
+        raise ConfigError(key, f"expected true or false, got {_shown(raw)}{where}")
     if typ is int:
         if isinstance(raw, bool):
-            raise ConfigError(key, f"expected an integer, got {raw!r}{where}")
+            raise ConfigError(key, f"expected an integer, got {_shown(raw)}{where}")
         try:
             if isinstance(raw, float) and not raw.is_integer():
                 raise ValueError
             return int(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(key, f"expected an integer, got {raw!r}{where}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(key, f"expected an integer, got {_shown(raw)}{where}") from None
     if typ is float:
         if isinstance(raw, bool):
-            raise ConfigError(key, f"expected a number, got {raw!r}{where}")
+            raise ConfigError(key, f"expected a number, got {_shown(raw)}{where}")
         try:
-            return float(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(key, f"expected a number, got {raw!r}{where}") from None
+            value = float(raw)
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(key, f"expected a number, got {_shown(raw)}{where}") from None
+        if not math.isfinite(value):  # YAML's .inf and .nan, or 1e309
+            raise ConfigError(key, f"expected a finite number, got {_shown(raw)}{where}")
+        return value
     if typ is str:
         if isinstance(raw, (dict, list)):
             raise ConfigError(key, f"expected a string, got a {type(raw).__name__}{where}")
@@ -202,19 +226,91 @@ def _coerce(typ: Any, raw: Any, key: str, from_env: bool = False) -> Any:
     raise ConfigError(key, f"unsupported type {typ!r}")
 
 
+# Configuration files are a few KiB; the caps bound what a wrong path (/dev/zero, a log file)
+# or a hostile file costs before it is refused.
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 100_000  # counted with every alias expanded: an alias bomb is refused, not built
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys instead of letting the last one win."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key; construct_mapping reports it
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def _check_shape(root, path: str) -> None:
+    """Depth and alias-expanded size of the composed YAML graph, each node counted once per use."""
+    sizes: dict[int, int] = {}
+
+    def size(node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise ConfigError("", f"{path} is nested more than {MAX_DEPTH} levels deep")
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        if total > MAX_NODES:
+            raise ConfigError("", f"{path} expands to more than {MAX_NODES} values (aliases included)")
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
+
+
 def read_yaml(path: str | None) -> dict:
+    """The mapping in the YAML file at `path` ({} for none or an empty file).
+
+    Raises ConfigError naming the file for anything but a small, UTF-8, well-formed mapping
+    without duplicate keys: never more than MAX_CONFIG_BYTES are read.
+    """
     if not path:
         return {}
     try:
-        text = Path(path).read_text()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError("", f"cannot read config file {path}: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError("", f"{path} is larger than {MAX_CONFIG_BYTES} bytes; not a configuration file")
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("", f"{path} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        loader = _StrictLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return {}
+            _check_shape(root, path)
+            data = loader.construct_document(root)
+        finally:
+            loader.dispose()
+    except RecursionError:
+        raise ConfigError("", f"{path} is nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError("", f"{path} is not valid YAML{where}") from None
+        problem = getattr(exc, "problem", None)
+        detail = f": {problem}" if problem and "duplicate key" in problem else ""
+        raise ConfigError("", f"{path} is not valid YAML{where}{redact(detail)}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

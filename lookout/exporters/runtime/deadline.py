@@ -16,6 +16,3 @@ class Deadline:
     def remaining_ms(self) -> int:
         """Whole milliseconds left, at least 1, for server-side statement limits."""
         return max(int(self.remaining() * 1000), 1)
-
-    def expired(self) -> bool:
-        return time.monotonic() >= self.at

@@ -1,12 +1,9 @@
 """The exporter's HTTP face: /metrics, a landing page, health and readiness."""
 from __future__ import annotations
 
-import asyncio
 import html
-import signal
-import ssl
+import re
 import time
-from typing import Callable
 
 from aiohttp import web
 
@@ -15,10 +12,24 @@ from .scrape import Scraper
 from .webconfig import WebConfig
 
 TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
+_DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?")
+
+
+def parse_timeout_header(value: str | None, default: float, cap: float) -> float:
+    """Seconds from Prometheus's scrape-timeout header, which Prometheus writes as a plain
+    decimal (`10`, `2.5`). Anything else (absent, garbage, `inf`, `nan`, `1e309`, zero or
+    negative) gives `default`; a larger value is cut to `cap`, so no client can make a
+    collection outlive the scrapes that follow it."""
+    if value is None or not _DECIMAL.fullmatch(value.strip()):
+        return min(default, cap)
+    seconds = float(value.strip())
+    if not seconds > 0:
+        return min(default, cap)
+    return min(seconds, cap)
 
 
 def build_app(scraper: Scraper, web_config: WebConfig, title: str,
-              default_timeout: float, timeout_offset: float) -> web.Application:
+              default_timeout: float, timeout_offset: float, max_timeout: float = 120.0) -> web.Application:
     @web.middleware
     async def basic_auth(request: web.Request, handler):
         if not web_config.authorized(request.headers.get("Authorization")):
@@ -27,12 +38,7 @@ def build_app(scraper: Scraper, web_config: WebConfig, title: str,
         return await handler(request)
 
     def deadline_for(request: web.Request) -> Deadline:
-        try:
-            timeout = float(request.headers.get(TIMEOUT_HEADER, ""))
-        except ValueError:
-            timeout = default_timeout
-        if not timeout > 0:
-            timeout = default_timeout
+        timeout = parse_timeout_header(request.headers.get(TIMEOUT_HEADER), default_timeout, max_timeout)
         # Keep a margin for rendering and the network; never less than a sliver.
         return Deadline(max(timeout - timeout_offset, min(timeout * 0.5, 0.1)))
 
@@ -87,22 +93,3 @@ def _landing_html(scraper: Scraper, title: str) -> str:
 """
 
 
-async def serve_until_signalled(app: web.Application, host: str, port: int,
-                                ssl_context: ssl.SSLContext | None = None,
-                                on_listening: Callable[[tuple], None] | None = None) -> None:
-    """Serve `app` until SIGTERM or SIGINT, then close it gracefully.
-
-    `on_listening` receives the bound (host, port), which tells a port-0 caller its port.
-    """
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=512)
-    await site.start()
-    if on_listening:
-        on_listening(runner.addresses[0] if runner.addresses else (host, port))
-    await stop.wait()
-    await runner.cleanup()

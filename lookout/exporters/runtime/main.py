@@ -12,14 +12,17 @@ from aiohttp import web
 
 from .collector import Collector
 from .config import ConfigError, Loader, read_yaml
-from .http import build_app, serve_until_signalled
+from lookout import __version__
+from lookout.netutil import serve_until_signalled, split_hostport
+
+from .http import build_app
 from .logs import setup_logging
 from .scrape import Scraper
 from .secrets import redact
 from .settings import RUNTIME_KEYS, RuntimeSettings
 from .webconfig import load_web_config
 
-VERSION = "0.1.0"
+VERSION = __version__
 log = logging.getLogger("lookout")
 
 
@@ -43,16 +46,16 @@ class LoadedConfig:
 def load_config(spec: ExporterSpec, path: str | None, environ=None) -> LoadedConfig:
     data = read_yaml(path)
     loader = Loader(spec.namespace, environ)
+    loader.remember_secrets(spec.config_class, data)
     runtime = loader.load(RuntimeSettings, {k: data.pop(k) for k in RUNTIME_KEYS if k in data})
     return LoadedConfig(runtime, loader.load(spec.config_class, data))
 
 
 def parse_listen(address: str) -> tuple[str, int]:
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise ConfigError("web.listen_address", f"expected HOST:PORT or :PORT, got {address!r}")
-    host = host.strip("[]") or "0.0.0.0"
-    return host, int(port)
+    try:
+        return split_hostport(address, "0.0.0.0")
+    except ValueError as exc:
+        raise ConfigError("web.listen_address", str(exc)) from None
 
 
 def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
@@ -79,7 +82,7 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
         return
     scraper = Scraper(spec.namespace, collectors, VERSION, cfg.runtime.scrape.min_interval_seconds)
     app = build_app(scraper, web_config, spec.title, cfg.runtime.scrape.default_timeout_seconds,
-                    cfg.runtime.scrape.timeout_offset_seconds)
+                    cfg.runtime.scrape.timeout_offset_seconds, cfg.runtime.scrape.max_timeout_seconds)
     try:
         asyncio.run(_serve(app, scraper, host, port, web_config.ssl_context))
     except OSError as exc:

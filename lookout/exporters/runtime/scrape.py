@@ -1,7 +1,12 @@
-"""One collection shared by every concurrent scrape, under the scrape's deadline.
+"""Collections under a scrape's deadline: fresh or failed, never old data as new.
 
-Why single flight and a minimum interval: several Prometheus servers, a wall screen
-and a scrape storm must not multiply the queries sent to a production database.
+Why single flight and a minimum interval: several Prometheus servers, a wall screen and a
+scrape storm must not multiply the queries sent to a production database. So a scrape joins a
+collection already in flight, but only one that must end by the scrape's own deadline: every
+result it then shows was collected while the scrape waited (or just before, by the collection
+it joined). A scrape never falls back to an older collection; a collector that has not finished
+by the deadline is reported as failed with reason `timeout`, and `<ns>_up` follows.
+The opt-in minimum interval is the one exception, and says so in `<ns>_scrape_cache_age_seconds`.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from dataclasses import dataclass, field
 
 from prometheus_client.exposition import choose_encoder
 
+from . import selfmetrics as sm
 from .collector import Collector, reason_of
 from .deadline import Deadline
 from .metrics import MetricSet
@@ -20,9 +26,15 @@ from .secrets import redact
 
 log = logging.getLogger("lookout.scrape")
 
+# A joined collection may end this much after the joiner's deadline (event-loop latency)
+# before the joiner stops waiting and reports what finished.
+_JOIN_SLACK = 0.02
+
 
 @dataclass
 class CollectorStatus:
+    """What the landing page shows and the counters count, across collections."""
+
     success: bool = False
     duration: float = 0.0
     last_success: float = 0.0
@@ -30,6 +42,17 @@ class CollectorStatus:
     reason: str = ""
     attempts: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """One collector's result in one collection."""
+
+    part: MetricSet | None
+    success: bool
+    reason: str
+    duration: float
 
 
 @dataclass
@@ -44,6 +67,15 @@ class Snapshot:
         return list(self.metrics.families())
 
 
+class _Collection:
+    def __init__(self, deadline: Deadline):
+        self.deadline = deadline
+        self.started = time.perf_counter()
+        self.outcomes: dict[str, Outcome] = {}
+        self.task: asyncio.Task | None = None
+        self.snapshot: Snapshot | None = None
+
+
 class Scraper:
     def __init__(self, namespace: str, collectors: list[Collector], version: str,
                  min_interval: float = 0.0):
@@ -55,101 +87,136 @@ class Scraper:
         self.version = version
         self.min_interval = min_interval
         self.status = {c.name: CollectorStatus() for c in collectors}
+        for c in collectors:
+            st = self.status[c.name]
+            st.errors = dict.fromkeys((*sm.KNOWN_REASONS, *c.reasons), 0)
+            st.missing = dict.fromkeys(c.field_names(), 0)
         self.collections = 0
-        self._last: Snapshot | None = None
-        self._inflight: asyncio.Task | None = None
+        self._last: Snapshot | None = None  # only ever reused under min_interval
+        self._inflight: list[_Collection] = []
 
     async def snapshot(self, deadline: Deadline) -> Snapshot:
         last = self._last
         if last and self.min_interval > 0 and time.monotonic() - last.at < self.min_interval:
             return last
-        if self._inflight is None:
-            self._inflight = asyncio.get_running_loop().create_task(self._collect(deadline))
-            self._inflight.add_done_callback(self._clear_inflight)
+        coll = self._joinable(deadline)
+        if coll is None:
+            coll = _Collection(deadline)
+            coll.task = asyncio.get_running_loop().create_task(self._collect(coll))
+            coll.task.add_done_callback(lambda t, c=coll: self._finished(c, t))
+            self._inflight.append(coll)
         try:
             # shield: one impatient client must not cancel the collection others wait on
-            return await asyncio.wait_for(asyncio.shield(self._inflight), deadline.remaining() + 0.05)
+            return await asyncio.wait_for(asyncio.shield(coll.task), deadline.remaining() + _JOIN_SLACK)
         except asyncio.TimeoutError:
-            # Only reachable when joining a collection started under a longer deadline.
-            return self._last or self._empty()
+            # The loop was too busy to finish in time: what finished, and `timeout` for the rest.
+            return self._partial(coll)
 
-    def _clear_inflight(self, task: asyncio.Task) -> None:
-        self._inflight = None
+    def _joinable(self, deadline: Deadline) -> _Collection | None:
+        """The newest collection in flight that must end by `deadline`, if any.
+
+        One started under a longer deadline (a large timeout header) is not joined: its results
+        could arrive after this scrape must answer, and waiting for it is how old data used to
+        be served as new.
+        """
+        for coll in reversed(self._inflight):
+            if coll.deadline.at <= deadline.at:
+                return coll
+        return None
+
+    def _finished(self, coll: _Collection, task: asyncio.Task) -> None:
+        if coll in self._inflight:
+            self._inflight.remove(coll)
         if not task.cancelled() and task.exception():
             log.error("collection crashed: %s", redact(str(task.exception())))
 
-    def _empty(self) -> Snapshot:
-        out = MetricSet(self.namespace)
-        self._self_metrics(out, up=False)
-        return Snapshot(out, time.monotonic())
-
-    async def _collect(self, deadline: Deadline) -> Snapshot:
-        results = await asyncio.gather(*(self._run(c, deadline) for c in self.collectors))
-        out = MetricSet(self.namespace)
-        for part in results:
-            if part is not None:
-                out.merge(part)
+    async def _collect(self, coll: _Collection) -> Snapshot:
+        await asyncio.gather(*(self._run(c, coll) for c in self.collectors))
         self.collections += 1
-        up = all(self.status[c.name].success for c in self.collectors if c.critical)
-        self._self_metrics(out, up)
-        snap = Snapshot(out, time.monotonic())
-        self._last = snap
+        snap = self._build(coll.outcomes, time.perf_counter())
+        coll.snapshot = self._last = snap
         return snap
 
-    async def _run(self, collector: Collector, deadline: Deadline) -> MetricSet | None:
+    def _partial(self, coll: _Collection) -> Snapshot:
+        if coll.snapshot is not None:
+            return coll.snapshot
+        now = time.perf_counter()
+        outcomes = dict(coll.outcomes)
+        for c in self.collectors:
+            if c.name not in outcomes:
+                outcomes[c.name] = Outcome(None, False, "timeout", now - coll.started)
+        return self._build(outcomes, now)
+
+    async def _run(self, collector: Collector, coll: _Collection) -> None:
         st = self.status[collector.name]
         part = MetricSet(self.namespace)
         start = time.perf_counter()
         st.attempts += 1
         try:
-            await asyncio.wait_for(collector.collect(part, deadline), deadline.remaining())
+            await asyncio.wait_for(collector.collect(part, coll.deadline), coll.deadline.remaining())
         except Exception as exc:  # a collector's failure is data, never a failed scrape
-            st.success, st.reason = False, reason_of(exc)
+            reason = reason_of(exc)
+            st.success, st.reason = False, reason
             st.error = redact(str(exc) or type(exc).__name__)
-            st.errors[st.reason] = st.errors.get(st.reason, 0) + 1
+            if reason == "timeout" and not str(exc):
+                st.error = "did not finish before the scrape deadline"
+            st.errors[reason] = st.errors.get(reason, 0) + 1
             log.warning("collector failed", extra={"fields": {
-                "collector": collector.name, "reason": st.reason, "err": st.error}})
-            part = None
+                "collector": collector.name, "reason": reason, "err": st.error}})
+            kept, success = part.committed_part(), False
         else:
             st.success, st.reason, st.error = True, "", ""
             st.last_success = time.time()
+            reason, kept, success = "", part, True
+        for name in part.missing_fields:
+            st.missing[name] = st.missing.get(name, 0) + 1
         st.duration = time.perf_counter() - start
-        return part
+        coll.outcomes[collector.name] = Outcome(kept, success, reason, st.duration)
 
-    def _self_metrics(self, out: MetricSet, up: bool) -> None:
-        out.gauge("up", "Whether the exporter's backends answered in the last collection.", 1 if up else 0)
-        for name, st in self.status.items():
-            lbl = {"collector": name}
-            out.gauge("collector_success", "Whether the collector succeeded in the last collection.",
-                      1 if st.success else 0, lbl)
-            out.gauge("collector_duration_seconds", "How long the collector took in the last collection.",
-                      st.duration, lbl)
-            out.gauge("collector_last_success_timestamp_seconds",
-                      "When the collector last succeeded (Unix time, 0 if never).", st.last_success, lbl)
-            for reason, n in sorted(st.errors.items()):
-                out.counter("collector_errors", "Collector failures by reason.", n,
-                            {"collector": name, "reason": reason})
-        out.counter("collections", "Collections run (concurrent scrapes share one).", self.collections)
-        out.gauge("build_info", "Lookout build information.", 1,
-                  {"version": self.version, "python_version": platform.python_version()})
+    def _build(self, outcomes: dict[str, Outcome], now: float) -> Snapshot:
+        out = MetricSet(self.namespace)
+        for c in self.collectors:
+            o = outcomes.get(c.name)
+            if o is not None and o.part is not None:
+                out.merge(o.part)
+        up = all(outcomes[c.name].success for c in self.collectors if c.critical)
+        self._self_metrics(out, outcomes, up)
+        return Snapshot(out, time.monotonic())
+
+    def _self_metrics(self, out: MetricSet, outcomes: dict[str, Outcome], up: bool) -> None:
+        ns = self.namespace
+        out.add(sm.UP, 1 if up else 0)
+        for c in self.collectors:
+            st, o = self.status[c.name], outcomes[c.name]
+            lbl = {"exporter": ns, "collector": c.name}
+            out.add(sm.SUCCESS, 1 if o.success else 0, **lbl)
+            out.add(sm.DURATION, o.duration, **lbl)
+            out.add(sm.LAST_SUCCESS, st.last_success, **lbl)
+            errors = st.errors
+            for reason, n in sorted(errors.items()):
+                out.add(sm.ERRORS, n, **lbl, reason=reason)
+            for name, n in sorted(st.missing.items()):
+                out.add(sm.FIELDS_MISSING, n, **lbl, field=name)
+        out.add(sm.COLLECTIONS, self.collections)
+        out.add(sm.BUILD_INFO, 1, version=self.version, python_version=platform.python_version())
 
     # --- rendering ---------------------------------------------------------------
 
     def render(self, snap: Snapshot, accept: str | None) -> tuple[bytes, str]:
         encoder, content_type = choose_encoder(accept or "")
         openmetrics = content_type.startswith("application/openmetrics-text")
-        key = content_type
-        body = snap.rendered.get(key)
+        body = snap.rendered.get(content_type)
         if body is None:
             body = encoder(snap)
             if openmetrics and body.endswith(b"# EOF\n"):
                 body = body[: -len(b"# EOF\n")]
-            snap.rendered[key] = body
-        # The cache age changes on every scrape, so it is appended after the cached body.
-        age = max(time.monotonic() - snap.at, 0.0)
-        name = f"{self.namespace}_scrape_cache_age_seconds"
-        tail = (f"# HELP {name} Age of the collection this scrape was served from.\n"
-                f"# TYPE {name} gauge\n{name} {age:.6f}\n")
+            snap.rendered[content_type] = body
+        tail = ""
+        if self.min_interval > 0:
+            # The cache age changes on every scrape, so it is appended after the cached body.
+            age = max(time.monotonic() - snap.at, 0.0)
+            name = sm.CACHE_AGE.full_name(self.namespace)
+            tail = f"# HELP {name} {sm.CACHE_AGE.help}\n# TYPE {name} gauge\n{name} {age:.6f}\n"
         if openmetrics:
             tail += "# EOF\n"
         return body + tail.encode(), content_type

@@ -11,6 +11,8 @@ from .config import positive
 class ScrapeSettings:
     # Used when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.
     default_timeout_seconds: float = 10.0
+    # A larger X-Prometheus-Scrape-Timeout-Seconds is cut to this.
+    max_timeout_seconds: float = 120.0
     # Subtracted from the scrape timeout so the answer leaves before Prometheus gives up.
     timeout_offset_seconds: float = 0.5
     # Scrapes closer together than this reuse the last collection (0: always collect).
@@ -18,6 +20,7 @@ class ScrapeSettings:
 
     def validate(self, path: str) -> None:
         positive(f"{path}.default_timeout_seconds", self.default_timeout_seconds)
+        positive(f"{path}.max_timeout_seconds", self.max_timeout_seconds)
         positive(f"{path}.timeout_offset_seconds", self.timeout_offset_seconds, allow_zero=True)
         positive(f"{path}.min_interval_seconds", self.min_interval_seconds, allow_zero=True)
 

@@ -10,7 +10,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from lookout.exporters.runtime.http import serve_until_signalled
+from lookout.netutil import serve_until_signalled, split_hostport
 
 from .control import add_control_routes
 from .faults import FaultRegistry
@@ -19,10 +19,10 @@ log = logging.getLogger("simulator")
 
 
 def parse_listen(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or int(port) > 65535:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {text!r}")
-    return host.strip("[]") or "127.0.0.1", int(port)
+    try:
+        return split_hostport(text, "127.0.0.1")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def serve(parser: argparse.ArgumentParser, make_app: Callable[[argparse.Namespace], web.Application],

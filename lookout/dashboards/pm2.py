@@ -2,18 +2,32 @@
 is the sync keeping up?"""
 from __future__ import annotations
 
-from lookout.exporters.pm2.processes import STATES
-
 from . import panels as P
-from .common import UID, UP_DOWN, describe, graph, signal, tags, tile
+from .common import drill_down, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
 from .promql import stateset_index
+from .vocabulary import constant
 
-MODULE = "sync_server"
+MODULE = "pm2"
+UID = "lookout-sync-server"
+LINK = drill_down(UID, "Sync server (PM2)")
+STATES = constant("pm2/processes", "STATES")
 # A colour for every state the exporter reports; a new state fails generation until it has one.
 STATE_COLOURS = {"online": "green", "stopping": "orange", "stopped": "red", "launching": "blue",
                  "errored": "red", "one-launch-status": "blue", "waiting_restart": "orange"}
 PROCESS = ("instance", "name", "pm_id")
 STATUS = stateset_index("pm2_process_status", list(STATES), by=PROCESS)
+
+
+def wall_tiles() -> list:
+    """The sync server's row of the wall screen: PM2's processes, their memory, the sync."""
+    return [
+        wall_tile("pm2_restarts", "Restarts/h", LINK, decimals=0),
+        wall_tile("pm2_memory", "Memory / limit", LINK),
+        wall_tile("pm2_process_up", "Processes", LINK, states=UP_DOWN),
+        wall_tile("pm2_sync_queue_depth", "Queue depth", LINK, decimals=0),
+        wall_tile("pm2_sync_api_errors", "API errors/min", LINK),
+        wall_tile("pm2_host_memory_available", "Host RAM free", LINK),
+    ]
 
 
 def build():
@@ -76,7 +90,7 @@ def build():
         P.timeseries("Swap used", [("pm2_host_swap_used_bytes", "{{instance}}")], unit="bytes", w=9, h=6),
     )
     return P.dashboard(
-        UID[MODULE], "Lookout / Sync server (PM2)", [processes, sync, host],
+        UID, "Lookout / Sync server (PM2)", [processes, sync, host],
         description=describe(MODULE, "RSS sync server under PM2: processes, memory limits, sync queue, host memory."),
         tags=tags("pm2"), variables=P.job_instance_variables("pm2_up"), scoped=True,
         links=P.dashboard_links("lookout"),

@@ -1,0 +1,22 @@
+"""The sync server's demo target: the Node sync server under a real PM2 (lookout.devstack.pm2)."""
+from __future__ import annotations
+
+from lookout.demo import configs
+from lookout.devstack.pm2 import PM2
+from lookout.devstack.proc import ROOT, free_port, http_get, wait_until
+from lookout.systems import by_key
+
+
+def start(stack) -> dict:
+    system = by_key("pm2")
+    ecosystem = ROOT / system.demo_module.replace(".", "/") / "ecosystem.config.js"
+    port = free_port()
+    home = stack.dir / "pm2"
+    daemon = PM2(home, env={"PM2_WORKER_INTERVAL": str(stack.profile.pm2_worker_interval_ms)})
+    stack.on_stop("PM2", daemon.kill_all)
+    daemon.run("start", str(ecosystem), env={"PORT": str(port), "HOST": "127.0.0.1", "SYNC_MAX_MEMORY": "200M",
+                                             "SYNC_STATE_FILE": str(stack.dir / "sync-server-faults.json")})
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: http_get(url + "/health", timeout=2)[0] == 200, 30, 0.2, what="the sync server")
+    stack.sims[system.demo_target] = url
+    return configs.pm2(stack.profile, home, url + "/health")

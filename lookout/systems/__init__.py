@@ -1,0 +1,107 @@
+"""The systems Lookout watches: each declared once, in a module of its own in this package.
+
+    from lookout.systems import SYSTEMS, by_key
+    for s in SYSTEMS: s.key, s.namespace, s.port, s.display_name, s.exporter_module, ...
+
+`SYSTEMS` is a tuple of `System`, ordered by exporter port. A system is a module in this
+package that defines `SYSTEM = System(...)`; adding a sixth module adds a system, and nothing
+else in this package changes. Importing it is cheap on purpose: it imports no exporter,
+generator or demo code (modules are named here as dotted strings and loaded by the consumer).
+
+Spellings: `key` is the `system` label of every alert about it (the alert catalog's), the
+Prometheus job name and the exporter's metric namespace. Self-alerts about the exporters carry
+the pseudo-system `SELF_SYSTEM` ("exporter"), which is not in `SYSTEMS`.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+
+# The `system` label of alerts about Lookout's own exporters (catalog: ExporterDown & co).
+SELF_SYSTEM = "exporter"
+
+
+@dataclass(frozen=True)
+class System:
+    """One watched system.
+
+    key: lower-case identifier; the alert `system` label, Prometheus job and metric namespace.
+    display_name: what people read on dashboards and in docs ("Sync server").
+    port: the exporter's default TCP port (Lookout's range starts at 9861).
+    demo_target: the simulator's name in the demo's control API (`/_sim` faults, `recover`).
+    demo_module: the simulator's package (`python -m` runs it, or its files, as for the Node app).
+    demo_config: "module:function" the native demo calls to start the target and return the
+        exporter's configuration (a dict); see lookout/demo/targets/.
+    description: one line for the docs tables ("a Go Cardano indexer on TiDB").
+    runbooks: the user's runbook numbers about it (shared/runbooks/NNN_*.md).
+    exporter_module, signals_module, dashboard_module: dotted module names; empty means the
+        conventional `lookout.exporters.<key>`, `lookout.alert_rules.signals.<key>`,
+        `lookout.dashboards.<key>`.
+    """
+    key: str
+    display_name: str
+    port: int
+    demo_target: str
+    demo_module: str
+    demo_config: str
+    description: str = ""
+    runbooks: tuple[str, ...] = ()
+    exporter_module: str = ""
+    signals_module: str = ""
+    dashboard_module: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.key.isidentifier() or not self.key.islower():
+            raise ValueError(f"system key {self.key!r}: a lower-case identifier (it is a metric namespace)")
+        for attr, default in (("exporter_module", f"lookout.exporters.{self.key}"),
+                              ("signals_module", f"lookout.alert_rules.signals.{self.key}"),
+                              ("dashboard_module", f"lookout.dashboards.{self.key}")):
+            if not getattr(self, attr):
+                object.__setattr__(self, attr, default)
+
+    @property
+    def namespace(self) -> str:
+        """The exporter's metric prefix (`<namespace>_up`)."""
+        return self.key
+
+    @property
+    def job(self) -> str:
+        """The Prometheus job name that scrapes its exporter."""
+        return self.key
+
+    @property
+    def console_script(self) -> str:
+        return f"lookout-{self.key}"
+
+
+def _discover() -> tuple[System, ...]:
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        system = getattr(importlib.import_module(f"{__name__}.{info.name}"), "SYSTEM", None)
+        if not isinstance(system, System):
+            raise ImportError(f"{__name__}.{info.name} defines no SYSTEM = System(...)")
+        if system.key != info.name:
+            raise ImportError(f"{__name__}.{info.name} declares key {system.key!r}: the module is named after its key")
+        found.append(system)
+    found.sort(key=lambda s: s.port)
+    for attr in ("port", "display_name", "demo_target"):
+        values = [getattr(s, attr) for s in found]
+        dupes = {v for v in values if values.count(v) > 1}
+        if dupes:
+            raise ImportError(f"two systems share a {attr}: {sorted(dupes)}")
+    return tuple(found)
+
+
+SYSTEMS: tuple[System, ...] = _discover()
+KEYS: tuple[str, ...] = tuple(s.key for s in SYSTEMS)
+
+
+def by_key(key: str) -> System:
+    """The system called `key`; KeyError naming the known keys otherwise."""
+    for s in SYSTEMS:
+        if s.key == key:
+            return s
+    raise KeyError(f"no system {key!r}; known: {', '.join(KEYS)}")

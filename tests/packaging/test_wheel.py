@@ -1,0 +1,91 @@
+"""The built wheel in a clean virtualenv outside the checkout: every console script starts,
+and the rule and dashboard generators find their committed output (package data) up to date.
+
+Slow-ish (a wheel build and an install, from the machine's pip configuration): one module-scoped
+venv serves every test here.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+SCRIPTS = sorted(PYPROJECT["project"]["scripts"])
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("wheel")
+    assert not base.resolve().is_relative_to(ROOT)
+    # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    src = base / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    shutil.copytree(ROOT / "lookout", src / "lookout", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    dist = base / "dist"
+    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(src)], cwd=base, timeout=300)
+    wheel = next(dist.glob("lookout-*.whl"))
+    env_dir = base / "venv"
+    run([sys.executable, "-m", "venv", str(env_dir)], cwd=base, timeout=120)
+    run([str(env_dir / "bin" / "pip"), "install", "-q", "--disable-pip-version-check",
+         "-c", str(ROOT / "requirements.lock"), str(wheel)], cwd=base, timeout=600)
+    return env_dir
+
+
+def run(args: list[str], cwd: Path, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+    # No PYTHONPATH, and a working directory outside the checkout: only the venv's lookout can load.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    res = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if check:
+        assert res.returncode == 0, f"{' '.join(args)} exited {res.returncode}:\n{res.stdout}\n{res.stderr}"
+    return res
+
+
+def test_lookout_loads_from_the_venv(venv):
+    where = run([str(venv / "bin" / "python"), "-c", "import lookout; print(lookout.__file__)"], cwd=venv).stdout
+    assert Path(where.strip()).is_relative_to(venv)
+    version = run([str(venv / "bin" / "python"), "-c", "import importlib.metadata as m; print(m.version('lookout'))"],
+                  cwd=venv).stdout.strip()
+    init = (ROOT / "lookout" / "__init__.py").read_text()
+    assert f'__version__ = "{version}"' in init
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_console_script_answers_help(venv, script):
+    res = run([str(venv / "bin" / script), "--help"], cwd=venv)
+    assert res.stdout.startswith("usage:"), res.stdout
+
+
+def test_demo_up_help(venv):
+    res = run([str(venv / "bin" / "lookout"), "demo", "up", "--help"], cwd=venv)
+    assert "--profile" in res.stdout and "--random-ports" in res.stdout
+
+
+@pytest.mark.parametrize("module", ["lookout.alert_rules", "lookout.dashboards"])
+def test_generators_check_clean_from_the_wheel(venv, module):
+    res = run([str(venv / "bin" / "python"), "-m", module, "--check"], cwd=venv, check=False)
+    assert res.returncode == 0, f"{module} --check from the wheel: {res.stderr}"
+
+
+def test_generators_write_into_a_missing_folder(venv, tmp_path):
+    for module in ("lookout.alert_rules", "lookout.dashboards"):
+        out = tmp_path / module / "not" / "there"
+        res = run([str(venv / "bin" / "python"), "-m", module, "--out", str(out)], cwd=venv, check=False)
+        assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+        assert list(out.iterdir())
+
+
+def test_an_exporter_checks_a_shipped_config(venv):
+    shipped = run([str(venv / "bin" / "python"), "-c",
+                   "import lookout.demo, pathlib; print(pathlib.Path(lookout.demo.__file__).parent / 'compose' / 'tburn.yml')"],
+                  cwd=venv).stdout.strip()
+    res = run([str(venv / "bin" / "lookout-tburn"), "--config", shipped, "--check-config"], cwd=venv)
+    assert "configuration OK" in res.stdout
