@@ -21,7 +21,7 @@ SCENARIO, ALERT = "tburn-down", "TburnDown"
 @pytest.fixture(scope="module")
 def demo():
     workdir = Path(tempfile.mkdtemp(prefix="lookout-ha-demo-"))
-    d = Demo(workdir, ("--ha", "--no-docker"))
+    d = Demo(workdir, ("--ha",))
     yield d
     d.stop()
     left = strays(d.state["demo_id"])
