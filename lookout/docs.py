@@ -9,8 +9,6 @@ Checkout-only: README.md and docs/ are not package data.
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 from pathlib import Path
 
@@ -56,27 +54,13 @@ OpenMetrics: one sample per known state, labelled with the metric's own name, 1 
 """
 
 
-def _collector_classes(package: str) -> list[type]:
-    from lookout.exporters.runtime import Collector
-    pkg = importlib.import_module(package)
-    modules = [pkg] + [importlib.import_module(m.name)
-                       for m in pkgutil.walk_packages(pkg.__path__, prefix=package + ".")]
-    found: dict[str, type] = {}
-    for module in modules:
-        for obj in vars(module).values():
-            if (isinstance(obj, type) and issubclass(obj, Collector) and obj is not Collector
-                    and obj.__module__.startswith(package)):
-                found[f"{obj.__module__}.{obj.__qualname__}"] = obj
-    return [found[k] for k in sorted(found)]
-
-
 def descriptors_of(system: System) -> list:
-    """Every descriptor the system's collectors declare (`Collector.metrics`), by name, once."""
-    seen: dict[str, object] = {}
-    for cls in _collector_classes(system.exporter_module):
-        for d in getattr(cls, "metrics", ()):
-            seen.setdefault(d.full_name(system.namespace), d)
-    return [seen[k] for k in sorted(seen)]
+    """The descriptors the system's collectors declare (`Collector.metrics`), sorted by name,
+    without the runtime's own family (listed once, at the top)."""
+    from lookout.exporters.runtime.metrics import exporter_descriptors
+    from lookout.exporters.runtime.selfmetrics import exporter_self_descriptors
+    runtime = set(exporter_self_descriptors())
+    return [d for d in exporter_descriptors(system.namespace) if d not in runtime]
 
 
 def _row(d, namespace: str) -> str:

@@ -4,9 +4,13 @@ the watched applications and must not import the exporters' runtime."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import ssl
-from typing import Callable
+import sys
+import threading
+import time
+from typing import Awaitable, Callable
 
 from aiohttp import web
 
@@ -21,20 +25,49 @@ def split_hostport(text: str, default_host: str) -> tuple[str, int]:
 
 async def serve_until_signalled(app: web.Application, host: str, port: int,
                                 ssl_context: ssl.SSLContext | None = None,
-                                on_listening: Callable[[tuple], None] | None = None) -> None:
-    """Serve `app` until SIGTERM or SIGINT, then close it gracefully.
+                                on_listening: Callable[[tuple], None] | None = None,
+                                idle_timeout: float = 30.0, exit_within: float = 4.0,
+                                on_stop: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Serve `app` until SIGTERM or SIGINT, close it gracefully, and exit within `exit_within`
+    seconds of the signal whatever is stuck.
 
     `on_listening` receives the bound (host, port), which tells a port-0 caller its port.
+    `idle_timeout` closes a connection that has not sent a complete request within it, at the
+    start or between keep-alive requests, so idle or slow clients cannot hold descriptors.
+    `on_stop` runs after the server stopped (closing backends). Past `exit_within` seconds the
+    process ends with os._exit(0): a thread stuck in a blocking driver call would otherwise
+    hold the interpreter's exit forever.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    grace = min(1.0, exit_within / 4)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, keepalive_timeout=idle_timeout,
+                           shutdown_timeout=grace)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=512)
+    site = web.TCPSite(runner, host, port, ssl_context=ssl_context, backlog=512, shutdown_timeout=grace)
     await site.start()
     if on_listening:
         on_listening(runner.addresses[0] if runner.addresses else (host, port))
     await stop.wait()
-    await runner.cleanup()
+    _exit_after(exit_within)
+    try:
+        async with asyncio.timeout(exit_within * 0.75):
+            await runner.cleanup()
+            if on_stop:
+                await on_stop()
+    except TimeoutError:
+        pass  # the watchdog ends the process; nothing else is worth waiting for
+
+
+def _exit_after(seconds: float) -> None:
+    def watchdog():
+        time.sleep(seconds)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # exiting anyway
+                pass
+        os._exit(0)
+    threading.Thread(target=watchdog, name="exit-watchdog", daemon=True).start()

@@ -62,19 +62,29 @@ def add_matchers(expr: str, matchers: Matchers) -> str:
     return str(promql_parser.transform(parse(expr), None, widen))
 
 
-def metric_names(expr: str) -> set[str]:
-    """The metric name of every vector selector (`__name__="x"` counts; a `__name__` regex
-    or a selector without a name gives none)."""
-    names: set[str] = set()
+# The binding's MatchOp is not hashable; its str() is "MatchOp.<member>".
+_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+
+
+def selectors(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """Every vector selector as (metric name or "", [(label, operator, value), ...]), in
+    the order they appear; a `__name__` matcher stays among the matchers."""
+    found = []
 
     def visit(node):
         if isinstance(node, promql_parser.VectorSelector):
-            if node.name:
-                names.add(node.name)
-            for m in node.matchers.matchers:
-                if m.name == "__name__" and m.op == promql_parser.MatchOp.Equal:
-                    names.add(m.value)
+            found.append((node.name or "", [(m.name, _OPS[str(m.op)], m.value) for m in node.matchers.matchers]))
         return None
 
     promql_parser.walk(parse(expr), visit, None)
+    return found
+
+
+def metric_names(expr: str) -> set[str]:
+    """The metric name of every vector selector (`__name__="x"` counts; a `__name__` regex
+    or a selector without a name gives none)."""
+    names = set()
+    for name, matchers in selectors(expr):
+        names |= {name} if name else set()
+        names |= {value for label, op, value in matchers if label == "__name__" and op == "="}
     return names

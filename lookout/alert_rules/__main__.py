@@ -1,4 +1,5 @@
-"""`python -m lookout.alert_rules [--check] [--thresholds FILE] [--out DIR]`: regenerate the rules."""
+"""`python -m lookout.alert_rules [--check] [--thresholds FILE] [--out DIR] [--alertmanager FILE]`:
+regenerate the rules and the Alertmanager configuration."""
 from __future__ import annotations
 
 import argparse
@@ -6,15 +7,19 @@ import sys
 from pathlib import Path
 
 from .overrides import OverrideError
-from .settings import OUTPUT_DIR, THRESHOLDS_FILE
+from .settings import ALERTMANAGER_FILE, OUTPUT_DIR, THRESHOLDS_FILE
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lookout.alert_rules", description=__doc__)
     parser.add_argument("--thresholds", type=Path, default=THRESHOLDS_FILE, help="operator overrides (YAML)")
     parser.add_argument("--out", type=Path, default=OUTPUT_DIR, help="where the <system>.yml files go")
+    parser.add_argument("--alertmanager", type=Path, default=None,
+                        help="the generated Alertmanager config (default: prometheus/alertmanager.yml,"
+                             " or DIR/alertmanager.yml with --out)")
     parser.add_argument("--check", action="store_true", help="only report files that regeneration would change")
     args = parser.parse_args(argv)
+    alertmanager = args.alertmanager or (ALERTMANAGER_FILE if args.out == OUTPUT_DIR else args.out / "alertmanager.yml")
     # The catalog module reads the default thresholds file on import; build from ours.
     from .catalog import build
     from .generate import stale, write
@@ -24,17 +29,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.thresholds}: {exc}", file=sys.stderr)
         return 2
     if args.check:
-        outdated = stale(args.out, signals)
+        outdated = stale(args.out, signals, alertmanager)
         for name in outdated:
-            print(f"{args.out / name} is out of date: run `python -m lookout.alert_rules`", file=sys.stderr)
+            where = alertmanager if name == alertmanager.name else args.out / name
+            print(f"{where} is out of date: run `python -m lookout.alert_rules`", file=sys.stderr)
         return 1 if outdated else 0
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         print(f"{args.out}: cannot create the output folder: {exc.strerror}", file=sys.stderr)
         return 2
-    for name in write(args.out, signals):
-        print(f"wrote {args.out / name}")
+    for name in write(args.out, signals, alertmanager):
+        print(f"wrote {alertmanager if name == alertmanager.name else args.out / name}")
     return 0
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from string import Template
 from pathlib import Path
 
 from . import overrides
 from .model import Signal
-from .settings import THRESHOLDS_FILE
+from .settings import THRESHOLDS_FILE, Config
 from .signals import MODULES
 
 
@@ -30,12 +31,25 @@ def anchor(heading: str) -> str:
 
 
 def build(thresholds: Path | None = THRESHOLDS_FILE) -> list[Signal]:
-    """Defaults, then overrides from `thresholds` (None: defaults only)."""
+    """Defaults, then overrides from `thresholds` (None: defaults only), with the `_config`
+    section's selectors and links filled in."""
     signals = defaults()
+    config = Config()
     if thresholds is not None:
-        signals = overrides.apply(signals, overrides.load(thresholds))
+        data = overrides.load(thresholds)
+        config = overrides.config(data)
+        signals = overrides.apply(signals, data)
+    return [_configured(s, config) for s in signals]
+
+
+def _configured(sig: Signal, config: Config) -> Signal:
+    values = dataclasses.asdict(config)
     # Each alert's runbook section is headed by its name.
-    return [s if s.runbook else dataclasses.replace(s, runbook=anchor(s.alert)) for s in signals]
+    runbook = sig.runbook or anchor(sig.alert)
+    return dataclasses.replace(
+        sig, runbook=runbook, runbook_url=f"{config.runbook_url_base}#{runbook}",
+        expr=Template(sig.expr).safe_substitute(values),
+        labels={k: Template(v).substitute(values) for k, v in sig.labels.items()})
 
 
 _cache: dict[str, Signal] = {}

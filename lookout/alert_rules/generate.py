@@ -1,4 +1,5 @@
-"""Writes alert_rules/<system>.yml from the catalog, or checks they are up to date."""
+"""Writes lookout/alert_rules/generated/<system>.yml and prometheus/alertmanager.yml from the
+catalog, or checks they are up to date."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from .model import Signal
+from . import routing
 from .rules import group
 from .settings import SYSTEMS
 
@@ -38,18 +40,25 @@ def rendered(signals: list[Signal]) -> dict[str, str]:
     return {f"{system}.yml": render(system, signals) for system in SYSTEMS}
 
 
-def write(out_dir: Path, signals: list[Signal]) -> list[str]:
-    """Write every file whose content changed; returns their names."""
+def write(out_dir: Path, signals: list[Signal], alertmanager: Path | None = None) -> list[str]:
+    """Write every rule file (and the Alertmanager config, given its path) whose content
+    changed; returns their names."""
     changed = []
-    for name, text in rendered(signals).items():
-        path = out_dir / name
+    for path, text in _outputs(out_dir, signals, alertmanager).items():
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
-            changed.append(name)
+            changed.append(path.name)
     return changed
 
 
-def stale(out_dir: Path, signals: list[Signal]) -> list[str]:
+def stale(out_dir: Path, signals: list[Signal], alertmanager: Path | None = None) -> list[str]:
     """Files that are missing or differ from what the catalog generates."""
-    return [name for name, text in rendered(signals).items()
-            if not (out_dir / name).exists() or (out_dir / name).read_text() != text]
+    return [path.name for path, text in _outputs(out_dir, signals, alertmanager).items()
+            if not path.exists() or path.read_text() != text]
+
+
+def _outputs(out_dir: Path, signals: list[Signal], alertmanager: Path | None) -> dict[Path, str]:
+    files = {out_dir / name: text for name, text in rendered(signals).items()}
+    if alertmanager is not None:
+        files[alertmanager] = routing.render(signals)
+    return files

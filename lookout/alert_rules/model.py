@@ -1,9 +1,16 @@
-"""A signal: one measured quantity with its green/yellow/red boundaries.
+"""A signal: one measured quantity with its green/yellow/red boundaries, and its place in
+the causal model (what it is about, what it explains).
 
-Defined once; the alert rule generator and the dashboard generator both read it, so an
-alert and the colour of the tile showing the same quantity cannot drift apart.
+Defined once; the alert rule generator, the Alertmanager inhibitions and the dashboard
+generator all read it, so an alert, its routing and the colour of the tile showing the
+same quantity cannot drift apart.
 
-This interface is shared with dashboards/: extend it, do not rename these fields.
+This interface is shared with lookout/dashboards/: extend it, do not rename these fields.
+The fields a dashboard needs to colour a tile exactly where the alert fires:
+  direction  "above" | "below": which side of a boundary is bad.
+  inclusive  False: the boundary value itself is still good (`>`, `<`); True: bad (`>=`, `<=`).
+  warning_bounded  True: the warning fires only between its boundary and the critical one
+             (the catalog's "< 150 (and >= 50)"); colours are the same either way.
 """
 from __future__ import annotations
 
@@ -11,6 +18,17 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Direction = Literal["above", "below"]
+
+# Every alert is about one instance of one job; `members` name what inside it.
+SCOPE = ("instance", "job")
+
+
+@dataclass(frozen=True)
+class Effect:
+    """An alert this signal's alert explains, optionally narrowed by Alertmanager matchers
+    on the target (e.g. only the collectors that query the database that is down)."""
+    alert: str
+    matchers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -29,11 +47,22 @@ class Signal:
     summary: str = ""
     description: str = ""
     runbook: str = ""        # anchor in docs/runbooks.md
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
-    # Added for the alert rule generator (alert_rules/rules.py):
-    role: str = ""           # "down": the system is down; "symptom": silenced while a "down" alert fires
+    runbook_url: str = ""    # set by catalog.build: the configured base + "#" + runbook
+    # "down": the system or member is not there; "symptom": something a cause can explain.
+    # Informational (an alert label, for queries); the inhibitions come from `explains`.
+    role: str = ""
     when: str = ""           # guard ANDed to the condition, e.g. 'on(instance, job) lag > ${min_lag}'
     params: dict = field(default_factory=dict, hash=False)  # operator-overridable numbers used in `when`
+    warning_bounded: bool = False
+    # The causal model. `members`: the labels, beyond instance and job, that name what the
+    # alert is about (a PM2 process `name`, a `container`, a `table`, a `breaker`...).
+    # `explains`: alerts that follow from this one on the same member; Alertmanager mutes
+    # them while this one fires. A target must carry every member label of its cause.
+    members: tuple[str, ...] = ()
+    explains: tuple[Effect, ...] = ()
+    # Static labels the rule adds: values may name `${key}` of the generator's config
+    # (thresholds.yml `_config`), e.g. the PM2 process name of the sync server.
+    labels: dict = field(default_factory=dict, hash=False)
 
     def steps(self) -> list[tuple[float | None, str]]:
         """Grafana threshold steps, base first: [(None, green), (w, yellow), (c, red)] for 'above'."""
@@ -48,3 +77,7 @@ class Signal:
         if self.warning is not None:
             steps.append((self.warning, "green"))
         return steps
+
+
+def effects(*alerts: str, where: tuple[str, ...] = ()) -> tuple[Effect, ...]:
+    return tuple(Effect(a, where) for a in alerts)

@@ -14,6 +14,7 @@ from pathlib import Path
 import yaml
 
 from .model import Signal
+from .settings import Config
 
 LEVELS = ("warning", "critical")
 DURATION = re.compile(r"^(0|([0-9]+(ms|s|m|h|d|w|y))+)$")
@@ -44,9 +45,29 @@ def load(path: Path) -> dict:
     return data
 
 
+CONFIG_KEY = "_config"
+
+
+def config(overrides: dict) -> Config:
+    """The `_config` section: selectors and links that are not thresholds."""
+    section = overrides.get(CONFIG_KEY) or {}
+    if not isinstance(section, dict):
+        raise OverrideError(CONFIG_KEY, f"must map settings ({', '.join(Config.keys())}) to strings")
+    for name, value in section.items():
+        if name not in Config.keys():
+            raise OverrideError(f"{CONFIG_KEY}.{name}", f"no such setting; known: {', '.join(Config.keys())}")
+        if not isinstance(value, str) or not value.strip():
+            raise OverrideError(f"{CONFIG_KEY}.{name}", f"must be a non-empty string, not {value!r}")
+        if '"' in value or "\n" in value:
+            raise OverrideError(f"{CONFIG_KEY}.{name}", "must not contain a double quote or a newline")
+    return Config(**section)
+
+
 def apply(signals: list[Signal], overrides: dict) -> list[Signal]:
     by_key = {s.key: s for s in signals}
     for key, change in overrides.items():
+        if key == CONFIG_KEY:
+            continue
         if key not in by_key:
             close = difflib.get_close_matches(str(key), by_key, n=1)
             hint = f"did you mean {close[0]}?" if close else "keys are in alert_rules/signals/*.py"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from string import Template
 
 from .model import Signal
-from .settings import RUNBOOK_BASE
 from .signals import MODULES
 from .units import human, promql_number, value_template
 
@@ -45,14 +44,15 @@ def alert_rule(sig: Signal, severity: str, module) -> dict:
     duration = getattr(sig, f"for_{severity}")
     if duration:
         rule["for"] = duration
-    rule["labels"] = {"severity": severity, "system": sig.system, **({"role": sig.role} if sig.role else {})}
+    rule["labels"] = {"severity": severity, "system": sig.system, **({"role": sig.role} if sig.role else {}),
+                      **sig.labels}
     description = (Template(sig.description).safe_substitute(params)
                    .replace("{value}", value_template(sig.unit))
                    .replace("{threshold}", human(boundary, sig.unit)))
     rule["annotations"] = {
         "summary": Template(sig.summary).safe_substitute(params),
         "description": description,
-        "runbook_url": f"{RUNBOOK_BASE}#{sig.runbook}",
+        "runbook_url": sig.runbook_url,
     }
     return rule
 
@@ -62,10 +62,17 @@ def condition(sig: Signal, severity: str, module) -> str:
     cond = module.conditions(sig, severity, boundary)
     if cond is None:
         cond = f"{parenthesize(sig.expr)} {OPERATORS[sig.direction, sig.inclusive]} {boundary}"
+        if severity == "warning" and sig.warning_bounded and sig.critical is not None:
+            # Up to the critical boundary, not past it: the negation of the critical test.
+            cond += f" {OPERATORS[_opposite(sig.direction), not sig.inclusive]} {promql_number(sig.critical)}"
     if sig.when:
         guard = Template(sig.when).substitute(_substitutions(sig))
         cond = f"{parenthesize(cond)}\nand {guard}"
     return cond
+
+
+def _opposite(direction: str) -> str:
+    return "below" if direction == "above" else "above"
 
 
 def _substitutions(sig: Signal) -> dict[str, str]:

@@ -1,19 +1,21 @@
-"""Settings of the rule generator that are not thresholds (those live in the signals)."""
+"""Settings of the rule generator that are not thresholds (those live in the signals), and
+the operator's `_config` section of thresholds.yml (selectors and links, like a mixin's
+`_config`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-# One generated rule file per system, in this order.
+# One generated rule file per system, in this order; "exporter" is the pseudo-system of
+# the exporters' own alerts.
 SYSTEMS = ("nectar", "ticks", "pm2", "tburn", "exporter")
-# Exporter namespaces, for the exporters' own self-metrics (`<ns>_collector_success`).
+# Exporter namespaces. The rules no longer read them (self-metrics are one shared
+# `lookout_collector_*` family); kept for lookout/dashboards until it moves to the same.
 NAMESPACES = ("nectar", "ticks", "pm2", "tburn")
 
-# Every alert's runbook_url is this page plus `#<anchor>`; the anchor is a heading in
-# docs/runbooks.md (the lint test checks it exists).
 RUNBOOK_PAGE = "docs/runbooks.md"
-RUNBOOK_BASE = "https://github.com/lookout/lookout/blob/main/" + RUNBOOK_PAGE
 
 # The scrape interval the rules are written for: every range window must span at least
 # two scrapes, or rate()/delta() see a single sample and return nothing.
@@ -21,3 +23,23 @@ SCRAPE_INTERVAL_SECONDS = 30
 
 THRESHOLDS_FILE = HERE / "thresholds.yml"
 OUTPUT_DIR = HERE / "generated"
+ALERTMANAGER_FILE = HERE.parents[1] / "prometheus" / "alertmanager.yml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """thresholds.yml's `_config`: every field may be set there (strings)."""
+    # Regex for the `job` label of Lookout's exporters: ExporterDown watches only these,
+    # not the operator's unrelated scrape targets. Default: the compose and demo job names.
+    exporter_jobs: str = "nectar|ticks|pm2|tburn"
+    # Every runbook_url is this plus `#<anchor>`, the anchor a heading of docs/runbooks.md.
+    # The project publishes no URL of its own: point it at where your copy is served.
+    runbook_url_base: str = RUNBOOK_PAGE
+    # The PM2 process name of the sync server (runbook 003: `pm2 logs rss-sync-server`):
+    # its health alerts carry it as `name`, so that process's PM2ProcessDown explains
+    # them and another process's does not.
+    sync_server_process: str = "rss-sync-server"
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]

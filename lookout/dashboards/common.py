@@ -53,6 +53,19 @@ def signal(key: str):
 UP_DOWN = [P.State(0, "DOWN", "red"), P.State(1, "UP", "green")]
 
 
+def state_colours(states, colours: dict[str, str]) -> list:
+    """A state set's states (the exporter's list, in its order: the index is the value the
+    queries give) with their colours. `colours` is keyed by the state's name in lower case
+    with `_` for `-`, so a respelling upstream ("Normal" -> "normal", "half-open" ->
+    "half_open") keeps its colour; a new state raises KeyError until it gets one."""
+    def key(state: str) -> str:
+        return state.lower().replace("-", "_")
+    missing = [s for s in states if key(s) not in colours]
+    if missing:
+        raise KeyError(f"no colour for state(s) {missing}; add them to the dashboard's colours")
+    return [P.State(i, s, colours[key(s)]) for i, s in enumerate(states)]
+
+
 def guarded(key: str, expr: str | None = None) -> str:
     """The signal's expression limited to when its alert applies (its `when` guard), so a
     tile is blank rather than falsely yellow outside that condition (Nectar at the tip)."""

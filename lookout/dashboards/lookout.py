@@ -8,7 +8,7 @@ namespaces."""
 from __future__ import annotations
 
 from . import panels as P
-from .common import UP_DOWN, describe, graph, tags, tile
+from .common import UP_DOWN, describe, graph, signal, tags, tile
 
 MODULE = "lookout"
 UID = "lookout-exporters"
@@ -25,7 +25,8 @@ def own(metric: str) -> str:
 def build():
     scrapes = P.row(
         "Scrapes (Prometheus's view)",
-        tile("exporter_up", "Scrape targets", expr="min by (job, instance) (up)", legend="{{job}} {{instance}}",
+        tile("exporter_up", "Scrape targets", expr=f"min by (job, instance) ({signal('exporter_up').expr})",
+             legend="{{job}} {{instance}}",
              states=UP_DOWN, w=24, h=4),
         graph("exporter_up", "Target up", legend="{{job}} {{instance}}", w=8, lo=0, hi=1),
         P.timeseries("Scrape duration", [("scrape_duration_seconds", "{{job}} {{instance}}")], unit="s", w=8),

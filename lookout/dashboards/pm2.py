@@ -3,7 +3,7 @@ is the sync keeping up?"""
 from __future__ import annotations
 
 from . import panels as P
-from .common import drill_down, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
+from .common import drill_down, state_colours, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
 from .promql import stateset_index
 from .vocabulary import constant
 
@@ -13,7 +13,7 @@ LINK = drill_down(UID, "Sync server (PM2)")
 STATES = constant("pm2/processes", "STATES")
 # A colour for every state the exporter reports; a new state fails generation until it has one.
 STATE_COLOURS = {"online": "green", "stopping": "orange", "stopped": "red", "launching": "blue",
-                 "errored": "red", "one-launch-status": "blue", "waiting_restart": "orange"}
+                 "errored": "red", "one_launch_status": "blue", "waiting_restart": "orange"}
 PROCESS = ("instance", "name", "pm_id")
 STATUS = stateset_index("pm2_process_status", list(STATES), by=PROCESS)
 
@@ -31,7 +31,7 @@ def wall_tiles() -> list:
 
 
 def build():
-    status_states = [P.State(i, s, STATE_COLOURS[s]) for i, s in enumerate(STATES)]
+    status_states = state_colours(STATES, STATE_COLOURS)
     processes = P.row(
         "PM2 processes",
         P.table("Processes", [

@@ -6,7 +6,7 @@ from lookout.alert_rules.signals.tburn import BUDGET, OBJECTIVE, burn_windows, e
 from lookout.alert_rules.units import promql_number
 
 from . import panels as P
-from .common import drill_down, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
+from .common import drill_down, state_colours, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
 from .promql import stateset_index
 from .vocabulary import constant
 
@@ -16,9 +16,9 @@ LINK = drill_down(UID, "TBURN")
 GOVERNOR_STATES = constant("tburn/endpoints", "GOVERNOR_STATES")
 BREAKER_STATES = constant("tburn/endpoints", "BREAKER_STATES")
 # A colour for every state the exporter reports; a new state fails generation until it has one.
-GOVERNOR_COLOURS = {"Normal": "green", "Warning": "yellow", "Deferred": "orange", "Hibernating": "orange",
-                    "Critical": "red"}
-BREAKER_COLOURS = {"closed": "green", "half-open": "yellow", "open": "red"}
+GOVERNOR_COLOURS = {"normal": "green", "warning": "yellow", "deferred": "orange", "hibernating": "orange",
+                    "critical": "red"}
+BREAKER_COLOURS = {"closed": "green", "half_open": "yellow", "open": "red"}
 GOVERNOR = stateset_index("tburn_memory_governor_state", list(GOVERNOR_STATES))
 BREAKERS = stateset_index("tburn_circuit_breaker_state", list(BREAKER_STATES), by=("instance", "breaker"))
 SLO_WINDOW = "30d"
@@ -41,8 +41,8 @@ def wall_tiles() -> list:
 
 
 def build():
-    governor_states = [P.State(i, s, GOVERNOR_COLOURS[s]) for i, s in enumerate(GOVERNOR_STATES)]
-    breaker_states = [P.State(i, s, BREAKER_COLOURS[s]) for i, s in enumerate(BREAKER_STATES)]
+    governor_states = state_colours(GOVERNOR_STATES, GOVERNOR_COLOURS)
+    breaker_states = state_colours(BREAKER_STATES, BREAKER_COLOURS)
     memory = P.row(
         "Memory",
         tile("tburn_heap", "Heap / limit", w=4),

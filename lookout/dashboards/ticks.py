@@ -3,7 +3,7 @@ container, its database connection or its disk about to stop them?"""
 from __future__ import annotations
 
 from . import panels as P
-from .common import drill_down, UP_DOWN, describe, graph, tags, tile, wall_tile
+from .common import drill_down, state_colours, UP_DOWN, describe, graph, tags, tile, wall_tile
 from .promql import stateset_index
 from .vocabulary import constant
 
@@ -19,10 +19,6 @@ STATUS_COLOURS = {"created": "blue", "running": "green", "paused": "yellow", "re
 HEALTH_COLOURS = {"starting": "blue", "healthy": "green", "unhealthy": "red", "none": "text"}
 OOM = [P.State(0, "no", "green"), P.State(1, "OOM killed", "red")]
 RUNNING = [P.State(0, "DOWN", "red"), P.State(1, "RUNNING", "green")]
-
-
-def states(names, colours) -> list:
-    return [P.State(i, name, colours[name]) for i, name in enumerate(names)]
 
 
 def wall_tiles() -> list:
@@ -57,9 +53,9 @@ def build():
              states=[P.State(0, "no", "green"), P.State(1, "UNHEALTHY", "red")], w=4),
         P.stat("Exit code", [("ticks_container_exit_code", "{{container}}")], w=4, text_mode="value_and_name"),
         P.state_timeline("Status", [(stateset_index("ticks_container_status", list(STATUSES), by=("container",)),
-                                     "{{container}}")], states=states(STATUSES, STATUS_COLOURS), w=12, h=5),
+                                     "{{container}}")], states=state_colours(STATUSES, STATUS_COLOURS), w=12, h=5),
         P.state_timeline("Health", [(stateset_index("ticks_container_health", list(HEALTH), by=("container",)),
-                                     "{{container}}")], states=states(HEALTH, HEALTH_COLOURS), w=12, h=5),
+                                     "{{container}}")], states=state_colours(HEALTH, HEALTH_COLOURS), w=12, h=5),
         P.timeseries("Memory against the limit",
                      [("ticks_container_memory_usage_bytes", "usage {{container}}"),
                       ("ticks_container_memory_limit_bytes", "limit {{container}}")],

@@ -38,7 +38,9 @@ def pm2(profile: Profile, home: Path, health_url: str) -> dict:
 
 
 def tburn(profile: Profile, base_url: str) -> dict:
-    return {**runtime_settings(profile), "base_url": base_url}
+    # The simulator's session cookie (lookout.simulators.tburn --session): a demo value, not a secret.
+    return {**runtime_settings(profile), "base_url": base_url,
+            "auth": {"cookie": "connect.sid=lookout-demo-session"}}
 
 
 def write(path: Path, data: dict) -> Path:

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from lookout.simulators.common import FaultError, parse_duration
 from lookout.simulators.common.ctl import request
+from lookout.systems import SYSTEMS
 
 from .scenarios import SCENARIOS, TARGETS, Scenario
 
@@ -254,8 +255,9 @@ def main(argv: list[str] | None = None) -> None:
     from lookout.simulators.common.serve import serve
     parser = argparse.ArgumentParser(prog="python -m lookout.demo.control", description="Lookout demo control API")
     parser.add_argument("--project", default="", help="compose project name (default: any)")
-    for target in TARGETS:
-        parser.add_argument(f"--{target.replace('_', '-')}", metavar="URL", default="", help=f"{target} base URL")
+    for system in SYSTEMS:
+        parser.add_argument(f"--{system.demo_target.replace('_', '-')}", metavar="URL", default="",
+                            help=f"base URL of {system.display_name}'s demo target")
 
     def build(args):
         sims = {t: getattr(args, t) for t in TARGETS if getattr(args, t)}

@@ -14,7 +14,7 @@ class Scenario:
     system: str
     alert: str                       # the page it must cause (the end-to-end test checks it)
     help: str
-    target: str = ""                 # simulator whose fault it switches on ...
+    target: str = ""                 # demo target (a system key) whose fault it switches on ...
     fault: str = ""
     params: dict = field(default_factory=dict)
     service: str = ""                # ... or the service it stops
@@ -27,25 +27,25 @@ SCENARIOS = {s.name: s for s in (
              "page should arrive: the stall and reconnect alerts are inhibited.", service="tidb"),
     Scenario("nectar-stall", "nectar", "NectarSyncStalled",
              "Nectar stops indexing while far behind the tip; its connection stays up.",
-             target="nectar_writer", fault="stall"),
+             target="nectar", fault="stall"),
     Scenario("ticks-stall", "ticks", "TicksStale",
              "The tick collector's WebSocket goes silent: no new ticks, the container keeps running.",
-             target="tick_writer", fault="stall"),
+             target="ticks", fault="stall"),
     Scenario("collector-crashloop", "ticks", "CollectorRestarting",
              "The collector dies seconds after each start and Docker keeps restarting it.",
-             target="tick_writer", fault="crash-loop", needs="docker"),
+             target="ticks", fault="crash-loop", needs="docker"),
     Scenario("pm2-memory-leak", "pm2", "PM2RestartsHigh",
              "The sync server leaks memory past max_memory_restart; PM2 restarts it, again and again.",
-             target="sync_server", fault="memory-leak"),
+             target="pm2", fault="memory-leak"),
     Scenario("sync-queue-backlog", "pm2", "SyncQueueDepthHigh",
              "Items arrive faster than the sync drains them; the queue grows.",
-             target="sync_server", fault="queue-backlog"),
+             target="pm2", fault="queue-backlog"),
     Scenario("tburn-heap-pressure", "tburn", "TburnHeapHigh",
-             "TBURN's heap held at 97% of its limit: memory governor Critical, requests rejected.",
+             "TBURN's heap held at 97% of its limit: memory governor critical, requests rejected.",
              target="tburn", fault="heap-pressure", params={"level": "critical"}),
     Scenario("tburn-breaker-open", "tburn", "TburnCircuitBreakerOpen",
-             "TBURN's database circuit breaker stuck open.",
-             target="tburn", fault="breaker-open", params={"breaker": "database"}),
+             "TBURN's circuit breaker of shard 3 stuck open.",
+             target="tburn", fault="breaker-open", params={"shard": 3}),
     Scenario("tburn-down", "tburn", "TburnDown",
              "TBURN's /health answers 503.", target="tburn", fault="health-down"),
 )}

@@ -11,7 +11,8 @@ docs/deploying.md.
 """
 from __future__ import annotations
 
-RUNBOOK = "https://github.com/lookout/lookout/blob/main/docs/deploying.md#"
+# Relative like the generated rules' runbook_url (lookout/alert_rules/settings.py).
+RUNBOOK = "docs/deploying.md#"
 PEER_FOR = "1m"
 
 

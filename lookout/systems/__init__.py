@@ -29,7 +29,8 @@ class System:
     key: lower-case identifier; the alert `system` label, Prometheus job and metric namespace.
     display_name: what people read on dashboards and in docs ("Sync server").
     port: the exporter's default TCP port (Lookout's range starts at 9861).
-    demo_target: the simulator's name in the demo's control API (`/_sim` faults, `recover`).
+    demo_target: the target's name in the demo's control API (`/_sim` faults, `recover`);
+        empty means the key, which every system uses (one spelling per system).
     demo_module: the simulator's package (`python -m` runs it, or its files, as for the Node app).
     demo_config: "module:function" the native demo calls to start the target and return the
         exporter's configuration (a dict); see lookout/demo/targets/.
@@ -42,11 +43,11 @@ class System:
     key: str
     display_name: str
     port: int
-    demo_target: str
     demo_module: str
     demo_config: str
     description: str = ""
     runbooks: tuple[str, ...] = ()
+    demo_target: str = ""
     exporter_module: str = ""
     signals_module: str = ""
     dashboard_module: str = ""
@@ -54,7 +55,7 @@ class System:
     def __post_init__(self) -> None:
         if not self.key.isidentifier() or not self.key.islower():
             raise ValueError(f"system key {self.key!r}: a lower-case identifier (it is a metric namespace)")
-        for attr, default in (("exporter_module", f"lookout.exporters.{self.key}"),
+        for attr, default in (("demo_target", self.key), ("exporter_module", f"lookout.exporters.{self.key}"),
                               ("signals_module", f"lookout.alert_rules.signals.{self.key}"),
                               ("dashboard_module", f"lookout.dashboards.{self.key}")):
             if not getattr(self, attr):

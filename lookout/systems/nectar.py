@@ -4,6 +4,6 @@ from . import System
 SYSTEM = System(
     key="nectar", display_name="Nectar", port=9861,
     description="a Go Cardano indexer on TiDB", runbooks=("000", "001"),
-    demo_target="nectar_writer", demo_module="lookout.simulators.nectar_writer",
+    demo_module="lookout.simulators.nectar_writer",
     demo_config="lookout.demo.targets.nectar:start",
 )

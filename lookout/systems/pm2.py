@@ -5,6 +5,6 @@ from . import System
 SYSTEM = System(
     key="pm2", display_name="Sync server", port=9863,
     description="Node under PM2 on a memory-starved Mac Mini", runbooks=("003",),
-    demo_target="sync_server", demo_module="lookout.simulators.sync_server",
+    demo_module="lookout.simulators.sync_server",
     demo_config="lookout.demo.targets.pm2:start",
 )

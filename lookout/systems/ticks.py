@@ -4,6 +4,6 @@ from . import System
 SYSTEM = System(
     key="ticks", display_name="Tick collector", port=9862,
     description="ETH option ticks from Docker into TimescaleDB", runbooks=("002",),
-    demo_target="tick_writer", demo_module="lookout.simulators.tick_writer",
+    demo_module="lookout.simulators.tick_writer",
     demo_config="lookout.demo.targets.ticks:start",
 )

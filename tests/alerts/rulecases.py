@@ -42,15 +42,19 @@ def _base(system: str, labels: dict) -> dict:
     return {"instance": INSTANCE[system], "job": job, **labels}
 
 
-def gauge(system: str, metric: str, step: float = 1, **labels) -> Fixture:
+def gauge(system: str, metric: str, step: float = 1, volatile: dict | None = None, **labels) -> Fixture:
+    """`volatile`: labels the series has and the alert must not keep (pm_id)."""
     full = _base(system, labels)
-    return Fixture(lambda v: {_selector(metric, full): v}, full, step)
+    series = {**full, **(volatile or {})}
+    return Fixture(lambda v: {_selector(metric, series): v}, full, step)
 
 
-def ratio(system: str, numerator: str, denominator: str, step: float = 0.01, **labels) -> Fixture:
+def ratio(system: str, numerator: str, denominator: str, step: float = 0.01, volatile: dict | None = None,
+          **labels) -> Fixture:
     full = _base(system, labels)
+    series = {**full, **(volatile or {})}
     whole = 2**31  # a power of two: v * whole / whole is exactly v, boundaries stay exact
-    return Fixture(lambda v: {_selector(numerator, full): v * whole, _selector(denominator, full): whole},
+    return Fixture(lambda v: {_selector(numerator, series): v * whole, _selector(denominator, series): whole},
                    full, step)
 
 
@@ -60,22 +64,25 @@ def stateset(system: str, metric: str, states: tuple, state_of: Callable[[float]
                    full)
 
 
-def burst(system: str, counter: str, minutes: int, event: str = "", **labels) -> Fixture:
+def burst(system: str, counter: str, minutes: int, event: str = "", volatile: dict | None = None,
+          **labels) -> Fixture:
     full = _base(system, labels)
-    series = _selector(counter, {**full, **({"event": event} if event else {}), "instance": "{instance}"})
+    series = _selector(counter, {**full, **(volatile or {}), **({"event": event} if event else {}),
+                                 "instance": "{instance}"})
     return Fixture(lambda v: {}, full, 1, minutes, series)
 
 
 def _governor(v: float) -> str:
-    # "Warning" is the governor's own mildest state: it must read green here.
-    return "Critical" if v >= 2 else "Deferred" if v >= 1 else "Warning"
+    # "warning" is the governor's own mildest state: it must read green here.
+    return "critical" if v >= 2 else "deferred" if v >= 1 else "warning"
 
 
-GOVERNOR_STATES = ("Normal", "Warning", "Deferred", "Hibernating", "Critical")
+# TBURN's source spells them in lower case (cases/tburn.yml also checks the capitalised form).
+GOVERNOR_STATES = ("normal", "warning", "deferred", "hibernating", "critical")
 HEALTH_STATES = ("starting", "healthy", "unhealthy", "none")
 BREAKER_STATES = ("closed", "open", "half-open")
 C = {"container": "eth-collector"}
-P = {"name": "rss-sync-server", "pm_id": "3"}
+P = {"name": "rss-sync-server", "volatile": {"pm_id": "3"}}
 
 FIXTURES: dict[str, Fixture] = {
     "nectar_database_up": gauge("nectar", "nectar_up"),
@@ -93,7 +100,6 @@ FIXTURES: dict[str, Fixture] = {
     "ticks_container_running": gauge("ticks", "ticks_container_running", **C),
     "ticks_container_unhealthy": stateset("ticks", "ticks_container_health", HEALTH_STATES,
                                           lambda v: "unhealthy" if v >= 1 else "healthy", **C),
-    "ticks_container_oom_killed": gauge("ticks", "ticks_container_oom_killed", **C),
     "ticks_container_memory": ratio("ticks", "ticks_container_memory_usage_bytes",
                                     "ticks_container_memory_limit_bytes", **C),
     "ticks_database_up": gauge("ticks", "ticks_up"),
@@ -122,9 +128,9 @@ FIXTURES: dict[str, Fixture] = {
     "tburn_shards_min": gauge("tburn", "tburn_shards"),
     "tburn_shards_max": gauge("tburn", "tburn_shards"),
     "exporter_up": gauge("exporter", "up"),
-    "exporter_collector_success": Fixture(
-        lambda v: {_selector("nectar_collector_success", _base("exporter", {"collector": "chain"})): v},
-        {**_base("exporter", {"collector": "chain"}), "exporter": "nectar"}),
+    "exporter_collector_success": gauge("exporter", "lookout_collector_success", exporter="nectar",
+                                        collector="chain"),
+    "pm2_sync_degraded": gauge("pm2", "pm2_sync_health_degraded", component="database"),
 }
 
 
@@ -195,7 +201,8 @@ def gauge_group(sig: Signal, fx: Fixture) -> dict:
         checks.append(alerts(starts["yellow at critical"][0] + 2, "warning"))
     if sig.critical is not None:
         s = starts["red"][0]
-        held = ("warning",) if sig.warning is not None else ()
+        # A bounded warning band ends where critical begins; an open one is held.
+        held = ("warning",) if sig.warning is not None and not sig.warning_bounded else ()
         if fc:
             checks.append(alerts(s + fc - 1, *held))
         checks.append(alerts(s + fc, *held, "critical"))
@@ -208,10 +215,11 @@ def gauge_group(sig: Signal, fx: Fixture) -> dict:
 
 
 def burst_group(sig: Signal, fx: Fixture) -> dict:
-    """One instance per level: a burst of N events at minute 10, checked at 15 and after it
-    has left the window."""
-    if sig.for_warning or sig.for_critical:
-        raise ValueError(f"{sig.key}: a burst case cannot test `for`; write an explicit case")
+    """One instance per level: a burst of N events at minute 10, checked one evaluation
+    before and at the end of each `for`, at 15, and after it has left the window."""
+    fors = {lvl: _minutes(getattr(sig, f"for_{lvl}")) for lvl in LEVELS}
+    if max(fors.values()) >= fx.burst_minutes:
+        raise ValueError(f"{sig.key}: its `for` outlasts the burst's window; write an explicit case")
     counts = {"green": _before(sig, getattr(sig, "warning" if sig.warning is not None else "critical"), 1)}
     if sig.warning is not None:
         counts["yellow"] = _past(sig, sig.warning, 1)
@@ -226,9 +234,16 @@ def burst_group(sig: Signal, fx: Fixture) -> dict:
         series.append({"series": fx.counter.replace("{instance}", labels["instance"]),
                        "values": f"0+0x9 {n:g}+0x{end - 10}"})
         severities = [lvl for lvl in LEVELS if getattr(sig, lvl) is not None and _bad(sig, n, getattr(sig, lvl))]
-        firing += [expected_alert(sig, s, n, labels) for s in severities]
-    checks = [{"eval_time": "15m", "alertname": sig.alert, "exp_alerts": firing},
-              {"eval_time": f"{10 + fx.burst_minutes + 5}m", "alertname": sig.alert, "exp_alerts": []}]
+        firing += [(expected_alert(sig, s, n, labels), s) for s in severities]
+
+    def at(minute: int) -> dict:
+        return {"eval_time": f"{minute}m", "alertname": sig.alert,
+                "exp_alerts": [a for a, s in firing if minute >= 10 + fors[s]]}
+
+    minutes = sorted({10 + f - 1 for f in fors.values() if f} | {10 + f for f in fors.values()}
+                     | {max(15, 10 + max(fors.values()))})
+    checks = [at(m) for m in minutes]
+    checks.append({"eval_time": f"{10 + fx.burst_minutes + 5}m", "alertname": sig.alert, "exp_alerts": []})
     return {"name": f"{sig.alert} ({sig.key}): bursts " + ", ".join(f"{k}={v:g}" for k, v in counts.items()),
             "interval": "1m", "input_series": series, "alert_rule_test": checks}
 

@@ -2,6 +2,7 @@
 through Debian's Alertmanager and a webhook receiver written here."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import time
@@ -9,13 +10,15 @@ import time
 import pytest
 import yaml
 
-from lookout.alert_rules.catalog import signal
-from lookout.alert_rules.settings import HERE
+from lookout.alert_rules import routing
+from lookout.alert_rules.catalog import SIGNALS, signal
+from lookout.alert_rules.model import Effect
+from lookout.alert_rules.settings import ALERTMANAGER_FILE
 from lookout.devstack.alertmanager import Alertmanager, WebhookRecorder, shortened_config
 from lookout.devstack.proc import wait_until
 from .rulecases import FIXTURES
 
-CONFIG = HERE.parents[1] / "prometheus" / "alertmanager.yml"
+CONFIG = ALERTMANAGER_FILE
 PAGER_KEY = "pd-routing-key-4f1e9c"
 # What a notification needs to say, and what it must not: the labels Prometheus attaches.
 OWN_LABELS = {"alertname", "severity", "system", "role"}
@@ -30,7 +33,22 @@ def amtool(*args: str) -> subprocess.CompletedProcess:
 def test_amtool_check_config():
     res = amtool("check-config", str(CONFIG))
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "2 inhibit rules" in res.stdout
+    assert "SUCCESS" in res.stdout and "2 receivers" in res.stdout
+
+
+def test_the_config_is_generated_from_the_model():
+    """A hand edit of the inhibitions fails here; `python -m lookout.alert_rules` restores it."""
+    assert CONFIG.read_text().startswith("# DO NOT EDIT")
+    assert CONFIG.read_text() == routing.render(SIGNALS)
+
+
+def test_a_cause_needs_its_members_on_every_effect(default_signals):
+    """CollectorDown is about a container; a table alert has none, so it cannot be its effect."""
+    down = next(s for s in default_signals if s.key == "ticks_container_running")
+    broken = [dataclasses.replace(s, explains=(*s.explains, Effect("TicksStale"))) if s is down else s
+              for s in default_signals]
+    with pytest.raises(ValueError, match="CollectorDown explains TicksStale, which lacks.*container"):
+        routing.inhibit_rules(broken)
 
 
 @pytest.mark.parametrize("labels, receiver", [
@@ -52,15 +70,16 @@ def test_inhibition_equal_labels_cover_every_alert_identity():
     carry must be in the rule's `equal`, or one container's critical would hide another's warning."""
     rule = next(r for r in yaml.safe_load(CONFIG.read_text())["inhibit_rules"]
                 if r["source_matchers"] == ['severity="critical"'])
-    identity = {k for fx in FIXTURES.values() for k in fx.labels} - OWN_LABELS - {"exporter"}
+    identity = {k for fx in FIXTURES.values() for k in fx.labels} - OWN_LABELS - {"pm_id"}
     assert identity <= set(rule["equal"]), identity - set(rule["equal"])
 
 
-def _alert(key: str, severity: str, instance: str) -> dict:
-    """An alert as the generated rule for `key` labels it."""
+def _alert(key: str, severity: str, instance: str, **members: str) -> dict:
+    """An alert as the generated rule for `key` labels it, about the member `members`."""
     sig = signal(key)
     labels = {"alertname": sig.alert, "severity": severity, "system": sig.system,
-              "instance": instance, "job": sig.system}
+              # The self-alerts come from the exporter's own job.
+              "instance": instance, "job": members.get("exporter", sig.system), **sig.labels, **members}
     if sig.role:
         labels["role"] = sig.role
     return {"labels": labels, "annotations": {"summary": sig.summary}}
@@ -82,9 +101,12 @@ def am(tmp_path):
         hooks.stop()
 
 
-def _names(posts: list[dict]) -> list[tuple[str, str, str]]:
-    return sorted((a["labels"]["alertname"], a["labels"]["severity"], a["labels"]["instance"])
-                  for p in posts for a in p["body"]["alerts"])
+def _names(posts: list[dict]) -> list[tuple[str, ...]]:
+    """(alertname, severity, instance, member label values...) of every alert notified."""
+    def key(labels: dict) -> tuple[str, ...]:
+        members = sorted(v for k, v in labels.items() if k not in OWN_LABELS | {"instance", "job"})
+        return (labels["alertname"], labels["severity"], labels["instance"], *members)
+    return sorted({key(a["labels"]) for p in posts for a in p["body"]["alerts"]})
 
 
 def _settle(manager: Alertmanager, inhibited: int) -> None:
@@ -95,36 +117,86 @@ def _settle(manager: Alertmanager, inhibited: int) -> None:
     time.sleep(2.5)
 
 
-def test_database_down_pages_once_and_silences_the_stall(am):
+def test_database_down_pages_once_and_silences_what_it_explains(am):
     manager, hooks = am
-    manager.post([_alert("nectar_database_up", "critical", "nectar-1:9104"),
-                  _alert("nectar_sync_progress", "critical", "nectar-1:9104"),
-                  _alert("nectar_reconnects", "warning", "nectar-1:9104")])
-    wait_until(lambda: hooks.posts("/pager"), timeout=15, what="a page")
-    _settle(manager, inhibited=2)
+    n = "nectar-1:9104"
+    manager.post([_alert("nectar_database_up", "critical", n),
+                  _alert("nectar_sync_progress", "critical", n),
+                  _alert("nectar_reconnects", "warning", n),
+                  # Its database collectors fail because of it; the log collector's failure does not.
+                  _alert("exporter_collector_success", "warning", n, exporter="nectar", collector="chain"),
+                  _alert("exporter_collector_success", "warning", n, exporter="nectar", collector="logfile")])
+    wait_until(lambda: hooks.posts("/pager") and hooks.posts("/chat"), timeout=15, what="a page and a chat message")
+    _settle(manager, inhibited=3)
 
     pages = hooks.posts("/pager")
-    assert _names(pages) == [("NectarDatabaseDown", "critical", "nectar-1:9104")], _names(pages)
+    assert _names(pages) == [("NectarDatabaseDown", "critical", n)], _names(pages)
     assert pages[0]["headers"]["Authorization"] == f"Bearer {PAGER_KEY}"
-    assert hooks.posts("/chat") == []
+    assert _names(hooks.posts("/chat")) == [("ExporterCollectorFailing", "warning", n, "logfile", "nectar")]
+    assert "Authorization" not in hooks.posts("/chat")[0]["headers"]
 
 
-def test_down_silences_symptoms_of_its_own_instance_only(am):
+def test_a_process_down_silences_its_own_symptoms_not_another_processes(am):
+    """Issue 13: PM2ProcessDown of a deliberately stopped dev-worker silenced the sync server's page."""
     manager, hooks = am
-    manager.post([_alert("ticks_container_running", "critical", "ticks-1:9105"),
-                  _alert("ticks_last_tick_age", "critical", "ticks-1:9105"),
-                  # Another collector's stale ticks are not explained by this one being down.
-                  _alert("ticks_last_tick_age", "critical", "ticks-2:9105"),
-                  # Not a symptom: disk usage is its own problem.
-                  _alert("ticks_disk_usage", "warning", "ticks-1:9105")])
+    p = "pm2-1:9106"
+    manager.post([_alert("pm2_process_up", "critical", p, name="dev-worker"),
+                  _alert("pm2_sync_queue_depth", "critical", p),
+                  _alert("pm2_sync_api_errors", "warning", p)])
     wait_until(lambda: len(_names(hooks.posts("/pager"))) >= 2 and hooks.posts("/chat"),
-               timeout=15, what="the page and the chat message")
+               timeout=15, what="two pages and a chat message")
+    _settle(manager, inhibited=0)
+    assert _names(hooks.posts("/pager")) == [("PM2ProcessDown", "critical", p, "dev-worker"),
+                                             ("SyncQueueDepthHigh", "critical", p, "rss-sync-server")]
+    assert _names(hooks.posts("/chat")) == [("SyncApiErrorsHigh", "warning", p, "rss-sync-server")]
+
+    # The sync server's own process going down explains both.
+    manager.post([_alert("pm2_process_up", "critical", p, name="rss-sync-server")])
+    wait_until(lambda: len(_names(hooks.posts("/pager"))) >= 3, timeout=15, what="the third page")
+    _settle(manager, inhibited=2)
+    assert {a["labels"]["alertname"] for a in manager.alerts() if a["status"]["inhibitedBy"]} == {
+        "SyncQueueDepthHigh", "SyncApiErrorsHigh"}
+
+
+def test_a_container_down_silences_its_own_symptoms_only(am):
+    """Issue 13: CollectorDown of one container silenced TicksStale of a table another feeds."""
+    manager, hooks = am
+    t = "ticks-1:9105"
+    manager.post([_alert("ticks_container_running", "critical", t, container="collector-a"),
+                  _alert("ticks_errors", "critical", t, container="collector-a"),
+                  _alert("ticks_errors", "critical", t, container="collector-b"),
+                  _alert("ticks_last_tick_age", "critical", t, table="eth_option_quotes"),
+                  # Not a symptom: disk usage is its own problem.
+                  _alert("ticks_disk_usage", "warning", t, path="/var/lib/postgresql")])
+    wait_until(lambda: len(_names(hooks.posts("/pager"))) >= 3 and hooks.posts("/chat"),
+               timeout=15, what="the pages and the chat message")
     _settle(manager, inhibited=1)
 
-    assert _names(hooks.posts("/pager")) == [("CollectorDown", "critical", "ticks-1:9105"),
-                                             ("TicksStale", "critical", "ticks-2:9105")]
-    assert _names(hooks.posts("/chat")) == [("DiskUsageHigh", "warning", "ticks-1:9105")]
-    assert "Authorization" not in hooks.posts("/chat")[0]["headers"]
+    assert _names(hooks.posts("/pager")) == [("CollectorDown", "critical", t, "collector-a"),
+                                             ("CollectorErrorsHigh", "critical", t, "collector-b"),
+                                             ("TicksStale", "critical", t, "eth_option_quotes")]
+    assert _names(hooks.posts("/chat")) == [("DiskUsageHigh", "warning", t, "/var/lib/postgresql")]
+
+
+@pytest.mark.parametrize("cause, effect, members", [
+    ("ticks_last_tick_age", "ticks_rate", {"table": "eth_option_quotes"}),
+    ("tburn_heap", "tburn_memory_governor", {}),
+    ("nectar_sync_progress", "nectar_sync_speed", {}),
+], ids=["stale-explains-rate", "heap-explains-governor", "stall-explains-slow"])
+def test_one_symptom_explains_another(am, cause, effect, members):
+    manager, hooks = am
+    i = "host-1:9100"
+    level = "critical" if signal(effect).critical is not None else "warning"
+    # The effect at its worst (a page where it has one), the cause paging too: one root cause, one page.
+    manager.post([_alert(cause, "critical", i, **members),
+                  _alert(effect, level, i, **members),
+                  # The same effect elsewhere is not explained.
+                  _alert(effect, level, "host-2:9100", **members)])
+    wait_until(lambda: hooks.posts("/pager"), timeout=15, what="a page")
+    _settle(manager, inhibited=1)
+    notified = _names(hooks.posts("/pager") + hooks.posts("/chat"))
+    assert [n[:3] for n in notified] == sorted([(signal(cause).alert, "critical", i),
+                                                (signal(effect).alert, level, "host-2:9100")])
 
 
 def test_critical_silences_the_same_alerts_warning(am):
@@ -132,9 +204,15 @@ def test_critical_silences_the_same_alerts_warning(am):
     manager.post([_alert("nectar_memory", "warning", "nectar-1:9104"),
                   _alert("nectar_memory", "critical", "nectar-1:9104"),
                   # Same alert, other instance: still warned about.
-                  _alert("nectar_memory", "warning", "nectar-2:9104")])
-    wait_until(lambda: hooks.posts("/pager") and hooks.posts("/chat"), timeout=15, what="page and chat")
+                  _alert("nectar_memory", "warning", "nectar-2:9104"),
+                  # Same alert and instance, other process: still warned about.
+                  _alert("pm2_memory", "critical", "pm2-1:9106", name="reader"),
+                  _alert("pm2_memory", "warning", "pm2-1:9106", name="rss-sync-server")])
+    wait_until(lambda: len(_names(hooks.posts("/pager"))) >= 2 and len(_names(hooks.posts("/chat"))) >= 2,
+               timeout=15, what="pages and chat")
     _settle(manager, inhibited=1)
 
-    assert _names(hooks.posts("/pager")) == [("NectarMemoryHigh", "critical", "nectar-1:9104")]
-    assert _names(hooks.posts("/chat")) == [("NectarMemoryHigh", "warning", "nectar-2:9104")]
+    assert _names(hooks.posts("/pager")) == [("NectarMemoryHigh", "critical", "nectar-1:9104"),
+                                             ("PM2ProcessMemoryHigh", "critical", "pm2-1:9106", "reader")]
+    assert _names(hooks.posts("/chat")) == [("NectarMemoryHigh", "warning", "nectar-2:9104"),
+                                            ("PM2ProcessMemoryHigh", "warning", "pm2-1:9106", "rss-sync-server")]

@@ -21,8 +21,10 @@ CONTRACT = {
     "nectar_memory": ("NectarMemoryHigh", "nectar", ">=", 80 * GiB, 95 * GiB, "10m", "5m"),
     "nectar_memory_projection": ("NectarMemoryGrowing", "nectar", ">", 100 * GiB, None, "1h", ""),
     "nectar_process_up": ("NectarProcessDown", "nectar", "<", None, 1, "", "2m"),
-    "nectar_reconnects": ("NectarReconnecting", "nectar", ">=", 3, None, "", ""),
-    "nectar_reconnect_giveups": ("NectarReconnecting", "nectar", ">=", None, 1, "", ""),
+    # The catalog gives NectarReconnecting no `for`; its routing note ("one root cause, one
+    # page") needs NectarDatabaseDown (for 1m) to fire first, so 1m (docs/alerting.md).
+    "nectar_reconnects": ("NectarReconnecting", "nectar", ">=", 3, None, "1m", ""),
+    "nectar_reconnect_giveups": ("NectarReconnecting", "nectar", ">=", None, 1, "", "1m"),
     "tidb_oldest_query": ("TiDBLongRunningQuery", "nectar", ">", 60, 300, "2m", "2m"),
     "ticks_rate": ("TickRateLow", "ticks", "<", 150, 50, "5m", "5m"),
     "ticks_last_tick_age": ("TicksStale", "ticks", ">", 300, 600, "", ""),
@@ -41,6 +43,7 @@ CONTRACT = {
     "pm2_process_up": ("PM2ProcessDown", "pm2", "<", None, 1, "", "1m"),
     "pm2_daemon_up": ("PM2DaemonDown", "pm2", "<", None, 1, "", "2m"),
     "pm2_sync_health_up": ("SyncServerHealthDown", "pm2", "<", None, 1, "", "2m"),
+    "pm2_sync_degraded": ("SyncServerDegraded", "pm2", ">=", 1, None, "5m", ""),
     "pm2_sync_queue_depth": ("SyncQueueDepthHigh", "pm2", ">", 100, 500, "5m", "5m"),
     "pm2_sync_api_errors": ("SyncApiErrorsHigh", "pm2", ">", 5, 20, "5m", "5m"),
     "pm2_sync_duration": ("SyncSlow", "pm2", ">", 30, None, "", ""),
@@ -62,7 +65,27 @@ CONTRACT = {
     "tburn_availability_burn": ("TburnAvailabilityBurn", "tburn", ">", 3, 14.4, "", ""),
     "exporter_up": ("ExporterDown", "exporter", "<", None, 1, "", "2m"),
     "exporter_collector_success": ("ExporterCollectorFailing", "exporter", "<", 1, None, "5m", ""),
+    "exporter_fields_missing": ("ExporterFieldsMissing", "exporter", ">", 0, None, "10m", ""),
 }
+# Warning bands the catalog bounds above by the critical level: "< 150 (and >= 50)",
+# "Deferred or Hibernating" (not Critical).
+BOUNDED = {"ticks_rate", "tburn_memory_governor"}
+
+# The catalog's routing notes, as cause -> effects on the same member (a subset: the model
+# may explain more, but never less than these).
+EXPLAINS = {
+    "TicksStale": {"TickRateLow"},
+    "TburnHeapHigh": {"TburnMemoryGovernorDegraded"},
+    "NectarSyncStalled": {"NectarSyncSlow"},
+    "NectarDatabaseDown": {"NectarSyncStalled", "NectarReconnecting", "ExporterCollectorFailing"},
+    "TickDatabaseDown": {"TicksStale", "TickRateLow", "ExporterCollectorFailing"},
+    "PM2ProcessDown": {"SyncServerHealthDown", "SyncQueueDepthHigh", "SyncApiErrorsHigh"},
+}
+# Member labels that name what an alert is about (process name, container, table, path...).
+MEMBERS = {"PM2ProcessDown": ("name",), "PM2RestartsHigh": ("name",), "PM2RestartBudget": ("name",),
+           "CollectorDown": ("container",), "TicksStale": ("table",), "TickRateLow": ("table",),
+           "SyncQueueDepthHigh": ("name",), "ExporterCollectorFailing": ("exporter", "collector"),
+           "ExporterFieldsMissing": ("exporter", "collector", "field")}
 
 # The catalog's "down" alerts; NectarProcessDown joins them (the process not running
 # explains a stalled sync as much as the database does).
@@ -95,6 +118,33 @@ def test_down_and_symptom_roles(default_signals):
     symptoms = {s.alert for s in default_signals if s.role == "symptom"}
     assert {"NectarSyncStalled", "TicksStale", "TickRateLow"} <= symptoms
     assert not symptoms & DOWN
+
+
+def test_bounded_warning_bands(default_signals):
+    assert {s.key for s in default_signals if s.warning_bounded} == BOUNDED
+
+
+def test_the_causal_model_holds_the_catalogs_explanations(default_signals):
+    explained: dict[str, set] = {}
+    for s in default_signals:
+        explained.setdefault(s.alert, set()).update(e.alert for e in s.explains)
+    for cause, effects in EXPLAINS.items():
+        assert effects <= explained[cause], (cause, effects - explained[cause])
+    members = {s.alert: s.members for s in default_signals}
+    assert {a: members[a] for a in MEMBERS} == MEMBERS
+
+
+def test_no_rule_keeps_a_volatile_identity():
+    """pm_id changes on delete + start, a container id on re-create, a pid on every restart."""
+    from lookout.alert_rules.settings import OUTPUT_DIR
+    import yaml
+    for path in sorted(OUTPUT_DIR.glob("*.yml")):
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                text = str(rule.get("annotations", "")) + str(rule.get("labels", ""))
+                assert "pm_id" not in text and "pid" not in text and "container_id" not in text, rule
+                if "pm2_process" in rule["expr"] and "alert" in rule:
+                    assert "without (pm_id)" in rule["expr"] or rule["expr"].startswith("pm2:"), rule
 
 
 def test_every_alert_has_a_summary_description_and_runbook(default_signals):

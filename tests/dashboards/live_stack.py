@@ -83,7 +83,8 @@ class Stack:
         sim.wait_ready()
         # The memory guardian's cleanup forces a GC, so lastGcAt is set (null on a fresh process).
         assert sim.control("POST", "/api/memory-guardian/force-cleanup")[0] == 200
-        self.exporter("tburn", {"base_url": sim.url})
+        # A minimum scrape interval, so <ns>_scrape_cache_age_seconds exists (only then is it served).
+        self.exporter("tburn", {"base_url": sim.url, "scrape": {"min_interval_seconds": 1}})
 
     def start_nectar(self) -> None:
         from lookout.devstack.mariadb import MariaDB

@@ -115,3 +115,12 @@ def test_a_state_list_that_is_not_a_literal_is_refused(tmp_path, monkeypatch):
         vocabulary.constant("toy/states", "BAD")
     with pytest.raises(ValueError, match="no module-level MISSING"):
         vocabulary.constant("toy/states", "MISSING")
+
+
+def test_state_colours_follow_a_respelling_and_refuse_a_new_state():
+    from lookout.dashboards.common import state_colours
+    colours = {"normal": "green", "half_open": "yellow"}
+    assert [(s.value, s.text, s.color) for s in state_colours(("Normal", "half-open"), colours)] == [
+        (0, "Normal", "green"), (1, "half-open", "yellow")]
+    with pytest.raises(KeyError, match="sleeping"):
+        state_colours(("normal", "sleeping"), colours)

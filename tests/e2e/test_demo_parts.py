@@ -120,3 +120,30 @@ def test_cli_says_when_no_demo_answers():
 def test_cli_usage_errors_exit_2(argv):
     res = subprocess.run([sys.executable, "-m", "lookout.cli", *argv], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 2, res.stderr
+
+
+class _StackWithoutDocker:
+    """The part of lookout.demo.native.NativeStack a demo target uses, minus Docker, with
+    PostgreSQL borrowed from the real NativeStack (a named stand-in, not a mock server)."""
+
+    def __init__(self):
+        from lookout.demo.native import NativeStack
+        self._real = NativeStack(FAST, say=lambda _: None, random_ports=True, docker="off")
+        self.profile, self.dir, self.sims, self.notes = FAST, self._real.dir, self._real.sims, self._real.notes
+        self.on_stop, self.postgres, self.stop = self._real.on_stop, self._real.postgres, self._real.stop
+
+    def docker(self):
+        return None
+
+
+def test_ticks_target_runs_as_a_plain_process_without_docker(monkeypatch):
+    from lookout.demo.targets import ticks
+    monkeypatch.setenv("LOOKOUT_DEMO_ID", "")  # NativeStack sets it for this process: undone at teardown
+    stack = _StackWithoutDocker()
+    try:
+        cfg = ticks.start(stack)
+        status, _, _ = http_get(stack.sims["ticks"] + "/_sim/faults", timeout=5)
+        assert status == 200
+        assert "docker" not in cfg and cfg["database"]["dsn_file"] == str(stack.postgres())
+    finally:
+        stack.stop()

@@ -43,38 +43,70 @@ def test_process_found_by_cmdline_regex(mariadb, exporter, tmp_path):
         stand_in.wait()
 
 
-def test_log_counters_follow_rotation_and_truncation(mariadb, exporter, tmp_path):
+# Lines in the formats of honeycomb-tech/nectar database/connection_recovery.go (through Go's
+# log package: "2006/01/02 15:04:05 " prefix); the values are ours.
+GO = "2026/01/13 10:00:{:02d} [ConnectionRecovery] "
+
+
+def test_reconnection_episodes_follow_rotation_and_truncation(mariadb, exporter, tmp_path):
     log = tmp_path / "nectar.log"
-    log.write_text("[ConnectionRecovery] Reconnect attempt 1 before the exporter started\n")
+    log.write_text(GO.format(0) + "Health check failed: before the exporter started\n")
     proc = exporter(write_config(tmp_path / "c.yml", mariadb, logfile={"path": str(log)}))
 
-    def events():
+    def counts():
         m = scrape(proc.url)
-        return {s.labels["event"]: s.value for s in m.all("nectar_log_events_total")}
+        events = {s.labels["event"]: s.value for s in m.all("nectar_log_events_total")}
+        return m["nectar_reconnect_episodes_total"], m["nectar_reconnect_giveups_total"], events["connected"]
 
-    assert events() == {"reconnect": 0, "giveup": 0, "connected": 0, "error": 0}  # history is not news
+    assert counts() == (0, 0, 0)  # history is not news
     with log.open("a") as f:
-        f.write("[ConnectionRecovery] Reconnect attempt 2/10 in 2s\n")
-        f.write("ERROR dial tcp 127.0.0.1:4100: connection refused\n")
-        f.write("[ConnectionRecovery] Reconnect attempt 3/10 in 4s\n[ConnectionRecovery] Database conn")
-    assert events() == {"reconnect": 2, "giveup": 0, "connected": 0, "error": 1}
-    with log.open("a") as f:  # the half-written line completes
+        # One outage: a failed health check, then retries; each retry prints two lines.
+        f.write(GO.format(1) + "Health check failed: dial tcp 127.0.0.1:4000: connect: connection refused\n")
+        f.write(GO.format(1) + "Attempting automatic recovery...\n")
+        f.write(GO.format(1) + "Reconnect attempt 1/10 failed: ping failed: connection refused\n")
+        f.write(GO.format(1) + "Waiting 1s before reconnect attempt 2/10\n")
+        f.write(GO.format(2) + "Reconnect attempt 2/10 failed: ping failed: connection refused\n")
+        f.write(GO.format(2) + "Waiting 2s before reconnect attempt 3/10\n")
+        f.write(GO.format(4) + "Database conn")
+    assert counts() == (1, 0, 0)
+    with log.open("a") as f:  # the half-written line completes: the episode is over
         f.write("ection established successfully\n")
-    assert events() == {"reconnect": 2, "giveup": 0, "connected": 1, "error": 1}
-    assert events()["connected"] == 1  # scraping again counts nothing twice
+    assert counts() == (1, 0, 1)
+    assert counts() == (1, 0, 1)  # scraping again counts nothing twice
 
-    # logrotate's rename: a last line lands in the old file after the rename, then a new file.
+    # logrotate's rename: a new outage starts in the old file, gives up in the new one.
     rotated = tmp_path / "nectar.log.1"
     os.rename(log, rotated)
     with rotated.open("a") as f:
-        f.write("[ConnectionRecovery] Reconnect attempt 4/10\n")
-    log.write_text("[ConnectionRecovery] Giving up: maximum reconnection attempts (10) exhausted\n")
-    assert events() == {"reconnect": 3, "giveup": 1, "connected": 1, "error": 1}
+        f.write(GO.format(30) + "Health check failed: dial tcp 127.0.0.1:4000: i/o timeout\n")
+    log.write_text(GO.format(59) + "Automatic recovery failed: failed to reconnect after 10 attempts\n")
+    assert counts() == (2, 1, 1)
 
     # copytruncate: the file shrinks in place and starts again.
     with log.open("w") as f:
-        f.write("FATAL out of connections\n")
-    assert events() == {"reconnect": 3, "giveup": 1, "connected": 1, "error": 2}
+        f.write("2026/01/13 11:00:00 [ConnectionRecovery] Health check failed: connection reset\n")
+    assert counts() == (3, 1, 1)
+
+
+def test_reconnection_episodes_from_unified_errors_log(mariadb, exporter, tmp_path):
+    """errors/unified_error_system.go logToFile: "[ts] Type | Component.Operation | message"."""
+    unified = tmp_path / "unified_errors.log"
+    unified.write_text("")
+    proc = exporter(write_config(tmp_path / "c.yml", mariadb, logfile={"unified_errors_path": str(unified)}))
+    assert scrape(proc.url)["nectar_reconnect_episodes_total"] == 0
+    with unified.open("a") as f:
+        f.write("[2026-01-13 10:00:00.120] Connection | Worker3.HealthCheck | ping failed: connection refused\n")
+        f.write("[2026-01-13 10:00:01.130] Connection | Worker3.Reconnect | retry 1/5: connection refused\n")
+        f.write("  nectar/database.(*Worker).reconnect (/src/nectar/database/worker.go:88)\n")  # a stack line
+        f.write("[2026-01-13 10:00:03.140] Connection | Worker5.Reconnect | retry 1/5: connection refused\n")
+        f.write("[2026-01-13 10:00:04.000] Processing | BlockProcessor.ProcessBlock | invalid witness\n")
+        # Five minutes later on worker 3: another outage, which ends in a give-up.
+        f.write("[2026-01-13 10:05:00.000] Connection | Worker3.Reconnect | retry 1/5: i/o timeout\n")
+        f.write("[2026-01-13 10:05:10.000] Connection | Worker3.Recovery | failed to reconnect after 5 attempts\n")
+    m = scrape(proc.url)
+    assert m["nectar_reconnect_episodes_total"] == 3
+    assert m["nectar_reconnect_giveups_total"] == 1
+    assert m.get("nectar_log_events_total", event="connected") is None  # no stdout log configured
 
 
 def test_log_file_absent_at_start_is_read_from_its_start_once_created(mariadb, exporter, tmp_path):

@@ -19,8 +19,11 @@ import yaml
 
 from lookout.devstack.proc import free_port, promtool_check_metrics, scrape, wait_until
 
-# Until the runtime's typed descriptors (CONTRACTS.md 2) are on main; removed once they are.
-pytest.importorskip("lookout.exporters.runtime.selfmetrics", reason="needs the runtime's typed descriptors")
+# Until the rule generator iterates the registry (alerts helper, CONTRACTS.md 3); removed once it does.
+from lookout.alert_rules import settings as _rule_settings  # noqa: E402
+
+if getattr(_rule_settings, "SYSTEMS", None) == ("nectar", "ticks", "pm2", "tburn", "exporter"):
+    pytest.skip("the rule generator still lists its systems by hand", allow_module_level=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "docs" / "examples" / "fifth-system"
@@ -38,7 +41,7 @@ def digest(root: Path) -> dict[str, str]:
 
 
 def template_files() -> list[Path]:
-    return sorted(p.relative_to(TEMPLATE) for p in TEMPLATE.rglob("*") if p.is_file() and p.suffix == ".py")
+    return sorted(p.relative_to(TEMPLATE) for p in TEMPLATE.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
 class Repo:

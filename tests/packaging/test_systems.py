@@ -46,10 +46,18 @@ def test_by_key_names_the_known_keys() -> None:
 
 def test_bad_key_refused() -> None:
     with pytest.raises(ValueError, match="lower-case identifier"):
-        System(key="sync-server", display_name="x", port=1, demo_target="x", demo_module="x", demo_config="x:y")
+        System(key="sync-server", display_name="x", port=1, demo_module="x", demo_config="x:y")
 
 
 def test_cli_lists_every_system() -> None:
     out = subprocess.run([sys.executable, "-m", "lookout.cli", "systems"], capture_output=True, text=True,
                          check=True).stdout.splitlines()
     assert [line.split()[:2] for line in out] == [[s.key, str(s.port)] for s in SYSTEMS]
+
+
+def test_scenarios_name_registered_systems_and_targets() -> None:
+    from lookout.demo.scenarios import SCENARIOS, TARGETS
+    assert TARGETS == tuple(s.demo_target for s in SYSTEMS)
+    for s in SCENARIOS.values():
+        assert s.system in {x.key for x in SYSTEMS}, s.name
+        assert not s.target or s.target in TARGETS, s.name

@@ -24,9 +24,9 @@ def check(tmp_path, text: str, env: dict | None = None) -> subprocess.CompletedP
     ("daemon: {jlist_fallback: maybe}\n", "daemon.jlist_fallback"),
     ("daemon: {sockett: /x}\n", "daemon.sockett"),
     ("health: {url: 'ftp://x/health'}\n", "health.url"),
-    ("health: {url: 'http://x/health', fields: {queue_depth: 'queue..depth'}}\n", "health.fields.queue_depth"),
-    ("health: {url: 'http://x/health', fields: {last_sync_duration_unit: hours}}\n",
-     "health.fields.last_sync_duration_unit"),
+    ("health: {url: 'http://x/server/health', stats_url: 'file:///x'}\n", "health.stats_url"),
+    ("health: {url: 'http://x/server/health', fields: {queue_depth: 'queue.depth'}}\n", "health.fields"),
+    ("sync_log: {process_name: ''}\n", "sync_log.process_name"),
     ("health: {url: 'http://x/health', bearer_token_file: /nonexistent/token}\n", "health.bearer_token_file"),
     ("host: {enabled: 3}\n", "host.enabled"),
 ])
@@ -49,8 +49,9 @@ def test_secret_in_url_is_redacted(tmp_path):
 
 
 def test_good_config_lists_collectors(tmp_path):
-    res = check(tmp_path, "health: {url: 'http://127.0.0.1:3147/health'}\n")
+    # Defaults: the rss-sync-server app's endpoints on :3001 and its PM2 log files.
+    res = check(tmp_path, "{}\n")
     assert res.returncode == 0, res.stderr
-    assert "daemon, processes, health_up, health, host" in res.stdout
-    res = check(tmp_path, "host: {enabled: false}\n")
-    assert "(2 collectors: daemon, processes)" in res.stdout
+    assert "daemon, processes, health_up, health, sync_stats, sync_log, host" in res.stdout
+    res = check(tmp_path, "health: null\nsync_log: {enabled: false}\nhost: {enabled: false}\n")
+    assert "(2 collectors: daemon, processes)" in res.stdout, res.stdout + res.stderr

@@ -20,8 +20,11 @@ def fresh_sim(sim):
     sim.reset()
 
 
+SESSION = "connect.sid=lookout-demo-session"  # the simulator's default --session
+
+
 def write_config(path, base_url: str, **settings):
-    cfg = {"base_url": base_url, **settings}
+    cfg = {"base_url": base_url, "auth": {"cookie": SESSION}, **settings}
     path.write_text(yaml.safe_dump(cfg))
     return path
 

@@ -1,6 +1,7 @@
 """Hypothesis strategies for what a TBURN endpoint might answer, from plausible to hostile."""
 from __future__ import annotations
 
+import functools
 import json
 
 from hypothesis import strategies as st
@@ -24,17 +25,30 @@ leaf = st.one_of(
 )
 any_json = st.recursive(leaf, lambda kids: st.lists(kids, max_size=4)
                         | st.dictionaries(st.text(max_size=8), kids, max_size=4), max_leaves=16)
-breaker = st.fixed_dictionaries({}, optional={"name": st.one_of(st.text(max_size=70), leaf),
-                                              "state": leaf})
+# sharding-routes.ts: data.shards = [{shardId, state}]
+breaker = st.fixed_dictionaries({}, optional={"shardId": st.one_of(st.integers(-3, 100), leaf), "state": leaf})
 breakers = st.one_of(st.lists(st.one_of(breaker, leaf), max_size=6),
                      st.dictionaries(st.text(max_size=10), st.one_of(leaf, breaker), max_size=6), leaf)
 
 
+def _nest(path: str, value) -> dict:
+    for part in reversed(path.split(".")):
+        value = {part: value}
+    return value
+
+
 def plausible(endpoint) -> st.SearchStrategy[dict]:
-    """The endpoint's own keys (any of them absent, any value type) plus extra keys."""
-    keys = {f.path.split(".")[0]: (breakers if f.kind == "breakers" else any_json) for f in endpoint.fields}
-    return st.builds(lambda known, extra: {**extra, **known},
-                     st.fixed_dictionaries({}, optional=keys),
+    """TBURN's envelope with the route's own paths (any absent, any value type) plus extra keys."""
+    def merge(a, b):
+        for k, v in b.items():
+            a[k] = merge(a[k], v) if isinstance(a.get(k), dict) and isinstance(v, dict) else v
+        return a
+
+    paths = {f.path: (breakers if f.kind == "breakers" else any_json) for f in endpoint.fields if "." in f.path}
+    known = st.fixed_dictionaries({}, optional=paths).map(
+        lambda found: {"success": True, "timestamp": 1736762400000,
+                       **functools.reduce(merge, (_nest(p, v) for p, v in found.items()), {})})
+    return st.builds(lambda known, extra: {**extra, **known}, known,
                      st.dictionaries(st.text(max_size=10), any_json, max_size=3))
 
 

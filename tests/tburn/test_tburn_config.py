@@ -28,7 +28,7 @@ def check_config(tmp_path, text: str, env: dict | None = None) -> subprocess.Com
     ("timeout_seconds: 0\n", "timeout_seconds"),
     ("max_concurrency: 0\n", "max_concurrency"),
     ("max_body_bytes: 10\n", "max_body_bytes"),
-    ("endpoints: {db_pool: {fields: {idle: idleCount}}}\n", "endpoints.db_pool.fields.idle"),
+    ("endpoints: {db_pool: {fields: {idle: data.database.pool.idle}}}\n", "endpoints.db_pool.fields.idle"),
     ("endpoints: {pipeline: {scales: {running: 2}}}\n", "endpoints.pipeline.scales.running"),
     ("endpoints: {shards: {path: shards/count}}\n", "endpoints.shards.path"),
     ("endpoints: {health: {enabled: false}}\n", "endpoints.health.enabled"),
@@ -52,58 +52,143 @@ def test_bad_environment_override_names_the_variable(tmp_path):
 def test_good_config_lists_the_collectors(tmp_path):
     res = check_config(tmp_path, "endpoints: {pipeline: {enabled: false}}\n")
     assert res.returncode == 0, res.stderr
-    assert "8 collectors" in res.stdout and "pipeline" not in res.stdout
+    # db_pool is off by default: TBURN never fills its pool block (docs/exporters/tburn.md).
+    assert "7 collectors" in res.stdout and "pipeline" not in res.stdout and "db_pool" not in res.stdout
+
+
+GUARDIAN_TEXT = """# HELP tburn_memory_guardian_heap_used_mb Current heap memory used in MB
+# TYPE tburn_memory_guardian_heap_used_mb gauge
+tburn_memory_guardian_heap_used_mb 332
+
+# HELP tburn_memory_guardian_heap_ratio Current heap usage ratio
+# TYPE tburn_memory_guardian_heap_ratio gauge
+tburn_memory_guardian_heap_ratio 0.162
+
+# HELP tburn_memory_guardian_cleanup_total Total cleanup operations
+# TYPE tburn_memory_guardian_cleanup_total counter
+tburn_memory_guardian_cleanup_total{level="soft"} 4
+tburn_memory_guardian_cleanup_total{level="aggressive"} 0
+"""
+
+
+def _envelope(data) -> bytes:
+    return json.dumps({"success": True, "data": data, "timestamp": 1736762400123}).encode()
 
 
 def _serve_green(server):
+    """TBURN's real shapes with our own values; each names the TburnChain file it mirrors."""
     bodies = {
         "/health": {"status": "ok"},
-        "/api/system-health": {"errorRate": "0.01", "p99LatencyMs": 120, "uptimeSeconds": 5,
-                               "totalRequests": 100, "totalErrors": 1},
-        "/api/memory-guardian/status": {"heapUsedMB": 1024, "heapTotalMB": 2048, "heapRatio": 0.25,
-                                        "lastGcAt": 1736762400000},
-        "/api/memory-governor/status": {"state": "NORMAL", "hibernatedShards": []},
-        "/api/request-shedder/metrics": {"eventLoopLagMs": "12.5", "isDegradedMode": "false",
-                                         "totalSheddedRequests": 3},
-        "/api/health/circuit-breakers": {"breakers": {"db": "CLOSED"}},
-        "/api/db/pool/status": {"idleCount": 8, "waitingCount": 0, "totalCount": 10},
-        "/api/pipeline/stats": {"isRunning": True},
-        "/api/shards/count": {"shardCount": 32},
+        # server/core/monitoring/system-health-routes.ts GET /metrics (percents, milliseconds)
+        "/api/system-health/metrics": _envelope({
+            "timestamp": 1736762400000,
+            "memory": {"heap": {"used": 332, "total": 410, "usage": 81.0}},
+            "process": {"pid": 12, "uptime": 5.5, "eventLoopLag": 12.5, "status": "normal"},
+            "http": {"totalRequests": 100, "successCount": 99, "errorCount": 1, "errorRate": 16.2,
+                     "responseTime": {"avg": 20, "p95": 90, "p99": 120}, "requestsPerSecond": 3},
+            "database": {"pool": {"size": 10, "active": 2, "idle": 8, "waiting": 0, "usage": 20}},
+        }),
+        # server/services/memory-guardian.ts getPrometheusMetrics()
+        "/api/memory/guardian/prometheus": GUARDIAN_TEXT.encode(),
+        # server/routes/sharding-routes.ts GET /v6/metrics (memory-governor.ts, request-shedder.ts)
+        "/api/sharding/v6/metrics": _envelope({
+            "pipeline": {},
+            "memoryGovernor": {"currentState": "normal", "hibernatedShardCount": 0, "lastGcAt": 1736762400000},
+            "requestShedder": {"isDegradedMode": False, "eventLoopLagMs": 3, "totalSheddedRequests": 3},
+        }),
+        # sharding-routes.ts GET /circuit-breakers
+        "/api/sharding/circuit-breakers": _envelope({"total": 2, "closed": 1, "open": 0, "halfOpen": 1, "shards": [
+            {"shardId": 0, "state": "CLOSED"}, {"shardId": 1, "state": "HALF_OPEN"}]}),
+        # server/routes/pipeline-routes.ts GET /stats
+        "/api/pipeline/stats": _envelope({"isRunning": True, "currentTPS": 51000}),
+        # sharding-routes.ts GET /status
+        "/api/sharding/status": _envelope({"shardCount": 32, "activeShards": 32, "degradedShards": 0}),
     }
     for path, body in bodies.items():
-        server.set(path, Canned(json.dumps(body).encode()))
+        server.set(path, Canned(body if isinstance(body, bytes) else json.dumps(body).encode()))
 
 
 def test_values_arrive_in_base_units(fuzz_server, exporter, write_config, tmp_path):
     _serve_green(fuzz_server)
     m = scrape(exporter(write_config(tmp_path / "c.yml", fuzz_server.url)).url)
-    assert m["tburn_error_ratio"] == 0.01
+    assert m["tburn_error_ratio"] == pytest.approx(0.162)        # errorRate is a percent
     assert m["tburn_latency_p99_seconds"] == pytest.approx(0.12)
-    assert m["tburn_heap_used_bytes"] == 1024 * 2**20
-    assert m["tburn_last_gc_timestamp_seconds"] == 1736762400
+    assert m["tburn_heap_ratio"] == pytest.approx(0.162)         # the guardian's own 0..1 ratio
+    assert m["tburn_heap_used_bytes"] == 332 * 2**20
+    assert m["tburn_last_gc_timestamp_seconds"] == 1736762400    # epoch ms
     assert m["tburn_event_loop_lag_seconds"] == pytest.approx(0.0125)
+    assert m["tburn_uptime_seconds"] == 5.5
     assert m["tburn_degraded_mode"] == 0
     assert m["tburn_requests_shed_total"] == 3
-    assert m.get("tburn_memory_governor_state", tburn_memory_governor_state="Normal") == 1
-    assert m.get("tburn_circuit_breaker_state", breaker="db", tburn_circuit_breaker_state="closed") == 1
-    # Optional fields this TBURN lacks (heapLimitMB, level, maxConnections) are no errors.
+    assert m.get("tburn_memory_governor_state", tburn_memory_governor_state="normal") == 1
+    assert m.get("tburn_circuit_breaker_state", shard="0", tburn_circuit_breaker_state="closed") == 1
+    assert m.get("tburn_circuit_breaker_state", shard="1", tburn_circuit_breaker_state="half_open") == 1
+    assert m["tburn_shards"] == 32
+    assert m["tburn_pipeline_running"] == 1
     assert sum(s.value for s in m.all("tburn_field_errors_total")) == 0
-    assert m.get("tburn_heap_limit_bytes") is None
+    # The pool block is constant in TBURN: nothing reads it unless configured.
+    assert m.get("tburn_db_pool_available_connections") is None
+
+
+def test_null_last_gc_is_absence_not_an_error(fuzz_server, exporter, write_config, tmp_path):
+    _serve_green(fuzz_server)
+    # memory-governor.ts: lastGcAt is null until the governor has run a GC.
+    fuzz_server.set("/api/sharding/v6/metrics", Canned(_envelope({"memoryGovernor": {
+        "currentState": "deferred", "hibernatedShardCount": 2, "lastGcAt": None}})))
+    m = scrape(exporter(write_config(tmp_path / "c.yml", fuzz_server.url)).url)
+    assert m.get("tburn_last_gc_timestamp_seconds") is None
+    assert m.get("tburn_field_errors_total", endpoint="memory_governor", field="last_gc") == 0
+    assert m.get("tburn_memory_governor_state", tburn_memory_governor_state="deferred") == 1
+    assert m["tburn_hibernated_shards"] == 2
+
+
+def test_unauthorised_is_reported_as_authentication_required(fuzz_server, exporter, write_config, tmp_path):
+    _serve_green(fuzz_server)
+    # server/routes.ts requireAuth: res.status(401).json({ error: "Unauthorized" })
+    fuzz_server.set("/api/pipeline/stats", Canned(b'{"error":"Unauthorized"}', status=401))
+    proc = exporter(write_config(tmp_path / "c.yml", fuzz_server.url))
+    m = scrape(proc.url)
+    assert m["tburn_up"] == 1
+    assert m.get("lookout_collector_errors_total", collector="pipeline", reason="auth") == 1
+    assert not m.get("lookout_collector_errors_total", collector="pipeline", reason="http")
+    assert "authentication required" in http_get(proc.url + "/")[2] + proc.logs()
+
+
+def test_success_false_envelope_fails_the_collector(fuzz_server, exporter, write_config, tmp_path):
+    _serve_green(fuzz_server)
+    # sharding-routes.ts catch: res.status(500)... but a 200 with success=false is handled the same way.
+    fuzz_server.set("/api/sharding/status", Canned(b'{"success": false, "error": "orchestrator stopped"}'))
+    m = scrape(exporter(write_config(tmp_path / "c.yml", fuzz_server.url)).url)
+    assert m.get("lookout_collector_success", collector="shards") == 0
+    assert m.get("lookout_collector_errors_total", collector="shards", reason="error") == 1
+    assert m.get("tburn_shards") is None
 
 
 def test_missing_field_is_counted_and_the_rest_reported(fuzz_server, exporter, write_config, tmp_path):
     _serve_green(fuzz_server)
-    fuzz_server.set("/api/db/pool/status", Canned(b'{"idleCount": 8, "waitingCount": "lots"}'))
+    fuzz_server.set("/api/pipeline/stats", Canned(b'{"success": true, "data": {"currentTPS": 1}}'))
+    fuzz_server.set("/api/system-health/metrics", Canned(_envelope({
+        "http": {"totalRequests": 10, "errorCount": 0, "errorRate": 0, "responseTime": {"p99": "lots"}},
+        "process": {"uptime": 5, "eventLoopLag": 1}})))
     proc = exporter(write_config(tmp_path / "c.yml", fuzz_server.url))
     scrape(proc.url)
     m = scrape(proc.url)
+    assert m["tburn_error_ratio"] == 0
+    assert m.get("tburn_latency_p99_seconds") is None
+    assert m.get("tburn_field_errors_total", endpoint="system_health", field="p99_latency") == 2
+    assert m.get("tburn_field_errors_total", endpoint="system_health", field="error_rate") == 0
+    assert m.get("lookout_collector_success", collector="system_health") == 1
+    assert m.get("lookout_collector_success", collector="pipeline") == 0  # its only field is gone
+    assert "field unreadable" in proc.logs() and proc.logs().count("field=p99_latency") == 1  # warned once
+
+
+def test_db_pool_is_opt_in(fuzz_server, exporter, write_config, tmp_path):
+    _serve_green(fuzz_server)
+    cfg = write_config(tmp_path / "c.yml", fuzz_server.url, endpoints={"db_pool": {"enabled": True}})
+    m = scrape(exporter(cfg).url)
     assert m["tburn_db_pool_available_connections"] == 8
-    assert m.get("tburn_db_pool_waiting_requests") is None
-    assert m.get("tburn_field_errors_total", endpoint="db_pool", field="waiting") == 2
-    assert m.get("tburn_field_errors_total", endpoint="db_pool", field="total") == 2
-    assert m.get("tburn_field_errors_total", endpoint="db_pool", field="available") == 0
-    assert m.get("lookout_collector_success", collector="db_pool") == 1
-    assert "field unreadable" in proc.logs() and proc.logs().count("field=waiting") == 1  # warned once
+    assert m["tburn_db_pool_waiting_requests"] == 0
+    assert m["tburn_db_pool_total_connections"] == 10
 
 
 def test_json_paths_scales_and_endpoint_paths_are_overridable(fuzz_server, exporter, write_config, tmp_path):
@@ -112,21 +197,21 @@ def test_json_paths_scales_and_endpoint_paths_are_overridable(fuzz_server, expor
         {"memory": {"heap": [{"usedBytes": 5000, "ratioPct": 42}]}}).encode()))
     fuzz_server.set("/v2/shards", Canned(b"48"))
     cfg = write_config(tmp_path / "c.yml", fuzz_server.url, endpoints={
-        "memory_guardian": {"path": "/v2/memory",
-                            "fields": {"heap_used": "memory.heap.0.usedBytes", "heap_ratio": "memory.heap.0.ratioPct"},
-                            "scales": {"heap_used": 1, "heap_ratio": 0.01}},
+        "system_health": {"path": "/v2/memory",
+                          "fields": {"uptime": "memory.heap.0.usedBytes", "error_rate": "memory.heap.0.ratioPct"},
+                          "scales": {"uptime": 2, "error_rate": 0.01}},
         "shards": {"path": "/v2/shards", "fields": {"count": ""}},
     })
     m = scrape(exporter(cfg).url)
-    assert m["tburn_heap_used_bytes"] == 5000
-    assert m["tburn_heap_ratio"] == pytest.approx(0.42)
+    assert m["tburn_uptime_seconds"] == 10000
+    assert m["tburn_error_ratio"] == pytest.approx(0.42)
     assert m["tburn_shards"] == 48
-    assert m.get("tburn_field_errors_total", endpoint="memory_guardian", field="heap_total") == 1
+    assert m.get("tburn_field_errors_total", endpoint="system_health", field="p99_latency") == 1
 
 
 def test_token_and_header_are_sent_and_never_shown(fuzz_server, exporter, write_config, tmp_path):
     _serve_green(fuzz_server)
-    fuzz_server.set("/api/shards/count", Canned(b"<h1>oops</h1>", status=500))  # a failure to report
+    fuzz_server.set("/api/sharding/status", Canned(b"<h1>oops</h1>", status=500))  # a failure to report
     token_file = tmp_path / "token"
     token_file.write_text(TOKEN + "\n")
     cfg = write_config(tmp_path / "c.yml", fuzz_server.url, auth={"header_name": "X-API-Key"},
@@ -150,7 +235,7 @@ def test_redirects_are_not_followed(fuzz_server, exporter, write_config, tmp_pat
     """A redirect would carry the bearer token wherever it points."""
     _serve_green(fuzz_server)
     fuzz_server.set("/api/pipeline/stats", Canned(b"", status=302, headers={"Location": "/elsewhere"}))
-    fuzz_server.set("/elsewhere", Canned(b'{"isRunning": true}'))
+    fuzz_server.set("/elsewhere", Canned(b'{"success": true, "data": {"isRunning": true}}'))
     proc = exporter(write_config(tmp_path / "c.yml", fuzz_server.url, auth={"bearer_token": TOKEN}))
     m = scrape(proc.url)
     assert m.get("lookout_collector_errors_total", collector="pipeline", reason="http") == 1

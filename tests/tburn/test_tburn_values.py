@@ -67,10 +67,11 @@ def test_count_of_a_list_or_a_number():
 
 
 def test_states_ignore_case_and_punctuation():
-    assert values.state("HALF_OPEN", BREAKER_STATES) == "half-open"
-    assert values.state("halfOpen", BREAKER_STATES) == "half-open"
+    # enterprise-shard-orchestrator.ts CircuitState; memory-governor.ts MemoryState.
+    assert values.state("HALF_OPEN", BREAKER_STATES) == "half_open"
+    assert values.state("halfOpen", BREAKER_STATES) == "half_open"
     assert values.state("CLOSED", BREAKER_STATES) == "closed"
-    assert values.state("hibernating", GOVERNOR_STATES) == "Hibernating"
+    assert values.state("hibernating", GOVERNOR_STATES) == "hibernating"
     with pytest.raises(values.FieldProblem, match="unknown state"):
         values.state("Melting", GOVERNOR_STATES)
 
@@ -84,21 +85,23 @@ def test_lookup_follows_dotted_paths_and_list_indexes():
             values.lookup(doc, missing)
 
 
-def test_breakers_from_each_shape():
-    as_list = [{"name": "db", "state": "OPEN"}, {"name": "rpc", "state": "closed"}]
-    as_map = {"db": "OPEN", "rpc": {"state": "CLOSED", "failures": 0}}
-    for raw in (as_list, as_map):
-        assert read_breakers(raw, BREAKER_STATES, 10) == ({"db": "open", "rpc": "closed"}, "")
+def test_breakers_per_shard():
+    # sharding-routes.ts GET /circuit-breakers: data.shards = [{shardId, state}]
+    raw = [{"shardId": 0, "state": "OPEN"}, {"shardId": 7, "state": "HALF_OPEN"}, {"shardId": 1, "state": "CLOSED"}]
+    assert read_breakers(raw, BREAKER_STATES, 64) == ({0: "open", 7: "half_open", 1: "closed"}, "")
 
 
 def test_breakers_keep_the_readable_and_report_the_rest():
-    found, problem = read_breakers([{"name": "db", "state": "OPEN"}, {"state": "OPEN"},
-                                    {"name": "db", "state": "CLOSED"}, {"name": "x", "state": "??"}],
+    found, problem = read_breakers([{"shardId": 2, "state": "OPEN"}, {"state": "OPEN"}, {"shardId": "x"},
+                                    {"shardId": 2, "state": "CLOSED"}, {"shardId": 3, "state": "??"}],
                                    BREAKER_STATES, 10)
-    assert found == {"db": "open"}
+    assert found == {2: "open"}
     assert problem
-    found, problem = read_breakers({f"b{i:02}": "CLOSED" for i in range(40)}, BREAKER_STATES, 32)
-    assert len(found) == 32 and "max_breakers" in problem
+    found, problem = read_breakers([{"shardId": i, "state": "CLOSED"} for i in range(70)], BREAKER_STATES, 64)
+    assert sorted(found) == list(range(64)) and "max_breakers" in problem
+    for bad in ({"0": "OPEN"}, "OPEN", 3):
+        with pytest.raises(values.FieldProblem):
+            read_breakers(bad, BREAKER_STATES, 64)
 
 
 READERS = [values.number, values.boolean, values.timestamp, values.count,

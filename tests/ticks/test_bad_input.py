@@ -54,7 +54,9 @@ def test_missing_table_or_column_names_it(pg, table, exporter, problem):
               else 'column "no_such_column" does not exist')
     _failed_collector(exp, f"table_{spec['name']}", "query", needle)
     m = scrape(exp.url)
-    assert m.get("ticks_up") == 0
+    # ticks_up means the server answered (issue 12); a missing table fails only its own collector
+    assert m.get("ticks_up") == 1
+    assert m.get("lookout_collector_success", collector="ping") == 1
     if problem == "table":  # the good table next to it still reports
         assert m.get("lookout_collector_success", collector=f"table_{t}") == 1
         assert m.get("ticks_table_ticks_per_minute", table=t) == 0

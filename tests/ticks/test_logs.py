@@ -123,3 +123,33 @@ def test_cursor_counts_each_line_once_despite_overlap_and_late_lines():
     # Docker's `since` is asked a hair before the bound, never after it.
     assert cursor.since() * 1e9 < cursor.lower_ns()
     assert cursor.lower_ns() == base + 100  # newest - overlap is still before the start
+
+
+def test_stats_buffer_and_no_tick_warnings(docker_engine, table, exporter, tmp_path):
+    """smartiesss/datadownloader scripts/ws_tick_collector.py: _stats_logger()'s STATS line
+    (buffer fill in percent) and _heartbeat_monitor()'s warning; the values are ours."""
+    p = Printer(docker_engine, tmp_path / "ctl")
+    try:
+        cfg = {"tables": [{"name": table()}], "docker": {"host": docker_engine.host, "containers": [p.name]}}
+        exp = exporter(cfg)
+        scrape(exp.url)
+        p.say(["2026-01-13 10:00:00,120 - __main__ - INFO - STATS | Ticks: 5120 | Quotes: 4800 | Trades: 320 "
+               "| Depth: 0 | Errors: 2 | Buffer: Q=12.5% T=3.0% D=0.0% | DB Writes: Q=4700 T=318",
+               "2026-01-13 10:01:00,010 - __main__ - WARNING - No ticks received for 75s (timeout: 60s)",
+               "2026-01-13 10:02:00,010 - __main__ - WARNING - No ticks received for 135s (timeout: 60s)"])
+
+        def read():
+            m = scrape(exp.url)
+            buffers = {b: m.get("ticks_collector_buffer_utilization_ratio", container=p.name, buffer=b)
+                       for b in ("quotes", "trades", "depth")}
+            return buffers, m.get("ticks_collector_no_tick_warnings_total", container=p.name), \
+                m.get("ticks_log_reported_ticks", container=p.name)
+
+        want = ({"quotes": 0.125, "trades": 0.03, "depth": 0.0}, 2, 5120)
+        wait_until(lambda: read() == want, timeout=15, interval=0.2, what=f"{want} (last {read()})")
+        p.say(["2026-01-13 10:03:00,000 - __main__ - INFO - STATS | Ticks: 5121 | Quotes: 4801 | Trades: 320 "
+               "| Depth: 0 | Errors: 2 | Buffer: Q=99.0% T=0.5% D=0.0% | DB Writes: Q=4700 T=318"])
+        want = ({"quotes": 0.99, "trades": 0.005, "depth": 0.0}, 2, 5121)
+        wait_until(lambda: read() == want, timeout=15, interval=0.2, what=f"{want} (last {read()})")
+    finally:
+        p.remove()

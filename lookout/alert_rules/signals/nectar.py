@@ -6,7 +6,7 @@ ConnectionRecovery's 10 reconnection attempts, "check for lock contention: SHOW 
 """
 from __future__ import annotations
 
-from ..model import Signal
+from ..model import Signal, effects
 from ..units import promql_number
 
 GiB = 1024**3
@@ -23,6 +23,10 @@ SIGNALS = [
         key="nectar_database_up", system="nectar", alert="NectarDatabaseDown",
         expr="nectar_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down",
+        # The collectors that query TiDB (exporters/nectar: chain.py, processlist.py,
+        # server.py); the process and log collectors still work without it.
+        explains=(*effects("NectarSyncStalled", "NectarSyncSlow", "NectarReconnecting", "TiDBLongRunningQuery"),
+                  *effects("ExporterCollectorFailing", where=('collector=~"chain|processlist|server"',))),
         summary="The Nectar exporter cannot reach TiDB.",
         description="nectar_up is {value} on {{ $labels.instance }}: the exporter's queries to TiDB"
                     " have failed for a minute, so Nectar is most likely cut off from its database too.",
@@ -41,7 +45,7 @@ SIGNALS = [
         expr="delta(nectar_chain_block[2m])", unit="short", direction="below", warning=None, critical=1,
         for_critical="10m", role="symptom",
         when="on(instance, job) nectar_chain_lag_slots > ${min_lag_slots}",
-        params={"min_lag_slots": 3600},
+        params={"min_lag_slots": 3600}, explains=effects("NectarSyncSlow"),
         summary="Nectar's indexing has stalled while far behind the chain tip.",
         description="Nectar behind {{ $labels.instance }} has indexed no block for 10 minutes (last 2 minutes:"
                     " {value}) while more than ${min_lag_slots} slots behind the wall-clock tip.",
@@ -79,6 +83,7 @@ SIGNALS = [
         key="nectar_process_up", system="nectar", alert="NectarProcessDown",
         expr="nectar_process_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="2m", role="down",
+        explains=effects("NectarSyncStalled", "NectarSyncSlow", "NectarReconnecting"),
         summary="The Nectar process is not running.",
         description="nectar_process_up is {value} on {{ $labels.instance }}: the watched Nectar process"
                     " has not been running for 2 minutes.",
@@ -86,7 +91,9 @@ SIGNALS = [
     Signal(
         key="nectar_reconnects", system="nectar", alert="NectarReconnecting",
         expr=RECONNECTS_15M, unit="short", direction="above", warning=3, critical=None, inclusive=True,
-        role="symptom",
+        # The catalog gives no `for`; 1m, NectarDatabaseDown's, so that a database outage
+        # is already firing (and inhibiting this) when the reconnects reach chat.
+        for_warning="1m", role="symptom",
         summary="Nectar keeps reconnecting to TiDB.",
         description="Nectar behind {{ $labels.instance }} logged {value} database reconnections in 15 minutes"
                     " (alert at {threshold}).",
@@ -95,6 +102,7 @@ SIGNALS = [
         key="nectar_reconnect_giveups", system="nectar", alert="NectarReconnecting",
         expr='sum without (event) (round(increase(nectar_log_events_total{event="giveup"}[1h])))',
         unit="short", direction="above", warning=None, critical=1, inclusive=True,
+        for_critical="1m", role="symptom",  # 1m: as above, the database page comes first
         summary="Nectar gave up reconnecting to TiDB.",
         description="Nectar behind {{ $labels.instance }} exhausted its reconnection attempts {value} time(s)"
                     " in the last hour; it will not recover without a restart.",

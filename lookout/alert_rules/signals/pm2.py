@@ -3,10 +3,15 @@
 Its alert threshold table: restarts/hour > 2 / > 5, memory usage > 80% / > 95%, queue
 depth > 100 / > 500, API errors > 5/min / > 20/min, free RAM < 500MB / < 100MB; and its
 success criteria: "restarts < 5 per day", "sync operations complete within 30 seconds".
+
+A process is identified by its `name` only: PM2 gives a re-created process (the runbook's
+emergency "pm2 delete" + "pm2 start") a new pm_id, so no rule keeps pm_id (and none sees a pid).
+The sync server's own alerts (its health endpoint, queue, API errors) carry the configured
+`name` of its PM2 process, so that process being down explains them and another's does not.
 """
 from __future__ import annotations
 
-from ..model import Signal
+from ..model import Signal, effects
 from ..units import promql_number
 
 MiB = 1024**2
@@ -16,19 +21,24 @@ RESTARTS_1D = "pm2:process_restarts:increase1d"
 MEMORY_RATIO = "pm2:process_memory:limit_ratio"
 API_ERRORS_PER_MINUTE = "pm2:sync_api_errors:rate5m_per_minute"
 
+# The sync server's own alerts: about the PM2 process named in _config.sync_server_process.
+SYNC_SERVER_ALERTS = ("SyncServerHealthDown", "SyncServerDegraded", "SyncQueueDepthHigh",
+                      "SyncApiErrorsHigh", "SyncSlow")
+SYNC_SERVER = {"members": ("name",), "labels": {"name": "${sync_server_process}"}}
+
 SIGNALS = [
     Signal(
         key="pm2_restarts", system="pm2", alert="PM2RestartsHigh",
-        expr=RESTARTS_1H, unit="short", direction="above", warning=2, critical=5,
+        expr=RESTARTS_1H, unit="short", direction="above", warning=2, critical=5, members=("name",),
         summary="PM2 keeps restarting a process.",
-        description="PM2 restarted {{ $labels.name }} (id {{ $labels.pm_id }}) on {{ $labels.instance }}"
+        description="PM2 restarted {{ $labels.name }} on {{ $labels.instance }}"
                     " {value} times in the last hour (alert past {threshold}).",
     ),
     Signal(
         key="pm2_restart_budget", system="pm2", alert="PM2RestartBudget",
-        expr=RESTARTS_1D, unit="short", direction="above", warning=5, critical=None, inclusive=True,
+        expr=RESTARTS_1D, unit="short", direction="above", warning=5, critical=None, inclusive=True, members=("name",),
         summary="A PM2 process has used up its daily restart budget.",
-        description="PM2 restarted {{ $labels.name }} (id {{ $labels.pm_id }}) on {{ $labels.instance }}"
+        description="PM2 restarted {{ $labels.name }} on {{ $labels.instance }}"
                     " {value} times in 24 hours; the target is fewer than {threshold}.",
     ),
     Signal(
@@ -36,23 +46,26 @@ SIGNALS = [
         # (the 200 MB the runbook configures).
         key="pm2_memory", system="pm2", alert="PM2ProcessMemoryHigh",
         expr=MEMORY_RATIO, unit="percentunit", direction="above", warning=0.8, critical=0.95,
-        for_warning="5m", for_critical="5m", params={"default_limit_bytes": 200 * MiB},
+        for_warning="5m", for_critical="5m", params={"default_limit_bytes": 200 * MiB}, members=("name",),
         summary="A PM2 process is close to its memory limit.",
-        description="{{ $labels.name }} (id {{ $labels.pm_id }}) on {{ $labels.instance }} uses {value} of its"
+        description="{{ $labels.name }} on {{ $labels.instance }} uses {value} of its"
                     " memory limit (alert past {threshold}); PM2 restarts it at the limit.",
     ),
     Signal(
         key="pm2_process_up", system="pm2", alert="PM2ProcessDown",
-        expr="pm2_process_up", unit="short", direction="below", warning=None, critical=1,
-        for_critical="1m", role="down",
+        # Any instance of the name not online (cluster mode runs several under one name).
+        expr="min without (pm_id) (pm2_process_up)", unit="short", direction="below", warning=None, critical=1,
+        for_critical="1m", role="down", members=("name",),
+        explains=effects("PM2ProcessMemoryHigh", *SYNC_SERVER_ALERTS),
         summary="A PM2 process is not online.",
-        description="{{ $labels.name }} (id {{ $labels.pm_id }}) on {{ $labels.instance }} has not been"
+        description="{{ $labels.name }} on {{ $labels.instance }} has not been"
                     " online for a minute (pm2_process_up = {value}).",
     ),
     Signal(
         key="pm2_daemon_up", system="pm2", alert="PM2DaemonDown",
         expr="pm2_daemon_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="2m", role="down",
+        explains=effects("PM2ProcessDown", "PM2ProcessMemoryHigh", *SYNC_SERVER_ALERTS),
         summary="The exporter cannot reach the PM2 daemon.",
         description="pm2_daemon_up is {value} on {{ $labels.instance }}: PM2's RPC socket has not answered"
                     " for 2 minutes.",
@@ -60,22 +73,35 @@ SIGNALS = [
     Signal(
         key="pm2_sync_health_up", system="pm2", alert="SyncServerHealthDown",
         expr="pm2_sync_health_up", unit="short", direction="below", warning=None, critical=1,
-        for_critical="2m", role="symptom",
+        for_critical="2m", role="symptom", **SYNC_SERVER,
+        explains=effects(*(a for a in SYNC_SERVER_ALERTS if a != "SyncServerHealthDown")),
         summary="The sync server's health endpoint does not answer.",
         description="pm2_sync_health_up is {value} on {{ $labels.instance }}: the sync server's health"
                     " endpoint has not answered with JSON for 2 minutes.",
     ),
     Signal(
+        # PROVISIONAL metric name until the fidelity helper lists the health endpoint's
+        # metrics (CONTRACTS.md section 4): 1 while the endpoint reports `component`
+        # (the server itself, database, oauth, sync queue) degraded or unhealthy.
+        key="pm2_sync_degraded", system="pm2", alert="SyncServerDegraded",
+        expr="pm2_sync_health_degraded", unit="short", direction="above", warning=1, critical=None,
+        inclusive=True, for_warning="5m", role="symptom", members=("name", "component"),
+        labels=SYNC_SERVER["labels"],
+        summary="The sync server reports itself or a dependency degraded.",
+        description="The sync server's health endpoint on {{ $labels.instance }} has reported"
+                    " {{ $labels.component }} degraded or unhealthy for 5 minutes (degraded = {value}).",
+    ),
+    Signal(
         key="pm2_sync_queue_depth", system="pm2", alert="SyncQueueDepthHigh",
         expr="pm2_sync_queue_depth", unit="short", direction="above", warning=100, critical=500,
-        for_warning="5m", for_critical="5m", role="symptom",
+        for_warning="5m", for_critical="5m", role="symptom", **SYNC_SERVER,
         summary="The sync queue is backing up.",
         description="The sync queue on {{ $labels.instance }} holds {value} items (alert past {threshold}).",
     ),
     Signal(
         key="pm2_sync_api_errors", system="pm2", alert="SyncApiErrorsHigh",
         expr=API_ERRORS_PER_MINUTE, unit="short", direction="above", warning=5, critical=20,
-        for_warning="5m", for_critical="5m", role="symptom",
+        for_warning="5m", for_critical="5m", role="symptom", **SYNC_SERVER,
         summary="The sync server's API calls are failing.",
         description="The sync server on {{ $labels.instance }} counts {value} API errors/min over 5 minutes"
                     " (alert past {threshold}); check database connectivity.",
@@ -83,7 +109,7 @@ SIGNALS = [
     Signal(
         key="pm2_sync_duration", system="pm2", alert="SyncSlow",
         expr="pm2_sync_last_duration_seconds", unit="s", direction="above", warning=30, critical=None,
-        role="symptom",
+        role="symptom", **SYNC_SERVER,
         summary="The last sync operation took longer than 30 seconds.",
         description="The last sync on {{ $labels.instance }} took {value} (target: within {threshold}).",
     ),
@@ -100,16 +126,22 @@ SIGNALS = [
 def recording_rules(signal) -> list[dict]:
     default_limit = promql_number(signal("pm2_memory").params["default_limit_bytes"])
     return [
-        {"record": RESTARTS_1H, "expr": "round(increase(pm2_process_restarts_total[1h]))"},
-        {"record": RESTARTS_1D, "expr": "round(increase(pm2_process_restarts_total[1d]))"},
+        # Summed over pm_id: a deleted and re-created process's restarts still count.
+        {"record": RESTARTS_1H, "expr": "sum without (pm_id) (round(increase(pm2_process_restarts_total[1h])))"},
+        {"record": RESTARTS_1D, "expr": "sum without (pm_id) (round(increase(pm2_process_restarts_total[1d])))"},
         # `or` keeps PM2's own limit where it has one and the default elsewhere.
         {"record": MEMORY_RATIO,
-         "expr": "pm2_process_memory_bytes / on(instance, job, name, pm_id) (\n"
-                 "    pm2_process_memory_limit_bytes > 0\n"
-                 f"  or pm2_process_memory_bytes * 0 + {default_limit}\n)"},
+         "expr": "max without (pm_id) (\n  pm2_process_memory_bytes / on(instance, job, name, pm_id) (\n"
+                 "      pm2_process_memory_limit_bytes > 0\n"
+                 f"    or pm2_process_memory_bytes * 0 + {default_limit}\n  )\n)"},
         {"record": API_ERRORS_PER_MINUTE, "expr": "rate(pm2_sync_api_errors_total[5m]) * 60"},
     ]
 
 
 def conditions(signal, severity: str, boundary: str) -> str | None:
+    if signal.key == "pm2_sync_api_errors":
+        # Compared as a count, exact where `rate() * 60 > 5` is not: 25 errors in 5m is
+        # 5.000000000000001/min in floating point, but an increase of exactly 25.
+        # `boundary * 5` stays visible (the boundary per minute, times the window's minutes).
+        return (f"{API_ERRORS_PER_MINUTE}\nand on(instance, job) increase(pm2_sync_api_errors_total[5m]) > {boundary} * 5")
     return None

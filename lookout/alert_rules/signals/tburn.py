@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import Signal
+from ..model import Signal, effects
 from ..units import promql_number
 
 GOVERNOR_LEVEL = "tburn:memory_governor:level"
 HEAP_GROWTH = "tburn:heap_used:growth1h"
+HEAP_AVG_10M = "avg_over_time(tburn_heap_used_bytes[10m])"
+HEAP_AVG_10M_1H_AGO = "avg_over_time(tburn_heap_used_bytes[10m] offset 1h)"
 
 # The SLA the availability alert defends; its error budget is 1 - OBJECTIVE.
 OBJECTIVE = 0.999
@@ -60,6 +62,9 @@ SIGNALS = [
         key="tburn_up", system="tburn", alert="TburnDown",
         expr="tburn_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down",
+        explains=effects("TburnEventLoopLagHigh", "TburnErrorRateHigh", "TburnLatencyHigh", "TburnDbPoolWaiting",
+                         "TburnDbPoolExhausted", "TburnCircuitBreakerOpen", "TburnRequestShedding",
+                         "TburnPipelineStopped", "TburnAvailabilityBurn"),
         summary="TBURN's /health does not answer 2xx.",
         description="tburn_up is {value} on {{ $labels.instance }}: /health, which is always served, has not"
                     " answered 2xx for a minute.",
@@ -68,15 +73,19 @@ SIGNALS = [
         key="tburn_heap", system="tburn", alert="TburnHeapHigh",
         expr="tburn_heap_ratio", unit="percentunit", direction="above", warning=0.7, critical=0.85,
         for_warning="2m", for_critical="2m",
+        # The memory governor acts on heap pressure: its Deferred/Hibernating/Critical
+        # states follow from the heap, one root cause.
+        explains=effects("TburnMemoryGovernorDegraded"),
         summary="TBURN's heap is filling up.",
         description="TBURN on {{ $labels.instance }} uses {value} of its heap limit (alert past {threshold});"
                     " the memory guardian cleans up at 70%, aggressively at 85%, in emergency at 92%.",
     ),
     Signal(
-        # 0: Normal or Warning, 1: Deferred or Hibernating, 2: Critical.
+        # 0: normal or warning, 1: deferred or hibernating, 2: critical. The warning band
+        # stops at critical: the catalog's warning is "Deferred or Hibernating" only.
         key="tburn_memory_governor", system="tburn", alert="TburnMemoryGovernorDegraded",
         expr=GOVERNOR_LEVEL, unit="short", direction="above", warning=1, critical=2, inclusive=True,
-        for_warning="2m", for_critical="2m",
+        for_warning="2m", for_critical="2m", warning_bounded=True,
         summary="TBURN's memory governor is holding back work.",
         description="TBURN's memory governor on {{ $labels.instance }} is at level {value}"
                     " (1: Deferred or Hibernating shards, 2: Critical, rejecting requests).",
@@ -127,7 +136,7 @@ SIGNALS = [
                     " (healthy: more than {threshold}).",
     ),
     Signal(
-        key="tburn_circuit_breaker_open", system="tburn", alert="TburnCircuitBreakerOpen",
+        key="tburn_circuit_breaker_open", system="tburn", alert="TburnCircuitBreakerOpen", members=("breaker",),
         expr='max without (tburn_circuit_breaker_state) '
              '(tburn_circuit_breaker_state{tburn_circuit_breaker_state="open"})',
         unit="short", direction="above", warning=1, critical=None, inclusive=True,
@@ -190,12 +199,12 @@ def recording_rules(signal) -> list[dict]:
     rules = [
         {"record": GOVERNOR_LEVEL,
          "expr": 'sum without (tburn_memory_governor_state) '
-                 '(tburn_memory_governor_state{tburn_memory_governor_state=~"Deferred|Hibernating"})\n'
+                 '(tburn_memory_governor_state{tburn_memory_governor_state=~"(?i)deferred|hibernating"})\n'
                  '+ 2 * sum without (tburn_memory_governor_state) '
-                 '(tburn_memory_governor_state{tburn_memory_governor_state="Critical"})'},
+                 '(tburn_memory_governor_state{tburn_memory_governor_state=~"(?i)critical"})'},
         # 10m averages on both ends: the heap is a GC sawtooth, a single sample is noise.
         {"record": HEAP_GROWTH,
-         "expr": "avg_over_time(tburn_heap_used_bytes[10m]) / avg_over_time(tburn_heap_used_bytes[10m] offset 1h) - 1"},
+         "expr": f"{HEAP_AVG_10M} / {HEAP_AVG_10M_1H_AGO} - 1"},
     ]
     for w in burn_windows():
         rules.append({"record": error_ratio(w),
@@ -204,6 +213,10 @@ def recording_rules(signal) -> list[dict]:
 
 
 def conditions(signal, severity: str, boundary: str) -> str | None:
+    if signal.key == "tburn_heap_growth":
+        # Multiplicative, so exactly +5% does not fire: 1.05e9 / 1e9 - 1 is 0.05000000000000004
+        # in floating point, while 1.05e9 > 1e9 * 1.05 is false. The value shown is the growth.
+        return (f"{HEAP_GROWTH}\nand on(instance, job) {HEAP_AVG_10M} > (1 + {boundary}) * {HEAP_AVG_10M_1H_AGO}")
     if signal.key != "tburn_availability_burn":
         return None
     budget = promql_number(BUDGET)

@@ -6,7 +6,7 @@ minutes; "collector restarts > 10 times/hour"; "disk usage > 90%"; the 2G memory
 """
 from __future__ import annotations
 
-from ..model import Signal
+from ..model import Signal, effects
 
 RECONNECTS_1H = "ticks:log_reconnects:increase1h"
 ERRORS_1H = "ticks:log_errors:increase1h"
@@ -17,7 +17,7 @@ SIGNALS = [
     Signal(
         key="ticks_rate", system="ticks", alert="TickRateLow",
         expr="ticks_table_ticks_per_minute", unit="short", direction="below", warning=150, critical=50,
-        for_warning="5m", for_critical="5m", role="symptom",
+        for_warning="5m", for_critical="5m", role="symptom", warning_bounded=True, members=("table",),
         summary="Ticks are arriving more slowly than the market sends them.",
         description="Table {{ $labels.table }} on {{ $labels.instance }} received {value} ticks/min"
                     " (alert below {threshold}); expected 150-250/min for 50 instruments.",
@@ -25,7 +25,7 @@ SIGNALS = [
     Signal(
         key="ticks_last_tick_age", system="ticks", alert="TicksStale",
         expr="ticks_table_last_tick_age_seconds", unit="s", direction="above", warning=300, critical=600,
-        role="symptom",
+        role="symptom", members=("table",), explains=effects("TickRateLow"),
         summary="No new ticks have been written for minutes.",
         description="The newest row of {{ $labels.table }} on {{ $labels.instance }} is {value} old"
                     " (alert past {threshold}).",
@@ -33,6 +33,7 @@ SIGNALS = [
     Signal(
         key="ticks_reconnects", system="ticks", alert="CollectorReconnectsHigh",
         expr=RECONNECTS_1H, unit="short", direction="above", warning=10, critical=50, role="symptom",
+        members=("container",),
         summary="The tick collector keeps reconnecting its WebSocket.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} logged {value} reconnections"
                     " in the last hour (alert past {threshold}).",
@@ -40,13 +41,14 @@ SIGNALS = [
     Signal(
         key="ticks_errors", system="ticks", alert="CollectorErrorsHigh",
         expr=ERRORS_1H, unit="short", direction="above", warning=50, critical=200, role="symptom",
+        members=("container",),
         summary="The tick collector is logging many errors.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} logged {value} ERROR lines"
                     " in the last hour (alert past {threshold}).",
     ),
     Signal(
         key="ticks_restarts", system="ticks", alert="CollectorRestarting",
-        expr=RESTARTS_1H, unit="short", direction="above", warning=3, critical=10,
+        expr=RESTARTS_1H, unit="short", direction="above", warning=3, critical=10, members=("container",),
         summary="Docker keeps restarting the tick collector.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} restarted {value} times"
                     " in the last hour (alert past {threshold}).",
@@ -54,7 +56,11 @@ SIGNALS = [
     Signal(
         key="ticks_container_running", system="ticks", alert="CollectorDown",
         expr="ticks_container_running", unit="short", direction="below", warning=None, critical=1,
-        for_critical="1m", role="down",
+        for_critical="1m", role="down", members=("container",),
+        # Tables carry no container label (which container feeds which table is not
+        # measured), so TicksStale is not muted by it: another container may feed the table.
+        explains=effects("CollectorUnhealthy", "CollectorReconnectsHigh", "CollectorErrorsHigh",
+                         "CollectorMemoryNearLimit"),
         summary="The tick collector container is not running.",
         description="ticks_container_running is {value} for {{ $labels.container }} on {{ $labels.instance }}:"
                     " the restart policy has not brought it back within a minute.",
@@ -63,15 +69,19 @@ SIGNALS = [
         key="ticks_container_unhealthy", system="ticks", alert="CollectorUnhealthy",
         expr='max without (ticks_container_health) (ticks_container_health{ticks_container_health="unhealthy"})',
         unit="short", direction="above", warning=None, critical=1, inclusive=True,
-        for_critical="1m", role="symptom",
+        for_critical="1m", role="symptom", members=("container",),
         summary="Docker reports the tick collector unhealthy.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} has failed its HEALTHCHECK"
                     " 3 times in a row (unhealthy = {value}).",
     ),
     Signal(
+        # An event, so it must end: Docker keeps OOMKilled set until the next exit, so the
+        # alert holds for 15 minutes after the restart that followed the OOM kill (the
+        # container's start time changed). One that never comes back is CollectorDown.
         key="ticks_container_oom_killed", system="ticks", alert="CollectorOOMKilled",
         expr="ticks_container_oom_killed", unit="short", direction="above", warning=1, critical=None,
-        inclusive=True,
+        inclusive=True, members=("container",),
+        when="on(instance, job, container) changes(ticks_container_start_time_seconds[15m]) > 0",
         summary="The tick collector's last exit was an out-of-memory kill.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} was OOM-killed"
                     " (oom_killed = {value}); Docker restarted it.",
@@ -79,7 +89,7 @@ SIGNALS = [
     Signal(
         key="ticks_container_memory", system="ticks", alert="CollectorMemoryNearLimit",
         expr=MEMORY_RATIO, unit="percentunit", direction="above", warning=0.9, critical=None,
-        for_warning="10m",
+        for_warning="10m", members=("container",),
         summary="The tick collector is close to its memory limit.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} uses {value} of its memory"
                     " limit (alert past {threshold}).",
@@ -88,6 +98,9 @@ SIGNALS = [
         key="ticks_database_up", system="ticks", alert="TickDatabaseDown",
         expr="ticks_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down",
+        # Its table collectors (exporters/ticks/tables.py, named table_<table>) need the database.
+        explains=(*effects("TicksStale", "TickRateLow", "CollectorErrorsHigh"),
+                  *effects("ExporterCollectorFailing", where=('collector=~"table_.+"',))),
         summary="The ticks exporter cannot query TimescaleDB.",
         description="ticks_up is {value} on {{ $labels.instance }}: TimescaleDB has not answered the"
                     " exporter's queries for a minute, so the collector cannot write either.",
@@ -95,7 +108,7 @@ SIGNALS = [
     Signal(
         key="ticks_disk_usage", system="ticks", alert="DiskUsageHigh",
         expr="ticks_disk_used_ratio", unit="percentunit", direction="above", warning=0.9, critical=0.95,
-        for_warning="5m", for_critical="5m",
+        for_warning="5m", for_critical="5m", members=("path",),
         summary="A volume the tick stack writes to is nearly full.",
         description="{{ $labels.path }} on {{ $labels.instance }} is {value} full (alert past {threshold});"
                     " when it fills, new writes fail.",

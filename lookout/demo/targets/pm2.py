@@ -17,6 +17,6 @@ def start(stack) -> dict:
     daemon.run("start", str(ecosystem), env={"PORT": str(port), "HOST": "127.0.0.1", "SYNC_MAX_MEMORY": "200M",
                                              "SYNC_STATE_FILE": str(stack.dir / "sync-server-faults.json")})
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: http_get(url + "/health", timeout=2)[0] == 200, 30, 0.2, what="the sync server")
+    wait_until(lambda: http_get(url + "/server/health", timeout=2)[0] == 200, 30, 0.2, what="the sync server")
     stack.sims[system.demo_target] = url
-    return configs.pm2(stack.profile, home, url + "/health")
+    return configs.pm2(stack.profile, home, url + "/server/health")

@@ -19,13 +19,14 @@ def start(stack) -> dict:
     engine = stack.docker()
     system = by_key("ticks")
     port = free_port()
-    args = ["--listen", f"127.0.0.1:{port}", "--dsn-file", str(dsn_file),
-            "--state-file", str(dsn_file.parent / "faults.json")]
+    args = ["--dsn-file", str(dsn_file), "--state-file", str(dsn_file.parent / "faults.json")]
     url = f"http://127.0.0.1:{port}"
     if engine:
-        _run_container(stack, engine, system.demo_module, args + ["--health-file", HEALTH_FILE], dsn_file.parent)
+        _run_container(stack, engine, system.demo_module,
+                       ["--listen", f"127.0.0.1:{port}", *args, "--health-file", HEALTH_FILE], dsn_file.parent)
     else:
-        sim = SimulatorProcess(stack.dir, args, module=system.demo_module)
+        # SimulatorProcess adds --listen itself: a second one would win and be waited for in vain.
+        sim = SimulatorProcess(stack.dir, args, module=system.demo_module, port=port)
         stack.on_stop("tick collector", sim.stop)
         sim.wait_ready(30)
     wait_until(lambda: http_get(url + "/_sim/faults", timeout=2)[0] == 200, 60, 0.2, what="the tick collector")

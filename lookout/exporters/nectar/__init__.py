@@ -2,8 +2,9 @@
 the Nectar process and its log."""
 from __future__ import annotations
 
-from lookout.exporters.runtime import Collector, ExporterSpec
+from lookout.exporters.runtime import Collector, ExporterSpec, Probe
 
+from .app import AppCollector
 from .chain import ChainCollector
 from .config import NectarConfig
 from .db import Database
@@ -15,13 +16,16 @@ from .server import ServerCollector
 
 def build(cfg: NectarConfig) -> list[Collector]:
     db = Database(cfg.database)
-    collectors: list[Collector] = [ChainCollector(db, cfg.chain), ServerCollector(db)]
+    # nectar_up is the ping: a blocked chain query is the chain collector's failure, not "down".
+    collectors: list[Collector] = [Probe("ping", db.ping), ChainCollector(db, cfg.chain), ServerCollector(db)]
     if cfg.processlist.enabled:
         collectors.append(ProcesslistCollector(db, cfg.processlist))
     if cfg.process:
         collectors.append(ProcessCollector(cfg.process))
     if cfg.logfile:
         collectors.append(LogFileCollector(cfg.logfile))
+    if cfg.app:
+        collectors.append(AppCollector(cfg.app))
     return collectors
 
 

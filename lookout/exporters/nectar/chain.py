@@ -16,7 +16,6 @@ def _quote(identifier: str) -> str:
 
 class ChainCollector(Collector):
     name = "chain"
-    critical = True
 
     def __init__(self, db: Database, cfg: ChainConfig):
         self.db = db

@@ -82,12 +82,9 @@ class ProcessConfig:
                 raise ConfigError(f"{path}.cmdline_regex", f"invalid regular expression: {exc}") from None
 
 
+# Lines of Nectar's stdout counted by name in nectar_log_events_total. Reconnections are
+# counted as episodes instead (reconnects.py), not by pattern.
 DEFAULT_LOG_PATTERNS = {
-    # ConnectionRecovery (runbook 000): health checks every 5 s, backoff, at most 10 attempts.
-    # A numbered attempt ("attempt 3/10") or "reconnecting"; not the give-up line that
-    # mentions "maximum reconnection attempts (10)".
-    "reconnect": r"(?i)\[ConnectionRecovery\].*(\battempt\s*#?\d+|\breconnecting\b)",
-    "giveup": r"(?i)\[ConnectionRecovery\].*\b(giving up|gave up|max(imum)? (reconnection )?attempts|exhausted)",
     "connected": r"\[ConnectionRecovery\] Database connection established successfully",
     "error": r"(?i)\b(error|fatal|panic)\b",
 }
@@ -95,12 +92,20 @@ DEFAULT_LOG_PATTERNS = {
 
 @dataclass
 class LogFileConfig:
+    # Nectar's stdout/stderr as captured (systemd journal export, nohup.out, a redirect):
+    # Go's log prefix. With the dashboard on, Nectar sends its log output to the dashboard
+    # instead (main.go), and the reconnection entries are in unified_errors.log.
     path: str = ""
+    # errors/unified_error_system.go's file: unified_errors.log in Nectar's working directory.
+    unified_errors_path: str = ""
+    # Reconnection lines of one component closer together than this are one episode.
+    episode_gap_seconds: float = 60.0
     patterns: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LOG_PATTERNS))
 
     def validate(self, path: str) -> None:
-        if not self.path:
-            raise ConfigError(f"{path}.path", "required when logfile is configured")
+        if not self.path and not self.unified_errors_path:
+            raise ConfigError(f"{path}.path", "path or unified_errors_path is required when logfile is configured")
+        positive(f"{path}.episode_gap_seconds", self.episode_gap_seconds)
         for name, regex in self.patterns.items():
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
                 raise ConfigError(f"{path}.patterns.{name}", "names must be lower_snake_case (they become label values)")
@@ -111,9 +116,24 @@ class LogFileConfig:
 
 
 @dataclass
+class AppConfig:
+    """Nectar's dashboard API (web/server.go listens on :8080 when the dashboard is on)."""
+    url: str = "http://127.0.0.1:8080"
+    timeout_seconds: float = 2.0
+    max_body_bytes: int = 1024 * 1024
+
+    def validate(self, path: str) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{path}.url", f"expected an http:// or https:// URL, got {self.url!r}")
+        positive(f"{path}.timeout_seconds", self.timeout_seconds)
+        positive(f"{path}.max_body_bytes", self.max_body_bytes)
+
+
+@dataclass
 class NectarConfig:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     chain: ChainConfig = field(default_factory=ChainConfig)
     processlist: ProcesslistConfig = field(default_factory=ProcesslistConfig)
     process: Optional[ProcessConfig] = None
     logfile: Optional[LogFileConfig] = None
+    app: Optional[AppConfig] = None          # opt-in: `app: {}` reads the dashboard API

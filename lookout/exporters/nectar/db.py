@@ -5,7 +5,6 @@ slow query is stopped by the database itself and not left running after the scra
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import ssl
@@ -14,7 +13,7 @@ from typing import Callable
 
 import pymysql
 
-from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
+from lookout.exporters.runtime import Backoff, BlockingPool, CollectError, ConfigError, Deadline, redact
 
 from .config import DatabaseConfig
 
@@ -71,53 +70,89 @@ class Flavour:
 
 
 class Database:
+    """Connections to one server, used only on this backend's own BlockingPool.
+
+    Each phase has its own bound: TCP connect, the greeting, TLS and authentication each
+    wait at most `connect_timeout_seconds` (cut to the deadline) per read or write, since
+    PyMySQL's `connect_timeout` covers only the TCP connect and the read timeout applies
+    from the greeting on; every statement carries a server-side time limit and a client-side
+    read timeout just past it. A call the scrape gave up on is abandoned: its connection is
+    closed when the thread comes back and never reused.
+    """
+
     def __init__(self, cfg: DatabaseConfig):
         self.cfg = cfg
         self._ssl = ssl_context(cfg)  # built once: a bad CA path fails at start, not per scrape
         self._idle: list[pymysql.connections.Connection] = []
-        self._slots = asyncio.Semaphore(cfg.pool_size)
         self._lock = threading.Lock()
+        self.pool = BlockingPool(f"database {cfg.host}:{cfg.port}", cfg.pool_size)
         self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
         self.flavour: Flavour | None = None
         self.last_error = ""
 
+    async def ping(self, deadline: Deadline) -> None:
+        """A MySQL COM_PING: whether the server answers at all (what `nectar_up` means)."""
+        await self._call(self._ping, deadline)
+
     async def query(self, sql: "str | Callable[[Flavour], str]", deadline: Deadline, args: tuple = ()) -> list[tuple]:
         """Run one statement; `sql` may depend on the server's flavour, known once connected."""
+        return await self._call(self._query, deadline, sql, args)
+
+    async def _call(self, fn, deadline: Deadline, *args):
         if not self.backoff.ready():
             raise CollectError("connection", f"database unreachable, retrying in {self.backoff.seconds_until_ready():.1f}s"
                                              f" (last error: {self.last_error})")
-        try:
-            await asyncio.wait_for(self._slots.acquire(), deadline.remaining())
-        except asyncio.TimeoutError:
-            raise CollectError("timeout", "no free database connection before the deadline") from None
         call = _Call()
         try:
-            return await asyncio.wait_for(asyncio.to_thread(self._run, sql, args, deadline, call), deadline.remaining())
-        except asyncio.TimeoutError:
-            call.abandoned = True  # the thread closes the connection when it comes back
-            raise CollectError("timeout", "query did not finish before the scrape deadline") from None
-        finally:
-            self._slots.release()
+            return await self.pool.run(fn, deadline, call, *args, timeout=deadline.remaining())
+        except CollectError as exc:
+            if exc.reason == "timeout":
+                call.abandoned = True  # the thread closes its connection when it comes back
+                raise CollectError("timeout", "the database did not answer before the scrape deadline") from None
+            raise
 
-    def _run(self, sql, args: tuple, deadline: Deadline, call: "_Call") -> list[tuple]:
+    def _ping(self, deadline: Deadline, call: "_Call") -> None:
         conn = self._take()
         try:
             if conn is None:
                 conn = self._connect(deadline)
-            # PyMySQL re-reads _read_timeout before every packet; the client-side limit
+            _set_timeouts(conn, max(deadline.remaining(), 0.05) + 0.5)
+            conn.ping(reconnect=False)
+        except pymysql.err.MySQLError as exc:
+            self._discard(conn)
+            self._down(exc)
+            raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
+        except BaseException:
+            self._discard(conn)
+            raise
+        self.backoff.succeeded()
+        self._give_back(conn, call)
+
+    def _query(self, deadline: Deadline, call: "_Call", sql, args: tuple) -> list[tuple]:
+        conn = self._take()
+        try:
+            if conn is None:
+                conn = self._connect(deadline)
+            # PyMySQL re-reads the timeouts before every packet; the client-side limit
             # backs up the server-side one if the server ignores it.
-            conn._read_timeout = max(deadline.remaining(), 0.05) + 0.5
+            _set_timeouts(conn, max(deadline.remaining(), 0.05) + 0.5)
             with conn.cursor() as cur:
                 text = sql(self.flavour) if callable(sql) else sql
                 cur.execute(self.flavour.limited(text, deadline), args or None)
                 rows = list(cur.fetchall())
+        except CollectError:
+            raise  # from _connect, already accounted for
         except pymysql.err.OperationalError as exc:
             self._discard(conn)
             code = exc.args[0] if exc.args else 0
             if code in (1969, 3024, 1317, 8175):  # statement time limit hit / query interrupted
                 raise CollectError("timeout", f"query stopped by the server's time limit: {redact(str(exc))}") from None
+            if _timed_out(exc):
+                # A server that accepted the statement and is slow (a lock, a long scan) is
+                # not down: the ping says whether it answers. This connection is given up.
+                raise CollectError("timeout", f"no answer to the query in time: {redact(_message(exc))}") from None
             self._down(exc)
-            raise CollectError(_reason(exc), f"database unreachable: {redact(str(exc))}") from None
+            raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
         except pymysql.err.InterfaceError as exc:
             self._discard(conn)
             self._down(exc)
@@ -125,7 +160,7 @@ class Database:
         except pymysql.err.MySQLError as exc:
             self._give_back(conn, call)
             raise CollectError("query", f"query failed: {redact(str(exc))}") from None
-        except Exception:
+        except BaseException:
             self._discard(conn)
             raise
         self.backoff.succeeded()
@@ -134,11 +169,12 @@ class Database:
 
     def _connect(self, deadline: Deadline) -> pymysql.connections.Connection:
         cfg = self.cfg
+        phase = max(min(cfg.connect_timeout_seconds, deadline.remaining()), 0.1)
         try:
             conn = pymysql.connect(
                 host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password.reveal(),
                 database=cfg.database or None, charset="utf8mb4",
-                connect_timeout=max(min(cfg.connect_timeout_seconds, deadline.remaining()), 0.1),
+                connect_timeout=phase, read_timeout=phase, write_timeout=phase,
                 # Without autocommit, InnoDB would show every later SELECT the same old snapshot.
                 autocommit=True,
                 ssl=self._ssl, ssl_disabled=self._ssl is None,
@@ -183,6 +219,14 @@ class Database:
             _close(conn)
 
 
+def _set_timeouts(conn, seconds: float) -> None:
+    conn._read_timeout = conn._write_timeout = seconds
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return "timed out" in _message(exc).lower()
+
+
 class _Call:
     abandoned = False
 
@@ -203,6 +247,8 @@ def _message(exc: BaseException) -> str:
 
 def _reason(exc: BaseException) -> str:
     text = _message(exc).lower()
+    if "timed out" in text:
+        return "timeout"
     if "ssl" in text or "certificate" in text or "tls" in text:
         return "tls"
     if isinstance(exc, pymysql.err.OperationalError) and exc.args and exc.args[0] in (1045, 1044, 1698):

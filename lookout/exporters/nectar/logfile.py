@@ -1,28 +1,52 @@
-"""Nectar's own log: reconnections, give-ups and errors, counted from the lines it writes."""
+"""Nectar's own output: reconnection episodes and give-ups, and lines counted by pattern.
+
+Reads Nectar's stdout log (Go's log prefix) and/or its unified_errors.log, each with the
+runtime's rotation-safe tail, from their end when first opened (history is not news).
+"""
 from __future__ import annotations
 
 import asyncio
 
-from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail, PatternCounter
 
 from .config import LogFileConfig
+from .reconnects import EpisodeCounter
 
 
 class LogFileCollector(Collector):
     name = "logfile"
 
     def __init__(self, cfg: LogFileConfig):
-        self.tail = FileTail(cfg.path)
-        self.counter = PatternCounter(cfg.patterns)
+        self.stdout = FileTail(cfg.path) if cfg.path else None
+        self.unified = FileTail(cfg.unified_errors_path) if cfg.unified_errors_path else None
+        self.counter = PatternCounter(cfg.patterns) if cfg.path else None
+        self.episodes = EpisodeCounter(cfg.episode_gap_seconds)
         self._lock = asyncio.Lock()
+        # One reader at a time, even past a read that hung (max_abandoned=0).
+        self._pool = BlockingPool("logfile", 1, max_abandoned=0)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        async with self._lock:  # the tail's offset must advance once per line
-            lines = await asyncio.to_thread(self.tail.read_lines)
+        async with self._lock:  # the tails' offsets must advance once per line
+            await self._pool.run(self._read, timeout=deadline.remaining())
+        out.counter("reconnect_episodes", "Database reconnection episodes in Nectar's own output "
+                    "(one outage, however many lines).", self.episodes.episodes)
+        out.counter("reconnect_giveups", "Times Nectar gave up reconnecting "
+                    "('failed to reconnect after N attempts').", self.episodes.giveups)
+        if self.counter is not None:
+            for event, n in self.counter.counts.items():
+                out.counter("log_events", "Lines of Nectar's stdout log matching each configured pattern.",
+                            n, {"event": event})
+
+    def _read(self) -> None:
+        if self.stdout is not None:
+            lines = self.stdout.read_lines()
             self.counter.feed(lines)
-        for event, n in self.counter.counts.items():
-            out.counter("log_events", "Lines of Nectar's log matching each configured pattern.", n, {"event": event})
+            self.episodes.feed_stdout(lines)
+        if self.unified is not None:
+            self.episodes.feed_unified(self.unified.read_lines())
 
     async def close(self) -> None:
-        self.tail.close()
+        for tail in (self.stdout, self.unified):
+            if tail is not None:
+                tail.close()

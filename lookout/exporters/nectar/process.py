@@ -1,13 +1,12 @@
 """The Nectar process on this host: alive, memory, CPU, threads, descriptors."""
 from __future__ import annotations
 
-import asyncio
 import re
 from pathlib import Path
 
 import psutil
 
-from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
 
 from .config import ProcessConfig
 
@@ -19,9 +18,11 @@ class ProcessCollector(Collector):
         self.cfg = cfg
         self.cmdline = re.compile(cfg.cmdline_regex) if cfg.cmdline_regex else None
         self._proc: psutil.Process | None = None
+        # Its own thread: never queued behind a frozen database's stuck calls.
+        self._pool = BlockingPool("process", 1, max_abandoned=1)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        stats = await asyncio.to_thread(self._sample)
+        stats = await self._pool.run(self._sample, timeout=deadline.remaining())
         out.gauge("process_up", "Whether the Nectar process is running.", 1 if stats else 0)
         if not stats:
             return

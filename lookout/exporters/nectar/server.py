@@ -19,7 +19,6 @@ _UPTIME = {
 
 class ServerCollector(Collector):
     name = "server"
-    critical = True
 
     def __init__(self, db: Database):
         self.db = db

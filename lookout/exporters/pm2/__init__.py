@@ -1,14 +1,15 @@
 """The RSS sync server under PM2: its processes (read from the daemon's RPC socket, never
-by spawning PM2), its health endpoint and the host's memory."""
+by spawning PM2), its health and queue endpoints, its own log lines and the host's memory."""
 from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, ExporterSpec
 
 from .config import Pm2Config
-from .health import HealthCollector, HealthReader
+from .health import HealthCollector, HealthReader, StatsCollector
 from .host import HostCollector
 from .processes import ProcessesCollector, ProcessSource
 from .shared import ReachabilityCollector, SharedRead
+from .synclog import SyncLogCollector
 
 
 def build(cfg: Pm2Config) -> list[Collector]:
@@ -22,9 +23,13 @@ def build(cfg: Pm2Config) -> list[Collector]:
         health = SharedRead(reader.read)
         collectors += [
             ReachabilityCollector("health_up", "sync_health_up",
-                                  "Whether the sync server's health endpoint answered with a JSON object.", health),
+                                  "Whether the sync server's health endpoint answered with its health JSON (200 or 503).", health),
             HealthCollector(health, reader),
         ]
+        if cfg.health.resolved_stats_url():
+            collectors.append(StatsCollector(cfg.health))
+    if cfg.sync_log.enabled:
+        collectors.append(SyncLogCollector(procs, cfg.sync_log))
     if cfg.host.enabled:
         collectors.append(HostCollector())
     return collectors

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Optional
+
+from yarl import URL
 
 from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive
@@ -40,50 +42,51 @@ class DaemonConfig:
 
 
 @dataclass
-class HealthFields:
-    """Dotted paths into the health JSON; `a.b|c` tries `a.b`, then `c`; empty turns a field off.
+class HealthConfig:
+    """The sync server's own endpoints (shayonpal/rss-news-reader, server/server.js).
 
-    The memory, restartCount and uptime defaults are runbook 003's health endpoint; the
-    sync counters are Lookout's proposal for the endpoint the runbook asks for.
+    The `rss-sync-server` PM2 app listens on SERVER_PORT 3001 (ecosystem.config.js).
     """
-    heap_used: str = "memory.heapUsed"
-    heap_total: str = "memory.heapTotal"
-    rss: str = "memory.rss"
-    external: str = "memory.external"
-    restart_count: str = "restartCount"
-    uptime: str = "uptime"
-    queue_depth: str = "queue.depth|queueDepth"
-    api_errors: str = "sync.apiErrors|apiErrors"
-    sync_successes: str = "sync.successes|syncSuccesses"
-    sync_failures: str = "sync.failures|syncFailures"
-    last_sync_duration: str = "sync.lastDurationMs|lastSyncDurationMs"
-    # Unit of a bare number in last_sync_duration ("1.5s" in the JSON carries its own).
-    last_sync_duration_unit: Literal["ms", "s"] = "ms"
+    url: str = "http://127.0.0.1:3001/server/health"
+    # GET /server/sync/stats (the sync_queue_stats view). None: /server/sync/stats on the
+    # health URL's host and port; "": not read.
+    stats_url: Optional[str] = None
+    timeout_seconds: float = 2.0
+    # Sent as "Authorization: Bearer ..." when set (for a proxy in front: the app itself asks none);
+    # from bearer_token_file or PM2_HEALTH__BEARER_TOKEN_FILE.
+    bearer_token: Secret = field(default_factory=Secret)
+    max_body_bytes: int = 1024 * 1024
 
     def validate(self, path: str) -> None:
-        for name in self.paths():
-            for alt in getattr(self, name).split("|") if getattr(self, name) else ():
-                if not alt or any(not part for part in alt.split(".")):
-                    raise ConfigError(f"{path}.{name}", f"not a dotted path: {getattr(self, name)!r}")
+        for key in ("url", "stats_url"):
+            value = getattr(self, key)
+            if value and not value.startswith(("http://", "https://")):
+                raise ConfigError(f"{path}.{key}", f"expected an http:// or https:// URL, got {value!r}")
+        if not self.url:
+            raise ConfigError(f"{path}.url", "required")
+        positive(f"{path}.timeout_seconds", self.timeout_seconds)
+        positive(f"{path}.max_body_bytes", self.max_body_bytes)
 
-    def paths(self) -> list[str]:
-        return [n for n in self.__dataclass_fields__ if n != "last_sync_duration_unit"]
+    def resolved_stats_url(self) -> str:
+        if self.stats_url is not None:
+            return self.stats_url
+        url = URL(self.url)
+        return str(url.with_path("/server/sync/stats").with_query(None))
 
 
 @dataclass
-class HealthConfig:
-    url: str = ""
-    timeout_seconds: float = 2.0
-    # Sent as "Authorization: Bearer ..." when set; from bearer_token_file or PM2_HEALTH__BEARER_TOKEN_FILE.
-    bearer_token: Secret = field(default_factory=Secret)
-    max_body_bytes: int = 1024 * 1024
-    fields: HealthFields = field(default_factory=HealthFields)
+class SyncLogConfig:
+    """The sync server's own log lines, from the PM2 log files of `process_name`.
+
+    The paths come from the process list (pm_out_log_path, pm_err_log_path), so a moved
+    or rotated log is followed without configuration.
+    """
+    enabled: bool = True
+    process_name: str = "rss-sync-server"
 
     def validate(self, path: str) -> None:
-        if not self.url.startswith(("http://", "https://")):
-            raise ConfigError(f"{path}.url", f"expected an http:// or https:// URL, got {self.url!r}")
-        positive(f"{path}.timeout_seconds", self.timeout_seconds)
-        positive(f"{path}.max_body_bytes", self.max_body_bytes)
+        if self.enabled and not self.process_name:
+            raise ConfigError(f"{path}.process_name", "required when sync_log is enabled")
 
 
 @dataclass
@@ -94,5 +97,7 @@ class HostConfig:
 @dataclass
 class Pm2Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
-    health: Optional[HealthConfig] = None
+    # The sync server's health and queue endpoints; `health: null` turns them off.
+    health: Optional[HealthConfig] = field(default_factory=HealthConfig)
+    sync_log: SyncLogConfig = field(default_factory=SyncLogConfig)
     host: HostConfig = field(default_factory=HostConfig)

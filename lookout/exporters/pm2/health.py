@@ -1,76 +1,72 @@
-"""The sync server's own health endpoint: memory, restarts, queue and sync counters.
+"""The sync server's own endpoints: /server/health and /server/sync/stats.
 
-A field that is absent (or not a number) is skipped and counted in
-pm2_sync_missing_fields_total; only a transport, status or JSON failure fails the
-collector, and then only this one.
+Shapes from shayonpal/rss-news-reader: server/lib/sync-health-check.js checkHealth() is the
+health body (the server answers it with 503 when `status` is "unhealthy": that is an answer,
+not an outage), and GET /server/sync/stats answers the row of the sync_queue_stats view.
+A transport, status or JSON failure fails only the collector that read it.
 """
 from __future__ import annotations
 
-import asyncio
-import json
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.httpjson import get_capped, json_object
 
 from .config import HealthConfig
-from .units import quantity
 
-# field key -> (metric short name, kind, help, unit of a bare number)
-FIELDS = {
-    "heap_used": ("sync_heap_used_bytes", "gauge", "V8 heap used, from the health endpoint.", ""),
-    "heap_total": ("sync_heap_total_bytes", "gauge", "V8 heap size, from the health endpoint.", ""),
-    "rss": ("sync_rss_bytes", "gauge", "Resident memory, from the health endpoint.", ""),
-    "external": ("sync_external_bytes", "gauge", "Memory of C++ objects bound to JS, from the health endpoint.", ""),
-    "restart_count": ("sync_restart_count", "gauge", "restartCount as the sync server reports it.", ""),
-    "uptime": ("sync_uptime_seconds", "gauge", "Process uptime as the sync server reports it.", "s"),
-    "queue_depth": ("sync_queue_depth", "gauge", "Items waiting in the sync queue.", ""),
-    "api_errors": ("sync_api_errors", "counter", "API errors the sync server counted since it started.", ""),
-    "sync_successes": ("sync_successes", "counter", "Sync runs that succeeded since the server started.", ""),
-    "sync_failures": ("sync_failures", "counter", "Sync runs that failed since the server started.", ""),
-    "last_sync_duration": ("sync_last_duration_seconds", "gauge", "How long the last sync took.", None),
+# sync-health-check.js calculateServiceStatus(): the statuses a check can end in.
+STATUSES = ("healthy", "degraded", "unhealthy", "unknown")
+# checkHealth(): `dependencies` keys -> the `dependency` label.
+DEPENDENCIES = {"database": "database", "oauth": "oauth", "syncQueue": "sync_queue"}
+# sync_queue_stats columns -> metric (total_pending counts every queued row, failed ones too).
+QUEUE = {
+    "total_pending": ("sync_queue_pending", "Rows in the sync queue (sync_queue_stats.total_pending)."),
+    "retry_pending": ("sync_queue_retry_pending", "Queued rows waiting for a retry (1-2 failed attempts)."),
+    "failed": ("sync_queue_failed", "Queued rows that used up their retries (3 failed attempts)."),
 }
 
 
-class HealthReader:
-    def __init__(self, cfg: HealthConfig):
-        self.cfg = cfg
+class JsonGet:
+    """GET one URL, at most max_body_bytes, within the deadline; the answer must be a JSON object."""
+
+    def __init__(self, url: str, cfg: HealthConfig, ok_statuses: tuple[int, ...] = (200,)):
+        self.url, self.cfg, self.ok = url, cfg, ok_statuses
         self._session: aiohttp.ClientSession | None = None
         self._headers = {"Accept": "application/json"}
         if cfg.bearer_token:
             self._headers["Authorization"] = f"Bearer {cfg.bearer_token.reveal()}"
 
-    async def read(self, deadline: Deadline) -> dict:
+    async def read(self, deadline: Deadline) -> tuple[int, dict]:
         timeout = min(self.cfg.timeout_seconds, deadline.remaining())
         if self._session is None:
             # One small pooled connection: the endpoint is local and scraped every 15 s.
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=1, force_close=False), headers=self._headers)
-        try:
-            async with asyncio.timeout(timeout):
-                async with self._session.get(self.cfg.url, allow_redirects=False) as resp:
-                    if not 200 <= resp.status < 300:
-                        raise CollectError("http", f"health endpoint answered HTTP {resp.status}")
-                    body = await _read_capped(resp, self.cfg.max_body_bytes + 1)
-        except TimeoutError:
-            raise CollectError("timeout", f"health endpoint did not answer within {timeout:.2f}s") from None
-        except aiohttp.ClientError as exc:
-            raise CollectError("connection", f"health endpoint unreachable: {exc}") from None
-        if len(body) > self.cfg.max_body_bytes:
-            raise CollectError("parse", f"health answer larger than {self.cfg.max_body_bytes} bytes")
-        try:
-            doc = json.loads(body)
-        except ValueError:
-            raise CollectError("parse", f"health answer is not JSON ({len(body)} bytes)") from None
-        if not isinstance(doc, dict):
-            raise CollectError("parse", f"health answer is a JSON {type(doc).__name__}, not an object")
-        return doc
+        status, body = await get_capped(self._session, self.url, timeout, self.cfg.max_body_bytes)
+        if status not in self.ok:
+            raise CollectError("http", f"{self.url} answered HTTP {status}")
+        return status, json_object(body, f"{self.url}: HTTP {status}")
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+class HealthReader(JsonGet):
+    """/server/health: 200 healthy or degraded, 503 unhealthy; both carry the health JSON."""
+
+    def __init__(self, cfg: HealthConfig):
+        super().__init__(cfg.url, cfg, ok_statuses=(200, 503))
+
+    async def read(self, deadline: Deadline) -> dict:
+        status, doc = await super().read(deadline)
+        if status == 503 and "status" not in doc:
+            raise CollectError("http", f"{self.url} answered HTTP 503 without its health JSON")
+        return doc
 
 
 class HealthCollector(Collector):
@@ -79,48 +75,85 @@ class HealthCollector(Collector):
     def __init__(self, read, reader: HealthReader):
         self.read = read  # SharedRead over reader.read
         self.reader = reader
-        fields = reader.cfg.fields
-        self.paths = {key: [alt.split(".") for alt in getattr(fields, key).split("|")]
-                      for key in FIELDS if getattr(fields, key)}
-        self.duration_unit = fields.last_sync_duration_unit
-        self.missing = {key: 0 for key in self.paths}
+        self.missing = {key: 0 for key in ("status", "uptime", "lastActivity", "errorCount", *DEPENDENCIES)}
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         doc = await self.read.get(deadline)
-        for key, alternatives in self.paths.items():
-            metric, kind, doc_text, unit = FIELDS[key]
-            value = quantity(_lookup(doc, alternatives), self.duration_unit if unit is None else unit)
-            if value is None or (kind == "counter" and value < 0):
-                self.missing[key] += 1
-                continue
-            (out.counter if kind == "counter" else out.gauge)(metric, doc_text, value)
+        self._state(out, doc.get("status"), "status", "sync_health_status",
+                    "The sync server's overall health (checkHealth().status).", None)
+        deps = doc.get("dependencies") if isinstance(doc.get("dependencies"), dict) else {}
+        for key, label in DEPENDENCIES.items():
+            self._state(out, deps.get(key), key, "sync_dependency_status",
+                        "Each dependency's health as the sync server checks it.", {"dependency": label})
+        self._number(out, doc.get("uptime"), "uptime", "sync_uptime_seconds",
+                     "Seconds since the sync server started, as it reports.")
+        self._number(out, doc.get("errorCount"), "errorCount", "sync_recent_errors",
+                     "Errors the sync server logged in the last hour (checkHealth().errorCount).")
+        when = _timestamp(doc.get("lastActivity"))
+        if when is None:
+            self.missing["lastActivity"] += 1
+        else:
+            out.gauge("sync_last_activity_timestamp_seconds",
+                      "When the sync server last processed its queue (lastActivity), Unix time.", when)
         for key, n in self.missing.items():
-            out.counter("sync_missing_fields", "Scrapes where a configured field was absent or not a number.",
+            out.counter("sync_missing_fields", "Health answers where a field was absent or unreadable.",
                         n, {"field": key})
+
+    def _state(self, out: MetricSet, raw: Any, key: str, metric: str, doc: str, labels: dict | None) -> None:
+        if raw not in STATUSES:
+            self.missing[key] += 1
+            return
+        out.stateset(metric, doc, STATUSES, raw, labels)
+
+    def _number(self, out: MetricSet, raw: Any, key: str, metric: str, doc: str) -> None:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+            self.missing[key] += 1
+            return
+        out.gauge(metric, doc, float(raw))
 
     async def close(self) -> None:
         await self.reader.close()
 
 
-async def _read_capped(resp: aiohttp.ClientResponse, cap: int) -> bytes:
-    """At most `cap` bytes of the body: a runaway endpoint cannot fill the host's memory."""
-    chunks, total = [], 0
-    while total < cap:
-        chunk = await resp.content.read(cap - total)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
+class StatsCollector(Collector):
+    """/server/sync/stats: the sync queue's depth, its retries and its failures."""
+
+    name = "sync_stats"
+
+    def __init__(self, cfg: HealthConfig):
+        self.get = JsonGet(cfg.resolved_stats_url(), cfg)
+
+    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        _, doc = await self.get.read(deadline)
+        found = 0
+        for column, (metric, doc_text) in QUEUE.items():
+            raw = doc.get(column)
+            # PostgREST sends a bigint count as a number; a string of digits is accepted too.
+            if isinstance(raw, str) and raw.isdigit():
+                raw = int(raw)
+            if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+                continue
+            out.gauge(metric, doc_text, raw)
+            found += 1
+        if not found:
+            raise CollectError("fields", f"{self.get.url}: no sync_queue_stats column "
+                                         f"({', '.join(QUEUE)}) in the answer")
+
+    async def close(self) -> None:
+        await self.get.close()
 
 
-def _lookup(doc: dict, alternatives: list[list[str]]) -> Any:
-    for parts in alternatives:
-        node: Any = doc
-        for part in parts:
-            if not isinstance(node, dict) or part not in node:
-                break
-            node = node[part]
-        else:
-            return node
-    return None
+def _timestamp(raw: Any) -> float | None:
+    """Unix seconds from an ISO 8601 string (Node's toISOString(), UTC)."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()

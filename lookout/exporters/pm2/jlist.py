@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from lookout.exporters.runtime import CollectError
+from lookout.exporters.runtime.bounded import OutputTooLarge, read_capped
 
 _MAX_OUTPUT = 32 * 1024 * 1024
 
@@ -21,16 +22,23 @@ async def jlist(command: str, pm2_home: str, timeout: float) -> list[Any]:
     try:
         proc = await asyncio.create_subprocess_exec(
             command, "jlist", env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, limit=_MAX_OUTPUT)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     except OSError as exc:
         raise CollectError("jlist", f"cannot run {command} jlist: {exc.strerror or exc}") from None
     try:
         async with asyncio.timeout(timeout):
-            out, _ = await proc.communicate()
+            out = await read_capped(proc.stdout, _MAX_OUTPUT)
+            await proc.wait()
     except TimeoutError:
-        proc.kill()
-        await proc.wait()
+        await _kill(proc)
         raise CollectError("timeout", f"{command} jlist took longer than {timeout:.2f}s") from None
+    except OutputTooLarge:
+        await _kill(proc)
+        raise CollectError("parse", f"{command} jlist printed more than {_MAX_OUTPUT} bytes") from None
+    except BaseException:  # given up on by the runtime: no orphan Node process left behind
+        if proc.returncode is None:
+            proc.kill()
+        raise
     if proc.returncode != 0:
         raise CollectError("jlist", f"{command} jlist exited with {proc.returncode}")
     # Older CLIs print warnings (version mismatch, ...) before the JSON array.
@@ -42,3 +50,9 @@ async def jlist(command: str, pm2_home: str, timeout: float) -> list[Any]:
     if not isinstance(data, list):
         raise CollectError("parse", f"{command} jlist did not print a JSON array")
     return data
+
+
+async def _kill(proc) -> None:
+    if proc.returncode is None:
+        proc.kill()
+    await proc.wait()

@@ -32,7 +32,7 @@ def build_app(scraper: Scraper, web_config: WebConfig, title: str,
               default_timeout: float, timeout_offset: float, max_timeout: float = 120.0) -> web.Application:
     @web.middleware
     async def basic_auth(request: web.Request, handler):
-        if not web_config.authorized(request.headers.get("Authorization")):
+        if not await web_config.authorized(request.headers.get("Authorization")):
             return web.Response(status=401, text="Unauthorized\n",
                                 headers={"WWW-Authenticate": 'Basic realm="lookout"'})
         return await handler(request)

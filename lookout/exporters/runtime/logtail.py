@@ -10,6 +10,7 @@ import os
 import re
 
 _MAX_READ = 8 * 1024 * 1024  # per call: a burst larger than this is finished next scrape
+_MAX_LINE = 1024 * 1024  # longer lines are cut there and counted once
 
 
 class FileTail:
@@ -61,6 +62,10 @@ class FileTail:
         self._offset += len(data)
         chunks = (self._partial + data).split(b"\n")
         self._partial = chunks.pop()
+        if len(self._partial) > _MAX_LINE:
+            # A "line" that never ends (a binary file, a runaway writer) is cut, not kept growing.
+            chunks.append(self._partial[:_MAX_LINE])
+            self._partial = b""
         return chunks
 
     def _close(self) -> None:

@@ -4,17 +4,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import resource
 import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from aiohttp import web
 
-from .collector import Collector
-from .config import ConfigError, Loader, read_yaml
 from lookout import __version__
 from lookout.netutil import serve_until_signalled, split_hostport
 
+from .collector import Collector
+from .config import ConfigError, Loader, read_yaml
 from .http import build_app
 from .logs import setup_logging
 from .scrape import Scraper
@@ -84,21 +85,37 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
     app = build_app(scraper, web_config, spec.title, cfg.runtime.scrape.default_timeout_seconds,
                     cfg.runtime.scrape.timeout_offset_seconds, cfg.runtime.scrape.max_timeout_seconds)
     try:
-        asyncio.run(_serve(app, scraper, host, port, web_config.ssl_context))
+        raise_open_files_limit()
+        asyncio.run(_serve(app, scraper, host, port, web_config.ssl_context, cfg.runtime.web.idle_timeout_seconds))
     except OSError as exc:
         log.error("cannot serve", extra={"fields": {"address": listen, "err": str(exc)}})
         sys.exit(1)
 
 
-async def _serve(app: web.Application, scraper: Scraper, host: str, port: int, ssl_context) -> None:
+async def _serve(app: web.Application, scraper: Scraper, host: str, port: int, ssl_context,
+                 idle_timeout: float) -> None:
     def listening(bound: tuple) -> None:
         log.info("listening", extra={"fields": {
             "address": f"{bound[0]}:{bound[1]}", "tls": ssl_context is not None,
             "collectors": ",".join(c.name for c in scraper.collectors)}})
-    await serve_until_signalled(app, host, port, ssl_context, listening)
-    log.info("shutting down")
-    for c in scraper.collectors:
-        try:
-            await c.close()
-        except Exception as exc:  # shutdown must finish even if a backend is gone
-            log.warning("close failed", extra={"fields": {"collector": c.name, "err": str(exc)}})
+
+    async def close_backends() -> None:
+        log.info("shutting down")
+        for c in scraper.collectors:
+            try:
+                await c.close()
+            except Exception as exc:  # shutdown must finish even if a backend is gone
+                log.warning("close failed", extra={"fields": {"collector": c.name, "err": str(exc)}})
+    await serve_until_signalled(app, host, port, ssl_context, listening, idle_timeout=idle_timeout,
+                                on_stop=close_backends)
+
+
+def raise_open_files_limit() -> None:
+    """Soft RLIMIT_NOFILE up to the hard limit, as Go programs do at start: systemd's soft
+    1024 is too few for a scrape storm or a flood of idle connections."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ValueError, OSError) as exc:  # e.g. hard is unlimited beyond fs.nr_open
+        log.debug("cannot raise the open-files limit", extra={"fields": {"err": str(exc)}})

@@ -22,6 +22,7 @@ printing values under the wrong names).
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -193,8 +194,9 @@ class MetricSet:
             return None
         kept = MetricSet(self.namespace)
         for name, n in self._committed.items():
-            fam = self._families[name]
-            fam.samples[:] = fam.samples[:n]
+            # A copy: a collector given up on may go on writing into its own families.
+            fam = copy.copy(self._families[name])
+            fam.samples = fam.samples[:n]
             kept._families[name] = fam
             kept._descriptors[name] = self._descriptors[name]
         return kept

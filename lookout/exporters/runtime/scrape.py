@@ -19,16 +19,25 @@ from dataclasses import dataclass, field
 from prometheus_client.exposition import choose_encoder
 
 from . import selfmetrics as sm
-from .collector import Collector, reason_of
+from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
 from .metrics import MetricSet
 from .secrets import redact
 
 log = logging.getLogger("lookout.scrape")
 
-# A joined collection may end this much after the joiner's deadline (event-loop latency)
-# before the joiner stops waiting and reports what finished.
-_JOIN_SLACK = 0.02
+# A collector's own timeouts fire at the deadline; the runtime cancels it this much later, so
+# the collector's precise reason (and its cleanup) wins over a bare "timeout".
+_GRACE = 0.05
+# A scrape waits this much past its deadline (event-loop latency) for the collection, then
+# answers with what finished and `timeout` for the rest.
+_JOIN_SLACK = 0.1
+# A scrape joins a collection in flight only if it started at most this long before the
+# scrape arrived: what it shows is then never older than this.
+JOIN_WINDOW = 1.0
+# Runs of one collector that ignored cancellation and are still going; past this many, the
+# collector fails fast instead of piling up more.
+_MAX_STUCK_RUNS = 3
 
 
 @dataclass
@@ -94,6 +103,7 @@ class Scraper:
         self.collections = 0
         self._last: Snapshot | None = None  # only ever reused under min_interval
         self._inflight: list[_Collection] = []
+        self._stuck: dict[str, set[asyncio.Task]] = {c.name: set() for c in collectors}
 
     async def snapshot(self, deadline: Deadline) -> Snapshot:
         last = self._last
@@ -113,14 +123,16 @@ class Scraper:
             return self._partial(coll)
 
     def _joinable(self, deadline: Deadline) -> _Collection | None:
-        """The newest collection in flight that must end by `deadline`, if any.
+        """The newest collection in flight that started within JOIN_WINDOW and must end by
+        `deadline`, if any.
 
         One started under a longer deadline (a large timeout header) is not joined: its results
         could arrive after this scrape must answer, and waiting for it is how old data used to
-        be served as new.
+        be served as new. One started long ago is not joined: its early results are old.
         """
+        now = time.perf_counter()
         for coll in reversed(self._inflight):
-            if coll.deadline.at <= deadline.at:
+            if now - coll.started <= JOIN_WINDOW and coll.deadline.at <= deadline.at:
                 return coll
         return None
 
@@ -153,7 +165,7 @@ class Scraper:
         start = time.perf_counter()
         st.attempts += 1
         try:
-            await asyncio.wait_for(collector.collect(part, coll.deadline), coll.deadline.remaining())
+            await self._bounded(collector, part, coll.deadline)
         except Exception as exc:  # a collector's failure is data, never a failed scrape
             reason = reason_of(exc)
             st.success, st.reason = False, reason
@@ -172,6 +184,25 @@ class Scraper:
             st.missing[name] = st.missing.get(name, 0) + 1
         st.duration = time.perf_counter() - start
         coll.outcomes[collector.name] = Outcome(kept, success, reason, st.duration)
+
+    async def _bounded(self, collector: Collector, part: MetricSet, deadline: Deadline) -> None:
+        """Run the collector until the deadline, then give up on it without waiting for it.
+
+        `asyncio.wait_for` would wait for the cancelled collector to finish, and a driver
+        stuck in cleanup (a connection release to a frozen server) would hold the whole
+        collection past its deadline.
+        """
+        stuck = self._stuck[collector.name]
+        if len(stuck) >= _MAX_STUCK_RUNS:
+            raise CollectError("timeout", f"{len(stuck)} earlier runs are still stuck")
+        task = asyncio.get_running_loop().create_task(collector.collect(part, deadline))
+        done, _ = await asyncio.wait({task}, timeout=deadline.remaining() + _GRACE)
+        if task in done:
+            return task.result()
+        task.cancel()
+        stuck.add(task)
+        task.add_done_callback(lambda t: (stuck.discard(t), t.cancelled() or t.exception()))
+        raise CollectError("timeout", "did not finish before the scrape deadline")
 
     def _build(self, outcomes: dict[str, Outcome], now: float) -> Snapshot:
         out = MetricSet(self.namespace)

@@ -30,6 +30,12 @@ class WebSettings:
     listen_address: str = ""
     # exporter-toolkit web-config.yml with TLS and basic-auth users.
     config_file: str = ""
+    # A connection that sends no complete request within this (at the start, or between
+    # keep-alive requests) is closed: idle and slow clients cannot pile up descriptors.
+    idle_timeout_seconds: float = 30.0
+
+    def validate(self, path: str) -> None:
+        positive(f"{path}.idle_timeout_seconds", self.idle_timeout_seconds)
 
 
 @dataclass

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
+import secrets
 import ssl
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .blocking import BlockingPool
+from .collector import CollectError
 from .config import ConfigError, read_yaml
 
 _VERSIONS = {"TLS10": ssl.TLSVersion.TLSv1, "TLS11": ssl.TLSVersion.TLSv1_1,
@@ -33,14 +36,38 @@ _TLS_KEYS = {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min
              "max_version", "cipher_suites", "curve_preferences", "prefer_server_cipher_suites"}
 
 
+# bcrypt checks running or waiting at once; past that a request is refused at once (401)
+# instead of queueing: a flood of wrong passwords cannot delay anyone behind it.
+_CHECK_THREADS = 2
+_MAX_PENDING_CHECKS = 16
+_CACHE_SIZE = 256
+
+
 @dataclass
 class WebConfig:
+    """TLS and basic auth, checked the way exporter-toolkit does.
+
+    bcrypt is deliberately slow (~50 ms at cost 10), so: it runs on two threads of its own,
+    never on the event loop; good credentials are cached (a hit never waits for a check);
+    at most _MAX_PENDING_CHECKS checks are in the queue; and an unknown user is checked
+    against a dummy hash of the same cost, so the answer takes as long as for a known user
+    and user names cannot be probed by timing.
+    """
+
     ssl_context: ssl.SSLContext | None = None
     users: dict[str, bytes] = field(default_factory=dict)
-    # bcrypt is deliberately slow (~50 ms); exporter-toolkit caches good credentials too.
-    _good: set[bytes] = field(default_factory=set)
+    _good: OrderedDict = field(default_factory=OrderedDict)
+    _dummy: bytes = b""
+    _pool: BlockingPool = field(default_factory=lambda: BlockingPool("bcrypt", _CHECK_THREADS, 0))
+    _pending: int = 0
 
-    def authorized(self, header: str | None) -> bool:
+    def __post_init__(self):
+        if self.users and not self._dummy:
+            import bcrypt  # only exporters with basic-auth users pay for it (memory-starved hosts)
+            cost = max(_cost(h) for h in self.users.values())
+            self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(cost))
+
+    async def authorized(self, header: str | None) -> bool:
         if not self.users:
             return True
         if not header or not header.startswith("Basic "):
@@ -50,19 +77,43 @@ class WebConfig:
         except (ValueError, UnicodeDecodeError):
             return False
         hashed = self.users.get(user)
-        if hashed is None:
-            return False
-        token = hashlib.sha256(f"{user}\0{password}".encode() + hashed).digest()
-        if any(hmac.compare_digest(token, g) for g in self._good):
+        known = hashed is not None
+        hashed = hashed if known else self._dummy
+        token = hashlib.sha256(f"{user}\0{password}\0".encode() + hashed).digest()
+        if known and token in self._good:
+            self._good.move_to_end(token)
             return True
-        import bcrypt  # only exporters with basic-auth users pay for it (memory-starved hosts)
+        if self._pending >= _MAX_PENDING_CHECKS:
+            return False
+        self._pending += 1
         try:
-            ok = bcrypt.checkpw(password.encode(), hashed)
-        except ValueError:
+            ok = await self._pool.run(_check, password.encode(), hashed, timeout=5.0)
+        except CollectError:  # the check pool is saturated or slow: refuse, never wait longer
             ok = False
-        if ok:
-            self._good.add(token)
-        return ok
+        finally:
+            self._pending -= 1
+        if ok and known:
+            self._good[token] = True
+            if len(self._good) > _CACHE_SIZE:
+                self._good.popitem(last=False)
+        return ok and known
+
+
+def _check(password: bytes, hashed: bytes) -> bool:
+    import bcrypt
+    try:
+        return bcrypt.checkpw(password, hashed)
+    except ValueError:
+        return False
+
+
+def _cost(hashed: bytes) -> int:
+    """The cost factor of a `$2y$10$...` hash (4..31), 10 if unreadable."""
+    parts = hashed.split(b"$")
+    try:
+        return min(max(int(parts[2]), 4), 31)
+    except (IndexError, ValueError):
+        return 10
 
 
 def load_web_config(path: str | None) -> WebConfig:

@@ -1,4 +1,4 @@
-"""TBURN mainnet: its JSON status endpoints (runbook 004) as Prometheus metrics."""
+"""TBURN mainnet: its monitoring routes (JSON and its own Prometheus text) as Lookout metrics."""
 from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, ExporterSpec
@@ -14,7 +14,7 @@ def build(cfg: TburnConfig) -> list[Collector]:
     collectors: list[Collector] = [HealthCollector(client, cfg.endpoints.health, cfg.timeout_seconds)]
     for endpoint in ENDPOINTS:
         ecfg = getattr(cfg.endpoints, endpoint.name)
-        if ecfg.enabled:
+        if ecfg.is_enabled(endpoint.name):
             collectors.append(EndpointCollector(endpoint, client, ecfg, cfg))
     return collectors
 

@@ -98,23 +98,48 @@ class TburnClient:
                 raise
         return b"".join(chunks)
 
-    async def get_json(self, path: str, timeout: float, deadline: Deadline) -> Any:
+    async def get_ok(self, path: str, timeout: float, deadline: Deadline) -> bytes:
+        """The body of a 2xx answer; 401/403 fail as "auth" (TBURN's requireAuth answers 401)."""
         reply = await self.get(path, timeout, deadline)
-        if not 200 <= reply.status < 300:
-            raise CollectError("http", f"GET {path}: HTTP {reply.status}")
+        check_status(path, reply.status)
+        return reply.body
+
+    async def get_json(self, path: str, timeout: float, deadline: Deadline) -> Any:
+        """The parsed body; TBURN's {success: false, error} envelope fails as "error"."""
+        body = await self.get_ok(path, timeout, deadline)
         try:
-            return json.loads(reply.body)
+            doc = json.loads(body)
         except RecursionError:
             raise CollectError("parse", f"GET {path}: JSON nested too deeply") from None
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError both are
             raise CollectError("parse", f"GET {path}: not JSON ({_short(exc)})") from None
+        if isinstance(doc, dict) and doc.get("success") is False:
+            why = doc.get("error")
+            raise CollectError("error", f"GET {path}: TBURN answered success=false"
+                               + (f" ({_short(why if isinstance(why, str) else json.dumps(why))})" if why else ""))
+        return doc
+
+    async def get_text(self, path: str, timeout: float, deadline: Deadline) -> str:
+        body = await self.get_ok(path, timeout, deadline)
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise CollectError("parse", f"GET {path}: not UTF-8 text") from None
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
 
-def _short(exc: BaseException, limit: int = 160) -> str:
+def check_status(path: str, status: int) -> None:
+    if status in (401, 403):
+        raise CollectError("auth", f"GET {path}: HTTP {status}, authentication required "
+                                   "(set auth.cookie_file, auth.bearer_token_file or auth.header_value_file)")
+    if not 200 <= status < 300:
+        raise CollectError("http", f"GET {path}: HTTP {status}")
+
+
+def _short(exc: object, limit: int = 160) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= limit else text[:limit] + "…"
 
@@ -123,6 +148,8 @@ def _auth_headers(cfg: TburnConfig) -> dict[str, str]:
     headers = {}
     if cfg.auth.bearer_token:
         headers["Authorization"] = f"Bearer {cfg.auth.bearer_token.reveal()}"
+    if cfg.auth.cookie:
+        headers["Cookie"] = cfg.auth.cookie.reveal()
     if cfg.auth.header_name:
         headers[cfg.auth.header_name] = cfg.auth.header_value.reveal()
     return headers

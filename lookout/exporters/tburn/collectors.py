@@ -1,4 +1,4 @@
-"""One collector per TBURN endpoint, so one failing endpoint fails only its own collector."""
+"""One collector per TBURN source, so one failing route fails only its own collector."""
 from __future__ import annotations
 
 import logging
@@ -7,13 +7,12 @@ from typing import Any
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 
 from . import values
-from .client import TburnClient
+from .client import TburnClient, check_status
 from .config import EndpointConfig, TburnConfig
 from .endpoints import HEALTH, Endpoint, Field
 
 log = logging.getLogger("lookout.tburn")
 
-_BREAKER_NAME_MAX = 64
 
 
 class HealthCollector(Collector):
@@ -29,8 +28,7 @@ class HealthCollector(Collector):
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         reply = await self.client.get(self.path, self.timeout, deadline, keep_body=False)
-        if not 200 <= reply.status < 300:
-            raise CollectError("http", f"GET {self.path}: HTTP {reply.status}")
+        check_status(self.path, reply.status)
         out.gauge("health_probe_seconds", "How long /health took to answer.", reply.seconds)
 
     async def close(self) -> None:
@@ -38,12 +36,17 @@ class HealthCollector(Collector):
 
 
 class EndpointCollector(Collector):
-    """Reads an endpoint's fields; a missing or unreadable field is counted, never fatal."""
+    """Reads a route's fields; a missing or unreadable field is counted, never fatal.
+
+    JSON null is absence without error only for the fields marked nullable (`lastGcAt`,
+    null until the first GC); anywhere else it counts as a missing field.
+    """
 
     critical = False
 
     def __init__(self, endpoint: Endpoint, client: TburnClient, cfg: EndpointConfig, top: TburnConfig):
         self.name = endpoint.name
+        self.format = endpoint.format
         self.client = client
         self.path = cfg.path or endpoint.path
         self.timeout = cfg.timeout_seconds or top.timeout_seconds
@@ -54,13 +57,17 @@ class EndpointCollector(Collector):
         self._last_problem: dict[str, str] = {}
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        doc = await self.client.get_json(self.path, self.timeout, deadline)
+        if self.format == "prometheus":
+            text = await self.client.get_text(self.path, self.timeout, deadline)
+            doc, find = values.prometheus_samples(text, self.path), values.sample
+        else:
+            doc, find = await self.client.get_json(self.path, self.timeout, deadline), values.lookup
         produced, problems = 0, {}
         for f, path, scale in self.fields:
             try:
-                produced += self._emit(out, f, values.lookup(doc, path), scale, problems)
+                produced += self._emit(out, f, find(doc, path), scale, problems)
             except values.FieldProblem as p:
-                if (str(p) == "missing" and f.optional) or (str(p) == "null" and f.nullable):
+                if str(p) == "null" and f.nullable:
                     continue
                 problems[f.key] = str(p)
         for key in problems:
@@ -92,8 +99,8 @@ class EndpointCollector(Collector):
             out.stateset(f.metric, f.help, f.states, values.state(raw, f.states))
         elif f.kind == "breakers":
             breakers, problem = read_breakers(raw, f.states, self.max_breakers)
-            for name, current in sorted(breakers.items()):
-                out.stateset(f.metric, f.help, f.states, current, {"breaker": name})
+            for shard, current in sorted(breakers.items()):
+                out.stateset(f.metric, f.help, f.states, current, {"shard": str(shard)})
             if problem:  # the readable breakers are written; the others still count as an error
                 problems[f.key] = problem
             return max(len(breakers), 1)  # no breakers at all is a valid answer
@@ -113,36 +120,33 @@ class EndpointCollector(Collector):
         await self.client.close()
 
 
-def read_breakers(raw: Any, states: tuple[str, ...], cap: int) -> tuple[dict[str, str], str]:
-    """{name: state} from {"db": "OPEN"}, {"db": {"state": "OPEN"}} or [{"name": "db", "state": ...}].
+def read_breakers(raw: Any, states: tuple[str, ...], cap: int) -> tuple[dict[int, str], str]:
+    """{shardId: state} from sharding-routes.ts's `data.shards`: [{"shardId": 0, "state": "CLOSED"}, ...].
 
-    Returns the readable breakers and a problem ("" if none) for the unreadable ones.
+    Returns the readable breakers (at most `cap`, lowest shard ids first) and a problem
+    ("" if none) for the unreadable ones.
     """
-    if isinstance(raw, dict):
-        entries = [(name, v.get("state") if isinstance(v, dict) else v) for name, v in raw.items()]
-    elif isinstance(raw, list):
-        entries = [(e.get("name"), e.get("state")) if isinstance(e, dict) else (None, None) for e in raw]
-    elif raw is None:
+    if raw is None:
         raise values.FieldProblem("null")
-    else:
-        raise values.FieldProblem(f"not a list or object of breakers ({type(raw).__name__})")
-    found: dict[str, str] = {}
+    if not isinstance(raw, list):
+        raise values.FieldProblem(f"not a list of shard breakers ({type(raw).__name__})")
+    found: dict[int, str] = {}
     problem = ""
-    for name, state in entries:
-        if not isinstance(name, str) or not name.strip():
-            problem = "breaker without a name"
+    for entry in raw:
+        shard = entry.get("shardId") if isinstance(entry, dict) else None
+        if isinstance(shard, bool) or not isinstance(shard, int) or shard < 0:
+            problem = "breaker without a shardId"
             continue
-        name = name.strip()[:_BREAKER_NAME_MAX]
         try:
-            current = values.state(state, states)
+            current = values.state(entry.get("state"), states)
         except values.FieldProblem as p:
             problem = f"breaker state: {p}"
             continue
-        if name in found:
-            problem = "duplicate breaker name"
+        if shard in found:
+            problem = "duplicate shardId"
             continue
-        found[name] = current
+        found[shard] = current
     if len(found) > cap:
-        problem = f"more than max_breakers ({cap}) breakers"
+        problem = f"more than max_breakers ({cap}) shards"
         found = dict(sorted(found.items())[:cap])
     return found, problem

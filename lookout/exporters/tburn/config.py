@@ -16,9 +16,12 @@ from .endpoints import BY_NAME
 class EndpointConfig:
     path: Optional[str] = None               # URL path; None keeps the documented default
     timeout_seconds: Optional[float] = None  # None: the exporter-wide timeout_seconds
-    enabled: bool = True
+    enabled: Optional[bool] = None           # None: the endpoint's default (db_pool is off)
     fields: dict[str, str] = field(default_factory=dict)    # field key -> JSON path
     scales: dict[str, float] = field(default_factory=dict)  # field key -> multiplier to base units
+
+    def is_enabled(self, name: str) -> bool:
+        return BY_NAME[name].enabled if self.enabled is None else self.enabled
 
     def check(self, path: str, name: str) -> None:
         if self.path is not None and not self.path.startswith("/"):
@@ -52,14 +55,21 @@ class EndpointsConfig:
     def validate(self, path: str) -> None:
         for f in fields(self):
             getattr(self, f.name).check(f"{path}.{f.name}", f.name)
-        if not self.health.enabled:
+        if self.health.enabled is False:
             raise ConfigError(f"{path}.health.enabled", "cannot be false: /health decides tburn_up")
 
 
 @dataclass
 class AuthConfig:
+    """Credentials for TBURN's non-public routes (server/routes.ts answers 401 without them).
+
+    TBURN's own login sets an express-session cookie, so `cookie` (e.g. "connect.sid=s%3A...")
+    is what a stock build accepts; a bearer token or header is for a proxy in front of it.
+    """
     # Sent as "Authorization: Bearer <token>"; prefer bearer_token_file or TBURN_AUTH__BEARER_TOKEN_FILE.
     bearer_token: Secret = field(default_factory=Secret)
+    # Sent as the Cookie header; prefer cookie_file or TBURN_AUTH__COOKIE_FILE.
+    cookie: Secret = field(default_factory=Secret)
     # Any other header, e.g. X-API-Key; its value is a secret too.
     header_name: str = ""
     header_value: Secret = field(default_factory=Secret)
@@ -72,6 +82,8 @@ class AuthConfig:
             raise ConfigError(f"{path}.header_name", f"not an HTTP header name: {self.header_name!r}")
         if self.header_name.lower() == "authorization" and self.bearer_token:
             raise ConfigError(f"{path}.header_name", "Authorization is already set by bearer_token")
+        if self.header_name.lower() == "cookie" and self.cookie:
+            raise ConfigError(f"{path}.header_name", "Cookie is already set by cookie")
 
 
 @dataclass
@@ -83,8 +95,9 @@ class TburnConfig:
     max_concurrency: int = 9
     # A status body larger than this fails its endpoint instead of filling memory.
     max_body_bytes: int = 1048576
-    # Circuit breakers reported at most (label cardinality); the rest are dropped and counted.
-    max_breakers: int = 32
+    # Shards whose circuit breaker is reported at most (label cardinality); TBURN's orchestrator
+    # runs at most 64 shards (SHARD_CONFIG.MAX_SHARDS), so the default loses none.
+    max_breakers: int = 64
     tls_ca_file: str = ""
     tls_insecure_skip_verify: bool = False
     auth: AuthConfig = field(default_factory=AuthConfig)

@@ -1,8 +1,22 @@
-"""What the exporter reads from each TBURN status endpoint, and what it turns it into.
+"""What the exporter reads from TBURN, and what it turns it into.
 
-The JSON names follow runbook 004 where it names them (heapUsedMB, heapRatio, lastGcAt,
-hibernatedShards, eventLoopLagMs, isDegradedMode, totalSheddedRequests, isRunning);
-the rest are documented defaults (docs/exporters/tburn.md), overridable per field.
+Every route and field below is read from TBURN's source (trustburn79-droid/TburnChain),
+not from runbook 004's wording, which names routes TBURN never registered:
+
+- /api/system-health/metrics: server/core/monitoring/system-health-routes.ts. `errorRate`
+  is a percent (the thresholds route says "errorRate: <=0.1%"), response times and
+  event-loop lag are milliseconds.
+- /api/memory/guardian/prometheus: server/services/memory-guardian.ts getPrometheusMetrics();
+  its heap ratio is heapUsed / the guardian's maxHeapMB (2048), the ratio the guardian's
+  0.70 / 0.85 / 0.92 levels apply to. Read from TBURN's own Prometheus text.
+- /api/sharding/v6/metrics: server/routes/sharding-routes.ts; `memoryGovernor` is
+  core/sharding/memory-governor.ts getMetrics() (states are lowercase; `lastGcAt` is epoch
+  ms or null before the first GC), `requestShedder` is core/sharding/request-shedder.ts.
+- /api/sharding/circuit-breakers and /api/sharding/status: sharding-routes.ts over
+  core/sharding/enterprise-shard-orchestrator.ts (one breaker per shard).
+- /api/pipeline/stats: server/routes/pipeline-routes.ts.
+
+JSON routes answer TBURN's envelope {success, data, timestamp}; paths start at the body.
 """
 from __future__ import annotations
 
@@ -10,86 +24,94 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["gauge", "counter", "bool", "timestamp", "count", "state", "breakers"]
+Format = Literal["json", "prometheus"]
 
 MIB = 1024 * 1024
 MS = 0.001
+PERCENT = 0.01
 
-GOVERNOR_STATES = ("Normal", "Warning", "Deferred", "Hibernating", "Critical")
-GUARDIAN_LEVELS = ("normal", "warning", "critical", "emergency")
-BREAKER_STATES = ("closed", "open", "half-open")
+# memory-governor.ts MemoryState, in escalating order.
+GOVERNOR_STATES = ("normal", "warning", "deferred", "hibernating", "critical")
+# enterprise-shard-orchestrator.ts CircuitState (CLOSED | OPEN | HALF_OPEN), as label values.
+BREAKER_STATES = ("closed", "open", "half_open")
 
 
 @dataclass(frozen=True)
 class Field:
-    key: str          # config key and the `field` label of tburn_field_errors_total
-    path: str         # default JSON path in the body
+    key: str          # config key and the `field` label of missing-field reports
+    path: str         # default: dotted JSON path, or the sample name in Prometheus text
     metric: str       # metric name without the namespace (and without _total)
     help: str
     kind: Kind = "gauge"
     scale: float = 1.0
     states: tuple[str, ...] = ()
-    optional: bool = False   # absent is fine (not every TBURN release has it); a wrong type still counts
-    nullable: bool = False   # null means "none yet" (no GC so far), not an error
+    nullable: bool = False   # null means "none yet" (no GC so far): no sample, not an error
 
 
 @dataclass(frozen=True)
 class Endpoint:
-    name: str         # collector name and the `endpoint` label
+    name: str         # collector name
     path: str
     fields: tuple[Field, ...]
+    format: Format = "json"
+    enabled: bool = True   # default of `endpoints.<name>.enabled`
 
 
 HEALTH = Endpoint("health", "/health", ())
 
+SYSTEM_HEALTH = "/api/system-health/metrics"
+V6_METRICS = "/api/sharding/v6/metrics"
+
 ENDPOINTS: tuple[Endpoint, ...] = (
-    Endpoint("system_health", "/api/system-health", (
-        Field("error_rate", "errorRate", "error_ratio", "Share of requests that failed, 0..1."),
-        Field("p99_latency", "p99LatencyMs", "latency_p99_seconds", "99th percentile request latency.",
-              scale=MS),
-        Field("uptime", "uptimeSeconds", "uptime_seconds", "Seconds since TBURN started."),
-        Field("requests", "totalRequests", "requests", "Requests served since start.", "counter"),
-        Field("errors", "totalErrors", "request_errors", "Requests that failed since start.", "counter"),
-    )),
-    Endpoint("memory_guardian", "/api/memory-guardian/status", (
-        Field("heap_used", "heapUsedMB", "heap_used_bytes", "V8 heap in use.", scale=MIB),
-        Field("heap_total", "heapTotalMB", "heap_total_bytes", "V8 heap allocated.", scale=MIB),
-        Field("heap_limit", "heapLimitMB", "heap_limit_bytes", "V8 heap size limit.", scale=MIB,
-              optional=True),
-        Field("heap_ratio", "heapRatio", "heap_ratio", "Heap used / heap limit, 0..1."),
-        Field("last_gc", "lastGcAt", "last_gc_timestamp_seconds", "When the last GC ran (Unix time).",
-              "timestamp", nullable=True),
-        Field("level", "level", "memory_guardian_level", "Memory guardian threshold level.", "state",
-              states=GUARDIAN_LEVELS, optional=True),
-    )),
-    Endpoint("memory_governor", "/api/memory-governor/status", (
-        Field("state", "state", "memory_governor_state", "Memory governor state.", "state",
-              states=GOVERNOR_STATES),
-        Field("hibernated_shards", "hibernatedShards", "hibernated_shards",
-              "Shards hibernated by the memory governor.", "count"),
-    )),
-    Endpoint("request_shedder", "/api/request-shedder/metrics", (
-        Field("event_loop_lag", "eventLoopLagMs", "event_loop_lag_seconds", "Node event-loop lag.",
-              scale=MS),
-        Field("degraded_mode", "isDegradedMode", "degraded_mode",
-              "1 while the request shedder is in degraded mode.", "bool"),
-        Field("shed_requests", "totalSheddedRequests", "requests_shed", "Requests shed since start.",
+    Endpoint("system_health", SYSTEM_HEALTH, (
+        Field("error_rate", "data.http.errorRate", "error_ratio",
+              "Share of HTTP requests that failed, 0..1 (TBURN reports a percent).", scale=PERCENT),
+        Field("p99_latency", "data.http.responseTime.p99", "latency_p99_seconds",
+              "99th percentile HTTP response time.", scale=MS),
+        Field("event_loop_lag", "data.process.eventLoopLag", "event_loop_lag_seconds",
+              "Node event-loop lag.", scale=MS),
+        Field("uptime", "data.process.uptime", "uptime_seconds", "Seconds since the TBURN process started."),
+        Field("requests", "data.http.totalRequests", "requests", "HTTP requests served since start.", "counter"),
+        Field("errors", "data.http.errorCount", "request_errors", "HTTP requests that failed since start.",
               "counter"),
     )),
-    Endpoint("circuit_breakers", "/api/health/circuit-breakers", (
-        Field("breakers", "breakers", "circuit_breaker_state", "Circuit breaker state.", "breakers",
-              states=BREAKER_STATES),
+    Endpoint("memory_guardian", "/api/memory/guardian/prometheus", (
+        Field("heap_ratio", "tburn_memory_guardian_heap_ratio", "heap_ratio",
+              "Heap used / the memory guardian's heap ceiling, 0..1."),
+        Field("heap_used", "tburn_memory_guardian_heap_used_mb", "heap_used_bytes", "V8 heap in use.",
+              scale=MIB),
+    ), format="prometheus"),
+    Endpoint("memory_governor", V6_METRICS, (
+        Field("state", "data.memoryGovernor.currentState", "memory_governor_state",
+              "Memory governor state.", "state", states=GOVERNOR_STATES),
+        Field("hibernated_shards", "data.memoryGovernor.hibernatedShardCount", "hibernated_shards",
+              "Shards hibernated by the memory governor.", "count"),
+        Field("last_gc", "data.memoryGovernor.lastGcAt", "last_gc_timestamp_seconds",
+              "When the memory governor last ran a GC (Unix time).", "timestamp", nullable=True),
     )),
-    Endpoint("db_pool", "/api/db/pool/status", (
-        Field("available", "idleCount", "db_pool_available_connections", "Idle pooled connections."),
-        Field("waiting", "waitingCount", "db_pool_waiting_requests", "Requests waiting for a connection."),
-        Field("total", "totalCount", "db_pool_total_connections", "Open pooled connections."),
-        Field("max", "maxConnections", "db_pool_max_connections", "The pool's size limit.", optional=True),
+    Endpoint("request_shedder", V6_METRICS, (
+        Field("degraded_mode", "data.requestShedder.isDegradedMode", "degraded_mode",
+              "1 while the request shedder is in degraded mode.", "bool"),
+        Field("shed_requests", "data.requestShedder.totalSheddedRequests", "requests_shed",
+              "Requests shed since start.", "counter"),
     )),
+    Endpoint("circuit_breakers", "/api/sharding/circuit-breakers", (
+        Field("breakers", "data.shards", "circuit_breaker_state", "Circuit breaker state, per shard.",
+              "breakers", states=BREAKER_STATES),
+    )),
+    # TBURN's pool block in /api/system-health/metrics is constant (never filled from a real
+    # pool), so this collector is off unless a build that fills it is configured.
+    Endpoint("db_pool", SYSTEM_HEALTH, (
+        Field("available", "data.database.pool.idle", "db_pool_available_connections", "Idle pooled connections."),
+        Field("waiting", "data.database.pool.waiting", "db_pool_waiting_requests",
+              "Requests waiting for a connection."),
+        Field("total", "data.database.pool.size", "db_pool_total_connections", "Open pooled connections."),
+    ), enabled=False),
     Endpoint("pipeline", "/api/pipeline/stats", (
-        Field("running", "isRunning", "pipeline_running", "1 while the block pipeline runs.", "bool"),
+        Field("running", "data.isRunning", "pipeline_running", "1 while the block pipeline runs.", "bool"),
     )),
-    Endpoint("shards", "/api/shards/count", (
-        Field("count", "shardCount", "shards", "Active shards.", "count"),
+    Endpoint("shards", "/api/sharding/status", (
+        Field("count", "data.shardCount", "shards", "Shards the orchestrator runs.", "count"),
     )),
 )
 

@@ -20,6 +20,32 @@ class FieldProblem(Exception):
     """A field that is absent, null or of a type we cannot read."""
 
 
+def prometheus_samples(text: str, source: str) -> dict[str, float]:
+    """{sample name: value} of the unlabelled samples in Prometheus text format.
+
+    TBURN writes its own text (memory-guardian.ts getPrometheusMetrics); labelled samples
+    are skipped, since every field read here is an unlabelled gauge.
+    """
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from lookout.exporters.runtime import CollectError
+    found: dict[str, float] = {}
+    try:
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                if not s.labels:
+                    found[s.name] = s.value
+    except (ValueError, TypeError, IndexError) as exc:
+        raise CollectError("parse", f"GET {source}: not Prometheus text ({str(exc)[:120]})") from None
+    return found
+
+
+def sample(samples: dict[str, float], name: str) -> Any:
+    if name not in samples:
+        raise FieldProblem("missing")
+    return samples[name]
+
+
 def lookup(doc: Any, path: str) -> Any:
     """Follow a dotted path (`a.b.0.c`; digits index lists); "" is the whole body."""
     node = doc

@@ -2,7 +2,7 @@
 and the disk its database lives on (runbook 002)."""
 from __future__ import annotations
 
-from lookout.exporters.runtime import Collector, ExporterSpec
+from lookout.exporters.runtime import Collector, ExporterSpec, Probe
 
 from .config import TicksConfig
 from .database import Database
@@ -12,7 +12,8 @@ from .tables import TableCollector
 
 def build(cfg: TicksConfig) -> list[Collector]:
     db = Database(cfg.database)
-    collectors: list[Collector] = [TableCollector(db, table) for table in cfg.tables]
+    # ticks_up is the ping: a slow table query is that table's failure, not "database down".
+    collectors: list[Collector] = [Probe("ping", db.ping), *(TableCollector(db, table) for table in cfg.tables)]
     if cfg.docker:
         from .containers import ContainerCollector
         from .dockerapi import DockerDaemon

@@ -26,18 +26,42 @@ class Database:
         self._last_error = ""
         self.where = _describe_target(cfg.dsn.reveal())
 
+    async def ping(self, deadline: Deadline) -> None:
+        """`SELECT 1`: whether the server answers at all (what `ticks_up` means)."""
+        await self._use(lambda conn: conn.fetchval("SELECT 1", timeout=deadline.remaining()), deadline, "ping")
+
     async def fetchrow(self, sql: str, deadline: Deadline, what: str) -> asyncpg.Record:
         """Run one read-only statement; `what` names it in errors ("table eth_option_quotes")."""
+        async def run(conn):
+            async with conn.transaction(readonly=True):
+                # SET LOCAL ends with the transaction, so a pooled connection never keeps it.
+                await conn.execute(f"SET LOCAL statement_timeout = {deadline.remaining_ms()}",
+                                   timeout=deadline.remaining())
+                return await conn.fetchrow(sql, timeout=deadline.remaining())
+        return await self._use(run, deadline, what)
+
+    async def _use(self, fn, deadline: Deadline, what: str):
         if not self.backoff.ready():
             raise CollectError("connection", f"{self._last_error} (next attempt in "
                                              f"{self.backoff.seconds_until_ready():.1f}s)")
         try:
-            pool = await self._get_pool()
-            async with pool.acquire(timeout=deadline.remaining()) as conn:
-                async with conn.transaction(readonly=True):
-                    # SET LOCAL ends with the transaction, so a pooled connection never keeps it.
-                    await conn.execute(f"SET LOCAL statement_timeout = {deadline.remaining_ms()}")
-                    row = await conn.fetchrow(sql, timeout=deadline.remaining())
+            async with asyncio.timeout(deadline.remaining()):
+                pool = await self._get_pool()
+                conn = await pool.acquire()
+                try:
+                    result = await fn(conn)
+                except asyncpg.PostgresError:
+                    # The server answered (an error, statement_timeout): the connection is fine.
+                    await pool.release(conn, timeout=max(deadline.remaining(), 0.01))
+                    raise
+                except BaseException:
+                    # A connection that failed or did not answer in time may never answer (a
+                    # frozen server, a peer gone without RST): abort its socket now rather than
+                    # wait on a graceful release, so neither the next scrape nor shutdown queues
+                    # behind it. The pool dials a fresh one when asked.
+                    conn.terminate()
+                    raise
+                await pool.release(conn, timeout=max(deadline.remaining(), 0.01))
         except (asyncio.TimeoutError, TimeoutError):
             raise CollectError("timeout", f"{what}: no answer from {self.where} within the scrape deadline") from None
         except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -48,7 +72,7 @@ class Database:
                 await self._drop_connections()
             raise err from None
         self.backoff.succeeded()
-        return row
+        return result
 
     async def _get_pool(self) -> asyncpg.Pool:
         async with self._pool_lock:
@@ -91,7 +115,7 @@ class Database:
         pool, self._pool = self._pool, None
         if pool is not None:
             try:
-                await asyncio.wait_for(pool.close(), 5)
+                await asyncio.wait_for(pool.close(), 1)
             except (asyncio.TimeoutError, TimeoutError):
                 pool.terminate()
 

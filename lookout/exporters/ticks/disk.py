@@ -1,10 +1,9 @@
 """Disk usage of watched paths (the database volume): "disk usage > 90%"."""
 from __future__ import annotations
 
-import asyncio
 import os
 
-from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import BlockingPool, CollectError, Collector, Deadline, MetricSet
 
 
 class DiskCollector(Collector):
@@ -12,10 +11,11 @@ class DiskCollector(Collector):
 
     def __init__(self, paths: list[str]):
         self.paths = paths
+        self._pool = BlockingPool("disk", 1, max_abandoned=1)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         # statvfs can block on a hung network mount; keep that off the event loop.
-        for path, st in await asyncio.to_thread(self._stat_all):
+        for path, st in await self._pool.run(self._stat_all, timeout=deadline.remaining()):
             size = st.f_blocks * st.f_frsize
             used = (st.f_blocks - st.f_bfree) * st.f_frsize
             lbl = {"path": path}

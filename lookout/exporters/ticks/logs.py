@@ -19,6 +19,9 @@ from .dockerapi import DockerDaemon, OneCallAtATime, rfc3339_ns, vanished
 
 log = logging.getLogger("lookout.ticks.logs")
 
+# Bytes of log read per container per scrape: a burst beyond it is read on the next scrapes
+# (the cursor moves to the newest line read), never all at once into memory.
+MAX_LOG_READ = 8 * 1024 * 1024
 _SLACK_NS = 1_000_000  # asked of Docker beyond the exact bound, for the float rounding of `since`
 
 
@@ -59,15 +62,30 @@ class LogCursor:
         return [text for _, text in sorted(fresh, key=lambda k: k[0])]
 
 
+# smartiesss/datadownloader scripts/ws_tick_collector.py: _stats_logger()'s minutely line
+# "STATS | Ticks: N | ... | Buffer: Q=12.3% T=4.5% D=0.0% | DB Writes: ...", and
+# _heartbeat_monitor()'s "No ticks received for 75s (timeout: 60s)".
+BUFFER = re.compile(r"\| Buffer: Q=(\d+(?:\.\d+)?)% T=(\d+(?:\.\d+)?)% D=(\d+(?:\.\d+)?)%")
+BUFFERS = ("quotes", "trades", "depth")
+NO_TICKS = re.compile(r"No ticks received for \d+(?:\.\d+)?s")
+
+
 class LineCounter:
     def __init__(self, cfg: LogConfig):
         self.patterns = {name: re.compile(rx) for name, rx in cfg.patterns.items()}
         self.ticks_rx = re.compile(cfg.reported_ticks_pattern) if cfg.reported_ticks_pattern else None
         self.counts = dict.fromkeys(self.patterns, 0)
         self.reported_ticks: float | None = None
+        self.buffer: dict[str, float] = {}
+        self.no_tick_warnings = 0
 
     def feed(self, lines: list[str]) -> None:
         for line in lines:
+            if NO_TICKS.search(line):
+                self.no_tick_warnings += 1
+            b = BUFFER.search(line)
+            if b:
+                self.buffer = {name: float(v) / 100.0 for name, v in zip(BUFFERS, b.groups())}
             for name, rx in self.patterns.items():
                 if rx.search(line):
                     self.counts[name] += 1
@@ -99,6 +117,13 @@ class LogCollector(Collector):
             if counter.reported_ticks is not None:
                 out.gauge("log_reported_ticks", 'N of the last "STATS | Ticks: N" line.',
                           counter.reported_ticks, {"container": name})
+            for buffer, ratio in counter.buffer.items():
+                out.gauge("collector_buffer_utilization_ratio",
+                          "Fill of the collector's in-memory buffer, 0..1, from its last STATS line.",
+                          ratio, {"container": name, "buffer": buffer})
+            out.counter("collector_no_tick_warnings",
+                        'The collector\'s "No ticks received for Ns" heartbeat warnings.',
+                        counter.no_tick_warnings, {"container": name})
 
     def _read(self) -> None:
         try:
@@ -114,8 +139,7 @@ class LogCollector(Collector):
                         continue  # label cardinality stays bounded however many come and go
                     cursor = LogCursor(self.start_ns, int(self.cfg.overlap_seconds * 1e9))
                 try:
-                    raw = self.daemon.api().logs(summary["Id"], stdout=True, stderr=True,
-                                                 timestamps=True, since=cursor.since())
+                    raw = _read_logs(self.daemon.api(), summary["Id"], cursor.since())
                 except Exception as exc:
                     if not vanished(exc):
                         raise
@@ -137,3 +161,25 @@ class LogCollector(Collector):
 
     async def close(self) -> None:
         self.calls.close()
+
+
+def _read_logs(api, container_id: str, since) -> bytes:
+    """At most MAX_LOG_READ bytes of the container's log since `since`, cut after a whole line."""
+    stream = api.logs(container_id, stdout=True, stderr=True, timestamps=True, since=since,
+                      stream=True, follow=False)
+    chunks, total = [], 0
+    try:
+        for chunk in stream:
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_LOG_READ:
+                break
+    finally:
+        stream.close()
+    raw = b"".join(chunks)
+    if total > MAX_LOG_READ:
+        raw = raw[:MAX_LOG_READ]
+        end = raw.rfind(b"\n")
+        if end >= 0:  # a single longer line is kept truncated, so the cursor still moves
+            raw = raw[: end + 1]
+    return raw

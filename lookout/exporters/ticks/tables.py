@@ -29,7 +29,6 @@ def tick_query(table: TableConfig) -> str:
 
 
 class TableCollector(Collector):
-    critical = True  # "TickDatabaseDown": ticks_up is whether the tick tables answered
 
     def __init__(self, db: Database, table: TableConfig):
         self.db = db

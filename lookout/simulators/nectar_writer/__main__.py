@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from lookout.exporters.nectar.eras import ERAS, NETWORKS
+from .cardano import ERAS, NETWORKS
 from lookout.simulators.common import FaultRegistry
 from lookout.simulators.common.serve import serve, worker_app
 
@@ -30,8 +30,11 @@ def build(args: argparse.Namespace) -> web.Application:
     faults = FaultRegistry(FAULTS)
     db = DbParams(args.db_host, args.db_port, args.db_user, _password(args), args.db_name)
     writer = Writer(db, Chain.at_era(args.network, args.start_era, args.seed), faults, args.blocks_per_second,
-                    NectarLog(args.log_file), give_up_pause=args.give_up_pause)
-    return worker_app(writer, faults)
+                    NectarLog(args.log_file, args.unified_errors_file), give_up_pause=args.give_up_pause)
+    app = worker_app(writer, faults)
+    for path in ("/api/status", "/api/errors", "/api/memory"):  # Nectar's dashboard API (web/server.go)
+        app.router.add_get(path, lambda request, path=path: web.json_response(writer.dashboard()[path]))
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="start at this era's first slot (ignored when the table is further on)")
     parser.add_argument("--blocks-per-second", type=float, default=150.0,
                         help="indexing pace (runbook: > 100 blocks/s in Alonzo)")
+    parser.add_argument("--unified-errors-file", default=os.environ.get("NECTAR_WRITER_UNIFIED_ERRORS_FILE", ""),
+                        help="Nectar's unified_errors.log, for the exporter's logfile collector")
     parser.add_argument("--log-file", default=os.environ.get("NECTAR_WRITER_LOG_FILE", ""),
                         help="Nectar's log, for the exporter's logfile collector")
     parser.add_argument("--give-up-pause", type=float, default=15.0,

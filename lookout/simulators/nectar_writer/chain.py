@@ -1,4 +1,4 @@
-"""Era-correct block and slot numbers for the writer, from the exporter's own era table.
+"""Era-correct block and slot numbers for the writer, from its own Cardano table (cardano.py).
 
 A Shelley-era chain makes a block every 20 slots on average (active slot coefficient
 0.05), so each new block lands 1-39 slots after the previous one. Byron's blocks sit on
@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from lookout.exporters.nectar.eras import ERAS, NETWORKS, Network
+from .cardano import ERAS, NETWORKS, Network
 
 # Blocks Byron produced before Shelley on mainnet (block 4490511 was Shelley's first).
 BYRON_BLOCKS = {"mainnet": 4490511, "preprod": 46000, "preview": 0}

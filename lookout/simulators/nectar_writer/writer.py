@@ -1,8 +1,9 @@
 """The writing loop: blocks into TiDB at a pace, and Nectar's ConnectionRecovery when the
 database goes away (runbook 000: health checks, backoff, at most 10 attempts, then give up).
 
-The log lines are the ones the Nectar exporter's default patterns count, so the demo's
-NectarReconnecting alert sees what it would see from the real indexer.
+The log lines are honeycomb-tech/nectar's (database/connection_recovery.go, and
+errors/unified_error_system.go for unified_errors.log), so the demo's NectarReconnecting
+alert sees what it would see from the real indexer.
 """
 from __future__ import annotations
 
@@ -45,18 +46,29 @@ class DbParams:
 
 
 class NectarLog:
-    """Nectar's log file (what the exporter tails) plus the process's own stderr."""
+    """Nectar's output in its real formats, plus the process's own stderr.
 
-    def __init__(self, path: str | None):
+    `path` gets Go's log package format ("2006/01/02 15:04:05 msg", local time), as Nectar's
+    stdout does when its dashboard is off; `unified_path` gets the entries of
+    errors/unified_error_system.go ("[2006-01-02 15:04:05.000] Type | Component.Operation | msg").
+    """
+
+    def __init__(self, path: str | None, unified_path: str | None = None):
         self.path = Path(path) if path else None
+        self.unified_path = Path(unified_path) if unified_path else None
         self.stderr = logging.getLogger("nectar")
 
     def write(self, level: str, message: str) -> None:
         self.stderr.log(logging.ERROR if level == "ERROR" else logging.INFO, message)
         if self.path:
-            stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             with self.path.open("a") as f:
-                f.write(f"{stamp} {level} {message}\n")
+                f.write(f"{datetime.now().strftime('%Y/%m/%d %H:%M:%S')} {message}\n")
+
+    def unified(self, kind: str, component: str, operation: str, message: str) -> None:
+        if self.unified_path:
+            stamp = datetime.now().strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+            with self.unified_path.open("a") as f:
+                f.write(f"[{stamp}] {kind} | {component}.{operation} | {message}\n")
 
 
 class LostDatabase(Exception):
@@ -79,6 +91,28 @@ class Writer:
         return {"block": self.chain.block, "slot": self.chain.slot, "era": self.chain.net.era_of(self.chain.slot),
                 "connected": self.conn is not None, "pace": self.pace(), "written": self.written,
                 "reconnect_attempts": self.reconnects}
+
+    def dashboard(self) -> dict[str, dict]:
+        """Nectar's dashboard API (web/handlers.go): /api/status, /api/errors, /api/memory."""
+        tip = self.chain.net.shelley_start_slot + int(time.time() - self.chain.net.shelley_start_time)
+        slot = self.chain.slot
+        rss_mb = 0
+        try:
+            with open("/proc/self/statm") as f:
+                rss_mb = int(f.read().split()[1]) * 4096 // (1024 * 1024)
+        except OSError:
+            pass
+        return {
+            "/api/status": {"status": "running" if self.conn is not None else "reconnecting",
+                            "currentEra": self.chain.net.era_of(slot).capitalize(), "currentSlot": slot,
+                            "tipSlot": tip, "syncPercentage": slot / tip * 100 if tip else 0,
+                            "blocksPerSec": self.pace(), "totalBlocks": self.written},
+            "/api/errors": {"totalErrors": self.reconnects,
+                            "errorsByType": {"Connection": self.reconnects} if self.reconnects else {},
+                            "recentErrors": []},
+            "/api/memory": {"alloc": rss_mb, "heapAlloc": rss_mb, "heapSys": rss_mb, "heapInuse": rss_mb,
+                            "numGC": 0, "goroutines": 8},
+        }
 
     def pace(self) -> float:
         if self.faults.get("stall"):
@@ -151,7 +185,9 @@ class Writer:
                     await asyncio.to_thread(self._prune)
             except (pymysql.MySQLError, OSError, LostDatabase) as exc:
                 self.chain.block -= n  # those blocks were not written; write them again
-                self.log.write("ERROR", f"[ConnectionRecovery] Database connection lost: {exc}")
+                self.log.write("ERROR", f"[ConnectionRecovery] Health check failed: {exc}")
+                self.log.unified("Connection", "ConnectionRecovery", "HealthCheck", f"ping failed: {exc}")
+                self.log.write("INFO", "[ConnectionRecovery] Attempting automatic recovery...")
                 await asyncio.to_thread(self._drop)
                 await self.recover()
                 last = time.monotonic()
@@ -164,21 +200,30 @@ class Writer:
                     self.log.write("INFO", "[ConnectionRecovery] Database connection established successfully")
                     return
                 except (pymysql.MySQLError, OSError, LostDatabase) as exc:
-                    self.log.write("ERROR", f"[ConnectionRecovery] Initial connection failed: {exc}")
+                    self.log.write("ERROR", f"[ConnectionRecovery] Health check failed: initial connection failed: {exc}")
                 first = False
+            # connection_recovery.go reconnectWithBackoff(): a wait line before every attempt
+            # but the first, a failure line after each failed one.
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                delay = min(2 ** (attempt - 1), 5)
+                if attempt > 1:
+                    delay = min(2 ** (attempt - 2), 5)
+                    self.log.write("INFO", f"[ConnectionRecovery] Waiting {delay}s before reconnect attempt "
+                                           f"{attempt}/{MAX_ATTEMPTS}")
+                    await asyncio.sleep(delay)
                 self.reconnects += 1
-                self.log.write("WARN", f"[ConnectionRecovery] Reconnection attempt {attempt}/{MAX_ATTEMPTS} in {delay}s")
-                await asyncio.sleep(delay)
                 try:
                     await asyncio.to_thread(self._connect)
                 except (pymysql.MySQLError, OSError, LostDatabase) as exc:
-                    self.log.write("ERROR", f"[ConnectionRecovery] Database still unreachable: {exc}")
+                    self.log.write("ERROR", f"[ConnectionRecovery] Reconnect attempt {attempt}/{MAX_ATTEMPTS} "
+                                            f"failed: ping failed: {exc}")
+                    self.log.unified("Connection", "ConnectionRecovery", "Reconnect",
+                                     f"retry {attempt}/{MAX_ATTEMPTS}: {exc}")
                     continue
                 self.log.write("INFO", "[ConnectionRecovery] Database connection established successfully")
                 return
-            self.log.write("ERROR", f"[ConnectionRecovery] Maximum reconnection attempts ({MAX_ATTEMPTS}) exhausted, "
-                                    f"giving up")
+            self.log.write("ERROR", f"[ConnectionRecovery] Automatic recovery failed: failed to reconnect after "
+                                    f"{MAX_ATTEMPTS} attempts")
+            self.log.unified("Connection", "ConnectionRecovery", "Recovery",
+                             f"failed to reconnect after {MAX_ATTEMPTS} attempts")
             # The real indexer stops here; the demo waits and tries again so it heals by itself.
             await asyncio.sleep(self.give_up_pause)

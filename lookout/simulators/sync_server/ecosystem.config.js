@@ -6,10 +6,12 @@ const path = require('path');
 
 module.exports = {
   apps: [{
-    name: process.env.SYNC_APP_NAME || 'sync-server',
+    name: process.env.SYNC_APP_NAME || 'rss-sync-server',
     script: path.join(__dirname, 'server.js'),
-    // Runbook 003: restarted by PM2 past 200 MB.
+    // Runbook 003: restarted by PM2 past 200 MB (the app's own ecosystem.config.js says 256M).
     max_memory_restart: process.env.SYNC_MAX_MEMORY || '200M',
+    // The real app sets `time: true`: PM2 prefixes each log line with its timestamp.
+    time: true,
     autorestart: true,
     restart_delay: Number(process.env.SYNC_RESTART_DELAY_MS || 500),
     // High, so a crash loop goes on restarting for the demo (PM2's default, 16 quick
@@ -17,7 +19,7 @@ module.exports = {
     max_restarts: 1000,
     min_uptime: 1000,
     env: {
-      PORT: process.env.PORT || '3000',
+      SERVER_PORT: process.env.SERVER_PORT || process.env.PORT || '3001',
       HOST: process.env.HOST || '127.0.0.1',
       SYNC_STATE_FILE: process.env.SYNC_STATE_FILE || '',
       SYNC_EVERY_MS: process.env.SYNC_EVERY_MS || '2000',

@@ -1,13 +1,18 @@
-// The RSS sync server stand-in, run under PM2 (runbook 003): GET /health answers the
-// health JSON the pm2 exporter reads; a sync loop drains a queue; faults come through
-// the same control API as the Python simulators (/_sim/faults) and are kept in a state
-// file, so a leak or a crash loop carries on after PM2 restarts the process.
+// The RSS sync server stand-in, run under PM2 as `rss-sync-server` (shayonpal/rss-news-reader,
+// ecosystem.config.js: SERVER_PORT 3001, max_memory_restart). It answers what the real one
+// does: GET /server/health with the health JSON of server/lib/sync-health-check.js (503 when
+// unhealthy), GET /server/sync/stats with the sync_queue_stats view's row, and it prints the
+// log lines of server/services/bidirectional-sync.js ("[BiDirectionalSync] Sync completed in
+// Nms" on stdout, "[BiDirectionalSync] Batch sync failed: ..." on stderr), which PM2 writes
+// to the app's log files. Faults come through the same control API as the Python simulators
+// (/_sim/faults) and are kept in a state file, so a leak or a crash loop carries on after PM2
+// restarts the process.
 'use strict';
 
 const http = require('http');
 const fs = require('fs');
 
-const PORT = Number(process.env.PORT || 3000);
+const PORT = Number(process.env.SERVER_PORT || process.env.PORT || 3001);
 const HOST = process.env.HOST || '127.0.0.1';
 const STATE_FILE = process.env.SYNC_STATE_FILE || '';
 const SYNC_EVERY_MS = Number(process.env.SYNC_EVERY_MS || 2000);
@@ -19,7 +24,11 @@ const FAULTS = {
   'crash-loop': { help: 'The process dies shortly after each start.', params: { run_seconds: [2, 0.5] } },
   'queue-backlog': { help: 'Items arrive faster than the sync drains them.', params: { items_per_second: [60, 0] } },
   'api-errors': { help: 'Calls to the upstream API fail.', params: { per_minute: [30, 0] } },
+  'slow-sync': { help: 'Each sync run takes this long.', params: { seconds: [45, 0] } },
+  'database-down': { help: 'The database check fails: health unhealthy, /server/health answers 503.', params: {} },
+  'oauth-expiring': { help: 'The OAuth tokens expire soon: health degraded (still 200).', params: {} },
 };
+const MAX_RETRIES = 3; // SYNC_MAX_RETRIES
 
 const active = {}; // name -> {params, until (ms since epoch) | null}
 
@@ -96,7 +105,9 @@ function clearAll() {
 const started = Date.now();
 const leaked = [];
 const restartCount = Number(process.env.restart_time || 0); // PM2 passes its pm2_env down
-const state = { queue: 0, apiErrors: 0, successes: 0, failures: 0, lastDurationMs: 0, arrivals: 0, errorsDue: 0 };
+// The sync_queue rows by sync_attempts (0, 1, 2, >= MAX_RETRIES).
+const queue = [0, 0, 0, 0];
+const state = { arrivals: 0, errorsDue: 0, lastProcessed: null };
 
 function tick(dtMs) {
   const leak = fault('memory-leak');
@@ -109,40 +120,76 @@ function tick(dtMs) {
   state.arrivals += ((backlog ? backlog.params.items_per_second : 2) * dtMs) / 1000;
   const arrived = Math.floor(state.arrivals);
   state.arrivals -= arrived;
-  state.queue += arrived;
+  queue[0] += arrived;
   const errors = fault('api-errors');
   if (errors) {
     state.errorsDue += (errors.params.per_minute * dtMs) / 60000;
     const n = Math.floor(state.errorsDue);
     state.errorsDue -= n;
-    state.apiErrors += n;
+    for (let i = 0; i < n; i++) failBatch();
+  }
+}
+
+function failBatch() {
+  // bidirectional-sync.js handleSyncError: console.error with the Error, then one retry step.
+  console.error('[BiDirectionalSync] Batch sync failed: Error: Inoreader sync failed: 503 Service Unavailable - upstream busy');
+  for (let a = MAX_RETRIES - 1; a >= 0; a--) {
+    const moved = Math.min(queue[a], 5);
+    queue[a] -= moved;
+    queue[a + 1] += moved;
   }
 }
 
 function sync() {
-  const t0 = Date.now();
-  const errors = fault('api-errors');
-  if (errors && Math.random() < 0.5) {
-    state.failures += 1;
-  } else {
-    // Drains what a run can carry; a backlog outruns it.
-    state.queue = Math.max(0, state.queue - Math.round((SYNC_EVERY_MS / 1000) * 25));
-    state.successes += 1;
+  const slow = fault('slow-sync');
+  const pending = queue[0] + queue[1] + queue[2];
+  if (pending === 0) {
+    console.log('[BiDirectionalSync] No pending changes to sync');
+    return;
   }
-  state.lastDurationMs = Date.now() - t0 + 150 + Math.round(Math.random() * 100);
+  console.log(`[BiDirectionalSync] Found ${pending} pending changes`);
+  if (!fault('api-errors')) {
+    // Drains what a run can carry; a backlog outruns it.
+    let room = Math.round((SYNC_EVERY_MS / 1000) * 25);
+    let synced = 0;
+    for (let a = 0; a < MAX_RETRIES && room > 0; a++) {
+      const n = Math.min(queue[a], room);
+      queue[a] -= n;
+      room -= n;
+      synced += n;
+    }
+    console.log(`[BiDirectionalSync] Successfully synced ${synced} read changes`);
+  }
+  const duration = slow ? Math.round(slow.params.seconds * 1000) : 150 + Math.round(Math.random() * 100);
+  console.log(`[BiDirectionalSync] Sync completed in ${duration}ms`);
+  state.lastProcessed = new Date().toISOString();
+}
+
+function queueStats() {
+  // The sync_queue_stats view (supabase migration): total_pending counts every queued row.
+  return { total_pending: queue[0] + queue[1] + queue[2] + queue[3], never_attempted: queue[0],
+    retry_pending: queue[1] + queue[2], failed: queue[3], action_types: 1 };
 }
 
 function health() {
-  const mem = process.memoryUsage();
+  // server/lib/sync-health-check.js checkHealth()
+  const stats = queueStats();
+  const dependencies = {
+    database: fault('database-down') ? 'unhealthy' : 'healthy',
+    oauth: fault('oauth-expiring') ? 'degraded' : 'healthy',
+    syncQueue: stats.failed > 50 ? 'unhealthy' : (stats.total_pending > 100 || stats.failed > 10) ? 'degraded' : 'healthy',
+  };
+  const all = Object.values(dependencies);
+  const status = all.includes('unhealthy') ? 'unhealthy' : all.includes('degraded') ? 'degraded' : 'healthy';
   return {
-    status: 'ok',
-    uptime: (Date.now() - started) / 1000,
-    restartCount,
-    memory: { heapUsed: mem.heapUsed, heapTotal: mem.heapTotal, rss: mem.rss, external: mem.external },
-    queue: { depth: state.queue },
-    sync: { apiErrors: state.apiErrors, successes: state.successes, failures: state.failures,
-      lastDurationMs: state.lastDurationMs },
-    timestamp: new Date().toISOString(),
+    status,
+    service: 'rss-sync-server',
+    uptime: Math.floor((Date.now() - started) / 1000),
+    lastActivity: state.lastProcessed || new Date().toISOString(),
+    errorCount: 0,
+    dependencies,
+    performance: { avgSyncTime: 180, avgDbQueryTime: 12, avgApiCallTime: 240 },
+    details: { services: [] },
   };
 }
 
@@ -179,7 +226,11 @@ const server = http.createServer(async (req, res) => {
   const url = new URL(req.url, 'http://localhost');
   const m = /^\/_sim\/faults\/([A-Za-z0-9-]+)$/.exec(url.pathname);
   try {
-    if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, health());
+    if (req.method === 'GET' && url.pathname === '/server/health') {
+      const body = health();
+      return send(res, body.status === 'unhealthy' ? 503 : 200, body);
+    }
+    if (req.method === 'GET' && url.pathname === '/server/sync/stats') return send(res, 200, queueStats());
     if (req.method === 'GET' && url.pathname === '/_sim/faults') return send(res, 200, describe());
     if (req.method === 'POST' && m) {
       const body = await readBody(req);
@@ -206,6 +257,9 @@ if (crash) {
     process.exit(1);
   }, crash.params.run_seconds * 1000);
 }
-server.listen(PORT, HOST, () => console.log(`sync server listening on http://${HOST}:${PORT} (restart ${restartCount})`));
+server.listen(PORT, HOST, () => {
+  console.log(`[Server] RSS Reader server listening on port ${PORT}`);
+  console.log(`[BiDirectionalSync] Started periodic sync every ${SYNC_EVERY_MS / 60000} minutes`);
+});
 process.on('SIGINT', () => server.close(() => process.exit(0)));
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

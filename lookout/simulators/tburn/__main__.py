@@ -14,7 +14,7 @@ from .model import TburnModel
 def build(args: argparse.Namespace):
     model = TburnModel(FaultRegistry(FAULTS), seed=args.seed, time_scale=args.time_scale,
                        degraded_seconds=args.degraded_seconds)
-    return make_app(model)
+    return make_app(model, session=args.session)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="model seconds per real second (10 shows a GC cycle in ~7 s)")
     parser.add_argument("--degraded-seconds", type=float, default=30.0,
                         help="how long the request shedder stays degraded once triggered (runbook: 30 s)")
+    parser.add_argument("--session", default="lookout-demo-session",
+                        help="the connect.sid cookie (or bearer token) the non-public routes accept")
     serve(parser, build, argv)
 
 

@@ -1,4 +1,9 @@
-"""TBURN's HTTP face: the runbook's status endpoints read the model; faults bend the answers."""
+"""TBURN's HTTP face: its real monitoring routes read the model; faults bend the answers.
+
+JSON routes answer TBURN's envelope {success, data, timestamp}; `*_text` routes answer its
+Prometheus text; every route outside PUBLIC answers 401 {"error": "Unauthorized"} without
+the session cookie (server/routes.ts requireAuth).
+"""
 from __future__ import annotations
 
 import asyncio
@@ -10,27 +15,37 @@ from aiohttp import web
 from lookout.simulators.common import FaultRegistry
 from lookout.simulators.common.control import add_control_routes
 
-from .faults import ENDPOINTS
+from .faults import ENDPOINTS, PUBLIC
 from .model import TburnModel
+
+SESSION_COOKIE = "connect.sid"   # express-session's default cookie name
 
 _HTML = ("<!DOCTYPE html><html><head><title>TBURN Explorer</title></head>"
          "<body><div id=\"root\"></div><script src=\"/assets/index.js\"></script></body></html>")
 
 
-def make_app(model: TburnModel) -> web.Application:
+def make_app(model: TburnModel, session: str = "lookout-demo-session") -> web.Application:
+    """`session` is the value of the one session cookie (or bearer token) accepted."""
     faults = model.faults
     app = web.Application()
     for name, path in ENDPOINTS.items():
-        app.router.add_get(path, _endpoint(model, faults, name))
+        app.router.add_get(path, _endpoint(model, faults, name, session))
     _add_runbook_actions(app, model, faults)
     add_control_routes(app, faults, model.reset)
     return app
 
 
-def _endpoint(model: TburnModel, faults: FaultRegistry, name: str):
+def authenticated(request: web.Request, session: str) -> bool:
+    return (request.cookies.get(SESSION_COOKIE) == session
+            or request.headers.get("Authorization") == f"Bearer {session}")
+
+
+def _endpoint(model: TburnModel, faults: FaultRegistry, name: str, session: str):
     view = getattr(model, name)
 
     async def handler(request: web.Request) -> web.StreamResponse:
+        if name not in PUBLIC and not authenticated(request, session):
+            return web.json_response({"error": "Unauthorized"}, status=401)
         slow = faults.get("slow-responses")
         if slow and name in slow["endpoints"]:
             await asyncio.sleep(slow["delay"])
@@ -38,10 +53,18 @@ def _endpoint(model: TburnModel, faults: FaultRegistry, name: str):
         down = faults.get("health-down") if name == "health" else None
         if down:
             return web.json_response({"status": "unhealthy"}, status=down["status"])
-        body = view()
+        data = view()
+        if name.endswith("_text"):
+            body = data
+        elif name == "health":
+            body = data
+        else:
+            body = {"success": True, "data": data, "timestamp": int(model.wall() * 1000)}
         garbage = faults.get("garbage-bodies")
         if garbage and name in garbage["endpoints"]:
-            return await _garbage(request, garbage["kind"], body)
+            return await _garbage(request, garbage["kind"], body if isinstance(body, dict) else {"text": body})
+        if isinstance(body, str):
+            return web.Response(text=body, content_type="text/plain", charset="utf-8")
         return web.json_response(body)
 
     return handler
@@ -111,5 +134,7 @@ def _add_runbook_actions(app: web.Application, model: TburnModel, faults: FaultR
         model.force_gc()
     action("/api/pipeline/stop", lambda: faults.inject("pipeline-stopped"))
     action("/api/pipeline/start", lambda: faults.clear("pipeline-stopped"))
+    # Not TBURN routes: the simulator's stand-ins for an operator's fix (kept at the paths
+    # the demo and its tests already use).
     action("/api/memory-guardian/force-cleanup", cleanup)
     action("/api/circuit-breaker/reset", lambda: faults.clear("breaker-open"))

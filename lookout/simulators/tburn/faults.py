@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from lookout.simulators.common import FaultSpec, Param
 
-# The endpoints by the names the exporter uses for its collectors.
+# TBURN's monitoring routes (trustburn79-droid/TburnChain): name -> path. The names are the
+# model's views; `*_text` routes answer TBURN's own Prometheus text.
 ENDPOINTS = {
-    "health": "/health",
-    "system_health": "/api/system-health",
-    "memory_guardian": "/api/memory-guardian/status",
-    "memory_governor": "/api/memory-governor/status",
-    "request_shedder": "/api/request-shedder/metrics",
-    "circuit_breakers": "/api/health/circuit-breakers",
-    "db_pool": "/api/db/pool/status",
-    "pipeline": "/api/pipeline/stats",
-    "shards": "/api/shards/count",
+    "health": "/health",                                    # server/index.ts health probe
+    "system_health": "/api/system-health/metrics",          # core/monitoring/system-health-routes.ts
+    "system_health_text": "/api/system-health/prometheus",  # same file
+    "memory_guardian_text": "/api/memory/guardian/prometheus",  # services/memory-guardian.ts
+    "v6_metrics": "/api/sharding/v6/metrics",               # routes/sharding-routes.ts
+    "v6_text": "/api/sharding/v6/prometheus",               # same file
+    "circuit_breakers": "/api/sharding/circuit-breakers",   # same file
+    "sharding_status": "/api/sharding/status",              # same file
+    "pipeline": "/api/pipeline/stats",                      # routes/pipeline-routes.ts
 }
-BREAKERS = ("database", "rpc", "cache", "bridge")
+# Routes that answer without a session (server/routes.ts: the rest answer 401).
+PUBLIC = frozenset({"health"})
 
 # Heap ratio each level holds (±0.01), inside both the guardian's and the governor's bands.
 HEAP_LEVELS = {
@@ -39,10 +41,11 @@ FAULTS = (
         "lag_ms": Param(float, 400.0, "lag to hold", minimum=0.0)}),
     FaultSpec("request-shedding", "The request shedder in degraded mode, shedding.", {
         "rate": Param(float, 50.0, "requests shed per second", minimum=0.0)}),
-    FaultSpec("breaker-open", "A circuit breaker stuck open (or half-open).", {
-        "breaker": Param(str, "database", "which breaker", choices=BREAKERS),
+    FaultSpec("breaker-open", "A shard's circuit breaker stuck open (or half-open).", {
+        "shard": Param(int, 3, "which shard's breaker", minimum=0, maximum=63),
         "state": Param(str, "OPEN", "state to hold", choices=("OPEN", "HALF_OPEN"))}),
-    FaultSpec("db-pool-exhaustion", "No idle DB connection, requests queue; latency and 503s follow.", {
+    FaultSpec("db-pool-exhaustion", "Requests wait on the database: latency and 503s follow (TBURN's "
+              "pool block stays constant, as in the real application).", {
         "waiting": Param(int, 25, "requests waiting for a connection", minimum=1)}),
     FaultSpec("pipeline-stopped", "The block pipeline stopped (POST /api/pipeline/stop).", {}),
     FaultSpec("error-rate-spike", "A share of requests fail.", {

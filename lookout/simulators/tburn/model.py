@@ -2,9 +2,9 @@
 
 Green by default: load swings gently around 40 req/s; the heap climbs with load and a GC
 brings it back (a sawtooth between about 38% and 52%, its post-GC floor flat); lag and
-P99 follow load; the DB pool drains as load rises; 32 shards. Faults push these values
+P99 follow load; 32 shards. Faults push these values
 across the runbook's thresholds, with the couplings the runbook describes (lag past
-250 ms degrades the shedder, a Critical heap rejects requests, an exhausted pool brings
+250 ms degrades the shedder, a Critical heap rejects requests, a database stall brings
 latency and 503s). The model advances lazily, when an endpoint asks, in small steps.
 """
 from __future__ import annotations
@@ -17,9 +17,11 @@ from typing import Callable
 
 from lookout.simulators.common import FaultRegistry
 
-from .faults import BREAKERS, HEAP_LEVELS
+from .faults import HEAP_LEVELS
 
-HEAP_LIMIT_MB = 4096.0
+# memory-guardian.ts maxHeapMB; the governor divides by V8's heap_size_limit, which a node
+# started with --max-old-space-size=2048 puts at the same 2048 MB.
+HEAP_LIMIT_MB = 2048.0
 HEAP_FLOOR = 0.38           # ratio left after a GC
 HEAP_GC_AT = 0.52           # ratio at which V8 collects
 HEAP_GROWTH = 0.002         # ratio per second at load 1.0
@@ -27,8 +29,7 @@ BASE_RPS = 40.0
 BASE_ERROR_RATIO = 0.0005   # under the 0.1% SLA
 SHED_LAG_MS = 250.0         # the shedder's event-loop-lag threshold
 BACKPRESSURE_RPS = 150.0
-POOL_SIZE, POOL_MAX = 20, 30
-BASE_SHARDS, MIN_SHARDS, MAX_SHARDS = 32, 24, 64
+BASE_SHARDS = 32
 PIPELINE_TPS = 57000.0      # the SLA's sustained 55,000-60,000
 STEP = 0.25                 # seconds of model time per step
 MAX_STEPS = 240             # after a long idle, catch up at most this many steps
@@ -62,7 +63,6 @@ class TburnModel:
         self.error_ratio = BASE_ERROR_RATIO
         self.p99_ms = self.p50_ms = self.lag_ms = 0.0
         self.rps = BASE_RPS
-        self.pool_busy = 0
         self._step(0.0)
 
     # --- time ------------------------------------------------------------------
@@ -120,7 +120,7 @@ class TburnModel:
 
         # The request shedder: lag past its threshold, a forced shed, or a Critical heap.
         shedding = f("request-shedding")
-        critical = self.governor_state() == "Critical"
+        critical = self.governor_state() == "critical"
         if shedding or critical or self.lag_ms > SHED_LAG_MS:
             self.degraded_until = self.t + self.degraded_seconds
         if self.degraded():
@@ -135,10 +135,6 @@ class TburnModel:
         self.error_ratio = ratio
         self.requests += self.rps * dt
         self.errors += self.rps * dt * ratio
-
-        # The DB pool drains as load rises.
-        self.pool_busy = POOL_MAX if exhausted else \
-            max(0, min(POOL_SIZE, round(3 + 5 * self.load + rng.gauss(0, 0.7))))
 
         if not f("pipeline-stopped"):
             self.blocks += dt * 2.0
@@ -164,18 +160,20 @@ class TburnModel:
         return min(max(self.heap, 0.0), 1.0)
 
     def guardian_level(self) -> str:
+        """memory-guardian.ts getStatus(): healthy | warning | critical | emergency."""
         r = self.heap_ratio()
-        return "emergency" if r >= 0.92 else "critical" if r >= 0.85 else "warning" if r >= 0.70 else "normal"
+        return "emergency" if r >= 0.92 else "critical" if r >= 0.85 else "warning" if r >= 0.70 else "healthy"
 
     def governor_state(self) -> str:
+        """memory-governor.ts MemoryState (lowercase), without its hysteresis."""
         r = self.heap_ratio()
-        if r > 0.95:
-            return "Critical"
+        if r >= 0.95:
+            return "critical"
         if r >= 0.90:
-            return "Hibernating"
+            return "hibernating"
         if r >= 0.85:
-            return "Deferred"
-        return "Warning" if r >= 0.75 else "Normal"
+            return "deferred"
+        return "warning" if r >= 0.75 else "normal"
 
     def shard_count(self) -> int:
         scale_out = self.faults.get("shard-scale-out")
@@ -184,86 +182,145 @@ class TburnModel:
         return BASE_SHARDS + (4 if self.load > 1.2 else 0)
 
     def hibernated_shards(self) -> list[int]:
-        n = {"Hibernating": 4, "Critical": 8}.get(self.governor_state(), 0)
+        n = {"hibernating": 4, "critical": 8}.get(self.governor_state(), 0)
         top = self.shard_count()
         return list(range(top - 1, max(top - 1 - n, -1), -1))  # the least used: the newest
 
-    # --- what each endpoint answers ---------------------------------------------
+    # --- what each route answers (the `data` of TBURN's envelope, or its text) ----
 
     def _iso(self, wall: float | None) -> str | None:
         if wall is None:
             return None
         return datetime.fromtimestamp(wall, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
+    def _ms(self, wall: float | None) -> int | None:
+        return None if wall is None else int(wall * 1000)
+
     def health(self) -> dict:
         return {"status": "ok", "timestamp": self._iso(self.wall())}
 
     def system_health(self) -> dict:
-        bad = self.error_ratio >= 0.05 or self.p99_ms >= 500 or self.degraded()
+        """system-health-routes.ts GET /metrics: percents and milliseconds, as TBURN sends them."""
+        heap_pct = round(self.heap_ratio() * 100, 1)
+        status = "critical" if self.error_ratio >= 0.05 or self.p99_ms >= 1000 else \
+            "warning" if self.p99_ms >= 500 or self.degraded() else "normal"
         return {
-            "status": "degraded" if bad else "healthy",
-            "uptimeSeconds": round(self.t, 3),
-            "errorRate": round(self.error_ratio, 6),
-            "p99LatencyMs": round(self.p99_ms, 1),
-            "p50LatencyMs": round(self.p50_ms, 1),
-            "requestsPerSecond": round(self.rps, 2),
-            "totalRequests": int(self.requests),
-            "totalErrors": int(self.errors),
-            "timestamp": self._iso(self.wall()),
+            "timestamp": self._ms(self.wall()),
+            "cpu": {"usage": round(20 + 10 * self.load, 1), "loadAverage": {"1m": 0.8, "5m": 0.7, "15m": 0.6},
+                    "status": "normal"},
+            "memory": {"total": 16384, "used": 6144, "free": 10240, "usage": 37.5,
+                       "heap": {"used": round(self.heap_ratio() * HEAP_LIMIT_MB), "total": HEAP_LIMIT_MB,
+                                "usage": heap_pct},
+                       "status": "normal"},
+            "disk": {"total": 500, "used": 120, "free": 380, "usage": 24.0, "status": "normal"},
+            "process": {"pid": 4242, "uptime": round(self.t, 3), "eventLoopLag": round(self.lag_ms, 2),
+                        "activeHandles": 57, "nodeVersion": "v20.11.1", "status": "normal"},
+            "http": {"totalRequests": int(self.requests), "successCount": int(self.requests - self.errors),
+                     "errorCount": int(self.errors), "errorRate": round(self.error_ratio * 100, 4),
+                     "responseTime": {"avg": round(self.p50_ms, 1), "p95": round(self.p99_ms * 0.8, 1),
+                                      "p99": round(self.p99_ms, 1)},
+                     "requestsPerSecond": round(self.rps, 2), "status": status},
+            # TBURN never fills its pool block from a real pool: constant, whatever the load.
+            "database": {"pool": {"size": 0, "active": 0, "idle": 0, "waiting": 0, "usage": 0},
+                         "avgQueryTime": 0, "slowQueries": 0, "status": "normal"},
+            "session": {"skipRatio": 92.5, "memoryStoreCapacity": 3.1, "activeSessions": 12, "status": "normal"},
         }
 
-    def memory_guardian(self) -> dict:
-        used = self.heap_ratio() * HEAP_LIMIT_MB
-        return {
-            "heapUsedMB": round(used, 2),
-            "heapTotalMB": round(min(HEAP_LIMIT_MB, used * 1.1 + 48.0), 2),
-            "heapLimitMB": HEAP_LIMIT_MB,
-            "heapRatio": round(self.heap_ratio(), 4),
-            "level": self.guardian_level(),
-            "lastGcAt": self._iso(self.last_gc_wall),
-            "gcCount": self.gc_count,
-        }
+    def system_health_text(self) -> str:
+        d = self.system_health()
+        return _text([
+            ("tburn_cpu_usage_percent", "gauge", d["cpu"]["usage"]),
+            ("tburn_memory_usage_percent", "gauge", d["memory"]["usage"]),
+            ("tburn_heap_usage_percent", "gauge", d["memory"]["heap"]["usage"]),
+            ("tburn_disk_usage_percent", "gauge", d["disk"]["usage"]),
+            ("tburn_event_loop_lag_ms", "gauge", d["process"]["eventLoopLag"]),
+            ("tburn_http_requests_total", "counter", d["http"]["totalRequests"]),
+            ("tburn_http_errors_total", "counter", d["http"]["errorCount"]),
+            ("tburn_http_error_rate_percent", "gauge", d["http"]["errorRate"]),
+            ("tburn_http_response_time_p95_ms", "gauge", d["http"]["responseTime"]["p95"]),
+            ("tburn_process_uptime_seconds", "counter", round(self.t)),
+        ])
 
-    def memory_governor(self) -> dict:
+    def memory_guardian_text(self) -> str:
+        """memory-guardian.ts getPrometheusMetrics(): its ratio is already 0..1 here."""
+        ratio_pct = f"{self.heap_ratio() * 100:.1f}"   # the guardian rounds through toFixed(1)
+        return _text([
+            ("tburn_memory_guardian_heap_used_mb", "gauge", round(self.heap_ratio() * HEAP_LIMIT_MB)),
+            ("tburn_memory_guardian_heap_ratio", "gauge", float(ratio_pct) / 100),
+            ("tburn_memory_guardian_rss_mb", "gauge", round(self.heap_ratio() * HEAP_LIMIT_MB * 1.4)),
+            ("tburn_memory_guardian_gc_triggered_total", "counter", self.gc_count),
+            ("tburn_memory_guardian_uptime_seconds", "gauge", round(self.t)),
+        ])
+
+    def v6_metrics(self) -> dict:
+        """sharding-routes.ts GET /v6/metrics: the boot pipeline, governor and shedder."""
         hibernated = self.hibernated_shards()
         return {
-            "state": self.governor_state(),
-            "heapRatio": round(self.heap_ratio(), 4),
-            "hibernatedShards": hibernated,
-            "activeShards": self.shard_count() - len(hibernated),
+            "pipeline": {"isRunning": True, "activeShards": self.shard_count() - len(hibernated)},
+            "memoryGovernor": {
+                "currentState": self.governor_state(),
+                "heapUsagePercent": self.heap_ratio() * 100,
+                "heapUsedMB": round(self.heap_ratio() * HEAP_LIMIT_MB, 2),
+                "heapTotalMB": HEAP_LIMIT_MB,
+                "activeShardCount": self.shard_count() - len(hibernated),
+                "hibernatedShardCount": len(hibernated),
+                "gcRequestCount": self.gc_count,
+                "lastGcAt": self._ms(self.last_gc_wall),
+                "memoryTrend": "stable",
+                "uptime": int(self.t * 1000),
+            },
+            "requestShedder": {
+                "isScalingInProgress": False,
+                "isDegradedMode": self.degraded(),
+                "eventLoopLagMs": round(self.lag_ms, 2),
+                "adaptiveThresholdMs": SHED_LAG_MS,
+                "totalSheddedRequests": int(self.shed),
+                "backpressureActive": self.rps > BACKPRESSURE_RPS,
+                "requestsPerSecond": round(self.rps),
+                "lastDegradedModeAt": self._ms(self.wall_at(self.degraded_until - self.degraded_seconds))
+                if self.degraded() else None,
+                "uptime": int(self.t * 1000),
+            },
         }
 
-    def request_shedder(self) -> dict:
-        return {
-            "eventLoopLagMs": round(self.lag_ms, 2),
-            "isDegradedMode": self.degraded(),
-            "totalSheddedRequests": int(self.shed),
-            "currentRps": round(self.rps, 2),
-            "lagThresholdMs": SHED_LAG_MS,
-            "backpressureRps": BACKPRESSURE_RPS,
-            "degradedUntil": self._iso(self.wall_at(self.degraded_until)) if self.degraded() else None,
-        }
+    def v6_text(self) -> str:
+        m = self.v6_metrics()["memoryGovernor"]
+        states = ("normal", "warning", "deferred", "hibernating", "critical")
+        return _text([
+            ("tburn_memory_heap_usage_percent", "gauge", round(m["heapUsagePercent"], 2)),
+            ("tburn_memory_state", "gauge", states.index(m["currentState"])),
+            ("tburn_memory_hibernated_shard_count", "gauge", m["hibernatedShardCount"]),
+        ])
 
     def circuit_breakers(self) -> dict:
+        """sharding-routes.ts GET /circuit-breakers: one breaker per shard."""
         stuck = self.faults.get("breaker-open")
-        breakers = []
-        for name in BREAKERS:
-            state = stuck["state"] if stuck and stuck["breaker"] == name else "CLOSED"
-            breakers.append({"name": name, "state": state, "failures": 0 if state == "CLOSED" else 12})
-        return {"breakers": breakers, "timestamp": self._iso(self.wall())}
+        shards = []
+        for shard in range(self.shard_count()):
+            state = stuck["state"] if stuck and stuck["shard"] == shard else "CLOSED"
+            shards.append({"shardId": shard, "state": state})
+        return {"total": len(shards), "closed": sum(s["state"] == "CLOSED" for s in shards),
+                "open": sum(s["state"] == "OPEN" for s in shards),
+                "halfOpen": sum(s["state"] == "HALF_OPEN" for s in shards), "shards": shards}
 
-    def db_pool(self) -> dict:
-        exhausted = self.faults.get("db-pool-exhaustion")
-        total = POOL_MAX if exhausted else POOL_SIZE
-        waiting = exhausted["waiting"] + self.rng.randint(0, 2) if exhausted else 0
-        return {"totalCount": total, "idleCount": max(total - self.pool_busy, 0),
-                "waitingCount": waiting, "maxConnections": POOL_MAX}
+    def sharding_status(self) -> dict:
+        n = self.shard_count()
+        return {"shardCount": n, "activeShards": n, "degradedShards": 0,
+                "totalTps": round(PIPELINE_TPS * self.load ** 0.2), "targetTps": 210000,
+                "utilizationPercent": 62, "uptime": int(self.t * 1000),
+                "latency": {"p50": 9.5, "p95": 16.2, "p99": 19.1}, "scalingEvents": 0, "crossShardMessages": 0}
 
     def pipeline(self) -> dict:
+        """pipeline-routes.ts GET /stats: getRealtimeBlockPipeline().getStats()."""
         running = not self.faults.get("pipeline-stopped")
         return {"isRunning": running,
-                "tps": round(PIPELINE_TPS * self.load ** 0.2 * self.rng.uniform(0.98, 1.02)) if running else 0,
-                "processedBlocks": int(self.blocks)}
+                "currentTPS": round(PIPELINE_TPS * self.load ** 0.2 * self.rng.uniform(0.98, 1.02)) if running else 0,
+                "blocksProduced": int(self.blocks), "lastBlockTime": self._ms(self.wall())}
 
-    def shards(self) -> dict:
-        return {"shardCount": self.shard_count(), "minShards": MIN_SHARDS, "maxShards": MAX_SHARDS}
+
+def _text(samples: list[tuple[str, str, float]]) -> str:
+    """Prometheus text the way TBURN writes it: HELP, TYPE and one sample per metric."""
+    lines = []
+    for name, kind, value in samples:
+        lines += [f"# HELP {name} {name.replace('_', ' ')}", f"# TYPE {name} {kind}", f"{name} {value}", ""]
+    return "\n".join(lines)

@@ -1,7 +1,10 @@
 """The collecting loop: ticks into the database, the real collector's log lines, the health file.
 
-Log lines are runbook 002's: "WebSocket connected successfully", "Reconnecting in Ns...",
-"STATS | Ticks: N", and ERROR lines, which the ticks exporter counts from `docker logs`.
+Log lines and table are smartiesss/datadownloader's (scripts/ws_tick_collector.py,
+scripts/tick_writer.py): "Reconnecting in Ns... (attempt N)", the minutely
+"STATS | Ticks: N | Quotes: N | ... | Buffer: Q=x% T=y% D=z% | DB Writes: ..." line, the
+heartbeat's "No ticks received for Ns (timeout: Ns)" warning, and ERROR lines, which the
+ticks exporter counts from `docker logs`.
 """
 from __future__ import annotations
 
@@ -24,13 +27,20 @@ TICK = 0.3
 INSTRUMENTS = [f"ETH-{day}-{strike}-{kind}" for day in ("27DEC25", "30JAN26", "27MAR26")
                for strike in (2500, 3000, 3500, 4000) for kind in ("C", "P")]
 
+# The columns scripts/tick_writer.py inserts (the instrument column is `instrument`;
+# `instrument_name` is only Deribit's JSON key).
 SCHEMA = """CREATE TABLE IF NOT EXISTS eth_option_quotes (
   "timestamp" timestamptz NOT NULL,
   instrument text NOT NULL,
-  bid double precision,
-  ask double precision,
-  mark_price double precision
+  best_bid_price numeric, best_bid_amount numeric, best_ask_price numeric, best_ask_amount numeric,
+  underlying_price numeric, mark_price numeric,
+  delta numeric, gamma numeric, theta numeric, vega numeric, rho numeric,
+  implied_volatility numeric, bid_iv numeric, ask_iv numeric, mark_iv numeric,
+  open_interest numeric, last_price numeric,
+  PRIMARY KEY ("timestamp", instrument)
 )"""
+BUFFER_QUOTES = 200000  # BUFFER_SIZE_QUOTES default
+HEARTBEAT_TIMEOUT = 60  # heartbeat_timeout_sec
 
 
 class TickWriter:
@@ -49,6 +59,9 @@ class TickWriter:
         self.pending = 0.0
         self.errors_due = 0.0
         self.drops_due = 0.0
+        self.unwritten = 0           # ticks received but not stored (the buffer's fill)
+        self.errors_logged = 0
+        self.last_tick = time.monotonic()
 
     def status(self) -> dict:
         return {"ticks": self.total, "connected": self.conn is not None, "pace": self.pace(),
@@ -126,18 +139,28 @@ class TickWriter:
             n = int(self.pending)
             self.pending -= n
             if n:
+                self.last_tick = now
                 try:
                     await self.conn.executemany(
-                        'INSERT INTO eth_option_quotes ("timestamp", instrument, bid, ask, mark_price) '
-                        "VALUES ($1, $2, $3, $4, $5)", self._rows(n))
+                        'INSERT INTO eth_option_quotes ("timestamp", instrument, best_bid_price, best_ask_price, '
+                        "mark_price) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", self._rows(n))
                     self.total += n
+                    self.unwritten = 0
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                    self.unwritten += n
+                    self.errors_logged += 1
                     log.error("Failed to store %d ticks: %s", n, type(exc).__name__)
                     await self._reconnect()
             if now - last_stats >= self.stats_every:
                 last_stats = now
-                log.info("STATS | Ticks: %d | Rate: %.0f/min | Uptime: %ds", self.total, self.pace(),
-                         now - self.started)
+                # ws_tick_collector.py _stats_logger(); the buffer fills while writes fail.
+                buffered = min(100.0, 100.0 * self.unwritten / BUFFER_QUOTES)
+                log.info("STATS | Ticks: %d | Quotes: %d | Trades: %d | Depth: 0 | Errors: %d "
+                         "| Buffer: Q=%.1f%% T=%.1f%% D=0.0%% | DB Writes: Q=%d T=%d",
+                         self.total + self.unwritten, self.total + self.unwritten, 0, self.errors_logged,
+                         buffered, 0.0, self.total, 0)
+                if self.pace() == 0 and now - self.last_tick >= HEARTBEAT_TIMEOUT:
+                    log.warning("No ticks received for %.0fs (timeout: %ds)", now - self.last_tick, HEARTBEAT_TIMEOUT)
 
     async def _reconnect(self) -> None:
         try:
@@ -154,6 +177,7 @@ class TickWriter:
             self.errors_due += spike["per_minute"] / 60.0 * dt
             while self.errors_due >= 1:
                 self.errors_due -= 1
+                self.errors_logged += 1
                 log.error("Message handling failed: invalid quote payload (instrument missing)")
         storm = self.faults.get("reconnect-storm")
         if storm:

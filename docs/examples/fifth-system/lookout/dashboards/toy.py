@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import panels as P
-from .common import UP_DOWN, describe, drill_down, graph, tags, tile, wall_tile
+from .common import UP_DOWN, describe, drill_down, graph, tags, tile, wall_stat, wall_tile
 
 MODULE = "toy"
 UID = "lookout-toy"
@@ -10,7 +10,8 @@ LINK = drill_down(UID, "Toy queue")
 
 
 def wall_tiles() -> list:
-    return [wall_tile("toy_queue_depth", "Queue", LINK), wall_tile("toy_up", "Toy queue", LINK, states=UP_DOWN)]
+    return [wall_tile("toy_queue_depth", "Queue", LINK), wall_stat("Workers", "min(toy_workers)", LINK),
+            wall_tile("toy_up", "Toy queue", LINK, states=UP_DOWN)]
 
 
 def build():

@@ -4,6 +4,6 @@ from . import System
 SYSTEM = System(
     key="toy", display_name="Toy queue", port=9865,
     description="a job queue with a JSON /stats endpoint",
-    demo_target="toy", demo_module="lookout.simulators.toy",
+    demo_module="lookout.simulators.toy",
     demo_config="lookout.demo.targets.toy:start",
 )

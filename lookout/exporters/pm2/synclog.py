@@ -1,0 +1,87 @@
+"""The sync server's own log lines, read from the PM2 log files of its app.
+
+Lines from shayonpal/rss-news-reader server/services/bidirectional-sync.js:
+  console.log(`[BiDirectionalSync] Sync completed in ${duration}ms`)        -> stdout log
+  console.error('[BiDirectionalSync] Batch sync failed:', error)            -> error log
+A failed batch is one failed call to the Inoreader API. PM2 may prefix each line with a
+timestamp (`time: true` in the app's ecosystem.config.js); the patterns do not anchor.
+The files are the ones PM2 reports for the app (pm_out_log_path, pm_err_log_path) and are
+followed with the runtime's rotation-safe tail, from their end when first seen.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.logtail import FileTail
+
+from .config import SyncLogConfig
+
+log = logging.getLogger("lookout.pm2.synclog")
+
+COMPLETED = re.compile(r"\[BiDirectionalSync\] Sync completed in (\d+(?:\.\d+)?)ms")
+API_ERROR = re.compile(r"\[BiDirectionalSync\] Batch sync failed")
+_LOG_KEYS = ("pm_out_log_path", "pm_err_log_path")
+
+
+class SyncLogCollector(Collector):
+    name = "sync_log"
+
+    def __init__(self, procs, cfg: SyncLogConfig):
+        self.procs = procs  # SharedRead over the daemon's process list
+        self.process_name = cfg.process_name
+        self.tails: dict[str, FileTail] = {}
+        self.api_errors = 0
+        self.completed = 0
+        self.last_duration: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        procs = await self.procs.get(deadline)
+        paths = self._paths(procs)
+        async with self._lock:  # each line is counted once, however many scrapes overlap
+            lines = await asyncio.to_thread(self._read, paths)
+            self._count(lines)
+        out.counter("sync_api_errors", "Failed Inoreader API batches ('Batch sync failed' lines).", self.api_errors)
+        out.counter("sync_completed", "Completed sync runs ('Sync completed in Nms' lines).", self.completed)
+        if self.last_duration is not None:
+            out.gauge("sync_last_duration_seconds",
+                      "The longest sync run among the completed lines read by the last scrape that saw one.",
+                      self.last_duration)
+
+    def _paths(self, procs) -> list[str]:
+        for proc in procs if isinstance(procs, list) else ():
+            env = proc.get("pm2_env") if isinstance(proc, dict) and isinstance(proc.get("pm2_env"), dict) else {}
+            if (proc.get("name") or env.get("name")) == self.process_name:
+                return [p for p in (env.get(k) for k in _LOG_KEYS) if isinstance(p, str) and p and p != "/dev/null"]
+        return []
+
+    def _read(self, paths: list[str]) -> list[str]:
+        for gone in set(self.tails) - set(paths):
+            self.tails.pop(gone).close()
+        lines: list[str] = []
+        for path in paths:
+            tail = self.tails.get(path)
+            if tail is None:
+                tail = self.tails[path] = FileTail(path)
+            lines += tail.read_lines()
+        return lines
+
+    def _count(self, lines: list[str]) -> None:
+        longest = None
+        for line in lines:
+            if API_ERROR.search(line):
+                self.api_errors += 1
+            m = COMPLETED.search(line)
+            if m:
+                self.completed += 1
+                seconds = float(m.group(1)) / 1000.0
+                longest = seconds if longest is None else max(longest, seconds)
+        if longest is not None:
+            self.last_duration = longest
+
+    async def close(self) -> None:
+        for tail in self.tails.values():
+            tail.close()

@@ -1,0 +1,100 @@
+"""Blocking calls of one backend on threads of its own, bounded, and abandonable.
+
+Why not the event loop's default executor: a frozen database used to fill it with stuck
+calls, and then the process and log collectors, which never touch the database, queued
+behind them and timed out too. Each backend gets its own `BlockingPool`; a call its caller
+gave up on (deadline passed) is abandoned: the caller moves on at once, the thread is left
+to come back on its own (every blocking call here carries its own socket timeout), and a
+new call does not wait for it. Threads are daemon threads, so a stuck one never holds up
+the process's exit.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Callable
+
+from .collector import CollectError
+
+
+class BlockingPool:
+    """At most `size` calls running for live callers, plus at most `max_abandoned` still stuck.
+
+    `run` raises CollectError("timeout") when the deadline passes first, and fails fast with
+    reason "timeout" when so many abandoned calls are still stuck that starting another
+    thread would only add to the pile.
+    """
+
+    def __init__(self, name: str, size: int, max_abandoned: int | None = None):
+        self.name = name
+        self.size = size
+        self.max_abandoned = size * 4 if max_abandoned is None else max_abandoned
+        self._slots: asyncio.Semaphore | None = None
+        self._lock = threading.Lock()
+        self._abandoned_running = 0
+
+    @property
+    def stuck(self) -> int:
+        """Abandoned calls whose thread has not come back yet."""
+        with self._lock:
+            return self._abandoned_running
+
+    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.size)
+        if self.stuck > self.max_abandoned:
+            raise CollectError("timeout", f"{self.name}: {self.stuck} earlier calls are still stuck")
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(timeout):
+                async with self._slots:
+                    future = loop.create_future()
+                    call = _Call()
+                    thread = threading.Thread(target=self._work, args=(loop, future, call, fn, args),
+                                              name=f"{self.name}-call", daemon=True)
+                    thread.start()
+                    try:
+                        return await future
+                    except asyncio.CancelledError:
+                        self._abandon(call)
+                        raise
+        except TimeoutError:
+            raise CollectError("timeout", f"{self.name}: no answer within {timeout:.2f}s") from None
+
+    def _abandon(self, call: "_Call") -> None:
+        with self._lock:
+            if not call.done:
+                call.abandoned = True
+                self._abandoned_running += 1
+
+    def _work(self, loop, future, call: "_Call", fn, args) -> None:
+        try:
+            result, error = fn(*args), None
+        except BaseException as exc:  # handed to the awaiting coroutine
+            result, error = None, exc
+        with self._lock:
+            call.done = True
+            if call.abandoned:
+                self._abandoned_running -= 1
+        if not call.abandoned:
+            try:
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            except RuntimeError:  # the loop is closed: the process is exiting
+                pass
+
+
+class _Call:
+    __slots__ = ("done", "abandoned")
+
+    def __init__(self):
+        self.done = False
+        self.abandoned = False
+
+
+def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

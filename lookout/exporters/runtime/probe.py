@@ -1,0 +1,30 @@
+"""The reachability probe that decides `<ns>_up`.
+
+`<ns>_up` means "the backend answered a trivial request within the scrape deadline" (a
+MySQL COM_PING, `SELECT 1`, an HTTP health check). A slow or blocked data query on a
+backend that answers is that query's collector failing, with its own reason, never "down":
+runbook 000's lock contention must not page as a database outage.
+"""
+from __future__ import annotations
+
+from typing import Awaitable, Callable
+
+from .collector import Collector
+from .deadline import Deadline
+from .metrics import MetricSet
+
+
+class Probe(Collector):
+    """A critical collector that only asks `ping(deadline)`; its success is `<ns>_up`.
+
+    `ping` raises CollectError (or a timeout) when the backend does not answer.
+    """
+
+    critical = True
+
+    def __init__(self, name: str, ping: Callable[[Deadline], Awaitable[object]]):
+        self.name = name
+        self._ping = ping
+
+    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        await self._ping(deadline)
