@@ -15,11 +15,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--thresholds", type=Path, default=THRESHOLDS_FILE, help="operator overrides (YAML)")
     parser.add_argument("--out", type=Path, default=OUTPUT_DIR, help="where the <system>.yml files go")
     parser.add_argument("--alertmanager", type=Path, default=None,
-                        help="the generated Alertmanager config (default: prometheus/alertmanager.yml,"
-                             " or DIR/alertmanager.yml with --out)")
+                        help="the generated Alertmanager config (default: prometheus/alertmanager.yml in a"
+                             " checkout without --out; otherwise none is written)")
     parser.add_argument("--check", action="store_true", help="only report files that regeneration would change")
     args = parser.parse_args(argv)
-    alertmanager = args.alertmanager or (ALERTMANAGER_FILE if args.out == OUTPUT_DIR else args.out / "alertmanager.yml")
+    # Never into the rules folder (Prometheus loads every file there as rules), and only where
+    # the checkout's prometheus/ folder exists (an installed wheel has none).
+    alertmanager = args.alertmanager
+    if alertmanager is None and args.out == OUTPUT_DIR and ALERTMANAGER_FILE.parent.is_dir():
+        alertmanager = ALERTMANAGER_FILE
     # The catalog module reads the default thresholds file on import; build from ours.
     from .catalog import build
     from .generate import stale, write
@@ -31,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         outdated = stale(args.out, signals, alertmanager)
         for name in outdated:
-            where = alertmanager if name == alertmanager.name else args.out / name
+            where = alertmanager if alertmanager and name == alertmanager.name else args.out / name
             print(f"{where} is out of date: run `python -m lookout.alert_rules`", file=sys.stderr)
         return 1 if outdated else 0
     try:
@@ -40,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.out}: cannot create the output folder: {exc.strerror}", file=sys.stderr)
         return 2
     for name in write(args.out, signals, alertmanager):
-        print(f"wrote {alertmanager if name == alertmanager.name else args.out / name}")
+        print(f"wrote {alertmanager if alertmanager and name == alertmanager.name else args.out / name}")
     return 0
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import overrides
 from .model import Signal
-from .settings import THRESHOLDS_FILE, Config
+from .settings import RUNBOOK_PAGE, THRESHOLDS_FILE, Config, runbook_page
 from .signals import MODULES
 
 
@@ -46,8 +46,12 @@ def _configured(sig: Signal, config: Config) -> Signal:
     values = dataclasses.asdict(config)
     # Each alert's runbook section is headed by its name.
     runbook = sig.runbook or anchor(sig.alert)
+    base = config.runbook_url_base
+    page = runbook_page(sig.system)
+    if page != RUNBOOK_PAGE:
+        base = base.rsplit("/", 1)[0] + "/" + page.split("/", 1)[1] if "/" in base else page
     return dataclasses.replace(
-        sig, runbook=runbook, runbook_url=f"{config.runbook_url_base}#{runbook}",
+        sig, runbook=runbook, runbook_url=f"{base}#{runbook}",
         expr=Template(sig.expr).safe_substitute(values),
         labels={k: Template(v).substitute(values) for k, v in sig.labels.items()})
 

@@ -29,6 +29,9 @@ class Effect:
     on the target (e.g. only the collectors that query the database that is down)."""
     alert: str
     matchers: tuple[str, ...] = ()
+    # Labels compared beyond instance and job; None: the cause's members. () where the
+    # matchers already name the member (the sync server's own `health` collector).
+    same: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ class Signal:
     # Static labels the rule adds: values may name `${key}` of the generator's config
     # (thresholds.yml `_config`), e.g. the PM2 process name of the sync server.
     labels: dict = field(default_factory=dict, hash=False)
+    # Added for lookout-remediate (issue 15): the allow-listed action that answers this alert,
+    # carried as the rule's `remedy` label (Alertmanager routes remedy=~".+" to the receiver);
+    # only on `remedy_severity` when set, else on every severity the signal has.
+    remedy: str = ""
+    remedy_severity: str = ""
 
     def steps(self) -> list[tuple[float | None, str]]:
         """Grafana threshold steps, base first: [(None, green), (w, yellow), (c, red)] for 'above'."""
@@ -79,5 +87,5 @@ class Signal:
         return steps
 
 
-def effects(*alerts: str, where: tuple[str, ...] = ()) -> tuple[Effect, ...]:
-    return tuple(Effect(a, where) for a in alerts)
+def effects(*alerts: str, where: tuple[str, ...] = (), same: tuple[str, ...] | None = None) -> tuple[Effect, ...]:
+    return tuple(Effect(a, where, same) for a in alerts)

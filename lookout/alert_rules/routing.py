@@ -26,6 +26,7 @@ HEADER = """\
 #   forwards to the Events API); its key is read from secrets/pager-key next to this
 #   file, so the key never sits in the config or in version control.
 # warning  -> chat: the team's chat channel, through a webhook bridge.
+# remedy   -> also lookout-remediate (docs/remediation.md), then on to pager or chat.
 """
 
 ROUTE = {
@@ -35,6 +36,12 @@ ROUTE = {
     "group_interval": "5m",
     "repeat_interval": "4h",
     "routes": [
+        # An alert whose signal names a remedy (the `remedy` label) also goes to lookout-remediate
+        # (docs/remediation.md); `continue` lets it page or chat exactly as without it. It repeats
+        # every 5m while it fires: the receiver's cooldown and attempt limit decide.
+        {"receiver": "remediate", "matchers": ['remedy=~".+"'], "continue": True,
+         "group_by": ["alertname", "system", "remedy"], "group_wait": "5s", "group_interval": "1m",
+         "repeat_interval": "5m"},
         {"receiver": "pager", "matchers": ['severity="critical"'],
          "group_wait": "10s", "repeat_interval": "1h"},
         {"receiver": "chat", "matchers": ['severity="warning"'], "repeat_interval": "12h"},
@@ -45,6 +52,10 @@ RECEIVERS = [
         "url": "http://127.0.0.1:9096/pagerduty", "send_resolved": True,
         "http_config": {"authorization": {"type": "Bearer", "credentials_file": "secrets/pager-key"}}}]},
     {"name": "chat", "webhook_configs": [{"url": "http://127.0.0.1:9097/chat", "send_resolved": True}]},
+    # lookout-remediate; its basic-auth password in secrets/remediate-password next to this file.
+    {"name": "remediate", "webhook_configs": [{
+        "url": "http://127.0.0.1:9865/webhook", "send_resolved": True,
+        "http_config": {"basic_auth": {"username": "alertmanager", "password_file": "secrets/remediate-password"}}}]},
 ]
 
 
@@ -73,20 +84,21 @@ def inhibit_rules(signals: list[Signal]) -> list[dict]:
     rules = [{"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
               "equal": ["alertname", *SCOPE, *every_member]}]
     for cause, sigs in _by_alert(signals).items():
-        targets: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        targets: dict[tuple, list[str]] = defaultdict(list)
         for effect in (e for s in sigs for e in s.explains):
             if effect.alert not in member_of:
                 raise ValueError(f"{cause} explains {effect.alert}, which no signal defines")
-            missing = set(member_of[cause]) - set(member_of[effect.alert])
+            same = member_of[cause] if effect.same is None else effect.same
+            missing = set(same) - set(member_of[effect.alert])
             if missing:
                 raise ValueError(f"{cause} explains {effect.alert}, which lacks its member label(s)"
                                  f" {sorted(missing)}: the inhibition could never match")
-            if effect.alert not in targets[effect.matchers]:
-                targets[effect.matchers].append(effect.alert)
-        for matchers, alerts in targets.items():
+            if effect.alert not in targets[effect.matchers, same]:
+                targets[effect.matchers, same].append(effect.alert)
+        for (matchers, same), alerts in targets.items():
             rules.append({"source_matchers": [f'alertname="{cause}"'],
                           "target_matchers": [f'alertname=~"{"|".join(alerts)}"', *matchers],
-                          "equal": [*SCOPE, *member_of[cause]]})
+                          "equal": [*SCOPE, *same]})
     return rules
 
 
@@ -97,3 +109,20 @@ def config(signals: list[Signal]) -> dict:
 
 def render(signals: list[Signal]) -> str:
     return HEADER + yaml.safe_dump(config(signals), sort_keys=False, width=120)
+
+
+def model_table(signals: list[Signal]) -> str:
+    """The causal model as the markdown table docs/alerting.md holds (a test compares them)."""
+    member_of = members(signals)
+    rows = ["| alert | about (member labels) | explains, on the same member |", "|---|---|---|"]
+    for alert, sigs in _by_alert(signals).items():
+        explained = []
+        for e in (e for s in sigs for e in s.explains):
+            # A `|` inside a cell would end it: markdown's escape.
+            text = e.alert + (f" ({', '.join(m.replace('|', chr(92) + '|') for m in e.matchers)})" if e.matchers else "")
+            if e.same is not None and tuple(e.same) != member_of[alert]:
+                text += f" [same: {', '.join(e.same) or 'instance only'}]"
+            if text not in explained:
+                explained.append(text)
+        rows.append(f"| {alert} | {', '.join(member_of[alert]) or 'instance'} | {'; '.join(explained) or '-'} |")
+    return "\n".join(rows) + "\n"

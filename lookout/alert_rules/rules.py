@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from string import Template
 
+import promql_parser
+
+from lookout import promql
+
 from .model import Signal
 from .signals import MODULES
 from .units import human, promql_number, value_template
@@ -46,6 +50,8 @@ def alert_rule(sig: Signal, severity: str, module) -> dict:
         rule["for"] = duration
     rule["labels"] = {"severity": severity, "system": sig.system, **({"role": sig.role} if sig.role else {}),
                       **sig.labels}
+    if sig.remedy and sig.remedy_severity in ("", severity):
+        rule["labels"]["remedy"] = sig.remedy
     description = (Template(sig.description).safe_substitute(params)
                    .replace("{value}", value_template(sig.unit))
                    .replace("{threshold}", human(boundary, sig.unit)))
@@ -80,21 +86,6 @@ def _substitutions(sig: Signal) -> dict[str, str]:
 
 
 def parenthesize(expr: str) -> str:
-    """`expr` as an operand: wrapped when it has an operator outside brackets and quotes."""
-    depth, quote = 0, ""
-    for i, c in enumerate(expr):
-        if quote:
-            quote = "" if c == quote and expr[i - 1] != "\\" else quote
-        elif c in "\"'`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif depth == 0 and (c in "+-*/%^<>=!" or (c == " " and _word_operator(expr, i + 1))):
-            return f"({expr})"
-    return expr
-
-
-def _word_operator(expr: str, i: int) -> bool:
-    return any(expr.startswith(op + " ", i) for op in ("and", "or", "unless"))
+    """`expr` as an operand: wrapped when its top level is a binary or unary operation
+    (parsed by promql-parser, lookout/promql.py; ValueError when it is not PromQL)."""
+    return f"({expr})" if isinstance(promql.parse(expr), (promql_parser.BinaryExpr, promql_parser.UnaryExpr)) else expr

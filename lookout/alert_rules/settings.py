@@ -6,16 +6,27 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from lookout.systems import SELF_SYSTEM
+from lookout.systems import SYSTEMS as REGISTRY
 
-# One generated rule file per system, in this order; "exporter" is the pseudo-system of
-# the exporters' own alerts.
-SYSTEMS = ("nectar", "ticks", "pm2", "tburn", "exporter")
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+
+# One generated rule file per system of the registry (lookout/systems/), in its order, then
+# the pseudo-system of the exporters' own alerts.
+SYSTEMS = (*(s.key for s in REGISTRY), SELF_SYSTEM)
 # Exporter namespaces. The rules no longer read them (self-metrics are one shared
 # `lookout_collector_*` family); kept for lookout/dashboards until it moves to the same.
 NAMESPACES = ("nectar", "ticks", "pm2", "tburn")
 
 RUNBOOK_PAGE = "docs/runbooks.md"
+
+
+def runbook_page(system: str) -> str:
+    """The page holding a system's alert sections: docs/runbooks/<system>.md where it exists
+    (how a new system adds its sections without editing a shared file), else docs/runbooks.md."""
+    own = f"docs/runbooks/{system}.md"
+    return own if (ROOT / own).exists() else RUNBOOK_PAGE
 
 # The scrape interval the rules are written for: every range window must span at least
 # two scrapes, or rate()/delta() see a single sample and return nothing.
@@ -23,7 +34,7 @@ SCRAPE_INTERVAL_SECONDS = 30
 
 THRESHOLDS_FILE = HERE / "thresholds.yml"
 OUTPUT_DIR = HERE / "generated"
-ALERTMANAGER_FILE = HERE.parents[1] / "prometheus" / "alertmanager.yml"
+ALERTMANAGER_FILE = ROOT / "prometheus" / "alertmanager.yml"
 
 
 @dataclass(frozen=True)
@@ -31,8 +42,9 @@ class Config:
     """thresholds.yml's `_config`: every field may be set there (strings)."""
     # Regex for the `job` label of Lookout's exporters: ExporterDown watches only these,
     # not the operator's unrelated scrape targets. Default: the compose and demo job names.
-    exporter_jobs: str = "nectar|ticks|pm2|tburn"
-    # Every runbook_url is this plus `#<anchor>`, the anchor a heading of docs/runbooks.md.
+    exporter_jobs: str = "|".join(s.job for s in REGISTRY)
+    # Every runbook_url is this plus `#<anchor>`, the anchor a heading of docs/runbooks.md
+    # (a system with its own docs/runbooks/<key>.md: that page, next to this one).
     # The project publishes no URL of its own: point it at where your copy is served.
     runbook_url_base: str = RUNBOOK_PAGE
     # The PM2 process name of the sync server (runbook 003: `pm2 logs rss-sync-server`):

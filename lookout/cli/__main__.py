@@ -1,11 +1,12 @@
 """`lookout`: the demo's command line.
 
-    lookout demo up [--profile fast|real] [--random-ports] [--no-docker] [--state-file F] [--ha]
+    lookout demo up [--profile fast|real] [--random-ports] [--no-docker] [--state-file F] [--keep] [--ha]
     lookout demo scenarios
     lookout demo inject <scenario> [--for DURATION]
     lookout demo recover [<scenario>]
     lookout demo status
     lookout systems                 the systems Lookout watches (the registry, lookout/systems/)
+    lookout remediate [--config FILE] ...   (the same as lookout-remediate)
 
 inject/recover/scenarios/status talk to the demo's control API, which both demos serve on
 127.0.0.1:9099 (`--url` or LOOKOUT_DEMO_URL for another address). Exit codes: 0 done,
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     docker.add_argument("--require-docker", dest="docker", action="store_const", const="on",
                         help="fail unless the collector can run in a container")
     up.add_argument("--state-file", help="write the demo's URLs here as JSON once it is up (removed at exit)")
+    up.add_argument("--keep", action="store_true", help="keep the logs folder after Ctrl-C (its path is printed)")
     up.add_argument("--ha", action="store_true",
                     help="two Prometheus and two clustered Alertmanagers, with a Watchdog heartbeat (docs/deploying.md)")
     for name, text in (("scenarios", "list the fault scenarios"), ("status", "the demo's URLs")):
@@ -58,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     recover.add_argument("scenario", nargs="?")
     for p in (inject, recover):
         p.add_argument("--url", default=os.environ.get("LOOKOUT_DEMO_URL", DEFAULT_URL))
+    top.add_parser("remediate", help="the remediation webhook receiver (lookout-remediate --help)", add_help=False)
+    if (argv if argv is not None else sys.argv[1:])[:1] == ["remediate"]:
+        from lookout.remediate.__main__ import main as remediate
+        return remediate((argv if argv is not None else sys.argv[1:])[1:]) or 0
     args = parser.parse_args(argv)
 
     if args.area == "systems":
@@ -67,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "up":
         from lookout.demo.up import up as run_up
-        return run_up(args.profile, args.random_ports, args.docker, args.state_file, ha=args.ha)
+        return run_up(args.profile, args.random_ports, args.docker, args.state_file, keep=args.keep, ha=args.ha)
     try:
         if args.command == "scenarios":
             status, body = _call(args.url, "GET", "/api/scenarios")
@@ -80,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             status, body = _call(args.url, "POST", "/api/recover", {"scenario": args.scenario} if args.scenario else {})
     except (urllib.error.URLError, OSError) as exc:
         print(f"lookout: no demo answers at {args.url} ({getattr(exc, 'reason', exc)}); "
-              "start one with `lookout demo up` or `docker compose up`, or pass --url", file=sys.stderr)
+              "start one with `lookout demo up` or `docker-compose up --build`, or pass --url", file=sys.stderr)
         return 3
     if status >= 400:
         print(f"lookout: {body.get('error', f'HTTP {status}') if isinstance(body, dict) else body}", file=sys.stderr)
@@ -88,10 +94,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "scenarios" and isinstance(body, list):
         for s in body:
             state = "ACTIVE" if s["active"] else ("unavailable: " + s["unavailable"] if s["unavailable"] else "")
-            print(f"{s['name']:22} {s['system']:7} pages {s['alert']:26} {state}")
+            print(f"{s['name']:22} {s['system']:7} pages {', '.join(s.get('pages', [])) or '-':22}"
+                  f" chat {', '.join(s.get('chat', [])) or '-':34} {state}")
+    elif isinstance(body, dict):
+        print(one_line(args.command, body))
     else:
-        print(json.dumps(body, indent=2))
+        print(json.dumps(body))
     return 0
+
+
+def one_line(command: str, body: dict) -> str:
+    """The control API's answer to inject, recover or status, as the one line a person reads."""
+    from lookout.demo import lines
+    if command == "inject":
+        return lines.inject_line(body)
+    if command == "recover":
+        return lines.recover_line(body)
+    prometheus = body.get("urls", {}).get("prometheus")
+    return lines.status_line(body, lines.prometheus_ui(prometheus) if prometheus else None)
 
 
 if __name__ == "__main__":

@@ -44,12 +44,10 @@ def build():
                        " (rate(lookout_collector_errors_total[5m])) * 60", f"{COLLECTOR} {{{{reason}}}}")],
                      unit="none", w=12, bars=True,
                      description="Every known reason starts at 0, so no errors reads 0, not no data."),
-        P.timeseries("Configured fields missing (1h)",
-                     [("sum by (job, instance, exporter, collector, field)"
-                       " (increase(lookout_collector_fields_missing_total[1h]))", f"{COLLECTOR} {{{{field}}}}")],
-                     unit="none", w=12, bars=True,
-                     description="A field the exporter is configured to read was absent from an answer that "
-                                 "otherwise succeeded (renamed or dropped upstream); a JSON null is not counted."),
+        graph("exporter_fields_missing", "Configured fields missing (5m)", legend=f"{COLLECTOR} {{{{field}}}}",
+              w=12, bars=True,
+              description="A field the exporter is configured to read was absent from an answer that "
+                          "otherwise succeeded (renamed or dropped upstream); a JSON null is not counted."),
         P.timeseries("Collector duration", [("lookout_collector_duration_seconds", COLLECTOR)], unit="s", w=12),
         P.timeseries("Since last success", [("time() - lookout_collector_last_success_timestamp_seconds",
                                              COLLECTOR)], unit="s", w=8),

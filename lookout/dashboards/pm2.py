@@ -11,10 +11,17 @@ MODULE = "pm2"
 UID = "lookout-sync-server"
 LINK = drill_down(UID, "Sync server (PM2)")
 STATES = constant("pm2/processes", "STATES")
+# The health JSON's `status` and each dependency's (server/lib/sync-health-check.js).
+HEALTH_STATES = constant("pm2/health", "STATUSES")
+HEALTH_COLOURS = {"healthy": "green", "degraded": "yellow", "unhealthy": "red", "unknown": "text"}
+HEALTH = stateset_index("pm2_sync_health_status", list(HEALTH_STATES), by=("instance",))
+DEPENDENCIES = stateset_index("pm2_sync_dependency_status", list(HEALTH_STATES), by=("instance", "dependency"))
 # A colour for every state the exporter reports; a new state fails generation until it has one.
 STATE_COLOURS = {"online": "green", "stopping": "orange", "stopped": "red", "launching": "blue",
                  "errored": "red", "one_launch_status": "blue", "waiting_restart": "orange"}
-PROCESS = ("instance", "name", "pm_id")
+# A process by its name: PM2 gives a re-created process a new pm_id (runbook 003's delete +
+# start), and the alert rules count per name (issue 13), so rows and series join on it.
+PROCESS = ("instance", "name")
 STATUS = stateset_index("pm2_process_status", list(STATES), by=PROCESS)
 
 
@@ -32,6 +39,7 @@ def wall_tiles() -> list:
 
 def build():
     status_states = state_colours(STATES, STATE_COLOURS)
+    health_states = state_colours(HEALTH_STATES, HEALTH_COLOURS)
     processes = P.row(
         "PM2 processes",
         P.table("Processes", [
@@ -49,38 +57,47 @@ def build():
                                   "Restarts/24h": signal("pm2_restart_budget"),
                                   "Memory / limit": signal("pm2_memory")},
             states={"Status": status_states}, w=24, h=7),
-        P.state_timeline("Status", [(STATUS, "{{name}} ({{pm_id}})")], states=status_states, w=12, h=6),
-        graph("pm2_restarts", "Restarts/h", legend="{{name}} ({{pm_id}})", w=12, h=6),
+        P.state_timeline("Status", [(STATUS, "{{name}}")], states=status_states, w=12, h=6),
+        graph("pm2_restarts", "Restarts/h", legend="{{name}}", w=12, h=6),
         P.timeseries("Memory against max_memory_restart",
-                     [("pm2_process_memory_bytes", "{{name}} ({{pm_id}})"),
-                      ("pm2_process_memory_limit_bytes", "limit {{name}} ({{pm_id}})")],
+                     [("pm2_process_memory_bytes", "{{name}}"),
+                      ("pm2_process_memory_limit_bytes", "limit {{name}}")],
                      unit="bytes", references=("^limit",), w=12),
-        graph("pm2_memory", "Memory / limit", legend="{{name}} ({{pm_id}})", w=12, lo=0),
+        graph("pm2_memory", "Memory / limit", legend="{{name}}", w=12, lo=0),
         P.timeseries("Heap used and total",
-                     [("pm2_process_heap_used_bytes", "used {{name}} ({{pm_id}})"),
-                      ("pm2_process_heap_total_bytes", "total {{name}} ({{pm_id}})")],
+                     [("pm2_process_heap_used_bytes", "used {{name}}"),
+                      ("pm2_process_heap_total_bytes", "total {{name}}")],
                      unit="bytes", references=("^total",), w=12),
         P.timeseries("Event-loop latency", [("pm2_process_event_loop_latency_seconds",
-                                             "{{name}} ({{pm_id}}) q{{quantile}}")], unit="s", w=12),
+                                             "{{name}} q{{quantile}}")], unit="s", w=12),
     )
     sync = P.row(
         "Sync",
-        tile("pm2_daemon_up", "PM2 daemon", states=UP_DOWN, w=4),
-        tile("pm2_sync_health_up", "Health endpoint", states=UP_DOWN, w=4),
-        tile("pm2_sync_queue_depth", "Queue depth", w=4, decimals=0),
-        tile("pm2_sync_api_errors", "API errors/min", w=4),
-        tile("pm2_sync_duration", "Last sync took", w=4),
-        P.stat("Health restartCount", "pm2_sync_restart_count", w=4, decimals=0),
+        tile("pm2_daemon_up", "PM2 daemon", states=UP_DOWN, w=3),
+        tile("pm2_sync_health_up", "Health endpoint", states=UP_DOWN, w=3),
+        tile("pm2_sync_queue_depth", "Queue depth", w=3, decimals=0),
+        tile("pm2_sync_api_errors", "API errors/min", w=3),
+        tile("pm2_sync_duration", "Last sync took", w=3),
+        tile("pm2_sync_degraded", "Degraded", legend="{{component}}", w=4,
+             states=[P.State(0, "no", "green"), P.State(1, "DEGRADED", "yellow")]),
+        P.stat("Health status", HEALTH, states=health_states, w=5),
         graph("pm2_sync_queue_depth", "Queue depth", w=8),
         graph("pm2_sync_api_errors", "API errors/min", w=8),
         graph("pm2_sync_duration", "Sync duration", w=8),
-        P.timeseries("Syncs per minute", [("rate(pm2_sync_successes_total[5m]) * 60", "succeeded {{instance}}"),
-                                          ("rate(pm2_sync_failures_total[5m]) * 60", "failed {{instance}}")],
+        P.state_timeline("Health and dependencies",
+                         [(HEALTH, "server"), (DEPENDENCIES, "{{dependency}}")], states=health_states, w=12),
+        P.timeseries("Sync queue (sync_queue_stats)",
+                     [("pm2_sync_queue_pending", "pending {{instance}}"),
+                      ("pm2_sync_queue_retry_pending", "retry pending {{instance}}"),
+                      ("pm2_sync_queue_failed", "failed {{instance}}")], unit="none", w=12),
+        P.timeseries("Syncs per minute (from its log)",
+                     [("rate(pm2_sync_completed_total[5m]) * 60", "completed {{instance}}"),
+                      ("rate(pm2_sync_api_errors_total[5m]) * 60", "batch failed {{instance}}")],
                      unit="none", w=12),
-        P.timeseries("Sync server memory (health JSON)",
-                     [("pm2_sync_rss_bytes", "rss"), ("pm2_sync_heap_used_bytes", "heap used"),
-                      ("pm2_sync_heap_total_bytes", "heap total"), ("pm2_sync_external_bytes", "external")],
-                     unit="bytes", w=12),
+        P.timeseries("Since last activity", [("time() - pm2_sync_last_activity_timestamp_seconds", "{{instance}}")],
+                     unit="s", w=6),
+        P.timeseries("Errors in the last hour (health JSON)", [("pm2_sync_recent_errors", "{{instance}}")],
+                     unit="none", w=6),
     )
     host = P.row(
         "Host",

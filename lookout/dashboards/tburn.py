@@ -20,7 +20,7 @@ GOVERNOR_COLOURS = {"normal": "green", "warning": "yellow", "deferred": "orange"
                     "critical": "red"}
 BREAKER_COLOURS = {"closed": "green", "half_open": "yellow", "open": "red"}
 GOVERNOR = stateset_index("tburn_memory_governor_state", list(GOVERNOR_STATES))
-BREAKERS = stateset_index("tburn_circuit_breaker_state", list(BREAKER_STATES), by=("instance", "breaker"))
+BREAKERS = stateset_index("tburn_circuit_breaker_state", list(BREAKER_STATES), by=("instance", "shard"))
 SLO_WINDOW = "30d"
 BUDGET_REMAINING = (f"1 - (increase(tburn_request_errors_total[{SLO_WINDOW}])"
                     f" / increase(tburn_requests_total[{SLO_WINDOW}])) / {promql_number(BUDGET)}")
@@ -54,9 +54,7 @@ def build():
         P.stat("Since last GC", "time() - tburn_last_gc_timestamp_seconds", unit="s", w=4),
         graph("tburn_heap", "Heap ratio against the guardian/governor levels", w=12, lo=0, hi=1),
         P.state_timeline("Memory governor state", [(GOVERNOR, "{{instance}}")], states=governor_states, w=12),
-        P.timeseries("Heap used and total", [("tburn_heap_used_bytes", "used {{instance}}"),
-                                             ("tburn_heap_total_bytes", "total {{instance}}")],
-                     unit="bytes", references=("^total",), w=12),
+        P.timeseries("Heap used", [("tburn_heap_used_bytes", "{{instance}}")], unit="bytes", w=12),
         graph("tburn_heap_growth", "Heap growth over the last hour", w=12),
     )
     requests = P.row(
@@ -81,7 +79,7 @@ def build():
         "DB pool, circuit breakers, pipeline, shards",
         tile("tburn_db_pool_available", "DB pool available", w=4, decimals=0),
         tile("tburn_db_pool_waiting", "DB pool waiting", w=4, decimals=0),
-        tile("tburn_circuit_breaker_open", "Breakers", legend="{{breaker}}", w=4,
+        tile("tburn_circuit_breaker_open", "Breakers", legend="shard {{shard}}", w=4,
              states=[P.State(0, "closed", "green"), P.State(1, "OPEN", "red")]),
         tile("tburn_pipeline_running", "Pipeline", w=4,
              states=[P.State(0, "STOPPED", "red"), P.State(1, "running", "green")]),
@@ -92,7 +90,7 @@ def build():
                                  ("tburn_db_pool_waiting_requests", "waiting {{instance}}"),
                                  ("tburn_db_pool_total_connections", "total {{instance}}")],
                      unit="none", references=("^total",), w=8),
-        P.state_timeline("Circuit breakers", [(BREAKERS, "{{breaker}}")], states=breaker_states, w=8),
+        P.state_timeline("Circuit breakers", [(BREAKERS, "shard {{shard}}")], states=breaker_states, w=8),
         P.timeseries("Shards", [("tburn_shards", "shards {{instance}}"),
                                 ("tburn_hibernated_shards", "hibernated {{instance}}")], unit="none",
                      signal=(signal("tburn_shards_min"), signal("tburn_shards_max")), w=8),
@@ -109,8 +107,9 @@ def build():
               description="The fast 1h window is the one the tile and the bands follow; the alert pairs windows."),
         P.timeseries(f"Error budget left ({SLO_WINDOW})", [(BUDGET_REMAINING, "{{instance}}")],
                      unit="percentunit", w=12),
-        P.timeseries("Field errors (1h)", [("increase(tburn_field_errors_total[1h])", "{{endpoint}} {{field}}")],
-                     unit="none", w=12),
+        P.timeseries("Configured fields missing (1h)",
+                     [('increase(lookout_collector_fields_missing_total{exporter="tburn"}[1h])',
+                       "{{collector}} {{field}}")], unit="none", w=12),
     )
     return P.dashboard(
         UID, "Lookout / TBURN", [memory, requests, dependencies, slo],

@@ -72,6 +72,13 @@ def build():
         tile("ticks_database_up", "TimescaleDB reachable", states=UP_DOWN, w=6),
         graph("ticks_errors", "Errors/h", legend="{{container}}", w=12),
         graph("ticks_reconnects", "Reconnects/h", legend="{{container}}", w=12),
+        P.timeseries("Buffer fill (last STATS line)",
+                     [("ticks_collector_buffer_utilization_ratio", "{{container}} {{buffer}}")],
+                     unit="percentunit", lo=0, hi=1, w=12,
+                     description="Q quotes, T trades, D depth: the collector's in-memory buffers."),
+        P.timeseries('"No ticks received" warnings/h',
+                     [("increase(ticks_collector_no_tick_warnings_total[1h])", "{{container}}")], unit="none", w=12,
+                     description="The collector's own heartbeat: no tick for longer than its timeout."),
     )
     disk = P.row(
         "Disk",

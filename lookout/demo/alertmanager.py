@@ -1,5 +1,7 @@
-"""The demo's Alertmanager configuration: the project's routing and inhibitions
-(prometheus/alertmanager.yml) with every receiver pointed at the demo's webhook receiver.
+"""The demo's Alertmanager configuration: the project's routing and inhibitions, as the rule
+generator makes them (lookout.alert_rules.routing, committed as prometheus/alertmanager.yml;
+built here in-process so an installed wheel has them too), with every receiver pointed at the
+demo's webhook receiver.
 
 Routes, grouping and inhibit_rules are kept exactly, so the demo and the end-to-end test
 exercise the real routing. What changes: each receiver becomes one webhook to
@@ -17,23 +19,28 @@ import yaml
 from .profiles import Profile
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "prometheus" / "alertmanager.yml"
+SOURCE = ROOT / "prometheus" / "alertmanager.yml"  # the committed copy (checkout only)
 
 _TIMERS = ("group_wait", "group_interval", "repeat_interval")
 
 
 def source() -> dict:
-    """The project's routing: prometheus/alertmanager.yml."""
-    return yaml.safe_load(SOURCE.read_text()) or {}
+    """The project's routing, from the operator's thresholds file as the generator reads it."""
+    from lookout.alert_rules.catalog import build
+    from lookout.alert_rules.routing import config
+    return config(build())
 
 
-def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
+def for_demo(config: dict, webhook_url: str, profile: Profile, direct: dict[str, str] | None = None) -> dict:
+    """`direct`: receivers posting to their own URL instead of the pager page (lookout-remediate)."""
     cfg = copy.deepcopy(config)
     resolve_timeout = (cfg.get("global") or {}).get("resolve_timeout")
     cfg["global"] = {"resolve_timeout": resolve_timeout} if resolve_timeout else {}
     cfg.pop("templates", None)  # only the real notifiers use them
+    direct = direct or {}
     cfg["receivers"] = [{"name": r["name"],
-                         "webhook_configs": [{"url": f"{webhook_url.rstrip('/')}/{r['name']}", "send_resolved": True}]}
+                         "webhook_configs": [{"url": direct.get(r["name"], f"{webhook_url.rstrip('/')}/{r['name']}"),
+                                              "send_resolved": True}]}
                         for r in cfg.get("receivers") or []]
     timers = {"group_wait": profile.group_wait, "group_interval": profile.group_interval,
               "repeat_interval": profile.repeat_interval}
@@ -48,8 +55,8 @@ def for_demo(config: dict, webhook_url: str, profile: Profile) -> dict:
     return cfg
 
 
-def write(path: Path, webhook_url: str, profile: Profile) -> None:
-    path.write_text(yaml.safe_dump(for_demo(source(), webhook_url, profile), sort_keys=False))
+def write(path: Path, webhook_url: str, profile: Profile, direct: dict[str, str] | None = None) -> None:
+    path.write_text(yaml.safe_dump(for_demo(source(), webhook_url, profile, direct), sort_keys=False))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"cannot write {args.out}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"wrote {args.out} from {SOURCE}")
+    print(f"wrote {args.out} from the generated routing (lookout.alert_rules.routing)")
     return 0
 
 

@@ -40,7 +40,7 @@ class ScenarioError(Exception):
 
 class Infra(Protocol):
     def stop(self, service: str) -> None: ...
-    def start(self, service: str) -> None: ...
+    def start(self, service: str) -> bool: ...  # True when it was down and now runs again
     def missing(self, needs: str) -> str: ...  # "" when the capability is there, else why not
 
 
@@ -60,6 +60,7 @@ class Controller:
                 if info["until"] is not None and info["until"] <= now:
                     del self.active[name]
             return [{"name": s.name, "system": s.system, "alert": s.alert, "help": s.help,
+                     "pages": list(s.pages), "chat": list(s.chat),
                      "active": s.name in self.active, "unavailable": self.infra.missing(s.needs) if s.needs else ""}
                     for s in SCENARIOS.values()]
 
@@ -92,20 +93,23 @@ class Controller:
                 timer = self._timers.pop(s.name, None)
                 if timer:
                     timer.cancel()
+            # Only what was actually broken is named: a recover of a healthy demo says so.
             for service in sorted({s.service for s in chosen if s.service}):
-                self.infra.start(service)
-                done.append(f"started {service}")
+                if self.infra.start(service):
+                    done.append(f"started {service}")
             if name:
                 s = chosen[0]
                 if s.target:
-                    self._sim(s.target, "DELETE", f"/_sim/faults/{s.fault}", retry=RETRY_SECONDS)
-                    done.append(f"cleared {s.fault} on {s.target}")
+                    answer = self._sim(s.target, "DELETE", f"/_sim/faults/{s.fault}", retry=RETRY_SECONDS)
+                    if answer.get("cleared"):
+                        done.append(f"cleared {s.fault} on {s.target}")
                 self.active.pop(name, None)
             else:
                 for target in TARGETS:
                     if target in self.sims:
-                        self._sim(target, "DELETE", "/_sim/faults", retry=RETRY_SECONDS)
-                        done.append(f"cleared every fault on {target}")
+                        n = self._sim(target, "DELETE", "/_sim/faults", retry=RETRY_SECONDS).get("cleared") or 0
+                        if n:
+                            done.append(f"cleared {n} fault{'s' if n > 1 else ''} on {target}")
                 self.active.clear()
         return {"recovered": name or "everything", "done": done, "at": time.time()}
 
@@ -173,7 +177,8 @@ def make_app(ctl: Controller) -> web.Application:
         return await call(ctl.recover, (await body(request)).get("scenario"))
 
     async def status(request):
-        return web.json_response({"urls": ctl.urls, "simulators": ctl.sims})
+        active = [s["name"] for s in await asyncio.to_thread(ctl.scenarios) if s["active"]]
+        return web.json_response({"urls": ctl.urls, "simulators": ctl.sims, "active": active})
 
     app.router.add_get("/api/scenarios", scenarios)
     app.router.add_post("/api/scenarios/{name}/inject", inject)
@@ -243,8 +248,12 @@ class ComposeInfra:
         # policy leaves it down until recover starts it.
         self._container(service).stop(timeout=1)
 
-    def start(self, service: str) -> None:
-        self._container(service).start()
+    def start(self, service: str) -> bool:
+        container = self._container(service)
+        if container.status == "running":
+            return False
+        container.start()
+        return True
 
     def missing(self, needs: str) -> str:
         return ""

@@ -73,7 +73,8 @@ class NativeStack:
         steps = [("alert rules", self._rules)]
         steps += [(f"{s.display_name}: demo target and the servers it needs", lambda s=s: self._target(s))
                   for s in SYSTEMS]
-        steps += [("exporters", self._exporters), ("webhook receiver", self._webhook)]
+        steps += [("exporters", self._exporters), ("webhook receiver", self._webhook),
+                  ("remediation receiver (acting)", self._remediate)]
         if self.ha:
             steps += [("heartbeat switch (the Watchdog's dead man's switch)", self._heartbeat),
                       ("Prometheus pair and Alertmanager cluster (HA)", self._ha_pair)]
@@ -196,10 +197,22 @@ class NativeStack:
         return self._managed("webhook", [sys.executable, "-m", "lookout.demo.webhook", "--listen", f"127.0.0.1:{port}"],
                              "/api/notifications", port)
 
+    def _remediate(self) -> str:
+        """lookout-remediate, live: Alertmanager's `remediate` receiver posts to it (issue 15)."""
+        from lookout.demo.targets.ticks import CONTAINER
+        from lookout.remediate.demo import demo_config
+        from lookout.systems import by_key
+        port = free_port()
+        cfg = configs.write(self.dir / "remediate.yml", demo_config(
+            self.dir, self.engine.host if self.engine else None, CONTAINER, self.dir / "pm2", "rss-sync-server",
+            self.sims[by_key("tburn").demo_target], self.profile.compressed))
+        return self._managed("remediate", [sys.executable, "-m", "lookout.remediate", "--config", str(cfg),
+                                           "--listen", f"127.0.0.1:{port}"], "/-/healthy", port)
+
     def _alertmanager(self) -> str:
         port = pick_port(PORTS["alertmanager"], self.random_ports)
         cfg = self.dir / "alertmanager.yml"
-        alertmanager.write(cfg, self.urls["webhook"], self.profile)
+        alertmanager.write(cfg, self.urls["webhook"], self.profile, {"remediate": self.urls["remediate"] + "/webhook"})
         binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "prometheus-alertmanager"
         return self._managed("alertmanager", [binary, f"--config.file={cfg}", f"--storage.path={self.dir / 'am-data'}",
                                               f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
@@ -209,7 +222,10 @@ class NativeStack:
         port = pick_port(PORTS["prometheus"], self.random_ports)
         am = self.urls["alertmanager"].removeprefix("http://")
         exporters = {job: exp.url.removeprefix("http://") for job, exp in self.exporters.items()}
-        data = prometheus.native(self.profile, exporters, f"127.0.0.1:{port}", am, self.rule_files)
+        rules = self.rule_files + [ROOT / "lookout" / "remediate" / "alerts.yml"]  # RemediationExhausted
+        data = prometheus.native(self.profile, exporters, f"127.0.0.1:{port}", am, rules)
+        data["scrape_configs"].append({"job_name": "remediate", "static_configs": [
+            {"targets": [self.urls["remediate"].removeprefix("http://")]}]})
         self.scrape_targets = len(data["scrape_configs"])
         cfg = configs.write(self.dir / "prometheus.yml", data)
         binary = shutil.which("prometheus") or "/usr/bin/prometheus"
@@ -225,8 +241,9 @@ class NativeStack:
     def _ha_pair(self) -> str:
         from lookout.deploy.local import LocalHA, timing_for
         exporters = {job: [exp.url.removeprefix("http://")] for job, exp in self.exporters.items()}
-        pair = LocalHA(self.dir / "ha", exporters, self.rule_files, self.urls["webhook"],
-                       self.urls["heartbeat"] + "/ping", timing_for(self.profile))
+        rules = self.rule_files + [ROOT / "lookout" / "remediate" / "alerts.yml"]  # as _prometheus loads them
+        pair = LocalHA(self.dir / "ha", exporters, rules, self.urls["webhook"], self.urls["heartbeat"] + "/ping",
+                       timing_for(self.profile), direct={"remediate": self.urls["remediate"] + "/webhook"})
         self.on_stop("Prometheus pair and Alertmanager cluster", pair.stop)
         pair.start()
         self.pair = pair
@@ -274,10 +291,12 @@ class NativeInfra:
             raise ScenarioError(409, f"no service {service!r} in the native demo")
         self.stack.mariadb().kill()  # as a crash: connections cut, no goodbye
 
-    def start(self, service: str) -> None:
+    def start(self, service: str) -> bool:
         db = self.stack.mariadb_server
         if service == "tidb" and db and db.proc and db.proc.poll() is not None:
             db.start()
+            return True
+        return False
 
     def missing(self, needs: str) -> str:
         if needs == "docker" and self.stack.engine is None:

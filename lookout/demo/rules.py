@@ -95,10 +95,13 @@ def build_rules(profile: Profile, out_dir: Path) -> list[Path]:
     thresholds.write_text(yaml.safe_dump(profile_overrides(profile, overrides.load(THRESHOLDS_FILE))))
     said = io.StringIO()
     with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
-        code = generate(["--thresholds", str(thresholds), "--out", str(out_dir)])
+        # The Alertmanager config it also writes must not land among the rule files.
+        code = generate(["--thresholds", str(thresholds), "--out", str(out_dir),
+                         "--alertmanager", str(out_dir.parent / "alertmanager.generated.yml")])
     if code != 0:
         raise RuntimeError(f"the rule generator failed: {said.getvalue()}")
-    files = sorted(p for p in out_dir.glob("*.yml") if p != thresholds)
+    # The generator writes alertmanager.yml beside the rules with --out: not a rule file.
+    files = sorted(p for p in out_dir.glob("*.yml") if p not in (thresholds, out_dir / "alertmanager.yml"))
     for path in files:
         data = yaml.safe_load(path.read_text())
         for group in data.get("groups", []):

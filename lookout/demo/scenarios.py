@@ -12,8 +12,12 @@ from lookout.systems import SYSTEMS
 class Scenario:
     name: str
     system: str
-    alert: str                       # the page it must cause (the end-to-end test checks it)
+    alert: str                       # the notification it must cause (the end-to-end test checks it)
     help: str
+    # What reaches each receiver while the fault lasts, from the causal model (docs/alerting.md):
+    # `pages` on the pager (critical), `chat` warnings; everything else it sets off is inhibited.
+    pages: tuple[str, ...] = ()
+    chat: tuple[str, ...] = ()
     target: str = ""                 # demo target (a system key) whose fault it switches on ...
     fault: str = ""
     params: dict = field(default_factory=dict)
@@ -24,30 +28,33 @@ class Scenario:
 SCENARIOS = {s.name: s for s in (
     Scenario("tidb-down", "nectar", "NectarDatabaseDown",
              "TiDB stops (killed); Nectar's writer starts its ConnectionRecovery. Only the database "
-             "page should arrive: the stall and reconnect alerts are inhibited.", service="tidb"),
+             "page should arrive: the stall and reconnect alerts are inhibited.", service="tidb",
+             pages=("NectarDatabaseDown",)),
     Scenario("nectar-stall", "nectar", "NectarSyncStalled",
              "Nectar stops indexing while far behind the tip; its connection stays up.",
-             target="nectar", fault="stall"),
+             target="nectar", fault="stall", pages=("NectarSyncStalled",)),
     Scenario("ticks-stall", "ticks", "TicksStale",
              "The tick collector's WebSocket goes silent: no new ticks, the container keeps running.",
-             target="ticks", fault="stall"),
+             target="ticks", fault="stall", pages=("TicksStale",), chat=("TicksStale",)),
     Scenario("collector-crashloop", "ticks", "CollectorRestarting",
              "The collector dies seconds after each start and Docker keeps restarting it.",
-             target="ticks", fault="crash-loop", needs="docker"),
+             target="ticks", fault="crash-loop", needs="docker",
+             pages=("CollectorRestarting",), chat=("CollectorRestarting",)),
     Scenario("pm2-memory-leak", "pm2", "PM2RestartsHigh",
              "The sync server leaks memory past max_memory_restart; PM2 restarts it, again and again.",
-             target="pm2", fault="memory-leak"),
+             target="pm2", fault="memory-leak",
+             pages=("PM2RestartsHigh",), chat=("PM2RestartsHigh", "PM2RestartBudget")),
     Scenario("sync-queue-backlog", "pm2", "SyncQueueDepthHigh",
              "Items arrive faster than the sync drains them; the queue grows.",
-             target="pm2", fault="queue-backlog"),
+             target="pm2", fault="queue-backlog", pages=("SyncQueueDepthHigh",), chat=("SyncQueueDepthHigh",)),
     Scenario("tburn-heap-pressure", "tburn", "TburnHeapHigh",
              "TBURN's heap held at 97% of its limit: memory governor critical, requests rejected.",
-             target="tburn", fault="heap-pressure", params={"level": "critical"}),
+             target="tburn", fault="heap-pressure", params={"level": "critical"}, pages=("TburnHeapHigh",)),
     Scenario("tburn-breaker-open", "tburn", "TburnCircuitBreakerOpen",
-             "TBURN's circuit breaker of shard 3 stuck open.",
-             target="tburn", fault="breaker-open", params={"shard": 3}),
+             "TBURN's circuit breaker of shard 3 stuck open (a warning: chat, no page).",
+             target="tburn", fault="breaker-open", params={"shard": 3}, chat=("TburnCircuitBreakerOpen",)),
     Scenario("tburn-down", "tburn", "TburnDown",
-             "TBURN's /health answers 503.", target="tburn", fault="health-down"),
+             "TBURN's /health answers 503.", target="tburn", fault="health-down", pages=("TburnDown",)),
 )}
 
 # The simulators a full recover clears: every system's demo target.

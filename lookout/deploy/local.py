@@ -104,12 +104,12 @@ class _Timers:  # what demo.alertmanager.for_demo reads from a profile
 
 class LocalHA:
     """`scrapes`: job -> [host:port] of exporters (the pair and the cluster are added);
-    `webhook`: base URL every receiver posts to (`<webhook>/<receiver>`); `heartbeat`: the
-    dead man's switch URL the Watchdog goes to."""
+    `webhook`: base URL every receiver posts to (`<webhook>/<receiver>`) except those in
+    `direct` (receiver -> URL); `heartbeat`: the dead man's switch URL the Watchdog goes to."""
 
     def __init__(self, workdir: Path, scrapes: dict[str, list[str]], rule_files: list[Path], webhook: str,
                  heartbeat: str, timing: Timing = Timing(), alertmanagers: int = 2, cluster: str = "lookout-local",
-                 remote_write: list[dict] | None = None):
+                 remote_write: list[dict] | None = None, direct: dict[str, str] | None = None):
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.timing = timing
@@ -127,7 +127,7 @@ class LocalHA:
         self.scrapes += [ha.Scrape("prometheus", [f"127.0.0.1:{p}" for p in self.prom_ports.values()]),
                          ha.Scrape("alertmanager", [f"127.0.0.1:{w}" for w, _ in self.am_ports])]
         self.remote_write = remote_write or []
-        am_cfg = ha.with_heartbeat(for_demo(ha.routing(), webhook, _Timers(timing)), heartbeat)
+        am_cfg = ha.with_heartbeat(for_demo(ha.routing(), webhook, _Timers(timing), direct), heartbeat)
         route = am_cfg["route"]["routes"][0]
         route.update(group_interval=timing.heartbeat_interval, repeat_interval=timing.heartbeat_interval)
         self.am_config = self.dir / "alertmanager.yml"

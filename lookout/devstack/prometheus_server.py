@@ -18,16 +18,21 @@ BINARY = shutil.which("prometheus") or "/usr/bin/prometheus"
 
 class PrometheusServer:
     def __init__(self, targets: dict[str, list[str]] | None = None, rule_files: list[Path] = (),
-                 scrape_interval: str = "1s", evaluation_interval: str = "1s"):
+                 scrape_interval: str = "1s", evaluation_interval: str = "1s", alertmanagers: list[str] = (),
+                 job_options: dict[str, dict] | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="lookout-prom-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = {
             "global": {"scrape_interval": scrape_interval, "evaluation_interval": evaluation_interval},
             "rule_files": [str(p) for p in rule_files],
-            "scrape_configs": [{"job_name": job, "static_configs": [{"targets": list(addrs)}]}
+            # job_options: extra scrape settings per job (basic_auth, scheme, ...)
+            "scrape_configs": [{"job_name": job, "static_configs": [{"targets": list(addrs)}],
+                                **(job_options or {}).get(job, {})}
                                for job, addrs in (targets or {}).items()],
         }
+        if alertmanagers:  # "127.0.0.1:port" of Alertmanagers to send firing alerts to
+            config["alerting"] = {"alertmanagers": [{"static_configs": [{"targets": list(alertmanagers)}]}]}
         self.config_path = self.dir / "prometheus.yml"
         self.config_path.write_text(yaml.safe_dump(config))
         self.log_path = self.dir / "prometheus.log"

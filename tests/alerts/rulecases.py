@@ -80,7 +80,8 @@ def _governor(v: float) -> str:
 # TBURN's source spells them in lower case (cases/tburn.yml also checks the capitalised form).
 GOVERNOR_STATES = ("normal", "warning", "deferred", "hibernating", "critical")
 HEALTH_STATES = ("starting", "healthy", "unhealthy", "none")
-BREAKER_STATES = ("closed", "open", "half-open")
+BREAKER_STATES = ("closed", "open", "half_open")
+SYNC_STATES = ("healthy", "degraded", "unhealthy", "unknown")
 C = {"container": "eth-collector"}
 P = {"name": "rss-sync-server", "volatile": {"pm_id": "3"}}
 
@@ -89,8 +90,8 @@ FIXTURES: dict[str, Fixture] = {
     "tidb_uptime": gauge("nectar", "nectar_database_uptime_seconds"),
     "nectar_memory": gauge("nectar", "nectar_process_resident_memory_bytes"),
     "nectar_process_up": gauge("nectar", "nectar_process_up"),
-    "nectar_reconnects": burst("nectar", "nectar_log_events_total", 15, event="reconnect"),
-    "nectar_reconnect_giveups": burst("nectar", "nectar_log_events_total", 60, event="giveup"),
+    "nectar_reconnects": burst("nectar", "nectar_reconnect_episodes_total", 15),
+    "nectar_reconnect_giveups": burst("nectar", "nectar_reconnect_giveups_total", 60),
     "tidb_oldest_query": gauge("nectar", "nectar_processlist_oldest_query_seconds"),
     "ticks_rate": gauge("ticks", "ticks_table_ticks_per_minute", table="eth_option_quotes"),
     "ticks_last_tick_age": gauge("ticks", "ticks_table_last_tick_age_seconds", table="eth_option_quotes"),
@@ -109,8 +110,8 @@ FIXTURES: dict[str, Fixture] = {
     "pm2_memory": ratio("pm2", "pm2_process_memory_bytes", "pm2_process_memory_limit_bytes", **P),
     "pm2_process_up": gauge("pm2", "pm2_process_up", **P),
     "pm2_daemon_up": gauge("pm2", "pm2_daemon_up"),
-    "pm2_sync_health_up": gauge("pm2", "pm2_sync_health_up"),
-    "pm2_sync_queue_depth": gauge("pm2", "pm2_sync_queue_depth"),
+    "pm2_sync_health_up": gauge("pm2", "lookout_collector_success", exporter="pm2", collector="health"),
+    "pm2_sync_queue_depth": gauge("pm2", "pm2_sync_queue_pending"),
     "pm2_sync_duration": gauge("pm2", "pm2_sync_last_duration_seconds", 0.5),
     "pm2_host_memory_available": gauge("pm2", "pm2_host_memory_available_bytes"),
     "tburn_up": gauge("tburn", "tburn_up"),
@@ -122,7 +123,7 @@ FIXTURES: dict[str, Fixture] = {
     "tburn_db_pool_waiting": gauge("tburn", "tburn_db_pool_waiting_requests"),
     "tburn_db_pool_available": gauge("tburn", "tburn_db_pool_available_connections"),
     "tburn_circuit_breaker_open": stateset("tburn", "tburn_circuit_breaker_state", BREAKER_STATES,
-                                           lambda v: "open" if v >= 1 else "closed", breaker="database"),
+                                           lambda v: "open" if v >= 1 else "closed", shard="3"),
     "tburn_degraded_mode": gauge("tburn", "tburn_degraded_mode"),
     "tburn_pipeline_running": gauge("tburn", "tburn_pipeline_running"),
     "tburn_shards_min": gauge("tburn", "tburn_shards"),
@@ -130,7 +131,11 @@ FIXTURES: dict[str, Fixture] = {
     "exporter_up": gauge("exporter", "up"),
     "exporter_collector_success": gauge("exporter", "lookout_collector_success", exporter="nectar",
                                         collector="chain"),
-    "pm2_sync_degraded": gauge("pm2", "pm2_sync_health_degraded", component="database"),
+    "pm2_sync_degraded": Fixture(
+        lambda v: {_selector("pm2_sync_dependency_status", {**_base("pm2", {}), "dependency": "database",
+                                                            "pm2_sync_dependency_status": s}): float(s == state)
+                   for state in ["degraded" if v >= 1 else "healthy"] for s in SYNC_STATES},
+        _base("pm2", {"component": "database"})),
 }
 
 

@@ -33,7 +33,7 @@ def amtool(*args: str) -> subprocess.CompletedProcess:
 def test_amtool_check_config():
     res = amtool("check-config", str(CONFIG))
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "SUCCESS" in res.stdout and "2 receivers" in res.stdout
+    assert "SUCCESS" in res.stdout and "3 receivers" in res.stdout
 
 
 def test_the_config_is_generated_from_the_model():
@@ -91,7 +91,8 @@ def am(tmp_path):
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets" / "pager-key").write_text(PAGER_KEY + "\n")
     config = shortened_config(yaml.safe_load(CONFIG.read_text()),
-                              {"pager": hooks.url("/pager"), "chat": hooks.url("/chat")})
+                              {"pager": hooks.url("/pager"), "chat": hooks.url("/chat"),
+                               "remediate": hooks.url("/remediate")})
     manager = Alertmanager(config, tmp_path)
     try:
         manager.wait_ready()
@@ -216,3 +217,8 @@ def test_critical_silences_the_same_alerts_warning(am):
                                              ("PM2ProcessMemoryHigh", "critical", "pm2-1:9106", "reader")]
     assert _names(hooks.posts("/chat")) == [("NectarMemoryHigh", "warning", "nectar-2:9104"),
                                             ("PM2ProcessMemoryHigh", "warning", "pm2-1:9106", "rss-sync-server")]
+
+
+def test_the_routing_docs_list_the_model():
+    doc = (ALERTMANAGER_FILE.parents[1] / "docs" / "alerting.md").read_text()
+    assert routing.model_table(SIGNALS) in doc

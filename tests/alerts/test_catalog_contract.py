@@ -162,3 +162,21 @@ def test_the_dashboards_interface():
     assert catalog.signal("ticks_rate").steps() == [(None, "red"), (50, "yellow"), (150, "green")]
     with pytest.raises(KeyError, match="no_such_signal"):
         catalog.signal("no_such_signal")
+
+
+def test_demo_scenarios_say_truly_where_each_notification_goes(default_signals):
+    """`lookout demo scenarios` and docs/demo.md: a page is a critical alert, chat a warning;
+    the scenario's own alert is one of them, and nothing listed is explained by another listed
+    alert of the same scenario (it would be inhibited, not sent)."""
+    from lookout.demo.scenarios import SCENARIOS
+    levels = {}
+    explains = {}
+    for s in default_signals:
+        levels.setdefault(s.alert, set()).update(lvl for lvl in ("warning", "critical") if getattr(s, lvl) is not None)
+        explains.setdefault(s.alert, set()).update(e.alert for e in s.explains)
+    for sc in SCENARIOS.values():
+        assert all("critical" in levels[a] for a in sc.pages), sc.name
+        assert all("warning" in levels[a] for a in sc.chat), sc.name
+        assert sc.alert in sc.pages + sc.chat, sc.name
+        listed = set(sc.pages + sc.chat)
+        assert not any(explains[a] & listed for a in listed), sc.name

@@ -11,7 +11,7 @@ import yaml
 
 from lookout.alert_rules.catalog import build
 from lookout.alert_rules.generate import HEADER, stale
-from lookout.alert_rules.settings import HERE, OUTPUT_DIR, SYSTEMS
+from lookout.alert_rules.settings import ALERTMANAGER_FILE, HERE, OUTPUT_DIR, SYSTEMS
 from .conftest import COMMITTED_RULES, promtool
 from .rulecases import compile_explicit, write_test_file
 
@@ -68,6 +68,25 @@ def test_an_override_moves_only_its_threshold(tmp_path):
         assert (out / name).read_text() == (OUTPUT_DIR / name).read_text()
 
 
+def test_config_sets_selectors_and_links(tmp_path):
+    """thresholds.yml's _config: ExporterDown's job selector, the runbook base, the sync
+    server's process name (its alerts' `name`), and nothing else changes."""
+    thresholds = tmp_path / "thresholds.yml"
+    thresholds.write_text("_config:\n  exporter_jobs: lookout-.*\n  runbook_url_base: https://docs.example/rb.md\n"
+                          "  sync_server_process: rss-sync\n")
+    out = tmp_path / "rules"
+    out.mkdir()
+    res = generate("--thresholds", str(thresholds), "--out", str(out), "--alertmanager", str(tmp_path / "am.yml"))
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{s}.yml" for s in SYSTEMS)
+    down = _rules(out / "exporter.yml")[("ExporterDown", "critical")]
+    assert down["expr"] == 'up{job=~"lookout-.*"} < 1'
+    assert down["annotations"]["runbook_url"] == "https://docs.example/rb.md#exporterdown"
+    assert _rules(out / "pm2.yml")[("SyncQueueDepthHigh", "critical")]["labels"]["name"] == "rss-sync"
+    # The model (and so the Alertmanager config) does not depend on these.
+    assert (tmp_path / "am.yml").read_text() == ALERTMANAGER_FILE.read_text()
+
+
 @pytest.mark.parametrize("text, key", [
     ("nectar_memroy:\n  warning: 1\n", "nectar_memroy"),
     ("nectar_memory:\n  warn: 1\n", "nectar_memory.warn"),
@@ -82,6 +101,10 @@ def test_an_override_moves_only_its_threshold(tmp_path):
     ("nectar_sync_stalled: 5\n", "nectar_sync_stalled"),
     ("- nectar_memory\n", "(top level)"),
     ("nectar_memory: {warning: [1\n", "(top level)"),
+    ("_config:\n  exporter_job: x\n", "_config.exporter_job"),
+    ("_config:\n  runbook_url_base: 3\n", "_config.runbook_url_base"),
+    ("_config:\n  sync_server_process: 'a\"b'\n", "_config.sync_server_process"),
+    ("_config: [1]\n", "_config"),
 ])
 def test_a_bad_override_names_the_key_and_writes_nothing(tmp_path, text, key):
     thresholds = tmp_path / "thresholds.yml"

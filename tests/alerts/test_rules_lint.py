@@ -7,17 +7,20 @@ import re
 import pytest
 import yaml
 
+from lookout import promql
 from lookout.alert_rules.catalog import anchor
-from lookout.alert_rules.settings import HERE, NAMESPACES, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS, Config
+from lookout.alert_rules.settings import HERE, NAMESPACES, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS, Config, runbook_page
 from .conftest import COMMITTED_RULES
 
 ROOT = HERE.parents[1]
 RUNBOOK_BASE = Config().runbook_url_base
-# Metrics the rules read before docs/metrics.md lists them, each with where it is decided:
-# the shared self-metrics of CONTRACTS.md section 1 (emitted by the runtime), and the sync
-# server's health states (provisional until CONTRACTS.md section 4 names them).
+# Metrics the rules read before docs/metrics.md on main lists them: the shared self-metrics
+# of CONTRACTS.md section 1, and the fidelity helper's names of section 4 (its docs/metrics.md
+# rows land with its branch). Each entry is redundant, not wrong, once they have.
 PENDING_DOCS = {"lookout_collector_success": "gauge", "lookout_collector_fields_missing_total": "counter",
-                "pm2_sync_health_degraded": "gauge"}
+                "pm2_sync_health_status": "stateset", "pm2_sync_dependency_status": "stateset",
+                "pm2_sync_queue_pending": "gauge", "nectar_reconnect_episodes_total": "counter",
+                "nectar_reconnect_giveups_total": "counter"}
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 VALUE = re.compile(r"\{\{ \$value \| (humanize|humanize1024|humanizeDuration|humanizePercentage) \}\}")
 RECORD = re.compile(r"^[a-z0-9_]+:[a-z0-9_]+:[a-z0-9_]+$")
@@ -26,8 +29,6 @@ SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y"
 # Functions for counters only, and for gauges only.
 COUNTER_FUNCTIONS = ("rate", "irate", "increase", "resets")
 GAUGE_FUNCTIONS = ("delta", "idelta", "deriv", "predict_linear")
-KEYWORDS = {"and", "or", "unless", "bool", "offset", "by", "without", "on", "ignoring", "group_left",
-            "group_right", "inf", "nan"}
 
 
 def _load(path):
@@ -59,18 +60,10 @@ TYPES = metric_types()
 
 
 def selectors(expr: str) -> list[str]:
-    """Metric names an expression selects (recording rules included), and regexes over
-    __name__ as `~regex`."""
+    """Metric names an expression selects (recording rules included), parsed by promql-parser
+    (lookout/promql.py), and regexes over __name__ as `~regex`."""
     names = [f"~{m}" for m in re.findall(r'__name__=~"([^"]+)"', expr)]
-    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
-    text = re.sub(r"\{[^}]*\}", " ", text)
-    text = re.sub(r"\[[^\]]*\]", " ", text)
-    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
-    for m in re.finditer(r"(?<![\w:.])([a-zA-Z_:][\w:]*)(?![\w:])(?!\s*\()", text):
-        word = m.group(1)
-        if word.lower() not in KEYWORDS and not DURATION.fullmatch(word):
-            names.append(word)
-    return names
+    return names + sorted(promql.metric_names(expr))
 
 
 def seconds(duration: str) -> float:
@@ -89,9 +82,22 @@ def scrape_interval() -> float:
     return worst
 
 
-def runbook_anchors() -> set[str]:
-    text = (ROOT / RUNBOOK_PAGE).read_text()
+def runbook_pages() -> list[str]:
+    """docs/runbooks.md and each system's own docs/runbooks/<system>.md."""
+    return [RUNBOOK_PAGE, *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "runbooks").glob("*.md"))]
+
+
+def runbook_anchors(page: str = RUNBOOK_PAGE) -> set[str]:
+    text = (ROOT / page).read_text()
     return {anchor(m) for m in re.findall(r"^#{1,6}\s+(.+?)\s*$", text, flags=re.M)}
+
+
+def expected_base(page: str) -> str:
+    """Where the runbook_url of an alert documented on `page` points (written out here from
+    the rule in settings.runbook_page, not computed by the generator)."""
+    if page == RUNBOOK_PAGE:
+        return RUNBOOK_BASE
+    return RUNBOOK_BASE.rsplit("/", 1)[0] + "/" + page.removeprefix("docs/")
 
 
 def alert_problems(system: str, rule: dict, anchors: set[str]) -> list[str]:
@@ -104,8 +110,11 @@ def alert_problems(system: str, rule: dict, anchors: set[str]) -> list[str]:
     if labels.get("system") != system:
         problems.append(f"system {labels.get('system')!r} is not {system!r}")
     # `name`: the PM2 process the sync server's alerts are about (a member label, from _config).
-    if not set(labels) <= {"severity", "system", "role", "name"} or labels.get("role", "down") not in ("down", "symptom"):
+    if not set(labels) <= {"severity", "system", "role", "name", "remedy"} or labels.get("role", "down") not in ("down", "symptom"):
         problems.append(f"unexpected labels {labels}")
+    # `remedy` names a lookout-remediate action (issue 15): lower-case, digits, - and _.
+    if "remedy" in labels and not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,62}", labels["remedy"]):
+        problems.append(f"remedy {labels['remedy']!r} is not an action name")
     notes = rule.get("annotations", {})
     summary, description, url = (notes.get(k, "") for k in ("summary", "description", "runbook_url"))
     if not summary or "{{" in summary or not summary.endswith("."):
@@ -114,8 +123,9 @@ def alert_problems(system: str, rule: dict, anchors: set[str]) -> list[str]:
         problems.append("description does not show the formatted value")
     if not re.fullmatch(r"(\{\{ \$(value \| \w+|labels\.\w+) \}\}|[^{}])*", description):
         problems.append("description uses templates other than $value and $labels")
-    if not url.startswith(RUNBOOK_BASE + "#") or url.split("#", 1)[1] not in anchors:
-        problems.append(f"runbook_url {url!r} has no section in {RUNBOOK_PAGE}")
+    page = runbook_page(system) if system in SYSTEMS else RUNBOOK_PAGE
+    if not url.startswith(expected_base(page) + "#") or url.split("#", 1)[1] not in anchors:
+        problems.append(f"runbook_url {url!r} has no section in {page}")
     if "for" in rule and not DURATION.fullmatch(rule["for"]):
         problems.append(f"for {rule['for']!r} is not a duration")
     return problems
@@ -145,7 +155,7 @@ def promql_problems(system: str, rule: dict) -> list[str]:
 
 @pytest.mark.parametrize("system, rule", ALERTS, ids=[f"{r['alert']}-{r['labels']['severity']}" for _, r in ALERTS])
 def test_alert_rule(system, rule):
-    assert alert_problems(system, rule, runbook_anchors()) == []
+    assert alert_problems(system, rule, runbook_anchors(runbook_page(system))) == []
 
 
 @pytest.mark.parametrize("system, rule", RULES, ids=[r.get("alert") or r["record"] for _, r in RULES])
@@ -154,7 +164,7 @@ def test_promql(system, rule):
 
 
 def test_every_alert_has_exactly_one_runbook_section():
-    text = (ROOT / RUNBOOK_PAGE).read_text()
+    text = "\n".join((ROOT / page).read_text() for page in runbook_pages())
     headings = re.findall(r"^###\s+(\S+)\s*$", text, flags=re.M)
     assert sorted(headings) == sorted({r["alert"] for _, r in ALERTS})
 
@@ -192,7 +202,7 @@ def test_the_lint_rejects_bad_rules():
 
 def test_runbook_sections_name_real_signal_keys(default_signals):
     """Operators find the key to override in the section; a renamed key must not leave it stale."""
-    text = (ROOT / RUNBOOK_PAGE).read_text()
+    text = "\n".join((ROOT / page).read_text() for page in runbook_pages())
     paragraphs = re.findall(r"^Signals? ((?:.|\n(?!\n))+)", text, flags=re.M)
     named = {k for p in paragraphs for k in re.findall(r"`([a-z0-9_]+)`", p)}
     keys = {s.key for s in default_signals}

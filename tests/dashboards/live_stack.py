@@ -84,7 +84,12 @@ class Stack:
         # The memory guardian's cleanup forces a GC, so lastGcAt is set (null on a fresh process).
         assert sim.control("POST", "/api/memory-guardian/force-cleanup")[0] == 200
         # A minimum scrape interval, so <ns>_scrape_cache_age_seconds exists (only then is it served).
-        self.exporter("tburn", {"base_url": sim.url, "scrape": {"min_interval_seconds": 1}})
+        # The cookie is the simulator's default session (`--session`), as TBURN's requireAuth wants.
+        # The DB pool block is opt-in (today's TBURN never fills it); the dashboard shows it
+        # where an operator turns it on, as here.
+        self.exporter("tburn", {"base_url": sim.url, "scrape": {"min_interval_seconds": 1},
+                                "auth": {"cookie": "connect.sid=lookout-demo-session"},
+                                "endpoints": {"db_pool": {"enabled": True}}})
 
     def start_nectar(self) -> None:
         from lookout.devstack.mariadb import MariaDB
@@ -111,15 +116,17 @@ class Stack:
         pidfile.write_text(f"{sleeper.pid}\n")
         log = self.workdir / "nectar.log"
         log.write_text("")
+        # Nectar's stdout with Go's log prefix (database/connection_recovery.go's messages).
         lines = itertools.cycle([
-            "[ConnectionRecovery] Database connection lost, reconnecting (attempt 1/10)",
+            "[ConnectionRecovery] Health check failed: dial tcp 127.0.0.1:4000: connect: connection refused",
+            "[ConnectionRecovery] Reconnect attempt 1/10 failed: dial tcp 127.0.0.1:4000: connect: connection refused",
             "[ConnectionRecovery] Database connection established successfully",
-            "[ConnectionRecovery] maximum reconnection attempts (10) exhausted, giving up",
+            "[ConnectionRecovery] Automatic recovery failed: failed to reconnect after 10 attempts",
             "ERROR worker 3: context deadline exceeded",
         ])
         def log_more():
             with log.open("a") as f:
-                f.write(next(lines) + "\n")
+                f.write(time.strftime("%Y/%m/%d %H:%M:%S ") + next(lines) + "\n")
         self.every_half_second(log_more)
         self.exporter("nectar", {
             "database": {"host": "127.0.0.1", "port": db.port, "user": "lookout", "password": password,
@@ -136,9 +143,13 @@ class Stack:
         pm2.start(ROOT / "tests/pm2/apps/sync-server.js", "rss-sync-server", "--max-memory-restart", "200M",
                   env={"PORT": str(port)})
         base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: http_get(base + "/health", timeout=2)[0] == 200, 20, what="the sync server's /health")
-        http_get(base + "/control?queue=12&api_errors=3&successes=40&failures=1&last_ms=1500")
-        self.exporter("pm2", {"daemon": {"home": str(pm2.home)}, "health": {"url": base + "/health"}})
+        wait_until(lambda: http_get(base + "/server/health", timeout=2)[0] == 200, 20,
+                   what="the sync server's /server/health")
+        # Queue rows, one completed sync and API errors in the app's PM2 log files.
+        http_get(base + "/control?pending=12&retry=2&failed=1")
+        # Log lines after the exporter started reading: a completed sync and a failed batch.
+        self.every_half_second(lambda: http_get(base + "/control?log_completed_ms=1500&log_batch_failed=1"))
+        self.exporter("pm2", {"daemon": {"home": str(pm2.home)}, "health": {"url": base + "/server/health"}})
 
     def start_ticks(self) -> None:
         from lookout.devstack.docker import DockerEngine
@@ -158,7 +169,9 @@ class Stack:
         engine.import_busybox()
         name = "eth-collector-live"
         second = 1_000_000_000
-        engine.run(["sh", "-c", "while true; do echo 'STATS | Ticks: 1234'; echo 'ERROR: feed hiccup';"
+        # scripts/ws_tick_collector.py's STATS line and heartbeat warning, with this test's numbers.
+        engine.run(["sh", "-c", "while true; do echo 'STATS | Ticks: 1234 | Buffer: Q=12.3% T=4.5% D=0.0% | DB Writes: 7';"
+                                " echo 'No ticks received for 75s (timeout: 60s)'; echo 'ERROR: feed hiccup';"
                                 " echo 'Reconnecting in 5s'; echo 'WebSocket connected successfully'; sleep 1; done"],
                    name=name, mem_limit="32m",
                    healthcheck={"test": ["CMD", "true"], "interval": second // 2, "retries": 1})

@@ -2,6 +2,8 @@
 an operator relies on: a stable uid, the DO-NOT-EDIT marker, the variables, units."""
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 
@@ -124,3 +126,18 @@ def test_state_colours_follow_a_respelling_and_refuse_a_new_state():
         (0, "Normal", "green"), (1, "half-open", "yellow")]
     with pytest.raises(KeyError, match="sleeping"):
         state_colours(("normal", "sleeping"), colours)
+
+
+def test_no_panel_keys_a_series_by_a_volatile_identity(dashboards):
+    """PM2 gives a re-created process a new pm_id (runbook 003's delete + start); container
+    ids and pids change the same way. Rows, legends and groupings use names instead."""
+    label = r"\b(pm_id|container_id|pid)\b"
+    grouped = re.compile(rf"\b(by|on|group_left|group_right)\s*\([^)]*{label}")   # `without (pm_id)` is fine
+    found = []
+    for name, d in dashboards.items():
+        for p in panels(d):
+            targets = p.get("targets", [])
+            if (any(grouped.search(t["expr"]) or re.search(rf"{{{{{label}}}}}", t.get("legendFormat") or "")
+                    for t in targets) or re.search(label, json.dumps(p.get("transformations", [])))):
+                found.append(f"{name} / {p['title']}")
+    assert not found, found

@@ -20,7 +20,9 @@ MAY_BE_EMPTY = {
     ("tburn", "Heap growth (1h)"): "compares with the heap an hour ago (offset 1h)",
     ("tburn", "Heap growth over the last hour"): "compares with the heap an hour ago (offset 1h)",
     ("wall", "Firing now"): "lists firing alerts: empty whenever all is well",
-    ("lookout", "Configured fields missing (1h)"):
+    ("tburn", "Configured fields missing (1h)"):
+        "exists only for collectors that declare configured fields (Collector.field_names())",
+    ("lookout", "Configured fields missing (5m)"):
         "exists only for collectors that declare configured fields (Collector.field_names()); until the"
         " domain collectors declare theirs, none does",
 }

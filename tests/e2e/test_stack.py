@@ -74,7 +74,7 @@ def wait_quiet(demo, system: str, alert: str) -> None:
 
 def test_the_stack_starts_from_nothing(demo):
     up = demo.query("up")
-    assert {r["metric"]["job"] for r in up} == {s.job for s in SYSTEMS} | {"prometheus", "alertmanager"}
+    assert {r["metric"]["job"] for r in up} == {s.job for s in SYSTEMS} | {"prometheus", "alertmanager", "remediate"}
     assert all(r["value"][1] == "1" for r in up), up
     for s in SYSTEMS:
         assert demo.query(f"{s.namespace}_up == 1"), f"{s.namespace}_up is not 1"

@@ -62,8 +62,7 @@ def test_health_values(pm2, health_exporter):
     assert m["pm2_sync_queue_retry_pending"] == 9
     assert m["pm2_sync_queue_failed"] == 4
     assert m.get("lookout_collector_success", collector="sync_stats") == 1
-    for s in m.all("pm2_sync_missing_fields_total"):
-        assert s.value == 0, s.labels
+    assert not [s for s in m.all("lookout_collector_fields_missing_total") if s.labels["exporter"] == "pm2"]
     # and nowhere else
     assert TOKEN not in m.text and TOKEN not in health_exporter.logs()
 
@@ -92,10 +91,11 @@ def test_missing_fields_are_skipped_and_counted(pm2, health_exporter):
         assert m.get("pm2_sync_uptime_seconds") is None  # "n/a" is not a number
         assert m.get("pm2_sync_dependency_status", dependency="oauth", pm2_sync_dependency_status="healthy") is None
         assert m.get("pm2_sync_health_status", pm2_sync_health_status="healthy") == 1  # the rest comes through
+    missing = dict(exporter="pm2", collector="health")
     for field in ("lastActivity", "uptime", "oauth"):
-        assert second.get("pm2_sync_missing_fields_total", field=field) == \
-            first.get("pm2_sync_missing_fields_total", field=field) + 1 >= 1, field
-    assert second.get("pm2_sync_missing_fields_total", field="database") == 0
+        assert second.get("lookout_collector_fields_missing_total", **missing, field=field) == \
+            first.get("lookout_collector_fields_missing_total", **missing, field=field) + 1 >= 1, field
+    assert second.get("lookout_collector_fields_missing_total", **missing, field="database") is None
 
 
 def test_log_lines_from_the_apps_pm2_log_files(pm2, health_exporter):

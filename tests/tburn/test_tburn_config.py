@@ -125,7 +125,7 @@ def test_values_arrive_in_base_units(fuzz_server, exporter, write_config, tmp_pa
     assert m.get("tburn_circuit_breaker_state", shard="1", tburn_circuit_breaker_state="half_open") == 1
     assert m["tburn_shards"] == 32
     assert m["tburn_pipeline_running"] == 1
-    assert sum(s.value for s in m.all("tburn_field_errors_total")) == 0
+    assert not m.all("lookout_collector_fields_missing_total")
     # The pool block is constant in TBURN: nothing reads it unless configured.
     assert m.get("tburn_db_pool_available_connections") is None
 
@@ -137,7 +137,8 @@ def test_null_last_gc_is_absence_not_an_error(fuzz_server, exporter, write_confi
         "currentState": "deferred", "hibernatedShardCount": 2, "lastGcAt": None}})))
     m = scrape(exporter(write_config(tmp_path / "c.yml", fuzz_server.url)).url)
     assert m.get("tburn_last_gc_timestamp_seconds") is None
-    assert m.get("tburn_field_errors_total", endpoint="memory_governor", field="last_gc") == 0
+    assert m.get("lookout_collector_fields_missing_total", exporter="tburn", collector="memory_governor",
+                 field="last_gc") is None  # null is no value yet, not a missing field
     assert m.get("tburn_memory_governor_state", tburn_memory_governor_state="deferred") == 1
     assert m["tburn_hibernated_shards"] == 2
 
@@ -175,8 +176,9 @@ def test_missing_field_is_counted_and_the_rest_reported(fuzz_server, exporter, w
     m = scrape(proc.url)
     assert m["tburn_error_ratio"] == 0
     assert m.get("tburn_latency_p99_seconds") is None
-    assert m.get("tburn_field_errors_total", endpoint="system_health", field="p99_latency") == 2
-    assert m.get("tburn_field_errors_total", endpoint="system_health", field="error_rate") == 0
+    assert m.get("lookout_collector_fields_missing_total", exporter="tburn", collector="system_health", field="p99_latency") == 2
+    assert m.get("lookout_collector_fields_missing_total", exporter="tburn", collector="system_health",
+                 field="error_rate") is None
     assert m.get("lookout_collector_success", collector="system_health") == 1
     assert m.get("lookout_collector_success", collector="pipeline") == 0  # its only field is gone
     assert "field unreadable" in proc.logs() and proc.logs().count("field=p99_latency") == 1  # warned once
@@ -206,7 +208,7 @@ def test_json_paths_scales_and_endpoint_paths_are_overridable(fuzz_server, expor
     assert m["tburn_uptime_seconds"] == 10000
     assert m["tburn_error_ratio"] == pytest.approx(0.42)
     assert m["tburn_shards"] == 48
-    assert m.get("tburn_field_errors_total", endpoint="system_health", field="p99_latency") == 1
+    assert m.get("lookout_collector_fields_missing_total", exporter="tburn", collector="system_health", field="p99_latency") == 1
 
 
 def test_token_and_header_are_sent_and_never_shown(fuzz_server, exporter, write_config, tmp_path):

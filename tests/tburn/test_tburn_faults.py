@@ -69,7 +69,7 @@ def test_defaults_are_green(fresh_sim, sim_exporter):
     assert _green(before, after) == {name: True for name in INDICATORS}
     assert promtool_check_metrics(after.text) == ""
     assert after["tburn_requests_total"] > before["tburn_requests_total"]  # the counters move
-    assert sum(s.value for s in after.all("tburn_field_errors_total")) == 0
+    assert not after.all("lookout_collector_fields_missing_total")
     # The pool block TBURN never fills drives nothing by default.
     assert after.get("tburn_db_pool_available_connections") is None
 
@@ -155,18 +155,19 @@ def test_garbage_fails_only_its_collector(fresh_sim, sim_exporter, kind, reason)
     assert m["tburn_heap_ratio"] < 0.7
 
 
-def test_wrong_types_on_some_fields_are_counted(fresh_sim, sim_exporter):
-    """A body where only some fields are unreadable: those are counted, the rest reported."""
+def test_wrong_types_everywhere_fail_the_collector_without_missing_fields(fresh_sim, sim_exporter):
+    """Nothing readable is a failed answer (reason fields), not an answer with missing fields."""
     before = scrape(sim_exporter.url)
     fresh_sim.inject("garbage-bodies", kind="wrong-types", endpoints=["v6_metrics"])
-    scrape(sim_exporter.url)
-    fresh_sim.clear("garbage-bodies")
     m = scrape(sim_exporter.url)
-    # The failed scrape counted both fields; they show once the endpoint answers again.
-    for field in ("state", "hibernated_shards"):
-        assert m.get("tburn_field_errors_total", endpoint="memory_governor", field=field) == \
-            before.get("tburn_field_errors_total", endpoint="memory_governor", field=field) + 1
-    assert m.get("lookout_collector_success", collector="memory_governor") == 1
+    for collector in ("memory_governor", "request_shedder"):
+        assert m.get("lookout_collector_success", collector=collector) == 0
+        assert m.get("lookout_collector_errors_total", collector=collector, reason="fields") == \
+            (before.get("lookout_collector_errors_total", collector=collector, reason="fields") or 0) + 1
+    assert not [s for s in m.all("lookout_collector_fields_missing_total")
+                if s.labels["collector"] in ("memory_governor", "request_shedder")]
+    fresh_sim.clear("garbage-bodies")
+    assert scrape(sim_exporter.url).get("lookout_collector_success", collector="memory_governor") == 1
 
 
 def test_fault_with_duration_clears_itself(fresh_sim, sim_exporter):

@@ -31,12 +31,12 @@ def _check_exposition(text: str, openmetrics: bool = False) -> list:
     samples = [s for fam in parse(text) for s in fam.samples]  # raises on an invalid exposition
     for s in samples:
         assert math.isfinite(s.value), s
-        if s.name == "tburn_field_errors_total":
-            assert (s.labels["endpoint"], s.labels["field"]) in FIELDS, s
+        if s.name == "lookout_collector_fields_missing_total":
+            assert (s.labels["collector"], s.labels["field"]) in FIELDS, s
         if s.name == "lookout_collector_errors_total" and s.value > 0:  # every known reason starts at 0
             assert s.labels["reason"] in REASONS, s
         if s.name == "tburn_circuit_breaker_state":
-            assert 0 < len(s.labels["breaker"]) <= 64
+            assert s.labels["shard"].isdigit(), s
     return samples
 
 

@@ -16,7 +16,7 @@ ERAS = ("byron", "shelley", "allegra", "mary", "alonzo", "babbage", "conway")
 
 BLOCKS_PER_SECOND = "nectar:chain_block:deriv15m"
 ERA_MIN_BLOCKS_PER_SECOND = "nectar:chain_era:min_blocks_per_second"
-RECONNECTS_15M = "nectar:log_reconnects:increase15m"
+RECONNECTS_15M = "nectar:reconnect_episodes:increase15m"
 
 SIGNALS = [
     Signal(
@@ -100,7 +100,7 @@ SIGNALS = [
     ),
     Signal(
         key="nectar_reconnect_giveups", system="nectar", alert="NectarReconnecting",
-        expr='sum without (event) (round(increase(nectar_log_events_total{event="giveup"}[1h])))',
+        expr="round(increase(nectar_reconnect_giveups_total[1h]))",
         unit="short", direction="above", warning=None, critical=1, inclusive=True,
         for_critical="1m", role="symptom",  # 1m: as above, the database page comes first
         summary="Nectar gave up reconnecting to TiDB.",
@@ -131,7 +131,7 @@ def recording_rules(signal) -> list[dict]:
         {"record": ERA_MIN_BLOCKS_PER_SECOND,
          "expr": "sum without (nectar_chain_era) (\n    " + "\n  or ".join(terms) + "\n)"},
         {"record": RECONNECTS_15M,
-         "expr": 'sum without (event) (round(increase(nectar_log_events_total{event="reconnect"}[15m])))'},
+         "expr": "round(increase(nectar_reconnect_episodes_total[15m]))"},
     ]
 
 

@@ -25,6 +25,10 @@ API_ERRORS_PER_MINUTE = "pm2:sync_api_errors:rate5m_per_minute"
 SYNC_SERVER_ALERTS = ("SyncServerHealthDown", "SyncServerDegraded", "SyncQueueDepthHigh",
                       "SyncApiErrorsHigh", "SyncSlow")
 SYNC_SERVER = {"members": ("name",), "labels": {"name": "${sync_server_process}"}}
+_BAD = '"degraded|unhealthy"'
+DEGRADED = (f'label_replace(max without (pm2_sync_health_status) (pm2_sync_health_status{{pm2_sync_health_status=~{_BAD}}}),'
+            ' "component", "server", "", "")\nor max without (dependency, pm2_sync_dependency_status) (label_replace('
+            f'pm2_sync_dependency_status{{pm2_sync_dependency_status=~{_BAD}}}, "component", "$1", "dependency", "(.+)"))')
 
 SIGNALS = [
     Signal(
@@ -50,6 +54,7 @@ SIGNALS = [
         summary="A PM2 process is close to its memory limit.",
         description="{{ $labels.name }} on {{ $labels.instance }} uses {value} of its"
                     " memory limit (alert past {threshold}); PM2 restarts it at the limit.",
+        remedy="emergency-restart-sync-server", remedy_severity="critical",
     ),
     Signal(
         key="pm2_process_up", system="pm2", alert="PM2ProcessDown",
@@ -60,6 +65,7 @@ SIGNALS = [
         summary="A PM2 process is not online.",
         description="{{ $labels.name }} on {{ $labels.instance }} has not been"
                     " online for a minute (pm2_process_up = {value}).",
+        remedy="restart-sync-server",
     ),
     Signal(
         key="pm2_daemon_up", system="pm2", alert="PM2DaemonDown",
@@ -71,20 +77,25 @@ SIGNALS = [
                     " for 2 minutes.",
     ),
     Signal(
+        # The health collector fails only when the endpoint does not answer at all: a 503
+        # with its health JSON is an answer (CONTRACTS.md section 4).
         key="pm2_sync_health_up", system="pm2", alert="SyncServerHealthDown",
-        expr="pm2_sync_health_up", unit="short", direction="below", warning=None, critical=1,
+        expr='lookout_collector_success{exporter="pm2", collector="health"}', unit="short", direction="below",
+        warning=None, critical=1,
         for_critical="2m", role="symptom", **SYNC_SERVER,
-        explains=effects(*(a for a in SYNC_SERVER_ALERTS if a != "SyncServerHealthDown")),
+        explains=(*effects(*(a for a in SYNC_SERVER_ALERTS if a != "SyncServerHealthDown")),
+                  *effects("ExporterCollectorFailing", where=('exporter="pm2"', 'collector="health"'), same=())),
         summary="The sync server's health endpoint does not answer.",
-        description="pm2_sync_health_up is {value} on {{ $labels.instance }}: the sync server's health"
-                    " endpoint has not answered with JSON for 2 minutes.",
+        description="The sync server's health endpoint, read by {{ $labels.instance }}, has not answered"
+                    " at all for 2 minutes (collector success = {value}).",
+        remedy="restart-sync-server",
     ),
     Signal(
-        # PROVISIONAL metric name until the fidelity helper lists the health endpoint's
-        # metrics (CONTRACTS.md section 4): 1 while the endpoint reports `component`
-        # (the server itself, database, oauth, sync queue) degraded or unhealthy.
+        # 1 while the health JSON's own `status`, or one of its `dependencies` (database,
+        # oauth, sync_queue), reads degraded or unhealthy (CONTRACTS.md section 4; the
+        # app's server/lib/sync-health-check.js). `component` says which ("server" for itself).
         key="pm2_sync_degraded", system="pm2", alert="SyncServerDegraded",
-        expr="pm2_sync_health_degraded", unit="short", direction="above", warning=1, critical=None,
+        expr=DEGRADED, unit="short", direction="above", warning=1, critical=None,
         inclusive=True, for_warning="5m", role="symptom", members=("name", "component"),
         labels=SYNC_SERVER["labels"],
         summary="The sync server reports itself or a dependency degraded.",
@@ -93,7 +104,7 @@ SIGNALS = [
     ),
     Signal(
         key="pm2_sync_queue_depth", system="pm2", alert="SyncQueueDepthHigh",
-        expr="pm2_sync_queue_depth", unit="short", direction="above", warning=100, critical=500,
+        expr="pm2_sync_queue_pending", unit="short", direction="above", warning=100, critical=500,
         for_warning="5m", for_critical="5m", role="symptom", **SYNC_SERVER,
         summary="The sync queue is backing up.",
         description="The sync queue on {{ $labels.instance }} holds {value} items (alert past {threshold}).",

@@ -73,9 +73,10 @@ SIGNALS = [
         key="tburn_heap", system="tburn", alert="TburnHeapHigh",
         expr="tburn_heap_ratio", unit="percentunit", direction="above", warning=0.7, critical=0.85,
         for_warning="2m", for_critical="2m",
-        # The memory governor acts on heap pressure: its Deferred/Hibernating/Critical
-        # states follow from the heap, one root cause.
-        explains=effects("TburnMemoryGovernorDegraded"),
+        # The memory governor acts on heap pressure: its deferred/hibernating/critical
+        # states follow from the heap; at a critical heap the request shedder degrades too
+        # (so the demo's TBURN model has it, lookout/simulators/tburn/model.py): one root cause.
+        explains=effects("TburnMemoryGovernorDegraded", "TburnRequestShedding"),
         summary="TBURN's heap is filling up.",
         description="TBURN on {{ $labels.instance }} uses {value} of its heap limit (alert past {threshold});"
                     " the memory guardian cleans up at 70%, aggressively at 85%, in emergency at 92%.",
@@ -136,13 +137,13 @@ SIGNALS = [
                     " (healthy: more than {threshold}).",
     ),
     Signal(
-        key="tburn_circuit_breaker_open", system="tburn", alert="TburnCircuitBreakerOpen", members=("breaker",),
+        key="tburn_circuit_breaker_open", system="tburn", alert="TburnCircuitBreakerOpen", members=("shard",),
         expr='max without (tburn_circuit_breaker_state) '
              '(tburn_circuit_breaker_state{tburn_circuit_breaker_state="open"})',
         unit="short", direction="above", warning=1, critical=None, inclusive=True,
         for_warning="5m", role="symptom",
         summary="A TBURN circuit breaker is open.",
-        description="Circuit breaker {{ $labels.breaker }} on {{ $labels.instance }} has been open for"
+        description="The circuit breaker of shard {{ $labels.shard }} on {{ $labels.instance }} has been open for"
                     " 5 minutes (open = {value}).",
     ),
     Signal(
@@ -152,6 +153,7 @@ SIGNALS = [
         summary="TBURN's request shedder is in degraded mode.",
         description="TBURN on {{ $labels.instance }} has been shedding requests for 2 minutes"
                     " (degraded = {value}); one episode lasts 30s by default.",
+        remedy="tburn-exit-degraded",
     ),
     Signal(
         key="tburn_pipeline_running", system="tburn", alert="TburnPipelineStopped",
@@ -160,6 +162,7 @@ SIGNALS = [
         summary="TBURN's pipeline is not running.",
         description="tburn_pipeline_running is {value} on {{ $labels.instance }}: the pipeline has been"
                     " stopped for 5 minutes.",
+        remedy="tburn-pipeline-restart",
     ),
     # The shard count has a range, so two signals, one per side; the generator merges
     # their rules into one alert (same name, severity and text).

@@ -29,6 +29,7 @@ SIGNALS = [
         summary="No new ticks have been written for minutes.",
         description="The newest row of {{ $labels.table }} on {{ $labels.instance }} is {value} old"
                     " (alert past {threshold}).",
+        remedy="restart-collector", remedy_severity="critical",
     ),
     Signal(
         key="ticks_reconnects", system="ticks", alert="CollectorReconnectsHigh",
@@ -73,6 +74,7 @@ SIGNALS = [
         summary="Docker reports the tick collector unhealthy.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} has failed its HEALTHCHECK"
                     " 3 times in a row (unhealthy = {value}).",
+        remedy="restart-collector",
     ),
     Signal(
         # An event, so it must end: Docker keeps OOMKilled set until the next exit, so the

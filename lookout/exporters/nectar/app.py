@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.fields import plain_number
 from lookout.exporters.runtime.httpjson import get_capped, json_object
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
@@ -107,6 +108,6 @@ class AppCollector(Collector):
 
 
 def _number(raw: Any) -> float | None:
-    if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw != raw or raw < 0:
-        return None
-    return float(raw)
+    """A non-negative JSON number (Go's encoding/json sends uint64 and float64 as numbers)."""
+    value = plain_number(raw)
+    return value if value is not None and value >= 0 else None

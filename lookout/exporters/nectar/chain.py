@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Gauge, StateSet
 
 from .config import ChainConfig
 from .db import Database
@@ -14,8 +15,17 @@ def _quote(identifier: str) -> str:
     return ".".join(f"`{part}`" for part in identifier.split("."))
 
 
+SLOT = Gauge("chain_slot", "Highest slot indexed by Nectar.")
+BLOCK = Gauge("chain_block", "Highest block number indexed by Nectar.")
+TIP = Gauge("chain_tip_slot", "Slot the chain's tip is at by the wall clock.")
+LAG = Gauge("chain_lag_slots", "Wall-clock tip slot minus the highest indexed slot.")
+EPOCH = Gauge("chain_epoch", "Epoch of the highest indexed slot.")
+ERA = StateSet("chain_era", "Era of the highest indexed slot.", states=ERAS)
+ERA_INDEX = Gauge("chain_era_index", "Era of the highest indexed slot as a number (0 byron ... 6 conway).")
+
 class ChainCollector(Collector):
     name = "chain"
+    metrics = (SLOT, BLOCK, TIP, LAG, EPOCH, ERA, ERA_INDEX,)
 
     def __init__(self, db: Database, cfg: ChainConfig):
         self.db = db
@@ -29,14 +39,13 @@ class ChainCollector(Collector):
         slot, block = (int(rows[0][0] or 0), int(rows[0][1] or 0)) if rows else (0, 0)
         tip = self.network.tip_slot(time.time())
         era = self.network.era_of(slot)
-        out.gauge("chain_slot", "Highest slot indexed by Nectar.", slot)
-        out.gauge("chain_block", "Highest block number indexed by Nectar.", block)
-        out.gauge("chain_tip_slot", "Slot the chain's tip is at by the wall clock.", tip)
-        out.gauge("chain_lag_slots", "Wall-clock tip slot minus the highest indexed slot.", max(tip - slot, 0))
-        out.gauge("chain_epoch", "Epoch of the highest indexed slot.", self.network.epoch_of(slot))
-        out.stateset("chain_era", "Era of the highest indexed slot.", ERAS, era)
-        out.gauge("chain_era_index", "Era of the highest indexed slot as a number (0 byron ... 6 conway).",
-                  ERAS.index(era))
+        out.add(SLOT, slot)
+        out.add(BLOCK, block)
+        out.add(TIP, tip)
+        out.add(LAG, max(tip - slot, 0))
+        out.add(EPOCH, self.network.epoch_of(slot))
+        out.add(ERA, era)
+        out.add(ERA_INDEX, ERAS.index(era))
 
     async def close(self) -> None:
         # The chain collector is always configured, so it owns the pool the others share.

@@ -9,13 +9,21 @@ import asyncio
 
 from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail, PatternCounter
+from lookout.exporters.runtime.metrics import Counter
 
 from .config import LogFileConfig
 from .reconnects import EpisodeCounter
 
 
+EPISODES = Counter("reconnect_episodes", "Database reconnection episodes in Nectar's own output "
+                   "(one outage, however many lines).")
+GIVEUPS = Counter("reconnect_giveups", "Times Nectar gave up reconnecting ('failed to reconnect after N attempts').")
+LOG_EVENTS = Counter("log_events", "Lines of Nectar's stdout log matching each configured pattern.", labels=("event",))
+
+
 class LogFileCollector(Collector):
     name = "logfile"
+    metrics = (EPISODES, GIVEUPS, LOG_EVENTS)
 
     def __init__(self, cfg: LogFileConfig):
         self.stdout = FileTail(cfg.path) if cfg.path else None
@@ -29,14 +37,11 @@ class LogFileCollector(Collector):
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         async with self._lock:  # the tails' offsets must advance once per line
             await self._pool.run(self._read, timeout=deadline.remaining())
-        out.counter("reconnect_episodes", "Database reconnection episodes in Nectar's own output "
-                    "(one outage, however many lines).", self.episodes.episodes)
-        out.counter("reconnect_giveups", "Times Nectar gave up reconnecting "
-                    "('failed to reconnect after N attempts').", self.episodes.giveups)
+        out.add(EPISODES, self.episodes.episodes)
+        out.add(GIVEUPS, self.episodes.giveups)
         if self.counter is not None:
             for event, n in self.counter.counts.items():
-                out.counter("log_events", "Lines of Nectar's stdout log matching each configured pattern.",
-                            n, {"event": event})
+                out.add(LOG_EVENTS, n, event=event)
 
     def _read(self) -> None:
         if self.stdout is not None:

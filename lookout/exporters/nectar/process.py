@@ -7,12 +7,21 @@ from pathlib import Path
 import psutil
 
 from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import ProcessConfig
 
 
+UP = Gauge("process_up", "Whether the Nectar process is running.")
+RSS = Gauge("process_resident_memory_bytes", "Resident memory of the Nectar process.")
+CPU = Counter("process_cpu_seconds", "CPU time used by the Nectar process.")
+THREADS = Gauge("process_threads", "Threads of the Nectar process.")
+FDS = Gauge("process_open_fds", "Open file descriptors of the Nectar process.")
+STARTED = Gauge("process_start_time_seconds", "When the Nectar process started (Unix time).")
+
 class ProcessCollector(Collector):
     name = "process"
+    metrics = (UP, RSS, CPU, THREADS, FDS, STARTED,)
 
     def __init__(self, cfg: ProcessConfig):
         self.cfg = cfg
@@ -23,14 +32,14 @@ class ProcessCollector(Collector):
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         stats = await self._pool.run(self._sample, timeout=deadline.remaining())
-        out.gauge("process_up", "Whether the Nectar process is running.", 1 if stats else 0)
+        out.add(UP, 1 if stats else 0)
         if not stats:
             return
-        out.gauge("process_resident_memory_bytes", "Resident memory of the Nectar process.", stats["rss"])
-        out.counter("process_cpu_seconds", "CPU time used by the Nectar process.", stats["cpu"])
-        out.gauge("process_threads", "Threads of the Nectar process.", stats["threads"])
-        out.gauge("process_open_fds", "Open file descriptors of the Nectar process.", stats["fds"])
-        out.gauge("process_start_time_seconds", "When the Nectar process started (Unix time).", stats["start"])
+        out.add(RSS, stats["rss"])
+        out.add(CPU, stats["cpu"])
+        out.add(THREADS, stats["threads"])
+        out.add(FDS, stats["fds"])
+        out.add(STARTED, stats["start"])
 
     def _sample(self) -> dict | None:
         proc = self._find()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet, bounded
+from lookout.exporters.runtime.metrics import Gauge
 
 from .config import ProcesslistConfig
 from .db import Database, Flavour
@@ -25,8 +26,13 @@ def normalise_state(state: object) -> str:
     return text[:40] or "none"
 
 
+CONNECTIONS = Gauge("processlist_connections", "Server connections by command, normalised state and user.",
+                    labels=("command", "state", "user"))
+OLDEST = Gauge("processlist_oldest_query_seconds", "Age of the oldest statement still running (0 when none).")
+
 class ProcesslistCollector(Collector):
     name = "processlist"
+    metrics = (CONNECTIONS, OLDEST,)
 
     def __init__(self, db: Database, cfg: ProcesslistConfig):
         self.db = db
@@ -46,7 +52,5 @@ class ProcesslistCollector(Collector):
             counts[key] = counts.get(key, 0) + n
             oldest = max(oldest, age)
         for (cmd, state, user), n in sorted(counts.items()):
-            out.gauge("processlist_connections", "Server connections by command, normalised state and user.",
-                      n, {"command": cmd, "state": state, "user": user})
-        out.gauge("processlist_oldest_query_seconds", "Age of the oldest statement still running (0 when none).",
-                  oldest)
+            out.add(CONNECTIONS, n, command=cmd, state=state, user=user)
+        out.add(OLDEST, oldest)

@@ -5,6 +5,7 @@ import time
 from datetime import datetime
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Gauge
 
 from .db import Database
 
@@ -17,8 +18,12 @@ _UPTIME = {
 }
 
 
+UPTIME = Gauge("database_uptime_seconds", "Database server uptime; it drops when the server restarts.")
+STARTED = Gauge("database_start_time_seconds", "When the database server started (Unix time).")
+
 class ServerCollector(Collector):
     name = "server"
+    metrics = (UPTIME, STARTED,)
 
     def __init__(self, db: Database):
         self.db = db
@@ -35,5 +40,5 @@ class ServerCollector(Collector):
         else:
             uptime = float(rows[0][0])
             started = now - uptime
-        out.gauge("database_uptime_seconds", "Database server uptime; it drops when the server restarts.", uptime)
-        out.gauge("database_start_time_seconds", "When the database server started (Unix time).", round(started))
+        out.add(UPTIME, uptime)
+        out.add(STARTED, round(started))

@@ -8,22 +8,21 @@ from .config import Pm2Config
 from .health import HealthCollector, HealthReader, StatsCollector
 from .host import HostCollector
 from .processes import ProcessesCollector, ProcessSource
-from .shared import ReachabilityCollector, SharedRead
+from .shared import DAEMON_UP, SYNC_HEALTH_UP, ReachabilityCollector, SharedRead
 from .synclog import SyncLogCollector
 
 
 def build(cfg: Pm2Config) -> list[Collector]:
     procs = SharedRead(ProcessSource(cfg.daemon).read)
     collectors: list[Collector] = [
-        ReachabilityCollector("daemon", "daemon_up", "Whether the PM2 daemon's RPC socket answered.", procs),
+        ReachabilityCollector("daemon", DAEMON_UP, procs),
         ProcessesCollector(procs, cfg.daemon.max_processes),
     ]
     if cfg.health:
         reader = HealthReader(cfg.health)
         health = SharedRead(reader.read)
         collectors += [
-            ReachabilityCollector("health_up", "sync_health_up",
-                                  "Whether the sync server's health endpoint answered with its health JSON (200 or 503).", health),
+            ReachabilityCollector("health_up", SYNC_HEALTH_UP, health),
             HealthCollector(health, reader),
         ]
         if cfg.health.resolved_stats_url():

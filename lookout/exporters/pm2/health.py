@@ -14,6 +14,7 @@ import aiohttp
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.httpjson import get_capped, json_object
+from lookout.exporters.runtime.metrics import Gauge, StateSet
 
 from .config import HealthConfig
 
@@ -69,47 +70,57 @@ class HealthReader(JsonGet):
         return doc
 
 
+HEALTH_STATUS = StateSet("sync_health_status", "The sync server's overall health (checkHealth().status).",
+                         states=STATUSES)
+DEPENDENCY_STATUS = StateSet("sync_dependency_status", "Each dependency's health as the sync server checks it.",
+                             labels=("dependency",), states=STATUSES)
+UPTIME = Gauge("sync_uptime_seconds", "Seconds since the sync server started, as it reports.")
+RECENT_ERRORS = Gauge("sync_recent_errors", "Errors the sync server logged in the last hour (checkHealth().errorCount).")
+LAST_ACTIVITY = Gauge("sync_last_activity_timestamp_seconds",
+                      "When the sync server last processed its queue (lastActivity), Unix time.")
+QUEUE_METRICS = {column: Gauge(metric, text) for column, (metric, text) in QUEUE.items()}
+
+
+def _missing(out: MetricSet, doc: dict, key: str) -> None:
+    """A field absent or unreadable is reported; JSON null is "no value yet", absence without error."""
+    if not (key in doc and doc[key] is None):
+        out.field_missing(key)
+
+
 class HealthCollector(Collector):
+    """The health JSON. Missing fields go to lookout_collector_fields_missing_total{field}, where
+    `field` is the JSON key (status, uptime, lastActivity, errorCount, database, oauth, syncQueue)."""
+
     name = "health"
+    metrics = (HEALTH_STATUS, DEPENDENCY_STATUS, UPTIME, RECENT_ERRORS, LAST_ACTIVITY)
 
     def __init__(self, read, reader: HealthReader):
         self.read = read  # SharedRead over reader.read
         self.reader = reader
-        self.missing = {key: 0 for key in ("status", "uptime", "lastActivity", "errorCount", *DEPENDENCIES)}
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         doc = await self.read.get(deadline)
-        self._state(out, doc.get("status"), "status", "sync_health_status",
-                    "The sync server's overall health (checkHealth().status).", None)
         deps = doc.get("dependencies") if isinstance(doc.get("dependencies"), dict) else {}
+        if doc.get("status") in STATUSES:
+            out.add(HEALTH_STATUS, doc["status"])
+        else:
+            _missing(out, doc, "status")
         for key, label in DEPENDENCIES.items():
-            self._state(out, deps.get(key), key, "sync_dependency_status",
-                        "Each dependency's health as the sync server checks it.", {"dependency": label})
-        self._number(out, doc.get("uptime"), "uptime", "sync_uptime_seconds",
-                     "Seconds since the sync server started, as it reports.")
-        self._number(out, doc.get("errorCount"), "errorCount", "sync_recent_errors",
-                     "Errors the sync server logged in the last hour (checkHealth().errorCount).")
+            if deps.get(key) in STATUSES:
+                out.add(DEPENDENCY_STATUS, deps[key], dependency=label)
+            else:
+                _missing(out, deps, key)
+        for key, desc in (("uptime", UPTIME), ("errorCount", RECENT_ERRORS)):
+            raw = doc.get(key)
+            if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
+                _missing(out, doc, key)
+            else:
+                out.add(desc, float(raw))
         when = _timestamp(doc.get("lastActivity"))
         if when is None:
-            self.missing["lastActivity"] += 1
+            _missing(out, doc, "lastActivity")
         else:
-            out.gauge("sync_last_activity_timestamp_seconds",
-                      "When the sync server last processed its queue (lastActivity), Unix time.", when)
-        for key, n in self.missing.items():
-            out.counter("sync_missing_fields", "Health answers where a field was absent or unreadable.",
-                        n, {"field": key})
-
-    def _state(self, out: MetricSet, raw: Any, key: str, metric: str, doc: str, labels: dict | None) -> None:
-        if raw not in STATUSES:
-            self.missing[key] += 1
-            return
-        out.stateset(metric, doc, STATUSES, raw, labels)
-
-    def _number(self, out: MetricSet, raw: Any, key: str, metric: str, doc: str) -> None:
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw < 0:
-            self.missing[key] += 1
-            return
-        out.gauge(metric, doc, float(raw))
+            out.add(LAST_ACTIVITY, when)
 
     async def close(self) -> None:
         await self.reader.close()
@@ -119,6 +130,7 @@ class StatsCollector(Collector):
     """/server/sync/stats: the sync queue's depth, its retries and its failures."""
 
     name = "sync_stats"
+    metrics = tuple(QUEUE_METRICS.values())
 
     def __init__(self, cfg: HealthConfig):
         self.get = JsonGet(cfg.resolved_stats_url(), cfg)
@@ -126,14 +138,14 @@ class StatsCollector(Collector):
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         _, doc = await self.get.read(deadline)
         found = 0
-        for column, (metric, doc_text) in QUEUE.items():
+        for column in QUEUE:
             raw = doc.get(column)
             # PostgREST sends a bigint count as a number; a string of digits is accepted too.
             if isinstance(raw, str) and raw.isdigit():
                 raw = int(raw)
             if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
                 continue
-            out.gauge(metric, doc_text, raw)
+            out.add(QUEUE_METRICS[column], raw)
             found += 1
         if not found:
             raise CollectError("fields", f"{self.get.url}: no sync_queue_stats column "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 from typing import Any
 
 from lookout.exporters.runtime import CollectError
@@ -22,7 +23,8 @@ async def jlist(command: str, pm2_home: str, timeout: float) -> list[Any]:
     try:
         proc = await asyncio.create_subprocess_exec(
             command, "jlist", env=env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+            start_new_session=True)  # its own process group: killed with whatever it forked
     except OSError as exc:
         raise CollectError("jlist", f"cannot run {command} jlist: {exc.strerror or exc}") from None
     try:
@@ -36,8 +38,7 @@ async def jlist(command: str, pm2_home: str, timeout: float) -> list[Any]:
         await _kill(proc)
         raise CollectError("parse", f"{command} jlist printed more than {_MAX_OUTPUT} bytes") from None
     except BaseException:  # given up on by the runtime: no orphan Node process left behind
-        if proc.returncode is None:
-            proc.kill()
+        _kill_group(proc)
         raise
     if proc.returncode != 0:
         raise CollectError("jlist", f"{command} jlist exited with {proc.returncode}")
@@ -53,6 +54,17 @@ async def jlist(command: str, pm2_home: str, timeout: float) -> list[Any]:
 
 
 async def _kill(proc) -> None:
-    if proc.returncode is None:
-        proc.kill()
+    _kill_group(proc)
+    # Drain what is left in the pipe (at most a pipe's buffer now that the writers are dead):
+    # asyncio's wait() returns only once the pipe reached EOF, and a paused reader never does.
+    while await proc.stdout.read(65536):
+        pass
     await proc.wait()
+
+
+def _kill_group(proc) -> None:
+    # The whole group: a child still holding the pipe would keep wait() from returning.
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Counter, Gauge, Quantiles, StateSet
 
 from .config import DaemonConfig
 from .jlist import jlist
@@ -60,9 +61,32 @@ class ProcessSource:
             return await jlist(self.cfg.pm2_command, self.home, max(deadline.remaining() - 0.05, 0.01))
 
 
+_L = ("name", "pm_id")
+PROCESSES = Gauge("processes", "Processes PM2 manages, labelled or not.")
+STATUS = StateSet("process_status", "PM2 status of the process.", _L, states=STATES)
+UP = Gauge("process_up", "1 when PM2 reports the process online.", _L)
+RESTARTS = Counter("process_restarts", "Restarts PM2 made (restart_time).", _L)
+UNSTABLE = Counter("process_unstable_restarts",
+                   "Restarts within min_uptime of the start (PM2 resets it when it gives up).", _L)
+MEMORY = Gauge("process_memory_bytes", "Resident memory as PM2 measures it.", _L)
+CPU = Gauge("process_cpu_ratio", "CPU use as PM2 measures it; 1.0 is one core.", _L)
+STARTED = Gauge("process_start_time_seconds", "When PM2 last started the process (Unix time).", _L)
+UPTIME = Gauge("process_uptime_seconds", "Seconds since the last start; 0 when not online.", _L)
+MEMORY_LIMIT = Gauge("process_memory_limit_bytes", "max_memory_restart: PM2 restarts the process above this.", _L)
+HEAP_USED = Gauge("process_heap_used_bytes", "V8 heap used, from axm_monitor.", _L)
+HEAP_TOTAL = Gauge("process_heap_total_bytes", "V8 heap size, from axm_monitor.", _L)
+HEAP_USAGE = Gauge("process_heap_usage_ratio", "V8 heap used / heap size, from axm_monitor.", _L)
+# @pm2/io ships precomputed percentiles and no count or sum: a summary of quantiles only.
+LOOP_LATENCY = Quantiles("process_event_loop_latency_seconds", "Event-loop latency percentile, from axm_monitor.", _L)
+HANDLES = Gauge("process_active_handles", "libuv active handles, from axm_monitor.", _L)
+REQUESTS = Gauge("process_active_requests", "libuv active requests, from axm_monitor.", _L)
+
+
 class ProcessesCollector(Collector):
     name = "processes"
     critical = True
+    metrics = (PROCESSES, STATUS, UP, RESTARTS, UNSTABLE, MEMORY, CPU, STARTED, UPTIME, MEMORY_LIMIT,
+               HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS)
 
     def __init__(self, read, max_processes: int):
         self.read = read  # SharedRead over ProcessSource.read
@@ -71,24 +95,11 @@ class ProcessesCollector(Collector):
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         procs = await self.read.get(deadline)
         procs = [p for p in procs if isinstance(p, dict)]
-        out.gauge("processes", "Processes PM2 manages, labelled or not.", len(procs))
+        out.add(PROCESSES, len(procs))
         procs.sort(key=_pm_id_order)
         now = time.time()
         for proc in procs[: self.max_processes]:
             write_process(out, proc, now)
-        _quantiles_as_summary(out, "process_event_loop_latency_seconds")
-
-
-def _quantiles_as_summary(out: MetricSet, short: str) -> None:
-    """Retype a family of `quantile`-labelled samples as a summary.
-
-    @pm2/io ships precomputed percentiles and no count or sum; a summary may carry just
-    quantiles, while a gauge with a `quantile` label is what promtool flags.
-    """
-    full = out.name(short)
-    for fam in out.families():
-        if fam.name == full:
-            fam.type = "summary"
 
 
 def _pm_id_order(proc: dict) -> tuple:
@@ -104,24 +115,18 @@ def write_process(out: MetricSet, proc: dict, now: float) -> None:
     status = str(env.get("status") or "").replace(" ", "_")
     online = status == "online"
 
-    out.stateset("process_status", "PM2 status of the process.", STATES, status, labels)
-    out.gauge("process_up", "1 when PM2 reports the process online.", 1 if online else 0, labels)
-    _counter(out, "process_restarts", "Restarts PM2 made (restart_time).", env.get("restart_time"), labels)
-    _counter(out, "process_unstable_restarts",
-             "Restarts within min_uptime of the start (PM2 resets it when it gives up).",
-             env.get("unstable_restarts"), labels)
-    _gauge(out, "process_memory_bytes", "Resident memory as PM2 measures it.", number(monit.get("memory")), labels)
+    out.add(STATUS, status, **labels)
+    out.add(UP, 1 if online else 0, **labels)
+    _counter(out, RESTARTS, env.get("restart_time"), labels)
+    _counter(out, UNSTABLE, env.get("unstable_restarts"), labels)
+    _gauge(out, MEMORY, number(monit.get("memory")), labels)
     cpu = number(monit.get("cpu"))
-    _gauge(out, "process_cpu_ratio", "CPU use as PM2 measures it; 1.0 is one core.",
-           cpu / 100 if cpu is not None else None, labels)
+    _gauge(out, CPU, cpu / 100 if cpu is not None else None, labels)
     started = number(env.get("pm_uptime"))
     if started is not None and started > 0:
-        out.gauge("process_start_time_seconds", "When PM2 last started the process (Unix time).",
-                  started / 1000, labels)
-        out.gauge("process_uptime_seconds", "Seconds since the last start; 0 when not online.",
-                  max(now - started / 1000, 0.0) if online else 0.0, labels)
-    _gauge(out, "process_memory_limit_bytes", "max_memory_restart: PM2 restarts the process above this.",
-           quantity(env.get("max_memory_restart")), labels)
+        out.add(STARTED, started / 1000, **labels)
+        out.add(UPTIME, max(now - started / 1000, 0.0) if online else 0.0, **labels)
+    _gauge(out, MEMORY_LIMIT, quantity(env.get("max_memory_restart")), labels)
     _write_axm(out, env.get("axm_monitor"), labels)
 
 
@@ -134,23 +139,23 @@ def _write_axm(out: MetricSet, monitor: Any, labels: dict) -> None:
         entry = by_type.get(type_id) or monitor.get(display)
         if isinstance(entry, dict):
             found[key] = quantity(entry.get("value"), str(entry.get("unit") or ""))
-    _gauge(out, "process_heap_used_bytes", "V8 heap used, from axm_monitor.", found.get("heap_used"), labels)
-    _gauge(out, "process_heap_total_bytes", "V8 heap size, from axm_monitor.", found.get("heap_total"), labels)
-    _gauge(out, "process_heap_usage_ratio", "V8 heap used / heap size, from axm_monitor.",
-           found.get("heap_usage"), labels)
-    for quantile, key in (("0.5", "latency_p50"), ("0.95", "latency_p95")):
-        _gauge(out, "process_event_loop_latency_seconds", "Event-loop latency percentile, from axm_monitor.",
-               found.get(key), {**labels, "quantile": quantile})  # a summary, see above
-    _gauge(out, "process_active_handles", "libuv active handles, from axm_monitor.", found.get("handles"), labels)
-    _gauge(out, "process_active_requests", "libuv active requests, from axm_monitor.", found.get("requests"), labels)
+    _gauge(out, HEAP_USED, found.get("heap_used"), labels)
+    _gauge(out, HEAP_TOTAL, found.get("heap_total"), labels)
+    _gauge(out, HEAP_USAGE, found.get("heap_usage"), labels)
+    quantiles = {q: found[key] for q, key in (("0.5", "latency_p50"), ("0.95", "latency_p95"))
+                 if found.get(key) is not None}
+    if quantiles:
+        out.add(LOOP_LATENCY, quantiles, **labels)
+    _gauge(out, HANDLES, found.get("handles"), labels)
+    _gauge(out, REQUESTS, found.get("requests"), labels)
 
 
-def _gauge(out: MetricSet, short: str, doc: str, value: float | None, labels: dict) -> None:
+def _gauge(out: MetricSet, desc: Gauge, value: float | None, labels: dict) -> None:
     if value is not None:
-        out.gauge(short, doc, value, labels)
+        out.add(desc, value, **labels)
 
 
-def _counter(out: MetricSet, short: str, doc: str, raw: Any, labels: dict) -> None:
+def _counter(out: MetricSet, desc: Counter, raw: Any, labels: dict) -> None:
     value = number(raw)
     if value is not None and value >= 0:
-        out.counter(short, doc, value, labels)
+        out.add(desc, value, **labels)

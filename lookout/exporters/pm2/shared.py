@@ -13,6 +13,7 @@ import asyncio
 from typing import Any, Awaitable, Callable
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Gauge
 
 # The reachability collector answers this much before the scrape deadline, so its 0
 # is written even when the backend hangs until the very end.
@@ -42,11 +43,17 @@ class SharedRead:
             task.exception()  # retrieved here so an abandoned failure is not logged as lost
 
 
+DAEMON_UP = Gauge("daemon_up", "Whether the PM2 daemon's RPC socket answered.")
+SYNC_HEALTH_UP = Gauge("sync_health_up",
+                       "Whether the sync server's health endpoint answered with its health JSON (200 or 503).")
+
+
 class ReachabilityCollector(Collector):
     critical = False
+    metrics = (DAEMON_UP, SYNC_HEALTH_UP)
 
-    def __init__(self, name: str, metric: str, doc: str, read: SharedRead):
-        self.name, self.metric, self.doc, self.read = name, metric, doc, read
+    def __init__(self, name: str, metric: Gauge, read: SharedRead):
+        self.name, self.metric, self.read = name, metric, read
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         try:
@@ -54,4 +61,4 @@ class ReachabilityCollector(Collector):
             up = 1
         except Exception:  # the data collector reports why; here only whether
             up = 0
-        out.gauge(self.metric, self.doc, up)
+        out.add(self.metric, up)

@@ -14,8 +14,9 @@ import asyncio
 import logging
 import re
 
-from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail
+from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import SyncLogConfig
 
@@ -26,8 +27,15 @@ API_ERROR = re.compile(r"\[BiDirectionalSync\] Batch sync failed")
 _LOG_KEYS = ("pm_out_log_path", "pm_err_log_path")
 
 
+API_ERRORS = Counter("sync_api_errors", "Failed Inoreader API batches ('Batch sync failed' lines).")
+COMPLETED_RUNS = Counter("sync_completed", "Completed sync runs ('Sync completed in Nms' lines).")
+LAST_DURATION = Gauge("sync_last_duration_seconds",
+                      "The longest sync run among the completed lines read by the last scrape that saw one.")
+
+
 class SyncLogCollector(Collector):
     name = "sync_log"
+    metrics = (API_ERRORS, COMPLETED_RUNS, LAST_DURATION)
 
     def __init__(self, procs, cfg: SyncLogConfig):
         self.procs = procs  # SharedRead over the daemon's process list
@@ -37,19 +45,19 @@ class SyncLogCollector(Collector):
         self.completed = 0
         self.last_duration: float | None = None
         self._lock = asyncio.Lock()
+        # One reader at a time, even past a read that hung (a stuck NFS mount, say).
+        self._pool = BlockingPool("sync_log", 1, max_abandoned=0)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         procs = await self.procs.get(deadline)
         paths = self._paths(procs)
         async with self._lock:  # each line is counted once, however many scrapes overlap
-            lines = await asyncio.to_thread(self._read, paths)
+            lines = await self._pool.run(self._read, paths, timeout=deadline.remaining())
             self._count(lines)
-        out.counter("sync_api_errors", "Failed Inoreader API batches ('Batch sync failed' lines).", self.api_errors)
-        out.counter("sync_completed", "Completed sync runs ('Sync completed in Nms' lines).", self.completed)
+        out.add(API_ERRORS, self.api_errors)
+        out.add(COMPLETED_RUNS, self.completed)
         if self.last_duration is not None:
-            out.gauge("sync_last_duration_seconds",
-                      "The longest sync run among the completed lines read by the last scrape that saw one.",
-                      self.last_duration)
+            out.add(LAST_DURATION, self.last_duration)
 
     def _paths(self, procs) -> list[str]:
         for proc in procs if isinstance(procs, list) else ():

@@ -11,6 +11,8 @@ import math
 import re
 from typing import Any
 
+from lookout.exporters.runtime.fields import plain_number
+
 _SCALE = {
     "": 1.0, "b": 1.0, "byte": 1.0, "bytes": 1.0,
     # No bare "m": in a duration it would mean minutes.
@@ -47,8 +49,5 @@ def quantity(value: Any, unit: str = "") -> float | None:
 
 
 def number(value: Any) -> float | None:
-    """A plain finite number (no units, no booleans), or None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
+    """A plain finite number (no units, no strings, no booleans), or None."""
+    return plain_number(value)

@@ -84,7 +84,12 @@ class Loader:
             raise ConfigError(path, str(exc)) from None
         check = getattr(obj, "validate", None)
         if check:
-            check(path)
+            try:
+                check(path)
+            except ConfigError:
+                raise
+            except (ValueError, TypeError, OverflowError) as exc:  # a validator's own slip: still exit 2
+                raise ConfigError(path, redact(str(exc))) from None
         return obj
 
     def remember_secrets(self, cls: type, data: Any, path: str = "") -> None:
@@ -182,8 +187,7 @@ def _is_scalar(typ: Any) -> bool:
     return typ in (str, int, float, bool) or typing.get_origin(typ) is Literal
 
 
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0"}
+from .fields import FALSE_WORDS as _FALSE, TRUE_WORDS as _TRUE  # noqa: E402  one word set for config and fields
 
 
 def _coerce(typ: Any, raw: Any, key: str, from_env: bool = False) -> Any:

@@ -6,6 +6,7 @@ import re
 import time
 
 from aiohttp import web
+from aiohttp.web import ContentCoding
 
 from .deadline import Deadline
 from .scrape import Scraper
@@ -29,7 +30,8 @@ def parse_timeout_header(value: str | None, default: float, cap: float) -> float
 
 
 def build_app(scraper: Scraper, web_config: WebConfig, title: str,
-              default_timeout: float, timeout_offset: float, max_timeout: float = 120.0) -> web.Application:
+              default_timeout: float, timeout_offset: float, max_timeout: float = 120.0,
+              telemetry_path: str = "/metrics") -> web.Application:
     @web.middleware
     async def basic_auth(request: web.Request, handler):
         if not await web_config.authorized(request.headers.get("Authorization")):
@@ -45,10 +47,13 @@ def build_app(scraper: Scraper, web_config: WebConfig, title: str,
     async def metrics(request: web.Request) -> web.Response:
         snap = await scraper.snapshot(deadline_for(request))
         body, content_type = scraper.render(snap, request.headers.get("Accept"))
-        return web.Response(body=body, headers={"Content-Type": content_type})
+        response = web.Response(body=body, headers={"Content-Type": content_type})
+        if accepts_gzip(request.headers.get("Accept-Encoding")):
+            response.enable_compression(ContentCoding.gzip)
+        return response
 
     async def landing(request: web.Request) -> web.Response:
-        return web.Response(text=_landing_html(scraper, title), content_type="text/html")
+        return web.Response(text=_landing_html(scraper, title, telemetry_path), content_type="text/html")
 
     async def healthy(request: web.Request) -> web.Response:
         return web.Response(text="Healthy\n")
@@ -57,14 +62,31 @@ def build_app(scraper: Scraper, web_config: WebConfig, title: str,
         return web.Response(text="Ready\n")
 
     app = web.Application(middlewares=[basic_auth] if web_config.users else [])
-    app.router.add_get("/metrics", metrics)
-    app.router.add_get("/", landing)
+    app.router.add_get(telemetry_path, metrics)
+    if telemetry_path != "/":
+        app.router.add_get("/", landing)
     app.router.add_get("/-/healthy", healthy)
     app.router.add_get("/-/ready", ready)
     return app
 
 
-def _landing_html(scraper: Scraper, title: str) -> str:
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an Accept-Encoding header (RFC 9110 12.5.3) admits gzip: Prometheus sends
+    `Accept-Encoding: gzip`; `gzip;q=0` refuses it."""
+    for item in (header or "").split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip"):
+            q = params.strip().lower()
+            if q.startswith("q="):
+                try:
+                    return float(q[2:]) > 0
+                except ValueError:
+                    return False
+            return True
+    return False
+
+
+def _landing_html(scraper: Scraper, title: str, telemetry_path: str = "/metrics") -> str:
     rows = []
     for c in scraper.collectors:
         st = scraper.status[c.name]
@@ -85,7 +107,7 @@ def _landing_html(scraper: Scraper, title: str) -> str:
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:.3em 1em;text-align:left}}
 .ok{{color:#1a7f37}} .bad{{color:#cf222e}}</style></head>
 <body><h1>{t}</h1>
-<p><a href="metrics">Metrics</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></p>
+<p><a href="{html.escape(telemetry_path.lstrip("/"))}">Metrics</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></p>
 <table><tr><th>Collector</th><th>Counts for {html.escape(scraper.namespace)}_up</th><th>Last result</th>
 <th>Duration</th><th>Last success</th></tr>
 {''.join(rows)}

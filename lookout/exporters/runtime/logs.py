@@ -9,6 +9,10 @@ import time
 from .secrets import redact
 
 
+# promslog's spelling, so one log query matches Lookout and the Go exporters beside it.
+_LEVEL_NAMES = {logging.WARNING: "warn"}
+
+
 class _Formatter(logging.Formatter):
     def __init__(self, fmt: str):
         super().__init__()
@@ -17,7 +21,7 @@ class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
+            "level": _LEVEL_NAMES.get(record.levelno, record.levelname.lower()),
             "logger": record.name,
             "msg": record.getMessage(),
         }
@@ -43,6 +47,6 @@ def setup_logging(level: str = "info", fmt: str = "logfmt") -> None:
     handler.setFormatter(_Formatter(fmt))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    root.setLevel(level.upper())  # logging knows WARN as WARNING
     # aiohttp logs every request at info; that is noise at 4 scrapes/s.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -1,7 +1,6 @@
 """Process entry point shared by every exporter: flags, config, serving, shutdown."""
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import resource
@@ -16,6 +15,7 @@ from lookout.netutil import serve_until_signalled, split_hostport
 
 from .collector import Collector
 from .config import ConfigError, Loader, read_yaml
+from .flags import apply_flags, parser_for
 from .http import build_app
 from .logs import setup_logging
 from .scrape import Scraper
@@ -60,18 +60,14 @@ def parse_listen(address: str) -> tuple[str, int]:
 
 
 def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog=f"lookout-{spec.namespace}", description=spec.title)
-    parser.add_argument("--config", metavar="FILE", help="YAML configuration file")
-    parser.add_argument("--listen", metavar="ADDRESS", help=f"HOST:PORT to serve on (default :{spec.default_port})")
-    parser.add_argument("--web-config", metavar="FILE", help="exporter-toolkit web-config.yml (TLS, basic auth)")
-    parser.add_argument("--check-config", action="store_true", help="validate the configuration and exit")
-    args = parser.parse_args(argv)
+    args = parser_for(f"lookout-{spec.namespace}", spec.title, spec.default_port).parse_args(argv)
     setup_logging()
     try:
         cfg = load_config(spec, args.config)
-        listen = args.listen or cfg.runtime.web.listen_address or f":{spec.default_port}"
+        apply_flags(args, cfg.runtime)
+        listen = cfg.runtime.web.listen_address or f":{spec.default_port}"
         host, port = parse_listen(listen)
-        web_config = load_web_config(args.web_config or cfg.runtime.web.config_file)
+        web_config = load_web_config(cfg.runtime.web.config_file)
         setup_logging(cfg.runtime.log.level, cfg.runtime.log.format)
         collectors = spec.build(cfg.domain)
     except ConfigError as exc:
@@ -83,7 +79,8 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
         return
     scraper = Scraper(spec.namespace, collectors, VERSION, cfg.runtime.scrape.min_interval_seconds)
     app = build_app(scraper, web_config, spec.title, cfg.runtime.scrape.default_timeout_seconds,
-                    cfg.runtime.scrape.timeout_offset_seconds, cfg.runtime.scrape.max_timeout_seconds)
+                    cfg.runtime.scrape.timeout_offset_seconds, cfg.runtime.scrape.max_timeout_seconds,
+                    telemetry_path=cfg.runtime.web.telemetry_path)
     try:
         raise_open_files_limit()
         asyncio.run(_serve(app, scraper, host, port, web_config.ssl_context, cfg.runtime.web.idle_timeout_seconds))

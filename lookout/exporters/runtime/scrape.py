@@ -22,6 +22,7 @@ from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
 from .metrics import MetricSet
+from .process import process_families
 from .secrets import redact
 
 log = logging.getLogger("lookout.scrape")
@@ -73,7 +74,7 @@ class Snapshot:
     rendered: dict[str, bytes] = field(default_factory=dict)
 
     def collect(self):  # what prometheus_client's encoders expect of a registry
-        return list(self.metrics.families())
+        return [*self.metrics.families(), *process_families()]
 
 
 class _Collection:

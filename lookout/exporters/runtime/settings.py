@@ -30,6 +30,8 @@ class WebSettings:
     listen_address: str = ""
     # exporter-toolkit web-config.yml with TLS and basic-auth users.
     config_file: str = ""
+    # Where the metrics are served (--web.telemetry-path); the landing page stays on /.
+    telemetry_path: str = "/metrics"
     # A connection that sends no complete request within this (at the start, or between
     # keep-alive requests) is closed: idle and slow clients cannot pile up descriptors.
     idle_timeout_seconds: float = 30.0
@@ -38,9 +40,14 @@ class WebSettings:
         positive(f"{path}.idle_timeout_seconds", self.idle_timeout_seconds)
 
 
+# promslog's levels and formats (--log.level, --log.format); `warning` is kept for older configs.
+LOG_LEVELS = ("debug", "info", "warn", "error")
+LOG_FORMATS = ("logfmt", "json")
+
+
 @dataclass
 class LogSettings:
-    level: Literal["debug", "info", "warning", "error"] = "info"
+    level: Literal["debug", "info", "warn", "warning", "error"] = "info"
     format: Literal["logfmt", "json"] = "logfmt"
 
 

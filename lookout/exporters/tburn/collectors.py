@@ -5,11 +5,11 @@ import logging
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import fields as values
 
-from . import values
 from .client import TburnClient, check_status
 from .config import EndpointConfig, TburnConfig
-from .endpoints import HEALTH, Endpoint, Field
+from .endpoints import DESCRIPTORS, HEALTH, HEALTH_PROBE, Endpoint, Field
 
 log = logging.getLogger("lookout.tburn")
 
@@ -20,6 +20,7 @@ class HealthCollector(Collector):
 
     name = HEALTH.name
     critical = True
+    metrics = (HEALTH_PROBE,)
 
     def __init__(self, client: TburnClient, cfg: EndpointConfig, default_timeout: float):
         self.client = client
@@ -29,20 +30,26 @@ class HealthCollector(Collector):
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         reply = await self.client.get(self.path, self.timeout, deadline, keep_body=False)
         check_status(self.path, reply.status)
-        out.gauge("health_probe_seconds", "How long /health took to answer.", reply.seconds)
+        out.add(HEALTH_PROBE, reply.seconds)
 
     async def close(self) -> None:
         await self.client.close()
 
 
 class EndpointCollector(Collector):
-    """Reads a route's fields; a missing or unreadable field is counted, never fatal.
+    """Reads a route's fields; a missing or unreadable field is reported, never fatal.
 
+    A field absent from an answer (or of a type it cannot be read as: a renamed or retyped
+    field) is reported through the runtime's `field_missing`, counted in
+    `lookout_collector_fields_missing_total{exporter="tburn",collector,field}`, when the rest
+    of the answer was read; when nothing was readable the collector fails (reason `fields`).
     JSON null is absence without error only for the fields marked nullable (`lastGcAt`,
-    null until the first GC); anywhere else it counts as a missing field.
+    null until the governor's first GC); anywhere else it counts as missing.
     """
 
     critical = False
+    # Every route's descriptors: one class serves them all (docs/metrics.md reads this).
+    metrics = tuple({d.name: d for d in DESCRIPTORS.values()}.values())
 
     def __init__(self, endpoint: Endpoint, client: TburnClient, cfg: EndpointConfig, top: TburnConfig):
         self.name = endpoint.name
@@ -53,7 +60,6 @@ class EndpointCollector(Collector):
         self.max_breakers = top.max_breakers
         self.fields = [(f, cfg.fields.get(f.key, f.path), cfg.scales.get(f.key, f.scale))
                        for f in endpoint.fields]
-        self.field_errors = {f.key: 0 for f in endpoint.fields}
         self._last_problem: dict[str, str] = {}
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
@@ -70,37 +76,37 @@ class EndpointCollector(Collector):
                 if str(p) == "null" and f.nullable:
                     continue
                 problems[f.key] = str(p)
-        for key in problems:
-            self.field_errors[key] += 1
         self._log_changes(problems)
-        for key, n in self.field_errors.items():
-            out.counter("field_errors", "Fields missing or of the wrong type, by endpoint and field.", n,
-                        {"endpoint": self.name, "field": key})
+        if produced and problems:
+            # An answer that otherwise succeeded lacks these: lookout_collector_fields_missing_total.
+            for key in sorted(problems):
+                out.field_missing(key)
         if produced == 0 and problems:
             detail = ", ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
             raise CollectError("fields", f"GET {self.path}: no expected field readable ({detail})")
 
     def _emit(self, out: MetricSet, f: Field, raw: Any, scale: float, problems: dict[str, str]) -> int:
         """Write the field's samples; returns how many were written."""
+        desc = DESCRIPTORS[(self.name, f.key)]
         if f.kind == "gauge":
-            out.gauge(f.metric, f.help, values.number(raw) * scale)
+            out.add(desc, values.number(raw) * scale)
         elif f.kind == "counter":
             n = values.number(raw) * scale
             if n < 0:
                 raise values.FieldProblem("negative counter")
-            out.counter(f.metric, f.help, n)
+            out.add(desc, n)
         elif f.kind == "bool":
-            out.gauge(f.metric, f.help, values.boolean(raw))
+            out.add(desc, values.boolean(raw))
         elif f.kind == "timestamp":
-            out.gauge(f.metric, f.help, values.timestamp(raw))
+            out.add(desc, values.timestamp(raw))
         elif f.kind == "count":
-            out.gauge(f.metric, f.help, values.count(raw))
+            out.add(desc, values.count(raw))
         elif f.kind == "state":
-            out.stateset(f.metric, f.help, f.states, values.state(raw, f.states))
+            out.add(desc, values.state(raw, f.states))
         elif f.kind == "breakers":
             breakers, problem = read_breakers(raw, f.states, self.max_breakers)
             for shard, current in sorted(breakers.items()):
-                out.stateset(f.metric, f.help, f.states, current, {"shard": str(shard)})
+                out.add(desc, current, shard=str(shard))
             if problem:  # the readable breakers are written; the others still count as an error
                 problems[f.key] = problem
             return max(len(breakers), 1)  # no breakers at all is a valid answer
@@ -123,8 +129,8 @@ class EndpointCollector(Collector):
 def read_breakers(raw: Any, states: tuple[str, ...], cap: int) -> tuple[dict[int, str], str]:
     """{shardId: state} from sharding-routes.ts's `data.shards`: [{"shardId": 0, "state": "CLOSED"}, ...].
 
-    Returns the readable breakers (at most `cap`, lowest shard ids first) and a problem
-    ("" if none) for the unreadable ones.
+    Returns the readable breakers (at most `cap`, lowest shard ids first; the rest are
+    logged) and a problem ("" if none) for the unreadable ones.
     """
     if raw is None:
         raise values.FieldProblem("null")
@@ -146,7 +152,7 @@ def read_breakers(raw: Any, states: tuple[str, ...], cap: int) -> tuple[dict[int
             problem = "duplicate shardId"
             continue
         found[shard] = current
-    if len(found) > cap:
-        problem = f"more than max_breakers ({cap}) shards"
+    if len(found) > cap:  # a label cap, not a field TBURN lost: logged, not reported as missing
+        log.warning("more shards than max_breakers", extra={"fields": {"shards": len(found), "max_breakers": cap}})
         found = dict(sorted(found.items())[:cap])
     return found, problem

@@ -110,7 +110,7 @@ class TburnConfig:
         except (ValueError, TypeError):
             raise ConfigError(key, "not a URL") from None
         if url.scheme not in ("http", "https") or not url.host:
-            raise ConfigError(key, f"expected http(s)://HOST[:PORT][/PREFIX], got {url.with_password(None)!s}")
+            raise ConfigError(key, f"expected http(s)://HOST[:PORT][/PREFIX], got {(url.with_password(None) if url.is_absolute() else url)!s}")
         if url.query_string or url.fragment:
             raise ConfigError(key, "must not carry a query or fragment")
         positive("timeout_seconds", self.timeout_seconds)

@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from lookout.exporters.runtime.metrics import Counter, Descriptor, Gauge, StateSet
+
 Kind = Literal["gauge", "counter", "bool", "timestamp", "count", "state", "breakers"]
 Format = Literal["json", "prometheus"]
 
@@ -117,3 +119,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 
 ALL = (HEALTH, *ENDPOINTS)
 BY_NAME = {e.name: e for e in ALL}
+
+
+def descriptor(f: Field) -> Descriptor:
+    """The typed metric a field is emitted as (declared once per field, from this table)."""
+    if f.kind == "counter":
+        return Counter(f.metric, f.help)
+    if f.kind == "state":
+        return StateSet(f.metric, f.help, states=f.states)
+    if f.kind == "breakers":
+        return StateSet(f.metric, f.help, labels=("shard",), states=f.states)
+    return Gauge(f.metric, f.help)
+
+
+HEALTH_PROBE = Gauge("health_probe_seconds", "How long /health took to answer.")
+DESCRIPTORS = {(e.name, f.key): descriptor(f) for e in ENDPOINTS for f in e.fields}

@@ -8,6 +8,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Counter, Gauge, StateSet
 
 from .dockerapi import DockerDaemon, OneCallAtATime, rfc3339_ns, vanished
 
@@ -22,8 +23,23 @@ def _running(info: dict) -> bool:
     return bool(info["State"].get("Running")) and not info["State"].get("Restarting")
 
 
+_C = ("container",)
+RUNNING = Gauge("container_running", "1 when the container is running.", _C)
+STATUS = StateSet("container_status", "Docker's status of the container.", _C, states=STATUSES)
+HEALTH_STATE = StateSet("container_health", "HEALTHCHECK status (none without a health check).", _C, states=HEALTH)
+RESTARTS = Counter("container_restarts", "Docker's RestartCount for the container.", _C)
+OOM_KILLED = Gauge("container_oom_killed", "1 when the container's last exit was an OOM kill.", _C)
+EXIT_CODE = Gauge("container_exit_code", "Exit code of the container's last exit.", _C)
+STARTED = Gauge("container_start_time_seconds", "When the container last started (Unix time).", _C)
+MEMORY_USAGE = Gauge("container_memory_usage_bytes",
+                     "Memory in use net of inactive file cache, as docker stats shows it.", _C)
+MEMORY_LIMIT = Gauge("container_memory_limit_bytes",
+                     "The container's memory limit (the host's memory when unlimited).", _C)
+
+
 class ContainerCollector(Collector):
     name = "containers"
+    metrics = (RUNNING, STATUS, HEALTH_STATE, RESTARTS, OOM_KILLED, EXIT_CODE, STARTED, MEMORY_USAGE, MEMORY_LIMIT,)
 
     def __init__(self, daemon: DockerDaemon):
         self.daemon = daemon
@@ -120,31 +136,27 @@ class ContainerCollector(Collector):
 def write_container(out: MetricSet, name: str, found: dict | None) -> None:
     lbl = {"container": name}
     if found is None:
-        out.gauge("container_running", "1 when the container is running.", 0, lbl)
-        out.stateset("container_status", "Docker's status of the container.", STATUSES, None, lbl)
+        out.add(RUNNING, 0, **lbl)
+        out.add(STATUS, None, **lbl)
         return
     info, stats = found["info"], found["stats"]
     state = info["State"]
     status = state.get("Status", "")
-    out.gauge("container_running", "1 when the container is running.", 1 if status == "running" else 0, lbl)
-    out.stateset("container_status", "Docker's status of the container.", STATUSES, status, lbl)
+    out.add(RUNNING, 1 if status == "running" else 0, **lbl)
+    out.add(STATUS, status, **lbl)
     health = (state.get("Health") or {}).get("Status") or "none"
-    out.stateset("container_health", "HEALTHCHECK status (none without a health check).", HEALTH, health, lbl)
-    out.counter("container_restarts", "Docker's RestartCount for the container.", info.get("RestartCount", 0), lbl)
-    out.gauge("container_oom_killed", "1 when the container's last exit was an OOM kill.",
-              1 if state.get("OOMKilled") else 0, lbl)
-    out.gauge("container_exit_code", "Exit code of the container's last exit.", state.get("ExitCode", 0), lbl)
+    out.add(HEALTH_STATE, health, **lbl)
+    out.add(RESTARTS, info.get("RestartCount", 0), **lbl)
+    out.add(OOM_KILLED, 1 if state.get("OOMKilled") else 0, **lbl)
+    out.add(EXIT_CODE, state.get("ExitCode", 0), **lbl)
     started = rfc3339_ns(state.get("StartedAt", ""))
     if started is not None:
-        out.gauge("container_start_time_seconds", "When the container last started (Unix time).",
-                  started / 1e9, lbl)
+        out.add(STARTED, started / 1e9, **lbl)
     usage, limit = memory_of(stats)
     if usage is not None:
-        out.gauge("container_memory_usage_bytes", "Memory in use net of inactive file cache, as docker stats shows it.",
-                  usage, lbl)
+        out.add(MEMORY_USAGE, usage, **lbl)
     if limit:
-        out.gauge("container_memory_limit_bytes", "The container's memory limit (the host's memory when unlimited).",
-                  limit, lbl)
+        out.add(MEMORY_LIMIT, limit, **lbl)
 
 
 def memory_of(stats: dict | None) -> tuple[float | None, float | None]:

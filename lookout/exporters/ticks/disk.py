@@ -4,10 +4,19 @@ from __future__ import annotations
 import os
 
 from lookout.exporters.runtime import BlockingPool, CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Gauge
+
+
+_P = ("path",)
+SIZE = Gauge("disk_size_bytes", "Size of the filesystem holding the path.", _P)
+USED = Gauge("disk_used_bytes", "Bytes used on that filesystem (as df counts them).", _P)
+AVAILABLE = Gauge("disk_available_bytes", "Bytes an unprivileged writer can still use.", _P)
+USED_RATIO = Gauge("disk_used_ratio", "Used bytes divided by the filesystem's size.", _P)
 
 
 class DiskCollector(Collector):
     name = "disk"
+    metrics = (SIZE, USED, AVAILABLE, USED_RATIO,)
 
     def __init__(self, paths: list[str]):
         self.paths = paths
@@ -19,11 +28,10 @@ class DiskCollector(Collector):
             size = st.f_blocks * st.f_frsize
             used = (st.f_blocks - st.f_bfree) * st.f_frsize
             lbl = {"path": path}
-            out.gauge("disk_size_bytes", "Size of the filesystem holding the path.", size, lbl)
-            out.gauge("disk_used_bytes", "Bytes used on that filesystem (as df counts them).", used, lbl)
-            out.gauge("disk_available_bytes", "Bytes an unprivileged writer can still use.",
-                      st.f_bavail * st.f_frsize, lbl)
-            out.gauge("disk_used_ratio", "Used bytes divided by the filesystem's size.", used / size if size else 0, lbl)
+            out.add(SIZE, size, **lbl)
+            out.add(USED, used, **lbl)
+            out.add(AVAILABLE, st.f_bavail * st.f_frsize, **lbl)
+            out.add(USED_RATIO, used / size if size else 0, **lbl)
 
     def _stat_all(self) -> list[tuple[str, os.statvfs_result]]:
         result = []

@@ -13,6 +13,7 @@ import re
 import time
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import LogConfig
 from .dockerapi import DockerDaemon, OneCallAtATime, rfc3339_ns, vanished
@@ -95,8 +96,17 @@ class LineCounter:
                     self.reported_ticks = float(m.group(1).replace(",", ""))
 
 
+EVENTS = Counter("log_events", "Log lines of the container matching each pattern.", ("container", "event"))
+REPORTED_TICKS = Gauge("log_reported_ticks", 'N of the last "STATS | Ticks: N" line.', ("container",))
+BUFFER_FILL = Gauge("collector_buffer_utilization_ratio",
+                    "Fill of the collector's in-memory buffer, 0..1, from its last STATS line.", ("container", "buffer"))
+NO_TICK_WARNINGS = Counter("collector_no_tick_warnings",
+                           'The collector\'s "No ticks received for Ns" heartbeat warnings.', ("container",))
+
+
 class LogCollector(Collector):
     name = "logs"
+    metrics = (EVENTS, REPORTED_TICKS, BUFFER_FILL, NO_TICK_WARNINGS,)
 
     def __init__(self, daemon: DockerDaemon, cfg: LogConfig):
         self.daemon = daemon
@@ -112,18 +122,12 @@ class LogCollector(Collector):
         for name in sorted(self.counters):
             counter = self.counters[name]
             for event, n in counter.counts.items():
-                out.counter("log_events", "Log lines of the container matching each pattern.", n,
-                            {"container": name, "event": event})
+                out.add(EVENTS, n, container=name, event=event)
             if counter.reported_ticks is not None:
-                out.gauge("log_reported_ticks", 'N of the last "STATS | Ticks: N" line.',
-                          counter.reported_ticks, {"container": name})
+                out.add(REPORTED_TICKS, counter.reported_ticks, container=name)
             for buffer, ratio in counter.buffer.items():
-                out.gauge("collector_buffer_utilization_ratio",
-                          "Fill of the collector's in-memory buffer, 0..1, from its last STATS line.",
-                          ratio, {"container": name, "buffer": buffer})
-            out.counter("collector_no_tick_warnings",
-                        'The collector\'s "No ticks received for Ns" heartbeat warnings.',
-                        counter.no_tick_warnings, {"container": name})
+                out.add(BUFFER_FILL, ratio, container=name, buffer=buffer)
+            out.add(NO_TICK_WARNINGS, counter.no_tick_warnings, container=name)
 
     def _read(self) -> None:
         try:

@@ -9,6 +9,7 @@ the window predicate `ts >= now() - interval` is an index range scan. A literal 
 from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.metrics import Gauge
 
 from .config import TableConfig
 from .database import Database
@@ -28,7 +29,16 @@ def tick_query(table: TableConfig) -> str:
             f"{instruments} AS instruments")
 
 
+_T = ("table",)
+PER_MINUTE = Gauge("table_ticks_per_minute", "Rows in the window divided by the window's minutes.", _T)
+WINDOW_TICKS = Gauge("table_window_ticks", "Rows in the window.", _T)
+WINDOW_SECONDS = Gauge("table_window_seconds", "The window the rate and instruments are taken over.", _T)
+LAST_AGE = Gauge("table_last_tick_age_seconds", "Seconds since the newest row (+Inf when the table is empty).", _T)
+INSTRUMENTS = Gauge("table_active_instruments", "Distinct instruments with a row in the window.", _T)
+
+
 class TableCollector(Collector):
+    metrics = (PER_MINUTE, WINDOW_TICKS, WINDOW_SECONDS, LAST_AGE, INSTRUMENTS,)
 
     def __init__(self, db: Database, table: TableConfig):
         self.db = db
@@ -39,18 +49,14 @@ class TableCollector(Collector):
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         row = await self.db.fetchrow(self.sql, deadline, what=f"table {self.table.name}")
         labels = {"table": self.table.name}
-        out.gauge("table_ticks_per_minute", "Rows in the window divided by the window's minutes.",
-                  row["ticks"] / (self.table.window_seconds / 60), labels)
-        out.gauge("table_window_ticks", "Rows in the window.", row["ticks"], labels)
-        out.gauge("table_window_seconds", "The window the rate and instruments are taken over.",
-                  self.table.window_seconds, labels)
+        out.add(PER_MINUTE, row["ticks"] / (self.table.window_seconds / 60), **labels)
+        out.add(WINDOW_TICKS, row["ticks"], **labels)
+        out.add(WINDOW_SECONDS, self.table.window_seconds, **labels)
         # An empty table has no newest row: infinitely stale, so staleness alerts fire.
         age = float("inf") if row["age"] is None else float(row["age"])
-        out.gauge("table_last_tick_age_seconds", "Seconds since the newest row (+Inf when the table is empty).",
-                  age, labels)
+        out.add(LAST_AGE, age, **labels)
         if self.table.instrument_column:
-            out.gauge("table_active_instruments", "Distinct instruments with a row in the window.",
-                      row["instruments"], labels)
+            out.add(INSTRUMENTS, row["instruments"], **labels)
 
     async def close(self) -> None:
         await self.db.close()  # shared by the table collectors; closing twice is harmless

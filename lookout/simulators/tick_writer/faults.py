@@ -25,9 +25,16 @@ FAULTS = (
 )
 
 
+# A silent WebSocket is the one fault a restart cures: the new process opens a new
+# connection (runbook 002's watchdog restarts the collector for exactly this). The others
+# describe the environment (the exchange, the network, the host) and outlive a restart.
+CURED_BY_RESTART = ("stall",)
+
+
 class PersistentFaults(FaultRegistry):
     """A FaultRegistry whose active faults are kept in a JSON file, with wall-clock expiry,
-    and read back at start: a fault injected into the collector outlives its restarts."""
+    and read back at start: a fault injected into the collector outlives its restarts,
+    except those in CURED_BY_RESTART."""
 
     def __init__(self, specs, path: str | None):
         super().__init__(specs)
@@ -44,6 +51,8 @@ class PersistentFaults(FaultRegistry):
             return
         now = time.time()
         for name, item in saved.items():
+            if name in CURED_BY_RESTART:
+                continue
             until = item.get("until")
             if until is not None and until <= now:
                 continue

@@ -1,8 +1,10 @@
-"""Reading one value out of a TBURN JSON body without trusting its shape.
+"""Reading one value out of an answer (JSON, or Prometheus text) without trusting its shape.
 
-TBURN is a Node service: a number may arrive as 12, 12.5, "12.5", true or null, and a
-field may move or vanish between releases. Every reader here either returns a clean
-float or raises FieldProblem with a short reason; nothing else escapes.
+The one copy of the dotted field-path reader, the number/boolean/timestamp/count/state
+readers and the true/false word sets, for every domain and the config loader. A Node or Go
+service may send a number as 12, 12.5, "12.5", true or null, and a field may move or vanish
+between releases: every reader either returns a clean value or raises FieldProblem with a
+short reason; nothing else escapes.
 """
 from __future__ import annotations
 
@@ -23,12 +25,12 @@ class FieldProblem(Exception):
 def prometheus_samples(text: str, source: str) -> dict[str, float]:
     """{sample name: value} of the unlabelled samples in Prometheus text format.
 
-    TBURN writes its own text (memory-guardian.ts getPrometheusMetrics); labelled samples
-    are skipped, since every field read here is an unlabelled gauge.
+    E.g. TBURN's own text (memory-guardian.ts getPrometheusMetrics); labelled samples are
+    skipped, since every field read this way is an unlabelled gauge.
     """
     from prometheus_client.parser import text_string_to_metric_families
 
-    from lookout.exporters.runtime import CollectError
+    from .collector import CollectError
     found: dict[str, float] = {}
     try:
         for family in text_string_to_metric_families(text):
@@ -63,6 +65,7 @@ def lookup(doc: Any, path: str) -> Any:
 
 
 def number(value: Any) -> float:
+    """A finite float from a number, a numeric string or a boolean; FieldProblem otherwise."""
     if value is None:
         raise FieldProblem("null")
     if isinstance(value, bool):
@@ -77,6 +80,18 @@ def number(value: Any) -> float:
     raise FieldProblem(f"not a number ({type(value).__name__})")
 
 
+def plain_number(value: Any) -> float | None:
+    """A JSON number as a finite float (no strings, no booleans), or None: for fields a
+    producer always sends as numbers, where "12" would mean a changed API."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        f = float(value)
+    except OverflowError:
+        return None
+    return f if math.isfinite(f) else None
+
+
 def _finite(value: Any) -> float:
     try:
         f = float(value)
@@ -87,17 +102,18 @@ def _finite(value: Any) -> float:
     return f
 
 
-_TRUE = {"true", "yes", "on", "1"}
-_FALSE = {"false", "no", "off", "0"}
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
 
 
 def boolean(value: Any) -> float:
+    """1.0/0.0 from a boolean, 0/1 or one of TRUE_WORDS/FALSE_WORDS; FieldProblem otherwise."""
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, (int, float)) and value in (0, 1):
         return float(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return 1.0 if value.strip().lower() in _TRUE else 0.0
+    if isinstance(value, str) and value.strip().lower() in TRUE_WORDS | FALSE_WORDS:
+        return 1.0 if value.strip().lower() in TRUE_WORDS else 0.0
     if value is None:
         raise FieldProblem("null")
     raise FieldProblem(f"not a boolean ({type(value).__name__})")

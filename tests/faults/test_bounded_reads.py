@@ -1,0 +1,39 @@
+"""Bounded reads (issue 12, case 8): an answer larger than its cap is refused while reading,
+never read whole first."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from lookout.devstack.proc import ROOT
+
+# Stand-in for a runaway `pm2 jlist` (a fake: only the size of its output matters here):
+# 64 MiB of a JSON array, written in 1 MiB pieces.
+FAKE_PM2 = "#!/bin/sh\nhead -c 67108864 /dev/zero | tr '\\\\0' ' ' | sed '1s/^/[/'\n"
+
+PROBE = textwrap.dedent("""
+    import asyncio, resource, sys
+    from lookout.exporters.pm2.jlist import jlist
+    from lookout.exporters.runtime import CollectError
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        asyncio.run(jlist(sys.argv[1], "/nonexistent", 60))
+        print("ACCEPTED")
+    except CollectError as exc:
+        print("REFUSED", exc.reason, exc)
+    print("GROWTH_KIB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+""")
+
+
+def test_pm2_jlist_output_is_capped_while_reading(tmp_path):
+    fake = tmp_path / "pm2"
+    fake.write_text(FAKE_PM2)
+    fake.chmod(0o755)
+    res = subprocess.run([sys.executable, "-c", PROBE, str(fake)], capture_output=True, text=True, cwd=ROOT,
+                         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, timeout=120)
+    out = res.stdout + res.stderr
+    assert "REFUSED" in out and "more than 33554432 bytes" in out, out
+    growth_mib = int(out.split("GROWTH_KIB")[1].split()[0]) / 1024
+    # The cap is 32 MiB; reading the whole 64 MiB first cost +128 MiB peak.
+    assert growth_mib < 48, growth_mib

@@ -1,0 +1,121 @@
+"""Typed descriptors, the fixed self-metric family, commit() and fresh-or-failed collections.
+
+Expected exposition text follows the Prometheus text format (prometheus.io/docs/instrumenting/
+exposition_formats) and CONTRACTS.md section 1, not the code under test."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from lookout.exporters.runtime import CollectError, Collector, Counter, Gauge, LabelError, MetricSet, StateSet
+from lookout.exporters.runtime.deadline import Deadline
+from lookout.exporters.runtime.http import parse_timeout_header
+from lookout.exporters.runtime.scrape import Scraper
+
+SIZE = Gauge("table_size_bytes", "Size.", labels=("container", "table"))
+
+
+def _samples(scraper: Scraper, snap) -> dict:
+    body, _ = scraper.render(snap, None)
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for fam in text_string_to_metric_families(body.decode()) for s in fam.samples}
+
+
+def test_labels_are_mapped_by_name_whatever_the_order():
+    out = MetricSet("x")
+    out.add(SIZE, 1, container="a", table="t1")
+    out.add(SIZE, 2, table="t2", container="b")
+    out.gauge("legacy", "Legacy path.", 3, {"container": "a", "table": "t1"})
+    out.gauge("legacy", "Legacy path.", 4, {"table": "t2", "container": "b"})
+    got = {(s.name, s.labels["container"], s.labels["table"]): s.value for f in out.families() for s in f.samples}
+    assert got == {("x_table_size_bytes", "a", "t1"): 1, ("x_table_size_bytes", "b", "t2"): 2,
+                   ("x_legacy", "a", "t1"): 3, ("x_legacy", "b", "t2"): 4}
+
+
+@pytest.mark.parametrize("labels", [{"container": "a"}, {"container": "a", "table": "t", "extra": "e"},
+                                    {"container": "a", "tabel": "t"}])
+def test_wrong_label_names_raise(labels):
+    with pytest.raises(LabelError):
+        MetricSet("x").add(SIZE, 1, **labels)
+
+
+def test_counter_names_take_no_total_and_statesets_stay_bounded():
+    with pytest.raises(ValueError):
+        Counter("events_total", "x")
+    out = MetricSet("x")
+    state = StateSet("status", "Status.", states=("online", "stopped"))
+    out.add(state, "exploded")  # unknown: every known state 0, no new label value
+    (fam,) = out.families()
+    assert sorted((s.labels["x_status"], s.value) for s in fam.samples) == [("online", 0), ("stopped", 0)]
+
+
+class _Fails(Collector):
+    name = "fails"
+    REACH = Gauge("daemon_reachable", "Reachability written before the failure.")
+
+    async def collect(self, out, deadline):
+        out.add(self.REACH, 1)
+        out.commit()
+        out.add(SIZE, 5, container="c", table="t")  # not committed: dropped with the failure
+        out.field_missing("heap_used")
+        raise CollectError("parse", "the rest was unreadable")
+
+
+class _Sleeps(Collector):
+    name = "sleeps"
+    critical = True
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    async def collect(self, out, deadline):
+        await asyncio.sleep(self.seconds)
+        out.add(Gauge("slept", "Slept."), 1)
+
+
+def test_failed_collector_keeps_committed_samples_and_self_family():
+    async def run():
+        s = Scraper("x", [_Fails()], "1.0")
+        return s, await s.snapshot(Deadline(2))
+    scraper, snap = asyncio.run(run())
+    got = _samples(scraper, snap)
+    base = (("collector", "fails"), ("exporter", "x"))
+    assert got[("x_daemon_reachable", ())] == 1
+    assert not any(name == "x_table_size_bytes" for name, _ in got)
+    assert got[("lookout_collector_success", base)] == 0
+    assert got[("lookout_collector_errors_total", (*base, ("reason", "parse")))] == 1
+    for reason in ("timeout", "connection", "auth", "error"):  # known reasons start at 0
+        assert got[("lookout_collector_errors_total", (*base, ("reason", reason)))] == 0
+    assert got[("lookout_collector_fields_missing_total", (*base, ("field", "heap_used")))] == 1
+    assert got[("x_up", ())] == 1  # no critical collector: nothing says unreachable
+    assert ("x_scrape_cache_age_seconds", ()) not in got  # only with a minimum interval
+
+
+def test_a_scrape_never_waits_for_nor_shows_a_collection_started_under_a_longer_deadline():
+    async def run():
+        s = Scraper("x", [_Sleeps(1.0)], "1.0")
+        long = asyncio.create_task(s.snapshot(Deadline(5)))  # a large timeout header
+        await asyncio.sleep(0.05)
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        short = await s.snapshot(Deadline(0.3))
+        took = loop.time() - t0
+        return s, short, took, await long
+    scraper, short, took, long = asyncio.run(run())
+    got = _samples(scraper, short)
+    assert took < 0.8, took
+    assert got[("x_up", ())] == 0
+    assert ("x_slept", ()) not in got
+    assert got[("lookout_collector_errors_total", (("collector", "sleeps"), ("exporter", "x"), ("reason", "timeout")))] >= 1
+    assert _samples(scraper, long)[("x_slept", ())] == 1  # the long one still completes, fresh
+
+
+@pytest.mark.parametrize("header,expected", [
+    (None, 10.0), ("", 10.0), ("15", 15.0), ("2.5", 2.5), (" 3 ", 3.0), ("1e9", 10.0), ("inf", 10.0),
+    ("nan", 10.0), ("1e309", 10.0), ("-1", 10.0), ("0", 10.0), ("garbage", 10.0), ("100000", 120.0),
+    ("120.5", 120.0)])
+def test_timeout_header_strict_and_capped(header, expected):
+    # Prometheus sends the scrape timeout in seconds as a plain decimal (scrape/target.go).
+    assert parse_timeout_header(header, 10.0, 120.0) == expected
