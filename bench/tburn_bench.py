@@ -12,6 +12,10 @@
 3. Steady RSS of the exporter process after the load: target <= 45 MB.
 
 Every figure is the median over --repeats runs; the machine is shared and noisy.
+The simulator, like TBURN (server/routes.ts), answers 401 on every route but /health without
+its session: the exporters get the cookie from a secret file (auth.cookie_file, as an operator
+configures it), the direct GETs send the same Cookie header, and the run stops if any
+collector failed, so no figure is the speed of a 401.
 """
 from __future__ import annotations
 
@@ -36,6 +40,10 @@ sys.path.insert(0, str(ROOT))
 from lookout.devstack.proc import ExporterProcess  # noqa: E402
 from lookout.devstack.tburn_sim import SimulatorProcess  # noqa: E402
 from lookout.simulators.tburn.faults import ENDPOINTS  # noqa: E402
+
+# The simulator's default session (lookout/simulators/tburn/__main__.py --session).
+SESSION = "lookout-demo-session"
+COOKIE = f"connect.sid={SESSION}"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -66,19 +74,36 @@ async def hammer(url: str, seconds: float, scrapers: int = 4) -> dict:
 async def timed_gets(url: str, n: int) -> float:
     """Median seconds for `n` sequential GETs of url."""
     times = []
-    async with aiohttp.ClientSession() as session:
+    async with aiohttp.ClientSession(headers={"Cookie": COOKIE}) as session:
         for _ in range(n):
             start = time.perf_counter()
             async with session.get(url) as resp:
                 await resp.read()
+                if resp.status != 200:
+                    raise SystemExit(f"{url} answered HTTP {resp.status}: the figures would time an error")
             times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
 def exporter(workdir: Path, name: str, base_url: str, **settings) -> ExporterProcess:
+    cookie = workdir / "tburn-cookie"
+    cookie.write_text(COOKIE + "\n")
+    cookie.chmod(0o600)
     cfg = workdir / f"{name}.yml"
-    cfg.write_text(yaml.safe_dump({"base_url": base_url, **settings}))
-    return ExporterProcess("tburn", cfg, workdir).wait_ready()
+    cfg.write_text(yaml.safe_dump({"base_url": base_url, "auth": {"cookie_file": str(cookie)}, **settings}))
+    proc = ExporterProcess("tburn", cfg, workdir).wait_ready()
+    failing = failing_collectors(proc.url)
+    if failing:
+        proc.stop()
+        raise SystemExit(f"exporter {name}: collectors failing before the load: {failing}")
+    return proc
+
+
+def failing_collectors(url: str) -> list[str]:
+    """Lines `lookout_collector_success{...} 0` of one scrape (a 401 shows here as reason auth)."""
+    text = urllib.request.urlopen(url + "/metrics", timeout=30).read().decode()
+    return [line for line in text.splitlines()
+            if line.startswith("lookout_collector_success{") and float(line.rsplit(" ", 1)[1]) == 0]
 
 
 def rss_mb(proc: ExporterProcess, samples: int = 10) -> float:

@@ -17,7 +17,7 @@ ROOT = HERE.parents[1]
 SYSTEMS = (*(s.key for s in REGISTRY), SELF_SYSTEM)
 # Exporter namespaces. The rules no longer read them (self-metrics are one shared
 # `lookout_collector_*` family); kept for lookout/dashboards until it moves to the same.
-NAMESPACES = ("nectar", "ticks", "pm2", "tburn")
+NAMESPACES = tuple(s.namespace for s in REGISTRY)
 
 RUNBOOK_PAGE = "docs/runbooks.md"
 

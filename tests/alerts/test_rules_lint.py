@@ -1,26 +1,23 @@
-"""Lint over the generated rules: names, labels, annotations, runbook links, and PromQL
-that respects metric types (docs/metrics.md) and the scrape interval."""
+"""Lint over the generated rules: names, labels, annotations, runbook links, and PromQL that
+reads only declared series (the exporters' typed descriptors, CONTRACTS.md section 2), with
+their types, label names and states, over windows that respect the scrape interval."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pytest
 import yaml
 
 from lookout import promql
 from lookout.alert_rules.catalog import anchor
-from lookout.alert_rules.settings import HERE, NAMESPACES, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS, Config, runbook_page
+from lookout.alert_rules.settings import HERE, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS, Config, runbook_page
+from lookout.exporters.runtime import exporter_descriptors
+from lookout.systems import SYSTEMS as REGISTRY
 from .conftest import COMMITTED_RULES
 
 ROOT = HERE.parents[1]
 RUNBOOK_BASE = Config().runbook_url_base
-# Metrics the rules read before docs/metrics.md on main lists them: the shared self-metrics
-# of CONTRACTS.md section 1, and the fidelity helper's names of section 4 (its docs/metrics.md
-# rows land with its branch). Each entry is redundant, not wrong, once they have.
-PENDING_DOCS = {"lookout_collector_success": "gauge", "lookout_collector_fields_missing_total": "counter",
-                "pm2_sync_health_status": "stateset", "pm2_sync_dependency_status": "stateset",
-                "pm2_sync_queue_pending": "gauge", "nectar_reconnect_episodes_total": "counter",
-                "nectar_reconnect_giveups_total": "counter"}
 CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*$")
 VALUE = re.compile(r"\{\{ \$value \| (humanize|humanize1024|humanizeDuration|humanizePercentage) \}\}")
 RECORD = re.compile(r"^[a-z0-9_]+:[a-z0-9_]+:[a-z0-9_]+$")
@@ -43,27 +40,34 @@ ALERTS = [(s, r) for s, r in RULES if "alert" in r]
 RECORDS = {r["record"] for _, r in RULES if "record" in r}
 
 
-def metric_types() -> dict[str, str]:
-    """Metric name -> type, from the tables of docs/metrics.md (`<ns>_` rows expanded)."""
-    types = {"up": "gauge", **PENDING_DOCS}
-    for line in (ROOT / "docs" / "metrics.md").read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 2 or not cells[0].startswith("`"):
-            continue
-        for name in re.findall(r"`([^`]+)`", cells[0]):
-            for ns in (NAMESPACES if "<ns>" in name else [None]):
-                types[name.replace("<ns>", ns) if ns else name] = cells[1]
-    return types
+@dataclass(frozen=True)
+class Series:
+    """What a rule may assume about a metric name: its type, label names, state-set states."""
+    kind: str
+    labels: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
 
 
-TYPES = metric_types()
+# Labels Prometheus attaches to every scraped series (docs: "Jobs and instances").
+TARGET_LABELS = ("job", "instance")
+# Series Prometheus makes itself (same page): `up` per target.
+PROMETHEUS_OWN = {"up": Series("gauge")}
 
 
-def selectors(expr: str) -> list[str]:
-    """Metric names an expression selects (recording rules included), parsed by promql-parser
-    (lookout/promql.py), and regexes over __name__ as `~regex`."""
-    names = [f"~{m}" for m in re.findall(r'__name__=~"([^"]+)"', expr)]
-    return names + sorted(promql.metric_names(expr))
+def declared() -> dict[str, Series]:
+    """Exposed sample name -> Series, from every registry system's `exporter_descriptors(ns)`
+    (the runtime's own family included), plus Prometheus's own series. A state set's state
+    label is named after the metric; a summary's samples carry `quantile`."""
+    found = dict(PROMETHEUS_OWN)
+    for system in REGISTRY:
+        for d in exporter_descriptors(system.namespace):
+            name = d.exposed_name(system.namespace)
+            extra = {"stateset": (name,), "summary": ("quantile",)}.get(d.kind, ())
+            found[name] = Series(d.kind, (*d.labels, *extra), tuple(getattr(d, "states", ())))
+    return found
+
+
+DECLARED = declared()
 
 
 def seconds(duration: str) -> float:
@@ -131,16 +135,49 @@ def alert_problems(system: str, rule: dict, anchors: set[str]) -> list[str]:
     return problems
 
 
+def state_problems(name: str, op: str, pattern: str, states: tuple[str, ...]) -> list[str]:
+    """A state matcher names declared states only: `=` one of them; `=~` each `|` alternative
+    matches one (an `(?i)` prefix applies to all)."""
+    if op == "=":
+        return [] if pattern in states else [f"{name} has no state {pattern!r} (states: {', '.join(states)})"]
+    if op != "=~":
+        return []
+    flags, body = ("(?i)", pattern[4:]) if pattern.startswith("(?i)") else ("", pattern)
+    return [f"{name} has no state matching {alt!r} (states: {', '.join(states)})"
+            for alt in body.split("|") if not any(re.fullmatch(flags + alt, st) for st in states)]
+
+
+def selector_problems(expr: str) -> list[str]:
+    """Every selected series is declared (or recorded), with declared label names and states."""
+    problems = []
+    for name, matchers in promql.selectors(expr):
+        if not name:
+            named = [v for label, op, v in matchers if label == "__name__" and op == "="]
+            patterns = [v for label, op, v in matchers if label == "__name__" and op == "=~"]
+            problems += [f"{{__name__=~{p!r}}} matches no declared metric"
+                         for p in patterns if not any(re.fullmatch(p, m) for m in DECLARED)]
+            if not named:
+                continue
+            name = named[0]
+        if name in RECORDS:
+            continue
+        series = DECLARED.get(name)
+        if series is None:
+            problems.append(f"{name} is no exporter's descriptor, nor recorded")
+            continue
+        for label, op, value in matchers:
+            if label not in (*series.labels, *TARGET_LABELS, "__name__"):
+                problems.append(f"{name} has no label {label!r} (labels: {', '.join(series.labels) or 'none'})")
+            elif series.states and label == name:
+                problems += state_problems(name, op, value, series.states)
+    return problems
+
+
 def promql_problems(system: str, rule: dict) -> list[str]:
-    expr, problems = rule["expr"], []
-    for name in selectors(expr):
-        if name.startswith("~"):
-            if not any(re.fullmatch(name[1:], m) for m in TYPES):
-                problems.append(f"{name} matches no documented metric")
-        elif name not in TYPES and name not in RECORDS:
-            problems.append(f"{name} is neither in docs/metrics.md nor recorded")
+    expr = rule["expr"]
+    problems = selector_problems(expr)
     for fn, name in re.findall(r"\b(\w+)\s*\(\s*([a-zA-Z_:][\w:]*)\s*(?:\{[^}]*\})?\s*\[", expr):
-        kind = TYPES.get(name, "gauge (recorded)")
+        kind = DECLARED[name].kind if name in DECLARED else "gauge (recorded)"
         if fn in COUNTER_FUNCTIONS and kind != "counter":
             problems.append(f"{fn}() on {name}, a {kind}")
         if fn in GAUGE_FUNCTIONS and kind == "counter":
@@ -194,8 +231,20 @@ def test_the_lint_rejects_bad_rules():
     assert expr("rate(ticks_table_ticks_per_minute[5m]) > 1") == ["rate() on ticks_table_ticks_per_minute, a gauge"]
     assert expr("deriv(ticks_container_restarts_total[5m]) > 1")
     assert expr("increase(ticks_container_restarts_total[30s]) > 1") == ["[30s] spans fewer than two scrapes"]
-    assert expr("ticks_no_such_metric > 1")
+    assert expr("ticks_no_such_metric > 1") == ["ticks_no_such_metric is no exporter's descriptor, nor recorded"]
     assert expr('{__name__=~"nope_.*"} > 1')
+    assert expr('{__name__="ticks_up"} < 1') == [] and expr('{__name__="ticks_upp"} < 1')
+    # Misspelt: a metric, a label, a state (each once a real slip between the exporters and the rules).
+    assert expr("ticks_table_ticks_per_minut < 150") == [
+        "ticks_table_ticks_per_minut is no exporter's descriptor, nor recorded"]
+    assert expr('tburn_circuit_breaker_state{breaker="a", tburn_circuit_breaker_state="open"} == 1') == [
+        "tburn_circuit_breaker_state has no label 'breaker' (labels: shard, tburn_circuit_breaker_state)"]
+    assert expr('tburn_circuit_breaker_state{tburn_circuit_breaker_state="half-open"} == 1')
+    assert expr('tburn_memory_governor_state{tburn_memory_governor_state=~"(?i)deferred|hibernatng"} == 1') == [
+        "tburn_memory_governor_state has no state matching 'hibernatng' (states: "
+        + ", ".join(DECLARED["tburn_memory_governor_state"].states) + ")"]
+    assert expr('tburn_memory_governor_state{tburn_memory_governor_state=~"(?i)DEFERRED|hibernating"} == 1') == []
+    assert expr('lookout_collector_success{exporter="pm2", collector="health", instance="x"} == 0') == []
     assert expr("sum by (instance) (rate(ticks_log_events_total[5m]))") == []
     assert expr("ticks_up", record="ticks_up_ratio")
 
@@ -208,3 +257,14 @@ def test_runbook_sections_name_real_signal_keys(default_signals):
     keys = {s.key for s in default_signals}
     params = {p for s in default_signals for p in s.params}
     assert keys <= named and named - keys <= params, (keys - named, named - keys - params)
+
+
+@pytest.mark.parametrize("old, new", [("pm2_sync_queue_pending", "pm2_sync_queue_depth"),
+                                      ("nectar_reconnect_giveups_total", "nectar_reconnect_giveup_total")])
+def test_the_lint_catches_a_misspelt_metric_in_a_committed_rule(old, new):
+    """The slips that reached main before this lint read the descriptors (CONTRACTS.md notes, 20:05):
+    a committed rule with the old name put back is reported, naming the metric."""
+    system, rule = next((s, r) for s, r in RULES if old in r["expr"])
+    assert promql_problems(system, rule) == []
+    broken = {**rule, "expr": rule["expr"].replace(old, new)}
+    assert f"{new} is no exporter's descriptor, nor recorded" in promql_problems(system, broken)

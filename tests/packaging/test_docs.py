@@ -22,3 +22,16 @@ def test_readme_table_follows_a_registry_change():
     finally:
         docs.SYSTEMS = original
     assert shorter != current and f"`{original[-1].console_script}`" not in shorter
+
+
+def test_metrics_page_is_generated_from_the_descriptors():
+    current = docs.METRICS.read_text()
+    assert current.startswith("<!-- DO NOT EDIT")
+    assert docs.metrics_text() == current, "docs/metrics.md is stale: run `python -m lookout.docs`"
+
+
+def test_metrics_page_lists_each_declared_descriptor():
+    text = docs.METRICS.read_text()
+    for s in SYSTEMS:
+        for d in docs.descriptors_of(s):
+            assert f"| `{d.exposed_name(s.namespace)}` |" in text

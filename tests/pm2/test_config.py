@@ -52,6 +52,6 @@ def test_good_config_lists_collectors(tmp_path):
     # Defaults: the rss-sync-server app's endpoints on :3001 and its PM2 log files.
     res = check(tmp_path, "{}\n")
     assert res.returncode == 0, res.stderr
-    assert "daemon, processes, health_up, health, sync_stats, sync_log, host" in res.stdout
+    assert "(5 collectors: processes, health, sync_stats, sync_log, host)" in res.stdout
     res = check(tmp_path, "health: null\nsync_log: {enabled: false}\nhost: {enabled: false}\n")
-    assert "(2 collectors: daemon, processes)" in res.stdout, res.stdout + res.stderr
+    assert "(1 collectors: processes)" in res.stdout, res.stdout + res.stderr

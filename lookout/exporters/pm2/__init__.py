@@ -8,23 +8,16 @@ from .config import Pm2Config
 from .health import HealthCollector, HealthReader, StatsCollector
 from .host import HostCollector
 from .processes import ProcessesCollector, ProcessSource
-from .shared import DAEMON_UP, SYNC_HEALTH_UP, ReachabilityCollector, SharedRead
 from .synclog import SyncLogCollector
 
 
 def build(cfg: Pm2Config) -> list[Collector]:
-    procs = SharedRead(ProcessSource(cfg.daemon).read)
-    collectors: list[Collector] = [
-        ReachabilityCollector("daemon", DAEMON_UP, procs),
-        ProcessesCollector(procs, cfg.daemon.max_processes),
-    ]
+    # Whether the daemon or the health endpoint answered is the success of the collector
+    # that reads it (lookout_collector_success; `processes` is critical, so also pm2_up).
+    procs = ProcessSource(cfg.daemon)
+    collectors: list[Collector] = [ProcessesCollector(procs, cfg.daemon.max_processes)]
     if cfg.health:
-        reader = HealthReader(cfg.health)
-        health = SharedRead(reader.read)
-        collectors += [
-            ReachabilityCollector("health_up", SYNC_HEALTH_UP, health),
-            HealthCollector(health, reader),
-        ]
+        collectors.append(HealthCollector(HealthReader(cfg.health)))
         if cfg.health.resolved_stats_url():
             collectors.append(StatsCollector(cfg.health))
     if cfg.sync_log.enabled:

@@ -94,12 +94,13 @@ class HealthCollector(Collector):
     name = "health"
     metrics = (HEALTH_STATUS, DEPENDENCY_STATUS, UPTIME, RECENT_ERRORS, LAST_ACTIVITY)
 
-    def __init__(self, read, reader: HealthReader):
-        self.read = read  # SharedRead over reader.read
+    def __init__(self, reader: HealthReader):
         self.reader = reader
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        doc = await self.read.get(deadline)
+        # No answer (or no health JSON) fails this collector: that failure, in
+        # lookout_collector_success{collector="health"}, is what SyncServerHealthDown reads.
+        doc = await self.reader.read(deadline)
         deps = doc.get("dependencies") if isinstance(doc.get("dependencies"), dict) else {}
         if doc.get("status") in STATUSES:
             out.add(HEALTH_STATUS, doc["status"])

@@ -37,8 +37,10 @@ class SyncLogCollector(Collector):
     name = "sync_log"
     metrics = (API_ERRORS, COMPLETED_RUNS, LAST_DURATION)
 
-    def __init__(self, procs, cfg: SyncLogConfig):
-        self.procs = procs  # SharedRead over the daemon's process list
+    def __init__(self, source, cfg: SyncLogConfig):
+        # Its own read of the process list (a few ms over the local socket): the log paths come
+        # with this scrape's answer, and the processes collector's failure stays its own.
+        self.source = source  # ProcessSource
         self.process_name = cfg.process_name
         self.tails: dict[str, FileTail] = {}
         self.api_errors = 0
@@ -49,11 +51,10 @@ class SyncLogCollector(Collector):
         self._pool = BlockingPool("sync_log", 1, max_abandoned=0)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        procs = await self.procs.get(deadline)
+        procs = await self.source.read(deadline)
         paths = self._paths(procs)
         async with self._lock:  # each line is counted once, however many scrapes overlap
-            lines = await self._pool.run(self._read, paths, timeout=deadline.remaining())
-            self._count(lines)
+            await self._pool.run(self._read, paths, timeout=deadline.remaining())
         out.add(API_ERRORS, self.api_errors)
         out.add(COMPLETED_RUNS, self.completed)
         if self.last_duration is not None:
@@ -66,19 +67,20 @@ class SyncLogCollector(Collector):
                 return [p for p in (env.get(k) for k in _LOG_KEYS) if isinstance(p, str) and p and p != "/dev/null"]
         return []
 
-    def _read(self, paths: list[str]) -> list[str]:
+    def _read(self, paths: list[str]) -> None:
+        """Counts each file's lines as soon as they are read (on the pool's one thread): a
+        tail's offset moves on when it reads, so lines left uncounted because the next file
+        failed, or because the scrape gave up waiting, would never be seen again."""
         for gone in set(self.tails) - set(paths):
             self.tails.pop(gone).close()
-        lines: list[str] = []
+        longest = None  # of this read, across the files
         for path in paths:
             tail = self.tails.get(path)
             if tail is None:
                 tail = self.tails[path] = FileTail(path)
-            lines += tail.read_lines()
-        return lines
+            longest = self._count(tail.read_lines(), longest)
 
-    def _count(self, lines: list[str]) -> None:
-        longest = None
+    def _count(self, lines: list[str], longest: float | None) -> float | None:
         for line in lines:
             if API_ERROR.search(line):
                 self.api_errors += 1
@@ -89,6 +91,7 @@ class SyncLogCollector(Collector):
                 longest = seconds if longest is None else max(longest, seconds)
         if longest is not None:
             self.last_duration = longest
+        return longest
 
     async def close(self) -> None:
         for tail in self.tails.values():

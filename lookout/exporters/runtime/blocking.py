@@ -39,7 +39,9 @@ class BlockingPool:
         with self._lock:
             return self._abandoned_running
 
-    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+    async def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None) -> Any:
+        """`fn(*args)` on a thread of this pool; `timeout` None leaves giving up to the caller's
+        cancellation (the call is then abandoned the same way)."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.size)
         if self.stuck > self.max_abandoned:
@@ -60,6 +62,9 @@ class BlockingPool:
                         raise
         except TimeoutError:
             raise CollectError("timeout", f"{self.name}: no answer within {timeout:.2f}s") from None
+
+    def close(self) -> None:
+        """Nothing to shut down: the threads are daemon threads that end with their call."""
 
     def _abandon(self, call: "_Call") -> None:
         with self._lock:

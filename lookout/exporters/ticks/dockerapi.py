@@ -2,14 +2,12 @@
 containers, and one blocking call at a time per collector on a thread of its own."""
 from __future__ import annotations
 
-import asyncio
 import calendar
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable
 
-from lookout.exporters.runtime import CollectError, redact
+from lookout.exporters.runtime import BlockingPool, CollectError, redact
 
 from .config import DockerConfig
 
@@ -74,23 +72,15 @@ class DockerDaemon:
         return CollectError("error", f"{what}: {redact(str(exc))[:300]}")
 
 
-class OneCallAtATime:
-    """Runs blocking SDK calls on this collector's own thread, refusing a new call while the
-    last one is still stuck (a hung daemon would otherwise pile up a thread per scrape)."""
+class OneCallAtATime(BlockingPool):
+    """Blocking SDK calls on this collector's own thread, refusing a new call while the last one
+    is still stuck (a hung daemon would otherwise pile up a thread per scrape)."""
 
     def __init__(self, what: str):
-        self.what = what
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=what.replace(" ", "-"))
-        self._last: Future | None = None
+        super().__init__(what, 1, max_abandoned=0)
 
     async def run(self, fn: Callable[..., Any], *args) -> Any:
-        if self._last is not None and not self._last.done():
-            raise CollectError("timeout", f"{self.what}: the previous request to the Docker daemon has not returned yet")
-        self._last = self._executor.submit(fn, *args)
-        return await asyncio.wrap_future(self._last)
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        return await super().run(fn, *args, timeout=None)
 
 
 def vanished(exc: BaseException) -> bool:
