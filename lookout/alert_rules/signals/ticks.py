@@ -100,9 +100,10 @@ SIGNALS = [
         key="ticks_database_up", system="ticks", alert="TickDatabaseDown",
         expr="ticks_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down",
-        # Its table collectors (exporters/ticks/tables.py, named table_<table>) need the database.
+        # Its table collectors (exporters/ticks/tables.py, named table_<table>) need the database,
+        # and the "ping" probe is ticks_up itself.
         explains=(*effects("TicksStale", "TickRateLow", "CollectorErrorsHigh"),
-                  *effects("ExporterCollectorFailing", where=('collector=~"table_.+"',))),
+                  *effects("ExporterCollectorFailing", where=('collector=~"ping|table_.+"',))),
         summary="The ticks exporter cannot query TimescaleDB.",
         description="ticks_up is {value} on {{ $labels.instance }}: TimescaleDB has not answered the"
                     " exporter's queries for a minute, so the collector cannot write either.",
