@@ -2,7 +2,7 @@
 registry (`lookout.systems`: each system names its dashboard module), and Lookout's own.
 
 Each module builds one dashboard through the factories in `panels.py` (the only module that
-knows grafanalib); colours come from the alert catalog's signals, never typed here. A system's
+knows grafana-foundation-sdk); colours come from the alert catalog's signals, never typed here. A system's
 module defines `UID`, `build()` and `wall_tiles()` (its row of the wall screen).
 `python -m lookout.dashboards` writes them to dashboards/generated/; `--check` reports drift.
 """

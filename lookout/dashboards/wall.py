@@ -62,7 +62,7 @@ def build(systems=None):
         wall_tile("exporter_collector_success", "Collectors OK", exporters, w=5, h=lookout_h, states=UP_DOWN),
         P.table("Firing now", [("Since", FIRING_SINCE, "dateTimeFromNow")],
                 keep=("severity", "alertname", "system", "instance"), states={"severity": SEVERITY},
-                w=14, h=lookout_h, font_size="150%", no_value="Nothing firing",
+                w=14, h=lookout_h, cell_height="lg", no_value="Nothing firing",
                 description="Prometheus's firing alerts (the ALERTS series), newest rules' labels."),
     )
     return P.dashboard(
