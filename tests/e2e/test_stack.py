@@ -150,6 +150,19 @@ GRAFANA_VARIABLES = {
 }
 
 
+# Panels that are empty on a healthy demo by design, each with the reason (the source of it).
+EMPTY_BY_DESIGN = {
+    "Configured fields missing": "counts fields absent from answers; none is while the targets are healthy",
+    "Scrape cache age": "exported only with scrape.min_interval_seconds > 0 (docs/exporters/common.md); the demo"
+                        " collects on every scrape",
+    "DB pool": "opt-in (endpoints.db_pool.enabled): TBURN never fills its pool block (docs/exporters/tburn.md)",
+}
+
+
+def _empty_by_design(title: str) -> bool:
+    return any(title.startswith(prefix) for prefix in EMPTY_BY_DESIGN)
+
+
 def test_every_dashboard_panel_has_data(demo):
     files = sorted((ROOT / "lookout" / "dashboards" / "generated").glob("*.json"))
     if not files:
@@ -165,7 +178,7 @@ def test_every_dashboard_panel_has_data(demo):
                 query = expr
                 for pattern, value in GRAFANA_VARIABLES.items():
                     query = re.sub(pattern, value, query)
-                if not demo.query(query):
+                if not _empty_by_design(title) and not demo.query(query):
                     empty.append(f"{path.stem}: {title}: {expr}")
     finally:
         demo.cli("recover", "tburn-breaker-open")
