@@ -23,10 +23,10 @@ SIGNALS = [
         key="nectar_database_up", system="nectar", alert="NectarDatabaseDown",
         expr="nectar_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down",
-        # The collectors that query TiDB (exporters/nectar: chain.py, processlist.py,
-        # server.py); the process and log collectors still work without it.
+        # The collectors that query TiDB (exporters/nectar: the ping nectar_up reads, chain.py,
+        # processlist.py, server.py); the process and log collectors still work without it.
         explains=(*effects("NectarSyncStalled", "NectarSyncSlow", "NectarReconnecting", "TiDBLongRunningQuery"),
-                  *effects("ExporterCollectorFailing", where=('collector=~"chain|processlist|server"',))),
+                  *effects("ExporterCollectorFailing", where=('collector=~"ping|chain|processlist|server"',))),
         summary="The Nectar exporter cannot reach TiDB.",
         description="nectar_up is {value} on {{ $labels.instance }}: the exporter's queries to TiDB"
                     " have failed for a minute, so Nectar is most likely cut off from its database too.",
