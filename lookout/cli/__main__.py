@@ -1,6 +1,6 @@
 """`lookout`: the demo's command line.
 
-    lookout demo up [--profile fast|real] [--random-ports] [--no-docker] [--state-file F] [--keep]
+    lookout demo up [--profile fast|real] [--random-ports] [--no-docker] [--state-file F] [--keep] [--ha]
     lookout demo scenarios
     lookout demo inject <scenario> [--for DURATION]
     lookout demo recover [<scenario>]
@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="fail unless the collector can run in a container")
     up.add_argument("--state-file", help="write the demo's URLs here as JSON once it is up (removed at exit)")
     up.add_argument("--keep", action="store_true", help="keep the logs folder after Ctrl-C (its path is printed)")
+    up.add_argument("--ha", action="store_true",
+                    help="two Prometheus and two clustered Alertmanagers, with a Watchdog heartbeat (docs/deploying.md)")
     for name, text in (("scenarios", "list the fault scenarios"), ("status", "the demo's URLs")):
         p = sub.add_parser(name, help=text)
         p.add_argument("--url", default=os.environ.get("LOOKOUT_DEMO_URL", DEFAULT_URL))
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "up":
         from lookout.demo.up import up as run_up
-        return run_up(args.profile, args.random_ports, args.docker, args.state_file, keep=args.keep)
+        return run_up(args.profile, args.random_ports, args.docker, args.state_file, keep=args.keep, ha=args.ha)
     try:
         if args.command == "scenarios":
             status, body = _call(args.url, "GET", "/api/scenarios")

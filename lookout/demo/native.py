@@ -47,8 +47,9 @@ class NativeStack:
     image = IMAGE
 
     def __init__(self, profile: Profile, say: Callable[[str], None] = print, random_ports: bool = False,
-                 docker: str = "auto"):
+                 docker: str = "auto", ha: bool = False):
         self.profile = profile
+        self.ha = ha  # two Prometheus, two clustered Alertmanagers, a heartbeat (lookout/deploy/local.py)
         self.say = say
         self.random_ports = random_ports
         self.docker_mode = docker  # auto | on | off
@@ -73,8 +74,13 @@ class NativeStack:
         steps += [(f"{s.display_name}: demo target and the servers it needs", lambda s=s: self._target(s))
                   for s in SYSTEMS]
         steps += [("exporters", self._exporters), ("webhook receiver", self._webhook),
-                  ("remediation receiver (acting)", self._remediate), ("Alertmanager", self._alertmanager), ("Prometheus", self._prometheus),
-                  ("control API", self._control), ("first scrapes", self._targets_up)]
+                  ("remediation receiver (acting)", self._remediate)]
+        if self.ha:
+            steps += [("heartbeat switch (the Watchdog's dead man's switch)", self._heartbeat),
+                      ("Prometheus pair and Alertmanager cluster (HA)", self._ha_pair)]
+        else:
+            steps += [("Alertmanager", self._alertmanager), ("Prometheus", self._prometheus)]
+        steps += [("control API", self._control), ("first scrapes", self._targets_up)]
         for i, (what, step) in enumerate(steps, 1):
             t0 = time.monotonic()
             self.say(f"[{i:2}/{len(steps)}] {what} ...")
@@ -178,11 +184,11 @@ class NativeStack:
             self.urls[f"{job}_exporter"] = exp.url
         return ", ".join(f"{job} {exp.url}" for job, exp in self.exporters.items())
 
-    def _managed(self, name: str, args: list[str], ready_path: str, port: int) -> str:
+    def _managed(self, name: str, args: list[str], ready_path: str, port: int, ok=(200,)) -> str:
         proc = ManagedProcess(name, args, self.dir / f"{name}.log", ROOT, env={"PYTHONPATH": str(ROOT)})
         self.on_stop(name, proc.stop)
         url = f"http://127.0.0.1:{port}"
-        proc.wait_http(url + ready_path)
+        proc.wait_http(url + ready_path, ok=ok)
         self.urls[name] = url
         return url
 
@@ -227,6 +233,28 @@ class NativeStack:
                                             f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
                              "/-/ready", port)
 
+    def _heartbeat(self) -> str:
+        port = free_port()
+        return self._managed("heartbeat", [sys.executable, "-m", "lookout.deploy.heartbeat", "--listen",
+                                           f"127.0.0.1:{port}", "--expect-every", "60s"], "/status", port, ok=(200, 503))
+
+    def _ha_pair(self) -> str:
+        from lookout.deploy.local import LocalHA, timing_for
+        exporters = {job: [exp.url.removeprefix("http://")] for job, exp in self.exporters.items()}
+        rules = self.rule_files + [ROOT / "lookout" / "remediate" / "alerts.yml"]  # as _prometheus loads them
+        pair = LocalHA(self.dir / "ha", exporters, rules, self.urls["webhook"], self.urls["heartbeat"] + "/ping",
+                       timing_for(self.profile), direct={"remediate": self.urls["remediate"] + "/webhook"})
+        self.on_stop("Prometheus pair and Alertmanager cluster", pair.stop)
+        pair.start()
+        self.pair = pair
+        self.urls.update(prometheus=pair.prom_urls["a"], prometheus_b=pair.prom_urls["b"],
+                         alertmanager=pair.am_urls[0], alertmanager_b=pair.am_urls[1])
+        self.scrape_targets = len(exporters) + len(pair.prom_urls) + len(pair.am_urls)
+        pids = ", ".join(f"{p.name} {p.proc.pid}" for p in [*pair.prometheus.values(), *pair.alertmanagers])
+        self.notes.append(f"HA: kill -9 one of these to watch the pager survive it: {pids}. "
+                          f"Heartbeat (Watchdog) status: {self.urls['heartbeat']}/status")
+        return f"Prometheus {', '.join(pair.prom_urls.values())}; Alertmanager {', '.join(pair.am_urls)}"
+
     def _control(self) -> str:
         port = pick_port(PORTS["control"], self.random_ports)
         server = ControlServer(Controller(self.sims, NativeInfra(self), self.urls), "127.0.0.1", port).start()
@@ -245,9 +273,11 @@ class NativeStack:
     # --- what `up` prints and saves ---------------------------------------------------
 
     def state(self) -> dict:
-        return {"profile": self.profile.name, "urls": self.urls, "simulators": self.sims, "notes": self.notes,
+        return {"profile": self.profile.name, "ha": self.ha, "urls": self.urls, "simulators": self.sims, "notes": self.notes,
                 "docker": self.engine is not None, "temp_dirs": self.temp_dirs, "demo_id": str(self.dir),
-                "pid": os.getpid()}
+                "pid": os.getpid(),
+                **({"ha_pids": {p.name: p.proc.pid for p in [*self.pair.prometheus.values(), *self.pair.alertmanagers]}}
+                   if self.ha else {})}
 
 
 class NativeInfra:

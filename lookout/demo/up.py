@@ -31,6 +31,9 @@ def banner(state: dict, profile, keep: bool = False) -> str:
         f"  Prometheus    {alerts}   (targets: {alerts.replace('/alerts', '/targets')}, "
         f"rules: {alerts.replace('/alerts', '/rules')})",
         f"  Alertmanager  {lines.alertmanager_hint(u['alertmanager'])}",
+        *([f"  HA pair       Prometheus {u['prometheus_b']}, Alertmanager {u['alertmanager_b']} (one cluster)",
+           f"  Heartbeat     {u['heartbeat']}/status   <- the Watchdog's dead man's switch"]
+          if state.get("ha") else []),
         f"  Pages         {u['webhook']}   <- every page Alertmanager sent, newest first",
         *([f"  Remediation   {u['remediate']}   <- what lookout-remediate did about it (audit)"] if "remediate" in u else []),
         f"  Control API   {u['control']}/api/scenarios",
@@ -78,7 +81,7 @@ def _interrupt(signum, frame):
 
 
 def up(profile_name: str = "fast", random_ports: bool = False, docker: str = "auto",
-       state_file: str | None = None, keep: bool = False) -> int:
+       state_file: str | None = None, keep: bool = False, ha: bool = False) -> int:
     from .native import NativeStack  # needs the repo's test harness; only the native demo imports it
     profile = PROFILES[profile_name]
     # Explicitly, SIGINT too: a process started in the background inherits SIGINT ignored.
@@ -88,7 +91,7 @@ def up(profile_name: str = "fast", random_ports: bool = False, docker: str = "au
     code = 0
     try:
         say(f"Starting the Lookout native demo (profile {profile.name}) ...")
-        stack = NativeStack(profile, say, random_ports=random_ports, docker=docker)
+        stack = NativeStack(profile, say, random_ports=random_ports, docker=docker, ha=ha)
         if keep:  # registered first, so it runs last: after every process has stopped, before rmtree
             stack.on_stop("keeping the logs", lambda: copy_logs(stack.state()))
         stack.start()

@@ -109,7 +109,7 @@ FIXTURES: dict[str, Fixture] = {
     "pm2_restart_budget": burst("pm2", "pm2_process_restarts_total", 1440, **P),
     "pm2_memory": ratio("pm2", "pm2_process_memory_bytes", "pm2_process_memory_limit_bytes", **P),
     "pm2_process_up": gauge("pm2", "pm2_process_up", **P),
-    "pm2_daemon_up": gauge("pm2", "pm2_daemon_up"),
+    "pm2_daemon_up": gauge("pm2", "pm2_up"),
     "pm2_sync_health_up": gauge("pm2", "lookout_collector_success", exporter="pm2", collector="health"),
     "pm2_sync_queue_depth": gauge("pm2", "pm2_sync_queue_pending"),
     "pm2_sync_duration": gauge("pm2", "pm2_sync_last_duration_seconds", 0.5),

@@ -97,7 +97,7 @@ class Scenario:
 
     def pm2(self, t: float | None) -> list:
         fault = t is not None
-        return [("pm2_up", 1.0), ("pm2_daemon_up", 1.0),
+        return [("pm2_up", 1.0),
                 ('pm2_process_up{name="rss-sync-server",pm_id="0"}', 1.0),
                 ('pm2_process_up{name="dev-worker",pm_id="1"}', 0.0 if fault else 1.0),
                 ('pm2_process_restarts_total{name="rss-sync-server",pm_id="0"}', 0.0),

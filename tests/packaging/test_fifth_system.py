@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "docs" / "examples" / "fifth-system"
 IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", "build", "*.egg-info",
                                 ".pytest_cache", ".hypothesis", "*.pyc")
-GENERATORS = ["lookout.alert_rules", "lookout.dashboards", "lookout.demo.prometheus", "lookout.docs"]
+GENERATORS = ["lookout.alert_rules", "lookout.dashboards", "lookout.demo.prometheus", "lookout.docs",
+              "lookout.deploy"]
 # Outputs of GENERATORS: the only existing files a new system may change.
 GENERATED = re.compile(r"^(lookout/alert_rules/generated/.*|lookout/dashboards/generated/.*|prometheus/prometheus\.yml"
-                       r"|prometheus/alertmanager\.yml|README\.md|docs/metrics\.md)$")
+                       r"|prometheus/alertmanager\.yml|README\.md|docs/metrics\.md|deploy/.*)$")
 
 
 def digest(root: Path) -> dict[str, str]:

@@ -68,12 +68,16 @@ SIGNALS = [
         remedy="restart-sync-server",
     ),
     Signal(
+        # pm2_up: `processes`, pm2's only critical collector, fails exactly when the daemon's
+        # RPC socket does not answer (CONTRACTS.md, fidelity2 20:40); so it also explains that
+        # collector's failure.
         key="pm2_daemon_up", system="pm2", alert="PM2DaemonDown",
-        expr="pm2_daemon_up", unit="short", direction="below", warning=None, critical=1,
+        expr="pm2_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="2m", role="down",
-        explains=effects("PM2ProcessDown", "PM2ProcessMemoryHigh", *SYNC_SERVER_ALERTS),
+        explains=(*effects("PM2ProcessDown", "PM2ProcessMemoryHigh", *SYNC_SERVER_ALERTS),
+                  *effects("ExporterCollectorFailing", where=('exporter="pm2"', 'collector="processes"'))),
         summary="The exporter cannot reach the PM2 daemon.",
-        description="pm2_daemon_up is {value} on {{ $labels.instance }}: PM2's RPC socket has not answered"
+        description="pm2_up is {value} on {{ $labels.instance }}: PM2's RPC socket has not answered"
                     " for 2 minutes.",
     ),
     Signal(

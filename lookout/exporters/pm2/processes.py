@@ -80,30 +80,21 @@ HEAP_USAGE = Gauge("process_heap_usage_ratio", "V8 heap used / heap size, from a
 LOOP_LATENCY = Quantiles("process_event_loop_latency_seconds", "Event-loop latency percentile, from axm_monitor.", _L)
 HANDLES = Gauge("process_active_handles", "libuv active handles, from axm_monitor.", _L)
 REQUESTS = Gauge("process_active_requests", "libuv active requests, from axm_monitor.", _L)
-# Restates lookout_collector_success{collector="processes"} (and pm2_up); kept only while the
-# PM2DaemonDown rule reads it (CONTRACTS.md, fidelity2 20:40): remove with the rule's move to pm2_up.
-DAEMON_UP = Gauge("daemon_up", "Whether the PM2 daemon's RPC socket answered with a process list.")
 
 
 class ProcessesCollector(Collector):
     name = "processes"
     critical = True
     metrics = (PROCESSES, STATUS, UP, RESTARTS, UNSTABLE, MEMORY, CPU, STARTED, UPTIME, MEMORY_LIMIT,
-               HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS, DAEMON_UP)
+               HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS)
 
     def __init__(self, source: ProcessSource, max_processes: int):
         self.source = source
         self.max_processes = max_processes
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        try:
-            procs = await self.source.read(deadline)
-        except Exception:
-            # The 0 survives the failure (committed); the runtime reports why.
-            out.add(DAEMON_UP, 0)
-            out.commit()
-            raise
-        out.add(DAEMON_UP, 1)
+        # A daemon that does not answer fails this critical collector: pm2_up 0 (PM2DaemonDown).
+        procs = await self.source.read(deadline)
         procs = [p for p in procs if isinstance(p, dict)]
         out.add(PROCESSES, len(procs))
         procs.sort(key=_pm_id_order)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 
+from .collector import CollectError
+
 _MAX_READ = 8 * 1024 * 1024  # per call: a burst larger than this is finished next scrape
 _MAX_LINE = 1024 * 1024  # longer lines are cut there and counted once
 
@@ -41,9 +43,13 @@ class FileTail:
     def _open(self) -> bool:
         try:
             fd = os.open(self.path, os.O_RDONLY)
-        except (FileNotFoundError, PermissionError):
+        except FileNotFoundError:
             self._first_open = False  # absent at start: when it appears, all of it is new
             return False
+        except PermissionError as exc:
+            # A log we may not read is blindness, not silence: counting nothing here would
+            # report success while every alert on these lines could never fire.
+            raise CollectError("error", f"cannot read log file {self.path}: permission denied") from exc
         st = os.fstat(fd)
         self._fd, self._ino = fd, (st.st_dev, st.st_ino)
         # Only the very first file starts at its end: history before the exporter started is
