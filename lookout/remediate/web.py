@@ -31,7 +31,11 @@ def build_app(receiver: Receiver, web_config: WebConfig) -> web.Application:
     async def webhook(request: web.Request) -> web.Response:
         try:
             raw = await request.read()
-            note = parse(json.loads(raw))
+            try:
+                body = json.loads(raw)
+            except RecursionError:  # a body of nested brackets, deeper than Python's stack
+                raise ValueError("nested too deeply") from None
+            note = parse(body)
         except web.HTTPRequestEntityTooLarge:
             raise
         except (ValueError, UnicodeDecodeError) as exc:  # PayloadError is a ValueError

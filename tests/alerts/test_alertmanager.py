@@ -126,15 +126,32 @@ def test_database_down_pages_once_and_silences_what_it_explains(am):
                   _alert("nectar_reconnects", "warning", n),
                   # Its database collectors fail because of it; the log collector's failure does not.
                   _alert("exporter_collector_success", "warning", n, exporter="nectar", collector="chain"),
+                  # ping is the collector nectar_up reads (exporters/nectar/__init__.py): the
+                  # same fact as the page, seen in chat in the native demo's tidb-down.
+                  _alert("exporter_collector_success", "warning", n, exporter="nectar", collector="ping"),
                   _alert("exporter_collector_success", "warning", n, exporter="nectar", collector="logfile")])
     wait_until(lambda: hooks.posts("/pager") and hooks.posts("/chat"), timeout=15, what="a page and a chat message")
-    _settle(manager, inhibited=3)
+    _settle(manager, inhibited=4)
 
     pages = hooks.posts("/pager")
     assert _names(pages) == [("NectarDatabaseDown", "critical", n)], _names(pages)
     assert pages[0]["headers"]["Authorization"] == f"Bearer {PAGER_KEY}"
     assert _names(hooks.posts("/chat")) == [("ExporterCollectorFailing", "warning", n, "logfile", "nectar")]
     assert "Authorization" not in hooks.posts("/chat")[0]["headers"]
+
+
+def test_tburn_down_silences_its_health_collector_failing(am):
+    # tburn_up is the health collector's success (docs/exporters/tburn.md): the demo's
+    # tburn-down sent ExporterCollectorFailing{collector="health"} to chat beside the page.
+    manager, hooks = am
+    t = "tburn-1:9864"
+    manager.post([_alert("tburn_up", "critical", t),
+                  _alert("exporter_collector_success", "warning", t, exporter="tburn", collector="health"),
+                  _alert("exporter_collector_success", "warning", t, exporter="tburn", collector="pipeline")])
+    wait_until(lambda: hooks.posts("/pager") and hooks.posts("/chat"), timeout=15, what="a page and a chat message")
+    _settle(manager, inhibited=1)
+    assert _names(hooks.posts("/pager")) == [("TburnDown", "critical", t)]
+    assert _names(hooks.posts("/chat")) == [("ExporterCollectorFailing", "warning", t, "pipeline", "tburn")]
 
 
 def test_a_process_down_silences_its_own_symptoms_not_another_processes(am):

@@ -126,6 +126,8 @@ def test_a_hanging_action_is_cut_at_its_bound(receiver, tmp_path):
     (json.dumps({"version": "4", "groupKey": "g", "alerts": [{"status": "exploded", "fingerprint": "f",
                                                               "labels": {"alertname": "X"}}]}).encode(), "status"),
     (b"\xff\xfe\x00", "not JSON"),
+    # Deeper than Python's recursion limit: json.loads raises RecursionError, which was a 500.
+    (b'{"alerts":' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested too deeply"),
 ])
 def test_a_malformed_payload_gets_400_and_a_log_line(receiver, target, tmp_path, raw, reason):
     r = receiver(base(target, tmp_path))

@@ -71,3 +71,15 @@ def test_secret_sources_and_masking(tmp_path):
 def test_redact_dsns_and_key_values():
     assert redact("postgresql://ticks:hunter22@db:5432/x failed") == "postgresql://ticks:***@db:5432/x failed"
     assert redact("host=db password='pa ss' user=u") .startswith("host=db password='***")
+
+
+def test_unreadable_secret_files_fail_naming_the_key(tmp_path):
+    # A secret file that never ends (/dev/zero, a FIFO, a mistyped device) or is binary must
+    # be a ConfigError naming the key (exit 2), not a hang eating memory or a traceback.
+    binary = tmp_path / "bin"
+    binary.write_bytes(b"\xff\xfe\xd0\x00token")
+    for path, problem in ((str(binary), "not UTF-8"), ("/dev/zero", "larger than")):
+        with pytest.raises(ConfigError, match=rf"^inner\.token_file: .*{problem}"):
+            load({"name": "x", "inner": {"token_file": path}})
+        with pytest.raises(ConfigError, match=rf"^T_INNER__TOKEN_FILE: .*{problem}"):
+            load({"name": "x"}, {"T_INNER__TOKEN_FILE": path})

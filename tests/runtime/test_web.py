@@ -108,3 +108,20 @@ def test_listen_address_in_use_exits_with_a_clear_error(start):
     second = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--listen", f"127.0.0.1:{first.port}"],
                             cwd=ROOT, capture_output=True, text=True, timeout=20)
     assert second.returncode == 1 and "cannot serve" in second.stderr
+
+
+def test_malformed_http_from_anyone_is_a_400_not_an_error_log_with_its_bytes(start):
+    # aiohttp logs a request it cannot parse at error level, with a traceback and the first
+    # 100 bytes of the offending line: any client could flood the log and have an oversized
+    # header (a credential, say) written to it. Go's net/http answers 400 and logs nothing.
+    import socket
+    p = start().wait_ready()
+    marker = "Basic c2NyYXBlOnNlY3JldC1wYXNz"  # scrape:secret-pass, padded past aiohttp's 8190-byte line limit
+    for request in (f"GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: {marker}{'A' * 9000}\r\n\r\n",
+                    "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", p.port), timeout=10) as s:
+            s.sendall(request.encode())
+            assert s.recv(64).split(b" ")[1] == b"400"
+    assert http_get(p.url + "/-/healthy")[0] == 200  # still serving; and the log has flushed by now
+    logs = p.logs()
+    assert "level=error" not in logs and "Traceback" not in logs and marker not in logs, logs

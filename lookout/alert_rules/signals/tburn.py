@@ -62,9 +62,11 @@ SIGNALS = [
         key="tburn_up", system="tburn", alert="TburnDown",
         expr="tburn_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down",
-        explains=effects("TburnEventLoopLagHigh", "TburnErrorRateHigh", "TburnLatencyHigh", "TburnDbPoolWaiting",
-                         "TburnDbPoolExhausted", "TburnCircuitBreakerOpen", "TburnRequestShedding",
-                         "TburnPipelineStopped", "TburnAvailabilityBurn"),
+        # tburn_up is the health collector's success: its ExporterCollectorFailing says the same.
+        explains=(*effects("TburnEventLoopLagHigh", "TburnErrorRateHigh", "TburnLatencyHigh", "TburnDbPoolWaiting",
+                           "TburnDbPoolExhausted", "TburnCircuitBreakerOpen", "TburnRequestShedding",
+                           "TburnPipelineStopped", "TburnAvailabilityBurn"),
+                  *effects("ExporterCollectorFailing", where=('collector="health"',))),
         summary="TBURN's /health does not answer 2xx.",
         description="tburn_up is {value} on {{ $labels.instance }}: /health, which is always served, has not"
                     " answered 2xx for a minute.",

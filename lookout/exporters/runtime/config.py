@@ -15,7 +15,6 @@ import math
 import os
 import types
 import typing
-from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import yaml
@@ -124,10 +123,7 @@ class Loader:
         elif data.get(file_key):
             source, file_path = _join(key.rpartition(".")[0], file_key), str(data[file_key])
         if file_path:
-            try:
-                return Secret(Path(file_path).read_text().strip())
-            except OSError as exc:
-                raise ConfigError(source, f"cannot read secret file {file_path}: {exc.strerror}") from None
+            return Secret(_read_secret_file(file_path, source))
         raw = data.get(name, "")
         if raw is None:
             raw = ""
@@ -155,6 +151,25 @@ class Loader:
                 raise ConfigError(key, "expected a mapping")
             return {str(k): self._value(item, v, _join(key, str(k))) for k, v in raw.items()}
         return _coerce(typ, raw, key)
+
+
+def _read_secret_file(path: str, key: str) -> str:
+    """The stripped UTF-8 text of a secret file; ConfigError naming `key` otherwise.
+
+    Bounded like the config file itself: a path to /dev/zero or a FIFO must not hang the
+    process or fill its memory.
+    """
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_SECRET_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(key, f"cannot read secret file {path}: {exc.strerror}") from None
+    if len(raw) > MAX_SECRET_BYTES:
+        raise ConfigError(key, f"secret file {path} is larger than {MAX_SECRET_BYTES} bytes")
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(key, f"secret file {path} is not UTF-8 text (byte {exc.start})") from None
 
 
 def _shown(raw: Any) -> str:
@@ -233,6 +248,7 @@ def _coerce(typ: Any, raw: Any, key: str, from_env: bool = False) -> Any:
 # Configuration files are a few KiB; the caps bound what a wrong path (/dev/zero, a log file)
 # or a hostile file costs before it is refused.
 MAX_CONFIG_BYTES = 1024 * 1024
+MAX_SECRET_BYTES = 64 * 1024  # passwords, tokens, cookies; a certificate is not read through here
 MAX_DEPTH = 32
 MAX_NODES = 100_000  # counted with every alias expanded: an alias bomb is refused, not built
 

@@ -42,6 +42,30 @@ def _logfmt(value) -> str:
     return s
 
 
+class _ClientHttpErrors(logging.Filter):
+    """Requests aiohttp cannot parse are the client's fault: one debug line, no bytes.
+
+    aiohttp logs them at error level with a traceback and the first 100 bytes of the bad
+    line, so any client, authenticated or not, could flood the log and have an oversized
+    header (a credential) written to it. Go's net/http, beside us, answers 400 and logs nothing.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from aiohttp.http_exceptions import HttpProcessingError  # the runtime's HTTP server
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, HttpProcessingError):
+            return True
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            return False
+        peer = record.args[0] if isinstance(record.args, tuple) and record.args else ""
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.msg, record.args = "malformed HTTP request", ()
+        record.exc_info, record.exc_text = None, None
+        record.fields = {"status": exc.code, "error": type(exc).__name__, "peer": peer}
+        return True
+
+
 def setup_logging(level: str = "info", fmt: str = "logfmt") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter(fmt))
@@ -50,3 +74,6 @@ def setup_logging(level: str = "info", fmt: str = "logfmt") -> None:
     root.setLevel(level.upper())  # logging knows WARN as WARNING
     # aiohttp logs every request at info; that is noise at 4 scrapes/s.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    server = logging.getLogger("aiohttp.server")
+    server.filters[:] = [f for f in server.filters if not isinstance(f, _ClientHttpErrors)]
+    server.addFilter(_ClientHttpErrors())
