@@ -21,7 +21,7 @@ MAX_BODY = 1024 * 1024  # Alertmanager truncates a group long before this
 def build_app(receiver: Receiver, web_config: WebConfig) -> web.Application:
     @web.middleware
     async def basic_auth(request: web.Request, handler):
-        if not await web_config.authorized(request.headers.get("Authorization")):
+        if not await web_config.authorized(request.headers.get("Authorization"), request.remote):
             receiver.m_payloads.labels("unauthorized").inc()
             log.warning("unauthorized request", extra={"fields": {"path": request.path, "peer": request.remote}})
             return web.Response(status=401, text="Unauthorized\n",

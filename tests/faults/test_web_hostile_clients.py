@@ -117,3 +117,47 @@ def test_more_idle_connections_than_the_soft_limit(tmp_path):
                 s.close()
             exp.stop()
             resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_flood_from_one_address_cannot_refuse_another_clients_first_login(tmp_path):
+    """Wrong passwords from 127.0.0.1 fill the check queue; a first (uncached) login from
+    127.0.0.2 must still be checked and let in, every time: exporter-toolkit only ever slows
+    such a login, it never refuses it. Each try uses a user not yet seen, so none is cached."""
+    import http.client
+    users = {f"scraper{i}": f"first-login-{i}" for i in range(5)}
+    web = tmp_path / "web.yml"
+    web.write_text(yaml.safe_dump({"basic_auth_users": {
+        u: bcrypt.hashpw(p.encode(), bcrypt.gensalt(rounds=10)).decode() for u, p in users.items()}}))
+    with SilentPeer() as peer:
+        exp = ExporterProcess("nectar", nectar_config(tmp_path / "c.yml", peer.port), tmp_path,
+                              extra_args=["--web-config", str(web)]).wait_ready()
+        try:
+            url = exp.url + "/metrics"
+            stop = threading.Event()
+
+            def flood():
+                while not stop.is_set():
+                    try:
+                        http_get(url, _basic("scraper0", "wrong-password"), timeout=10)
+                    except OSError:
+                        pass
+            attackers = [threading.Thread(target=flood, daemon=True) for _ in range(40)]
+            for t in attackers:
+                t.start()
+            statuses = []
+            try:
+                time.sleep(1.0)
+                host, port = exp.url.removeprefix("http://").rsplit(":", 1)
+                for user, password in users.items():
+                    conn = http.client.HTTPConnection(host, int(port), timeout=10, source_address=("127.0.0.2", 0))
+                    conn.request("GET", "/metrics", headers={**_basic(user, password),
+                                                             "X-Prometheus-Scrape-Timeout-Seconds": "1"})
+                    statuses.append(conn.getresponse().status)
+                    conn.close()
+            finally:
+                stop.set()
+                for t in attackers:
+                    t.join(15)
+        finally:
+            exp.stop()
+    assert statuses == [200] * len(users), statuses

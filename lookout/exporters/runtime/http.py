@@ -34,7 +34,7 @@ def build_app(scraper: Scraper, web_config: WebConfig, title: str,
               telemetry_path: str = "/metrics") -> web.Application:
     @web.middleware
     async def basic_auth(request: web.Request, handler):
-        if not await web_config.authorized(request.headers.get("Authorization")):
+        if not await web_config.authorized(request.headers.get("Authorization"), request.remote):
             return web.Response(status=401, text="Unauthorized\n",
                                 headers={"WWW-Authenticate": 'Basic realm="lookout"'})
         return await handler(request)

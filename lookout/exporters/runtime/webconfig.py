@@ -37,9 +37,12 @@ _TLS_KEYS = {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min
 
 
 # bcrypt checks running or waiting at once; past that a request is refused at once (401)
-# instead of queueing: a flood of wrong passwords cannot delay anyone behind it.
+# instead of queueing: a flood of wrong passwords cannot delay anyone behind it. One client
+# address may hold only a few of those places, so a flood from one address cannot refuse
+# another client's first (uncached) login either.
 _CHECK_THREADS = 2
 _MAX_PENDING_CHECKS = 16
+_MAX_PENDING_PER_CLIENT = 2
 _CACHE_SIZE = 256
 
 
@@ -49,7 +52,8 @@ class WebConfig:
 
     bcrypt is deliberately slow (~50 ms at cost 10), so: it runs on two threads of its own,
     never on the event loop; good credentials are cached (a hit never waits for a check);
-    at most _MAX_PENDING_CHECKS checks are in the queue; and an unknown user is checked
+    at most _MAX_PENDING_CHECKS checks are in the queue, _MAX_PENDING_PER_CLIENT of them from
+    one client address; and an unknown user is checked
     against a dummy hash of the same cost, so the answer takes as long as for a known user
     and user names cannot be probed by timing.
     """
@@ -60,6 +64,7 @@ class WebConfig:
     _dummy: bytes = b""
     _pool: BlockingPool = field(default_factory=lambda: BlockingPool("bcrypt", _CHECK_THREADS, 0))
     _pending: int = 0
+    _pending_by_client: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.users and not self._dummy:
@@ -67,7 +72,12 @@ class WebConfig:
             cost = max(_cost(h) for h in self.users.values())
             self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(cost))
 
-    async def authorized(self, header: str | None) -> bool:
+    async def authorized(self, header: str | None, client: str | None = None) -> bool:
+        """Whether the Authorization header carries a configured user's password.
+
+        `client` is the peer's address (aiohttp's `request.remote`): the unit of fairness
+        between clients waiting for a bcrypt check.
+        """
         if not self.users:
             return True
         if not header or not header.startswith("Basic "):
@@ -83,15 +93,21 @@ class WebConfig:
         if known and token in self._good:
             self._good.move_to_end(token)
             return True
-        if self._pending >= _MAX_PENDING_CHECKS:
+        client = client or ""
+        held = self._pending_by_client.get(client, 0)
+        if self._pending >= _MAX_PENDING_CHECKS or held >= _MAX_PENDING_PER_CLIENT:
             return False
         self._pending += 1
+        self._pending_by_client[client] = held + 1
         try:
             ok = await self._pool.run(_check, password.encode(), hashed, timeout=5.0)
         except CollectError:  # the check pool is saturated or slow: refuse, never wait longer
             ok = False
         finally:
             self._pending -= 1
+            left = self._pending_by_client.pop(client) - 1
+            if left:
+                self._pending_by_client[client] = left
         if ok and known:
             self._good[token] = True
             if len(self._good) > _CACHE_SIZE:
