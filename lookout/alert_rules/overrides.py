@@ -13,14 +13,14 @@ from pathlib import Path
 
 import yaml
 
+from lookout.durations import DURATION, UNIT_SECONDS
+
 from .model import Signal
 from .settings import Config
 
 LEVELS = ("warning", "critical")
-DURATION = re.compile(r"^(0|([0-9]+(ms|s|m|h|d|w|y))+)$")
 _BYTES = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
           "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
-_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _QUANTITY = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z%]*)\s*$")
 
 
@@ -127,7 +127,7 @@ def quantity(path: str, value, unit: str) -> float:
         return value
     if isinstance(value, str):
         m = _QUANTITY.match(value)
-        scales = {"bytes": _BYTES, "s": _SECONDS, "percentunit": {"%": 0.01}}.get(unit, {})
+        scales = {"bytes": _BYTES, "s": UNIT_SECONDS, "percentunit": {"%": 0.01}}.get(unit, {})
         if m and m.group(2) in scales:
             number = float(m.group(1)) * scales[m.group(2)]
             return int(number) if number.is_integer() else number

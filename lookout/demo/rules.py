@@ -18,21 +18,14 @@ import yaml
 
 from lookout.alert_rules.settings import OUTPUT_DIR as RULES_DIR
 from lookout.alert_rules.settings import THRESHOLDS_FILE
+from lookout.durations import PATTERN, seconds
 
 from .profiles import Profile
-_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
-_DURATION = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+
 # A range or subquery selector: [5m], [1h30m], [30m:1m]
-_RANGE = re.compile(r"\[((?:\d+(?:ms|s|m|h|d|w|y))+)(:((?:\d+(?:ms|s|m|h|d|w|y))*))?\]")
+_RANGE = re.compile(rf"\[({PATTERN})(:({PATTERN})?)?\]")
 # `offset 1h` compares with the past: the past shrinks with the windows.
-_OFFSET = re.compile(r"\boffset\s+(-?)((?:\d+(?:ms|s|m|h|d|w|y))+)")
-
-
-def seconds(duration: str) -> float:
-    parts = _DURATION.findall(duration)
-    if not parts or "".join(n + u for n, u in parts) != duration:
-        raise ValueError(f"not a Prometheus duration: {duration!r}")
-    return sum(int(n) * _UNIT[u] for n, u in parts)
+_OFFSET = re.compile(rf"\boffset\s+(-?)({PATTERN})")
 
 
 def compress(duration: str, factor: float, floor: float) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+from lookout.durations import seconds as duration_seconds
+
 REPLICA_LABEL = "replica"
 CLUSTER_LABEL = "cluster"
 HEARTBEAT_RECEIVER = "heartbeat"
@@ -78,16 +80,8 @@ class PrometheusReplica:
 
 def _timeout(interval: str) -> str:
     """Prometheus' default scrape_timeout is 10s and must not exceed the interval."""
-    seconds = _seconds(interval)
+    seconds = duration_seconds(interval)
     return f"{min(seconds, 10):g}s"
-
-
-def _seconds(duration: str) -> float:
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-    for unit in ("ms", "s", "m", "h"):
-        if duration.endswith(unit) and duration[:-len(unit)].replace(".", "").isdigit():
-            return float(duration[:-len(unit)]) * units[unit]
-    raise ValueError(f"not a simple duration: {duration!r}")
 
 
 def alertmanager_args(listen: str, cluster_listen: str, peers: list[str], config_file: str, storage: str,

@@ -76,7 +76,7 @@ class Demo:
 
     def rule_for_seconds(self, alert: str) -> float:
         """The shortest `for` of `alert` in the rules this demo loaded."""
-        from lookout.demo.rules import seconds
+        from lookout.durations import seconds
         durations = []
         for path in (Path(self.state["demo_id"]) / "rules").glob("*.yml"):
             for group in (yaml.safe_load(path.read_text()) or {}).get("groups", []):
