@@ -53,13 +53,6 @@ CASES = [
     Case("tburn_heap_growth", "> 5%/h: 1.05e9 bytes an hour after 1e9 is exactly +5%, green",
          {'tburn_heap_used_bytes{instance="i",job="j"}': "1e9x70 1.05e9x70"}, "110m", "green"),
 ]
-# Rules not yet exact on main when these tests were written (issue 13's float boundaries):
-# the alert helper's exact comparisons fix them. Detected from the rule text, so the mark
-# disappears by itself once the rule changes, and the case must then pass.
-FLOAT_RULES = {"pm2_sync_api_errors": "pm2:sync_api_errors:rate5m_per_minute > 5",
-               "tburn_heap_growth": "tburn:heap_used:growth1h > 0.05"}
-
-
 def rule_files() -> list[str]:
     return sorted(str(p) for p in RULES.glob("*.yml"))
 
@@ -96,15 +89,8 @@ def promtool_case(case: Case, query: str, steps: list[dict], alert: str) -> dict
             "promql_expr_test": tests}
 
 
-def _xfail_until_exact(case: Case):
-    text = "\n".join(open(f).read() for f in rule_files())
-    rule = FLOAT_RULES.get(case.key)
-    return pytest.mark.xfail(bool(rule) and rule in text and case.colour == "green", strict=True,
-                             reason="the rule still compares a float rate; the alerts work makes it exact")
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.key}-{c.colour}-{re.sub(r'[^0-9]+', '_', c.why)[:12]}",
-                                               marks=_xfail_until_exact(c)) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.key}-{c.colour}-{re.sub(r'[^0-9]+', '_', c.why)[:12]}")
+                                  for c in CASES])
 def test_tile_and_alert_agree_on_the_boundary(case, dashboards, tmp_path):
     from lookout.dashboards.common import signal
     query, steps = tile(dashboards, case.key)

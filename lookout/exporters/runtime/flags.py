@@ -86,11 +86,15 @@ def version_text(prog: str) -> str:
 def revision() -> str:
     """The git commit the running code comes from, or `unknown` outside a checkout (a wheel
     carries no commit: Python has no equivalent of Go's -ldflags build stamp)."""
-    here = Path(__file__).resolve().parent
+    checkout = Path(__file__).resolve().parents[3]  # <checkout>/lookout/exporters/runtime/flags.py
     try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--show-toplevel", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
-    sha = out.stdout.strip()
-    return sha if out.returncode == 0 and len(sha) == 40 else "unknown"
+    lines = out.stdout.split()
+    # A wheel installed in a virtualenv inside some other repository must not report that
+    # repository's commit: the code must be the checkout's own.
+    if out.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != checkout or len(lines[1]) != 40:
+        return "unknown"
+    return lines[1]
