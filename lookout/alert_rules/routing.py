@@ -11,6 +11,7 @@ Two kinds of inhibition (docs/alerting.md lists the model):
 """
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 
 import yaml
@@ -103,8 +104,11 @@ def inhibit_rules(signals: list[Signal]) -> list[dict]:
 
 
 def config(signals: list[Signal]) -> dict:
-    return {"global": {"resolve_timeout": "5m"}, "route": ROUTE,
-            "inhibit_rules": inhibit_rules(signals), "receivers": RECEIVERS}
+    """prometheus/alertmanager.yml as a dict; a fresh copy each call, so a caller that edits
+    its copy (the demo, the deploy generators, a test pointing receivers at a recorder)
+    never changes what the next caller, or the generator, gets."""
+    return {"global": {"resolve_timeout": "5m"}, "route": copy.deepcopy(ROUTE),
+            "inhibit_rules": inhibit_rules(signals), "receivers": copy.deepcopy(RECEIVERS)}
 
 
 def render(signals: list[Signal]) -> str:

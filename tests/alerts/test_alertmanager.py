@@ -42,6 +42,16 @@ def test_the_config_is_generated_from_the_model():
     assert CONFIG.read_text() == routing.render(SIGNALS)
 
 
+def test_editing_one_config_leaves_the_next_unchanged():
+    """The demo and the production-timing test point receivers at their own webhooks; once
+    that edited the generator's own tables, and deploy/ha/alertmanager.yml, generated later
+    in the same process, came out with a recorder's URL (CI run of stop 18)."""
+    first = routing.config(SIGNALS)
+    first["receivers"][0]["webhook_configs"][0]["url"] = "http://127.0.0.1:1/elsewhere"
+    first["route"]["routes"].clear()
+    assert routing.render(SIGNALS) == CONFIG.read_text()
+
+
 def test_a_cause_needs_its_members_on_every_effect(default_signals):
     """CollectorDown is about a container; a table alert has none, so it cannot be its effect."""
     down = next(s for s in default_signals if s.key == "ticks_container_running")
