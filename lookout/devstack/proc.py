@@ -83,7 +83,10 @@ class ExporterProcess:
     """`python -m lookout.exporters.<domain>` (or `module`) as a real child process, logs kept in a file."""
 
     def __init__(self, domain: str, config: Path | None, workdir: Path, env: dict | None = None,
-                 extra_args: list[str] | None = None, tls: bool = False, module: str = ""):
+                 extra_args: list[str] | None = None, tls: bool = False, module: str = "",
+                 preexec_fn=None):
+        """`module`: another entry point than the domain's exporter (lookout.remediate);
+        `preexec_fn`: run in the child before exec (a resource limit)."""
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log_path = workdir / f"{domain}-exporter.log"
@@ -93,7 +96,8 @@ class ExporterProcess:
         args += extra_args or []
         full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
+                                     preexec_fn=preexec_fn)
 
     def wait_ready(self, timeout: float = 15.0, context=None) -> "ExporterProcess":
         def ready():

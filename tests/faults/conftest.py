@@ -5,14 +5,12 @@ import contextlib
 import os
 import resource
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from lookout.devstack.mariadb import MariaDB
-from lookout.devstack.proc import ROOT, ExporterProcess, free_port, write_yaml
+from lookout.devstack.proc import ExporterProcess, write_yaml
 
 PASSWORD = "s3cret-Faults-pw-4410"
 
@@ -52,18 +50,11 @@ class LimitedExporter(ExporterProcess):
     """An exporter process started with a soft RLIMIT_NOFILE (systemd's default is 1024)."""
 
     def __init__(self, domain: str, config: Path, workdir: Path, nofile_soft: int):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / f"{domain}-exporter.log"
-        self._log = open(self.log_path, "w")
         _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 
         def limit():
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile_soft, hard))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", f"lookout.exporters.{domain}", "--listen", f"127.0.0.1:{self.port}",
-             "--config", str(config)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=limit)
+        super().__init__(domain, config, workdir, preexec_fn=limit)
 
 
 def fds(pid: int) -> int:

@@ -9,9 +9,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from lookout.devstack.proc import ROOT, Metrics, free_port, http_get, terminate, wait_until
+from lookout.devstack.proc import ExporterProcess, Metrics, http_get, wait_until
 
 
 def alert(name: str, status: str = "firing", **labels) -> dict:
@@ -40,32 +37,24 @@ def notification(*alerts: dict, group_key: str = '{}/{remedy=~".+"}:{alertname="
             "alerts": list(alerts)}
 
 
-class Receiver:
+class Receiver(ExporterProcess):
+    """`python -m lookout.remediate` with `config` (plus an audit log in `workdir`)."""
+
     def __init__(self, workdir: Path, config: dict, web_config: dict | None = None, tls: bool = False):
-        self.workdir = workdir
-        self.port = free_port()
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self.config_path = workdir / "remediate.yml"
         config = {"audit_log": str(workdir / "audit.jsonl"), **config}
         self.audit_path = Path(config["audit_log"])
+        self.config_path = workdir / "remediate.yml"
         self.config_path.write_text(yaml.safe_dump(config))
-        args = [sys.executable, "-m", "lookout.remediate", "--config", str(self.config_path),
-                "--listen", f"127.0.0.1:{self.port}"]
+        extra = []
         if web_config is not None:
             wc = workdir / "web-config.yml"
             wc.write_text(yaml.safe_dump(web_config))
-            args += ["--web-config", str(wc)]
-        self.log_path = workdir / "remediate.log"
-        self._log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+            extra = ["--web-config", str(wc)]
+        super().__init__("remediate", self.config_path, workdir, extra_args=extra, tls=tls,
+                         module="lookout.remediate")
 
     def wait_ready(self, context=None, timeout: float = 20) -> "Receiver":
-        def ready():
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"receiver exited {self.proc.returncode}: {self.logs()}")
-            return http_get(self.url + "/-/healthy", timeout=2, context=context)[0] in (200, 401)
-        wait_until(ready, timeout, what=f"lookout-remediate on {self.url}")
+        super().wait_ready(timeout, context)
         return self
 
     def post(self, body, auth: tuple[str, str] | None = None, context=None, raw: bytes | None = None) -> tuple[int, dict]:
@@ -100,17 +89,6 @@ class Receiver:
         status, _, body = http_get(self.url + "/metrics", headers=auth_header, context=context)
         assert status == 200, body
         return Metrics(body)
-
-    def logs(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text()
-
-    def stop(self) -> int:
-        terminate(self.proc)
-        self._log.close()
-        return self.proc.returncode
-
 
 def http_action(url: str, alerts: list[str], path: str = "/api/pipeline/start", **extra) -> dict:
     return {"type": "http", "alerts": alerts, "target": "tburn", "url": url, "steps": [{"path": path}], **extra}
