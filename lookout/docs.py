@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from lookout import generated
 from lookout.systems import SYSTEMS, System
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,13 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"lookout.docs: {exc}", file=sys.stderr)
         return 2
-    stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]
     if args.check:
-        for path in stale:
-            print(f"{path} is out of date: run `python -m lookout.docs`", file=sys.stderr)
-        return 1 if stale else 0
-    for path in stale:
-        path.write_text(files[path])
+        return generated.check(generated.stale(files), "python -m lookout.docs")
+    for path in generated.write(files):
         print(f"wrote {path}")
     return 0
 

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from lookout import generated
+
 from .overrides import OverrideError
 from .settings import ALERTMANAGER_FILE, OUTPUT_DIR, THRESHOLDS_FILE
 
@@ -26,25 +28,22 @@ def main(argv: list[str] | None = None) -> int:
         alertmanager = ALERTMANAGER_FILE
     # The catalog module reads the default thresholds file on import; build from ours.
     from .catalog import build
-    from .generate import stale, write
+    from .generate import outputs
     try:
         signals = build(args.thresholds)
     except OverrideError as exc:
         print(f"{args.thresholds}: {exc}", file=sys.stderr)
         return 2
+    files = outputs(args.out, signals, alertmanager)
     if args.check:
-        outdated = stale(args.out, signals, alertmanager)
-        for name in outdated:
-            where = alertmanager if alertmanager and name == alertmanager.name else args.out / name
-            print(f"{where} is out of date: run `python -m lookout.alert_rules`", file=sys.stderr)
-        return 1 if outdated else 0
+        return generated.check(generated.stale(files), "python -m lookout.alert_rules")
     try:
-        args.out.mkdir(parents=True, exist_ok=True)
+        written = generated.write(files)
     except OSError as exc:
-        print(f"{args.out}: cannot create the output folder: {exc.strerror}", file=sys.stderr)
+        print(f"{exc.filename}: cannot write: {exc.strerror}", file=sys.stderr)
         return 2
-    for name in write(args.out, signals, alertmanager):
-        print(f"wrote {alertmanager if alertmanager and name == alertmanager.name else args.out / name}")
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from lookout import generated
+
 from .model import Signal
 from . import routing
 from .rules import group
@@ -43,21 +45,16 @@ def rendered(signals: list[Signal]) -> dict[str, str]:
 def write(out_dir: Path, signals: list[Signal], alertmanager: Path | None = None) -> list[str]:
     """Write every rule file (and the Alertmanager config, given its path) whose content
     changed; returns their names."""
-    changed = []
-    for path, text in _outputs(out_dir, signals, alertmanager).items():
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-            changed.append(path.name)
-    return changed
+    return [p.name for p in generated.write(outputs(out_dir, signals, alertmanager))]
 
 
 def stale(out_dir: Path, signals: list[Signal], alertmanager: Path | None = None) -> list[str]:
     """Files that are missing or differ from what the catalog generates."""
-    return [path.name for path, text in _outputs(out_dir, signals, alertmanager).items()
-            if not path.exists() or path.read_text() != text]
+    return [p.name for p in generated.stale(outputs(out_dir, signals, alertmanager))]
 
 
-def _outputs(out_dir: Path, signals: list[Signal], alertmanager: Path | None) -> dict[Path, str]:
+def outputs(out_dir: Path, signals: list[Signal], alertmanager: Path | None = None) -> dict[Path, str]:
+    """Each output path and its text: a rule file per system, and the routing given its path."""
     files = {out_dir / name: text for name, text in rendered(signals).items()}
     if alertmanager is not None:
         files[alertmanager] = routing.render(signals)

@@ -9,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+from lookout import generated
 from lookout.alert_rules.catalog import build as build_signals
 from lookout.alert_rules.overrides import OverrideError
 
@@ -28,11 +29,11 @@ def generate() -> dict[str, str]:
     return files
 
 
-def stale(files: dict[str, str], out: Path) -> list[str]:
-    """Files under `out` that differ from `files`, are missing, or are no longer generated."""
-    changed = [n for n, text in files.items() if not (out / n).is_file() or (out / n).read_text() != text]
-    leftover = [p.name for p in out.glob("*.json") if p.name not in files]
-    return sorted(changed + leftover)
+def stale(files: dict[str, str], out: Path) -> list[Path]:
+    """Files under `out` that differ from `files`, are missing, or are no longer generated
+    (a renamed or removed board)."""
+    leftover = [p for p in out.glob("*.json") if p.name not in files]
+    return sorted(generated.stale({out / name: text for name, text in files.items()}) + leftover)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,15 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     files = generate()
     drift = stale(files, args.out)
     if args.check:
-        for name in drift:
-            print(f"dashboards: {args.out / name} is out of date; run `python -m lookout.dashboards`", file=sys.stderr)
-        return 1 if drift else 0
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (args.out / name).write_text(text)
-    for name in drift:
-        if name not in files:
-            (args.out / name).unlink()
+        return generated.check(drift, "python -m lookout.dashboards")
+    generated.write({args.out / name: text for name, text in files.items()})
+    for path in drift:
+        if path.name not in files:
+            path.unlink()
     print(f"dashboards: wrote {len(files)} dashboards to {args.out}")
     return 0
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from lookout import generated
 from lookout.systems import SYSTEMS
 
 from .profiles import PROFILES, Profile
@@ -63,15 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=COMPOSE_FILE, help="file to write (default: %(default)s)")
     parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from what is generated")
     args = parser.parse_args(argv)
-    text = compose_text()
+    files = {args.out: compose_text()}
     if args.check:
-        if not args.out.exists() or args.out.read_text() != text:
-            print(f"{args.out} is out of date: run `python -m lookout.demo.prometheus`", file=sys.stderr)
-            return 1
-        return 0
+        return generated.check(generated.stale(files), "python -m lookout.demo.prometheus")
     try:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+        generated.write(files)
     except OSError as exc:
         print(f"cannot write {args.out}: {exc.strerror}", file=sys.stderr)
         return 2

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from lookout import generated
+
 from .generate import OUT, rendered, stale, write
 
 
@@ -20,9 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     code = 0
     if args.check:
-        for rel in stale(args.out):
-            print(f"{args.out / rel} is out of date: run `python -m lookout.deploy`", file=sys.stderr)
-            code = 1
+        code = generated.check([args.out / rel for rel in stale(args.out)], "python -m lookout.deploy")
     else:
         for rel in write(args.out):
             print(f"wrote {args.out / rel}")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from lookout import generated
+
 from . import ha, kubernetes, meta_rules, remote_write
 from .hosts import hosts
 
@@ -83,18 +85,15 @@ def rendered() -> dict[str, str]:
     return files
 
 
+def _files(out: Path) -> dict[Path, str]:
+    return {out / rel: text for rel, text in rendered().items()}
+
+
 def write(out: Path = OUT) -> list[str]:
-    changed = []
-    for rel, text in rendered().items():
-        path = out / rel
-        if not path.exists() or path.read_text() != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            changed.append(rel)
-    return changed
+    """Write what changed; returns those files, relative to `out`."""
+    return [str(p.relative_to(out)) for p in generated.write(_files(out))]
 
 
 def stale(out: Path = OUT) -> list[str]:
-    """Files missing or differing from what would be generated."""
-    return [rel for rel, text in rendered().items()
-            if not (out / rel).exists() or (out / rel).read_text() != text]
+    """Files missing or differing from what would be generated, relative to `out`."""
+    return [str(p.relative_to(out)) for p in generated.stale(_files(out))]
