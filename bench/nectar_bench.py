@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import subprocess
 import tempfile
 import time
@@ -20,7 +19,7 @@ import yaml
 
 from common import ROOT, Scraper, median, mb, ms, rss_bytes, stop_all, wrk
 from lookout.devstack.mariadb import MariaDB
-from lookout.devstack.proc import ExporterProcess, free_port, wait_until, http_get
+from lookout.devstack.proc import ExporterProcess, Metrics, free_port, http_get, wait_until
 
 PASSWORD = "bench-pw-4471"
 
@@ -93,7 +92,7 @@ def main() -> None:
             durs = []
             for _ in range(200):
                 body = sc.get()[1].decode()
-                durs.append(float(re.search(r'lookout_collector_duration_seconds\{exporter="nectar",collector="chain"\} (\S+)', body).group(1)))
+                durs.append(Metrics(body).get("lookout_collector_duration_seconds", exporter="nectar", collector="chain"))
             lat[name] = median(durs)
         print(f"10k: {ms(lat['10k'])}   2M: {ms(lat['2M'])}   ratio 2M/10k: {lat['2M'] / lat['10k']:.2f}")
 

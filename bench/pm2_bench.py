@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import yaml
 from common import ROOT, Scraper, mb, median, ms, rss_bytes, stop_all
 from lookout.exporters.pm2.rpc import RpcClient
 from lookout.devstack.pm2 import PM2, PM2_BIN
-from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until
+from lookout.devstack.proc import ExporterProcess, Metrics, free_port, http_get, wait_until
 
 APPS = ROOT / "tests" / "pm2" / "apps"
 PEER = ROOT / "tests" / "node" / "node_modules" / "pm2-prometheus-exporter" / "exporter.js"
@@ -86,7 +85,19 @@ def import_rss(statement: str) -> int:
 
 
 def collector_duration(body: bytes) -> float:
-    return float(re.search(rb'lookout_collector_duration_seconds\{exporter="pm2",collector="processes"\} (\S+)', body).group(1))
+    # Parsed, not matched: the label order in the exposition is the runtime's choice.
+    return Metrics(body.decode()).get("lookout_collector_duration_seconds", exporter="pm2", collector="processes")
+
+
+def start_apps(pm2: PM2, apps: int) -> int:
+    """`apps` online apps under `pm2`: the sync server (tests/pm2/apps/sync-server.js, healthy)
+    and idle ones; returns the sync server's port."""
+    port = free_port()
+    pm2.start(APPS / "sync-server.js", "rss-sync-server", "--max-memory-restart", "200M", env={"PORT": str(port)})
+    for i in range(apps - 1):
+        pm2.start(APPS / "idle.js", f"service-{i}")
+    wait_until(lambda: http_get(f"http://127.0.0.1:{port}/health")[0] == 200, 20)
+    return port
 
 
 def main() -> None:
@@ -100,11 +111,7 @@ def main() -> None:
     pm2 = PM2(work / "pm2home")
     procs: list = []
     try:
-        port = free_port()
-        pm2.start(APPS / "sync-server.js", "rss-sync-server", "--max-memory-restart", "200M", env={"PORT": str(port)})
-        for i in range(args.apps - 1):
-            pm2.start(APPS / "idle.js", f"service-{i}")
-        wait_until(lambda: http_get(f"http://127.0.0.1:{port}/health")[0] == 200, 20)
+        port = start_apps(pm2, args.apps)
         time.sleep(2)  # axm_monitor fills in
         print(f"PM2 {pm2.run('--version').stdout.strip()} with {args.apps} online apps, Python {sys.version.split()[0]}")
 

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from common import ROOT, Scraper, mb, median, rss_bytes
+from common import Scraper, mb, median, rss_bytes
 from lookout.devstack.pm2 import PM2
-from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until
-
-APPS = ROOT / "tests" / "pm2" / "apps"
+from lookout.devstack.proc import ExporterProcess
+from pm2_bench import start_apps
 
 
 def main() -> None:
@@ -31,11 +30,7 @@ def main() -> None:
     pm2 = PM2(work / "pm2home")
     exporter = None
     try:
-        port = free_port()
-        pm2.start(APPS / "sync-server.js", "rss-sync-server", "--max-memory-restart", "200M", env={"PORT": str(port)})
-        for i in range(args.apps - 1):
-            pm2.start(APPS / "idle.js", f"service-{i}")
-        wait_until(lambda: http_get(f"http://127.0.0.1:{port}/health")[0] == 200, 20)
+        port = start_apps(pm2, args.apps)
         cfg = work / "pm2.yml"
         cfg.write_text(yaml.safe_dump({"daemon": {"home": str(pm2.home)},
                                        "health": {"url": f"http://127.0.0.1:{port}/health"}}))
