@@ -7,24 +7,21 @@ import select
 import socket
 import threading
 
+from .listener import Listener
 
-class FreezingProxy:
+
+class FreezingProxy(Listener):
     """127.0.0.1:<random port> forwarding to `target`; freeze_existing() stops forwarding on every
     connection open at that moment (both directions, sockets held open), new ones still forward;
     stall_new(True) freezes new connections too, until stall_new(False)."""
 
     def __init__(self, target_port: int, target_host: str = "127.0.0.1"):
+        super().__init__()
         self.target = (target_host, target_port)
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port = self.sock.getsockname()[1]
         self._pairs: list[tuple[socket.socket, socket.socket, threading.Event]] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._stall_new = threading.Event()
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.start()
 
     def freeze_existing(self) -> int:
         """Freeze every connection open now; returns how many."""
@@ -38,26 +35,18 @@ class FreezingProxy:
         server's greeting forever); they stay frozen when it is turned off."""
         (self._stall_new.set if on else self._stall_new.clear)()
 
-    def _accept(self) -> None:
-        self.sock.settimeout(0.2)
-        while not self._stop.is_set():
-            try:
-                client, _ = self.sock.accept()
-            except (TimeoutError, socket.timeout):
-                continue
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            frozen = threading.Event()
-            if self._stall_new.is_set():
-                frozen.set()
-            with self._lock:
-                self._pairs.append((client, upstream, frozen))
-            threading.Thread(target=self._pump, args=(client, upstream, frozen), daemon=True).start()
+    def accepted(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self.target, timeout=5)
+        except OSError:
+            client.close()
+            return
+        frozen = threading.Event()
+        if self._stall_new.is_set():
+            frozen.set()
+        with self._lock:
+            self._pairs.append((client, upstream, frozen))
+        threading.Thread(target=self._pump, args=(client, upstream, frozen), daemon=True).start()
 
     def _pump(self, a: socket.socket, b: socket.socket, frozen: threading.Event) -> None:
         peers = {a: b, b: a}
@@ -82,15 +71,8 @@ class FreezingProxy:
                 b.close()
 
     def close(self) -> None:
-        self._stop.set()
+        super().close()
         with self._lock:
             for a, b, _ in self._pairs:
                 a.close()
                 b.close()
-        self.sock.close()
-
-    def __enter__(self) -> "FreezingProxy":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

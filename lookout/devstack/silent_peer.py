@@ -4,43 +4,22 @@ Not a stand-in for any application: a fault, named as such."""
 from __future__ import annotations
 
 import socket
-import threading
+
+from .listener import Listener
 
 
-class SilentPeer:
+class SilentPeer(Listener):
     """Listens on 127.0.0.1:<random port>; accepted sockets are held open, silent, until close()."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(1024)
-        self.port = self.sock.getsockname()[1]
+        super().__init__(backlog=1024)
         self.held: list[socket.socket] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        self.start()
 
-    def _accept(self) -> None:
-        self.sock.settimeout(0.2)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except (TimeoutError, socket.timeout):
-                continue
-            except OSError:
-                return
-            self.held.append(conn)
+    def accepted(self, conn: socket.socket) -> None:
+        self.held.append(conn)
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(2)
+        super().close()
         for conn in self.held:
             conn.close()
-        self.sock.close()
-
-    def __enter__(self) -> "SilentPeer":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
