@@ -12,10 +12,9 @@ import sys
 from pathlib import Path
 
 from lookout.exporters.runtime import ConfigError, redact
-from lookout.exporters.runtime.flags import apply_flags, parser_for
+from lookout.exporters.runtime.flags import parser_for
 from lookout.exporters.runtime.logs import setup_logging
-from lookout.exporters.runtime.main import parse_listen
-from lookout.exporters.runtime.webconfig import load_web_config
+from lookout.exporters.runtime.main import apply_runtime
 from lookout.netutil import serve_until_signalled
 
 from . import config as config_mod
@@ -31,10 +30,8 @@ def main(argv: list[str] | None = None) -> None:
     setup_logging()
     try:
         cfg = config_mod.load(args.config)
-        apply_flags(args, cfg)  # cfg has the runtime's `web` and `log` sections
-        host, port = parse_listen(cfg.web.listen_address or f":{config_mod.DEFAULT_PORT}")
-        web_config = load_web_config(cfg.web.config_file)
-        setup_logging(cfg.log.level, cfg.log.format)
+        # cfg has the runtime's `web` and `log` sections
+        host, port, web_config = apply_runtime(args, cfg, config_mod.DEFAULT_PORT)
         _check_audit_path(cfg.audit_log)
     except ConfigError as exc:
         print(f"lookout-remediate: configuration error: {redact(str(exc))}", file=sys.stderr)

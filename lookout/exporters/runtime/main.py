@@ -59,16 +59,22 @@ def parse_listen(address: str) -> tuple[str, int]:
         raise ConfigError("web.listen_address", str(exc)) from None
 
 
+def apply_runtime(args, runtime, default_port: int) -> tuple[str, int, Any]:
+    """The standard flags over the config's `web` and `log` sections, then logging set up;
+    returns (host, port, web config or None). Raises ConfigError naming the key."""
+    apply_flags(args, runtime)
+    host, port = parse_listen(runtime.web.listen_address or f":{default_port}")
+    web_config = load_web_config(runtime.web.config_file)
+    setup_logging(runtime.log.level, runtime.log.format)
+    return host, port, web_config
+
+
 def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
     args = parser_for(f"lookout-{spec.namespace}", spec.title, spec.default_port).parse_args(argv)
     setup_logging()
     try:
         cfg = load_config(spec, args.config)
-        apply_flags(args, cfg.runtime)
-        listen = cfg.runtime.web.listen_address or f":{spec.default_port}"
-        host, port = parse_listen(listen)
-        web_config = load_web_config(cfg.runtime.web.config_file)
-        setup_logging(cfg.runtime.log.level, cfg.runtime.log.format)
+        host, port, web_config = apply_runtime(args, cfg.runtime, spec.default_port)
         collectors = spec.build(cfg.domain)
     except ConfigError as exc:
         print(f"lookout-{spec.namespace}: configuration error: {redact(str(exc))}", file=sys.stderr)
