@@ -25,7 +25,7 @@ import psutil
 import yaml
 
 from common import ROOT, Scraper, mb, median, ms, rss_bytes, stop_all
-from lookout.exporters.pm2.rpc import RpcClient
+from lookout.pm2rpc import RpcClient
 from lookout.devstack.pm2 import PM2, PM2_BIN
 from lookout.devstack.proc import ExporterProcess, Metrics, free_port, http_get, wait_until
 

@@ -58,7 +58,7 @@ OpenMetrics: one sample per known state, labelled with the metric's own name, 1 
 def descriptors_of(system: System) -> list:
     """The descriptors the system's collectors declare (`Collector.metrics`), sorted by name,
     without the runtime's own family (listed once, at the top)."""
-    from lookout.exporters.runtime.metrics import exporter_descriptors
+    from lookout.exporters.runtime.descriptors import exporter_descriptors
     from lookout.exporters.runtime.selfmetrics import exporter_self_descriptors
     runtime = set(exporter_self_descriptors())
     return [d for d in exporter_descriptors(system.namespace) if d not in runtime]

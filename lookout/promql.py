@@ -78,13 +78,3 @@ def selectors(expr: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
 
     promql_parser.walk(parse(expr), visit, None)
     return found
-
-
-def metric_names(expr: str) -> set[str]:
-    """The metric name of every vector selector (`__name__="x"` counts; a `__name__` regex
-    or a selector without a name gives none)."""
-    names = set()
-    for name, matchers in selectors(expr):
-        names |= {name} if name else set()
-        names |= {value for label, op, value in matchers if label == "__name__" and op == "="}
-    return names

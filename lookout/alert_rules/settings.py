@@ -15,9 +15,6 @@ ROOT = HERE.parents[1]
 # One generated rule file per system of the registry (lookout/systems/), in its order, then
 # the pseudo-system of the exporters' own alerts.
 SYSTEMS = (*(s.key for s in REGISTRY), SELF_SYSTEM)
-# Exporter namespaces. The rules no longer read them (self-metrics are one shared
-# `lookout_collector_*` family); kept for lookout/dashboards until it moves to the same.
-NAMESPACES = tuple(s.namespace for s in REGISTRY)
 
 RUNBOOK_PAGE = "docs/runbooks.md"
 

@@ -19,7 +19,6 @@ import json
 import os
 import sys
 import urllib.error
-from pathlib import Path
 
 DEFAULT_URL = "http://127.0.0.1:9099"
 

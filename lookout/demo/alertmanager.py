@@ -10,49 +10,27 @@ grouping timers take the profile's values so a page arrives in seconds, not minu
 """
 from __future__ import annotations
 
-import copy
 import sys
 from pathlib import Path
 
 import yaml
+
+from lookout.deploy import ha
 
 from .profiles import Profile
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "prometheus" / "alertmanager.yml"  # the committed copy (checkout only)
 
-_TIMERS = ("group_wait", "group_interval", "repeat_interval")
-
 
 def source() -> dict:
     """The project's routing, from the operator's thresholds file as the generator reads it."""
-    from lookout.alert_rules.catalog import build
-    from lookout.alert_rules.routing import config
-    return config(build())
+    return ha.routing()
 
 
 def for_demo(config: dict, webhook_url: str, profile: Profile, direct: dict[str, str] | None = None) -> dict:
     """`direct`: receivers posting to their own URL instead of the pager page (lookout-remediate)."""
-    cfg = copy.deepcopy(config)
-    resolve_timeout = (cfg.get("global") or {}).get("resolve_timeout")
-    cfg["global"] = {"resolve_timeout": resolve_timeout} if resolve_timeout else {}
-    cfg.pop("templates", None)  # only the real notifiers use them
-    direct = direct or {}
-    cfg["receivers"] = [{"name": r["name"],
-                         "webhook_configs": [{"url": direct.get(r["name"], f"{webhook_url.rstrip('/')}/{r['name']}"),
-                                              "send_resolved": True}]}
-                        for r in cfg.get("receivers") or []]
-    timers = {"group_wait": profile.group_wait, "group_interval": profile.group_interval,
-              "repeat_interval": profile.repeat_interval}
-
-    def walk(route: dict, top: bool) -> None:
-        for key in _TIMERS:
-            if top or key in route:
-                route[key] = timers[key]
-        for child in route.get("routes") or []:
-            walk(child, False)
-    walk(cfg.setdefault("route", {}), True)
-    return cfg
+    return ha.to_webhooks(config, webhook_url, profile, direct)
 
 
 def write(path: Path, webhook_url: str, profile: Profile, direct: dict[str, str] | None = None) -> None:

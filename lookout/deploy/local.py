@@ -16,7 +16,6 @@ from pathlib import Path
 
 import yaml
 
-from lookout.demo.alertmanager import for_demo
 from lookout.devstack.proc import free_port, http_get, wait_until
 
 from . import ha, meta_rules
@@ -97,7 +96,7 @@ class Proc:
         return self.log_path.read_text()[-chars:]
 
 
-class _Timers:  # what demo.alertmanager.for_demo reads from a profile
+class _Timers:  # what ha.to_webhooks reads
     def __init__(self, t: Timing):
         self.group_wait, self.group_interval, self.repeat_interval = t.group_wait, t.group_interval, t.repeat_interval
 
@@ -127,7 +126,7 @@ class LocalHA:
         self.scrapes += [ha.Scrape("prometheus", [f"127.0.0.1:{p}" for p in self.prom_ports.values()]),
                          ha.Scrape("alertmanager", [f"127.0.0.1:{w}" for w, _ in self.am_ports])]
         self.remote_write = remote_write or []
-        am_cfg = ha.with_heartbeat(for_demo(ha.routing(), webhook, _Timers(timing), direct), heartbeat)
+        am_cfg = ha.with_heartbeat(ha.to_webhooks(ha.routing(), webhook, _Timers(timing), direct), heartbeat)
         route = am_cfg["route"]["routes"][0]
         route.update(group_interval=timing.heartbeat_interval, repeat_interval=timing.heartbeat_interval)
         self.am_config = self.dir / "alertmanager.yml"

@@ -8,7 +8,7 @@ window) run one instance per level and check the count leaving the window resolv
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import yaml

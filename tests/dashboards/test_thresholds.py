@@ -8,7 +8,6 @@ import math
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
 from .dashboard_json import ROOT, panels

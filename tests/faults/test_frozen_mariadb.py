@@ -2,7 +2,6 @@
 and a peer that accepts and never answers (issue 12, cases 1, 3 and 4)."""
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import threading

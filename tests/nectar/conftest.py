@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from lookout.devstack.mariadb import MariaDB
@@ -23,7 +25,7 @@ def mariadb(tmp_path_factory):
     db.stop()
 
 
-def write_config(path, db, **sections) -> "Path":
+def write_config(path, db, **sections) -> Path:
     """A Nectar config for `db`, with the password in the file (the tests look for leaks)."""
     base = {"database": {"host": "127.0.0.1", "port": db.port, "user": "lookout", "password": PASSWORD,
                          "database": "nectar", "reconnect_max_backoff_seconds": 1.0}}

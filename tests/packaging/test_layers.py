@@ -1,13 +1,63 @@
-"""Layers reach one way: read from each module's import statements (the source is the truth)."""
+"""The layer contract, stated once: who may import whom, read from each module's import
+statements (the source is the truth; imports inside functions count), and no import cycles.
+
+Bottom to top; a module imports only its own layer and the ones below it, and the packages
+listed side by side in one layer (`|`) do not import each other:
+
+    registry and small shared modules   lookout (the package), systems, durations, netutil, promql, generated
+    runtime                             lookout.exporters.runtime
+    shared clients                      pm2rpc (PM2's daemon socket: the PM2 exporter and remediate)
+    parts                               each exporter | simulators | devstack
+    generators                          alert_rules, then dashboards | docs
+    tools                               deploy | remediate, then demo, then cli
+    above everything                    tests, then bench
+
+Simulators stand in for the applications (never the exporters' code); devstack runs real servers.
+Above the exporters, nothing in lookout/ imports an exporter's own package: it is run, not
+imported (docs reads descriptors through the runtime).
+"""
 from __future__ import annotations
 
 import ast
+import graphlib
+from functools import cache
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "lookout"
+SOURCES = ("lookout", "tests", "bench")
+
+EXPORTERS = tuple(f"lookout.exporters.{p.name}" for p in sorted((PACKAGE / "exporters").iterdir())
+                  if (p / "__init__.py").exists() and p.name != "runtime")
+
+# Bottom to top; each layer is a list of sibling groups, each group a tuple of module prefixes.
+LAYERS: list[list[tuple[str, ...]]] = [
+    [("lookout.__init__", "lookout.systems", "lookout.durations", "lookout.netutil", "lookout.promql",
+      "lookout.generated")],
+    [("lookout.exporters.runtime",)],
+    [("lookout.pm2rpc",)],
+    [*((e,) for e in EXPORTERS), ("lookout.exporters.__init__",), ("lookout.simulators",), ("lookout.devstack",)],
+    [("lookout.alert_rules",)],
+    [("lookout.dashboards",), ("lookout.docs",)],
+    [("lookout.deploy",), ("lookout.remediate",)],
+    [("lookout.demo",)],
+    [("lookout.cli",)],
+    [("tests",)],
+    [("bench",)],
+]
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+@cache
+def modules() -> dict[str, Path]:
+    """Every module of the checkout's code, by dotted name (a package as `<pkg>.__init__`)."""
+    return {module_name(p): p for top in SOURCES for p in sorted((ROOT / top).rglob("*.py"))
+            if "node_modules" not in p.parts}
 
 
 def imports(path: Path) -> set[str]:
@@ -31,26 +81,99 @@ def imports(path: Path) -> set[str]:
     return found
 
 
-def offenders(folder: str, forbidden: tuple[str, ...]) -> list[str]:
-    out = []
-    for path in sorted((PACKAGE / folder).rglob("*.py")):
-        bad = sorted(n for n in imports(path) if any(n == f or n.startswith(f + ".") for f in forbidden))
-        out += [f"{path.relative_to(ROOT)} imports {n}" for n in bad]
+def resolve(name: str) -> str | None:
+    """The checkout module `name` refers to (`a.b.X` where X is a class: `a.b`), or None (third party)."""
+    known = modules()
+    parts = name.split(".")
+    while parts:
+        for candidate in (".".join(parts), ".".join(parts) + ".__init__"):
+            if candidate in known:
+                return candidate
+        parts.pop()
+    return None
+
+
+@cache
+def graph() -> dict[str, set[str]]:
+    """module -> the checkout modules it imports. `from pkg import mod` is an edge to pkg.mod only
+    (importing a submodule runs the package's __init__, but that is the package's own layer)."""
+    out = {}
+    for name, path in modules().items():
+        deps = {resolve(n) for n in imports(path)} - {None, name}
+        # `from pkg import mod` also names `pkg`: keep the most precise target only.
+        out[name] = {d for d in deps if not any(o != d and o.startswith(d.removesuffix("__init__")) for o in deps)}
     return out
 
 
-@pytest.mark.parametrize("folder, forbidden", [
-    ("simulators", ("lookout.exporters",)),   # demo targets stand in for the applications
-    ("demo", ("tests",)),                      # the demo ships; tests do not
-    ("devstack", ("tests",)),
-    ("exporters", ("lookout.demo", "lookout.simulators", "lookout.devstack", "tests")),
-    ("systems", ("lookout.exporters", "lookout.alert_rules", "lookout.dashboards", "lookout.demo")),
-])
-def test_layer(folder, forbidden):
-    assert offenders(folder, forbidden) == []
+def place(module: str) -> tuple[int, int]:
+    """(layer, sibling group) of a module; the longest matching prefix wins."""
+    best = None
+    for i, layer in enumerate(LAYERS):
+        for j, group in enumerate(layer):
+            for prefix in group:
+                if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > best[0]):
+                    best = (len(prefix), (i, j))
+    assert best, f"{module} is in no layer: add it to LAYERS"
+    return best[1]
 
+
+def violations(g: dict[str, set[str]]) -> list[str]:
+    out = []
+    exporters_layer = place(EXPORTERS[0])[0]
+    for mod, deps in sorted(g.items()):
+        here = place(mod)
+        for dep in sorted(deps):
+            there = place(dep)
+            if there[0] > here[0]:
+                out.append(f"{mod} (layer {here[0]}) imports {dep} from layer {there[0]} above it")
+            elif there[0] == here[0] and there[1] != here[1]:
+                out.append(f"{mod} imports its sibling {dep}")
+            elif mod.startswith("lookout.") and here[0] > exporters_layer and dep.startswith(EXPORTERS):
+                out.append(f"{mod} reaches into the exporter module {dep}")
+    return out
+
+
+def cycle(g: dict[str, set[str]]) -> list[str]:
+    try:
+        graphlib.TopologicalSorter(g).prepare()
+    except graphlib.CycleError as err:
+        return err.args[1]
+    return []
+
+
+def test_every_module_has_a_layer():
+    for mod in modules():
+        place(mod)
+
+
+def test_layers_reach_down_only():
+    assert violations(graph()) == []
+
+
+def test_no_import_cycle():
+    assert cycle(graph()) == []
+
+
+# The checker itself, on small graphs and on the code it once caught.
 
 def test_the_checker_sees_a_relative_import():
     sample = PACKAGE / "simulators" / "common" / "serve.py"
     assert "lookout.netutil" in imports(sample)
     assert "lookout.simulators.common.control" in imports(sample)  # `from .control import ...`
+
+
+def test_the_checker_sees_an_upward_import_and_a_sibling():
+    g = {"lookout.deploy.ha": {"lookout.demo.alertmanager"},           # deploy -> demo (was)
+         "lookout.simulators.tburn.app": {"lookout.exporters.tburn.collectors"},
+         "lookout.remediate.actions.pm2": {"lookout.exporters.pm2.rpc"}}
+    found = violations(g)
+    assert len(found) == 3, found
+
+
+@pytest.mark.parametrize("g", [
+    # runtime/collector.py -> metrics.py -> selfmetrics.py, and metrics.py imported collector (was)
+    {"collector": {"metrics"}, "metrics": {"collector", "selfmetrics"}, "selfmetrics": {"metrics"}},
+    {"a": {"a"}},
+])
+def test_the_checker_finds_a_cycle(g):
+    assert cycle(g)

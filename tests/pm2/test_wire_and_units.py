@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from lookout.exporters.pm2 import amp
+from lookout.pm2rpc import amp
 from lookout.exporters.pm2.units import quantity
 from lookout.devstack.proc import ROOT
 

@@ -27,11 +27,8 @@ def test_labels_are_mapped_by_name_whatever_the_order():
     out = MetricSet("x")
     out.add(SIZE, 1, container="a", table="t1")
     out.add(SIZE, 2, table="t2", container="b")
-    out.gauge("legacy", "Legacy path.", 3, {"container": "a", "table": "t1"})
-    out.gauge("legacy", "Legacy path.", 4, {"table": "t2", "container": "b"})
     got = {(s.name, s.labels["container"], s.labels["table"]): s.value for f in out.families() for s in f.samples}
-    assert got == {("x_table_size_bytes", "a", "t1"): 1, ("x_table_size_bytes", "b", "t2"): 2,
-                   ("x_legacy", "a", "t1"): 3, ("x_legacy", "b", "t2"): 4}
+    assert got == {("x_table_size_bytes", "a", "t1"): 1, ("x_table_size_bytes", "b", "t2"): 2}
 
 
 @pytest.mark.parametrize("labels", [{"container": "a"}, {"container": "a", "table": "t", "extra": "e"},

@@ -4,6 +4,7 @@ The Nectar exporter is the vehicle; its database is deliberately absent (port 1)
 the runtime must take in its stride.
 """
 import base64
+import json
 import signal
 import ssl
 import subprocess
@@ -105,9 +106,16 @@ def test_sigterm_shuts_down_gracefully(start):
 
 def test_listen_address_in_use_exits_with_a_clear_error(start):
     first = start().wait_ready()
-    second = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--listen", f"127.0.0.1:{first.port}"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=20)
-    assert second.returncode == 1 and "cannot serve" in second.stderr
+    address = f"127.0.0.1:{first.port}"
+    second = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--listen", address,
+                             "--log.format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=20)
+    # The log record, not the words of a traceback (a NameError's traceback once printed the
+    # source line holding "cannot serve" and passed the old assertion).
+    records = [json.loads(line) for line in second.stderr.splitlines() if line.startswith("{")]
+    errors = [r for r in records if r["level"] == "error"]
+    assert [(r["msg"], r["address"]) for r in errors] == [("cannot serve", address)], second.stderr
+    assert "in use" in errors[0]["err"]
+    assert second.returncode == 1 and "Traceback" not in second.stderr
 
 
 def test_malformed_http_from_anyone_is_a_400_not_an_error_log_with_its_bytes(start):

@@ -33,7 +33,7 @@ def docker_engine():
 @pytest.fixture
 def table(pg):
     """A fresh, empty tick table shaped like the collector's, indexed on its time column."""
-    def make(instrument: bool = True) -> str:
+    def make() -> str:
         name = f"quotes_{next(_names)}"
         pg.psql(f'CREATE TABLE {name} ("timestamp" timestamptz NOT NULL, instrument_name text, price float8);'
                 f'CREATE INDEX ON {name} ("timestamp" DESC)', database="crypto_data")

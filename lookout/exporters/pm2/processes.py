@@ -14,7 +14,7 @@ from lookout.exporters.runtime.metrics import Counter, Gauge, Quantiles, StateSe
 
 from .config import DaemonConfig
 from .jlist import jlist
-from .rpc import DaemonDown, RpcClient
+from lookout.pm2rpc import DaemonDown, RpcClient
 from .units import number, quantity
 
 log = logging.getLogger("lookout.pm2")

@@ -6,9 +6,10 @@ from .blocking import BlockingPool
 from .collector import CollectError, Collector
 from .config import ConfigError, required
 from .deadline import Deadline
+from .descriptors import exporter_descriptors
 from .main import ExporterSpec, main_for
 from .probe import Probe
-from .metrics import Counter, Descriptor, Gauge, LabelError, MetricSet, Quantiles, StateSet, bounded, exporter_descriptors
+from .metrics import Counter, Descriptor, Gauge, LabelError, MetricSet, Quantiles, StateSet, bounded
 from .secrets import Secret, redact
 
 __all__ = ["Backoff", "BlockingPool", "CollectError", "Collector", "ConfigError", "Counter", "Deadline", "Descriptor",

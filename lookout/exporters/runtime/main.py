@@ -91,7 +91,7 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
         raise_open_files_limit()
         asyncio.run(_serve(app, scraper, host, port, web_config.ssl_context, cfg.runtime.web.idle_timeout_seconds))
     except OSError as exc:
-        log.error("cannot serve", extra={"fields": {"address": listen, "err": str(exc)}})
+        log.error("cannot serve", extra={"fields": {"address": f"{host}:{port}", "err": str(exc)}})
         sys.exit(1)
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -33,8 +33,6 @@ from prometheus_client.core import (
     StateSetMetricFamily,
     SummaryMetricFamily,
 )
-
-Labels = Mapping[str, str] | None
 
 
 class LabelError(ValueError):
@@ -201,25 +199,6 @@ class MetricSet:
             kept._descriptors[name] = self._descriptors[name]
         return kept
 
-    # --- untyped emission, kept until every domain collector declares descriptors ---
-
-    def gauge(self, short: str, doc: str, value: float, labels: Labels = None, unit: str = "") -> None:
-        self.add(self._adhoc(Gauge, short, doc, labels, unit=unit), value, **(labels or {}))
-
-    def counter(self, short: str, doc: str, value: float, labels: Labels = None) -> None:
-        """`short` without `_total`; the exposition adds it."""
-        self.add(self._adhoc(Counter, short, doc, labels), value, **(labels or {}))
-
-    def stateset(self, short: str, doc: str, states: Sequence[str], current: str | None,
-                 labels: Labels = None) -> None:
-        self.add(self._adhoc(StateSet, short, doc, labels, states=tuple(states)), current, **(labels or {}))
-
-    def _adhoc(self, kind: type, short: str, doc: str, labels: Labels, **kw) -> Descriptor:
-        known = self._descriptors.get(self.name(short))
-        if known is not None:
-            return known  # label names are checked against the first use's, by name
-        return kind(short, doc, tuple(labels or ()), **kw)
-
     # --- reading -----------------------------------------------------------------------
 
     def families(self) -> Iterable[Metric]:
@@ -253,31 +232,3 @@ def bounded(values: Iterable[str], cap: int, other: str = "other") -> dict[str, 
     distinct = sorted(set(values))
     keep = set(distinct[:cap]) if len(distinct) > cap else set(distinct)
     return {v: (v if v in keep else other) for v in distinct}
-
-
-def exporter_descriptors(namespace: str) -> list[Descriptor]:
-    """Every descriptor an exporter can emit: the runtime's own family, then each collector
-    class's `metrics` under `lookout.exporters.<namespace>`, sorted by name.
-
-    Used to generate docs/metrics.md and to lint rules and dashboards against real names.
-    Raises ImportError for an unknown namespace.
-    """
-    import importlib
-    import pkgutil
-
-    from .collector import Collector
-    from .selfmetrics import exporter_self_descriptors
-
-    package = importlib.import_module(f"lookout.exporters.{namespace}")
-    for mod in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-        importlib.import_module(mod.name)
-    found: dict[str, Descriptor] = {}
-    stack = list(Collector.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        stack.extend(cls.__subclasses__())
-        if cls.__module__.startswith(package.__name__ + ".") or cls.__module__ == package.__name__:
-            for d in getattr(cls, "metrics", ()):
-                found[d.full_name(namespace)] = d
-    own = sorted(found.values(), key=lambda d: d.full_name(namespace))
-    return list(exporter_self_descriptors()) + own

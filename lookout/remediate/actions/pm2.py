@@ -11,7 +11,7 @@ restartProcessId: `Utility.extend(proc.pm2_env.env, env)`).
 """
 from __future__ import annotations
 
-from lookout.exporters.pm2.rpc import RpcClient
+from lookout.pm2rpc import RpcClient
 from lookout.exporters.runtime import CollectError
 
 from ..config import ActionConfig, PM2Settings

@@ -159,11 +159,6 @@ class TburnModel:
     def heap_ratio(self) -> float:
         return min(max(self.heap, 0.0), 1.0)
 
-    def guardian_level(self) -> str:
-        """memory-guardian.ts getStatus(): healthy | warning | critical | emergency."""
-        r = self.heap_ratio()
-        return "emergency" if r >= 0.92 else "critical" if r >= 0.85 else "warning" if r >= 0.70 else "healthy"
-
     def governor_state(self) -> str:
         """memory-governor.ts MemoryState (lowercase), without its hysteresis."""
         r = self.heap_ratio()
