@@ -1,0 +1,36 @@
+"""python -m tests.golden [--record] [--check]: see tests/golden/__init__.py."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from lookout.generated import check, stale, write
+
+from . import HERE
+from . import tburn
+
+EXPORTERS = (tburn,)
+
+
+def files() -> dict:
+    return {HERE / f"{m.NAME}.prom": asyncio.run(m.render()) for m in EXPORTERS}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.golden", description=__doc__)
+    parser.add_argument("--record", action="store_true", help="re-record the answers from the simulators first")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a golden file is stale")
+    args = parser.parse_args(argv)
+    if args.record:
+        for m in EXPORTERS:
+            asyncio.run(m.record())
+    out = files()
+    if args.check:
+        return check(stale(out), "python -m tests.golden")
+    write(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
