@@ -9,8 +9,7 @@ generator means rewriting this file only. Everything here returns opaque objects
 Only the SDK's public builders and models are used (grafanalib needed its private encoder,
 `_current` and four `extraJson` patches). Where the builders stop: the schema version has no
 builder method, so `dashboard` sets the built model's public field; the 10.4 table has no
-font size, so none is written (tests/dashboards/test_sdk_port.py lists every change from
-grafanalib's output). A panel is kept as a recipe (`Panel`) rather than a builder because
+font size, so none is written. A panel is kept as a recipe (`Panel`) rather than a builder because
 builders are mutable and the dashboard still has to place it (`_layout`) and scope its
 queries after a dashboard module made it.
 """

@@ -89,3 +89,38 @@ def test_an_exporter_checks_a_shipped_config(venv):
                   cwd=venv).stdout.strip()
     res = run([str(venv / "bin" / "lookout-tburn"), "--config", shipped, "--check-config"], cwd=venv)
     assert "configuration OK" in res.stdout
+
+
+# Files under lookout/ that no command reads (documentation for contributors).
+NOT_READ = {"lookout/dashboards/README.md"}
+
+
+def test_the_wheel_carries_every_data_file_of_the_package(venv):
+    """Every non-Python file of lookout/ in the checkout is in the installed package: a command
+    that reads one (the demo reads lookout/remediate/alerts.yml) finds it from a wheel too."""
+    tracked = subprocess.run(["git", "ls-files", "lookout"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.split()
+    wanted = sorted(p for p in tracked if not p.endswith(".py") and p not in NOT_READ)
+    site = Path(run([str(venv / "bin" / "python"), "-c", "import lookout, pathlib; print(pathlib.Path(lookout.__file__).parent)"],
+                    cwd=venv).stdout.strip()).parent
+    assert [p for p in wanted if not (site / p).is_file()] == []
+
+
+def test_the_demo_finds_its_rule_files_from_the_wheel(venv):
+    """The rule files the native demo gives Prometheus (demo/native.py: the generated rules of
+    each profile and lookout/remediate/alerts.yml), resolved the way the demo resolves them."""
+    script = """
+import pathlib, sys, tempfile
+from lookout.demo.profiles import PROFILES
+from lookout.demo.rules import build_rules
+from lookout.devstack.proc import ROOT
+alerts = ROOT / "lookout" / "remediate" / "alerts.yml"   # demo/native.py's path for RemediationExhausted
+for name, profile in sorted(PROFILES.items()):
+    files = build_rules(profile, pathlib.Path(tempfile.mkdtemp()) / "rules") + [alerts]
+    missing = [str(f) for f in files if not pathlib.Path(f).is_file()]
+    print(name, len(files), "missing:", missing)
+    if missing:
+        sys.exit(1)
+"""
+    res = run([str(venv / "bin" / "python"), "-c", script], cwd=venv, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
