@@ -2,7 +2,7 @@
 reaching its backend and finding every field it reads?
 
 Per-collector self-metrics are one family for every exporter, `lookout_collector_*` with an
-`exporter` label (CONTRACTS.md, section 1), so no list of namespaces lives here; the few
+`exporter` label (docs/exporters/common.md), so no list of namespaces lives here; the few
 per-exporter series (`<ns>_up`, `<ns>_build_info`, ...) are selected by the registry's
 namespaces."""
 from __future__ import annotations

@@ -16,11 +16,14 @@ import yaml
 from lookout.alert_rules.model import Signal
 from lookout.alert_rules.rules import alert_rule
 from lookout.alert_rules.signals import MODULES
+from lookout.systems import SELF_SYSTEM
+from lookout.systems import SYSTEMS as REGISTRY
 from .gotemplate import render
 
 LEVELS = ("warning", "critical")
-INSTANCE = {"nectar": "nectar-exporter:9104", "ticks": "ticks-exporter:9105", "pm2": "pm2-exporter:9106",
-            "tburn": "tburn-exporter:9107", "exporter": "nectar-exporter:9104"}
+# Each system's exporter at its registry port; the exporters' own alerts on the first one's.
+INSTANCE = {s.key: f"{s.key}-exporter:{s.port}" for s in REGISTRY}
+INSTANCE[SELF_SYSTEM] = INSTANCE[REGISTRY[0].key]
 
 
 @dataclass

@@ -130,7 +130,7 @@ def _settle(manager: Alertmanager, inhibited: int) -> None:
 
 def test_database_down_pages_once_and_silences_what_it_explains(am):
     manager, hooks = am
-    n = "nectar-1:9104"
+    n = "nectar-1:9861"
     manager.post([_alert("nectar_database_up", "critical", n),
                   _alert("nectar_sync_progress", "critical", n),
                   _alert("nectar_reconnects", "warning", n),
@@ -167,7 +167,7 @@ def test_tburn_down_silences_its_health_collector_failing(am):
 def test_a_process_down_silences_its_own_symptoms_not_another_processes(am):
     """Issue 13: PM2ProcessDown of a deliberately stopped dev-worker silenced the sync server's page."""
     manager, hooks = am
-    p = "pm2-1:9106"
+    p = "pm2-1:9863"
     manager.post([_alert("pm2_process_up", "critical", p, name="dev-worker"),
                   _alert("pm2_sync_queue_depth", "critical", p),
                   _alert("pm2_sync_api_errors", "warning", p)])
@@ -189,7 +189,7 @@ def test_a_process_down_silences_its_own_symptoms_not_another_processes(am):
 def test_a_container_down_silences_its_own_symptoms_only(am):
     """Issue 13: CollectorDown of one container silenced TicksStale of a table another feeds."""
     manager, hooks = am
-    t = "ticks-1:9105"
+    t = "ticks-1:9862"
     manager.post([_alert("ticks_container_running", "critical", t, container="collector-a"),
                   _alert("ticks_errors", "critical", t, container="collector-a"),
                   _alert("ticks_errors", "critical", t, container="collector-b"),
@@ -229,21 +229,21 @@ def test_one_symptom_explains_another(am, cause, effect, members):
 
 def test_critical_silences_the_same_alerts_warning(am):
     manager, hooks = am
-    manager.post([_alert("nectar_memory", "warning", "nectar-1:9104"),
-                  _alert("nectar_memory", "critical", "nectar-1:9104"),
+    manager.post([_alert("nectar_memory", "warning", "nectar-1:9861"),
+                  _alert("nectar_memory", "critical", "nectar-1:9861"),
                   # Same alert, other instance: still warned about.
-                  _alert("nectar_memory", "warning", "nectar-2:9104"),
+                  _alert("nectar_memory", "warning", "nectar-2:9861"),
                   # Same alert and instance, other process: still warned about.
-                  _alert("pm2_memory", "critical", "pm2-1:9106", name="reader"),
-                  _alert("pm2_memory", "warning", "pm2-1:9106", name="rss-sync-server")])
+                  _alert("pm2_memory", "critical", "pm2-1:9863", name="reader"),
+                  _alert("pm2_memory", "warning", "pm2-1:9863", name="rss-sync-server")])
     wait_until(lambda: len(_names(hooks.posts("/pager"))) >= 2 and len(_names(hooks.posts("/chat"))) >= 2,
                timeout=15, what="pages and chat")
     _settle(manager, inhibited=1)
 
-    assert _names(hooks.posts("/pager")) == [("NectarMemoryHigh", "critical", "nectar-1:9104"),
-                                             ("PM2ProcessMemoryHigh", "critical", "pm2-1:9106", "reader")]
-    assert _names(hooks.posts("/chat")) == [("NectarMemoryHigh", "warning", "nectar-2:9104"),
-                                            ("PM2ProcessMemoryHigh", "warning", "pm2-1:9106", "rss-sync-server")]
+    assert _names(hooks.posts("/pager")) == [("NectarMemoryHigh", "critical", "nectar-1:9861"),
+                                             ("PM2ProcessMemoryHigh", "critical", "pm2-1:9863", "reader")]
+    assert _names(hooks.posts("/chat")) == [("NectarMemoryHigh", "warning", "nectar-2:9861"),
+                                            ("PM2ProcessMemoryHigh", "warning", "pm2-1:9863", "rss-sync-server")]
 
 
 def test_the_routing_docs_list_the_model():

@@ -122,17 +122,17 @@ PER_ERA_CASE = """
 - name: NectarSyncSlow with Alonzo's minimum raised to 150 blocks/s
   interval: 1m
   input_series:
-    - series: 'nectar_chain_block{instance="alonzo:9104",job="nectar"}'
+    - series: 'nectar_chain_block{instance="alonzo:9861",job="nectar"}'
       values: '0+7200x40'
-    - series: 'nectar_chain_lag_slots{instance="alonzo:9104",job="nectar"}'
+    - series: 'nectar_chain_lag_slots{instance="alonzo:9861",job="nectar"}'
       values: '100000+0x40'
-    - series: 'nectar_chain_era{instance="alonzo:9104",job="nectar",nectar_chain_era="alonzo"}'
+    - series: 'nectar_chain_era{instance="alonzo:9861",job="nectar",nectar_chain_era="alonzo"}'
       values: '1+0x40'
-    - series: 'nectar_chain_block{instance="babbage:9104",job="nectar"}'
+    - series: 'nectar_chain_block{instance="babbage:9861",job="nectar"}'
       values: '0+7200x40'
-    - series: 'nectar_chain_lag_slots{instance="babbage:9104",job="nectar"}'
+    - series: 'nectar_chain_lag_slots{instance="babbage:9861",job="nectar"}'
       values: '100000+0x40'
-    - series: 'nectar_chain_era{instance="babbage:9104",job="nectar",nectar_chain_era="babbage"}'
+    - series: 'nectar_chain_era{instance="babbage:9861",job="nectar",nectar_chain_era="babbage"}'
       values: '1+0x40'
   alert_rule_test:
     # 120 blocks/s: slow for Alonzo (150), fine for Babbage (the default 100).
@@ -141,7 +141,7 @@ PER_ERA_CASE = """
       exp_alerts:
         - signal: nectar_sync_speed
           value: 120
-          exp_labels: {severity: warning, instance: "alonzo:9104", job: nectar}
+          exp_labels: {severity: warning, instance: "alonzo:9861", job: nectar}
 """
 
 

@@ -1,5 +1,5 @@
 """Lint over the generated rules: names, labels, annotations, runbook links, and PromQL that
-reads only declared series (the exporters' typed descriptors, CONTRACTS.md section 2), with
+reads only declared series (the exporters' typed descriptors), with
 their types, label names and states, over windows that respect the scrape interval."""
 from __future__ import annotations
 
@@ -262,7 +262,7 @@ def test_runbook_sections_name_real_signal_keys(default_signals):
 @pytest.mark.parametrize("old, new", [("pm2_sync_queue_pending", "pm2_sync_queue_depth"),
                                       ("nectar_reconnect_giveups_total", "nectar_reconnect_giveup_total")])
 def test_the_lint_catches_a_misspelt_metric_in_a_committed_rule(old, new):
-    """The slips that reached main before this lint read the descriptors (CONTRACTS.md notes, 20:05):
+    """The slips that reached main before this lint read the descriptors:
     a committed rule with the old name put back is reported, naming the metric."""
     system, rule = next((s, r) for s, r in RULES if old in r["expr"])
     assert promql_problems(system, rule) == []

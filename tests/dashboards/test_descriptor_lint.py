@@ -1,5 +1,5 @@
 """Lint: every series a dashboard queries exists. A metric name is an exporter's typed
-descriptor (CONTRACTS.md section 2: `exporter_descriptors(ns)`), a recording rule of the
+descriptor (`exporter_descriptors(ns)`, listed in docs/metrics.md), a recording rule of the
 generated rule files, or a series Prometheus makes itself (`up` and `scrape_*` per target:
 Prometheus docs, "Jobs and instances"; `ALERTS` and `ALERTS_FOR_STATE`: "Alerting rules").
 A state set's state in a query is one of its descriptor's states."""
@@ -42,7 +42,7 @@ def recorded() -> set[str]:
 
 
 def undeclared_collectors(namespace: str) -> list[str]:
-    """The system's collector classes that declare no `metrics` (CONTRACTS.md section 2);
+    """The system's collector classes that declare no `metrics`;
     until there are none, its own names cannot be linted."""
     from lookout.exporters.runtime import exporter_descriptors
     from lookout.exporters.runtime.collector import Collector

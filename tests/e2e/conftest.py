@@ -1,4 +1,4 @@
-"""End-to-end: one native demo for the session (tests/harness/demo_stack.py), its pages timed."""
+"""End-to-end: one native demo for the session (lookout/devstack/demo_stack.py), its pages timed."""
 from __future__ import annotations
 
 import json

@@ -13,8 +13,8 @@ root cause explains (the catalog's symptoms: reconnects, failing database collec
 low while stale, governor degraded while the heap is high).
 
 Real Prometheus and Alertmanager (lookout.devstack) scrape STATIC TARGETS: a fake named as
-such, four small HTTP servers serving the exporters' metric shapes (CONTRACTS.md sections 1
-and 4) as each exporter would during the fault. Driving the real exporters over real backends
+such, four small HTTP servers serving the exporters' metric shapes (docs/exporters/common.md and
+pm2.md) as each exporter would during the fault. Driving the real exporters over real backends
 at 15 s scrapes would not fit CI's 8 minutes beside the demo's own end-to-end test. One
 concession to the budget, with the rules untouched: the tick stall is served as one that
 began 10 minutes before injection (TicksStale's critical is "older than 600 s" with no `for`).

@@ -1,7 +1,7 @@
 """Typed descriptors, the fixed self-metric family, commit() and fresh-or-failed collections.
 
 Expected exposition text follows the Prometheus text format (prometheus.io/docs/instrumenting/
-exposition_formats) and CONTRACTS.md section 1, not the code under test."""
+exposition_formats) and docs/exporters/common.md, not the code under test."""
 from __future__ import annotations
 
 import asyncio

@@ -1,6 +1,6 @@
 """The exporters themselves: a blind spot is an incident.
 
-The per-collector self-metrics are one family shared by every exporter (CONTRACTS.md 1):
+The per-collector self-metrics are one family shared by every exporter (docs/exporters/common.md):
 `lookout_collector_*{exporter, collector}`, so no rule lists the exporters' namespaces.
 """
 from __future__ import annotations

@@ -69,7 +69,7 @@ SIGNALS = [
     ),
     Signal(
         # pm2_up: `processes`, pm2's only critical collector, fails exactly when the daemon's
-        # RPC socket does not answer (CONTRACTS.md, fidelity2 20:40); so it also explains that
+        # RPC socket does not answer (docs/exporters/pm2.md); so it also explains that
         # collector's failure.
         key="pm2_daemon_up", system="pm2", alert="PM2DaemonDown",
         expr="pm2_up", unit="short", direction="below", warning=None, critical=1,
@@ -82,7 +82,7 @@ SIGNALS = [
     ),
     Signal(
         # The health collector fails only when the endpoint does not answer at all: a 503
-        # with its health JSON is an answer (CONTRACTS.md section 4).
+        # with its health JSON is an answer (docs/exporters/pm2.md).
         key="pm2_sync_health_up", system="pm2", alert="SyncServerHealthDown",
         expr='lookout_collector_success{exporter="pm2", collector="health"}', unit="short", direction="below",
         warning=None, critical=1,
@@ -96,7 +96,7 @@ SIGNALS = [
     ),
     Signal(
         # 1 while the health JSON's own `status`, or one of its `dependencies` (database,
-        # oauth, sync_queue), reads degraded or unhealthy (CONTRACTS.md section 4; the
+        # oauth, sync_queue), reads degraded or unhealthy (docs/exporters/pm2.md; the
         # app's server/lib/sync-health-check.js). `component` says which ("server" for itself).
         key="pm2_sync_degraded", system="pm2", alert="SyncServerDegraded",
         expr=DEGRADED, unit="short", direction="above", warning=1, critical=None,

@@ -3,7 +3,7 @@
 Per exporter (under its namespace): `<ns>_up`, `<ns>_build_info`, `<ns>_collections_total` and,
 only when a minimum interval is configured, `<ns>_scrape_cache_age_seconds`.
 Per collector, ONE family shared by every exporter (label `exporter` = the namespace), so rules
-and dashboards need no list of namespaces (CONTRACTS.md section 1).
+and dashboards need no list of namespaces (docs/exporters/common.md).
 """
 from __future__ import annotations
 
