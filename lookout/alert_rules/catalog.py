@@ -1,7 +1,7 @@
 """The catalog: every signal, with the operator's overrides applied.
 
-`SIGNALS` and `signal(key)` are what the rule generator and the dashboards read. The
-first use of either with a bad thresholds.yml raises OverrideError naming the key.
+`build(thresholds)` is what the rule generator and the dashboards read (each main() builds it
+once and passes it on); a bad thresholds file raises OverrideError naming the key.
 """
 from __future__ import annotations
 
@@ -56,25 +56,9 @@ def _configured(sig: Signal, config: Config) -> Signal:
         labels={k: Template(v).substitute(values) for k, v in sig.labels.items()})
 
 
-_cache: dict[str, Signal] = {}
-
-
-def __getattr__(name: str):
-    # SIGNALS is built on first use, so `python -m lookout.alert_rules --thresholds other.yml`
-    # never trips over a broken default file.
-    if name == "SIGNALS":
-        return list(_by_key().values())
-    raise AttributeError(name)
-
-
-def _by_key() -> dict[str, Signal]:
-    if not _cache:
-        _cache.update((s.key, s) for s in build())
-    return _cache
-
-
-def signal(key: str) -> Signal:
-    try:
-        return _by_key()[key]
-    except KeyError:
-        raise KeyError(f"no signal {key!r}; known: {', '.join(_by_key())}") from None
+def signal(key: str, signals: list[Signal]) -> Signal:
+    """The signal `key` among `signals` (from build()); KeyError naming the known keys."""
+    for s in signals:
+        if s.key == key:
+            return s
+    raise KeyError(f"no signal {key!r}; known: {', '.join(s.key for s in signals)}")

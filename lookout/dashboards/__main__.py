@@ -14,18 +14,20 @@ from lookout.alert_rules.catalog import build as build_signals
 from lookout.alert_rules.overrides import OverrideError
 
 from . import dashboard_modules
-from .common import use_signals
+from .common import signals_in_use
 from .panels import render
 
 GENERATED = Path(__file__).resolve().parent / "generated"
 
 
-def generate() -> dict[str, str]:
-    """File name -> JSON text, for every dashboard."""
+def generate(signals: list | None = None) -> dict[str, str]:
+    """File name -> JSON text, for every dashboard, coloured by `signals` (catalog.build()'s
+    list; None: the catalog from alert_rules/thresholds.yml)."""
     files = {}
-    for name, module in dashboard_modules().items():
-        model = render(importlib.import_module(module).build())
-        files[f"{name}.json"] = json.dumps(model, indent=2, sort_keys=True) + "\n"
+    with signals_in_use(build_signals() if signals is None else signals):
+        for name, module in dashboard_modules().items():
+            model = render(importlib.import_module(module).build())
+            files[f"{name}.json"] = json.dumps(model, indent=2, sort_keys=True) + "\n"
     return files
 
 
@@ -43,13 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--thresholds", type=Path, help="operator overrides (YAML) instead of"
                         " alert_rules/thresholds.yml; give the rule generator the same file")
     args = parser.parse_args(argv)
-    if args.thresholds:
-        try:
-            use_signals(build_signals(args.thresholds))
-        except OverrideError as exc:
-            print(f"dashboards: {args.thresholds}: {exc}", file=sys.stderr)
-            return 2
-    files = generate()
+    try:
+        signals = build_signals(args.thresholds) if args.thresholds else build_signals()
+    except OverrideError as exc:
+        print(f"dashboards: {args.thresholds}: {exc}", file=sys.stderr)
+        return 2
+    files = generate(signals)
     drift = stale(files, args.out)
     if args.check:
         return generated.check(drift, "python -m lookout.dashboards")

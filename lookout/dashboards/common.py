@@ -3,6 +3,8 @@ built from a catalog signal (its expression, unit and colours), including the wa
 big tiles, which each system's module lays out for its own row of the wall."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from string import Template
 
 from lookout.alert_rules import catalog
@@ -31,23 +33,25 @@ def drill_down(uid: str, title: str) -> list[dict]:
 
 # --- panels coloured by the alert catalog -------------------------------------------------
 
-# Signals from another thresholds file (`python -m lookout.dashboards --thresholds`); None: the
-# catalog's own, built from alert_rules/thresholds.yml.
-_chosen: dict | None = None
+# The signals the dashboards being built read (generate()'s argument), for the duration of one
+# generate() call: no module state outlives it.
+_SIGNALS: ContextVar[list | None] = ContextVar("lookout_dashboard_signals", default=None)
 
 
-def use_signals(signals) -> None:
-    global _chosen
-    _chosen = {s.key: s for s in signals}
+@contextmanager
+def signals_in_use(signals: list):
+    token = _SIGNALS.set(list(signals))
+    try:
+        yield
+    finally:
+        _SIGNALS.reset(token)
 
 
 def signal(key: str):
-    if _chosen is None:
-        return catalog.signal(key)
-    try:
-        return _chosen[key]
-    except KeyError:
-        raise KeyError(f"no signal {key!r}") from None
+    signals = _SIGNALS.get()
+    if signals is None:
+        raise RuntimeError("dashboards are built through lookout.dashboards.__main__.generate(signals)")
+    return catalog.signal(key, signals)
 
 
 UP_DOWN = [P.State(0, "DOWN", "red"), P.State(1, "UP", "green")]

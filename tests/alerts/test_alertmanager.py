@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from lookout.alert_rules import routing
-from lookout.alert_rules.catalog import SIGNALS, signal
+from lookout.alert_rules import catalog
 from lookout.alert_rules.model import Effect
 from lookout.alert_rules.settings import ALERTMANAGER_FILE
 from lookout.devstack.alertmanager import Alertmanager, WebhookRecorder, shortened_config
@@ -22,6 +22,12 @@ CONFIG = ALERTMANAGER_FILE
 PAGER_KEY = "pd-routing-key-4f1e9c"
 # What a notification needs to say, and what it must not: the labels Prometheus attaches.
 OWN_LABELS = {"alertname", "severity", "system", "role"}
+
+SIGNALS = catalog.build()
+
+
+def signal(key: str):
+    return catalog.signal(key, SIGNALS)
 
 
 def amtool(*args: str) -> subprocess.CompletedProcess:

@@ -153,15 +153,16 @@ def test_every_alert_has_a_summary_description_and_runbook(default_signals):
 
 
 def test_the_dashboards_interface():
-    """What dashboards/ imports: SIGNALS, signal(key), and these fields and steps()."""
-    assert catalog.SIGNALS and all(isinstance(s, Signal) for s in catalog.SIGNALS)
-    memory = catalog.signal("nectar_memory")
+    """What dashboards/ reads: build(), signal(key, signals), and these fields and steps()."""
+    signals = catalog.build()
+    assert signals and all(isinstance(s, Signal) for s in signals)
+    memory = catalog.signal("nectar_memory", signals)
     for name in ("key", "system", "alert", "expr", "unit", "direction", "warning", "critical"):
         assert getattr(memory, name) is not None
     assert memory.steps() == [(None, "green"), (memory.warning, "yellow"), (memory.critical, "red")]
-    assert catalog.signal("ticks_rate").steps() == [(None, "red"), (50, "yellow"), (150, "green")]
+    assert catalog.signal("ticks_rate", signals).steps() == [(None, "red"), (50, "yellow"), (150, "green")]
     with pytest.raises(KeyError, match="no_such_signal"):
-        catalog.signal("no_such_signal")
+        catalog.signal("no_such_signal", signals)
 
 
 def test_demo_scenarios_say_truly_where_each_notification_goes(default_signals):

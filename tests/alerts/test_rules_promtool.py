@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lookout.alert_rules.catalog import SIGNALS
+from lookout.alert_rules.catalog import build
 from lookout.alert_rules.generate import write
 from lookout.alert_rules.settings import SYSTEMS
 from .conftest import COMMITTED_RULES, promtool
 from .rulecases import FIXTURES, compile_explicit, generated_groups, write_test_file
 
 CASES = sorted((Path(__file__).parent / "cases").glob("*.yml"))
+
+SIGNALS = build()
 
 
 def run_tests(tmp_path: Path, rule_files: list[Path], groups: list[dict], name: str = "tests.yml"):

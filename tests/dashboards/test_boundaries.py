@@ -14,7 +14,7 @@ import pytest
 import yaml
 from .dashboard_json import panels, substitute
 
-from .test_thresholds import RULES, SIGNAL_KEY
+from .test_thresholds import RULES, SIGNAL_KEY, SIGNALS
 
 GiB = 2**30
 PM2 = 'instance="i",job="j"'
@@ -92,10 +92,9 @@ def promtool_case(case: Case, query: str, steps: list[dict], alert: str) -> dict
 @pytest.mark.parametrize("case", [pytest.param(c, id=f"{c.key}-{c.colour}-{re.sub(r'[^0-9]+', '_', c.why)[:12]}")
                                   for c in CASES])
 def test_tile_and_alert_agree_on_the_boundary(case, dashboards, tmp_path):
-    from lookout.dashboards.common import signal
     query, steps = tile(dashboards, case.key)
     spec = {"rule_files": rule_files(), "evaluation_interval": "1m",
-            "tests": [promtool_case(case, query, steps, signal(case.key).alert)]}
+            "tests": [promtool_case(case, query, steps, next(s for s in SIGNALS if s.key == case.key).alert)]}
     path = tmp_path / "boundary.yml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     result = subprocess.run(["promtool", "test", "rules", str(path)], capture_output=True, text=True)
@@ -104,12 +103,11 @@ def test_tile_and_alert_agree_on_the_boundary(case, dashboards, tmp_path):
 
 def test_the_check_sees_a_tile_one_step_early(dashboards, tmp_path):
     """The promtool judge reports a tile that turns yellow on an exclusive boundary."""
-    from lookout.dashboards.common import signal
     case = CASES[0]
     query, steps = tile(dashboards, case.key)
     early = [steps[0], {**steps[1], "value": 2}, *steps[2:]]
     spec = {"rule_files": rule_files(), "evaluation_interval": "1m",
-            "tests": [promtool_case(case, query, early, signal(case.key).alert)]}
+            "tests": [promtool_case(case, query, early, next(s for s in SIGNALS if s.key == case.key).alert)]}
     path = tmp_path / "early.yml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     result = subprocess.run(["promtool", "test", "rules", str(path)], capture_output=True, text=True)

@@ -12,7 +12,7 @@ import sys
 import yaml
 from .dashboard_json import ROOT, panels
 
-from lookout.alert_rules.catalog import SIGNALS
+from lookout.alert_rules.catalog import build
 from lookout.alert_rules.units import promql_number
 from lookout.dashboards.promql import scope
 
@@ -21,6 +21,8 @@ RULES = ROOT / "lookout" / "alert_rules" / "generated"
 # The tiles the issue asks the wall screen for, by catalog signal.
 WALL_SIGNALS = {"nectar_sync_speed", "ticks_rate", "ticks_last_tick_age", "pm2_restarts", "pm2_memory",
                 "tburn_heap", "tburn_event_loop_lag", "tburn_error_ratio", "tburn_latency_p99", "exporter_up"}
+
+SIGNALS = build()
 
 
 def grafana_colour(steps: list[dict], value: float) -> str:

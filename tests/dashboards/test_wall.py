@@ -9,6 +9,8 @@ import re
 import pytest
 from .dashboard_json import panels
 
+from lookout.alert_rules.catalog import build as build_signals
+from lookout.dashboards.common import signals_in_use
 from lookout.dashboards.panels import render
 from lookout.dashboards.wall import VALUE_SIZE, build
 from lookout.systems import SYSTEMS, System
@@ -76,7 +78,8 @@ def toy_systems(extra: int) -> tuple[System, ...]:
 @pytest.mark.parametrize("extra", [1, 2])
 def test_a_fifth_and_a_sixth_system_still_fit_1080p(extra):
     systems = toy_systems(extra)
-    wall = render(build(systems))
+    with signals_in_use(build_signals()):
+        wall = render(build(systems))
     rows = [p["title"] for p in wall["panels"] if p["type"] == "row"]
     assert rows == [s.display_name for s in systems] + ["Lookout"]
     assert fits(wall), "the wall scrolls"
@@ -92,7 +95,8 @@ def test_a_fifth_and_a_sixth_system_still_fit_1080p(extra):
 
 def test_more_systems_than_a_screen_holds_is_refused_not_scrolled():
     with pytest.raises(ValueError, match="fits 6 systems"):
-        build(toy_systems(3))
+        with signals_in_use(build_signals()):
+            build(toy_systems(3))
 
 
 def test_kiosk_friendly_nothing_to_pick(dashboards):
