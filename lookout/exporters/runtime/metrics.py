@@ -157,7 +157,7 @@ class Family:
     """One family of a MetricSet: its descriptor, its name in the exposition, and its samples as
     rows `(label values in sorted label-name order, value)`. The value is a float; for a
     StateSet the current state (or None); for Quantiles a list of (quantile, value) sorted by
-    quantile. Rendered by runtime.exposition without building a prometheus_client object."""
+    quantile. Rendered by runtime.render without building a prometheus_client object."""
 
     __slots__ = ("desc", "namespace", "name", "rows")
 
@@ -274,7 +274,7 @@ class MetricSet:
     # --- reading -----------------------------------------------------------------------
 
     def rows(self) -> Iterable[Family]:
-        """The families as rows, for runtime.exposition."""
+        """The families as rows, for runtime.render."""
         return self._families.values()
 
     def families(self) -> list["Metric"]:

@@ -16,7 +16,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 
-from . import exposition
+from .render import OPENMETRICS, encode, negotiate
 from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
@@ -76,7 +76,7 @@ class Snapshot:
         return [*self.metrics.families(), *process_families()]
 
     def encode(self, fmt: str, escaping: str) -> bytes:
-        return exposition.encode([*self.metrics.rows(), *process_families()], fmt, escaping)
+        return encode([*self.metrics.rows(), *process_families()], fmt, escaping)
 
 
 class _Collection:
@@ -237,8 +237,8 @@ class Scraper:
     # --- rendering ---------------------------------------------------------------
 
     def render(self, snap: Snapshot, accept: str | None) -> tuple[bytes, str]:
-        fmt, escaping, content_type = exposition.negotiate(accept)
-        openmetrics = fmt == exposition.OPENMETRICS
+        fmt, escaping, content_type = negotiate(accept)
+        openmetrics = fmt == OPENMETRICS
         body = snap.rendered.get(content_type)
         if body is None:
             body = snap.encode(fmt, escaping)

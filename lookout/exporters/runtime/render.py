@@ -1,4 +1,4 @@
-"""The /metrics body: Prometheus text 0.0.4 (and 1.0.0) and OpenMetrics 1.0, byte for byte what
+"""The /metrics body rendered from MetricSet rows: Prometheus text 0.0.4 (and 1.0.0) and OpenMetrics 1.0, byte for byte what
 prometheus_client 0.2x's `generate_latest` encoders write for the same families, without their
 per-sample validation and per-character escaping (issue 24: they were half of a scrape's CPU).
 
@@ -15,7 +15,7 @@ encoder for that one family, imported only then.
 
 The reference is prometheus_client's own encoders (exposition.generate_latest,
 openmetrics.exposition.generate_latest, exposition.choose_encoder); tests/runtime/
-test_exposition.py compares the two on the same families for every format and escaping.
+test_render.py compares the two on the same families for every format and escaping.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""runtime.exposition against its reference: prometheus_client's own encoders and content
+"""runtime.render against its reference: prometheus_client's own encoders and content
 negotiation (exposition.generate_latest, openmetrics.exposition.generate_latest, choose_encoder)
 fed the same families. Byte-identical output is the contract (issue 24), for every format and
 name-escaping scheme a scraper can ask for, with hostile label values and help texts."""
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 
-from lookout.exporters.runtime import exposition
+from lookout.exporters.runtime import render
 from lookout.exporters.runtime.metrics import Counter, Gauge, MetricSet, Quantiles, StateSet
 from lookout.exporters.runtime.process import process_families
 
@@ -55,8 +55,8 @@ def _reference(families, accept):
 
 
 def _ours(metric_set: MetricSet, extra, accept):
-    fmt, escaping, content_type = exposition.negotiate(accept)
-    return exposition.encode([*metric_set.rows(), *extra], fmt, escaping), content_type
+    fmt, escaping, content_type = render.negotiate(accept)
+    return render.encode([*metric_set.rows(), *extra], fmt, escaping), content_type
 
 
 def _sample_set() -> MetricSet:
@@ -100,5 +100,5 @@ def test_metric_set_rows_keep_samples_in_sorted_label_order():
     # reference encoder sorts them), whatever order the collector passed them in.
     out = MetricSet("x")
     out.add(Gauge("g", "G.", ("zeta", "alpha")), 1, zeta="z", alpha="a")
-    body = exposition.encode(out.rows())
+    body = render.encode(out.rows())
     assert body == b'# HELP x_g G.\n# TYPE x_g gauge\nx_g{alpha="a",zeta="z"} 1.0\n'
