@@ -198,8 +198,9 @@ class MetricSet:
     def __init__(self, namespace: str):
         self.namespace = namespace
         self._families: dict[str, Family] = {}
-        # id(descriptor) -> (descriptor, its family): the descriptor is held so its id is not reused.
-        self._by_id: dict[int, tuple[Descriptor, Family]] = {}
+        # id(descriptor) -> (descriptor, its family's rows.append): the descriptor is held so its
+        # id is not reused.
+        self._by_id: dict[int, tuple] = {}
         self._committed: dict[str, int] | None = None
         self.missing_fields: list[str] = []
 
@@ -214,15 +215,14 @@ class MetricSet:
         if labels.keys() != desc.label_set:
             desc.label_values(labels)  # raises LabelError naming what is missing or unexpected
         known = self._by_id.get(id(desc))
-        fam = known[1] if known is not None else self._family(desc)
-        kind = desc.kind
-        if kind == "stateset":
-            pass  # the current state as given: every known state is compared with it when rendered
-        elif kind == "summary":
-            value = sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))
-        else:
-            value = float(value)
-        fam.rows.append((desc.sorted_values(labels), value))
+        append = known[1] if known is not None else self._family(desc).rows.append
+        if desc.kind in _NUMERIC:
+            append((desc.sorted_values(labels), float(value)))
+        elif desc.kind == "summary":
+            append((desc.sorted_values(labels),
+                    sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))))
+        else:  # a StateSet's current state as given: each known state is compared with it when rendered
+            append((desc.sorted_values(labels), value))
 
     def _family(self, desc: Descriptor) -> Family:
         full = desc.full_name(self.namespace)
@@ -231,7 +231,7 @@ class MetricSet:
             fam = self._families[full] = Family(desc, self.namespace)
         elif fam.desc is not desc and (fam.desc.kind, fam.desc.labels) != (desc.kind, desc.labels):
             raise LabelError(f"{full}: emitted as {desc.kind}{desc.labels} and as {fam.desc.kind}{fam.desc.labels}")
-        self._by_id[id(desc)] = (desc, fam)
+        self._by_id[id(desc)] = (desc, fam.rows.append)
         return fam
 
     def commit(self) -> None:
@@ -291,10 +291,13 @@ class MetricSet:
             if mine is None:
                 # A copy: the part may be merged again (a partial answer, then the full one).
                 mine = self._families[name] = Family(fam.desc, fam.namespace, list(fam.rows))
-                self._by_id[id(fam.desc)] = (fam.desc, mine)
+                self._by_id[id(fam.desc)] = (fam.desc, mine.rows.append)
             else:
                 self._family(fam.desc)  # checks the two agree on type and label names
                 mine.rows.extend(fam.rows)
+
+
+_NUMERIC = frozenset(("gauge", "counter", "untyped"))
 
 
 def _no_values(labels) -> tuple:
