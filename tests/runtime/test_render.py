@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import choose_encoder
 
-from lookout.exporters.runtime import render
+from lookout.exporters.runtime import Collector, render
 from lookout.exporters.runtime.metrics import Counter, Gauge, MetricSet, Quantiles, StateSet
 from lookout.exporters.runtime.process import process_families
 
@@ -102,3 +102,34 @@ def test_metric_set_rows_keep_samples_in_sorted_label_order():
     out.add(Gauge("g", "G.", ("zeta", "alpha")), 1, zeta="z", alpha="a")
     body = render.encode(out.rows())
     assert body == b'# HELP x_g G.\n# TYPE x_g gauge\nx_g{alpha="a",zeta="z"} 1.0\n'
+
+
+class _Writes(Collector):
+    name = "writes"
+
+    async def collect(self, out, deadline):
+        for i, name in enumerate(NAMES):
+            out.add(S, STATES[i % len(STATES)], name=name, pm_id=str(i))
+            out.add(G, VALUES[i % len(VALUES)], name=name, pm_id=str(i))
+
+
+@pytest.mark.parametrize("accept", [None, "application/openmetrics-text;version=1.0.0",
+                                    "text/plain;version=1.0.0;escaping=allow-utf-8"])
+def test_a_scrape_answers_what_prometheus_client_would_write_for_its_families(accept):
+    import asyncio
+
+    from lookout.exporters.runtime.deadline import Deadline
+    from lookout.exporters.runtime.scrape import Scraper
+
+    async def run():
+        scraper = Scraper("pm2", [_Writes()], "1.0")
+        return scraper, await scraper.snapshot(Deadline(2))
+    scraper, snap = asyncio.run(run())
+    body, content_type = scraper.render(snap, accept)
+    reference, reference_type = _reference(snap.collect(), accept)
+    assert content_type == reference_type
+    # process_* values move between the two renderings (CPU seconds, RSS): compare the rest.
+    mine = [line for line in body.splitlines() if not line.startswith((b"process_", b"# HELP process", b"# TYPE process"))]
+    theirs = [line for line in reference.splitlines()
+              if not line.startswith((b"process_", b"# HELP process", b"# TYPE process"))]
+    assert mine == theirs and len(mine) > 40
