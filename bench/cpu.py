@@ -102,7 +102,8 @@ def pm2_daemon_pid(home: Path) -> int:
     return int((home / "pm2.pid").read_text().strip())
 
 
-def npm_exporter(home_env: dict, procs: list) -> int:
+def npm_exporter(home_env: dict, procs: list) -> tuple[int, int]:
+    """npm's pm2-prometheus-exporter on the PM2 of `home_env`: (pid, port)."""
     port = free_port()
     # The peer reads its port from argv[1], which `node -e` leaves to the first argument.
     proc = subprocess.Popen(["node", "-e", f"require({str(NPM_EXPORTER)!r})", str(port)], env=home_env,
