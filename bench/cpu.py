@@ -175,9 +175,13 @@ def pm2_section(args, work: Path, procs: list) -> None:
         port = start_apps(pm2, args.pm2_apps)
         time.sleep(3)  # axm_monitor fills in
         targets = []
+        every = {"daemon": {"home": str(pm2.home), "max_processes": max(args.pm2_apps, 64)}}
         for label, extra in (("lookout-pm2 (default: max_processes 64)", {}),
-                             (f"lookout-pm2 (max_processes {args.pm2_apps}: every app, as the peer)",
-                              {"daemon": {"home": str(pm2.home), "max_processes": max(args.pm2_apps, 64)}})):
+                             (f"lookout-pm2 (max_processes {args.pm2_apps}: every app, as the peer)", every),
+                             # Until the sync-log collector shares the processes collector's read,
+                             # it makes a second process-list call per scrape; this row has one.
+                             (f"lookout-pm2 (max_processes {args.pm2_apps}, sync_log off: one list call)",
+                              {**every, "sync_log": {"enabled": False}})):
             cfg = {"daemon": {"home": str(pm2.home)}, "health": {"url": f"http://127.0.0.1:{port}/health"}}
             cfg.update(extra)
             path = work / f"pm2-{len(targets)}.yml"
