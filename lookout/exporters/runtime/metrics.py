@@ -228,6 +228,8 @@ class MetricSet:
         full = desc.full_name(self.namespace)
         fam = self._families.get(full)
         if fam is None:
+            if desc.kind not in _KINDS:  # a bare Descriptor has no type to print
+                raise NotImplementedError(f"{full}: a {type(desc).__name__} has no exposition type")
             fam = self._families[full] = Family(desc, self.namespace)
         elif fam.desc is not desc and (fam.desc.kind, fam.desc.labels) != (desc.kind, desc.labels):
             raise LabelError(f"{full}: emitted as {desc.kind}{desc.labels} and as {fam.desc.kind}{fam.desc.labels}")
@@ -297,7 +299,8 @@ class MetricSet:
                 mine.rows.extend(fam.rows)
 
 
-_NUMERIC = frozenset(("gauge", "counter", "untyped"))
+_NUMERIC = frozenset(("gauge", "counter"))
+_KINDS = frozenset(("gauge", "counter", "stateset", "summary"))
 
 
 def _no_values(labels) -> tuple:
