@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -94,8 +95,11 @@ def start_apps(pm2: PM2, apps: int) -> int:
     and idle ones; returns the sync server's port."""
     port = free_port()
     pm2.start(APPS / "sync-server.js", "rss-sync-server", "--max-memory-restart", "200M", env={"PORT": str(port)})
-    for i in range(apps - 1):
-        pm2.start(APPS / "idle.js", f"service-{i}")
+    if apps > 1:  # one `pm2 start` of an ecosystem file: a CLI run per app takes minutes at 200
+        ecosystem = pm2.home / "idle-apps.json"
+        ecosystem.write_text(json.dumps({"apps": [{"name": f"service-{i}", "script": str(APPS / "idle.js")}
+                                                  for i in range(apps - 1)]}))
+        pm2.run("start", str(ecosystem), timeout=600)
     wait_until(lambda: http_get(f"http://127.0.0.1:{port}/health")[0] == 200, 20)
     return port
 

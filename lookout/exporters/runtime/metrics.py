@@ -22,17 +22,12 @@ printing values under the wrong names).
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from operator import itemgetter
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    Metric,
-    StateSetMetricFamily,
-    SummaryMetricFamily,
-)
+if TYPE_CHECKING:
+    from prometheus_client.core import Metric
 
 
 class LabelError(ValueError):
@@ -55,6 +50,25 @@ class Descriptor:
         object.__setattr__(self, "labels", tuple(self.labels))
         if len(set(self.labels)) != len(self.labels):
             raise LabelError(f"{self.name}: duplicate label names {self.labels}")
+        # For MetricSet.add, per sample: the names as a set, and a reader of the values in
+        # sorted-name order (the order both exposition formats print labels in).
+        ordered = tuple(sorted(self.labels))
+        object.__setattr__(self, "sorted_labels", ordered)
+        object.__setattr__(self, "label_set", frozenset(self.labels))
+        if not ordered:
+            values = _no_values
+        elif len(ordered) == 1:
+            key = ordered[0]
+            values = (lambda labels: (str(labels[key]),))
+        else:
+            get = itemgetter(*ordered)
+            values = (lambda labels: tuple(map(str, get(labels))))
+        object.__setattr__(self, "sorted_values", values)
+
+    def exposed_family_name(self, namespace: str) -> str:
+        """The family's name in the exposition: the full name, plus `_<unit>` when a unit is set."""
+        full = self.full_name(namespace)
+        return full + "_" + self.unit if self.unit and not full.endswith("_" + self.unit) else full
 
     def full_name(self, namespace: str) -> str:
         return self.name if self.shared or not namespace else f"{namespace}_{self.name}"
@@ -72,7 +86,8 @@ class Descriptor:
                              + (f"; missing {missing}" if missing else "") + (f"; unexpected {extra}" if extra else ""))
         return [str(labels[k]) for k in self.labels]
 
-    def family(self, namespace: str) -> Metric:
+    def family(self, namespace: str) -> "Metric":
+        """A prometheus_client family of this descriptor (MetricSet.families(), for tests)."""
         raise NotImplementedError
 
 
@@ -80,7 +95,8 @@ class Descriptor:
 class Gauge(Descriptor):
     kind = "gauge"
 
-    def family(self, namespace: str) -> Metric:
+    def family(self, namespace: str) -> "Metric":
+        from prometheus_client.core import GaugeMetricFamily
         return GaugeMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
@@ -98,7 +114,8 @@ class Counter(Descriptor):
     def exposed_name(self, namespace: str) -> str:
         return self.full_name(namespace) + "_total"
 
-    def family(self, namespace: str) -> Metric:
+    def family(self, namespace: str) -> "Metric":
+        from prometheus_client.core import CounterMetricFamily
         return CounterMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
@@ -117,7 +134,8 @@ class StateSet(Descriptor):
         super().__post_init__()
         object.__setattr__(self, "states", tuple(self.states))
 
-    def family(self, namespace: str) -> Metric:
+    def family(self, namespace: str) -> "Metric":
+        from prometheus_client.core import StateSetMetricFamily
         return StateSetMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
 
 
@@ -128,8 +146,41 @@ class Quantiles(Descriptor):
 
     kind = "summary"
 
-    def family(self, namespace: str) -> Metric:
+    def family(self, namespace: str) -> "Metric":
+        from prometheus_client.core import SummaryMetricFamily
         return SummaryMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
+
+
+class Family:
+    """One family of a MetricSet: its descriptor, its name in the exposition, and its samples as
+    rows `(label values in sorted label-name order, value)`. The value is a float; for a
+    StateSet the current state (or None); for Quantiles a list of (quantile, value) sorted by
+    quantile. Rendered by runtime.render without building a prometheus_client object."""
+
+    __slots__ = ("desc", "namespace", "name", "rows")
+
+    def __init__(self, desc: Descriptor, namespace: str, rows: list | None = None):
+        self.desc = desc
+        self.namespace = namespace
+        self.name = desc.exposed_family_name(namespace)
+        self.rows: list[tuple[tuple[str, ...], object]] = rows if rows is not None else []
+
+    def metric(self) -> "Metric":
+        """The same samples as a prometheus_client family (for tests and other readers)."""
+        desc = self.desc
+        fam = desc.family(self.namespace)
+        order = desc.sorted_labels
+        for values, value in self.rows:
+            by_name = dict(zip(order, values))
+            ordered = [by_name[k] for k in desc.labels]
+            if isinstance(desc, StateSet):
+                fam.add_metric(ordered, {s: s == value for s in desc.states})
+            elif isinstance(desc, Quantiles):
+                for q, v in value:
+                    fam.samples.append(_sample(fam.name, {**by_name, "quantile": q}, v))
+            else:
+                fam.add_metric(ordered, value)
+        return fam
 
 
 class MetricSet:
@@ -144,8 +195,10 @@ class MetricSet:
 
     def __init__(self, namespace: str):
         self.namespace = namespace
-        self._families: dict[str, Metric] = {}
-        self._descriptors: dict[str, Descriptor] = {}
+        self._families: dict[str, Family] = {}
+        # id(descriptor) -> (descriptor, its family's rows.append): the descriptor is held so its
+        # id is not reused.
+        self._by_id: dict[int, tuple] = {}
         self._committed: dict[str, int] | None = None
         self.missing_fields: list[str] = []
 
@@ -157,31 +210,33 @@ class MetricSet:
     def add(self, desc: Descriptor, value, /, **labels: str) -> None:
         """One sample of `desc`: a number, or for a StateSet the current state (or None),
         or for Quantiles a mapping {quantile: value}."""
-        values = desc.label_values(labels)
-        fam = self._family(desc)
-        if isinstance(desc, StateSet):
-            fam.add_metric(values, {s: s == value for s in desc.states})
-        elif isinstance(desc, Quantiles):
-            for q, v in sorted(dict(value).items(), key=lambda kv: float(kv[0])):
-                fam.samples.append(_sample(fam.name, {**dict(zip(desc.labels, values)), "quantile": str(q)},
-                                           float(v)))
-        else:
-            fam.add_metric(values, float(value))
+        if labels.keys() != desc.label_set:
+            desc.label_values(labels)  # raises LabelError naming what is missing or unexpected
+        known = self._by_id.get(id(desc))
+        append = known[1] if known is not None else self._family(desc).rows.append
+        if desc.kind in _NUMERIC:
+            append((desc.sorted_values(labels), float(value)))
+        elif desc.kind == "summary":
+            append((desc.sorted_values(labels),
+                    sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))))
+        else:  # a StateSet's current state as given: each known state is compared with it when rendered
+            append((desc.sorted_values(labels), value))
 
-    def _family(self, desc: Descriptor) -> Metric:
+    def _family(self, desc: Descriptor) -> Family:
         full = desc.full_name(self.namespace)
-        known = self._descriptors.get(full)
-        if known is None:
-            self._descriptors[full] = desc
-            fam = self._families[full] = desc.family(self.namespace)
-            return fam
-        if known is not desc and (known.kind, known.labels) != (desc.kind, desc.labels):
-            raise LabelError(f"{full}: emitted as {desc.kind}{desc.labels} and as {known.kind}{known.labels}")
-        return self._families[full]
+        fam = self._families.get(full)
+        if fam is None:
+            if desc.kind not in _KINDS:  # a bare Descriptor has no type to print
+                raise NotImplementedError(f"{full}: a {type(desc).__name__} has no exposition type")
+            fam = self._families[full] = Family(desc, self.namespace)
+        elif fam.desc is not desc and (fam.desc.kind, fam.desc.labels) != (desc.kind, desc.labels):
+            raise LabelError(f"{full}: emitted as {desc.kind}{desc.labels} and as {fam.desc.kind}{fam.desc.labels}")
+        self._by_id[id(desc)] = (desc, fam.rows.append)
+        return fam
 
     def commit(self) -> None:
         """Everything written so far survives a later failure of this collection."""
-        self._committed = {name: len(fam.samples) for name, fam in self._families.items()}
+        self._committed = {name: len(fam.rows) for name, fam in self._families.items()}
 
     def field_missing(self, field: str) -> None:
         self.missing_fields.append(field)
@@ -193,30 +248,42 @@ class MetricSet:
         kept = MetricSet(self.namespace)
         for name, n in self._committed.items():
             # A copy: a collector given up on may go on writing into its own families.
-            fam = copy.copy(self._families[name])
-            fam.samples = fam.samples[:n]
-            kept._families[name] = fam
-            kept._descriptors[name] = self._descriptors[name]
+            fam = self._families[name]
+            kept._families[name] = Family(fam.desc, fam.namespace, fam.rows[:n])
         return kept
 
     # --- reading -----------------------------------------------------------------------
 
-    def families(self) -> Iterable[Metric]:
+    def rows(self) -> Iterable[Family]:
+        """The families as rows, for runtime.render."""
         return self._families.values()
 
+    def families(self) -> list["Metric"]:
+        """The families as prometheus_client Metric objects (built on each call: for tests
+        and readers; the exposition reads rows())."""
+        return [fam.metric() for fam in self._families.values()]
+
     def descriptors(self) -> Iterable[Descriptor]:
-        return self._descriptors.values()
+        return [fam.desc for fam in self._families.values()]
 
     def merge(self, other: "MetricSet") -> None:
         for name, fam in other._families.items():
-            desc = other._descriptors[name]
             mine = self._families.get(name)
             if mine is None:
-                self._families[name] = fam
-                self._descriptors[name] = desc
+                # A copy: the part may be merged again (a partial answer, then the full one).
+                mine = self._families[name] = Family(fam.desc, fam.namespace, list(fam.rows))
+                self._by_id[id(fam.desc)] = (fam.desc, mine.rows.append)
             else:
-                self._family(desc)  # checks the two agree on type and label names
-                mine.samples.extend(fam.samples)
+                self._family(fam.desc)  # checks the two agree on type and label names
+                mine.rows.extend(fam.rows)
+
+
+_NUMERIC = frozenset(("gauge", "counter"))
+_KINDS = frozenset(("gauge", "counter", "stateset", "summary"))
+
+
+def _no_values(labels) -> tuple:
+    return ()
 
 
 def _sample(name: str, labels: dict, value: float):

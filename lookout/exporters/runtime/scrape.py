@@ -16,8 +16,7 @@ import platform
 import time
 from dataclasses import dataclass, field
 
-from prometheus_client.exposition import choose_encoder
-
+from .render import OPENMETRICS, encode, negotiate
 from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
@@ -75,6 +74,9 @@ class Snapshot:
 
     def collect(self):  # what prometheus_client's encoders expect of a registry
         return [*self.metrics.families(), *process_families()]
+
+    def encode(self, fmt: str, escaping: str) -> bytes:
+        return encode([*self.metrics.rows(), *process_families()], fmt, escaping)
 
 
 class _Collection:
@@ -235,11 +237,11 @@ class Scraper:
     # --- rendering ---------------------------------------------------------------
 
     def render(self, snap: Snapshot, accept: str | None) -> tuple[bytes, str]:
-        encoder, content_type = choose_encoder(accept or "")
-        openmetrics = content_type.startswith("application/openmetrics-text")
+        fmt, escaping, content_type = negotiate(accept)
+        openmetrics = fmt == OPENMETRICS
         body = snap.rendered.get(content_type)
         if body is None:
-            body = encoder(snap)
+            body = snap.encode(fmt, escaping)
             if openmetrics and body.endswith(b"# EOF\n"):
                 body = body[: -len(b"# EOF\n")]
             snap.rendered[content_type] = body
