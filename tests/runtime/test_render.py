@@ -71,7 +71,6 @@ def _sample_set() -> MetricSet:
         out.add(U, i * 1024.5, zone=name)
     out.add(PLAIN, 1)
     out.add(SHARED, 3, exporter="pm2", collector="processes", reason="timeout")
-    out.gauge("legacy", "Untyped path.", 7, {"a": "b"})
     return out
 
 

@@ -132,7 +132,8 @@ class StateSet(Descriptor):
 
     def __post_init__(self):
         super().__post_init__()
-        object.__setattr__(self, "states", tuple(self.states))
+        # A state named twice is one state (an OpenMetrics StateSet's states are a set).
+        object.__setattr__(self, "states", tuple(dict.fromkeys(self.states)))
 
     def family(self, namespace: str) -> "Metric":
         from prometheus_client.core import StateSetMetricFamily
