@@ -38,8 +38,8 @@ class SyncLogCollector(Collector):
     metrics = (API_ERRORS, COMPLETED_RUNS, LAST_DURATION)
 
     def __init__(self, source, cfg: SyncLogConfig):
-        # Its own read of the process list (a few ms over the local socket): the log paths come
-        # with this scrape's answer, and the processes collector's failure stays its own.
+        # The scrape's one read of the process list, shared with the processes collector
+        # (ProcessSource.read): the log paths come with this scrape's answer.
         self.source = source  # ProcessSource
         self.process_name = cfg.process_name
         self.tails: dict[str, FileTail] = {}
@@ -61,11 +61,16 @@ class SyncLogCollector(Collector):
             out.add(LAST_DURATION, self.last_duration)
 
     def _paths(self, procs) -> list[str]:
+        """Every instance's log files: in cluster mode (`instances: N`) each instance writes
+        its own (`<name>-out-<pm_id>.log`) unless `merge_logs` points them all at one file,
+        which is then read once."""
+        paths: dict[str, None] = {}
         for proc in procs if isinstance(procs, list) else ():
             env = proc.get("pm2_env") if isinstance(proc, dict) and isinstance(proc.get("pm2_env"), dict) else {}
-            if (proc.get("name") or env.get("name")) == self.process_name:
-                return [p for p in (env.get(k) for k in _LOG_KEYS) if isinstance(p, str) and p and p != "/dev/null"]
-        return []
+            if isinstance(proc, dict) and (proc.get("name") or env.get("name")) == self.process_name:
+                paths.update((p, None) for p in (env.get(k) for k in _LOG_KEYS)
+                             if isinstance(p, str) and p and p != "/dev/null")
+        return list(paths)
 
     def _read(self, paths: list[str]) -> None:
         """Counts each file's lines as soon as they are read (on the pool's one thread): a
