@@ -6,11 +6,10 @@ const fs = require("fs");
 const trigger = process.env.TRIGGER;
 const completed = Number(process.env.COMPLETED || 3);
 const failed = Number(process.env.FAILED || 2);
-let seen = null;
+let seen = "0";  // the generation the test writes before starting the app
 setInterval(() => {
   let gen;
   try { gen = fs.readFileSync(trigger, "utf8").trim(); } catch (e) { return; }
-  if (seen === null) { seen = gen; return; }  // started after this generation: not ours
   if (gen === seen) return;
   seen = gen;
   for (let i = 0; i < completed; i++) console.log(`[BiDirectionalSync] Sync completed in ${1000 + i}ms`);
