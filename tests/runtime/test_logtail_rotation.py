@@ -84,3 +84,23 @@ def test_a_file_replaced_between_reads_is_read_from_its_start(tmp_path):
     expected += write(log, 57, 2, tag="new file")
     seen += tail.read_lines()
     assert seen == expected
+
+
+def test_a_writer_without_o_append_after_copytruncate(tmp_path):
+    """The writer keeps its offset after the truncate (logrotate/logrotate#486): the file
+    regrows with a hole of NUL bytes up to where it was; its new lines are counted once."""
+    log = tmp_path / "app.log"
+    log.write_text("")
+    tail = FileTail(str(log), from_end=False)
+    fd = os.open(log, os.O_WRONLY)  # no O_APPEND, like a program that opened its log with "w"
+    try:
+        lines = [f"2026-12-06T10:00:{n:02d} [BiDirectionalSync] Sync completed in 1{n}ms" for n in range(8)]
+        os.write(fd, "".join(line + "\n" for line in lines[:5]).encode())
+        seen = tail.read_lines()
+        logrotate(tmp_path, log, "copytruncate")
+        os.write(fd, "".join(line + "\n" for line in lines[5:]).encode())  # at the old offset
+        assert os.path.getsize(log) > len("".join(line + "\n" for line in lines[5:]))  # the hole
+        seen += tail.read_lines()
+    finally:
+        os.close(fd)
+    assert seen == lines

@@ -112,7 +112,10 @@ class FileTail:
         return copied + self._split(data)
 
     def _split(self, data: bytes) -> list[bytes]:
+        # A writer without O_APPEND goes on at its old offset after a copytruncate, leaving a
+        # hole of NUL bytes before its next line (logrotate/logrotate#486): not part of a line.
         chunks = (self._partial + data).split(b"\n")
+        chunks = [c.lstrip(b"\0") if c[:1] == b"\0" else c for c in chunks]
         self._partial = chunks.pop()
         if len(self._partial) > _MAX_LINE:
             # A "line" that never ends (a binary file, a runaway writer) is cut, not kept growing.
