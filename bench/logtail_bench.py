@@ -13,7 +13,6 @@ between its copy and its truncate), and scales the median to the default 15 s sc
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import subprocess
@@ -68,6 +67,7 @@ def main() -> None:
     time.sleep(0.5)
     w = threading.Thread(target=writer, daemon=True)
     w.start()
+    time.sleep(args.interval)  # steady state: the file is not empty at the first read
     seen: list[str] = []
     lost_ours, lost_peer, lost_rotate, per_interval, windows = [], [], [], [], []
     for r in range(args.rotations):

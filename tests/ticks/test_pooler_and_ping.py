@@ -81,5 +81,5 @@ def test_the_ping_is_not_queued_behind_blocked_table_queries(pg, table, exporter
                 database=DB)
         locker.wait(10)
         long_scrape.join(10)
-    wait_until(lambda: scrape(exp.url).get(f"lookout_collector_success", collector=f"table_{tables[0]}") == 1,
+    wait_until(lambda: scrape(exp.url).get("lookout_collector_success", collector=f"table_{tables[0]}") == 1,
                timeout=10, what="recovery after the lock")

@@ -16,6 +16,8 @@ old offset is read first.
 What no reader of the file can guarantee (docs/deploying.md, bench/logtail_bench.py):
 - lines written between logrotate's copy and its truncate are in neither file;
 - a copy compressed or moved elsewhere before the next read cannot be found;
+- a file that was empty at the last read (nothing to recognise its copy by) and was written to
+  and copy-truncated before the next read: those lines are only in the copy;
 - a file truncated and regrown with byte-identical content around the old offset and at its
   start (a log of identical lines) looks unchanged, and is read on from the old offset.
 """
