@@ -56,6 +56,19 @@ def test_sync_log_counts_are_the_sum_over_instances(cluster, exporter, tmp_path)
     assert m.get("lookout_collector_success", collector="sync_log") == 1
 
 
+def test_lines_of_an_instance_scaled_away_still_count(cluster, exporter, tmp_path):
+    if cluster.merged:
+        pytest.skip("one merged file: nothing is dropped when an instance goes")
+    exp = exporter(write_config(tmp_path / "pm2.yaml", cluster.home, health=None))
+    assert scrape(exp.url).get("pm2_sync_completed_total") == 0
+    _fire(cluster, 1)  # every instance prints, and nobody scrapes before one is scaled away
+    cluster.run("scale", APP, str(INSTANCES - 1))
+    wait_until(lambda: sum(p["name"] == APP for p in cluster.jlist()) == INSTANCES - 1, 30, what="the scale-down")
+    m = scrape(exp.url)
+    assert m.get("pm2_sync_completed_total") == 3 * INSTANCES
+    assert m.get("pm2_sync_api_errors_total") == 2 * INSTANCES
+
+
 def test_restarts_per_name_add_up_over_instances(cluster, exporter, tmp_path):
     exp = exporter(write_config(tmp_path / "pm2.yaml", cluster.home, health=None))
     cluster.run("restart", APP)

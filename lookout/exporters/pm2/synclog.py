@@ -76,9 +76,14 @@ class SyncLogCollector(Collector):
         """Counts each file's lines as soon as they are read (on the pool's one thread): a
         tail's offset moves on when it reads, so lines left uncounted because the next file
         failed, or because the scrape gave up waiting, would never be seen again."""
-        for gone in set(self.tails) - set(paths):
-            self.tails.pop(gone).close()
         longest = None  # of this read, across the files
+        for gone in set(self.tails) - set(paths):
+            # An instance scaled away (`pm2 scale`) or deleted: its last lines still count.
+            tail = self.tails.pop(gone)
+            try:
+                longest = self._count(tail.read_lines(), longest)
+            finally:
+                tail.close()
         for path in paths:
             tail = self.tails.get(path)
             if tail is None:
