@@ -10,6 +10,13 @@ Why the pieces are what they are (Prometheus and Alertmanager docs, "high availa
   if the log has no record of it. One page per incident, as long as one of them lives.
 - A Watchdog alert always fires and is routed to an external heartbeat (dead man's switch):
   when it stops arriving, no Prometheus evaluates or no Alertmanager delivers.
+- One remediation receiver (lookout-remediate) for the whole layout, next to the PM2 daemon
+  whose socket its PM2 actions need: both Alertmanagers post to it, the gossiped
+  notification log makes one of them send, and a duplicate after a member is lost (delivery
+  is at least once) falls inside the receiver's cooldown for that group and alert. Its
+  cooldown and attempt counts live in that one process (read back from its audit log on
+  restart), so there is nothing to share. Both Prometheus replicas scrape it and load its
+  RemediationExhausted rule.
 """
 from __future__ import annotations
 
@@ -143,3 +150,25 @@ def with_heartbeat(config: dict, heartbeat_url: str) -> dict:
     cfg["receivers"].append({"name": HEARTBEAT_RECEIVER,
                              "webhook_configs": [{"url": heartbeat_url, "send_resolved": False}]})
     return cfg
+
+
+REMEDIATE_RECEIVER = "remediate"
+
+
+def with_remediate(config: dict, url: str, ca_file: str) -> dict:
+    """`config` with the remediation receiver's webhook at `url` (https, verified with
+    `ca_file`), its basic auth kept as the routing source has it."""
+    cfg = copy.deepcopy(config)
+    for receiver in cfg.get("receivers") or []:
+        if receiver["name"] == REMEDIATE_RECEIVER:
+            for hook in receiver.get("webhook_configs") or []:
+                hook["url"] = url
+                hook.setdefault("http_config", {})["tls_config"] = {"ca_file": ca_file}
+    return cfg
+
+
+def remediate_rules() -> dict:
+    """lookout-remediate's own rule file (RemediationExhausted), as the receiver ships it."""
+    import yaml
+    from pathlib import Path
+    return yaml.safe_load((Path(__file__).resolve().parents[1] / "remediate" / "alerts.yml").read_text())

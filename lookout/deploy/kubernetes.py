@@ -33,25 +33,29 @@ def prometheus_rules(groups: list[dict]) -> list[dict]:
 
 
 def service_monitors(interval: str = "15s", timeout: str = "10s") -> list[dict]:
-    """One ServiceMonitor per exporter: https with the CA from SECRETS['tls'] and basic auth
-    from SECRETS['scrape'] (keys username, password). The exporter's Service carries
-    `app.kubernetes.io/name: lookout-<system>-exporter`, a port named `metrics`, and
-    `lookout.io/job: <system>` (the job label the rules and dashboards use)."""
+    """One ServiceMonitor per exporter, and one for lookout-remediate (job `remediate`, a
+    single replica: its cooldown and attempts live in that one process): https with the CA
+    from SECRETS['tls'] and basic auth from SECRETS['scrape'] (keys username, password). The
+    Service carries `app.kubernetes.io/name: lookout-<system>-exporter` (lookout-remediate for
+    the receiver), a port named `metrics`, and `lookout.io/job: <system>` (the job label the
+    rules and dashboards use)."""
     out = []
-    for h in hosts():
-        scrape = SECRETS["scrape"].format(system=h.system)
+    targets = [(h.system, f"lookout-{h.system}-exporter", h.host) for h in hosts()]
+    targets.append(("remediate", "lookout-remediate", "lookout-remediate"))
+    for system, app, server_name in targets:
+        scrape = SECRETS["scrape"].format(system=system)
         out.append({
             "apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor",
-            "metadata": _meta(f"lookout-{h.system}-exporter"),
+            "metadata": _meta(app),
             "spec": {
                 "jobLabel": JOB_LABEL,
-                "selector": {"matchLabels": {"app.kubernetes.io/name": f"lookout-{h.system}-exporter"}},
+                "selector": {"matchLabels": {"app.kubernetes.io/name": app}},
                 "namespaceSelector": {"matchNames": [NAMESPACE]},
                 "endpoints": [{
                     "port": "metrics", "path": "/metrics", "scheme": "https",
                     "interval": interval, "scrapeTimeout": timeout,
                     "tlsConfig": {"ca": {"secret": {"name": SECRETS["tls"], "key": "ca.crt"}},
-                                  "serverName": h.host},
+                                  "serverName": server_name},
                     "basicAuth": {"username": {"name": scrape, "key": "username"},
                                   "password": {"name": scrape, "key": "password"}},
                 }],

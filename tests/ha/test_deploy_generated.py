@@ -80,7 +80,8 @@ def test_prometheus_rules_carry_the_rule_files_groups():
 def test_service_monitors_scrape_every_exporter_over_tls_with_basic_auth():
     from lookout.deploy.hosts import hosts
     monitors = {o["metadata"]["name"]: o["spec"] for o in K8S["kubernetes/servicemonitors.yaml"]}
-    assert set(monitors) == {f"lookout-{h.system}-exporter" for h in hosts()}
+    # ... and the remediation receiver (issue 22): RemediationExhausted reads its /metrics.
+    assert set(monitors) == {f"lookout-{h.system}-exporter" for h in hosts()} | {"lookout-remediate"}
     for spec in monitors.values():
         (ep,) = spec["endpoints"]
         assert ep["scheme"] == "https" and ep["tlsConfig"]["ca"]["secret"]["name"]
@@ -135,3 +136,20 @@ def test_the_replicas_differ_only_by_the_replica_label():
     assert a == b
     # ... and neither sends it with alerts, or the pair pages twice.
     assert {"action": "labeldrop", "regex": "replica"} in a["alerting"]["alert_relabel_configs"]
+
+
+def test_the_layouts_scrape_the_remediation_receiver_and_load_its_rule():
+    """Issue 22: a remedy that stops holding escalates in the HA and Kubernetes layouts too."""
+    shipped = yaml.safe_load((ROOT / "lookout" / "remediate" / "alerts.yml").read_text())["groups"]
+    rules = {o["metadata"]["name"]: o["spec"]["groups"] for o in K8S["kubernetes/prometheusrules.yaml"]}
+    assert rules["lookout-remediate"] == shipped
+    assert yaml.safe_load((DEPLOY / "ha" / "rules" / "remediate.yml").read_text())["groups"] == shipped
+    am = yaml.safe_load((DEPLOY / "ha" / "alertmanager.yml").read_text())
+    (hook,) = next(r for r in am["receivers"] if r["name"] == "remediate")["webhook_configs"]
+    assert hook["url"].startswith("https://") and "127.0.0.1" not in hook["url"]
+    for replica in ("a", "b"):
+        prom = yaml.safe_load((DEPLOY / "ha" / f"prometheus-{replica}.yml").read_text())
+        assert "/etc/prometheus/rules-ha/remediate.yml" in prom["rule_files"]
+        (job,) = [j for j in prom["scrape_configs"] if j["job_name"] == "remediate"]
+        target = job["static_configs"][0]["targets"][0]
+        assert hook["url"] == f"https://{target}/webhook"  # the receiver scraped is the one posted to

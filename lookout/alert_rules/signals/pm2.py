@@ -58,13 +58,16 @@ SIGNALS = [
     ),
     Signal(
         key="pm2_process_up", system="pm2", alert="PM2ProcessDown",
-        # Any instance of the name not online (cluster mode runs several under one name).
-        expr="min without (pm_id) (pm2_process_up)", unit="short", direction="below", warning=None, critical=1,
+        # Any instance of the name not online (cluster mode runs several under one name); a
+        # name expected by configuration and absent from PM2 altogether (deleted, or lost with
+        # a daemon replaced by an empty one) has no status, and reads its instance count, 0.
+        expr="min without (pm_id) (pm2_process_up) or pm2_expected_process_instances",
+        unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down", members=("name",),
         explains=effects("PM2ProcessMemoryHigh", *SYNC_SERVER_ALERTS),
         summary="A PM2 process is not online.",
-        description="{{ $labels.name }} on {{ $labels.instance }} has not been"
-                    " online for a minute (pm2_process_up = {value}).",
+        description="{{ $labels.name }} on {{ $labels.instance }} has not been online for a minute"
+                    " (pm2_process_up = {value}; 0 also when the expected process is absent from PM2).",
         remedy="restart-sync-server",
     ),
     Signal(

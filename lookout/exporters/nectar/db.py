@@ -78,33 +78,41 @@ class Database:
     from the greeting on; every statement carries a server-side time limit and a client-side
     read timeout just past it. A call the scrape gave up on is abandoned: its connection is
     closed when the thread comes back and never reused.
+
+    The ping runs on a thread and a connection of its own, so a probe of reachability never
+    queues behind statements blocked by a lock or a long scan.
     """
 
     def __init__(self, cfg: DatabaseConfig):
         self.cfg = cfg
         self._ssl = ssl_context(cfg)  # built once: a bad CA path fails at start, not per scrape
         self._idle: list[pymysql.connections.Connection] = []
+        self._ping_idle: list[pymysql.connections.Connection] = []
         self._lock = threading.Lock()
         self.pool = BlockingPool(f"database {cfg.host}:{cfg.port}", cfg.pool_size)
+        self.ping_pool = BlockingPool(f"database {cfg.host}:{cfg.port} ping", 1)
         self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
         self.flavour: Flavour | None = None
         self.last_error = ""
+        # The reason of the failure being paced: while the backoff holds, a wrong CA stays
+        # `tls` and a refused login `auth`, not whatever "not retried yet" would say.
+        self.last_reason = "connection"
 
     async def ping(self, deadline: Deadline) -> None:
         """A MySQL COM_PING: whether the server answers at all (what `nectar_up` means)."""
-        await self._call(self._ping, deadline)
+        await self._call(self._ping, deadline, pool=self.ping_pool)
 
     async def query(self, sql: "str | Callable[[Flavour], str]", deadline: Deadline, args: tuple = ()) -> list[tuple]:
         """Run one statement; `sql` may depend on the server's flavour, known once connected."""
         return await self._call(self._query, deadline, sql, args)
 
-    async def _call(self, fn, deadline: Deadline, *args):
+    async def _call(self, fn, deadline: Deadline, *args, pool: BlockingPool | None = None):
         if not self.backoff.ready():
-            raise CollectError("connection", f"database unreachable, retrying in {self.backoff.seconds_until_ready():.1f}s"
+            raise CollectError(self.last_reason, f"database unreachable, retrying in {self.backoff.seconds_until_ready():.1f}s"
                                              f" (last error: {self.last_error})")
         call = _Call()
         try:
-            return await self.pool.run(fn, deadline, call, *args, timeout=deadline.remaining())
+            return await (pool or self.pool).run(fn, deadline, call, *args, timeout=deadline.remaining())
         except CollectError as exc:
             if exc.reason == "timeout":
                 call.abandoned = True  # the thread closes its connection when it comes back
@@ -112,7 +120,7 @@ class Database:
             raise
 
     def _ping(self, deadline: Deadline, call: "_Call") -> None:
-        conn = self._take()
+        conn = self._take(self._ping_idle)
         try:
             if conn is None:
                 conn = self._connect(deadline)
@@ -126,7 +134,7 @@ class Database:
             self._discard(conn)
             raise
         self.backoff.succeeded()
-        self._give_back(conn, call)
+        self._give_back(conn, call, self._ping_idle)
 
     def _query(self, deadline: Deadline, call: "_Call", sql, args: tuple) -> list[tuple]:
         conn = self._take()
@@ -189,34 +197,38 @@ class Database:
 
     def _down(self, exc: BaseException) -> None:
         self.last_error = redact(_message(exc))
+        self.last_reason = _reason(exc)
         delay = self.backoff.failed()
         log.warning("database unreachable", extra={"fields": {
             "host": self.cfg.host, "port": self.cfg.port, "err": self.last_error, "retry_in": f"{delay:.1f}s"}})
+        self._close_idle()  # the others are just as dead
+
+    def _close_idle(self) -> None:
         with self._lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:  # the others are just as dead
+            idle = self._idle + self._ping_idle
+            self._idle.clear()
+            self._ping_idle.clear()
+        for conn in idle:
             _close(conn)
 
-    def _take(self):
+    def _take(self, idle: list | None = None):
+        idle = self._idle if idle is None else idle
         with self._lock:
-            return self._idle.pop() if self._idle else None
+            return idle.pop() if idle else None
 
-    def _give_back(self, conn, call: "_Call") -> None:
+    def _give_back(self, conn, call: "_Call", idle: list | None = None) -> None:
         if call.abandoned:
             _close(conn)
             return
         with self._lock:
-            self._idle.append(conn)
+            (self._idle if idle is None else idle).append(conn)
 
     def _discard(self, conn) -> None:
         if conn is not None:
             _close(conn)
 
     async def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            _close(conn)
+        self._close_idle()
 
 
 def _set_timeouts(conn, seconds: float) -> None:

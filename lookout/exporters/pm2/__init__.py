@@ -15,7 +15,8 @@ def build(cfg: Pm2Config) -> list[Collector]:
     # Whether the daemon or the health endpoint answered is the success of the collector
     # that reads it (lookout_collector_success; `processes` is critical, so also pm2_up).
     procs = ProcessSource(cfg.daemon)
-    collectors: list[Collector] = [ProcessesCollector(procs, cfg.daemon.max_processes)]
+    collectors: list[Collector] = [ProcessesCollector(
+        procs, cfg.daemon.max_processes, cfg.daemon.expected_processes)]
     if cfg.health:
         collectors.append(HealthCollector(HealthReader(cfg.health)))
         if cfg.health.resolved_stats_url():

@@ -25,11 +25,16 @@ class DaemonConfig:
     # change), run `<pm2_command> jlist`. Never used when the daemon is down.
     jlist_fallback: bool = False
     pm2_command: str = "pm2"
+    # Process names that must be there (pm2_expected_process_instances): one deleted, or lost
+    # with a daemon that was killed and replaced by an empty one, then pages as PM2ProcessDown.
+    expected_processes: list[str] = field(default_factory=list)
 
     def validate(self, path: str) -> None:
         positive(f"{path}.timeout_seconds", self.timeout_seconds)
         if not 1 <= self.max_processes <= 1000:
             raise ConfigError(f"{path}.max_processes", f"must be between 1 and 1000, got {self.max_processes}")
+        if len(set(self.expected_processes)) != len(self.expected_processes) or not all(self.expected_processes):
+            raise ConfigError(f"{path}.expected_processes", "names must be non-empty and listed once")
         if self.jlist_fallback and not self.pm2_command:
             raise ConfigError(f"{path}.pm2_command", "required when jlist_fallback is on")
 

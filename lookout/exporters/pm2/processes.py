@@ -5,6 +5,7 @@ nothing from pm2_env's copy of the process environment (secrets live there).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -36,14 +37,25 @@ _AXM = (
 
 
 class ProcessSource:
-    """Reads the process list the way `pm2 jlist` does, without a Node process."""
+    """Reads the process list the way `pm2 jlist` does, without a Node process.
+
+    One read per scrape: the collectors of one collection share its deadline, and every
+    `read` under the same deadline awaits the same call to the daemon (issue 24)."""
 
     def __init__(self, cfg: DaemonConfig):
         self.cfg = cfg
         self.home = cfg.resolved_home()
         self.rpc = RpcClient(cfg.socket_path())
+        self._shared: tuple[Deadline, asyncio.Future] | None = None
 
     async def read(self, deadline: Deadline) -> list[Any]:
+        shared = self._shared
+        if shared is None or shared[0] is not deadline:
+            shared = self._shared = (deadline, asyncio.ensure_future(self._read(deadline)))
+        # Shielded: one collector given up on does not cancel the read the others wait for.
+        return await asyncio.shield(shared[1])
+
+    async def _read(self, deadline: Deadline) -> list[Any]:
         timeout = min(self.cfg.timeout_seconds, deadline.remaining())
         try:
             reply = await self.rpc.call("getMonitorData", {}, timeout)
@@ -80,17 +92,21 @@ HEAP_USAGE = Gauge("process_heap_usage_ratio", "V8 heap used / heap size, from a
 LOOP_LATENCY = Quantiles("process_event_loop_latency_seconds", "Event-loop latency percentile, from axm_monitor.", _L)
 HANDLES = Gauge("process_active_handles", "libuv active handles, from axm_monitor.", _L)
 REQUESTS = Gauge("process_active_requests", "libuv active requests, from axm_monitor.", _L)
+EXPECTED = Gauge("expected_process_instances",
+                 "Processes PM2 reports under a name listed in daemon.expected_processes; 0: absent altogether"
+                 " (deleted, or lost with a daemon that was replaced).", ("name",))
 
 
 class ProcessesCollector(Collector):
     name = "processes"
     critical = True
     metrics = (PROCESSES, STATUS, UP, RESTARTS, UNSTABLE, MEMORY, CPU, STARTED, UPTIME, MEMORY_LIMIT,
-               HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS)
+               HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS, EXPECTED)
 
-    def __init__(self, source: ProcessSource, max_processes: int):
+    def __init__(self, source: ProcessSource, max_processes: int, expected: list[str] | tuple = ()):
         self.source = source
         self.max_processes = max_processes
+        self.expected = tuple(expected)
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
         # A daemon that does not answer fails this critical collector: pm2_up 0 (PM2DaemonDown).
@@ -101,6 +117,10 @@ class ProcessesCollector(Collector):
         now = time.time()
         for proc in procs[: self.max_processes]:
             write_process(out, proc, now)
+        # A process that is gone has no status at all: only the configured names can say so.
+        names = [_name(p) for p in procs]
+        for name in self.expected:
+            out.add(EXPECTED, names.count(name), name=name)
 
 
 def _pm_id_order(proc: dict) -> tuple:
@@ -108,11 +128,16 @@ def _pm_id_order(proc: dict) -> tuple:
     return (0, pm_id, "") if isinstance(pm_id, int) else (1, 0, str(pm_id))
 
 
+def _name(proc: dict) -> str:
+    env = proc.get("pm2_env") if isinstance(proc.get("pm2_env"), dict) else {}
+    return str(proc.get("name") or env.get("name") or "")
+
+
 def write_process(out: MetricSet, proc: dict, now: float) -> None:
     env = proc.get("pm2_env") if isinstance(proc.get("pm2_env"), dict) else {}
     monit = proc.get("monit") if isinstance(proc.get("monit"), dict) else {}
     pm_id = proc.get("pm_id", env.get("pm_id"))
-    labels = {"name": str(proc.get("name") or env.get("name") or ""), "pm_id": str(pm_id)}
+    labels = {"name": _name(proc), "pm_id": str(pm_id)}
     status = str(env.get("status") or "").replace(" ", "_")
     online = status == "online"
 

@@ -38,8 +38,8 @@ class SyncLogCollector(Collector):
     metrics = (API_ERRORS, COMPLETED_RUNS, LAST_DURATION)
 
     def __init__(self, source, cfg: SyncLogConfig):
-        # Its own read of the process list (a few ms over the local socket): the log paths come
-        # with this scrape's answer, and the processes collector's failure stays its own.
+        # The scrape's one read of the process list, shared with the processes collector
+        # (ProcessSource.read): the log paths come with this scrape's answer.
         self.source = source  # ProcessSource
         self.process_name = cfg.process_name
         self.tails: dict[str, FileTail] = {}
@@ -61,19 +61,29 @@ class SyncLogCollector(Collector):
             out.add(LAST_DURATION, self.last_duration)
 
     def _paths(self, procs) -> list[str]:
+        """Every instance's log files: in cluster mode (`instances: N`) each instance writes
+        its own (`<name>-out-<pm_id>.log`) unless `merge_logs` points them all at one file,
+        which is then read once."""
+        paths: dict[str, None] = {}
         for proc in procs if isinstance(procs, list) else ():
             env = proc.get("pm2_env") if isinstance(proc, dict) and isinstance(proc.get("pm2_env"), dict) else {}
-            if (proc.get("name") or env.get("name")) == self.process_name:
-                return [p for p in (env.get(k) for k in _LOG_KEYS) if isinstance(p, str) and p and p != "/dev/null"]
-        return []
+            if isinstance(proc, dict) and (proc.get("name") or env.get("name")) == self.process_name:
+                paths.update((p, None) for p in (env.get(k) for k in _LOG_KEYS)
+                             if isinstance(p, str) and p and p != "/dev/null")
+        return list(paths)
 
     def _read(self, paths: list[str]) -> None:
         """Counts each file's lines as soon as they are read (on the pool's one thread): a
         tail's offset moves on when it reads, so lines left uncounted because the next file
         failed, or because the scrape gave up waiting, would never be seen again."""
-        for gone in set(self.tails) - set(paths):
-            self.tails.pop(gone).close()
         longest = None  # of this read, across the files
+        for gone in set(self.tails) - set(paths):
+            # An instance scaled away (`pm2 scale`) or deleted: its last lines still count.
+            tail = self.tails.pop(gone)
+            try:
+                longest = self._count(tail.read_lines(), longest)
+            finally:
+                tail.close()
         for path in paths:
             tail = self.tails.get(path)
             if tail is None:

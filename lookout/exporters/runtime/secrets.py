@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import unquote
 
 _known: set[str] = set()
 _lock = threading.Lock()
@@ -15,6 +16,11 @@ _lock = threading.Lock()
 _DSN_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
 # key=value DSNs (libpq style) and driver messages such as "password=..."
 _KV_PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd|token|secret)(\s*[=:]\s*)(['\"]?)([^\s'\",;]+)")
+
+# The credential of an HTTP Authorization value ("Bearer abc", "Basic dXNlcjpwdw==").
+_AUTH_SCHEME = re.compile(r"(?i)^\s*(?:authorization\s*:\s*)?(?:bearer|basic|token|apikey)\s+(\S+)\s*$")
+# A Cookie header value: name=value pairs, each value a credential ("connect.sid=s%3A...").
+_COOKIE = re.compile(r"^\s*[\w.\-]+=[^;\s]+(\s*;\s*[\w.\-]+=[^;\s]+)*\s*;?\s*$")
 
 MASK = "***"
 
@@ -48,11 +54,29 @@ class Secret:
 
 
 def remember(value: str) -> None:
-    # Very short values would turn redaction into noise ("a" everywhere); they are
-    # still masked by the key=value and DSN patterns.
-    if len(value) >= 3:
-        with _lock:
-            _known.add(value)
+    """Remember `value` and each secret part of it: the password inside a DSN or URL (as
+    written and percent-decoded), a libpq `password=...`, the credential of an
+    Authorization header value. A driver echoing only the part is redacted too."""
+    for part in {value, *_secret_parts(value)}:
+        # Very short values would turn redaction into noise ("a" everywhere); they are
+        # still masked by the key=value and DSN patterns.
+        if len(part) >= 3:
+            with _lock:
+                _known.add(part)
+
+
+def _secret_parts(value: str) -> set[str]:
+    parts: set[str] = set()
+    for m in _DSN_USERINFO.finditer(value):
+        parts.add(m["pw"])
+    for m in _KV_PASSWORD.finditer(value):
+        parts.add(m[4])
+    m = _AUTH_SCHEME.match(value)
+    if m:
+        parts.add(m[1])
+    if _COOKIE.match(value):
+        parts.update(pair.split("=", 1)[1].strip() for pair in value.split(";") if "=" in pair)
+    return parts | {unquote(p) for p in parts}
 
 
 def redact(text: str) -> str:

@@ -43,8 +43,9 @@ class EndpointCollector(Collector):
     field) is reported through the runtime's `field_missing`, counted in
     `lookout_collector_fields_missing_total{exporter="tburn",collector,field}`, when the rest
     of the answer was read; when nothing was readable the collector fails (reason `fields`).
-    JSON null is absence without error only for the fields marked nullable (`lastGcAt`,
-    null until the governor's first GC); anywhere else it counts as missing.
+    JSON null is "no value yet" (`lastGcAt` before the governor's first GC, `errorRate`
+    before the first request): no sample and never a missing field; an answer whose fields
+    are all null or unreadable still fails the collector (reason `fields`).
     """
 
     critical = False
@@ -68,12 +69,13 @@ class EndpointCollector(Collector):
             doc, find = values.prometheus_samples(text, self.path), values.sample
         else:
             doc, find = await self.client.get_json(self.path, self.timeout, deadline), values.lookup
-        produced, problems = 0, {}
+        produced, problems, nulls = 0, {}, 0
         for f, path, scale in self.fields:
             try:
                 produced += self._emit(out, f, find(doc, path), scale, problems)
             except values.FieldProblem as p:
-                if str(p) == "null" and f.nullable:
+                if str(p) == "null":
+                    nulls += not f.nullable
                     continue
                 problems[f.key] = str(p)
         self._log_changes(problems)
@@ -81,7 +83,8 @@ class EndpointCollector(Collector):
             # An answer that otherwise succeeded lacks these: lookout_collector_fields_missing_total.
             for key in sorted(problems):
                 out.field_missing(key)
-        if produced == 0 and problems:
+        if produced == 0 and (problems or nulls):
+            problems = problems or {"all fields": "null"}
             detail = ", ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
             raise CollectError("fields", f"GET {self.path}: no expected field readable ({detail})")
 

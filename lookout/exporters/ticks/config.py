@@ -100,6 +100,10 @@ class DockerConfig:
     host: str = ""
     containers: list[str] = field(default_factory=list)    # exact names
     labels: dict[str, str] = field(default_factory=dict)   # all must match; "" matches any value
+    # Names that must exist even when chosen by labels: one removed altogether (not just
+    # stopped) is then reported as not running (CollectorDown). Names in `containers` are
+    # expected already.
+    expected_containers: list[str] = field(default_factory=list)
     max_containers: int = 10   # caps the `container` label's values
     timeout_seconds: float = 5.0
     logs: LogConfig = field(default_factory=LogConfig)

@@ -71,10 +71,11 @@ class ContainerCollector(Collector):
             raise self.daemon.failure(exc, "listing containers") from None
         found: list[tuple[str, dict | None]] = [
             (name, {"info": info, "stats": stats.get(name)}) for name, info in inspected]
-        # A container configured by name that does not exist is reported as not running,
-        # so "collector down" alerts fire when it was removed, not only when it stopped.
+        # A container configured by name (or expected) that does not exist is reported as not
+        # running, so "collector down" alerts fire when it was removed, not only when it stopped.
         seen = {name for name, _ in found}
-        found += [(n, None) for n in self.daemon.cfg.containers if n not in seen]
+        cfg = self.daemon.cfg
+        found += [(n, None) for n in dict.fromkeys(cfg.containers + cfg.expected_containers) if n not in seen]
         return found
 
     def _memory_stats(self, inspected: list[tuple[str, dict]], budget: float) -> dict[str, dict | None]:

@@ -1,8 +1,16 @@
 """The tick database: a small asyncpg pool, per-statement timeouts from the scrape deadline,
-and reconnects paced by a backoff so a dead server is not hammered by every scrape."""
+and reconnects paced by a backoff so a dead server is not hammered by every scrape.
+
+The ping has a connection of its own, outside the pool: a reachability probe never queues
+behind table statements blocked by a lock. No statement is kept prepared across
+transactions (asyncpg's statement cache is off), so a pooler in transaction mode
+(PgBouncer) in front of the server, which hands each transaction to any server
+connection, never meets "prepared statement ... does not exist".
+"""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -23,12 +31,16 @@ class Database:
         self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
+        self._ping_conn: asyncpg.Connection | None = None
+        self._ping_lock = asyncio.Lock()
         self._last_error = ""
+        self._last_reason = "connection"
         self.where = _describe_target(cfg.dsn.reveal())
 
     async def ping(self, deadline: Deadline) -> None:
         """`SELECT 1`: whether the server answers at all (what `ticks_up` means)."""
-        await self._use(lambda conn: conn.fetchval("SELECT 1", timeout=deadline.remaining()), deadline, "ping")
+        await self._use(lambda conn: conn.fetchval("SELECT 1", timeout=deadline.remaining()), deadline, "ping",
+                        self._dedicated)
 
     async def fetchrow(self, sql: str, deadline: Deadline, what: str) -> asyncpg.Record:
         """Run one read-only statement; `what` names it in errors ("table eth_option_quotes")."""
@@ -38,41 +50,71 @@ class Database:
                 await conn.execute(f"SET LOCAL statement_timeout = {deadline.remaining_ms()}",
                                    timeout=deadline.remaining())
                 return await conn.fetchrow(sql, timeout=deadline.remaining())
-        return await self._use(run, deadline, what)
+        return await self._use(run, deadline, what, self._pooled)
 
-    async def _use(self, fn, deadline: Deadline, what: str):
+    async def _use(self, fn, deadline: Deadline, what: str, lease):
         if not self.backoff.ready():
-            raise CollectError("connection", f"{self._last_error} (next attempt in "
-                                             f"{self.backoff.seconds_until_ready():.1f}s)")
+            # The reason of the failure being paced (auth stays auth), not a reason of its own.
+            raise CollectError(self._last_reason, f"{self._last_error} (next attempt in "
+                                                  f"{self.backoff.seconds_until_ready():.1f}s)")
         try:
             async with asyncio.timeout(deadline.remaining()):
-                pool = await self._get_pool()
-                conn = await pool.acquire()
-                try:
+                async with lease(deadline) as conn:
                     result = await fn(conn)
-                except asyncpg.PostgresError:
-                    # The server answered (an error, statement_timeout): the connection is fine.
-                    await pool.release(conn, timeout=max(deadline.remaining(), 0.01))
-                    raise
-                except BaseException:
-                    # A connection that failed or did not answer in time may never answer (a
-                    # frozen server, a peer gone without RST): abort its socket now rather than
-                    # wait on a graceful release, so neither the next scrape nor shutdown queues
-                    # behind it. The pool dials a fresh one when asked.
-                    conn.terminate()
-                    raise
-                await pool.release(conn, timeout=max(deadline.remaining(), 0.01))
         except (asyncio.TimeoutError, TimeoutError):
             raise CollectError("timeout", f"{what}: no answer from {self.where} within the scrape deadline") from None
         except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             err = self._classify(exc, what)
             if err.reason in ("connection", "auth"):
-                self._last_error = str(err)
+                self._last_error, self._last_reason = str(err), err.reason
                 self.backoff.failed()
                 await self._drop_connections()
             raise err from None
         self.backoff.succeeded()
         return result
+
+    @contextlib.asynccontextmanager
+    async def _pooled(self, deadline: Deadline):
+        pool = await self._get_pool()
+        conn = await pool.acquire()
+        try:
+            yield conn
+        except asyncpg.PostgresError:
+            # The server answered (an error, statement_timeout): the connection is fine.
+            await pool.release(conn, timeout=max(deadline.remaining(), 0.01))
+            raise
+        except BaseException:
+            # A connection that failed or did not answer in time may never answer (a
+            # frozen server, a peer gone without RST): abort its socket now rather than
+            # wait on a graceful release, so neither the next scrape nor shutdown queues
+            # behind it. The pool dials a fresh one when asked.
+            conn.terminate()
+            raise
+        await pool.release(conn, timeout=max(deadline.remaining(), 0.01))
+
+    @contextlib.asynccontextmanager
+    async def _dedicated(self, deadline: Deadline):
+        """The ping's own connection, dialled on first use and after any failure."""
+        async with self._ping_lock:
+            conn = self._ping_conn
+            if conn is None or conn.is_closed():
+                conn = self._ping_conn = await asyncpg.connect(**self._connect_args())
+            try:
+                yield conn
+            except asyncpg.PostgresError:
+                raise
+            except BaseException:
+                self._ping_conn = None
+                conn.terminate()  # same reason as in _pooled
+                raise
+
+    def _connect_args(self) -> dict:
+        return dict(dsn=self.cfg.dsn.reveal(), password=self.cfg.password.reveal() or None,
+                    timeout=self.cfg.connect_timeout_seconds, command_timeout=None,
+                    # Off: a pooler in transaction mode may run the next statement on another
+                    # server connection, where a statement prepared earlier does not exist.
+                    statement_cache_size=0,
+                    server_settings={"application_name": "lookout-ticks"})
 
     async def _get_pool(self) -> asyncpg.Pool:
         async with self._pool_lock:
@@ -83,15 +125,15 @@ class Database:
     def _new_pool(self) -> asyncpg.Pool:
         # min_size=0: nothing connects until a scrape asks, so a database that is down at
         # start-up is just a failed collection, and the pool re-dials dead connections itself.
-        return asyncpg.create_pool(
-            dsn=self.cfg.dsn.reveal(), password=self.cfg.password.reveal() or None,
-            min_size=0, max_size=self.cfg.pool_size, timeout=self.cfg.connect_timeout_seconds,
-            max_inactive_connection_lifetime=120, command_timeout=None,
-            server_settings={"application_name": "lookout-ticks"})
+        return asyncpg.create_pool(min_size=0, max_size=self.cfg.pool_size,
+                                   max_inactive_connection_lifetime=120, **self._connect_args())
 
     async def _drop_connections(self) -> None:
         # After a server restart every pooled connection is dead; drop them all at once
         # instead of discovering that one failed scrape at a time.
+        ping, self._ping_conn = self._ping_conn, None
+        if ping is not None:
+            ping.terminate()
         if self._pool is not None:
             try:
                 await self._pool.expire_connections()
@@ -112,6 +154,9 @@ class Database:
         return CollectError("connection", f"cannot reach {self.where}: {detail}")
 
     async def close(self) -> None:
+        ping, self._ping_conn = self._ping_conn, None
+        if ping is not None:
+            ping.terminate()
         pool, self._pool = self._pool, None
         if pool is not None:
             try:
