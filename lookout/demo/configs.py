@@ -39,8 +39,12 @@ def pm2(profile: Profile, home: Path, health_url: str) -> dict:
 
 def tburn(profile: Profile, base_url: str) -> dict:
     # The simulator's session cookie (lookout.simulators.tburn --session): a demo value, not a secret.
+    # The shard routes are opt-in: on a real TBURN the first request to them starts its
+    # simulated shard orchestrator (docs/exporters/tburn.md); the demo's simulator has none
+    # to start, and the demo shows their alerts.
     return {**runtime_settings(profile), "base_url": base_url,
-            "auth": {"cookie": "connect.sid=lookout-demo-session"}}
+            "auth": {"cookie": "connect.sid=lookout-demo-session"},
+            "endpoints": {"circuit_breakers": {"enabled": True}, "shards": {"enabled": True}}}
 
 
 def write(path: Path, data: dict) -> Path:

@@ -85,11 +85,13 @@ class Stack:
         assert sim.control("POST", "/api/memory-guardian/force-cleanup")[0] == 200
         # A minimum scrape interval, so <ns>_scrape_cache_age_seconds exists (only then is it served).
         # The cookie is the simulator's default session (`--session`), as TBURN's requireAuth wants.
-        # The DB pool block is opt-in (today's TBURN never fills it); the dashboard shows it
-        # where an operator turns it on, as here.
+        # The DB pool block is opt-in (today's TBURN never fills it), and so are the shard routes
+        # (they start TBURN's simulated orchestrator); the dashboard shows them where an
+        # operator turns them on, as here.
         self.exporter("tburn", {"base_url": sim.url, "scrape": {"min_interval_seconds": 1},
                                 "auth": {"cookie": "connect.sid=lookout-demo-session"},
-                                "endpoints": {"db_pool": {"enabled": True}}})
+                                "endpoints": {"db_pool": {"enabled": True}, "circuit_breakers": {"enabled": True},
+                                              "shards": {"enabled": True}}})
 
     def start_nectar(self) -> None:
         from lookout.devstack.mariadb import MariaDB

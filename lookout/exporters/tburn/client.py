@@ -44,7 +44,8 @@ class TburnClient:
         self._slots: asyncio.Semaphore | None = None
         self.counted_paths = counted_paths
         # (path, code class) -> requests sent; code class "2xx".."5xx", or "none" (no answer).
-        self.sent: dict[tuple[str, str], int] = {}
+        # Counted routes start with 2xx and 5xx at 0, so the rules' rate() sees their first request.
+        self.sent: dict[tuple[str, str], int] = {(p, c): 0 for p in sorted(counted_paths) for c in ("2xx", "5xx")}
         # This collection's requests: one per path, shared by every collector reading it.
         self._collection: Deadline | None = None
         self._inflight: dict[tuple[str, bool], asyncio.Task] = {}
