@@ -118,6 +118,8 @@ class Stack:
         pidfile.write_text(f"{sleeper.pid}\n")
         log = self.workdir / "nectar.log"
         log.write_text("")
+        unified = self.workdir / "unified_errors.log"
+        unified.write_text("")
         # Nectar's stdout with Go's log prefix (database/connection_recovery.go's messages).
         lines = itertools.cycle([
             "[ConnectionRecovery] Health check failed: dial tcp 127.0.0.1:4000: connect: connection refused",
@@ -134,7 +136,7 @@ class Stack:
             "database": {"host": "127.0.0.1", "port": db.port, "user": "lookout", "password": password,
                          "database": "nectar"},
             "process": {"pidfile": str(pidfile)},
-            "logfile": {"path": str(log)},
+            "logfile": {"path": str(log), "unified_errors_path": str(unified)},
         })
 
     def start_pm2(self) -> None:
@@ -151,7 +153,10 @@ class Stack:
         http_get(base + "/control?pending=12&retry=2&failed=1")
         # Log lines after the exporter started reading: a completed sync and a failed batch.
         self.every_half_second(lambda: http_get(base + "/control?log_completed_ms=1500&log_batch_failed=1"))
-        self.exporter("pm2", {"daemon": {"home": str(pm2.home)}, "health": {"url": base + "/server/health"}})
+        watchdog_log = self.workdir / "monitor-services.jsonl"
+        watchdog_log.write_text("")
+        self.exporter("pm2", {"daemon": {"home": str(pm2.home)}, "health": {"url": base + "/server/health"},
+                              "watchdog": {"path": str(watchdog_log)}})
 
     def start_ticks(self) -> None:
         from lookout.devstack.docker import DockerEngine
