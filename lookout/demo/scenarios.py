@@ -59,3 +59,14 @@ SCENARIOS = {s.name: s for s in (
 
 # The simulators a full recover clears: every system's demo target.
 TARGETS = tuple(s.demo_target for s in SYSTEMS)
+
+
+# Issue 21: the data-loss and watchdog signals, each shown by a fault that mirrors the
+# application's own lines (kept apart from the table above, which issue 20 owns).
+_DATA_LOSS = (
+    Scenario("tick-data-lost", "ticks", "TickDataLost",
+             "The tick collector's database answers but a flush's writes fail 3 times: the flush is dropped"
+             " and its ticks are lost for good (one every 10 s). One page; its ERROR lines are explained by it.",
+             target="ticks", fault="write-failures", params={"every_seconds": 10}, pages=("TickDataLost",)),
+)
+SCENARIOS.update({s.name: s for s in _DATA_LOSS})

@@ -34,6 +34,7 @@ ONSET = {
     "tburn-heap-pressure": 0,
     "tburn-breaker-open": 0,
     "tburn-down": 0,
+    "tick-data-lost": 2,       # the next flush after the injection is dropped, then the exporter reads its lines
 }
 INTERVALS = 2 * (FAST.scrape_interval + FAST.evaluation_interval)
 DELIVERY = 1 + 2  # Alertmanager's group_wait, then the webhook's HTTP round trip and clock granularity

@@ -106,6 +106,8 @@ SIGNALS = [
         key="ticks_data_lost", system="ticks", alert="TickDataLost",
         expr=FLUSHES_LOST_15M, unit="short", direction="above", warning=None, critical=0,
         members=("container",), when="on(instance, job) min_over_time(ticks_up[15m]) == 1",
+        # Each lost flush writes five ERROR lines of its own (three attempts, the batch, the flush).
+        explains=effects("CollectorErrorsHigh"),
         summary="The tick collector dropped buffered ticks for good.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} dropped {value} buffer flushes"
                     " in the last 15 minutes after failed database writes; their ticks are lost.",
