@@ -13,13 +13,14 @@ def runtime_settings(profile: Profile) -> dict:
             "log": {"level": "info"}}
 
 
-def nectar(profile: Profile, db_port: int, log_file: Path) -> dict:
+def nectar(profile: Profile, db_port: int, log_file: Path, unified_errors: Path | None = None) -> dict:
+    logfile = {"path": str(log_file), **({"unified_errors_path": str(unified_errors)} if unified_errors else {})}
     return {**runtime_settings(profile),
             "database": {"host": "127.0.0.1", "port": db_port, "user": "root", "database": "nectar",
                          "reconnect_max_backoff_seconds": 2},
             "chain": {"network": "mainnet"},
             "process": {"cmdline_regex": r"-m lookout\.simulators\.nectar_writer"},
-            "logfile": {"path": str(log_file)}}
+            "logfile": logfile}
 
 
 def ticks(profile: Profile, dsn_file: Path, docker_host: str | None, container: str, disk_path: Path) -> dict:

@@ -68,5 +68,9 @@ _DATA_LOSS = (
              "The tick collector's database answers but a flush's writes fail 3 times: the flush is dropped"
              " and its ticks are lost for good (one every 10 s). One page; its ERROR lines are explained by it.",
              target="ticks", fault="write-failures", params={"every_seconds": 10}, pages=("TickDataLost",)),
+    Scenario("nectar-blocks-dropped", "nectar", "NectarBlocksDropped",
+             "A Nectar block worker gives blocks up on an error it does not retry (one every 10 s): they are"
+             " not indexed. One page.",
+             target="nectar", fault="drop-blocks", params={"every_seconds": 10}, pages=("NectarBlocksDropped",)),
 )
 SCENARIOS.update({s.name: s for s in _DATA_LOSS})

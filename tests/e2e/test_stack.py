@@ -35,6 +35,7 @@ ONSET = {
     "tburn-breaker-open": 0,
     "tburn-down": 0,
     "tick-data-lost": 2,       # the next flush after the injection is dropped, then the exporter reads its lines
+    "nectar-blocks-dropped": 1,  # the next block written after the injection is given up on
 }
 INTERVALS = 2 * (FAST.scrape_interval + FAST.evaluation_interval)
 DELIVERY = 1 + 2  # Alertmanager's group_wait, then the webhook's HTTP round trip and clock granularity
