@@ -34,8 +34,9 @@ def ticks(profile: Profile, dsn_file: Path, docker_host: str | None, container: 
     return cfg
 
 
-def pm2(profile: Profile, home: Path, health_url: str) -> dict:
-    return {**runtime_settings(profile), "daemon": {"home": str(home)}, "health": {"url": health_url}}
+def pm2(profile: Profile, home: Path, health_url: str, watchdog_log: Path | None = None) -> dict:
+    return {**runtime_settings(profile), "daemon": {"home": str(home)}, "health": {"url": health_url},
+            **({"watchdog": {"path": str(watchdog_log)}} if watchdog_log else {})}
 
 
 def tburn(profile: Profile, base_url: str) -> dict:

@@ -72,5 +72,9 @@ _DATA_LOSS = (
              "A Nectar block worker gives blocks up on an error it does not retry (one every 10 s): they are"
              " not indexed. One page.",
              target="nectar", fault="drop-blocks", params={"every_seconds": 10}, pages=("NectarBlocksDropped",)),
+    Scenario("pm2-watchdog-gave-up", "pm2", "PM2WatchdogGaveUp",
+             "The host watchdog has spent its 3 restarts this hour on the sync server and refuses more"
+             " (restart_throttled, rate_limited, on every check). One page.",
+             target="pm2", fault="watchdog-gave-up", pages=("PM2WatchdogGaveUp",)),
 )
 SCENARIOS.update({s.name: s for s in _DATA_LOSS})
