@@ -95,6 +95,13 @@ class SyncLogConfig:
 
 
 @dataclass
+class WatchdogConfig:
+    """The host watchdog's JSON log (rss-news-reader's rss-services-monitor, LOG_FILE in its
+    ecosystem.config.js: <app dir>/logs/monitor-services.jsonl). Empty: not read."""
+    path: str = ""
+
+
+@dataclass
 class HostConfig:
     enabled: bool = True
 
@@ -105,4 +112,5 @@ class Pm2Config:
     # The sync server's health and queue endpoints; `health: null` turns them off.
     health: Optional[HealthConfig] = field(default_factory=HealthConfig)
     sync_log: SyncLogConfig = field(default_factory=SyncLogConfig)
+    watchdog: WatchdogConfig = field(default_factory=WatchdogConfig)
     host: HostConfig = field(default_factory=HostConfig)

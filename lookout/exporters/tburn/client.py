@@ -1,4 +1,11 @@
-"""One pooled HTTP client for all of TBURN's endpoints, with hard limits on time and size."""
+"""One pooled HTTP client for all of TBURN's endpoints, with hard limits on time and size.
+
+Lookout must not change what TBURN reports, and TBURN counts the requests it receives
+(endpoints.py says which): within one collection each route is fetched once, however many
+collectors read it (they share the answer, or the failure), and a failed request is never
+retried within the collection. Every request sent is counted per route and answer class
+(`sent`), which the health collector exports as tburn_lookout_requests_total.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +34,7 @@ class Reply:
 
 
 class TburnClient:
-    def __init__(self, cfg: TburnConfig):
+    def __init__(self, cfg: TburnConfig, counted_paths: frozenset[str] = frozenset()):
         self.base = URL(cfg.base_url)
         self.max_body = cfg.max_body_bytes
         self.headers = _auth_headers(cfg)
@@ -35,6 +42,13 @@ class TburnClient:
         self.max_concurrency = cfg.max_concurrency
         self._session: aiohttp.ClientSession | None = None
         self._slots: asyncio.Semaphore | None = None
+        self.counted_paths = counted_paths
+        # (path, code class) -> requests sent; code class "2xx".."5xx", or "none" (no answer).
+        # Counted routes start with 2xx and 5xx at 0, so the rules' rate() sees their first request.
+        self.sent: dict[tuple[str, str], int] = {(p, c): 0 for p in sorted(counted_paths) for c in ("2xx", "5xx")}
+        # This collection's requests: one per path, shared by every collector reading it.
+        self._collection: Deadline | None = None
+        self._inflight: dict[tuple[str, bool], asyncio.Task] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         # Created on first use: a session belongs to the running event loop.
@@ -54,7 +68,29 @@ class TburnClient:
 
         Without keep_body the body is read and dropped (so the connection can be reused),
         and an oversized one is not an error: only the status matters then.
+        Collectors of the same collection (the same `deadline`) asking for the same path get
+        the one request's reply or failure; the first asker's timeout applies.
         """
+        if deadline is not self._collection:
+            self._collection, self._inflight = deadline, {}
+        key = (path, keep_body)
+        task = self._inflight.get(key)
+        if task is None:
+            task = self._inflight[key] = asyncio.ensure_future(self._fetch(path, timeout, deadline, keep_body))
+            task.add_done_callback(_retrieve)
+        # Shielded: one collector given up on must not cancel the answer another one awaits.
+        return await asyncio.shield(task)
+
+    async def _fetch(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
+        code = "none"
+        try:
+            reply = await self._send(path, timeout, deadline, keep_body)
+            code = f"{min(max(reply.status // 100, 1), 5)}xx"
+            return reply
+        finally:
+            self.sent[(path, code)] = self.sent.get((path, code), 0) + 1
+
+    async def _send(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
         budget = min(timeout, max(deadline.remaining() - _DEADLINE_MARGIN, 0.001))
         session = self._open()
         start = time.perf_counter()
@@ -99,8 +135,20 @@ class TburnClient:
         return b"".join(chunks)
 
     async def get_ok(self, path: str, timeout: float, deadline: Deadline) -> bytes:
-        """The body of a 2xx answer; 401/403 fail as "auth" (TBURN's requireAuth answers 401)."""
+        """The body of a 2xx answer; 401/403 fail as "auth" (TBURN's requireAuth answers 401).
+
+        A non-2xx answer carrying TBURN's {success: false, error} envelope (its routes answer
+        errors as 503 with it) fails as "error" with TBURN's text in the message (logs and the
+        landing page, never a label), or as "not_ready" for the system-health monitor's
+        "Metrics not yet available" (its first snapshot is not taken yet: readiness, not a fault).
+        """
         reply = await self.get(path, timeout, deadline)
+        if not 200 <= reply.status < 300 and reply.status not in (401, 403):
+            why = envelope_error(reply.body)
+            if why is not None:
+                reason = "not_ready" if why == NOT_READY else "error"
+                raise CollectError(reason, f"GET {path}: HTTP {reply.status}, TBURN says: "
+                                           + (_short(why) if why else "(no error text)"))
         check_status(path, reply.status)
         return reply.body
 
@@ -131,12 +179,36 @@ class TburnClient:
             await self._session.close()
 
 
+# core/monitoring/system-health-routes.ts GET /metrics before the monitor's first snapshot.
+NOT_READY = "Metrics not yet available"
+
+
+def envelope_error(body: bytes) -> str | None:
+    """TBURN's error text from a {success: false, error: ...} body, or None if it is not one."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("success") is not False:
+        return None
+    why = doc.get("error")
+    if isinstance(why, str):
+        return why
+    return json.dumps(why) if why is not None else ""
+
+
 def check_status(path: str, status: int) -> None:
     if status in (401, 403):
         raise CollectError("auth", f"GET {path}: HTTP {status}, authentication required "
                                    "(set auth.cookie_file, auth.bearer_token_file or auth.header_value_file)")
     if not 200 <= status < 300:
         raise CollectError("http", f"GET {path}: HTTP {status}")
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """Marks a shared request's failure as seen even when every asker was given up on."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _short(exc: object, limit: int = 160) -> str:
