@@ -22,7 +22,7 @@ def _collect(collector) -> dict:
     out = MetricSet("pm2")
     asyncio.run(collector.collect(out, Deadline(5)))
     values = {}
-    for fam in out._families.values():
+    for fam in out.families():
         for s in fam.samples:
             values[(s.name, tuple(sorted(s.labels.items())))] = s.value
     return values

@@ -150,7 +150,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 ALL = (HEALTH, *ENDPOINTS)
-COUNTED_PATHS = frozenset(e.path for e in ENDPOINTS if e.counted)
 BY_NAME = {e.name: e for e in ALL}
 
 
