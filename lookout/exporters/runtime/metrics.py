@@ -26,10 +26,11 @@ import copy
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from prometheus_client.core import (
+from .exposition import (
     CounterMetricFamily,
+    Family as Metric,
     GaugeMetricFamily,
-    Metric,
+    Sample,
     StateSetMetricFamily,
     SummaryMetricFamily,
 )
@@ -240,9 +241,8 @@ class MetricSet:
                 mine.samples.extend(fam.samples)
 
 
-def _sample(name: str, labels: dict, value: float):
-    from prometheus_client.samples import Sample
-    return Sample(name, labels, value, None, None)
+def _sample(name: str, labels: dict, value: float) -> Sample:
+    return Sample(name, labels, value)
 
 
 def bounded(values: Iterable[str], cap: int, other: str = "other") -> dict[str, str]:

@@ -15,12 +15,12 @@ import logging
 import platform
 import time
 from dataclasses import dataclass, field
-
-from prometheus_client.exposition import choose_encoder
+from typing import Callable
 
 from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
+from .exposition import choose
 from .metrics import MetricSet
 from .process import process_families
 from .secrets import redact
@@ -73,7 +73,7 @@ class Snapshot:
     at: float
     rendered: dict[str, bytes] = field(default_factory=dict)
 
-    def collect(self):  # what prometheus_client's encoders expect of a registry
+    def collect(self):  # every family this snapshot shows, in exposition order
         return [*self.metrics.families(), *process_families()]
 
 
@@ -88,7 +88,7 @@ class _Collection:
 
 class Scraper:
     def __init__(self, namespace: str, collectors: list[Collector], version: str,
-                 min_interval: float = 0.0):
+                 min_interval: float = 0.0, extra_metrics: Callable[[MetricSet], None] | None = None):
         names = [c.name for c in collectors]
         if len(set(names)) != len(names) or not all(names):
             raise ValueError(f"collector names must be unique and non-empty: {names}")
@@ -96,6 +96,7 @@ class Scraper:
         self.collectors = collectors
         self.version = version
         self.min_interval = min_interval
+        self.extra_metrics = extra_metrics  # the runtime's own state besides collectors (web-config reloads)
         self.status = {c.name: CollectorStatus() for c in collectors}
         for c in collectors:
             st = self.status[c.name]
@@ -231,15 +232,17 @@ class Scraper:
                 out.add(sm.FIELDS_MISSING, n, **lbl, field=name)
         out.add(sm.COLLECTIONS, self.collections)
         out.add(sm.BUILD_INFO, 1, version=self.version, python_version=platform.python_version())
+        if self.extra_metrics is not None:
+            self.extra_metrics(out)
 
     # --- rendering ---------------------------------------------------------------
 
     def render(self, snap: Snapshot, accept: str | None) -> tuple[bytes, str]:
-        encoder, content_type = choose_encoder(accept or "")
+        encoder, content_type = choose(accept)
         openmetrics = content_type.startswith("application/openmetrics-text")
         body = snap.rendered.get(content_type)
         if body is None:
-            body = encoder(snap)
+            body = encoder(snap.collect())
             if openmetrics and body.endswith(b"# EOF\n"):
                 body = body[: -len(b"# EOF\n")]
             snap.rendered[content_type] = body
