@@ -27,10 +27,8 @@ error and sets `lookout_web_config_last_reload_successful` to 0 (WebConfigSource
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
-import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -112,7 +110,11 @@ class WebConfig:
 
     def __post_init__(self):
         if self.users and not self._dummy:
-            import bcrypt  # only exporters with basic-auth users pay for it (memory-starved hosts)
+            # Only with basic-auth users: bcrypt, and secrets and hashlib, which load OpenSSL's
+            # libcrypto (about 3.5 MB on memory-starved hosts).
+            import secrets
+
+            import bcrypt
             cost = max(_cost(h) for h in self.users.values())
             self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(cost))
 
@@ -130,6 +132,8 @@ class WebConfig:
             user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
+        import hashlib  # loaded already by __post_init__'s imports; users are configured here
+
         hashed = self.users.get(user)
         known = hashed is not None
         hashed = hashed if known else self._dummy
