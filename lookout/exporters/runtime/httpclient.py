@@ -78,8 +78,9 @@ class HttpClient:
         try:
             return await self._request(conn, target, max_bytes, strict)
         except HttpError as exc:
-            if reused and exc.kind == "connection" and getattr(exc, "before_answer", False):
-                # The server closed an idle kept-alive connection: one fresh try, as browsers do.
+            if reused and getattr(exc, "before_answer", False):
+                # The server closed an idle kept-alive connection (or left stray bytes on it):
+                # one fresh try, as browsers do.
                 return await self._request(await self._connect(), target, max_bytes, strict)
             raise
 
@@ -103,7 +104,9 @@ class HttpClient:
                          + conn.send(h11.EndOfMessage()))
             await writer.drain()
             answer = await self._read(reader, conn, max_bytes, strict)
-            keep = conn.our_state is h11.DONE and conn.their_state is h11.DONE
+            # Bytes after a complete answer (a 204 with a body) belong to no request: as Go's
+            # client does, the answer stands and the connection is not reused.
+            keep = conn.our_state is h11.DONE and conn.their_state is h11.DONE and not conn.trailing_data[0]
             if keep:
                 conn.start_next_cycle()
             return answer
@@ -130,7 +133,7 @@ class HttpClient:
                 closed = eof  # the server hung up before its answer's head
                 err = HttpError("connection" if closed else "http",
                                 "connection closed before an answer" if closed else f"malformed HTTP answer ({exc})")
-                err.before_answer = closed
+                err.before_answer = True  # on a reused connection: stale bytes or a hang-up, retried
                 raise err from None
             if event is h11.NEED_DATA:
                 data = await reader.read(_READ)
