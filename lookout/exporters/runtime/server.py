@@ -160,7 +160,8 @@ class Server:
         headers = [*response.headers, ("Content-Length", str(len(response.body)))]
         if close:
             headers.append(("Connection", "close"))
-        data = conn.send(h11.Response(status_code=response.status, headers=headers))
+        data = conn.send(h11.Response(status_code=response.status, headers=headers,
+                                      reason=_REASONS.get(response.status, b"")))
         if response.body and method != "HEAD":
             data += conn.send(h11.Data(data=response.body))
         data += conn.send(h11.EndOfMessage())
@@ -170,6 +171,8 @@ class Server:
 
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
+_REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found",
+            405: b"Method Not Allowed", 413: b"Content Too Large"}
 
 
 async def serve_until_signalled(server: Server, host: str, port: int,
