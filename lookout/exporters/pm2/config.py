@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from yarl import URL
+from urllib.parse import urlsplit
 
 from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive
@@ -75,8 +75,8 @@ class HealthConfig:
     def resolved_stats_url(self) -> str:
         if self.stats_url is not None:
             return self.stats_url
-        url = URL(self.url)
-        return str(url.with_path("/server/sync/stats").with_query(None))
+        url = urlsplit(self.url)
+        return f"{url.scheme}://{url.netloc}/server/sync/stats"
 
 
 @dataclass

@@ -24,10 +24,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Iterable, Mapping
 
-if TYPE_CHECKING:
-    from prometheus_client.core import Metric
+from .families import (
+    CounterMetricFamily,
+    Family as Metric,
+    GaugeMetricFamily,
+    Sample,
+    StateSetMetricFamily,
+    SummaryMetricFamily,
+)
 
 
 class LabelError(ValueError):
@@ -87,7 +93,7 @@ class Descriptor:
         return [str(labels[k]) for k in self.labels]
 
     def family(self, namespace: str) -> "Metric":
-        """A prometheus_client family of this descriptor (MetricSet.families(), for tests)."""
+        """This descriptor's family in prometheus_client's shape (MetricSet.families(), for tests)."""
         raise NotImplementedError
 
 
@@ -96,7 +102,6 @@ class Gauge(Descriptor):
     kind = "gauge"
 
     def family(self, namespace: str) -> "Metric":
-        from prometheus_client.core import GaugeMetricFamily
         return GaugeMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
@@ -115,7 +120,6 @@ class Counter(Descriptor):
         return self.full_name(namespace) + "_total"
 
     def family(self, namespace: str) -> "Metric":
-        from prometheus_client.core import CounterMetricFamily
         return CounterMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
@@ -136,7 +140,6 @@ class StateSet(Descriptor):
         object.__setattr__(self, "states", tuple(dict.fromkeys(self.states)))
 
     def family(self, namespace: str) -> "Metric":
-        from prometheus_client.core import StateSetMetricFamily
         return StateSetMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
 
 
@@ -148,7 +151,6 @@ class Quantiles(Descriptor):
     kind = "summary"
 
     def family(self, namespace: str) -> "Metric":
-        from prometheus_client.core import SummaryMetricFamily
         return SummaryMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
 
 
@@ -167,7 +169,7 @@ class Family:
         self.rows: list[tuple[tuple[str, ...], object]] = rows if rows is not None else []
 
     def metric(self) -> "Metric":
-        """The same samples as a prometheus_client family (for tests and other readers)."""
+        """The same samples as a family in prometheus_client's shape (for tests and other readers)."""
         desc = self.desc
         fam = desc.family(self.namespace)
         order = desc.sorted_labels
@@ -260,7 +262,7 @@ class MetricSet:
         return self._families.values()
 
     def families(self) -> list["Metric"]:
-        """The families as prometheus_client Metric objects (built on each call: for tests
+        """The families as Metric objects in prometheus_client's shape (built on each call: for tests
         and readers; the exposition reads rows())."""
         return [fam.metric() for fam in self._families.values()]
 
@@ -287,9 +289,8 @@ def _no_values(labels) -> tuple:
     return ()
 
 
-def _sample(name: str, labels: dict, value: float):
-    from prometheus_client.samples import Sample
-    return Sample(name, labels, value, None, None)
+def _sample(name: str, labels: dict, value: float) -> Sample:
+    return Sample(name, labels, value)
 
 
 def bounded(values: Iterable[str], cap: int, other: str = "other") -> dict[str, str]:

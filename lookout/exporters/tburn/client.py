@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-from yarl import URL
-
 from lookout.exporters.runtime import CollectError, ConfigError, Deadline
+from lookout.exporters.runtime.httpclient import HttpClient, HttpError
 
 from .config import TburnConfig
 
@@ -35,13 +32,14 @@ class Reply:
 
 class TburnClient:
     def __init__(self, cfg: TburnConfig, counted_paths: frozenset[str] = frozenset()):
-        self.base = URL(cfg.base_url)
+        self.base = cfg.base_url
         self.max_body = cfg.max_body_bytes
         self.headers = _auth_headers(cfg)
-        self.ssl = _ssl(cfg)
         self.max_concurrency = cfg.max_concurrency
-        self._session: aiohttp.ClientSession | None = None
-        self._slots: asyncio.Semaphore | None = None
+        # No redirects are followed: a redirect would carry the token to wherever it points.
+        self._client = HttpClient(cfg.base_url, {"Accept": "application/json", **self.headers},
+                                  limit=cfg.max_concurrency, tls=_ssl(cfg),
+                                  verify=not cfg.tls_insecure_skip_verify)
         self.counted_paths = counted_paths
         # (path, code class) -> requests sent; code class "2xx".."5xx", or "none" (no answer).
         # Counted routes start with 2xx and 5xx at 0, so the rules' rate() sees their first request.
@@ -50,18 +48,8 @@ class TburnClient:
         self._collection: Deadline | None = None
         self._inflight: dict[tuple[str, bool], asyncio.Task] = {}
 
-    def _open(self) -> aiohttp.ClientSession:
-        # Created on first use: a session belongs to the running event loop.
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self.max_concurrency, ssl=self.ssl,
-                                             keepalive_timeout=30, enable_cleanup_closed=False)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
-                                                  headers={"Accept": "application/json"})
-            self._slots = asyncio.Semaphore(self.max_concurrency)
-        return self._session
-
-    def url(self, path: str) -> URL:
-        return self.base.with_path(self.base.path.rstrip("/") + path, encoded=False)
+    def url(self, path: str) -> str:
+        return self.base.rstrip("/") + path
 
     async def get(self, path: str, timeout: float, deadline: Deadline, keep_body: bool = True) -> Reply:
         """GET `path` within min(timeout, what the deadline leaves); errors are CollectErrors.
@@ -92,47 +80,22 @@ class TburnClient:
 
     async def _send(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
         budget = min(timeout, max(deadline.remaining() - _DEADLINE_MARGIN, 0.001))
-        session = self._open()
         start = time.perf_counter()
         try:
-            async with asyncio.timeout(budget):
-                async with self._slots:
-                    # No redirects: a redirect would carry the token to wherever it points.
-                    async with session.get(self.url(path), headers=self.headers, allow_redirects=False) as resp:
-                        body = await self._read(resp, path, strict=keep_body)
-                        return Reply(resp.status, body if keep_body else b"", time.perf_counter() - start)
-        except TimeoutError:
-            raise CollectError("timeout", f"GET {path}: no complete answer within {budget:.2f}s") from None
-        except aiohttp.ClientPayloadError as exc:
-            raise CollectError("payload", f"GET {path}: body cut short ({_short(exc)})") from None
-        except aiohttp.ClientResponseError as exc:
-            raise CollectError("http", f"GET {path}: malformed HTTP answer ({_short(exc)})") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise CollectError("connection", f"GET {path}: {type(exc).__name__}: {_short(exc)}") from None
-
-    async def _read(self, resp: aiohttp.ClientResponse, path: str, strict: bool) -> bytes:
-        """The body, refused past max_body_bytes or when cut short (when not strict: what came).
-
-        Counted after decompression, so a small gzip bomb is refused too.
-        """
-        too_large = CollectError("too_large", f"GET {path}: body exceeds max_body_bytes {self.max_body}")
-        if resp.content_length is not None and resp.content_length > self.max_body:
-            if strict:
-                raise too_large
-            return b""
-        chunks, size = [], 0
-        try:
-            async for chunk in resp.content.iter_chunked(65536):
-                size += len(chunk)
-                if size > self.max_body:
-                    if strict:
-                        raise too_large
-                    break
-                chunks.append(chunk)
-        except aiohttp.ClientPayloadError:
-            if strict:
-                raise
-        return b"".join(chunks)
+            # The body is refused past max_body_bytes (counted after decompression, so a small
+            # gzip bomb is refused too) or when cut short; without keep_body neither is an error.
+            answer = await self._client.get(path, budget, self.max_body, strict=keep_body)
+        except HttpError as exc:
+            if exc.kind == "timeout":
+                raise CollectError("timeout", f"GET {path}: no complete answer within {budget:.2f}s") from None
+            if exc.kind == "too_large":
+                raise CollectError("too_large", f"GET {path}: body exceeds max_body_bytes {self.max_body}") from None
+            if exc.kind == "payload":
+                raise CollectError("payload", f"GET {path}: body cut short ({_short(exc)})") from None
+            if exc.kind == "http":
+                raise CollectError("http", f"GET {path}: malformed HTTP answer ({_short(exc)})") from None
+            raise CollectError("connection", f"GET {path}: {_short(exc)}") from None
+        return Reply(answer.status, answer.body if keep_body else b"", time.perf_counter() - start)
 
     async def get_ok(self, path: str, timeout: float, deadline: Deadline) -> bytes:
         """The body of a 2xx answer; 401/403 fail as "auth" (TBURN's requireAuth answers 401).
@@ -175,8 +138,7 @@ class TburnClient:
             raise CollectError("parse", f"GET {path}: not UTF-8 text") from None
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+        await self._client.close()
 
 
 # core/monitoring/system-health-routes.ts GET /metrics before the monitor's first snapshot.
@@ -227,12 +189,14 @@ def _auth_headers(cfg: TburnConfig) -> dict[str, str]:
     return headers
 
 
-def _ssl(cfg: TburnConfig) -> ssl.SSLContext | bool:
-    if cfg.tls_insecure_skip_verify:
-        return False
-    if cfg.tls_ca_file:
+def _ssl(cfg: TburnConfig):
+    """An ssl.SSLContext trusting tls_ca_file, or None (the system's default on https)."""
+    if cfg.tls_ca_file and not cfg.tls_insecure_skip_verify:
+        from lookout.exporters.runtime.lazyssl import load  # ssl only when TLS is configured
+
+        ssl = load()
         try:
             return ssl.create_default_context(cafile=cfg.tls_ca_file)
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError("tls_ca_file", f"cannot load {cfg.tls_ca_file}: {exc}") from None
-    return True
+    return None
