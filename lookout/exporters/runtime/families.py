@@ -10,18 +10,8 @@ encoders fed prometheus_client's own families.
 """
 from __future__ import annotations
 
-import re
 from typing import NamedTuple, Sequence
 
-TEXT_0_0_4 = "text/plain; version=0.0.4; charset=utf-8"
-TEXT_1_0_0 = "text/plain; version=1.0.0; charset=utf-8"
-OPENMETRICS_1_0_0 = "application/openmetrics-text; version=1.0.0; charset=utf-8"
-
-ALLOWUTF8, UNDERSCORES, DOTS, VALUES = "allow-utf-8", "underscores", "dots", "values"
-_ESCAPINGS = (ALLOWUTF8, UNDERSCORES, DOTS, VALUES)
-
-_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _TYPES = ("counter", "gauge", "summary", "histogram", "gaugehistogram", "unknown", "info", "stateset")
 
 

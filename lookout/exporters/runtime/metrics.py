@@ -92,7 +92,7 @@ class Descriptor:
                              + (f"; missing {missing}" if missing else "") + (f"; unexpected {extra}" if extra else ""))
         return [str(labels[k]) for k in self.labels]
 
-    def family(self, namespace: str) -> "Metric":
+    def family(self, namespace: str) -> Metric:
         """This descriptor's family in prometheus_client's shape (MetricSet.families(), for tests)."""
         raise NotImplementedError
 
@@ -101,7 +101,7 @@ class Descriptor:
 class Gauge(Descriptor):
     kind = "gauge"
 
-    def family(self, namespace: str) -> "Metric":
+    def family(self, namespace: str) -> Metric:
         return GaugeMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
@@ -119,7 +119,7 @@ class Counter(Descriptor):
     def exposed_name(self, namespace: str) -> str:
         return self.full_name(namespace) + "_total"
 
-    def family(self, namespace: str) -> "Metric":
+    def family(self, namespace: str) -> Metric:
         return CounterMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
@@ -139,7 +139,7 @@ class StateSet(Descriptor):
         # A state named twice is one state (an OpenMetrics StateSet's states are a set).
         object.__setattr__(self, "states", tuple(dict.fromkeys(self.states)))
 
-    def family(self, namespace: str) -> "Metric":
+    def family(self, namespace: str) -> Metric:
         return StateSetMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
 
 
@@ -150,7 +150,7 @@ class Quantiles(Descriptor):
 
     kind = "summary"
 
-    def family(self, namespace: str) -> "Metric":
+    def family(self, namespace: str) -> Metric:
         return SummaryMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
 
 
@@ -168,7 +168,7 @@ class Family:
         self.name = desc.exposed_family_name(namespace)
         self.rows: list[tuple[tuple[str, ...], object]] = rows if rows is not None else []
 
-    def metric(self) -> "Metric":
+    def metric(self) -> Metric:
         """The same samples as a family in prometheus_client's shape (for tests and other readers)."""
         desc = self.desc
         fam = desc.family(self.namespace)
@@ -261,7 +261,7 @@ class MetricSet:
         """The families as rows, for runtime.render."""
         return self._families.values()
 
-    def families(self) -> list["Metric"]:
+    def families(self) -> list[Metric]:
         """The families as Metric objects in prometheus_client's shape (built on each call: for tests
         and readers; the exposition reads rows())."""
         return [fam.metric() for fam in self._families.values()]
