@@ -15,7 +15,7 @@ import yaml
 
 from lookout import generated
 
-from . import ha, kubernetes, meta_rules, remote_write
+from . import ha, install, kubernetes, meta_rules, remote_write
 from .hosts import hosts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +82,7 @@ def rendered() -> dict[str, str]:
     k8s_header = HEADER.format(source=SOURCES["kubernetes"])
     for name, objects in kubernetes.resources(rule_groups(), len(ALERTMANAGERS)).items():
         files[f"kubernetes/{name}"] = k8s_header + "".join("---\n" + _yaml(o) for o in objects)
+    files.update(install.rendered())
     return files
 
 
