@@ -4,6 +4,7 @@ host of the system it watches, in that host's own service manager.
     deploy/hosts/mac-mini/ecosystem.config.js       PM2 app entry for lookout-pm2 (runbook 003's PM2)
     deploy/hosts/mac-mini/io.lookout.pm2-exporter.plist   the same as a launchd agent
     deploy/hosts/nectar/lookout-nectar.service      hardened systemd unit (runbook 000's host)
+    deploy/hosts/tburn/lookout-tburn.service        the same for TBURN's host (runbook 004)
     deploy/hosts/nas/docker-compose.lookout.yml     fragment for the tick collector's own compose project
     deploy/hosts/nas/lookout-ticks.yml              the ticks exporter's config for that project
 
@@ -93,22 +94,38 @@ def launchd_plist() -> str:
     return plistlib.dumps(plist, sort_keys=False).decode()
 
 
-def systemd_unit() -> str:
-    port = by_key("nectar").port
+# The systemd hosts: what each exporter reads besides its config, and whether it watches a
+# process of another user (the process collector's /proc/<pid>/fd needs CAP_SYS_PTRACE).
+SYSTEMD = {
+    "nectar": {"what": "Nectar and TiDB", "after": "tidb-4000.service",  # runbook 000's unit name
+               "reads": ("/root/workspace/cardano-stack/Nectar/unified_errors.log",
+                         "-/root/workspace/cardano-stack/Nectar/nectar.log"),
+               "ptrace": True},
+    "tburn": {"what": "TBURN (HTTP on loopback)", "after": "", "reads": (), "ptrace": False},
+}
+
+
+def systemd_unit(system: str) -> str:
+    spec = SYSTEMD[system]
+    port = by_key(system).port
+    binds = "".join(f"BindReadOnlyPaths={p}\n" for p in spec["reads"])
+    caps = ("# The process collector reads Nectar's /proc/<pid>/fd (root's process): that takes\n"
+            "# CAP_SYS_PTRACE. The ptrace system call itself stays forbidden by the filter below.\n"
+            "CapabilityBoundingSet=CAP_SYS_PTRACE\nAmbientCapabilities=CAP_SYS_PTRACE\n"
+            if spec["ptrace"] else "CapabilityBoundingSet=\n")
     return f"""\
-# lookout-nectar on the Nectar host (runbook 000): /etc/systemd/system/lookout-nectar.service
-# docs/install.md: the user, the config in /etc/lookout, `systemctl enable --now lookout-nectar`.
+# lookout-{system} as a service: /etc/systemd/system/lookout-{system}.service
+# docs/install.md: the user, the config in /etc/lookout, `systemctl enable --now lookout-{system}`.
 [Unit]
-Description=Lookout exporter for Nectar and TiDB (Prometheus metrics on :{port})
-Documentation=file://{PREFIX}/docs/install.md
-After=network-online.target tidb-4000.service
+Description=Lookout exporter for {spec["what"]} (Prometheus metrics on :{port})
+After=network-online.target{" " + spec["after"] if spec["after"] else ""}
 Wants=network-online.target
 
 [Service]
 Type=simple
-User=lookout-nectar
-Group=lookout-nectar
-ExecStart={PREFIX}/venv/bin/lookout-nectar --config.file /etc/lookout/nectar.yml --web.listen-address :{port}
+User=lookout-{system}
+Group=lookout-{system}
+ExecStart={PREFIX}/venv/bin/lookout-{system} --config.file /etc/lookout/{system}.yml
 Restart=on-failure
 RestartSec=5s
 TimeoutStopSec=10s
@@ -118,20 +135,14 @@ MemoryMax=256M
 TasksMax=64
 LimitNOFILE=8192
 
-# Read-only everywhere; the only paths it reads are bound in read-only below.
+# Read-only everywhere; the only paths it reads besides /etc/lookout are bound in read-only.
 ProtectSystem=strict
 ProtectHome=tmpfs
-BindReadOnlyPaths=/root/workspace/cardano-stack/Nectar/unified_errors.log
-BindReadOnlyPaths=-/root/workspace/cardano-stack/Nectar/nectar.log
-ReadOnlyPaths=/etc/lookout
+{binds}ReadOnlyPaths=/etc/lookout
 PrivateTmp=yes
 PrivateDevices=yes
 NoNewPrivileges=yes
-# The process collector reads Nectar's /proc/<pid>/fd (root's process): that takes
-# CAP_SYS_PTRACE. The ptrace system call itself stays forbidden by the filter below.
-CapabilityBoundingSet=CAP_SYS_PTRACE
-AmbientCapabilities=CAP_SYS_PTRACE
-SystemCallFilter=@system-service
+{caps}SystemCallFilter=@system-service
 SystemCallFilter=~@debug @privileged @resources @mount
 SystemCallArchitectures=native
 RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
@@ -227,7 +238,7 @@ def rendered() -> dict[str, str]:
     files = {
         "hosts/mac-mini/ecosystem.config.js": ecosystem_js(),
         f"hosts/mac-mini/{LAUNCHD_LABEL}.plist": launchd_plist(),
-        "hosts/nectar/lookout-nectar.service": systemd_unit(),
+        **{f"hosts/{system}/lookout-{system}.service": systemd_unit(system) for system in SYSTEMD},
         "hosts/nas/docker-compose.lookout.yml": compose_fragment(),
         "hosts/nas/lookout-ticks.yml": ticks_config(),
     }

@@ -125,20 +125,22 @@ def test_launchd_plist_parses_and_its_command_serves(tmp_path):
 
 
 @pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze missing: ./scripts/install-deps")
-def test_systemd_unit_verifies(tmp_path):
+@pytest.mark.parametrize("system", ["nectar", "tburn"])
+def test_systemd_unit_verifies(tmp_path, system):
     """`systemd-analyze verify` checks every key and that ExecStart exists; only the install
     prefix is replaced by this checkout's venv so that it does."""
-    unit = (HOSTS / "nectar" / "lookout-nectar.service").read_text()
-    assert "ExecStart=/opt/lookout/venv/bin/lookout-nectar " in unit
-    copy = tmp_path / "lookout-nectar.service"
+    unit = (HOSTS / system / f"lookout-{system}.service").read_text()
+    assert f"ExecStart=/opt/lookout/venv/bin/lookout-{system} " in unit
+    copy = tmp_path / f"lookout-{system}.service"
     copy.write_text(unit.replace("/opt/lookout/venv", str(VENV)))
     res = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True, timeout=60)
     assert (res.returncode, res.stderr, res.stdout) == (0, "", "")
     # The hardening the issue asks for is in it (verify has accepted each of these keys).
     text = unit
-    for line in ("User=lookout-nectar", "ProtectSystem=strict", "ProtectHome=tmpfs", "NoNewPrivileges=yes",
-                 "BindReadOnlyPaths=/root/workspace/cardano-stack/Nectar/unified_errors.log"):
+    for line in (f"User=lookout-{system}", "ProtectSystem=strict", "ProtectHome=tmpfs", "NoNewPrivileges=yes"):
         assert line in text.splitlines()
+    if system == "nectar":
+        assert "BindReadOnlyPaths=/root/workspace/cardano-stack/Nectar/unified_errors.log" in text.splitlines()
 
 
 def test_systemd_verify_catches_a_misspelt_key(tmp_path):
