@@ -21,6 +21,7 @@ from prometheus_client.exposition import choose_encoder
 from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
+from .flags import revision
 from .metrics import MetricSet
 from .process import process_families
 from .secrets import redact
@@ -230,7 +231,7 @@ class Scraper:
             for name, n in sorted(st.missing.items()):
                 out.add(sm.FIELDS_MISSING, n, **lbl, field=name)
         out.add(sm.COLLECTIONS, self.collections)
-        out.add(sm.BUILD_INFO, 1, version=self.version, python_version=platform.python_version())
+        out.add(sm.BUILD_INFO, 1, version=self.version, revision=revision(), python_version=platform.python_version())
 
     # --- rendering ---------------------------------------------------------------
 
