@@ -157,7 +157,7 @@ def test_compose_up_on_stand_ins_scrapes_everything_and_pages_a_fault(tmp_path_f
         mark(f"paged: {sorted({p['alertname'] for p in pages})}")
         assert {p["alertname"] for p in pages} == {"NectarDatabaseDown"}
 
-        grafana = client.containers.list(filters={"label": f"com.docker.compose.service=grafana"})[0]
+        grafana = client.containers.list(filters={"label": "com.docker.compose.service=grafana"})[0]
         assert "dashboards parse" in grafana.logs().decode()
     finally:
         down = subprocess.run([*compose, "down", "-v", "--remove-orphans"], env=env, capture_output=True, text=True,
