@@ -22,10 +22,12 @@ Needs root (debootstrap, chroot) and the network to Debian's mirror on the first
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
 import subprocess
+import tarfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,3 +200,43 @@ def import_all(client, log=print) -> dict[str, float]:
         took[spec.image] = round(time.monotonic() - start, 1)
         log(f"stand-in {spec.image}: {took[spec.image]} s")
     return took
+
+
+def import_one(client, image: str) -> None:
+    [spec] = [s for s in STANDINS if s.image == image]
+    repo, tag = spec.image.rsplit(":", 1)
+    client.api.import_image_from_file(str(tarball(spec)), repository=repo, tag=tag, changes=list(spec.changes))
+
+
+def _context(root: Path) -> io.BytesIO:
+    """The Dockerfile's build context as .dockerignore leaves it (no .venv, tests or docs)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name in ("Dockerfile", "pyproject.toml", "setup.py", "requirements.lock", "README.md"):
+            tar.add(root / name, name)
+        tar.add(root / "lookout", "lookout", filter=lambda t: None if "__pycache__" in t.name else t)
+    buf.seek(0)
+    return buf
+
+
+def build_lookout(client, workdir: Path, revision: str = "stand-in") -> None:
+    """lookout:local from the project's Dockerfile on the python stand-in, then loaded into
+    `client`'s engine. Built on an engine in the host's network (the Dockerfile's pip needs
+    PyPI, which an isolated engine cannot reach) and moved over with save/load."""
+    from .docker import DockerEngine
+    from .proc import ROOT
+    builder = DockerEngine().start()
+    saved = workdir / "lookout-local.tar"
+    try:
+        b = builder.client()
+        import_one(b, "python:3.11.9-slim-bookworm")
+        b.images.build(fileobj=_context(ROOT), custom_context=True, tag="lookout:local", network_mode="host",
+                       rm=True, buildargs={"LOOKOUT_REVISION": revision})
+        with open(saved, "wb") as f:
+            for chunk in b.images.get("lookout:local").save(named=True):
+                f.write(chunk)
+    finally:
+        builder.stop()
+    with open(saved, "rb") as f:
+        client.images.load(f)
+    saved.unlink()

@@ -13,12 +13,10 @@ The timeline is printed and written to `compose-timeline.json` in pytest's temp 
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
 import subprocess
-import tarfile
 import time
 from pathlib import Path
 
@@ -32,36 +30,6 @@ pytestmark = [pytest.mark.system,
                                  reason="needs root, debootstrap and docker-compose (./scripts/install-deps)")]
 PROJECT = "lkcompose"
 ONE_SHOT = {"alertmanager-config"}
-
-
-def context_tar() -> io.BytesIO:
-    """The Dockerfile's build context, as .dockerignore would leave it (without .venv and tests)."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        for name in ("Dockerfile", "pyproject.toml", "setup.py", "requirements.lock", "README.md"):
-            tar.add(ROOT / name, name)
-        tar.add(ROOT / "lookout", "lookout", filter=lambda t: None if "__pycache__" in t.name else t)
-    buf.seek(0)
-    return buf
-
-
-def build_image(workdir: Path) -> None:
-    """lookout:local from the Dockerfile on the python stand-in, saved to <workdir>/lookout.tar."""
-    from lookout.devstack import standins
-    builder = DockerEngine().start()
-    try:
-        client = builder.client()
-        [spec] = [s for s in standins.STANDINS if s.image.startswith("python:")]
-        repo, tag = spec.image.split(":")
-        client.api.import_image_from_file(str(standins.tarball(spec)), repository=repo, tag=tag,
-                                          changes=list(spec.changes))
-        client.images.build(fileobj=context_tar(), custom_context=True, tag="lookout:local", network_mode="host",
-                            rm=True, buildargs={"LOOKOUT_REVISION": "compose-test"})
-        with open(workdir / "lookout.tar", "wb") as f:
-            for chunk in client.images.get("lookout:local").save(named=True):
-                f.write(chunk)
-    finally:
-        builder.stop()
 
 
 def in_container(client, service: str, code: str) -> str:
@@ -96,10 +64,7 @@ def test_compose_up_on_stand_ins_scrapes_everything_and_pages_a_fault(tmp_path_f
         mark(f"stand-ins imported ({', '.join(f'{k} {v}s' for k, v in took.items())})")
         # The build needs PyPI, which the isolated engine's namespace cannot reach: build on an
         # engine in the host's network, then move the image over.
-        image_dir = tmp_path_factory.mktemp("image")
-        build_image(image_dir)
-        with open(image_dir / "lookout.tar", "rb") as f:
-            client.images.load(f)
+        standins.build_lookout(client, tmp_path_factory.mktemp("image"), revision="compose-test")
         mark("lookout:local built from the Dockerfile (host network) and loaded")
         # PM2 pinned by tests/node's lock, put where the sync-server's command looks for it
         # (it would `npm ci` from the registry otherwise, which its network cannot reach).
