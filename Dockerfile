@@ -5,8 +5,11 @@ FROM python:3.11.9-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /opt/lookout
 
-COPY pyproject.toml requirements.lock ./
+COPY pyproject.toml setup.py requirements.lock ./
 COPY lookout ./lookout
+# The commit the image is built from, for --version and <ns>_build_info{revision} (no .git here):
+#   docker-compose build --build-arg LOOKOUT_REVISION=$(git rev-parse HEAD)
+ARG LOOKOUT_REVISION=unknown
 # The runtime dependencies of pyproject.toml at the versions requirements.lock pins.
 RUN pip install --no-cache-dir -c requirements.lock . \
  && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin lookout

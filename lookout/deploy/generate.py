@@ -7,6 +7,8 @@ signals, the routing and the hosts, or reports which committed files differ.
     deploy/ha/rules/remediate.yml     lookout-remediate's RemediationExhausted
     deploy/remote-write/<store>.yml   `remote_write:` for Mimir, Thanos, VictoriaMetrics
     deploy/kubernetes/*.yaml          PrometheusRule, ServiceMonitor, AlertmanagerConfig
+    deploy/hosts/                     per-host installation (install.py, docs/install.md)
+    deploy/mixin/                     the compiled monitoring-mixin layout (mixin.py)
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import yaml
 
 from lookout import generated
 
-from . import ha, kubernetes, meta_rules, remote_write
+from . import ha, install, kubernetes, meta_rules, mixin, remote_write
 from .hosts import hosts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +38,7 @@ SOURCES = {
     "ha": "lookout/deploy/ (ha.py, hosts.py), lookout/alert_rules and prometheus/alertmanager.yml",
     "remote-write": "lookout/deploy/remote_write.py",
     "kubernetes": "lookout/alert_rules/signals, lookout/deploy/ (kubernetes.py, hosts.py) and prometheus/alertmanager.yml",
+    "mixin": "lookout/alert_rules/signals, lookout/dashboards/generated and lookout/deploy/mixin.py",
 }
 
 
@@ -95,6 +98,12 @@ def rendered() -> dict[str, str]:
     for name, objects in kubernetes.resources([*rule_groups(), *ha.remediate_rules()["groups"]],
                                               len(ALERTMANAGERS)).items():
         files[f"kubernetes/{name}"] = k8s_header + "".join("---\n" + _yaml(o) for o in objects)
+    files.update(install.rendered())
+    alerts, records = mixin.split(rule_groups())
+    mixin_header = HEADER.format(source=SOURCES["mixin"])
+    files["mixin/prometheus_alerts.yaml"] = mixin_header + _yaml(alerts)
+    files["mixin/prometheus_rules.yaml"] = mixin_header + _yaml(records)
+    files.update({f"mixin/{rel}": text for rel, text in mixin.dashboards().items()})
     return files
 
 

@@ -22,8 +22,17 @@ IMAGE = "lookout-busybox:test"
 _APPLETS = ("sh", "sleep", "echo", "cat", "dd", "head", "tr", "true", "false", "rm", "ls", "mv", "seq", "printf")
 
 
+# An isolated engine's own network and mount namespaces: loopback up, a private /run, so that
+# its containers' published ports and a compose file's /var/run/docker.sock are its own.
+_ISOLATE = ("mount --make-rprivate / && mount -t tmpfs tmpfs /run && ip link set lo up"
+            " && mkdir -p /run/lookout && exec \"$@\"")
+
+
 class DockerEngine:
-    def __init__(self):
+    def __init__(self, isolated: bool = False):
+        """`isolated`: dockerd in network and mount namespaces of its own (unshare), also
+        listening on that namespace's /var/run/docker.sock: what docker-compose.yml mounts."""
+        self.isolated = isolated
         # Short path: containerd's socket lives under exec-root and Unix socket paths are capped at 108 bytes.
         self.dir = Path(tempfile.mkdtemp(prefix="lk-dk-", dir="/tmp"))
         self.socket = self.dir / "docker.sock"
@@ -35,11 +44,13 @@ class DockerEngine:
     def start(self, timeout: float = 60) -> "DockerEngine":
         dockerd = shutil.which("dockerd") or "/usr/sbin/dockerd"
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [dockerd, "--host", self.host, "--data-root", str(self.dir / "data"),
-             "--exec-root", str(self.dir / "exec"), "--pidfile", str(self.dir / "docker.pid"),
-             "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=overlay2"],
-            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        args = [dockerd, "--host", self.host, "--data-root", str(self.dir / "data"),
+                "--exec-root", str(self.dir / "exec"), "--pidfile", str(self.dir / "docker.pid"),
+                "--iptables=false", "--ip6tables=false", "--bridge=none", "--storage-driver=overlay2"]
+        if self.isolated:
+            args = ["unshare", "--net", "--mount", "sh", "-c", _ISOLATE, "dockerd",
+                    *args, "--host", "unix:///var/run/docker.sock"]
+        self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             wait_until(self._ready, timeout, interval=0.2, what="dockerd")
         except Exception as exc:

@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 SCRIPTS = sorted(PYPROJECT["project"]["scripts"])
+HEAD = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +28,13 @@ def venv(tmp_path_factory) -> Path:
     # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
     src = base / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, src / name)
     shutil.copytree(ROOT / "lookout", src / "lookout", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     dist = base / "dist"
-    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(src)], cwd=base, timeout=300)
+    # The copy has no .git: the build takes the commit from LOOKOUT_REVISION (setup.py), as the Dockerfile's does.
+    run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(src)], cwd=base, timeout=300,
+        env={"LOOKOUT_REVISION": HEAD})
     wheel = next(dist.glob("lookout-*.whl"))
     env_dir = base / "venv"
     run([sys.executable, "-m", "venv", str(env_dir)], cwd=base, timeout=120)
@@ -40,9 +43,10 @@ def venv(tmp_path_factory) -> Path:
     return env_dir
 
 
-def run(args: list[str], cwd: Path, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+def run(args: list[str], cwd: Path, timeout: float = 120, check: bool = True,
+        env: dict | None = None) -> subprocess.CompletedProcess:
     # No PYTHONPATH, and a working directory outside the checkout: only the venv's lookout can load.
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env = {**{k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}, **(env or {})}
     res = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if check:
         assert res.returncode == 0, f"{' '.join(args)} exited {res.returncode}:\n{res.stdout}\n{res.stderr}"
@@ -56,6 +60,12 @@ def test_lookout_loads_from_the_venv(venv):
                   cwd=venv).stdout.strip()
     init = (ROOT / "lookout" / "__init__.py").read_text()
     assert f'__version__ = "{version}"' in init
+
+
+def test_the_wheel_carries_its_revision(venv):
+    """Outside any checkout, --version names the commit the wheel was built from (lookout/REVISION)."""
+    res = run([str(venv / "bin" / "lookout-tburn"), "--version"], cwd=venv)
+    assert f"(revision: {HEAD})" in res.stdout.splitlines()[0], res.stdout
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -35,4 +35,6 @@ EXPORTER = ExporterSpec(
     config_class=NectarConfig,
     build=build,
     default_port=9861,
+    collectors=("ping", "chain", "server", "processlist", "process", "logfile", "app"),
+    switches={"processlist": "processlist.enabled"},
 )

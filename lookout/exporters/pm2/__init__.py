@@ -37,4 +37,6 @@ EXPORTER = ExporterSpec(
     config_class=Pm2Config,
     build=build,
     default_port=9863,
+    collectors=("processes", "health", "sync_stats", "sync_log", "host"),
+    switches={"sync_log": "sync_log.enabled", "host": "host.enabled"},
 )

@@ -84,8 +84,16 @@ def version_text(prog: str) -> str:
 
 @functools.cache
 def revision() -> str:
-    """The git commit the running code comes from, or `unknown` outside a checkout (a wheel
-    carries no commit: Python has no equivalent of Go's -ldflags build stamp)."""
+    """The git commit the running code comes from: the one a wheel was built from
+    (lookout/REVISION, written by setup.py's build step, as Go's -ldflags stamp does), else the
+    checkout's HEAD, else `unknown`."""
+    stamped = Path(__file__).resolve().parents[2] / "REVISION"  # <lookout package>/REVISION
+    try:
+        value = stamped.read_text().strip()
+    except OSError:
+        value = ""
+    if value:
+        return value
     checkout = Path(__file__).resolve().parents[3]  # <checkout>/lookout/exporters/runtime/flags.py
     try:
         out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--show-toplevel", "HEAD"],

@@ -5,13 +5,14 @@ import asyncio
 import logging
 import resource
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from lookout import __version__
 from lookout.netutil import split_hostport
 
 from .collector import Collector
+from .collectorflags import add_collector_flags, apply_switches, chosen, select
 from .config import ConfigError, Loader, read_yaml
 from .flags import apply_flags, parser_for
 from .http import App
@@ -36,6 +37,10 @@ class ExporterSpec:
     config_class: type  # a dataclass of the domain's own settings
     build: Callable[[Any], list[Collector]]
     default_port: int
+    # Collector names for --collector.<name>/--no-collector.<name>, and the settings' switch of
+    # those the file turns on and off (collectorflags.py).
+    collectors: tuple[str, ...] = ()
+    switches: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,12 +75,15 @@ def apply_runtime(args, runtime, default_port: int) -> tuple[str, int, Any]:
 
 
 def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
-    args = parser_for(f"lookout-{spec.namespace}", spec.title, spec.default_port).parse_args(argv)
+    parser = parser_for(f"lookout-{spec.namespace}", spec.title, spec.default_port)
+    add_collector_flags(parser, spec.collectors, spec.switches)
+    args = parser.parse_args(argv)
     setup_logging()
     try:
         cfg = load_config(spec, args.config)
         host, port, web_config = apply_runtime(args, cfg.runtime, spec.default_port)
-        collectors = spec.build(cfg.domain)
+        apply_switches(chosen(args), spec.switches, cfg.domain)
+        collectors = select(chosen(args), spec.build(cfg.domain), spec.namespace)
     except ConfigError as exc:
         print(f"lookout-{spec.namespace}: configuration error: {redact(str(exc))}", file=sys.stderr)
         sys.exit(2)

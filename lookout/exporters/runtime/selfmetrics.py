@@ -11,7 +11,9 @@ from .metrics import Counter, Descriptor, Gauge
 
 UP = Gauge("up", "1 when every reachability probe of the exporter's backend answered within the "
                  "scrape deadline (a ping, not the data queries).")
-BUILD_INFO = Gauge("build_info", "Lookout build information.", labels=("version", "python_version"))
+BUILD_INFO = Gauge("build_info", "A metric with a constant '1' value labeled by the Lookout version, the git "
+                                "revision it was built from and the Python version it runs on.",
+                   labels=("version", "revision", "python_version"))
 COLLECTIONS = Counter("collections", "Collections run (concurrent scrapes share one).")
 CACHE_AGE = Gauge("scrape_cache_age_seconds",
                   "Age of the collection this scrape was served from (only with a minimum interval).")

@@ -6,7 +6,7 @@ from lookout.exporters.runtime import Collector, ExporterSpec
 from .client import TburnClient
 from .collectors import EndpointCollector, HealthCollector
 from .config import TburnConfig
-from .endpoints import ENDPOINTS
+from .endpoints import ENDPOINTS, HEALTH
 
 
 def build(cfg: TburnConfig) -> list[Collector]:
@@ -26,4 +26,6 @@ EXPORTER = ExporterSpec(
     config_class=TburnConfig,
     build=build,
     default_port=9864,
+    collectors=(HEALTH.name, *(e.name for e in ENDPOINTS)),
+    switches={e.name: f"endpoints.{e.name}.enabled" for e in ENDPOINTS},
 )

@@ -33,4 +33,6 @@ EXPORTER = ExporterSpec(
     config_class=TicksConfig,
     build=build,
     default_port=9862,
+    collectors=("ping", "containers", "logs", "disk"),
+    switches={"logs": "docker.logs.enabled"},
 )
