@@ -22,6 +22,9 @@ import pytest
 import yaml
 
 from lookout.alert_rules import routing
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
 from lookout.alert_rules.catalog import build
 from lookout.alert_rules.email import SmtpSettings, with_email
 from lookout.devstack.alertmanager import Alertmanager, shortened_config
@@ -30,9 +33,6 @@ from lookout.devstack.proc import ROOT, free_port, wait_until
 
 from .gotemplate import render
 
-aiosmtpd = pytest.importorskip("aiosmtpd", reason="aiosmtpd is in the test extra: ./scripts/install-deps")
-from aiosmtpd.controller import Controller  # noqa: E402
-from aiosmtpd.smtp import AuthResult, LoginPassword  # noqa: E402
 
 RULES = yaml.safe_load((ROOT / "lookout" / "alert_rules" / "generated" / "ticks.yml").read_text())
 USER, PASSWORD = "collector@example.test", "smtp-pw-Q7v3-Narwhal"

@@ -14,7 +14,7 @@ from lookout.netutil import split_hostport
 from .collector import Collector
 from .collectorflags import add_collector_flags, apply_switches, chosen, select
 from .config import ConfigError, Loader, read_yaml
-from .flags import apply_flags, parser_for
+from .flags import apply_flags, parser_for, revision
 from .http import App
 from .landing import watched
 from .logs import setup_logging
@@ -93,7 +93,7 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
         return
     web = WebConfigSource(cfg.runtime.web.config_file, web_config)
     scraper = Scraper(spec.namespace, collectors, VERSION, cfg.runtime.scrape.min_interval_seconds,
-                      extra_metrics=web.metrics)
+                      extra_metrics=web.metrics, revision=revision())
     scrape = cfg.runtime.scrape
     app = App(scraper, spec.title, scrape.default_timeout_seconds, scrape.timeout_offset_seconds,
               scrape.max_timeout_seconds, telemetry_path=cfg.runtime.web.telemetry_path,

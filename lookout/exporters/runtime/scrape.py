@@ -20,7 +20,6 @@ from typing import Callable
 from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
-from .flags import revision
 from .render import OPENMETRICS, encode, negotiate
 from .metrics import MetricSet
 from .process import process_families
@@ -92,13 +91,15 @@ class _Collection:
 
 class Scraper:
     def __init__(self, namespace: str, collectors: list[Collector], version: str,
-                 min_interval: float = 0.0, extra_metrics: Callable[[MetricSet], None] | None = None):
+                 min_interval: float = 0.0, extra_metrics: Callable[[MetricSet], None] | None = None,
+                 revision: str = "unknown"):
         names = [c.name for c in collectors]
         if len(set(names)) != len(names) or not all(names):
             raise ValueError(f"collector names must be unique and non-empty: {names}")
         self.namespace = namespace
         self.collectors = collectors
         self.version = version
+        self.revision = revision  # the git commit (flags.revision(), looked up once at start)
         self.min_interval = min_interval
         self.extra_metrics = extra_metrics  # the runtime's own state besides collectors (web-config reloads)
         self.status = {c.name: CollectorStatus() for c in collectors}
@@ -235,7 +236,7 @@ class Scraper:
             for name, n in sorted(st.missing.items()):
                 out.add(sm.FIELDS_MISSING, n, **lbl, field=name)
         out.add(sm.COLLECTIONS, self.collections)
-        out.add(sm.BUILD_INFO, 1, version=self.version, revision=revision(), python_version=platform.python_version())
+        out.add(sm.BUILD_INFO, 1, version=self.version, revision=self.revision, python_version=platform.python_version())
         if self.extra_metrics is not None:
             self.extra_metrics(out)
 
