@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import overrides
 from .model import Signal
-from .settings import RUNBOOK_PAGE, THRESHOLDS_FILE, Config, runbook_page
+from .settings import RUNBOOK_PAGE, THRESHOLDS_FILE, Config, doc_url, runbook_page
 from .signals import MODULES
 
 
@@ -30,15 +30,18 @@ def anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-def build(thresholds: Path | None = THRESHOLDS_FILE) -> list[Signal]:
+def build(thresholds: Path | None = THRESHOLDS_FILE, runbook_base: str | None = None) -> list[Signal]:
     """Defaults, then overrides from `thresholds` (None: defaults only), with the `_config`
-    section's selectors and links filled in."""
+    section's selectors and links filled in; `runbook_base` (an absolute URL of
+    docs/runbooks.md) wins over the file's runbook_url_base."""
     signals = defaults()
     config = Config()
     if thresholds is not None:
         data = overrides.load(thresholds)
         config = overrides.config(data)
         signals = overrides.apply(signals, data)
+    if runbook_base is not None:
+        config = dataclasses.replace(config, runbook_url_base=runbook_base)
     return [_configured(s, config) for s in signals]
 
 
@@ -49,7 +52,7 @@ def _configured(sig: Signal, config: Config) -> Signal:
     base = config.runbook_url_base
     page = runbook_page(sig.system)
     if page != RUNBOOK_PAGE:
-        base = base.rsplit("/", 1)[0] + "/" + page.split("/", 1)[1] if "/" in base else page
+        base = doc_url(base, page.removeprefix("docs/"))
     return dataclasses.replace(
         sig, runbook=runbook, runbook_url=f"{base}#{runbook}",
         expr=Template(sig.expr).safe_substitute(values),

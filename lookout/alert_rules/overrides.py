@@ -16,7 +16,7 @@ import yaml
 from lookout.durations import DURATION, UNIT_SECONDS
 
 from .model import Signal
-from .settings import Config
+from .settings import Config, absolute_url_problem
 
 LEVELS = ("warning", "critical")
 _BYTES = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
@@ -60,6 +60,9 @@ def config(overrides: dict) -> Config:
             raise OverrideError(f"{CONFIG_KEY}.{name}", f"must be a non-empty string, not {value!r}")
         if '"' in value or "\n" in value:
             raise OverrideError(f"{CONFIG_KEY}.{name}", "must not contain a double quote or a newline")
+    problem = absolute_url_problem(section.get("runbook_url_base", Config.runbook_url_base))
+    if problem:
+        raise OverrideError(f"{CONFIG_KEY}.runbook_url_base", problem)
     return Config(**section)
 
 

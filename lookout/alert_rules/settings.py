@@ -17,6 +17,28 @@ ROOT = HERE.parents[1]
 SYSTEMS = (*(s.key for s in REGISTRY), SELF_SYSTEM)
 
 RUNBOOK_PAGE = "docs/runbooks.md"
+# Where the project's docs are published: the default of every runbook_url (the same place
+# lookout/remediate/alerts.yml links to). Alertmanager and Grafana show the link as is, so it
+# must be absolute; override it in thresholds.yml's _config or `python -m lookout.deploy
+# --runbook-base` where your copy is served.
+DEFAULT_RUNBOOK_BASE = "https://github.com/lookout/lookout/blob/main/docs/runbooks.md"
+
+
+def doc_url(base: str, page: str) -> str:
+    """The URL of `page` (a path under docs/, such as runbooks/nectar.md or deploying.md) next to
+    `base`, the URL of docs/runbooks.md: its directory plus `page`."""
+    return base.rsplit("/", 1)[0] + "/" + page
+
+
+def absolute_url_problem(url: str) -> str | None:
+    """Why `url` cannot be a runbook base (None: it can): an http(s) URL with a host, no `#`."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an absolute http(s) URL (the page of docs/runbooks.md), not {url!r}"
+    if parts.fragment or "#" in url:
+        return "must not contain #: each alert adds its own anchor"
+    return None
 
 
 def runbook_page(system: str) -> str:
@@ -41,9 +63,9 @@ class Config:
     # not the operator's unrelated scrape targets. Default: the compose and demo job names.
     exporter_jobs: str = "|".join(s.job for s in REGISTRY)
     # Every runbook_url is this plus `#<anchor>`, the anchor a heading of docs/runbooks.md
-    # (a system with its own docs/runbooks/<key>.md: that page, next to this one).
-    # The project publishes no URL of its own: point it at where your copy is served.
-    runbook_url_base: str = RUNBOOK_PAGE
+    # (a system with its own docs/runbooks/<key>.md: that page, next to this one). Absolute:
+    # the project's published docs unless you serve your own copy.
+    runbook_url_base: str = DEFAULT_RUNBOOK_BASE
     # The PM2 process name of the sync server (runbook 003: `pm2 logs rss-sync-server`):
     # its health alerts carry it as `name`, so that process's PM2ProcessDown explains
     # them and another process's does not.

@@ -27,7 +27,7 @@ from lookout.devstack.proc import ROOT, ExporterProcess, free_port, http_get, wa
 from lookout.devstack.tburn_sim import SimulatorProcess
 from lookout.systems import SYSTEMS, System
 
-from . import alertmanager, configs, prometheus
+from . import alertmanager, configs, prometheus, runbooks
 from .control import ControlServer, Controller, ScenarioError
 from .procs import ManagedProcess, pick_port
 from .profiles import Profile
@@ -165,7 +165,9 @@ class NativeStack:
     def _rules(self) -> str:
         self.rule_files = build_rules(self.profile, self.dir / "rules")
         where = "generated for this profile" if self.profile.compressed else "as generated and shipped"
-        return f"{len(self.rule_files)} files, {where}"
+        detail = f"{len(self.rule_files)} files, {where}"
+        self.rule_files = runbooks.serve(self)  # plus RemediationExhausted, linking to the served runbooks
+        return f"{detail}; runbooks at {self.urls['runbooks']}"
 
     def _target(self, system: System) -> str:
         self.exporter_configs[system.key] = demo_function(system)(self)
@@ -222,7 +224,7 @@ class NativeStack:
         port = pick_port(PORTS["prometheus"], self.random_ports)
         am = self.urls["alertmanager"].removeprefix("http://")
         exporters = {job: exp.url.removeprefix("http://") for job, exp in self.exporters.items()}
-        rules = self.rule_files + [ROOT / "lookout" / "remediate" / "alerts.yml"]  # RemediationExhausted
+        rules = self.rule_files  # with RemediationExhausted (runbooks.serve)
         data = prometheus.native(self.profile, exporters, f"127.0.0.1:{port}", am, rules)
         data["scrape_configs"].append({"job_name": "remediate", "static_configs": [
             {"targets": [self.urls["remediate"].removeprefix("http://")]}]})
@@ -241,7 +243,7 @@ class NativeStack:
     def _ha_pair(self) -> str:
         from lookout.deploy.local import LocalHA, timing_for
         exporters = {job: [exp.url.removeprefix("http://")] for job, exp in self.exporters.items()}
-        rules = self.rule_files + [ROOT / "lookout" / "remediate" / "alerts.yml"]  # as _prometheus loads them
+        rules = self.rule_files  # as _prometheus loads them
         pair = LocalHA(self.dir / "ha", exporters, rules, self.urls["webhook"], self.urls["heartbeat"] + "/ping",
                        timing_for(self.profile), direct={"remediate": self.urls["remediate"] + "/webhook"})
         self.on_stop("Prometheus pair and Alertmanager cluster", pair.stop)

@@ -42,13 +42,21 @@ SOURCES = {
 }
 
 
-def rule_groups() -> list[dict]:
+def default_runbook_base() -> str:
+    """The operator's thresholds.yml `_config.runbook_url_base`, else the project's published
+    docs (lookout/alert_rules/settings.py DEFAULT_RUNBOOK_BASE)."""
+    from lookout.alert_rules import overrides
+    from lookout.alert_rules.settings import THRESHOLDS_FILE
+    return overrides.config(overrides.load(THRESHOLDS_FILE)).runbook_url_base
+
+
+def rule_groups(runbook_base: str | None = None) -> list[dict]:
     """The rule groups of lookout/alert_rules/generated/, built from the signals (with the
-    operator's thresholds.yml), one per system."""
+    operator's thresholds.yml), one per system; `runbook_base` replaces its runbook_url_base."""
     from lookout.alert_rules.catalog import build
     from lookout.alert_rules.rules import group
     from lookout.alert_rules.settings import SYSTEMS
-    signals = build()
+    signals = build(runbook_base=runbook_base)
     return [group(system, signals) for system in SYSTEMS]
 
 
@@ -77,8 +85,10 @@ def _yaml(data) -> str:
     return yaml.safe_dump(data, sort_keys=False, width=120, allow_unicode=True)
 
 
-def rendered() -> dict[str, str]:
-    """Path relative to deploy/ -> file content."""
+def rendered(runbook_base: str | None = None) -> dict[str, str]:
+    """Path relative to deploy/ -> file content; every runbook_url under `runbook_base`, the
+    absolute URL of docs/runbooks.md (default: default_runbook_base())."""
+    base = runbook_base or default_runbook_base()
     files = {}
     ha_header = HEADER.format(source=SOURCES["ha"])
     for replica in PROMETHEUS:
@@ -88,18 +98,18 @@ def rendered() -> dict[str, str]:
         "# (docs/deploying.md#watchdog). Cluster flags: docs/deploying.md#alertmanager-cluster.\n"
         + _yaml(ha.with_remediate(ha.with_heartbeat(ha.routing(), "https://heartbeat.example.invalid/ping"),
                                   f"https://{REMEDIATE[0]}:{REMEDIATE[1]}/webhook", CA_FILE)))
-    files["ha/rules/lookout-ha.yml"] = ha_header + _yaml({"groups": [meta_rules.group(len(ALERTMANAGERS))]})
-    files["ha/rules/remediate.yml"] = ha_header + _yaml(ha.remediate_rules())
+    files["ha/rules/lookout-ha.yml"] = ha_header + _yaml({"groups": [meta_rules.group(len(ALERTMANAGERS), base)]})
+    files["ha/rules/remediate.yml"] = ha_header + _yaml(ha.remediate_rules(base))
     for store in remote_write.STORES:
         files[f"remote-write/{store}.yml"] = (HEADER.format(source=SOURCES["remote-write"])
                                               + f"# Merge into prometheus-a.yml and prometheus-b.yml ({store}).\n"
                                               + _yaml({"remote_write": remote_write.for_store(store)}))
     k8s_header = HEADER.format(source=SOURCES["kubernetes"])
-    for name, objects in kubernetes.resources([*rule_groups(), *ha.remediate_rules()["groups"]],
-                                              len(ALERTMANAGERS)).items():
+    for name, objects in kubernetes.resources([*rule_groups(base), *ha.remediate_rules(base)["groups"]],
+                                              len(ALERTMANAGERS), base).items():
         files[f"kubernetes/{name}"] = k8s_header + "".join("---\n" + _yaml(o) for o in objects)
     files.update(install.rendered())
-    alerts, records = mixin.split(rule_groups())
+    alerts, records = mixin.split(rule_groups(base))
     mixin_header = HEADER.format(source=SOURCES["mixin"])
     files["mixin/prometheus_alerts.yaml"] = mixin_header + _yaml(alerts)
     files["mixin/prometheus_rules.yaml"] = mixin_header + _yaml(records)
@@ -107,15 +117,15 @@ def rendered() -> dict[str, str]:
     return files
 
 
-def _files(out: Path) -> dict[Path, str]:
-    return {out / rel: text for rel, text in rendered().items()}
+def _files(out: Path, runbook_base: str | None) -> dict[Path, str]:
+    return {out / rel: text for rel, text in rendered(runbook_base).items()}
 
 
-def write(out: Path = OUT) -> list[str]:
+def write(out: Path = OUT, runbook_base: str | None = None) -> list[str]:
     """Write what changed; returns those files, relative to `out`."""
-    return [str(p.relative_to(out)) for p in generated.write(_files(out))]
+    return [str(p.relative_to(out)) for p in generated.write(_files(out, runbook_base))]
 
 
-def stale(out: Path = OUT) -> list[str]:
+def stale(out: Path = OUT, runbook_base: str | None = None) -> list[str]:
     """Files missing or differing from what would be generated, relative to `out`."""
-    return [str(p.relative_to(out)) for p in generated.stale(_files(out))]
+    return [str(p.relative_to(out)) for p in generated.stale(_files(out, runbook_base))]

@@ -167,8 +167,18 @@ def with_remediate(config: dict, url: str, ca_file: str) -> dict:
     return cfg
 
 
-def remediate_rules() -> dict:
-    """lookout-remediate's own rule file (RemediationExhausted), as the receiver ships it."""
+def remediate_rules(runbook_base: str | None = None) -> dict:
+    """lookout-remediate's own rule file (RemediationExhausted), as the receiver ships it, its
+    runbook_url moved next to `runbook_base` (the absolute URL of docs/runbooks.md) when given."""
     import yaml
     from pathlib import Path
-    return yaml.safe_load((Path(__file__).resolve().parents[1] / "remediate" / "alerts.yml").read_text())
+    from lookout.alert_rules.settings import doc_url
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "remediate" / "alerts.yml").read_text())
+    if runbook_base is not None:
+        for group in data["groups"]:
+            for rule in group["rules"]:
+                notes = rule.get("annotations", {})
+                if "runbook_url" in notes:
+                    section = notes["runbook_url"].split("#", 1)[1]
+                    notes["runbook_url"] = doc_url(runbook_base, f"remediation.md#{section}")
+    return data

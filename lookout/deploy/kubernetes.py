@@ -123,9 +123,10 @@ def alertmanager_config(routing: dict) -> dict:
     }
 
 
-def resources(groups: list[dict], alertmanagers: int = 2) -> dict[str, list[dict]]:
+def resources(groups: list[dict], alertmanagers: int = 2,
+              runbook_base: str = meta_rules.DEFAULT_RUNBOOK_BASE) -> dict[str, list[dict]]:
     """File name under deploy/kubernetes/ -> the objects it holds."""
     routing = ha.with_heartbeat(ha.routing(), "https://heartbeat.example.invalid/ping")
-    return {"prometheusrules.yaml": prometheus_rules([*groups, meta_rules.group(alertmanagers)]),
+    return {"prometheusrules.yaml": prometheus_rules([*groups, meta_rules.group(alertmanagers, runbook_base)]),
             "servicemonitors.yaml": service_monitors(),
             "alertmanagerconfig.yaml": [alertmanager_config(routing)]}

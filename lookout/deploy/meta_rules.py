@@ -11,13 +11,15 @@ docs/deploying.md.
 """
 from __future__ import annotations
 
-# Relative like the generated rules' runbook_url (lookout/alert_rules/settings.py).
-RUNBOOK = "docs/deploying.md#"
+from lookout.alert_rules.settings import DEFAULT_RUNBOOK_BASE, doc_url
+
 PEER_FOR = "1m"
 
 
-def group(alertmanagers: int) -> dict:
-    """The rule group; `alertmanagers` is the cluster size the layout runs."""
+def group(alertmanagers: int, runbook_base: str = DEFAULT_RUNBOOK_BASE) -> dict:
+    """The rule group; `alertmanagers` is the cluster size the layout runs; each runbook_url is
+    docs/deploying.md next to `runbook_base` (the absolute URL of docs/runbooks.md)."""
+    RUNBOOK = doc_url(runbook_base, "deploying.md#")
     labels = {"system": "exporter"}
     return {"name": "ha", "rules": [
         {"alert": "Watchdog", "expr": "vector(1)",

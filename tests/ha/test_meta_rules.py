@@ -15,7 +15,7 @@ META = ROOT / "deploy" / "ha" / "rules" / "lookout-ha.yml"
 EXPORTER_RULES = OUTPUT_DIR / "exporter.yml"
 
 
-RUNBOOK = "docs/"
+RUNBOOK = "https://github.com/lookout/lookout/blob/main/docs/"  # the published docs (issue 25)
 # The annotations as they must read, written out by hand (not rendered by the code under test).
 SUMMARY = {
     "Watchdog": "The alerting pipeline is alive; this alert always fires.",
