@@ -33,10 +33,15 @@ from .promql import JOB_INSTANCE, scope
 
 # Panels query whichever Prometheus the datasource variable selects.
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
-# Grafana 9's schema: newer Grafanas migrate forward; an older number would run legacy
-# migrations (graph/singlestat) over panels that never were those. The SDK's model defaults
-# to 36 and has no builder method for it, so `dashboard` sets the model's public field.
-SCHEMA_VERSION = 37
+# The schema version Grafana 10.4 writes (DASHBOARD_SCHEMA_VERSION in grafana/grafana's
+# public/app/features/dashboard/state/DashboardMigrator.ts): Grafana runs no migration over
+# these dashboards, so they use the 10.4 forms themselves (a table cell's `cellOptions`,
+# which migration 38 would otherwise make from `displayMode`). The SDK's model defaults to
+# 36 and has no builder method for it, so `dashboard` sets the model's public field.
+SCHEMA_VERSION = 39
+# A table cell coloured by its thresholds or mappings: what migration 38 turns the legacy
+# `custom.displayMode: color-background` into (grafana-ui's migrateTableDisplayModeToCellOptions).
+COLOUR_CELL = m.DynamicConfigValue(id_val="custom.cellOptions", value={"type": "color-background", "mode": "gradient"})
 GRID_WIDTH = 24
 # Panels without a catalog signal have no colour to convey.
 NEUTRAL = [{"color": "text", "value": None}]
@@ -252,12 +257,12 @@ def table(title: str, columns: list[tuple[str, str, str]], *, keep: tuple[str, .
             if header in signals:
                 props += [m.DynamicConfigValue(id_val="thresholds", value={
                               "mode": "absolute", "steps": signal_steps(signals[header])}),
-                          m.DynamicConfigValue(id_val="custom.displayMode", value="color-background")]
+                          COLOUR_CELL]
             p = p.override_by_name(header, props)
         for name, mapped in states.items():  # a value column's header or a label's name
             p = p.override_by_name(name, [
                 m.DynamicConfigValue(id_val="mappings", value=_mappings(mapped)),
-                m.DynamicConfigValue(id_val="custom.displayMode", value="color-background")])
+                COLOUR_CELL])
         return p
     return _panel(make, w, h)
 
