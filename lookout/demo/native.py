@@ -245,7 +245,8 @@ class NativeStack:
         exporters = {job: [exp.url.removeprefix("http://")] for job, exp in self.exporters.items()}
         rules = self.rule_files  # as _prometheus loads them
         pair = LocalHA(self.dir / "ha", exporters, rules, self.urls["webhook"], self.urls["heartbeat"] + "/ping",
-                       timing_for(self.profile), direct={"remediate": self.urls["remediate"] + "/webhook"})
+                       timing_for(self.profile), direct={"remediate": self.urls["remediate"] + "/webhook"},
+                       runbook_base=self.urls["runbooks"])
         self.on_stop("Prometheus pair and Alertmanager cluster", pair.stop)
         pair.start()
         self.pair = pair

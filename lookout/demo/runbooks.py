@@ -119,9 +119,13 @@ def served_rules(files: list[Path], out_dir: Path, docs_url: str) -> list[Path]:
 
 def serve(stack) -> list[Path]:
     """Start the runbook server for a NativeStack and return its rule files (stack.rule_files
-    plus lookout-remediate's), rewritten to link to it."""
+    plus lookout-remediate's), rewritten to link to it. Installed from a wheel there is no
+    docs/ to serve: the rules keep their links to the published docs."""
+    remediate = ROOT / "lookout" / "remediate" / "alerts.yml"
+    if not DOCS.is_dir():
+        stack.urls["runbooks"] = overrides.config(overrides.load(THRESHOLDS_FILE)).runbook_url_base
+        return [*stack.rule_files, remediate]
     server = RunbookServer(pick_port(PORT, stack.random_ports))
     stack.on_stop("runbook server", server.stop)
     stack.urls["runbooks"] = server.url + "/docs/runbooks.md"
-    remediate = ROOT / "lookout" / "remediate" / "alerts.yml"
     return served_rules([*stack.rule_files, remediate], stack.dir / "rules-served", server.url + "/docs/")

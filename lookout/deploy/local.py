@@ -104,11 +104,13 @@ class _Timers:  # what ha.to_webhooks reads
 class LocalHA:
     """`scrapes`: job -> [host:port] of exporters (the pair and the cluster are added);
     `webhook`: base URL every receiver posts to (`<webhook>/<receiver>`) except those in
-    `direct` (receiver -> URL); `heartbeat`: the dead man's switch URL the Watchdog goes to."""
+    `direct` (receiver -> URL); `heartbeat`: the dead man's switch URL the Watchdog goes to;
+    `runbook_base`: the URL of docs/runbooks.md the meta-alerts' runbook_url are next to."""
 
     def __init__(self, workdir: Path, scrapes: dict[str, list[str]], rule_files: list[Path], webhook: str,
                  heartbeat: str, timing: Timing = Timing(), alertmanagers: int = 2, cluster: str = "lookout-local",
-                 remote_write: list[dict] | None = None, direct: dict[str, str] | None = None):
+                 remote_write: list[dict] | None = None, direct: dict[str, str] | None = None,
+                 runbook_base: str = meta_rules.DEFAULT_RUNBOOK_BASE):
         self.dir = workdir
         self.dir.mkdir(parents=True, exist_ok=True)
         self.timing = timing
@@ -120,7 +122,7 @@ class LocalHA:
         self.alertmanagers: list[Proc] = []
         self.prometheus: dict[str, Proc] = {}
         meta = self.dir / "lookout-ha.yml"
-        meta.write_text(yaml.safe_dump({"groups": [meta_rules.group(alertmanagers)]}, sort_keys=False))
+        meta.write_text(yaml.safe_dump({"groups": [meta_rules.group(alertmanagers, runbook_base)]}, sort_keys=False))
         self.rule_files = [*map(str, rule_files), str(meta)]
         self.scrapes = [ha.Scrape(job, list(addrs)) for job, addrs in scrapes.items()]
         self.scrapes += [ha.Scrape("prometheus", [f"127.0.0.1:{p}" for p in self.prom_ports.values()]),
