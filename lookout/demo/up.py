@@ -36,6 +36,7 @@ def banner(state: dict, profile, keep: bool = False) -> str:
           if state.get("ha") else []),
         f"  Pages         {u['webhook']}   <- every page Alertmanager sent, newest first",
         *([f"  Remediation   {u['remediate']}   <- what lookout-remediate did about it (audit)"] if "remediate" in u else []),
+        *([f"  Runbooks      {u['runbooks']}   <- every alert's runbook_url opens here"] if "runbooks" in u else []),
         f"  Control API   {u['control']}/api/scenarios",
         "  Grafana       not in the native demo (no Debian package); `docker-compose up --build` has it on :3000",
         "",
