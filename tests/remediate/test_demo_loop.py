@@ -60,10 +60,12 @@ def test_ticks_stall_is_mended_by_a_container_restart(demo):
     assert float(demo.query("ticks_table_last_tick_age_seconds")[0]["value"][1]) < 10  # ticks flow again
 
 
-def test_tburn_pipeline_stop_is_mended_through_its_routes(demo):
+def test_tburn_pipeline_stall_is_mended_through_its_routes(demo):
+    # A stall, not a stop: TBURN calls a stopped pipeline healthy (its default), and a running
+    # one with no block for 5 s unhealthy (TburnChain's pipeline health rule, docs/exporters/sources.md).
     since = time.time()
     tburn = demo.state["simulators"]["tburn"]
-    req = urllib.request.Request(tburn + "/_sim/faults/pipeline-stopped", data=b"{}", method="POST",
+    req = urllib.request.Request(tburn + "/_sim/faults/pipeline-stalled", data=b"{}", method="POST",
                                  headers={"Content-Type": "application/json"})
     urllib.request.urlopen(req, timeout=10).close()
     page(demo, since, "TburnPipelineStopped", "firing")
