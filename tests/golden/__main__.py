@@ -8,9 +8,9 @@ import sys
 from lookout.generated import check, stale, write
 
 from . import HERE
-from . import pm2, tburn
+from . import nectar, pm2, tburn
 
-EXPORTERS = (tburn, pm2)
+EXPORTERS = (tburn, pm2, nectar)
 
 
 def files() -> dict:

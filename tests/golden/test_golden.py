@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from . import HERE
-from . import pm2, tburn
+from . import nectar, pm2, tburn
 from .__main__ import EXPORTERS
 
 
@@ -87,3 +87,32 @@ def test_pm2_values_mean_what_pm2_and_the_sync_server_mean(pm2_now):
     assert got[("pm2_sync_completed_total", ())] == 2
     assert got[("pm2_sync_last_duration_seconds", ())] == 3.61
     assert got[("pm2_sync_api_errors_total", ())] == 1
+
+
+@pytest.fixture(scope="module")
+def nectar_now() -> str:
+    return asyncio.run(nectar.render())
+
+
+def test_nectar_every_collector_reads_its_recorded_answer(nectar_now):
+    got = samples(nectar_now)
+    success = {dict(k[1])["collector"]: v for k, v in got.items() if k[0] == "lookout_collector_success"}
+    assert success == dict.fromkeys(("ping", "chain", "server", "processlist", "logfile", "app"), 1.0)
+    assert got[("nectar_up", ())] == 1.0
+    # every recorded statement was asked for: none is left over from an older exporter
+    recorded = nectar.RecordedTiDB.recorded
+    assert set(recorded.asked) == set(recorded.answers)
+
+
+def test_nectar_values_mean_what_nectar_and_cardano_mean(nectar_now):
+    got = samples(nectar_now)
+    # Cardano mainnet: Shelley began at slot 4,492,800 in epoch 208, 432,000 slots an epoch.
+    assert got[("nectar_chain_epoch", ())] == 208 + (140_000_000 - 4_492_800) // 432_000
+    assert got[("nectar_chain_era", (("nectar_chain_era", "conway"),))] == 1.0
+    # Idle connections (Sleep) hold no statement: the oldest running one is the Query's 412 s.
+    assert got[("nectar_processlist_oldest_query_seconds", ())] == 412
+    # web/handlers.go: heapAlloc is MB (integer division), syncPercentage a percent.
+    assert got[("nectar_app_heap_alloc_bytes", ())] == 401 * 2**20
+    assert got[("nectar_app_sync_ratio", ())] == pytest.approx(0.9999967857)
+    # One give-up on stdout (connection_recovery.go), one in unified_errors.log.
+    assert got[("nectar_reconnect_giveups_total", ())] == 2
