@@ -10,7 +10,7 @@ For each exporter with a module here:
   answers served on loopback by an in-process server, no process started), with the values
   that change from run to run (durations, timestamps, versions) masked.
 
-    python -m tests.golden            # rewrite every golden file from the recorded answers
+    python -m tests.golden [--update] # rewrite every golden file from the recorded answers
     python -m tests.golden --record   # re-record the answers from the simulators first
     python -m tests.golden --check    # exit 1 naming stale files (tests/golden/test_golden.py)
 """

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from . import HERE
-from . import nectar, pm2, tburn
+from . import nectar, pm2, tburn, ticks
 from .__main__ import EXPORTERS
 
 
@@ -27,7 +27,7 @@ def test_every_recorded_answer_names_the_file_it_mirrors(module):
     sources = module.sources()
     assert sources
     for name, s in sources.items():
-        assert re.fullmatch(rf"{module.REPO}@[0-9a-f]{{40}}:\S+\.(ts|js|go|py)", s["mirrors"]), (name, s)
+        assert re.fullmatch(rf"{module.REPO}@[0-9a-f]{{40}}:(\S+\.(ts|js|go|py|yml)|\S*Dockerfile)", s["mirrors"]), (name, s)
         assert (module.folder() / s["file"]).is_file(), name
 
 
@@ -116,3 +116,37 @@ def test_nectar_values_mean_what_nectar_and_cardano_mean(nectar_now):
     assert got[("nectar_app_sync_ratio", ())] == pytest.approx(0.9999967857)
     # One give-up on stdout (connection_recovery.go), one in unified_errors.log.
     assert got[("nectar_reconnect_giveups_total", ())] == 2
+
+
+@pytest.fixture(scope="module")
+def ticks_now() -> str:
+    return asyncio.run(ticks.render())
+
+
+def test_ticks_every_collector_reads_its_recorded_answer(ticks_now):
+    got = samples(ticks_now)
+    success = {dict(k[1])["collector"]: v for k, v in got.items() if k[0] == "lookout_collector_success"}
+    assert success == dict.fromkeys(("ping", "table_eth_option_quotes", "table_eth_option_trades",
+                                     "containers", "logs"), 1.0)
+    recorded = ticks.RecordedTimescale.recorded
+    assert set(recorded.asked) == set(recorded.answers)
+
+
+def test_ticks_values_mean_what_the_collector_and_docker_mean(ticks_now):
+    got = samples(ticks_now)
+    c = ("container", ticks.CONTAINER)
+    # 23,850 rows in the 300 s window: 4,770 a minute; an empty table is infinitely stale.
+    assert got[("ticks_table_ticks_per_minute", (("table", "eth_option_quotes"),))] == 4770
+    assert got[("ticks_table_last_tick_age_seconds", (("table", "eth_option_trades"),))] == float("inf")
+    # Docker: the Dockerfile's HEALTHCHECK failing, RestartCount, and memory as `docker stats`
+    # shows it on cgroup v2 (usage minus inactive_file) against the compose file's 2G limit.
+    assert got[("ticks_container_health", (c, ("ticks_container_health", "unhealthy")))] == 1.0
+    assert got[("ticks_container_restarts_total", (c,))] == 3
+    assert got[("ticks_container_memory_usage_bytes", (c,))] == 1_288_490_188 - 150_994_944
+    assert got[("ticks_container_memory_limit_bytes", (c,))] == 2 * 2**30
+    # ws_tick_collector.py's lines: one reconnect, one ERROR, the last STATS line's figures.
+    assert got[("ticks_log_events_total", (c, ("event", "reconnect")))] == 1
+    assert got[("ticks_log_events_total", (c, ("event", "error")))] == 1
+    assert got[("ticks_log_reported_ticks", (c,))] == 24_120
+    assert got[("ticks_collector_buffer_utilization_ratio", (("buffer", "quotes"), c))] == pytest.approx(0.974)
+    assert got[("ticks_collector_no_tick_warnings_total", (c,))] == 1
