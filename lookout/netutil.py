@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import ssl
 import sys
 import threading
 import time
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Awaitable, Callable
 
-from aiohttp import web
+if TYPE_CHECKING:  # neither is loaded by the exporters, which import split_hostport and exit_after only
+    import ssl
+
+    from aiohttp import web
 
 
 def split_hostport(text: str, default_host: str) -> tuple[str, int]:
@@ -23,8 +25,8 @@ def split_hostport(text: str, default_host: str) -> tuple[str, int]:
     return host.strip("[]") or default_host, int(port)
 
 
-async def serve_until_signalled(app: web.Application, host: str, port: int,
-                                ssl_context: ssl.SSLContext | None = None,
+async def serve_until_signalled(app: "web.Application", host: str, port: int,
+                                ssl_context: "ssl.SSLContext | None" = None,
                                 on_listening: Callable[[tuple], None] | None = None,
                                 idle_timeout: float = 30.0, exit_within: float = 4.0,
                                 on_stop: Callable[[], Awaitable[None]] | None = None) -> None:
@@ -38,6 +40,8 @@ async def serve_until_signalled(app: web.Application, host: str, port: int,
     process ends with os._exit(0): a thread stuck in a blocking driver call would otherwise
     hold the interpreter's exit forever.
     """
+    from aiohttp import web
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -51,7 +55,7 @@ async def serve_until_signalled(app: web.Application, host: str, port: int,
     if on_listening:
         on_listening(runner.addresses[0] if runner.addresses else (host, port))
     await stop.wait()
-    _exit_after(exit_within)
+    exit_after(exit_within)
     try:
         async with asyncio.timeout(exit_within * 0.75):
             await runner.cleanup()
@@ -61,7 +65,8 @@ async def serve_until_signalled(app: web.Application, host: str, port: int,
         pass  # the watchdog ends the process; nothing else is worth waiting for
 
 
-def _exit_after(seconds: float) -> None:
+def exit_after(seconds: float) -> None:
+    """End the process with os._exit(0) `seconds` from now, whatever is stuck (a daemon thread)."""
     def watchdog():
         time.sleep(seconds)
         for stream in (sys.stdout, sys.stderr):

@@ -83,6 +83,8 @@ def build():
                      unit="none", w=12),
         P.timeseries("Log events per minute", [("sum by (event) (rate(nectar_log_events_total[5m])) * 60", "{{event}}")],
                      unit="none", w=12),
+        tile("nectar_blocks_dropped", "Blocks dropped (15m)", w=6, decimals=0),
+        graph("nectar_blocks_dropped", "Blocks dropped (15m): not indexed", w=18, bars=True),
     )
     return P.dashboard(
         UID, "Lookout / Nectar", [progress, tidb, process],

@@ -99,6 +99,13 @@ def build():
         P.timeseries("Errors in the last hour (health JSON)", [("pm2_sync_recent_errors", "{{instance}}")],
                      unit="none", w=6),
     )
+    watchdog = P.row(
+        "Host watchdog (rss-services-monitor)",
+        tile("pm2_watchdog_restarts", "Watchdog restarts/h", legend="{{service}}", w=6, decimals=0),
+        tile("pm2_watchdog_gave_up", "Restarts refused (15m)", legend="{{service}}", w=6, decimals=0),
+        graph("pm2_watchdog_restarts", "Watchdog restarts/h (decisions, not crashes)", legend="{{service}}", w=12,
+              extra=[(signal("pm2_restarts").expr, "all PM2 restarts {{name}}")]),
+    )
     host = P.row(
         "Host",
         tile("pm2_host_memory_available", "Available memory", w=6, h=6),
@@ -107,7 +114,7 @@ def build():
         P.timeseries("Swap used", [("pm2_host_swap_used_bytes", "{{instance}}")], unit="bytes", w=9, h=6),
     )
     return P.dashboard(
-        UID, "Lookout / Sync server (PM2)", [processes, sync, host],
+        UID, "Lookout / Sync server (PM2)", [processes, sync, watchdog, host],
         description=describe(MODULE, "RSS sync server under PM2: processes, memory limits, sync queue, host memory."),
         tags=tags("pm2"), variables=P.job_instance_variables("pm2_up"), scoped=True,
         links=P.dashboard_links("lookout"),

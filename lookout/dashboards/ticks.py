@@ -80,6 +80,15 @@ def build():
                      [("increase(ticks_collector_no_tick_warnings_total[1h])", "{{container}}")], unit="none", w=12,
                      description="The collector's own heartbeat: no tick for longer than its timeout."),
     )
+    loss = P.row(
+        "Data lost (from the collector's log)",
+        tile("ticks_data_lost", "Flushes lost (15m)", legend="{{container}}", w=6, decimals=0),
+        graph("ticks_data_lost", "Flushes lost (15m)", legend="{{container}}", w=9, bars=True),
+        P.timeseries("Rows lost/h (a lower bound)",
+                     [("sum by (container, kind) (increase(ticks_collector_rows_lost_total[1h]))",
+                       "{{container}} {{kind}}")], unit="none", w=9,
+                     description='"Failed to write N <kind> after 3 attempts" and "Emergency buffer clear" lines.'),
+    )
     disk = P.row(
         "Disk",
         tile("ticks_disk_usage", "Disk used", legend="{{path}}", w=6, h=6),
@@ -89,7 +98,7 @@ def build():
                      unit="bytes", references=("^size",), w=9, h=6),
     )
     return P.dashboard(
-        UID, "Lookout / Tick collector", [ticks, container, logs, disk],
+        UID, "Lookout / Tick collector", [ticks, container, logs, loss, disk],
         description=describe(MODULE, "ETH option tick collector: tick flow, container, log errors, disk."),
         tags=tags("ticks"), variables=P.job_instance_variables("ticks_up"), scoped=True,
         links=P.dashboard_links("lookout"),

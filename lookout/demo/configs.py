@@ -13,13 +13,14 @@ def runtime_settings(profile: Profile) -> dict:
             "log": {"level": "info"}}
 
 
-def nectar(profile: Profile, db_port: int, log_file: Path) -> dict:
+def nectar(profile: Profile, db_port: int, log_file: Path, unified_errors: Path | None = None) -> dict:
+    logfile = {"path": str(log_file), **({"unified_errors_path": str(unified_errors)} if unified_errors else {})}
     return {**runtime_settings(profile),
             "database": {"host": "127.0.0.1", "port": db_port, "user": "root", "database": "nectar",
                          "reconnect_max_backoff_seconds": 2},
             "chain": {"network": "mainnet"},
             "process": {"cmdline_regex": r"-m lookout\.simulators\.nectar_writer"},
-            "logfile": {"path": str(log_file)}}
+            "logfile": logfile}
 
 
 def ticks(profile: Profile, dsn_file: Path, docker_host: str | None, container: str, disk_path: Path) -> dict:
@@ -33,14 +34,19 @@ def ticks(profile: Profile, dsn_file: Path, docker_host: str | None, container: 
     return cfg
 
 
-def pm2(profile: Profile, home: Path, health_url: str) -> dict:
-    return {**runtime_settings(profile), "daemon": {"home": str(home)}, "health": {"url": health_url}}
+def pm2(profile: Profile, home: Path, health_url: str, watchdog_log: Path | None = None) -> dict:
+    return {**runtime_settings(profile), "daemon": {"home": str(home)}, "health": {"url": health_url},
+            **({"watchdog": {"path": str(watchdog_log)}} if watchdog_log else {})}
 
 
 def tburn(profile: Profile, base_url: str) -> dict:
     # The simulator's session cookie (lookout.simulators.tburn --session): a demo value, not a secret.
+    # The shard routes are opt-in: on a real TBURN the first request to them starts its
+    # simulated shard orchestrator (docs/exporters/tburn.md); the demo's simulator has none
+    # to start, and the demo shows their alerts.
     return {**runtime_settings(profile), "base_url": base_url,
-            "auth": {"cookie": "connect.sid=lookout-demo-session"}}
+            "auth": {"cookie": "connect.sid=lookout-demo-session"},
+            "endpoints": {"circuit_breakers": {"enabled": True}, "shards": {"enabled": True}}}
 
 
 def write(path: Path, data: dict) -> Path:

@@ -59,3 +59,22 @@ SCENARIOS = {s.name: s for s in (
 
 # The simulators a full recover clears: every system's demo target.
 TARGETS = tuple(s.demo_target for s in SYSTEMS)
+
+
+# Issue 21: the data-loss and watchdog signals, each shown by a fault that mirrors the
+# application's own lines (kept apart from the table above, which issue 20 owns).
+_DATA_LOSS = (
+    Scenario("tick-data-lost", "ticks", "TickDataLost",
+             "The tick collector's database answers but a flush's writes fail 3 times: the flush is dropped"
+             " and its ticks are lost for good (one every 10 s). One page; its ERROR lines are explained by it.",
+             target="ticks", fault="write-failures", params={"every_seconds": 10}, pages=("TickDataLost",)),
+    Scenario("nectar-blocks-dropped", "nectar", "NectarBlocksDropped",
+             "A Nectar block worker gives blocks up on an error it does not retry (one every 10 s): they are"
+             " not indexed. One page.",
+             target="nectar", fault="drop-blocks", params={"every_seconds": 10}, pages=("NectarBlocksDropped",)),
+    Scenario("pm2-watchdog-gave-up", "pm2", "PM2WatchdogGaveUp",
+             "The host watchdog has spent its 3 restarts this hour on the sync server and refuses more"
+             " (restart_throttled, rate_limited, on every check). One page.",
+             target="pm2", fault="watchdog-gave-up", pages=("PM2WatchdogGaveUp",)),
+)
+SCENARIOS.update({s.name: s for s in _DATA_LOSS})

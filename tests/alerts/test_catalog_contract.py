@@ -48,6 +48,12 @@ CONTRACT = {
     "pm2_sync_api_errors": ("SyncApiErrorsHigh", "pm2", ">", 5, 20, "5m", "5m"),
     "pm2_sync_duration": ("SyncSlow", "pm2", ">", 30, None, "", ""),
     "pm2_host_memory_available": ("HostMemoryLow", "pm2", "<", 500 * MiB, 100 * MiB, "5m", "5m"),
+    # Proposed in docs/alerting.md (issue 21), from the applications' own data-loss and
+    # watchdog lines; not yet rows of the shared catalog.
+    "nectar_blocks_dropped": ("NectarBlocksDropped", "nectar", ">", None, 0, "", ""),
+    "ticks_data_lost": ("TickDataLost", "ticks", ">", None, 0, "", ""),
+    "pm2_watchdog_restarts": ("PM2WatchdogRestarting", "pm2", ">", 1, None, "", ""),
+    "pm2_watchdog_gave_up": ("PM2WatchdogGaveUp", "pm2", ">", None, 0, "", ""),
     "tburn_up": ("TburnDown", "tburn", "<", None, 1, "", "1m"),
     "tburn_heap": ("TburnHeapHigh", "tburn", ">", 0.7, 0.85, "2m", "2m"),
     "tburn_memory_governor": ("TburnMemoryGovernorDegraded", "tburn", ">=", 1, 2, "2m", "2m"),

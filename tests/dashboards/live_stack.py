@@ -85,11 +85,13 @@ class Stack:
         assert sim.control("POST", "/api/memory-guardian/force-cleanup")[0] == 200
         # A minimum scrape interval, so <ns>_scrape_cache_age_seconds exists (only then is it served).
         # The cookie is the simulator's default session (`--session`), as TBURN's requireAuth wants.
-        # The DB pool block is opt-in (today's TBURN never fills it); the dashboard shows it
-        # where an operator turns it on, as here.
+        # The DB pool block is opt-in (today's TBURN never fills it), and so are the shard routes
+        # (they start TBURN's simulated orchestrator); the dashboard shows them where an
+        # operator turns them on, as here.
         self.exporter("tburn", {"base_url": sim.url, "scrape": {"min_interval_seconds": 1},
                                 "auth": {"cookie": "connect.sid=lookout-demo-session"},
-                                "endpoints": {"db_pool": {"enabled": True}}})
+                                "endpoints": {"db_pool": {"enabled": True}, "circuit_breakers": {"enabled": True},
+                                              "shards": {"enabled": True}}})
 
     def start_nectar(self) -> None:
         from lookout.devstack.mariadb import MariaDB
@@ -116,6 +118,8 @@ class Stack:
         pidfile.write_text(f"{sleeper.pid}\n")
         log = self.workdir / "nectar.log"
         log.write_text("")
+        unified = self.workdir / "unified_errors.log"
+        unified.write_text("")
         # Nectar's stdout with Go's log prefix (database/connection_recovery.go's messages).
         lines = itertools.cycle([
             "[ConnectionRecovery] Health check failed: dial tcp 127.0.0.1:4000: connect: connection refused",
@@ -132,7 +136,7 @@ class Stack:
             "database": {"host": "127.0.0.1", "port": db.port, "user": "lookout", "password": password,
                          "database": "nectar"},
             "process": {"pidfile": str(pidfile)},
-            "logfile": {"path": str(log)},
+            "logfile": {"path": str(log), "unified_errors_path": str(unified)},
         })
 
     def start_pm2(self) -> None:
@@ -149,7 +153,10 @@ class Stack:
         http_get(base + "/control?pending=12&retry=2&failed=1")
         # Log lines after the exporter started reading: a completed sync and a failed batch.
         self.every_half_second(lambda: http_get(base + "/control?log_completed_ms=1500&log_batch_failed=1"))
-        self.exporter("pm2", {"daemon": {"home": str(pm2.home)}, "health": {"url": base + "/server/health"}})
+        watchdog_log = self.workdir / "monitor-services.jsonl"
+        watchdog_log.write_text("")
+        self.exporter("pm2", {"daemon": {"home": str(pm2.home)}, "health": {"url": base + "/server/health"},
+                              "watchdog": {"path": str(watchdog_log)}})
 
     def start_ticks(self) -> None:
         from lookout.devstack.docker import DockerEngine

@@ -34,6 +34,9 @@ ONSET = {
     "tburn-heap-pressure": 0,
     "tburn-breaker-open": 0,
     "tburn-down": 0,
+    "tick-data-lost": 2,       # the next flush after the injection is dropped, then the exporter reads its lines
+    "nectar-blocks-dropped": 1,  # the next block written after the injection is given up on
+    "pm2-watchdog-gave-up": 1,   # the stand-in writes the watchdog's refusal on its next 250 ms tick
 }
 INTERVALS = 2 * (FAST.scrape_interval + FAST.evaluation_interval)
 DELIVERY = 1 + 2  # Alertmanager's group_wait, then the webhook's HTTP round trip and clock granularity

@@ -40,3 +40,26 @@ def test_writer_log_lines_are_nectars(tmp_path):
     counter = EpisodeCounter()
     counter.feed_stdout(out)
     assert (counter.episodes, counter.giveups) == (1, 1)
+
+
+def test_dropped_blocks_are_logged_as_nectars_worker_loop_does(tmp_path):
+    """nectar 45d9dbda main.go: ProcessingError("BlockWorker", "Worker<id>", "failed to process
+    block at slot N after K attempts: ..."), then "slot N: ..."; the exporter counts one drop each."""
+    from lookout.simulators.common import FaultRegistry
+    from lookout.simulators.nectar_writer.chain import Chain
+    from lookout.simulators.nectar_writer.faults import FAULTS
+    from lookout.simulators.nectar_writer.writer import DbParams, Writer
+
+    faults = FaultRegistry(FAULTS)
+    log = NectarLog(None, str(tmp_path / "unified_errors.log"))
+    writer = Writer(DbParams("127.0.0.1", 1, "u", "p", "d"), Chain("mainnet", 1000, 5000, seed=1), faults, 50, log)
+    faults.inject("drop-blocks", {"every_seconds": 3600})
+    dropped = [writer._dropped(writer.chain.next()) for _ in range(5)]
+    assert dropped == [True, False, False, False, False]  # the first at once, then one an hour
+    lines = (tmp_path / "unified_errors.log").read_text().splitlines()
+    assert len(lines) == 2
+    assert " Processing | BlockWorker.Worker" in lines[0]
+    assert "failed to process block at slot " in lines[0] and " after 1 attempts: " in lines[0]
+    counter = EpisodeCounter()
+    counter.feed_unified(lines)
+    assert counter.dropped_blocks == 1 and counter.episodes == 0

@@ -104,9 +104,36 @@ def test_reconnection_episodes_from_unified_errors_log(mariadb, exporter, tmp_pa
         f.write("[2026-01-13 10:05:00.000] Connection | Worker3.Reconnect | retry 1/5: i/o timeout\n")
         f.write("[2026-01-13 10:05:10.000] Connection | Worker3.Recovery | failed to reconnect after 5 attempts\n")
     m = scrape(proc.url)
-    assert m["nectar_reconnect_episodes_total"] == 3
+    # Workers 3 and 5 echo the same outage: one episode; five minutes later, another.
+    assert m["nectar_reconnect_episodes_total"] == 2
     assert m["nectar_reconnect_giveups_total"] == 1
     assert m.get("nectar_log_events_total", event="connected") is None  # no stdout log configured
+
+
+# honeycomb-tech/nectar 45d9dbda main.go (the block worker loop), as errors/
+# unified_error_system.go logToFile writes them: "[ts] <Type> | <Component>.<Operation> | <message>".
+WORKER_RETRY = ("[2026-01-13 10:00:0{s}.000] Database | Worker.Worker{w}.Retry | connection error at slot {slot}"
+                " (attempt 1/4): invalid connection\n")
+WORKER_DROP = ("[2026-01-13 10:00:0{s}.500] Processing | BlockWorker.Worker{w} | failed to process block at slot"
+               " {slot} after 4 attempts: invalid connection\n")
+WORKER_SLOT = ("[2026-01-13 10:00:0{s}.501] Processing | BlockWorker.Worker{w} | slot {slot}: invalid connection\n")
+
+
+def test_every_worker_echoing_one_outage_is_one_episode_and_dropped_blocks_are_counted(mariadb, exporter, tmp_path):
+    unified = tmp_path / "unified_errors.log"
+    unified.write_text("")
+    proc = exporter(write_config(tmp_path / "c.yml", mariadb, logfile={"unified_errors_path": str(unified)}))
+    m = scrape(proc.url)
+    assert m["nectar_reconnect_episodes_total"] == 0 and m["nectar_blocks_dropped_total"] == 0
+    with unified.open("a") as f:
+        for w in range(1, 9):  # eight workers, one database outage
+            f.write(WORKER_RETRY.format(s=w % 5, w=w, slot=1000 + w))
+        for w in (2, 7):       # two of them give their block up after the retries
+            f.write(WORKER_DROP.format(s=6, w=w, slot=1000 + w))
+            f.write(WORKER_SLOT.format(s=6, w=w, slot=1000 + w))
+    m = scrape(proc.url)
+    assert m["nectar_reconnect_episodes_total"] == 1
+    assert m["nectar_blocks_dropped_total"] == 2
 
 
 def test_log_file_absent_at_start_is_read_from_its_start_once_created(mariadb, exporter, tmp_path):

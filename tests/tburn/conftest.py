@@ -23,7 +23,16 @@ def fresh_sim(sim):
 SESSION = "connect.sid=lookout-demo-session"  # the simulator's default --session
 
 
-def write_config(path, base_url: str, **settings):
+# The routes that start TBURN's simulated shard orchestrator are off by default; the tests
+# read them (there is no simulation to start behind a canned server or the simulator) unless
+# a test asks for the defaults with simulated_routes=False.
+SIMULATED_ROUTES_ON = {"circuit_breakers": {"enabled": True}, "shards": {"enabled": True}}
+
+
+def write_config(path, base_url: str, simulated_routes: bool = True, **settings):
+    if simulated_routes:
+        given = settings.get("endpoints", {})
+        settings["endpoints"] = {**given, **{k: {**v, **given.get(k, {})} for k, v in SIMULATED_ROUTES_ON.items()}}
     cfg = {"base_url": base_url, "auth": {"cookie": SESSION}, **settings}
     path.write_text(yaml.safe_dump(cfg))
     return path

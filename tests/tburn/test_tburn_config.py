@@ -52,8 +52,10 @@ def test_bad_environment_override_names_the_variable(tmp_path):
 def test_good_config_lists_the_collectors(tmp_path):
     res = check_config(tmp_path, "endpoints: {pipeline: {enabled: false}}\n")
     assert res.returncode == 0, res.stderr
-    # db_pool is off by default: TBURN never fills its pool block (docs/exporters/tburn.md).
-    assert "7 collectors" in res.stdout and "pipeline" not in res.stdout and "db_pool" not in res.stdout
+    # db_pool is off by default: TBURN never fills its pool block (docs/exporters/tburn.md);
+    # circuit_breakers and shards too: reading them starts TBURN's simulated orchestrator.
+    assert "5 collectors" in res.stdout and "pipeline" not in res.stdout and "db_pool" not in res.stdout
+    assert "circuit_breakers" not in res.stdout and "shards" not in res.stdout
 
 
 GUARDIAN_TEXT = """# HELP tburn_memory_guardian_heap_used_mb Current heap memory used in MB
@@ -99,8 +101,12 @@ def _serve_green(server):
         # sharding-routes.ts GET /circuit-breakers
         "/api/sharding/circuit-breakers": _envelope({"total": 2, "closed": 1, "open": 0, "halfOpen": 1, "shards": [
             {"shardId": 0, "state": "CLOSED"}, {"shardId": 1, "state": "HALF_OPEN"}]}),
-        # server/routes/pipeline-routes.ts GET /stats
-        "/api/pipeline/stats": _envelope({"isRunning": True, "currentTPS": 51000}),
+        # server/routes/pipeline-routes.ts GET /stats: realtime-block-pipeline.ts getStats()
+        # (TburnChain a52569cc), a running pipeline whose last block is 1.5 s old.
+        "/api/pipeline/stats": _envelope({
+            "isRunning": True, "currentBlockNumber": 120, "blocksProduced": 120, "transactionsProcessed": 6e6,
+            "currentTPS": 51000, "averageTPS": 50000, "peakTPS": 60000, "uptime": 120.0,
+            "lastBlockTime": 1736762400123 - 1500, "blocksPerSecond": 1}),
         # sharding-routes.ts GET /status
         "/api/sharding/status": _envelope({"shardCount": 32, "activeShards": 32, "degradedShards": 0}),
     }
@@ -125,6 +131,8 @@ def test_values_arrive_in_base_units(fuzz_server, exporter, write_config, tmp_pa
     assert m.get("tburn_circuit_breaker_state", shard="1", tburn_circuit_breaker_state="half_open") == 1
     assert m["tburn_shards"] == 32
     assert m["tburn_pipeline_running"] == 1
+    assert m["tburn_pipeline_healthy"] == 1
+    assert m["tburn_pipeline_last_block_age_seconds"] == pytest.approx(1.5)
     assert not m.all("lookout_collector_fields_missing_total")
     # The pool block is constant in TBURN: nothing reads it unless configured.
     assert m.get("tburn_db_pool_available_connections") is None
@@ -167,7 +175,7 @@ def test_success_false_envelope_fails_the_collector(fuzz_server, exporter, write
 
 def test_missing_field_is_counted_and_the_rest_reported(fuzz_server, exporter, write_config, tmp_path):
     _serve_green(fuzz_server)
-    fuzz_server.set("/api/pipeline/stats", Canned(b'{"success": true, "data": {"currentTPS": 1}}'))
+    fuzz_server.set("/api/pipeline/stats", Canned(b'{"success": true, "data": {"blocksProduced": 1}}'))
     fuzz_server.set("/api/system-health/metrics", Canned(_envelope({
         "http": {"totalRequests": 10, "errorCount": 0, "errorRate": 0, "responseTime": {"p99": "lots"}},
         "process": {"uptime": 5, "eventLoopLag": 1}})))

@@ -153,3 +153,35 @@ def test_stats_buffer_and_no_tick_warnings(docker_engine, table, exporter, tmp_p
         wait_until(lambda: read() == want, timeout=15, interval=0.2, what=f"{want} (last {read()})")
     finally:
         p.remove()
+
+
+def test_lost_flushes_and_rows_are_counted_from_the_collectors_own_lines(docker_engine, table, exporter, tmp_path):
+    """smartiesss/datadownloader 377f9a60: scripts/tick_writer.py _write_quote_batch() after its
+    3 attempts, then ws_tick_collector.py _flush_buffers()'s except (logging_config.py's
+    "%(asctime)s - %(name)s - %(levelname)s - %(message)s"), and tick_buffer.py clear_all()."""
+    p = Printer(docker_engine, tmp_path / "ctl")
+    try:
+        cfg = {"tables": [{"name": table()}], "docker": {"host": docker_engine.host, "containers": [p.name]}}
+        exp = exporter(cfg)
+        scrape(exp.url)
+        p.say(["2026-01-13 10:00:00,120 - scripts.tick_writer - ERROR - Batch write failed (attempt 3/3): "
+               "connection was closed in the middle of operation",
+               "2026-01-13 10:00:00,121 - scripts.tick_writer - ERROR - Failed to write 500 quotes after 3 attempts",
+               "2026-01-13 10:00:00,122 - __main__ - ERROR - Failed to flush buffers: connection was closed in the "
+               "middle of operation",
+               "2026-01-13 10:00:05,000 - scripts.tick_writer - ERROR - Failed to write 40 depth snapshots after 3 "
+               "attempts",
+               "2026-01-13 10:00:05,001 - __main__ - ERROR - Failed to flush buffers: disk full",
+               "2026-01-13 10:09:00,000 - scripts.tick_buffer - WARNING - Emergency buffer clear: 7 quotes, "
+               "2 trades, 0 depth snapshots discarded"])
+
+        def read():
+            m = scrape(exp.url)
+            return (m.get("ticks_collector_flushes_lost_total", container=p.name),
+                    {k: m.get("ticks_collector_rows_lost_total", container=p.name, kind=k)
+                     for k in ("quotes", "trades", "depth")})
+
+        want = (2, {"quotes": 507, "trades": 2, "depth": 40})
+        wait_until(lambda: read() == want, timeout=15, interval=0.2, what=f"{want} (last {read()})")
+    finally:
+        p.remove()

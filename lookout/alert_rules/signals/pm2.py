@@ -20,6 +20,8 @@ RESTARTS_1H = "pm2:process_restarts:increase1h"
 RESTARTS_1D = "pm2:process_restarts:increase1d"
 MEMORY_RATIO = "pm2:process_memory:limit_ratio"
 API_ERRORS_PER_MINUTE = "pm2:sync_api_errors:rate5m_per_minute"
+WATCHDOG_RESTARTS_1H = "pm2:watchdog_restarts:increase1h"
+WATCHDOG_GAVE_UP_15M = "pm2:watchdog_gave_up:increase15m"
 
 # The sync server's own alerts: about the PM2 process named in _config.sync_server_process.
 SYNC_SERVER_ALERTS = ("SyncServerHealthDown", "SyncServerDegraded", "SyncQueueDepthHigh",
@@ -132,6 +134,27 @@ SIGNALS = [
         description="The last sync on {{ $labels.instance }} took {value} (target: within {threshold}).",
     ),
     Signal(
+        # Issue 21: restarts the host's watchdog (rss-services-monitor) decided, apart from
+        # crashes. It allows itself 3 an hour per app; a second within the hour means the
+        # first did not hold (the runbooks give no number for it).
+        key="pm2_watchdog_restarts", system="pm2", alert="PM2WatchdogRestarting",
+        expr=WATCHDOG_RESTARTS_1H, unit="short", direction="above", warning=1, critical=None,
+        members=("service",),
+        summary="The host's watchdog keeps restarting an app.",
+        description="The watchdog on {{ $labels.instance }} restarted {{ $labels.service }} {value} times in"
+                    " the last hour (alert past {threshold}; it stops at 3 an hour).",
+    ),
+    Signal(
+        # Its restart budget spent, the watchdog stops restarting the app and logs
+        # "rate_limited" on every check: the app stays broken until someone acts.
+        key="pm2_watchdog_gave_up", system="pm2", alert="PM2WatchdogGaveUp",
+        expr=WATCHDOG_GAVE_UP_15M, unit="short", direction="above", warning=None, critical=0,
+        members=("service",),
+        summary="The host's watchdog gave up restarting an app.",
+        description="The watchdog on {{ $labels.instance }} refused {value} restarts of {{ $labels.service }} in"
+                    " the last 15 minutes: 3 this hour already; the app stays down until someone acts.",
+    ),
+    Signal(
         key="pm2_host_memory_available", system="pm2", alert="HostMemoryLow",
         expr="pm2_host_memory_available_bytes", unit="bytes", direction="below",
         warning=500 * MiB, critical=100 * MiB, for_warning="5m", for_critical="5m",
@@ -153,6 +176,9 @@ def recording_rules(signal) -> list[dict]:
                  "      pm2_process_memory_limit_bytes > 0\n"
                  f"    or pm2_process_memory_bytes * 0 + {default_limit}\n  )\n)"},
         {"record": API_ERRORS_PER_MINUTE, "expr": "rate(pm2_sync_api_errors_total[5m]) * 60"},
+        {"record": WATCHDOG_RESTARTS_1H, "expr": "round(increase(pm2_watchdog_restarts_total[1h]))"},
+        {"record": WATCHDOG_GAVE_UP_15M,
+         "expr": 'sum without (reason) (round(increase(pm2_watchdog_throttled_total{reason="rate_limited"}[15m])))'},
     ]
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lookout.durations import seconds
+
 from ..model import Signal, effects
 from ..units import promql_number
 
@@ -46,6 +48,21 @@ BURN_WINDOWS = (
 
 def error_ratio(window: str) -> str:
     return f"tburn:request_errors:ratio_rate{window}"
+
+
+def _external(window: str, counter: str, own: str) -> str:
+    """rate(counter) less Lookout's own requests TBURN counted in it (tburn_lookout_requests_total
+    with `own` labels); the plain rate where the exporter reports no such requests.
+
+    TBURN's request counters include every request reaching its tracking middleware,
+    Lookout's to /api/pipeline and /api/sharding included (server/routes.ts). TBURN
+    snapshots them every 10 s, so the two rates can differ by a few requests at the window's
+    edges: clamped at 0, and the ratio needs a minimum of other requests in its window
+    (tburn_error_ratio's min_requests).
+    """
+    return (f"clamp_min(rate({counter}[{window}]) - on(instance, job) group_left()"
+            f" sum by (instance, job) (rate(tburn_lookout_requests_total{{{own}}}[{window}])), 0)"
+            f"\nor rate({counter}[{window}])")
 
 
 def burn_windows() -> list[str]:
@@ -109,11 +126,18 @@ SIGNALS = [
         description="TBURN's event loop on {{ $labels.instance }} lags {value} (alert past {threshold}).",
     ),
     Signal(
+        # The windowed rate of TBURN's 5xx and request counters, less Lookout's own requests:
+        # TBURN's `errorRate` is a lifetime ratio since start (tburn_error_ratio, dashboards only).
         key="tburn_error_ratio", system="tburn", alert="TburnErrorRateHigh",
-        expr="tburn_error_ratio", unit="percentunit", direction="above", warning=0.05, critical=0.15,
+        expr=error_ratio("5m"), unit="percentunit", direction="above", warning=0.05, critical=0.15,
         for_warning="5m", for_critical="5m", role="symptom",
+        # With fewer other requests than this in a window there is no ratio for it (an idle
+        # node's few requests and TBURN's 10 s snapshot lag would make one): 30 in 5 minutes
+        # is 0.1/s, a ratio's step of 3.3%.
+        params={"min_requests": 30},
         summary="TBURN is failing many requests.",
-        description="TBURN on {{ $labels.instance }} reports an error rate of {value} (alert past {threshold}).",
+        description="TBURN on {{ $labels.instance }} answered {value} of the last 5 minutes' requests with a 5xx,"
+                    " Lookout's own requests left out (alert past {threshold}).",
     ),
     Signal(
         key="tburn_latency_p99", system="tburn", alert="TburnLatencyHigh",
@@ -158,12 +182,15 @@ SIGNALS = [
         remedy="tburn-exit-degraded",
     ),
     Signal(
+        # TBURN's own rule (pipeline-routes.ts GET /health): a stopped pipeline is healthy (it is
+        # off unless ENABLE_BLOCK_PIPELINE=true); a running one with no block for 5 s is not.
+        # The catalog's name is kept; its meaning follows the source (docs/alerting.md).
         key="tburn_pipeline_running", system="tburn", alert="TburnPipelineStopped",
-        expr="tburn_pipeline_running", unit="short", direction="below", warning=1, critical=None,
+        expr="tburn_pipeline_healthy", unit="short", direction="below", warning=1, critical=None,
         for_warning="5m", role="symptom",
-        summary="TBURN's pipeline is not running.",
-        description="tburn_pipeline_running is {value} on {{ $labels.instance }}: the pipeline has been"
-                    " stopped for 5 minutes.",
+        summary="TBURN's block pipeline runs but produces no blocks.",
+        description="tburn_pipeline_healthy is {value} on {{ $labels.instance }}: the pipeline has been running"
+                    " without a block for 5 s or more (TBURN's own health rule) for 5 minutes.",
         remedy="tburn-pipeline-restart",
     ),
     # The shard count has a range, so two signals, one per side; the generator merges
@@ -211,9 +238,14 @@ def recording_rules(signal) -> list[dict]:
         {"record": HEAP_GROWTH,
          "expr": f"{HEAP_AVG_10M} / {HEAP_AVG_10M_1H_AGO} - 1"},
     ]
+    least = signal("tburn_error_ratio").params["min_requests"]
     for w in burn_windows():
-        rules.append({"record": error_ratio(w),
-                      "expr": f"rate(tburn_request_errors_total[{w}]) / rate(tburn_requests_total[{w}])"})
+        floor = promql_number(least / seconds(w))
+        requests, errors = f"tburn:requests_external:rate{w}", f"tburn:request_errors_external:rate{w}"
+        rules.append({"record": requests, "expr": _external(w, "tburn_requests_total", 'counted="true"')})
+        rules.append({"record": errors,
+                      "expr": _external(w, "tburn_request_errors_total", 'counted="true",code="5xx"')})
+        rules.append({"record": error_ratio(w), "expr": f"{errors} / ({requests} > {floor})"})
     return rules
 
 

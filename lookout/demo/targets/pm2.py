@@ -14,9 +14,12 @@ def start(stack) -> dict:
     home = stack.dir / "pm2"
     daemon = PM2(home, env={"PM2_WORKER_INTERVAL": str(stack.profile.pm2_worker_interval_ms)})
     stack.on_stop("PM2", daemon.kill_all)
+    watchdog_log = stack.dir / "monitor-services.jsonl"  # the host watchdog's log (rss-services-monitor)
+    watchdog_log.write_text("")
     daemon.run("start", str(ecosystem), env={"PORT": str(port), "HOST": "127.0.0.1", "SYNC_MAX_MEMORY": "200M",
-                                             "SYNC_STATE_FILE": str(stack.dir / "sync-server-faults.json")})
+                                             "SYNC_STATE_FILE": str(stack.dir / "sync-server-faults.json"),
+                                             "WATCHDOG_LOG_FILE": str(watchdog_log)})
     url = f"http://127.0.0.1:{port}"
     wait_until(lambda: http_get(url + "/server/health", timeout=2)[0] == 200, 30, 0.2, what="the sync server")
     stack.sims[system.demo_target] = url
-    return configs.pm2(stack.profile, home, url + "/server/health")
+    return configs.pm2(stack.profile, home, url + "/server/health", watchdog_log)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import aiohttp
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.fields import plain_number
-from lookout.exporters.runtime.httpjson import get_capped, json_object
+from lookout.exporters.runtime.httpclient import HttpClient
+from lookout.exporters.runtime.httpjson import client_for, get_capped, json_object
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import AppConfig
@@ -51,12 +51,11 @@ class AppCollector(Collector):
     def __init__(self, cfg: AppConfig):
         self.cfg = cfg
         self.base = cfg.url.rstrip("/")
-        self._session: aiohttp.ClientSession | None = None
+        self._session: HttpClient | None = None
 
     async def _get(self, path: str, deadline: Deadline) -> dict[str, Any]:
         if self._session is None:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=2),
-                                                  headers={"Accept": "application/json"})
+            self._session = client_for(self.base, limit=2)
         url = self.base + path
         status, body = await get_capped(self._session, url, min(self.cfg.timeout_seconds, deadline.remaining()),
                                         self.cfg.max_body_bytes, what=f"GET {path}")

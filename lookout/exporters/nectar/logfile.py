@@ -1,4 +1,4 @@
-"""Nectar's own output: reconnection episodes and give-ups, and lines counted by pattern.
+"""Nectar's own output: reconnection episodes and give-ups, dropped blocks, and lines counted by pattern.
 
 Reads Nectar's stdout log (Go's log prefix) and/or its unified_errors.log, each with the
 runtime's rotation-safe tail, from their end when first opened (history is not news).
@@ -18,12 +18,14 @@ from .reconnects import EpisodeCounter
 EPISODES = Counter("reconnect_episodes", "Database reconnection episodes in Nectar's own output "
                    "(one outage, however many lines).")
 GIVEUPS = Counter("reconnect_giveups", "Times Nectar gave up reconnecting ('failed to reconnect after N attempts').")
+DROPPED = Counter("blocks_dropped", "Blocks Nectar's workers gave up on ('failed to process block at slot N"
+                  " after K attempts' in unified_errors.log): not indexed, a gap in the chain.")
 LOG_EVENTS = Counter("log_events", "Lines of Nectar's stdout log matching each configured pattern.", labels=("event",))
 
 
 class LogFileCollector(Collector):
     name = "logfile"
-    metrics = (EPISODES, GIVEUPS, LOG_EVENTS)
+    metrics = (EPISODES, GIVEUPS, DROPPED, LOG_EVENTS)
 
     def __init__(self, cfg: LogFileConfig):
         self.stdout = FileTail(cfg.path) if cfg.path else None
@@ -39,6 +41,8 @@ class LogFileCollector(Collector):
             await self._pool.run(self._read, timeout=deadline.remaining())
         out.add(EPISODES, self.episodes.episodes)
         out.add(GIVEUPS, self.episodes.giveups)
+        if self.unified is not None:
+            out.add(DROPPED, self.episodes.dropped_blocks)
         if self.counter is not None:
             for event, n in self.counter.counts.items():
                 out.add(LOG_EVENTS, n, event=event)

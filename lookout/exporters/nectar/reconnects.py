@@ -15,6 +15,18 @@ One retry prints two lines ("Waiting ..." then "Reconnect attempt ... failed"), 
 outage prints several: an EPISODE is the run of reconnection lines of one component with no
 gap longer than `gap` seconds between them (by the lines' own timestamps), ended early by a
 success or a give-up line. A give-up is counted on its own as well.
+
+Nectar's block workers each echo the same outage (nectar 45d9dbda main.go: every worker
+logs `DatabaseError("Worker", "Worker<id>.Retry", "connection error at slot N (attempt
+k/4): ...")`, written as "[...] Database | Worker.Worker3.Retry | ..."): the worker number
+is not a component of its own, so all workers' lines are one component and one outage is
+one episode, however many workers echo it.
+
+Blocks Nectar drops (the same worker loop): after its retries, or on an error it does not
+retry, a worker logs `ProcessingError("BlockWorker", "Worker<id>", "failed to process block
+at slot N after K attempts: ...")`, written as "[...] Processing | BlockWorker.Worker3 |
+failed to process block at slot N after K attempts: ...", and moves on to the next block:
+that block is not indexed (Nectar resumes from its highest slot, so the gap stays).
 """
 from __future__ import annotations
 
@@ -33,6 +45,9 @@ SUCCESS = re.compile(r"(?i)connection established successfully|reconnected succe
 # A unified entry about a reconnection: its type, then words of its component/operation/message.
 UNIFIED_TYPES = {"Connection", "Database"}
 UNIFIED_RECOVERY = re.compile(r"(?i)reconnect|recover|health ?check|retry|retrying")
+# "Worker3" in a component or operation: one of many workers echoing the same outage.
+WORKER_ID = re.compile(r"Worker\d+")
+DROPPED = re.compile(r"failed to process block at slot \d+ after \d+ attempts")
 
 
 class EpisodeCounter:
@@ -40,6 +55,7 @@ class EpisodeCounter:
         self.gap = gap
         self.episodes = 0
         self.giveups = 0
+        self.dropped_blocks = 0
         self._last: dict[str, float] = {}   # component -> time of its last reconnection line
 
     def feed_stdout(self, lines: list[str]) -> None:
@@ -54,7 +70,11 @@ class EpisodeCounter:
             if not m:
                 continue  # a stack-trace continuation or a partial line
             stamp, kind, where, message = m.groups()
+            if kind.strip() == "Processing" and DROPPED.search(message):
+                self.dropped_blocks += 1
+                continue
             when = _parse(stamp.split(".")[0], "%Y-%m-%d %H:%M:%S")
+            where = WORKER_ID.sub("Worker", where)
             component = where.rsplit(".", 1)[0] or where
             recovering = kind.strip() in UNIFIED_TYPES and UNIFIED_RECOVERY.search(f"{where} {message}") is not None
             self._event(component, when, f"{where} | {message}", recovering)

@@ -9,6 +9,7 @@ from .health import HealthCollector, HealthReader, StatsCollector
 from .host import HostCollector
 from .processes import ProcessesCollector, ProcessSource
 from .synclog import SyncLogCollector
+from .watchdog import WatchdogCollector
 
 
 def build(cfg: Pm2Config) -> list[Collector]:
@@ -23,6 +24,8 @@ def build(cfg: Pm2Config) -> list[Collector]:
             collectors.append(StatsCollector(cfg.health))
     if cfg.sync_log.enabled:
         collectors.append(SyncLogCollector(procs, cfg.sync_log))
+    if cfg.watchdog.path:
+        collectors.append(WatchdogCollector(cfg.watchdog))
     if cfg.host.enabled:
         collectors.append(HostCollector())
     return collectors

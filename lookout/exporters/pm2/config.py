@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Optional
 
-from yarl import URL
+from urllib.parse import urlsplit
 
 from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive
@@ -75,8 +75,8 @@ class HealthConfig:
     def resolved_stats_url(self) -> str:
         if self.stats_url is not None:
             return self.stats_url
-        url = URL(self.url)
-        return str(url.with_path("/server/sync/stats").with_query(None))
+        url = urlsplit(self.url)
+        return f"{url.scheme}://{url.netloc}/server/sync/stats"
 
 
 @dataclass
@@ -95,6 +95,13 @@ class SyncLogConfig:
 
 
 @dataclass
+class WatchdogConfig:
+    """The host watchdog's JSON log (rss-news-reader's rss-services-monitor, LOG_FILE in its
+    ecosystem.config.js: <app dir>/logs/monitor-services.jsonl). Empty: not read."""
+    path: str = ""
+
+
+@dataclass
 class HostConfig:
     enabled: bool = True
 
@@ -105,4 +112,5 @@ class Pm2Config:
     # The sync server's health and queue endpoints; `health: null` turns them off.
     health: Optional[HealthConfig] = field(default_factory=HealthConfig)
     sync_log: SyncLogConfig = field(default_factory=SyncLogConfig)
+    watchdog: WatchdogConfig = field(default_factory=WatchdogConfig)
     host: HostConfig = field(default_factory=HostConfig)

@@ -10,10 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-import aiohttp
-
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
-from lookout.exporters.runtime.httpjson import get_capped, json_object
+from lookout.exporters.runtime.httpclient import HttpClient
+from lookout.exporters.runtime.httpjson import client_for, get_capped, json_object
 from lookout.exporters.runtime.metrics import Gauge, StateSet
 
 from .config import HealthConfig
@@ -35,8 +34,8 @@ class JsonGet:
 
     def __init__(self, url: str, cfg: HealthConfig, ok_statuses: tuple[int, ...] = (200,)):
         self.url, self.cfg, self.ok = url, cfg, ok_statuses
-        self._session: aiohttp.ClientSession | None = None
-        self._headers = {"Accept": "application/json"}
+        self._session: HttpClient | None = None
+        self._headers = {}
         if cfg.bearer_token:
             self._headers["Authorization"] = f"Bearer {cfg.bearer_token.reveal()}"
 
@@ -44,8 +43,7 @@ class JsonGet:
         timeout = min(self.cfg.timeout_seconds, deadline.remaining())
         if self._session is None:
             # One small pooled connection: the endpoint is local and scraped every 15 s.
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=1, force_close=False), headers=self._headers)
+            self._session = client_for(self.url, self._headers, limit=1)
         status, body = await get_capped(self._session, self.url, timeout, self.cfg.max_body_bytes)
         if status not in self.ok:
             raise CollectError("http", f"{self.url} answered HTTP {status}")

@@ -26,20 +26,30 @@ def prometheus_samples(text: str, source: str) -> dict[str, float]:
     """{sample name: value} of the unlabelled samples in Prometheus text format.
 
     E.g. TBURN's own text (memory-guardian.ts getPrometheusMetrics); labelled samples are
-    skipped, since every field read this way is an unlabelled gauge.
+    skipped, since every field read this way is an unlabelled gauge. Read here rather than with
+    prometheus_client's parser, whose package import loads ssl and http.server (issue 24):
+    a sample line is `name[{labels}] value [timestamp]` (exposition_formats.md).
     """
-    from prometheus_client.parser import text_string_to_metric_families
-
     from .collector import CollectError
     found: dict[str, float] = {}
-    try:
-        for family in text_string_to_metric_families(text):
-            for s in family.samples:
-                if not s.labels:
-                    found[s.name] = s.value
-    except (ValueError, TypeError, IndexError) as exc:
-        raise CollectError("parse", f"GET {source}: not Prometheus text ({str(exc)[:120]})") from None
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        head = line.split(None, 1)[0]
+        if "{" in head:
+            continue
+        parts = line.split()
+        try:
+            if len(parts) not in (2, 3) or not _METRIC_NAME.fullmatch(parts[0]):
+                raise ValueError(f"line {number}: expected `name value [timestamp]`")
+            found[parts[0]] = float(parts[1])
+        except ValueError as exc:
+            raise CollectError("parse", f"GET {source}: not Prometheus text ({str(exc)[:120]})") from None
     return found
+
+
+_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 
 
 def sample(samples: dict[str, float], name: str) -> Any:

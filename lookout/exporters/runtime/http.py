@@ -1,15 +1,14 @@
-"""The exporter's HTTP face: /metrics, a landing page, health and readiness."""
+"""The exporter's routes: /metrics (or --web.telemetry-path), a landing page, health and readiness;
+served by server.py."""
 from __future__ import annotations
 
 import html
 import re
 import time
 
-from aiohttp import web
-from aiohttp.web import ContentCoding
-
 from .deadline import Deadline
 from .scrape import Scraper
+from .server import Request, Response
 from .webconfig import WebConfig
 
 TIMEOUT_HEADER = "X-Prometheus-Scrape-Timeout-Seconds"
@@ -29,45 +28,55 @@ def parse_timeout_header(value: str | None, default: float, cap: float) -> float
     return min(seconds, cap)
 
 
-def build_app(scraper: Scraper, web_config: WebConfig, title: str,
-              default_timeout: float, timeout_offset: float, max_timeout: float = 120.0,
-              telemetry_path: str = "/metrics") -> web.Application:
-    @web.middleware
-    async def basic_auth(request: web.Request, handler):
-        if not await web_config.authorized(request.headers.get("Authorization"), request.remote):
-            return web.Response(status=401, text="Unauthorized\n",
-                                headers={"WWW-Authenticate": 'Basic realm="lookout"'})
-        return await handler(request)
+class App:
+    """The routes: the telemetry path, the landing page on /, /-/healthy and /-/ready, behind
+    the connection's basic-auth users when its web-config has any."""
 
-    def deadline_for(request: web.Request) -> Deadline:
-        timeout = parse_timeout_header(request.headers.get(TIMEOUT_HEADER), default_timeout, max_timeout)
+    def __init__(self, scraper: Scraper, title: str, default_timeout: float, timeout_offset: float,
+                 max_timeout: float = 120.0, telemetry_path: str = "/metrics", watches: list[str] | None = None,
+                 runbooks_url: str = ""):
+        self.scraper, self.title = scraper, title
+        self.default_timeout, self.timeout_offset, self.max_timeout = default_timeout, timeout_offset, max_timeout
+        self.telemetry_path = telemetry_path
+        self.watches = watches or []
+        self.runbooks_url = runbooks_url
+
+    async def __call__(self, request: Request) -> Response:
+        web: WebConfig = request.web
+        if web.users and not await web.authorized(request.headers.get("authorization"), request.client):
+            return Response(401, b"Unauthorized\n", [*_TEXT, ("WWW-Authenticate", 'Basic realm="lookout"')])
+        path = request.path
+        if path not in (self.telemetry_path, "/", "/-/healthy", "/-/ready"):
+            return Response(404, b"404: Not Found\n", list(_TEXT))
+        if request.method not in ("GET", "HEAD"):
+            return Response(405, b"405: Method Not Allowed\n", [*_TEXT, ("Allow", "GET, HEAD")])
+        if path == self.telemetry_path:
+            return await self.metrics(request)
+        if path == "/":
+            page = landing_html(self.scraper, self.title, self.telemetry_path, self.watches, self.runbooks_url)
+            return Response(200, page.encode(), [("Content-Type", "text/html; charset=utf-8")])
+        return Response(200, b"Healthy\n" if path == "/-/healthy" else b"Ready\n", list(_TEXT))
+
+    def deadline_for(self, request: Request) -> Deadline:
+        timeout = parse_timeout_header(request.headers.get(TIMEOUT_HEADER.lower()), self.default_timeout,
+                                       self.max_timeout)
         # Keep a margin for rendering and the network; never less than a sliver.
-        return Deadline(max(timeout - timeout_offset, min(timeout * 0.5, 0.1)))
+        return Deadline(max(timeout - self.timeout_offset, min(timeout * 0.5, 0.1)))
 
-    async def metrics(request: web.Request) -> web.Response:
-        snap = await scraper.snapshot(deadline_for(request))
-        body, content_type = scraper.render(snap, request.headers.get("Accept"))
-        response = web.Response(body=body, headers={"Content-Type": content_type})
-        if accepts_gzip(request.headers.get("Accept-Encoding")):
-            response.enable_compression(ContentCoding.gzip)
-        return response
+    async def metrics(self, request: Request) -> Response:
+        snap = await self.scraper.snapshot(self.deadline_for(request))
+        body, content_type = self.scraper.render(snap, request.headers.get("accept"))
+        headers = [("Content-Type", content_type)]
+        if accepts_gzip(request.headers.get("accept-encoding")):
+            import zlib  # a C module: nothing to pay for until a client asks for gzip
+            deflate = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: the gzip wrapper
+            body = deflate.compress(body) + deflate.flush()
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Vary", "Accept-Encoding"))
+        return Response(200, body, headers)
 
-    async def landing(request: web.Request) -> web.Response:
-        return web.Response(text=_landing_html(scraper, title, telemetry_path), content_type="text/html")
 
-    async def healthy(request: web.Request) -> web.Response:
-        return web.Response(text="Healthy\n")
-
-    async def ready(request: web.Request) -> web.Response:
-        return web.Response(text="Ready\n")
-
-    app = web.Application(middlewares=[basic_auth] if web_config.users else [])
-    app.router.add_get(telemetry_path, metrics)
-    if telemetry_path != "/":
-        app.router.add_get("/", landing)
-    app.router.add_get("/-/healthy", healthy)
-    app.router.add_get("/-/ready", ready)
-    return app
+_TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 
 
 def accepts_gzip(header: str | None) -> bool:
@@ -86,7 +95,10 @@ def accepts_gzip(header: str | None) -> bool:
     return False
 
 
-def _landing_html(scraper: Scraper, title: str, telemetry_path: str = "/metrics") -> str:
+def landing_html(scraper: Scraper, title: str, telemetry_path: str = "/metrics",
+                 watches: list[str] | None = None, runbooks_url: str = "") -> str:
+    """The landing page: version, what the exporter watches (addresses and paths, never
+    credentials: `watches` comes from landing.watched), the links, and each collector's last result."""
     rows = []
     for c in scraper.collectors:
         st = scraper.status[c.name]
@@ -102,16 +114,20 @@ def _landing_html(scraper: Scraper, title: str, telemetry_path: str = "/metrics"
             f"<td class={'ok' if st.success else 'bad'}>{html.escape(result)}</td>"
             f"<td>{st.duration * 1000:.1f} ms</td><td>{last}</td></tr>")
     t = html.escape(title)
+    watched = "".join(f"<li>{html.escape(w)}</li>" for w in (watches or [])) or "<li>(nothing configured)</li>"
+    runbooks = (f' · <a href="{html.escape(runbooks_url)}">Runbooks</a>' if runbooks_url
+                else " · Runbooks: docs/runbooks.md in Lookout (set web.runbooks_url to link them)")
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{t}</title>
 <style>body{{font-family:sans-serif;margin:2em}} td,th{{padding:.3em 1em;text-align:left}}
 .ok{{color:#1a7f37}} .bad{{color:#cf222e}}</style></head>
 <body><h1>{t}</h1>
-<p><a href="{html.escape(telemetry_path.lstrip("/"))}">Metrics</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a></p>
+<p>Lookout version {html.escape(scraper.version)}</p>
+<p><a href="{html.escape(telemetry_path.lstrip("/"))}">Metrics</a> · <a href="-/healthy">Health</a> · <a href="-/ready">Readiness</a>{runbooks}</p>
+<h2>Watching</h2>
+<ul>{watched}</ul>
 <table><tr><th>Collector</th><th>Counts for {html.escape(scraper.namespace)}_up</th><th>Last result</th>
 <th>Duration</th><th>Last success</th></tr>
 {''.join(rows)}
 </table></body></html>
 """
-
-

@@ -7,37 +7,43 @@ bounded by `timeout` seconds. Failures are CollectErrors with the runtime's reas
 """
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
-
-import aiohttp
+from urllib.parse import urlsplit
 
 from .collector import CollectError
+from .httpclient import HttpClient, HttpError
 
 
-async def get_capped(session: aiohttp.ClientSession, url: str, timeout: float, max_bytes: int,
+def client_for(url: str, headers: dict[str, str] | None = None, limit: int = 1) -> HttpClient:
+    """A kept-alive client for the origin of `url` (http or https); get_capped sends whole paths."""
+    parts = urlsplit(url)
+    return HttpClient(f"{parts.scheme}://{parts.netloc}", {"Accept": "application/json", **(headers or {})},
+                      limit=limit)
+
+
+def target_of(url: str) -> str:
+    """The path and query of `url`, as sent in the request line."""
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+async def get_capped(client: HttpClient, url: str, timeout: float, max_bytes: int,
                      what: str = "") -> tuple[int, bytes]:
-    """(HTTP status, body) of GET `url`; redirects are not followed (they would carry credentials)."""
+    """(HTTP status, body) of GET `url` (on `client`'s origin); redirects are not followed
+    (they would carry credentials)."""
     what = what or url
     try:
-        async with asyncio.timeout(max(timeout, 0.001)):
-            async with session.get(url, allow_redirects=False) as resp:
-                chunks, total = [], 0
-                while total <= max_bytes:
-                    chunk = await resp.content.read(max_bytes + 1 - total)
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    total += len(chunk)
-                status = resp.status
-    except TimeoutError:
-        raise CollectError("timeout", f"{what} did not answer within {timeout:.2f}s") from None
-    except aiohttp.ClientError as exc:
+        answer = await client.get(target_of(url), timeout, max_bytes)
+    except HttpError as exc:
+        if exc.kind == "timeout":
+            raise CollectError("timeout", f"{what} did not answer within {timeout:.2f}s") from None
+        if exc.kind == "too_large":
+            raise CollectError("parse", f"{what}: answer larger than {max_bytes} bytes") from None
+        if exc.kind == "payload":
+            raise CollectError("parse", f"{what}: {exc}") from None
         raise CollectError("connection", f"{what} unreachable: {exc}") from None
-    if total > max_bytes:
-        raise CollectError("parse", f"{what}: answer larger than {max_bytes} bytes")
-    return status, b"".join(chunks)
+    return answer.status, answer.body
 
 
 def json_object(body: bytes, what: str) -> dict[str, Any]:

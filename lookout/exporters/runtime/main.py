@@ -8,20 +8,20 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from aiohttp import web
-
 from lookout import __version__
-from lookout.netutil import serve_until_signalled, split_hostport
+from lookout.netutil import split_hostport
 
 from .collector import Collector
 from .config import ConfigError, Loader, read_yaml
 from .flags import apply_flags, parser_for
-from .http import build_app
+from .http import App
+from .landing import watched
 from .logs import setup_logging
 from .scrape import Scraper
 from .secrets import redact
+from .server import Server, serve_until_signalled
 from .settings import RUNTIME_KEYS, RuntimeSettings
-from .webconfig import load_web_config
+from .webconfig import WebConfigSource, load_web_config
 
 VERSION = __version__
 log = logging.getLogger("lookout")
@@ -83,23 +83,26 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
         print(f"lookout-{spec.namespace}: configuration OK ({len(collectors)} collectors: "
               f"{', '.join(c.name for c in collectors)})")
         return
-    scraper = Scraper(spec.namespace, collectors, VERSION, cfg.runtime.scrape.min_interval_seconds)
-    app = build_app(scraper, web_config, spec.title, cfg.runtime.scrape.default_timeout_seconds,
-                    cfg.runtime.scrape.timeout_offset_seconds, cfg.runtime.scrape.max_timeout_seconds,
-                    telemetry_path=cfg.runtime.web.telemetry_path)
+    web = WebConfigSource(cfg.runtime.web.config_file, web_config)
+    scraper = Scraper(spec.namespace, collectors, VERSION, cfg.runtime.scrape.min_interval_seconds,
+                      extra_metrics=web.metrics)
+    scrape = cfg.runtime.scrape
+    app = App(scraper, spec.title, scrape.default_timeout_seconds, scrape.timeout_offset_seconds,
+              scrape.max_timeout_seconds, telemetry_path=cfg.runtime.web.telemetry_path,
+              watches=watched(cfg.domain), runbooks_url=cfg.runtime.web.runbooks_url)
+    server = Server(app, web, cfg.runtime.web.idle_timeout_seconds)
     try:
         raise_open_files_limit()
-        asyncio.run(_serve(app, scraper, host, port, web_config.ssl_context, cfg.runtime.web.idle_timeout_seconds))
+        asyncio.run(_serve(server, web, scraper, host, port))
     except OSError as exc:
         log.error("cannot serve", extra={"fields": {"address": f"{host}:{port}", "err": str(exc)}})
         sys.exit(1)
 
 
-async def _serve(app: web.Application, scraper: Scraper, host: str, port: int, ssl_context,
-                 idle_timeout: float) -> None:
+async def _serve(server: Server, web: WebConfigSource, scraper: Scraper, host: str, port: int) -> None:
     def listening(bound: tuple) -> None:
         log.info("listening", extra={"fields": {
-            "address": f"{bound[0]}:{bound[1]}", "tls": ssl_context is not None,
+            "address": f"{bound[0]}:{bound[1]}", "tls": web.current.ssl_context is not None,
             "collectors": ",".join(c.name for c in scraper.collectors)}})
 
     async def close_backends() -> None:
@@ -109,8 +112,7 @@ async def _serve(app: web.Application, scraper: Scraper, host: str, port: int, s
                 await c.close()
             except Exception as exc:  # shutdown must finish even if a backend is gone
                 log.warning("close failed", extra={"fields": {"collector": c.name, "err": str(exc)}})
-    await serve_until_signalled(app, host, port, ssl_context, listening, idle_timeout=idle_timeout,
-                                on_stop=close_backends)
+    await serve_until_signalled(server, host, port, listening, on_stop=close_backends, on_reload=web.reload)
 
 
 def raise_open_files_limit() -> None:

@@ -24,10 +24,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import Iterable, Mapping
 
-if TYPE_CHECKING:
-    from prometheus_client.core import Metric
+from .families import (
+    CounterMetricFamily,
+    Family as Metric,
+    GaugeMetricFamily,
+    Sample,
+    StateSetMetricFamily,
+    SummaryMetricFamily,
+)
 
 
 class LabelError(ValueError):
@@ -86,8 +92,8 @@ class Descriptor:
                              + (f"; missing {missing}" if missing else "") + (f"; unexpected {extra}" if extra else ""))
         return [str(labels[k]) for k in self.labels]
 
-    def family(self, namespace: str) -> "Metric":
-        """A prometheus_client family of this descriptor (MetricSet.families(), for tests)."""
+    def family(self, namespace: str) -> Metric:
+        """This descriptor's family in prometheus_client's shape (MetricSet.families(), for tests)."""
         raise NotImplementedError
 
 
@@ -95,8 +101,7 @@ class Descriptor:
 class Gauge(Descriptor):
     kind = "gauge"
 
-    def family(self, namespace: str) -> "Metric":
-        from prometheus_client.core import GaugeMetricFamily
+    def family(self, namespace: str) -> Metric:
         return GaugeMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
@@ -114,8 +119,7 @@ class Counter(Descriptor):
     def exposed_name(self, namespace: str) -> str:
         return self.full_name(namespace) + "_total"
 
-    def family(self, namespace: str) -> "Metric":
-        from prometheus_client.core import CounterMetricFamily
+    def family(self, namespace: str) -> Metric:
         return CounterMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
@@ -135,8 +139,7 @@ class StateSet(Descriptor):
         # A state named twice is one state (an OpenMetrics StateSet's states are a set).
         object.__setattr__(self, "states", tuple(dict.fromkeys(self.states)))
 
-    def family(self, namespace: str) -> "Metric":
-        from prometheus_client.core import StateSetMetricFamily
+    def family(self, namespace: str) -> Metric:
         return StateSetMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
 
 
@@ -147,8 +150,7 @@ class Quantiles(Descriptor):
 
     kind = "summary"
 
-    def family(self, namespace: str) -> "Metric":
-        from prometheus_client.core import SummaryMetricFamily
+    def family(self, namespace: str) -> Metric:
         return SummaryMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
 
 
@@ -166,8 +168,8 @@ class Family:
         self.name = desc.exposed_family_name(namespace)
         self.rows: list[tuple[tuple[str, ...], object]] = rows if rows is not None else []
 
-    def metric(self) -> "Metric":
-        """The same samples as a prometheus_client family (for tests and other readers)."""
+    def metric(self) -> Metric:
+        """The same samples as a family in prometheus_client's shape (for tests and other readers)."""
         desc = self.desc
         fam = desc.family(self.namespace)
         order = desc.sorted_labels
@@ -259,8 +261,8 @@ class MetricSet:
         """The families as rows, for runtime.render."""
         return self._families.values()
 
-    def families(self) -> list["Metric"]:
-        """The families as prometheus_client Metric objects (built on each call: for tests
+    def families(self) -> list[Metric]:
+        """The families as Metric objects in prometheus_client's shape (built on each call: for tests
         and readers; the exposition reads rows())."""
         return [fam.metric() for fam in self._families.values()]
 
@@ -287,9 +289,8 @@ def _no_values(labels) -> tuple:
     return ()
 
 
-def _sample(name: str, labels: dict, value: float):
-    from prometheus_client.samples import Sample
-    return Sample(name, labels, value, None, None)
+def _sample(name: str, labels: dict, value: float) -> Sample:
+    return Sample(name, labels, value)
 
 
 def bounded(values: Iterable[str], cap: int, other: str = "other") -> dict[str, str]:

@@ -15,11 +15,12 @@ import logging
 import platform
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
-from .render import OPENMETRICS, encode, negotiate
 from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
+from .render import OPENMETRICS, encode, negotiate
 from .metrics import MetricSet
 from .process import process_families
 from .secrets import redact
@@ -72,7 +73,7 @@ class Snapshot:
     at: float
     rendered: dict[str, bytes] = field(default_factory=dict)
 
-    def collect(self):  # what prometheus_client's encoders expect of a registry
+    def collect(self):  # every family this snapshot shows, in exposition order
         return [*self.metrics.families(), *process_families()]
 
     def encode(self, fmt: str, escaping: str) -> bytes:
@@ -90,7 +91,7 @@ class _Collection:
 
 class Scraper:
     def __init__(self, namespace: str, collectors: list[Collector], version: str,
-                 min_interval: float = 0.0):
+                 min_interval: float = 0.0, extra_metrics: Callable[[MetricSet], None] | None = None):
         names = [c.name for c in collectors]
         if len(set(names)) != len(names) or not all(names):
             raise ValueError(f"collector names must be unique and non-empty: {names}")
@@ -98,6 +99,7 @@ class Scraper:
         self.collectors = collectors
         self.version = version
         self.min_interval = min_interval
+        self.extra_metrics = extra_metrics  # the runtime's own state besides collectors (web-config reloads)
         self.status = {c.name: CollectorStatus() for c in collectors}
         for c in collectors:
             st = self.status[c.name]
@@ -233,6 +235,8 @@ class Scraper:
                 out.add(sm.FIELDS_MISSING, n, **lbl, field=name)
         out.add(sm.COLLECTIONS, self.collections)
         out.add(sm.BUILD_INFO, 1, version=self.version, python_version=platform.python_version())
+        if self.extra_metrics is not None:
+            self.extra_metrics(out)
 
     # --- rendering ---------------------------------------------------------------
 

@@ -38,4 +38,6 @@ KNOWN_REASONS = ("timeout", "connection", "auth", "tls", "query", "parse", "erro
 
 
 def exporter_self_descriptors() -> tuple[Descriptor, ...]:
-    return (UP, BUILD_INFO, COLLECTIONS, CACHE_AGE, SUCCESS, DURATION, LAST_SUCCESS, ERRORS, FIELDS_MISSING)
+    from .webconfig import RELOAD_OK, RELOAD_TIME  # only with web.config_file
+    return (UP, BUILD_INFO, COLLECTIONS, CACHE_AGE, SUCCESS, DURATION, LAST_SUCCESS, ERRORS, FIELDS_MISSING,
+            RELOAD_OK, RELOAD_TIME)

@@ -35,6 +35,9 @@ class WebSettings:
     # A connection that sends no complete request within this (at the start, or between
     # keep-alive requests) is closed: idle and slow clients cannot pile up descriptors.
     idle_timeout_seconds: float = 30.0
+    # Linked from the landing page: where the operator's runbooks are (Lookout's docs/runbooks.md
+    # as published for them). Empty: the page names docs/runbooks.md without a link.
+    runbooks_url: str = ""
 
     def validate(self, path: str) -> None:
         positive(f"{path}.idle_timeout_seconds", self.idle_timeout_seconds)

@@ -5,33 +5,75 @@
       key_file: server.key
       client_auth_type: RequireAndVerifyClientCert   # optional
       client_ca_file: ca.crt                         # optional
-      min_version: TLS12                             # optional
+      min_version: TLS12                             # optional (TLS10..TLS13; default TLS12)
+      max_version: TLS13                             # optional
+      cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]   # optional, Go's names; TLS 1.0-1.2 only
+      curve_preferences: [X25519]                    # optional, Go's names; one curve (Python's ssl)
+      prefer_server_cipher_suites: true              # optional
     basic_auth_users:
       prometheus: $2y$10$...                         # bcrypt hash
+
+Every key is applied or refused (ConfigError naming it, exit 2 at start): Python's ssl cannot
+restrict TLS 1.3 cipher suites, so a TLS 1.3 suite in `cipher_suites` is refused, and it can set
+one curve only, so `curve_preferences` with several is refused. Go's own rule applies to
+`cipher_suites`: it restricts TLS 1.0-1.2; TLS 1.3 keeps its (all secure) suites unless
+`max_version` is TLS12.
+
+Like exporter-toolkit, the file is re-read for each new connection when it (or a certificate,
+key or CA file it names) changed: a renewed certificate or a new scrape user applies without a
+restart. A file that no longer loads leaves the last good configuration in force, logs the
+error and sets `lookout_web_config_last_reload_successful` to 0 (WebConfigSource).
 """
 from __future__ import annotations
 
 import base64
-import hashlib
-import secrets
-import ssl
+import logging
+import os
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .blocking import BlockingPool
 from .collector import CollectError
 from .config import ConfigError, read_yaml
+from .metrics import Gauge, MetricSet
 
-_VERSIONS = {"TLS10": ssl.TLSVersion.TLSv1, "TLS11": ssl.TLSVersion.TLSv1_1,
-             "TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
-_CLIENT_AUTH = {
-    "NoClientCert": ssl.CERT_NONE,
-    "RequestClientCert": ssl.CERT_OPTIONAL,
-    "RequireAnyClientCert": ssl.CERT_REQUIRED,
-    "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
-    "RequireAndVerifyClientCert": ssl.CERT_REQUIRED,
+if TYPE_CHECKING:  # ssl is imported only when TLS is configured (about 5 MB, issue 24)
+    import ssl
+
+log = logging.getLogger("lookout.webconfig")
+
+_VERSIONS = ("TLS10", "TLS11", "TLS12", "TLS13")
+_CLIENT_AUTH = ("NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven",
+                "RequireAndVerifyClientCert")
+# Go's crypto/tls names (tls.CipherSuites() and tls.InsecureCipherSuites()) -> OpenSSL's names,
+# as `openssl ciphers -stdname` pairs them. TLS 1.3 suites and the RC4/3DES ones are refused.
+GO_CIPHERS = {
+    "TLS_RSA_WITH_AES_128_CBC_SHA": "AES128-SHA",
+    "TLS_RSA_WITH_AES_256_CBC_SHA": "AES256-SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256": "AES128-SHA256",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256": "AES128-GCM-SHA256",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384": "AES256-GCM-SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA": "ECDHE-ECDSA-AES128-SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA": "ECDHE-ECDSA-AES256-SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA": "ECDHE-RSA-AES128-SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA": "ECDHE-RSA-AES256-SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256": "ECDHE-ECDSA-AES128-SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256": "ECDHE-RSA-AES128-SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256": "ECDHE-RSA-AES128-GCM-SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384": "ECDHE-RSA-AES256-GCM-SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256": "ECDHE-RSA-CHACHA20-POLY1305",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256": "ECDHE-ECDSA-CHACHA20-POLY1305",
 }
+_GO_TLS13 = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256")
+_GO_UNAVAILABLE = ("TLS_RSA_WITH_RC4_128_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+                   "TLS_ECDHE_RSA_WITH_RC4_128_SHA", "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA")
+# Go's tls.CurveID names -> OpenSSL's group names.
+GO_CURVES = {"CurveP256": "prime256v1", "CurveP384": "secp384r1", "CurveP521": "secp521r1", "X25519": "X25519"}
 _TLS_KEYS = {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min_version",
              "max_version", "cipher_suites", "curve_preferences", "prefer_server_cipher_suites"}
 
@@ -58,7 +100,7 @@ class WebConfig:
     and user names cannot be probed by timing.
     """
 
-    ssl_context: ssl.SSLContext | None = None
+    ssl_context: "ssl.SSLContext | None" = None
     users: dict[str, bytes] = field(default_factory=dict)
     _good: OrderedDict = field(default_factory=OrderedDict)
     _dummy: bytes = b""
@@ -68,14 +110,18 @@ class WebConfig:
 
     def __post_init__(self):
         if self.users and not self._dummy:
-            import bcrypt  # only exporters with basic-auth users pay for it (memory-starved hosts)
+            # Only with basic-auth users: bcrypt, and secrets and hashlib, which load OpenSSL's
+            # libcrypto (about 3.5 MB on memory-starved hosts).
+            import secrets
+
+            import bcrypt
             cost = max(_cost(h) for h in self.users.values())
             self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(cost))
 
     async def authorized(self, header: str | None, client: str | None = None) -> bool:
         """Whether the Authorization header carries a configured user's password.
 
-        `client` is the peer's address (aiohttp's `request.remote`): the unit of fairness
+        `client` is the peer's address: the unit of fairness
         between clients waiting for a bcrypt check.
         """
         if not self.users:
@@ -86,6 +132,8 @@ class WebConfig:
             user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
+        import hashlib  # loaded already by __post_init__'s imports; users are configured here
+
         hashed = self.users.get(user)
         known = hashed is not None
         hashed = hashed if known else self._dummy
@@ -133,6 +181,7 @@ def _cost(hashed: bytes) -> int:
 
 
 def load_web_config(path: str | None) -> WebConfig:
+    """The web-config at `path` (none: no TLS, no users). Raises ConfigError naming the key."""
     if not path:
         return WebConfig()
     data = read_yaml(path)
@@ -149,7 +198,22 @@ def load_web_config(path: str | None) -> WebConfig:
     return WebConfig(ssl_context=_ssl_context(tls, f"{where}.tls_server_config") if tls else None, users=users)
 
 
-def _ssl_context(tls: dict, where: str) -> ssl.SSLContext:
+def files_named(path: str) -> list[str]:
+    """The web-config file and the certificate, key and CA files it names (for change checks)."""
+    try:
+        tls = (read_yaml(path) or {}).get("tls_server_config") or {}
+    except (ConfigError, AttributeError):
+        return [path]
+    if not isinstance(tls, dict):
+        return [path]
+    return [path, *(str(tls[k]) for k in ("cert_file", "key_file", "client_ca_file") if tls.get(k))]
+
+
+def _ssl_context(tls: dict, where: str) -> "ssl.SSLContext":
+    from .lazyssl import load
+
+    ssl = load()
+
     if not isinstance(tls, dict):
         raise ConfigError(where, "expected a mapping")
     for key in tls:
@@ -165,17 +229,24 @@ def _ssl_context(tls: dict, where: str) -> ssl.SSLContext:
         ctx.load_cert_chain(tls["cert_file"], tls["key_file"])
     except (ssl.SSLError, OSError) as exc:
         raise ConfigError(f"{where}.cert_file", f"cannot load certificate and key: {exc}") from None
+    versions = {"TLS10": ssl.TLSVersion.TLSv1, "TLS11": ssl.TLSVersion.TLSv1_1,
+                "TLS12": ssl.TLSVersion.TLSv1_2, "TLS13": ssl.TLSVersion.TLSv1_3}
     for key, attr in (("min_version", "minimum_version"), ("max_version", "maximum_version")):
         if tls.get(key):
-            if tls[key] not in _VERSIONS:
+            if tls[key] not in versions:
                 raise ConfigError(f"{where}.{key}", f"must be one of {', '.join(_VERSIONS)}")
-            setattr(ctx, attr, _VERSIONS[tls[key]])
-    if "min_version" not in tls:
+            setattr(ctx, attr, versions[tls[key]])
+    if not tls.get("min_version"):
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if ctx.maximum_version != ssl.TLSVersion.MAXIMUM_SUPPORTED and ctx.maximum_version < ctx.minimum_version:
+        raise ConfigError(f"{where}.max_version", "is below min_version")
+    _apply_policy(ctx, tls, where)
     auth = tls.get("client_auth_type") or "NoClientCert"
     if auth not in _CLIENT_AUTH:
         raise ConfigError(f"{where}.client_auth_type", f"must be one of {', '.join(_CLIENT_AUTH)}")
-    ctx.verify_mode = _CLIENT_AUTH[auth]
+    ctx.verify_mode = {"NoClientCert": ssl.CERT_NONE, "RequestClientCert": ssl.CERT_OPTIONAL,
+                       "RequireAnyClientCert": ssl.CERT_REQUIRED, "VerifyClientCertIfGiven": ssl.CERT_OPTIONAL,
+                       "RequireAndVerifyClientCert": ssl.CERT_REQUIRED}[auth]
     if tls.get("client_ca_file"):
         try:
             ctx.load_verify_locations(tls["client_ca_file"])
@@ -184,3 +255,110 @@ def _ssl_context(tls: dict, where: str) -> ssl.SSLContext:
     elif auth in ("VerifyClientCertIfGiven", "RequireAndVerifyClientCert"):
         raise ConfigError(f"{where}.client_ca_file", f"required with client_auth_type {auth}")
     return ctx
+
+
+def _apply_policy(ctx: "ssl.SSLContext", tls: dict, where: str) -> None:
+    """cipher_suites, curve_preferences and prefer_server_cipher_suites onto `ctx`, or ConfigError."""
+    import ssl
+
+    suites = tls.get("cipher_suites")
+    if suites is not None:
+        key = f"{where}.cipher_suites"
+        if not isinstance(suites, list) or not suites or not all(isinstance(s, str) for s in suites):
+            raise ConfigError(key, "expected a non-empty list of Go cipher suite names")
+        for name in suites:
+            if name in _GO_TLS13:
+                raise ConfigError(key, f"{name} is a TLS 1.3 suite: Python's ssl cannot restrict TLS 1.3 "
+                                       "suites (Go ignores them too); remove it")
+            if name in _GO_UNAVAILABLE:
+                raise ConfigError(key, f"{name} is not offered by this OpenSSL")
+            if name not in GO_CIPHERS:
+                raise ConfigError(key, f"unknown cipher suite {name!r} (Go's names, e.g. "
+                                       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)")
+        try:
+            ctx.set_ciphers(":".join(GO_CIPHERS[n] for n in suites))
+        except ssl.SSLError as exc:
+            raise ConfigError(key, f"cannot apply: {exc}") from None
+    curves = tls.get("curve_preferences")
+    if curves is not None:
+        key = f"{where}.curve_preferences"
+        if not isinstance(curves, list) or not curves:
+            raise ConfigError(key, "expected a list of Go curve names")
+        for name in curves:
+            if name not in GO_CURVES:
+                raise ConfigError(key, f"unknown curve {name!r}: one of {', '.join(GO_CURVES)}")
+        if len(curves) > 1:
+            raise ConfigError(key, "Python's ssl can restrict key exchange to one curve only; give one")
+        try:
+            ctx.set_ecdh_curve(GO_CURVES[curves[0]])
+        except (ValueError, ssl.SSLError) as exc:
+            raise ConfigError(key, f"cannot apply: {exc}") from None
+    prefer = tls.get("prefer_server_cipher_suites")
+    if prefer is not None:
+        if not isinstance(prefer, bool):
+            raise ConfigError(f"{where}.prefer_server_cipher_suites", "expected true or false")
+        if prefer:
+            ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE
+        else:
+            ctx.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
+
+
+RELOAD_OK = Gauge("lookout_web_config_last_reload_successful",
+                  "1 when the last load of web.config_file succeeded; 0 while a changed file that does "
+                  "not load is ignored and the previous configuration stays in force.", shared=True)
+RELOAD_TIME = Gauge("lookout_web_config_last_reload_success_timestamp_seconds",
+                    "When web.config_file was last loaded successfully (Unix time).", shared=True)
+
+
+class WebConfigSource:
+    """The web-config in force, re-read when its files change (checked with stat() on each new
+    connection, as exporter-toolkit re-reads it per connection) or on SIGHUP.
+
+    A new file that does not load is logged (the key and the reason, never its values) and the
+    previous configuration stays; `metrics(out)` writes RELOAD_OK and RELOAD_TIME when a file is
+    configured.
+    """
+
+    def __init__(self, path: str | None, initial: WebConfig | None = None):
+        self.path = path or ""
+        self.current = initial if initial is not None else load_web_config(self.path)
+        self.ok = True
+        self.loaded_at = time.time()
+        self._files = files_named(self.path) if self.path else []
+        self._stamp = self._signature()
+
+    def __call__(self) -> WebConfig:
+        if self.path and self._signature() != self._stamp:
+            self.reload()
+        return self.current
+
+    def reload(self) -> None:
+        if not self.path:
+            return
+        self._files = files_named(self.path)
+        self._stamp = self._signature()
+        try:
+            new = load_web_config(self.path)
+        except ConfigError as exc:
+            self.ok = False
+            log.error("web config not reloaded, keeping the previous one",
+                      extra={"fields": {"file": self.path, "err": str(exc)}})
+            return
+        self.current, self.ok, self.loaded_at = new, True, time.time()
+        log.info("web config reloaded", extra={"fields": {"file": self.path, "tls": new.ssl_context is not None,
+                                                          "users": len(new.users)}})
+
+    def metrics(self, out: MetricSet) -> None:
+        if self.path:
+            out.add(RELOAD_OK, 1 if self.ok else 0)
+            out.add(RELOAD_TIME, self.loaded_at)
+
+    def _signature(self) -> tuple:
+        sig: list[Any] = []
+        for name in self._files:
+            try:
+                st = os.stat(name)
+                sig.append((name, st.st_ino, st.st_size, st.st_mtime_ns))
+            except OSError:
+                sig.append((name, None))
+        return tuple(sig)

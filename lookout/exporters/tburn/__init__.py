@@ -10,12 +10,13 @@ from .endpoints import ENDPOINTS
 
 
 def build(cfg: TburnConfig) -> list[Collector]:
-    client = TburnClient(cfg)  # one connection pool shared by every endpoint
+    enabled = [(e, getattr(cfg.endpoints, e.name)) for e in ENDPOINTS]
+    enabled = [(e, ecfg) for e, ecfg in enabled if ecfg.is_enabled(e.name)]
+    # The configured paths of the routes TBURN's request counters include (endpoints.py).
+    counted = frozenset(ecfg.path or e.path for e, ecfg in enabled if e.counted)
+    client = TburnClient(cfg, counted)  # one connection pool shared by every endpoint
     collectors: list[Collector] = [HealthCollector(client, cfg.endpoints.health, cfg.timeout_seconds)]
-    for endpoint in ENDPOINTS:
-        ecfg = getattr(cfg.endpoints, endpoint.name)
-        if ecfg.is_enabled(endpoint.name):
-            collectors.append(EndpointCollector(endpoint, client, ecfg, cfg))
+    collectors += [EndpointCollector(e, client, ecfg, cfg) for e, ecfg in enabled]
     return collectors
 
 

@@ -1,17 +1,21 @@
-"""One pooled HTTP client for all of TBURN's endpoints, with hard limits on time and size."""
+"""One pooled HTTP client for all of TBURN's endpoints, with hard limits on time and size.
+
+Lookout must not change what TBURN reports, and TBURN counts the requests it receives
+(endpoints.py says which): within one collection each route is fetched once, however many
+collectors read it (they share the answer, or the failure), and a failed request is never
+retried within the collection. Every request sent is counted per route and answer class
+(`sent`), which the health collector exports as tburn_lookout_requests_total.
+"""
 from __future__ import annotations
 
 import asyncio
 import json
-import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-from yarl import URL
-
 from lookout.exporters.runtime import CollectError, ConfigError, Deadline
+from lookout.exporters.runtime.httpclient import HttpClient, HttpError
 
 from .config import TburnConfig
 
@@ -27,80 +31,87 @@ class Reply:
 
 
 class TburnClient:
-    def __init__(self, cfg: TburnConfig):
-        self.base = URL(cfg.base_url)
+    def __init__(self, cfg: TburnConfig, counted_paths: frozenset[str] = frozenset()):
+        self.base = cfg.base_url
         self.max_body = cfg.max_body_bytes
         self.headers = _auth_headers(cfg)
-        self.ssl = _ssl(cfg)
         self.max_concurrency = cfg.max_concurrency
-        self._session: aiohttp.ClientSession | None = None
-        self._slots: asyncio.Semaphore | None = None
+        # No redirects are followed: a redirect would carry the token to wherever it points.
+        self._client = HttpClient(cfg.base_url, {"Accept": "application/json", **self.headers},
+                                  limit=cfg.max_concurrency, tls=_ssl(cfg),
+                                  verify=not cfg.tls_insecure_skip_verify)
+        self.counted_paths = counted_paths
+        # (path, code class) -> requests sent; code class "2xx".."5xx", or "none" (no answer).
+        # Counted routes start with 2xx and 5xx at 0, so the rules' rate() sees their first request.
+        self.sent: dict[tuple[str, str], int] = {(p, c): 0 for p in sorted(counted_paths) for c in ("2xx", "5xx")}
+        # This collection's requests: one per path, shared by every collector reading it.
+        self._collection: Deadline | None = None
+        self._inflight: dict[tuple[str, bool], asyncio.Task] = {}
 
-    def _open(self) -> aiohttp.ClientSession:
-        # Created on first use: a session belongs to the running event loop.
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=self.max_concurrency, ssl=self.ssl,
-                                             keepalive_timeout=30, enable_cleanup_closed=False)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=False,
-                                                  headers={"Accept": "application/json"})
-            self._slots = asyncio.Semaphore(self.max_concurrency)
-        return self._session
-
-    def url(self, path: str) -> URL:
-        return self.base.with_path(self.base.path.rstrip("/") + path, encoded=False)
+    def url(self, path: str) -> str:
+        return self.base.rstrip("/") + path
 
     async def get(self, path: str, timeout: float, deadline: Deadline, keep_body: bool = True) -> Reply:
         """GET `path` within min(timeout, what the deadline leaves); errors are CollectErrors.
 
         Without keep_body the body is read and dropped (so the connection can be reused),
         and an oversized one is not an error: only the status matters then.
+        Collectors of the same collection (the same `deadline`) asking for the same path get
+        the one request's reply or failure; the first asker's timeout applies.
         """
+        if deadline is not self._collection:
+            self._collection, self._inflight = deadline, {}
+        key = (path, keep_body)
+        task = self._inflight.get(key)
+        if task is None:
+            task = self._inflight[key] = asyncio.ensure_future(self._fetch(path, timeout, deadline, keep_body))
+            task.add_done_callback(_retrieve)
+        # Shielded: one collector given up on must not cancel the answer another one awaits.
+        return await asyncio.shield(task)
+
+    async def _fetch(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
+        code = "none"
+        try:
+            reply = await self._send(path, timeout, deadline, keep_body)
+            code = f"{min(max(reply.status // 100, 1), 5)}xx"
+            return reply
+        finally:
+            self.sent[(path, code)] = self.sent.get((path, code), 0) + 1
+
+    async def _send(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
         budget = min(timeout, max(deadline.remaining() - _DEADLINE_MARGIN, 0.001))
-        session = self._open()
         start = time.perf_counter()
         try:
-            async with asyncio.timeout(budget):
-                async with self._slots:
-                    # No redirects: a redirect would carry the token to wherever it points.
-                    async with session.get(self.url(path), headers=self.headers, allow_redirects=False) as resp:
-                        body = await self._read(resp, path, strict=keep_body)
-                        return Reply(resp.status, body if keep_body else b"", time.perf_counter() - start)
-        except TimeoutError:
-            raise CollectError("timeout", f"GET {path}: no complete answer within {budget:.2f}s") from None
-        except aiohttp.ClientPayloadError as exc:
-            raise CollectError("payload", f"GET {path}: body cut short ({_short(exc)})") from None
-        except aiohttp.ClientResponseError as exc:
-            raise CollectError("http", f"GET {path}: malformed HTTP answer ({_short(exc)})") from None
-        except (aiohttp.ClientError, OSError) as exc:
-            raise CollectError("connection", f"GET {path}: {type(exc).__name__}: {_short(exc)}") from None
-
-    async def _read(self, resp: aiohttp.ClientResponse, path: str, strict: bool) -> bytes:
-        """The body, refused past max_body_bytes or when cut short (when not strict: what came).
-
-        Counted after decompression, so a small gzip bomb is refused too.
-        """
-        too_large = CollectError("too_large", f"GET {path}: body exceeds max_body_bytes {self.max_body}")
-        if resp.content_length is not None and resp.content_length > self.max_body:
-            if strict:
-                raise too_large
-            return b""
-        chunks, size = [], 0
-        try:
-            async for chunk in resp.content.iter_chunked(65536):
-                size += len(chunk)
-                if size > self.max_body:
-                    if strict:
-                        raise too_large
-                    break
-                chunks.append(chunk)
-        except aiohttp.ClientPayloadError:
-            if strict:
-                raise
-        return b"".join(chunks)
+            # The body is refused past max_body_bytes (counted after decompression, so a small
+            # gzip bomb is refused too) or when cut short; without keep_body neither is an error.
+            answer = await self._client.get(path, budget, self.max_body, strict=keep_body)
+        except HttpError as exc:
+            if exc.kind == "timeout":
+                raise CollectError("timeout", f"GET {path}: no complete answer within {budget:.2f}s") from None
+            if exc.kind == "too_large":
+                raise CollectError("too_large", f"GET {path}: body exceeds max_body_bytes {self.max_body}") from None
+            if exc.kind == "payload":
+                raise CollectError("payload", f"GET {path}: body cut short ({_short(exc)})") from None
+            if exc.kind == "http":
+                raise CollectError("http", f"GET {path}: malformed HTTP answer ({_short(exc)})") from None
+            raise CollectError("connection", f"GET {path}: {_short(exc)}") from None
+        return Reply(answer.status, answer.body if keep_body else b"", time.perf_counter() - start)
 
     async def get_ok(self, path: str, timeout: float, deadline: Deadline) -> bytes:
-        """The body of a 2xx answer; 401/403 fail as "auth" (TBURN's requireAuth answers 401)."""
+        """The body of a 2xx answer; 401/403 fail as "auth" (TBURN's requireAuth answers 401).
+
+        A non-2xx answer carrying TBURN's {success: false, error} envelope (its routes answer
+        errors as 503 with it) fails as "error" with TBURN's text in the message (logs and the
+        landing page, never a label), or as "not_ready" for the system-health monitor's
+        "Metrics not yet available" (its first snapshot is not taken yet: readiness, not a fault).
+        """
         reply = await self.get(path, timeout, deadline)
+        if not 200 <= reply.status < 300 and reply.status not in (401, 403):
+            why = envelope_error(reply.body)
+            if why is not None:
+                reason = "not_ready" if why == NOT_READY else "error"
+                raise CollectError(reason, f"GET {path}: HTTP {reply.status}, TBURN says: "
+                                           + (_short(why) if why else "(no error text)"))
         check_status(path, reply.status)
         return reply.body
 
@@ -127,8 +138,25 @@ class TburnClient:
             raise CollectError("parse", f"GET {path}: not UTF-8 text") from None
 
     async def close(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
+        await self._client.close()
+
+
+# core/monitoring/system-health-routes.ts GET /metrics before the monitor's first snapshot.
+NOT_READY = "Metrics not yet available"
+
+
+def envelope_error(body: bytes) -> str | None:
+    """TBURN's error text from a {success: false, error: ...} body, or None if it is not one."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("success") is not False:
+        return None
+    why = doc.get("error")
+    if isinstance(why, str):
+        return why
+    return json.dumps(why) if why is not None else ""
 
 
 def check_status(path: str, status: int) -> None:
@@ -137,6 +165,12 @@ def check_status(path: str, status: int) -> None:
                                    "(set auth.cookie_file, auth.bearer_token_file or auth.header_value_file)")
     if not 200 <= status < 300:
         raise CollectError("http", f"GET {path}: HTTP {status}")
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    """Marks a shared request's failure as seen even when every asker was given up on."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _short(exc: object, limit: int = 160) -> str:
@@ -155,12 +189,14 @@ def _auth_headers(cfg: TburnConfig) -> dict[str, str]:
     return headers
 
 
-def _ssl(cfg: TburnConfig) -> ssl.SSLContext | bool:
-    if cfg.tls_insecure_skip_verify:
-        return False
-    if cfg.tls_ca_file:
+def _ssl(cfg: TburnConfig):
+    """An ssl.SSLContext trusting tls_ca_file, or None (the system's default on https)."""
+    if cfg.tls_ca_file and not cfg.tls_insecure_skip_verify:
+        from lookout.exporters.runtime.lazyssl import load  # ssl only when TLS is configured
+
+        ssl = load()
         try:
             return ssl.create_default_context(cafile=cfg.tls_ca_file)
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError("tls_ca_file", f"cannot load {cfg.tls_ca_file}: {exc}") from None
-    return True
+    return None

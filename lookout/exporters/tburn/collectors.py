@@ -9,18 +9,27 @@ from lookout.exporters.runtime import fields as values
 
 from .client import TburnClient, check_status
 from .config import EndpointConfig, TburnConfig
-from .endpoints import DESCRIPTORS, HEALTH, HEALTH_PROBE, Endpoint, Field
+from .endpoints import (DESCRIPTORS, HEALTH, HEALTH_PROBE, LOOKOUT_REQUESTS, PIPELINE_BLOCK_AGE,
+                        PIPELINE_BLOCK_GAP_MS, Endpoint, Field)
 
 log = logging.getLogger("lookout.tburn")
 
+# Beyond the runtime's: TBURN answered its error envelope, or its monitor is not ready yet.
+REASONS = ("http", "payload", "too_large", "fields", "not_ready")
 
 
 class HealthCollector(Collector):
-    """`/health` answering 2xx is what tburn_up means; nothing in its body is trusted."""
+    """`/health` answering 2xx is what tburn_up means; nothing in its body is trusted.
+
+    It also exports Lookout's own load on TBURN (tburn_lookout_requests_total), as counted
+    up to this moment: a request of this collection that has not finished yet shows in the
+    next one.
+    """
 
     name = HEALTH.name
     critical = True
-    metrics = (HEALTH_PROBE,)
+    metrics = (HEALTH_PROBE, LOOKOUT_REQUESTS)
+    reasons = REASONS
 
     def __init__(self, client: TburnClient, cfg: EndpointConfig, default_timeout: float):
         self.client = client
@@ -28,9 +37,18 @@ class HealthCollector(Collector):
         self.timeout = cfg.timeout_seconds or default_timeout
 
     async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        reply = await self.client.get(self.path, self.timeout, deadline, keep_body=False)
+        try:
+            reply = await self.client.get(self.path, self.timeout, deadline, keep_body=False)
+        finally:
+            self._add_load(out)
+            out.commit()  # the load counter survives a failed /health
         check_status(self.path, reply.status)
         out.add(HEALTH_PROBE, reply.seconds)
+
+    def _add_load(self, out: MetricSet) -> None:
+        for (path, code), n in sorted(self.client.sent.items()):
+            out.add(LOOKOUT_REQUESTS, n, route=path, code=code,
+                    counted="true" if path in self.client.counted_paths else "false")
 
     async def close(self) -> None:
         await self.client.close()
@@ -50,7 +68,8 @@ class EndpointCollector(Collector):
 
     critical = False
     # Every route's descriptors: one class serves them all (docs/metrics.md reads this).
-    metrics = tuple({d.name: d for d in DESCRIPTORS.values()}.values())
+    metrics = (*{d.name: d for d in DESCRIPTORS.values()}.values(), PIPELINE_BLOCK_AGE)
+    reasons = REASONS
 
     def __init__(self, endpoint: Endpoint, client: TburnClient, cfg: EndpointConfig, top: TburnConfig):
         self.name = endpoint.name
@@ -113,6 +132,11 @@ class EndpointCollector(Collector):
             if problem:  # the readable breakers are written; the others still count as an error
                 problems[f.key] = problem
             return max(len(breakers), 1)  # no breakers at all is a valid answer
+        elif f.kind == "pipeline":
+            healthy, age = pipeline_health(raw)
+            out.add(desc, healthy)
+            if age is not None:
+                out.add(PIPELINE_BLOCK_AGE, age)
         else:  # pragma: no cover - Field.kind is a closed set
             raise AssertionError(f.kind)
         return 1
@@ -127,6 +151,28 @@ class EndpointCollector(Collector):
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def pipeline_health(doc: Any) -> tuple[float, float | None]:
+    """(healthy 1/0, seconds since the last block or None) from GET /api/pipeline/stats.
+
+    TBURN's own rule (server/routes/pipeline-routes.ts GET /health): healthy when
+    `!isRunning || (currentTPS > 0 && now - lastBlockTime < 5000)`, with `now` the answer's
+    `timestamp` (TBURN's Date.now(), so both ends are TBURN's clock). A stopped pipeline is
+    healthy: TBURN runs it only with ENABLE_BLOCK_PIPELINE=true.
+    """
+    data = values.lookup(doc, "data")
+    if not isinstance(data, dict):
+        raise values.FieldProblem("no data object")
+    running = values.boolean(values.lookup(doc, "data.isRunning"))
+    if not running:
+        return 1.0, None
+    now_ms = values.number(values.lookup(doc, "timestamp"))
+    last_ms = values.number(values.lookup(doc, "data.lastBlockTime"))
+    tps = values.number(values.lookup(doc, "data.currentTPS"))
+    gap_ms = now_ms - last_ms
+    healthy = tps > 0 and gap_ms < PIPELINE_BLOCK_GAP_MS
+    return (1.0 if healthy else 0.0), max(gap_ms, 0.0) / 1000.0
 
 
 def read_breakers(raw: Any, states: tuple[str, ...], cap: int) -> tuple[dict[int, str], str]:

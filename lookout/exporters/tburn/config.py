@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Optional
 
-from yarl import URL
+from urllib.parse import urlsplit
 
 from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive
@@ -106,12 +106,14 @@ class TburnConfig:
     def validate(self, path: str) -> None:
         key = f"{path}.base_url" if path else "base_url"
         try:
-            url = URL(self.base_url)
-        except (ValueError, TypeError):
+            url = urlsplit(self.base_url)
+            url.port  # noqa: B018  (raises ValueError on a bad port)
+        except (ValueError, TypeError, AttributeError):
             raise ConfigError(key, "not a URL") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ConfigError(key, f"expected http(s)://HOST[:PORT][/PREFIX], got {(url.with_password(None) if url.is_absolute() else url)!s}")
-        if url.query_string or url.fragment:
+        if url.scheme not in ("http", "https") or not url.hostname:
+            shown = url._replace(netloc=url.netloc.rpartition("@")[2]).geturl()  # no user or password
+            raise ConfigError(key, f"expected http(s)://HOST[:PORT][/PREFIX], got {shown}")
+        if url.query or url.fragment:
             raise ConfigError(key, "must not carry a query or fragment")
         positive("timeout_seconds", self.timeout_seconds)
         for name, low, high in (("max_concurrency", 1, 32), ("max_body_bytes", 1024, 64 * 1024 * 1024),

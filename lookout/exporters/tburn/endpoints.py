@@ -14,7 +14,23 @@ not from runbook 004's wording, which names routes TBURN never registered:
   ms or null before the first GC), `requestShedder` is core/sharding/request-shedder.ts.
 - /api/sharding/circuit-breakers and /api/sharding/status: sharding-routes.ts over
   core/sharding/enterprise-shard-orchestrator.ts (one breaker per shard).
-- /api/pipeline/stats: server/routes/pipeline-routes.ts.
+- /api/pipeline/stats: server/routes/pipeline-routes.ts over
+  core/pipeline/realtime-block-pipeline.ts getStats(). The pipeline is off unless TBURN runs
+  with ENABLE_BLOCK_PIPELINE=true (server/routes.ts), and TBURN's own GET /api/pipeline/health
+  calls it healthy when `!isRunning || (currentTPS > 0 && now - lastBlockTime < 5000)`.
+  Lookout applies that rule to /stats (which answers 200) rather than calling /health, which
+  answers 503 when unhealthy and so would add a 5xx to TBURN's error count on every scrape.
+
+Which of Lookout's requests TBURN counts (trustburn79-droid/TburnChain a52569cc,
+server/routes.ts): the request-tracking middleware that feeds `http.totalRequests` and
+`http.errorCount` (systemHealthMonitor.recordHttpRequest on `finish`) is registered after
+/health, the /api/memory/* routes and the /api/system-health router, and before
+/api/pipeline and /api/sharding: requests to the latter are counted, 5xx answers as errors.
+
+Which routes serve a simulation that the first request starts: /api/sharding/status and
+/api/sharding/circuit-breakers call ensureOrchestrator(), which starts the shard
+orchestrator (its per-shard TPS and latency are Math.random()) if nothing has; nothing else
+in TBURN starts it. So they are off by default (opt-in), like the constant DB pool block.
 
 JSON routes answer TBURN's envelope {success, data, timestamp}; paths start at the body.
 """
@@ -25,7 +41,7 @@ from typing import Literal
 
 from lookout.exporters.runtime.metrics import Counter, Descriptor, Gauge, StateSet
 
-Kind = Literal["gauge", "counter", "bool", "timestamp", "count", "state", "breakers"]
+Kind = Literal["gauge", "counter", "bool", "timestamp", "count", "state", "breakers", "pipeline"]
 Format = Literal["json", "prometheus"]
 
 MIB = 1024 * 1024
@@ -57,6 +73,9 @@ class Endpoint:
     fields: tuple[Field, ...]
     format: Format = "json"
     enabled: bool = True   # default of `endpoints.<name>.enabled`
+    # TBURN's request-tracking middleware counts requests to this route (module docstring):
+    # Lookout's own requests to it are part of tburn_requests_total.
+    counted: bool = False
 
 
 HEALTH = Endpoint("health", "/health", ())
@@ -66,16 +85,21 @@ V6_METRICS = "/api/sharding/v6/metrics"
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("system_health", SYSTEM_HEALTH, (
+        # A lifetime ratio: 5xx / all requests since TBURN started (or last reset its
+        # counters), as a percent; the alerts use the windowed rates of the two counters below.
         Field("error_rate", "data.http.errorRate", "error_ratio",
-              "Share of HTTP requests that failed, 0..1 (TBURN reports a percent).", scale=PERCENT),
+              "Share of HTTP requests answered 5xx since TBURN started (lifetime, not a rate), 0..1.",
+              scale=PERCENT),
         Field("p99_latency", "data.http.responseTime.p99", "latency_p99_seconds",
-              "99th percentile HTTP response time.", scale=MS),
+              "99th percentile response time over TBURN's last 500 to 1000 requests.", scale=MS),
         Field("event_loop_lag", "data.process.eventLoopLag", "event_loop_lag_seconds",
-              "Node event-loop lag.", scale=MS),
+              "Node event-loop lag, TBURN's average of its last 60 one-second samples.", scale=MS),
         Field("uptime", "data.process.uptime", "uptime_seconds", "Seconds since the TBURN process started."),
-        Field("requests", "data.http.totalRequests", "requests", "HTTP requests served since start.", "counter"),
-        Field("errors", "data.http.errorCount", "request_errors", "HTTP requests that failed since start.",
+        Field("requests", "data.http.totalRequests", "requests",
+              "HTTP requests TBURN's tracking middleware saw since start (Lookout's to counted routes included).",
               "counter"),
+        Field("errors", "data.http.errorCount", "request_errors",
+              "Of those, the ones answered 5xx since start.", "counter"),
     )),
     Endpoint("memory_guardian", "/api/memory/guardian/prometheus", (
         Field("heap_ratio", "tburn_memory_guardian_heap_ratio", "heap_ratio",
@@ -90,17 +114,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
               "Shards hibernated by the memory governor.", "count"),
         Field("last_gc", "data.memoryGovernor.lastGcAt", "last_gc_timestamp_seconds",
               "When the memory governor last ran a GC (Unix time).", "timestamp", nullable=True),
-    )),
+    ), counted=True),
     Endpoint("request_shedder", V6_METRICS, (
         Field("degraded_mode", "data.requestShedder.isDegradedMode", "degraded_mode",
               "1 while the request shedder is in degraded mode.", "bool"),
         Field("shed_requests", "data.requestShedder.totalSheddedRequests", "requests_shed",
               "Requests shed since start.", "counter"),
-    )),
+    ), counted=True),
+    # Off by default: reading it starts TBURN's simulated shard orchestrator (module docstring).
     Endpoint("circuit_breakers", "/api/sharding/circuit-breakers", (
         Field("breakers", "data.shards", "circuit_breaker_state", "Circuit breaker state, per shard.",
               "breakers", states=BREAKER_STATES),
-    )),
+    ), enabled=False, counted=True),
     # TBURN's pool block in /api/system-health/metrics is constant (never filled from a real
     # pool), so this collector is off unless a build that fills it is configured.
     Endpoint("db_pool", SYSTEM_HEALTH, (
@@ -110,11 +135,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         Field("total", "data.database.pool.size", "db_pool_total_connections", "Open pooled connections."),
     ), enabled=False),
     Endpoint("pipeline", "/api/pipeline/stats", (
-        Field("running", "data.isRunning", "pipeline_running", "1 while the block pipeline runs.", "bool"),
-    )),
+        Field("running", "data.isRunning", "pipeline_running",
+              "1 while the block pipeline runs (off unless TBURN runs with ENABLE_BLOCK_PIPELINE=true).", "bool"),
+        Field("tps", "data.currentTPS", "pipeline_transactions_per_second",
+              "Transactions per second of the pipeline's recent blocks (TBURN's currentTPS).", "gauge"),
+        Field("health", "", "pipeline_healthy",
+              "1 when the pipeline is healthy by TBURN's own rule: not running, or running with"
+              " currentTPS > 0 and a block in the last 5 s.", "pipeline"),
+    ), counted=True),
+    # Off by default: reading it starts TBURN's simulated shard orchestrator (module docstring).
     Endpoint("shards", "/api/sharding/status", (
         Field("count", "data.shardCount", "shards", "Shards the orchestrator runs.", "count"),
-    )),
+    ), enabled=False, counted=True),
 )
 
 ALL = (HEALTH, *ENDPOINTS)
@@ -129,8 +161,17 @@ def descriptor(f: Field) -> Descriptor:
         return StateSet(f.metric, f.help, states=f.states)
     if f.kind == "breakers":
         return StateSet(f.metric, f.help, labels=("shard",), states=f.states)
+    # "pipeline" (and every other kind) is one unlabelled gauge.
     return Gauge(f.metric, f.help)
 
 
 HEALTH_PROBE = Gauge("health_probe_seconds", "How long /health took to answer.")
+# TBURN's own rule (pipeline-routes.ts GET /health): a running pipeline with no block for this long is unhealthy.
+PIPELINE_BLOCK_GAP_MS = 5000
+PIPELINE_BLOCK_AGE = Gauge("pipeline_last_block_age_seconds",
+                           "Seconds since the running pipeline's last block, by TBURN's clock (absent when stopped).")
+# Lookout's own load on TBURN: every request it sent, per route and answer class.
+LOOKOUT_REQUESTS = Counter("lookout_requests", "Requests Lookout sent to TBURN, per route and status class"
+                           " (code: 2xx, 3xx, 4xx, 5xx, or none when no answer came); counted=\"true\" where"
+                           " TBURN's own request counters include them.", labels=("route", "code", "counted"))
 DESCRIPTORS = {(e.name, f.key): descriptor(f) for e in ENDPOINTS for f in e.fields}

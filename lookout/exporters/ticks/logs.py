@@ -69,6 +69,18 @@ class LogCursor:
 BUFFER = re.compile(r"\| Buffer: Q=(\d+(?:\.\d+)?)% T=(\d+(?:\.\d+)?)% D=(\d+(?:\.\d+)?)%")
 BUFFERS = ("quotes", "trades", "depth")
 NO_TICKS = re.compile(r"No ticks received for \d+(?:\.\d+)?s")
+# Data the collector lost for good (datadownloader 377f9a60). _flush_buffers() takes the
+# buffers with get_and_clear() and then writes them; scripts/tick_writer.py tries a batch
+# 3 times, logs "Failed to write {n} quotes after 3 attempts" (or trades, depth snapshots)
+# and raises, and ws_tick_collector.py logs "Failed to flush buffers: {e}": that flush's
+# rows are gone (nothing puts them back). The row count is a lower bound: the failed batch
+# is counted, the flush's later batches and other kinds are lost without a line.
+# tick_buffer.py clear_all() logs "Emergency buffer clear: {q} quotes, {t} trades, {d}
+# depth snapshots discarded" on an emergency shutdown.
+WRITE_FAILED = re.compile(r"Failed to write (\d+) (quotes|trades|depth snapshots) after \d+ attempts")
+FLUSH_FAILED = re.compile(r"Failed to flush buffers: ")
+EMERGENCY_CLEAR = re.compile(r"Emergency buffer clear: (\d+) quotes, (\d+) trades, (\d+) depth snapshots discarded")
+LOST_KINDS = ("quotes", "trades", "depth")
 
 
 class LineCounter:
@@ -79,11 +91,14 @@ class LineCounter:
         self.reported_ticks: float | None = None
         self.buffer: dict[str, float] = {}
         self.no_tick_warnings = 0
+        self.flushes_lost = 0
+        self.rows_lost = dict.fromkeys(LOST_KINDS, 0)
 
     def feed(self, lines: list[str]) -> None:
         for line in lines:
             if NO_TICKS.search(line):
                 self.no_tick_warnings += 1
+            self._losses(line)
             b = BUFFER.search(line)
             if b:
                 self.buffer = {name: float(v) / 100.0 for name, v in zip(BUFFERS, b.groups())}
@@ -96,17 +111,33 @@ class LineCounter:
                     self.reported_ticks = float(m.group(1).replace(",", ""))
 
 
+    def _losses(self, line: str) -> None:
+        if FLUSH_FAILED.search(line):
+            self.flushes_lost += 1
+        m = WRITE_FAILED.search(line)
+        if m:
+            self.rows_lost[m.group(2).split()[0]] += int(m.group(1))
+        m = EMERGENCY_CLEAR.search(line)
+        if m:
+            for kind, n in zip(LOST_KINDS, m.groups()):
+                self.rows_lost[kind] += int(n)
+
+
 EVENTS = Counter("log_events", "Log lines of the container matching each pattern.", ("container", "event"))
 REPORTED_TICKS = Gauge("log_reported_ticks", 'N of the last "STATS | Ticks: N" line.', ("container",))
 BUFFER_FILL = Gauge("collector_buffer_utilization_ratio",
                     "Fill of the collector's in-memory buffer, 0..1, from its last STATS line.", ("container", "buffer"))
 NO_TICK_WARNINGS = Counter("collector_no_tick_warnings",
                            'The collector\'s "No ticks received for Ns" heartbeat warnings.', ("container",))
+FLUSHES_LOST = Counter("collector_flushes_lost", 'Buffer flushes the collector dropped after failed writes'
+                       ' ("Failed to flush buffers: ..." lines): their rows are lost for good.', ("container",))
+ROWS_LOST = Counter("collector_rows_lost", 'Rows the collector says it lost ("Failed to write N <kind> after 3'
+                    ' attempts", "Emergency buffer clear"), per kind; a lower bound.', ("container", "kind"))
 
 
 class LogCollector(Collector):
     name = "logs"
-    metrics = (EVENTS, REPORTED_TICKS, BUFFER_FILL, NO_TICK_WARNINGS,)
+    metrics = (EVENTS, REPORTED_TICKS, BUFFER_FILL, NO_TICK_WARNINGS, FLUSHES_LOST, ROWS_LOST)
 
     def __init__(self, daemon: DockerDaemon, cfg: LogConfig):
         self.daemon = daemon
@@ -128,6 +159,9 @@ class LogCollector(Collector):
             for buffer, ratio in counter.buffer.items():
                 out.add(BUFFER_FILL, ratio, container=name, buffer=buffer)
             out.add(NO_TICK_WARNINGS, counter.no_tick_warnings, container=name)
+            out.add(FLUSHES_LOST, counter.flushes_lost, container=name)
+            for kind, n in counter.rows_lost.items():
+                out.add(ROWS_LOST, n, container=name, kind=kind)
 
     def _read(self) -> None:
         try:

@@ -85,6 +85,7 @@ class Writer:
         self.conn: pymysql.connections.Connection | None = None
         self.pending = 0.0
         self.written = 0
+        self.last_drop: float | None = None  # when the drop-blocks fault last gave a block up
         self.reconnects = 0
 
     def status(self) -> dict:
@@ -137,12 +138,33 @@ class Writer:
             self.chain.block, self.chain.slot = int(row[0]), int(row[1])
         self.conn = conn
 
+    def _dropped(self, block) -> bool:
+        """The drop-blocks fault: this block is given up on, logged as nectar 45d9dbda main.go's
+        worker loop does (ProcessingError "failed to process block at slot N after K attempts",
+        then "slot N: ..."), and not written."""
+        fault = self.faults.get("drop-blocks")
+        if not fault:
+            self.last_drop = None
+            return False
+        now = time.monotonic()
+        if self.last_drop is not None and now - self.last_drop < fault["every_seconds"]:
+            return False
+        self.last_drop = now
+        worker = 1 + block.block_no % 8
+        why = "Error 1452 (23000): Cannot add or update a child row: a foreign key constraint fails"
+        self.log.unified("Processing", "BlockWorker", f"Worker{worker}",
+                         f"failed to process block at slot {block.slot_no} after 1 attempts: {why}")
+        self.log.unified("Processing", "BlockWorker", f"Worker{worker}", f"slot {block.slot_no}: {why}")
+        return True
+
     def _insert(self, n: int) -> None:
         if self.faults.get("db-lost"):
             raise LostDatabase("connection reset (db-lost fault)")
         rows = []
         for _ in range(n):
             b = self.chain.next()
+            if self._dropped(b):
+                continue
             rows.append((b.block_no, b.slot_no, b.epoch_no, b.era, b.hash,
                          datetime.fromtimestamp(b.time, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")))
         with self.conn.cursor() as cur:

@@ -23,6 +23,8 @@ module.exports = {
       HOST: process.env.HOST || '127.0.0.1',
       SYNC_STATE_FILE: process.env.SYNC_STATE_FILE || '',
       SYNC_EVERY_MS: process.env.SYNC_EVERY_MS || '2000',
+      // Where the host watchdog's JSON lines go (the real app's rss-services-monitor LOG_FILE).
+      WATCHDOG_LOG_FILE: process.env.WATCHDOG_LOG_FILE || '',
     },
   }],
 };

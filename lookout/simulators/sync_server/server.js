@@ -27,7 +27,13 @@ const FAULTS = {
   'slow-sync': { help: 'Each sync run takes this long.', params: { seconds: [45, 0] } },
   'database-down': { help: 'The database check fails: health unhealthy, /server/health answers 503.', params: {} },
   'oauth-expiring': { help: 'The OAuth tokens expire soon: health degraded (still 200).', params: {} },
+  'watchdog-gave-up': { help: "The host watchdog's hourly restart budget is spent: it refuses to restart this app"
+    + ' (a restart_throttled/rate_limited line every check).', params: { check_seconds: [2, 0.5] } },
 };
+// The host watchdog (rss-news-reader 5aa2950e scripts/monitor-services-pm2.sh, run by PM2 as
+// rss-services-monitor) writes log_event()'s JSON lines to its LOG_FILE; the stand-in writes
+// them for it, to WATCHDOG_LOG_FILE, while the watchdog-gave-up fault lasts.
+const WATCHDOG_LOG_FILE = process.env.WATCHDOG_LOG_FILE || '';
 const MAX_RETRIES = 3; // SYNC_MAX_RETRIES
 
 const active = {}; // name -> {params, until (ms since epoch) | null}
@@ -107,9 +113,21 @@ const leaked = [];
 const restartCount = Number(process.env.restart_time || 0); // PM2 passes its pm2_env down
 // The sync_queue rows by sync_attempts (0, 1, 2, >= MAX_RETRIES).
 const queue = [0, 0, 0, 0];
-const state = { arrivals: 0, errorsDue: 0, lastProcessed: null };
+const state = { arrivals: 0, errorsDue: 0, lastProcessed: null, watchdogDue: 0 };
+
+function watchdogRefuses(dtMs) {
+  const gaveUp = fault('watchdog-gave-up');
+  if (!gaveUp || !WATCHDOG_LOG_FILE) { state.watchdogDue = 0; return; }
+  state.watchdogDue -= dtMs;
+  if (state.watchdogDue > 0) return;
+  state.watchdogDue = gaveUp.params.check_seconds * 1000;
+  const line = JSON.stringify({ timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), event: 'restart_throttled',
+    service: 'rss-sync-server', status: 'rate_limited', message: 'Max restarts per hour reached' });
+  fs.appendFileSync(WATCHDOG_LOG_FILE, line + '\n');
+}
 
 function tick(dtMs) {
+  watchdogRefuses(dtMs);
   const leak = fault('memory-leak');
   if (leak) {
     // Buffers are zero-filled, so every byte is touched and counts in RSS, which PM2 watches.

@@ -15,7 +15,7 @@ from aiohttp import web
 from lookout.simulators.common import FaultRegistry
 from lookout.simulators.common.control import add_control_routes
 
-from .faults import ENDPOINTS, PUBLIC
+from .faults import COUNTED, ENDPOINTS, PUBLIC
 from .model import TburnModel
 
 SESSION_COOKIE = "connect.sid"   # express-session's default cookie name
@@ -46,6 +46,12 @@ def _endpoint(model: TburnModel, faults: FaultRegistry, name: str, session: str)
     async def handler(request: web.Request) -> web.StreamResponse:
         if name not in PUBLIC and not authenticated(request, session):
             return web.json_response({"error": "Unauthorized"}, status=401)
+        resp = await answer(request)
+        if name in COUNTED:  # as TBURN's request-tracking middleware does, on `finish`
+            model.count_request(resp.status)
+        return resp
+
+    async def answer(request: web.Request) -> web.StreamResponse:
         slow = faults.get("slow-responses")
         if slow and name in slow["endpoints"]:
             await asyncio.sleep(slow["delay"])
@@ -53,6 +59,10 @@ def _endpoint(model: TburnModel, faults: FaultRegistry, name: str, session: str)
         down = faults.get("health-down") if name == "health" else None
         if down:
             return web.json_response({"status": "unhealthy"}, status=down["status"])
+        failing = faults.get("route-errors")
+        if failing and name in failing["endpoints"]:
+            # Every route's catch: res.status(503).json({success: false, error: ...}).
+            return web.json_response({"success": False, "error": failing["error"]}, status=503)
         data = view()
         if name.endswith("_text"):
             body = data
@@ -132,8 +142,9 @@ def _add_runbook_actions(app: web.Application, model: TburnModel, faults: FaultR
         for name in ("heap-pressure", "memory-leak"):
             faults.clear(name)
         model.force_gc()
-    action("/api/pipeline/stop", lambda: faults.inject("pipeline-stopped"))
-    action("/api/pipeline/start", lambda: faults.clear("pipeline-stopped"))
+    # A restart (stop, start) ends a stall, as a new pipeline instance starts producing again.
+    action("/api/pipeline/stop", lambda: (faults.clear("pipeline-stalled"), faults.inject("pipeline-stopped")))
+    action("/api/pipeline/start", lambda: (faults.clear("pipeline-stalled"), faults.clear("pipeline-stopped")))
     # Not TBURN routes: the simulator's stand-ins for an operator's fix (kept at the paths
     # the demo and its tests already use).
     action("/api/memory-guardian/force-cleanup", cleanup)

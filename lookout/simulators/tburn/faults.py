@@ -18,6 +18,11 @@ ENDPOINTS = {
 }
 # Routes that answer without a session (server/routes.ts: the rest answer 401).
 PUBLIC = frozenset({"health"})
+# Routes registered after server/routes.ts's request-tracking middleware (TburnChain
+# a52569cc: app.use(... recordHttpRequest ...) comes after /health, /api/memory/* and
+# /api/system-health, before /api/pipeline and /api/sharding): TBURN counts every request to
+# them, a monitor's included, in http.totalRequests, and each 5xx in http.errorCount.
+COUNTED = frozenset({"v6_metrics", "v6_text", "circuit_breakers", "sharding_status", "pipeline"})
 
 # Heap ratio each level holds (±0.01), inside both the guardian's and the governor's bands.
 HEAP_LEVELS = {
@@ -47,7 +52,15 @@ FAULTS = (
     FaultSpec("db-pool-exhaustion", "Requests wait on the database: latency and 503s follow (TBURN's "
               "pool block stays constant, as in the real application).", {
         "waiting": Param(int, 25, "requests waiting for a connection", minimum=1)}),
-    FaultSpec("pipeline-stopped", "The block pipeline stopped (POST /api/pipeline/stop).", {}),
+    FaultSpec("pipeline-stopped", "The block pipeline stopped (POST /api/pipeline/stop), as TBURN runs by "
+              "default (ENABLE_BLOCK_PIPELINE unset): healthy by TBURN's own rule.", {}),
+    FaultSpec("pipeline-stalled", "The block pipeline runs but produces no block (currentTPS 0, lastBlockTime "
+              "frozen): unhealthy by TBURN's rule after 5 s. Restarting it (stop, start) ends it.", {}),
+    FaultSpec("route-errors", "Routes answer TBURN's error envelope: 503 {success: false, error} (with "
+              "error 'Metrics not yet available' on system_health: its monitor not ready yet).", {
+        "error": Param(str, "Internal server error", "TBURN's error text"),
+        "endpoints": Param(list, ["pipeline"], "endpoints affected, comma separated", choices=tuple(ENDPOINTS))}),
+    FaultSpec("idle", "No traffic but the monitor's own requests (TBURN counts those on its counted routes).", {}),
     FaultSpec("error-rate-spike", "A share of requests fail.", {
         "ratio": Param(float, 0.2, "error ratio, 0..1", minimum=0.0, maximum=1.0)}),
     FaultSpec("latency-spike", "P99 latency up.", {

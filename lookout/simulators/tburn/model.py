@@ -54,6 +54,7 @@ class TburnModel:
         self.load = 1.0
         self.requests = self.errors = self.shed = 0.0
         self.blocks = 0.0
+        self.last_block_wall = self.wall()
         self.heap_floor = HEAP_FLOOR
         self.heap = HEAP_FLOOR + self.rng.uniform(0, HEAP_GC_AT - HEAP_FLOOR)
         self.last_gc_wall: float | None = None   # null until the first GC, like a fresh process
@@ -87,7 +88,7 @@ class TburnModel:
         self.t += dt
         rng = self.rng
         self.load = max(0.5, 1.0 + 0.25 * math.sin(2 * math.pi * self.t / 300.0) + rng.gauss(0, 0.03))
-        self.rps = BASE_RPS * self.load
+        self.rps = 0.0 if f("idle") else BASE_RPS * self.load
         exhausted = f("db-pool-exhaustion")
 
         # Memory: the heap climbs with load; at HEAP_GC_AT V8 collects down to the floor.
@@ -136,8 +137,15 @@ class TburnModel:
         self.requests += self.rps * dt
         self.errors += self.rps * dt * ratio
 
-        if not f("pipeline-stopped"):
+        if not f("pipeline-stopped") and not f("pipeline-stalled"):
             self.blocks += dt * 2.0
+            self.last_block_wall = self.wall_at(self.t)
+
+    def count_request(self, status: int) -> None:
+        """A real request to a route TBURN's tracking middleware counts (faults.COUNTED)."""
+        self.requests += 1
+        if status >= 500:
+            self.errors += 1
 
     def _gc(self, reclaim: bool) -> None:
         if reclaim:
@@ -211,7 +219,10 @@ class TburnModel:
             "process": {"pid": 4242, "uptime": round(self.t, 3), "eventLoopLag": round(self.lag_ms, 2),
                         "activeHandles": 57, "nodeVersion": "v20.11.1", "status": "normal"},
             "http": {"totalRequests": int(self.requests), "successCount": int(self.requests - self.errors),
-                     "errorCount": int(self.errors), "errorRate": round(self.error_ratio * 100, 4),
+                     # enterprise-system-health.ts: http5xxCount / httpRequestCount * 100 since start
+                     # (a lifetime ratio, rounded to 2 decimals), not the current error rate.
+                     "errorCount": int(self.errors),
+                     "errorRate": round(self.errors / self.requests * 100, 2) if self.requests >= 1 else 0,
                      "responseTime": {"avg": round(self.p50_ms, 1), "p95": round(self.p99_ms * 0.8, 1),
                                       "p99": round(self.p99_ms, 1)},
                      "requestsPerSecond": round(self.rps, 2), "status": status},
@@ -308,9 +319,11 @@ class TburnModel:
     def pipeline(self) -> dict:
         """pipeline-routes.ts GET /stats: getRealtimeBlockPipeline().getStats()."""
         running = not self.faults.get("pipeline-stopped")
-        return {"isRunning": running,
-                "currentTPS": round(PIPELINE_TPS * self.load ** 0.2 * self.rng.uniform(0.98, 1.02)) if running else 0,
-                "blocksProduced": int(self.blocks), "lastBlockTime": self._ms(self.wall())}
+        producing = running and not self.faults.get("pipeline-stalled")
+        return {"isRunning": running, "currentBlockNumber": int(self.blocks), "blocksProduced": int(self.blocks),
+                "currentTPS": round(PIPELINE_TPS * self.load ** 0.2 * self.rng.uniform(0.98, 1.02)) if producing else 0,
+                "uptime": round(self.t, 3) if running else 0,
+                "lastBlockTime": self._ms(self.last_block_wall), "blocksPerSecond": 2 if producing else 0}
 
 
 def _text(samples: list[tuple[str, str, float]]) -> str:

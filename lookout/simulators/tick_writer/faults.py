@@ -22,6 +22,10 @@ FAULTS = (
         "per_minute": Param(float, 300.0, "ERROR lines per minute", minimum=0.0)}),
     FaultSpec("reconnect-storm", "The WebSocket drops and reconnects over and over.", {
         "per_minute": Param(float, 6.0, "disconnects per minute", minimum=0.0)}),
+    FaultSpec("write-failures", "The database answers but a flush's writes fail 3 times and the flush is "
+              "dropped, as scripts/tick_writer.py and ws_tick_collector.py _flush_buffers() log it; the first at "
+              "once, then one every `every_seconds` (the rest are written).", {
+        "every_seconds": Param(float, 600.0, "seconds between lost flushes", minimum=1.0)}),
 )
 
 

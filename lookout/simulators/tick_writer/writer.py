@@ -4,7 +4,9 @@ Log lines and table are smartiesss/datadownloader's (scripts/ws_tick_collector.p
 scripts/tick_writer.py): "Reconnecting in Ns... (attempt N)", the minutely
 "STATS | Ticks: N | Quotes: N | ... | Buffer: Q=x% T=y% D=z% | DB Writes: ..." line, the
 heartbeat's "No ticks received for Ns (timeout: Ns)" warning, and ERROR lines, which the
-ticks exporter counts from `docker logs`.
+ticks exporter counts from `docker logs`. A flush lost for good logs what datadownloader
+377f9a60 logs: tick_writer.py's "Batch write failed (attempt k/3): e" (3 times) and "Failed to
+write N quotes after 3 attempts", then ws_tick_collector.py's "Failed to flush buffers: e".
 """
 from __future__ import annotations
 
@@ -62,6 +64,7 @@ class TickWriter:
         self.unwritten = 0           # ticks received but not stored (the buffer's fill)
         self.errors_logged = 0
         self.last_tick = time.monotonic()
+        self.last_lost: float | None = None  # when the write-failures fault last dropped a flush
 
     def status(self) -> dict:
         return {"ticks": self.total, "connected": self.conn is not None, "pace": self.pace(),
@@ -138,7 +141,9 @@ class TickWriter:
             self.pending += self.pace() / 60.0 * dt * self.rng.uniform(0.7, 1.3)
             n = int(self.pending)
             self.pending -= n
-            if n:
+            if n and self._flush_lost(n, now):
+                self.last_tick = now
+            elif n:
                 self.last_tick = now
                 try:
                     await self.conn.executemany(
@@ -148,8 +153,7 @@ class TickWriter:
                     self.unwritten = 0
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     self.unwritten += n
-                    self.errors_logged += 1
-                    log.error("Failed to store %d ticks: %s", n, type(exc).__name__)
+                    self._log_lost_flush(n, type(exc).__name__)
                     await self._reconnect()
             if now - last_stats >= self.stats_every:
                 last_stats = now
@@ -161,6 +165,25 @@ class TickWriter:
                          buffered, 0.0, self.total, 0)
                 if self.pace() == 0 and now - self.last_tick >= HEARTBEAT_TIMEOUT:
                     log.warning("No ticks received for %.0fs (timeout: %ds)", now - self.last_tick, HEARTBEAT_TIMEOUT)
+
+    def _flush_lost(self, n: int, now: float) -> bool:
+        """True when the write-failures fault drops this flush (logged as the collector does)."""
+        fault = self.faults.get("write-failures")
+        if not fault:
+            self.last_lost = None
+            return False
+        if self.last_lost is not None and now - self.last_lost < fault["every_seconds"]:
+            return False
+        self.last_lost = now
+        self._log_lost_flush(n, "could not extend file: No space left on device")
+        return True
+
+    def _log_lost_flush(self, n: int, why: str) -> None:
+        for attempt in range(1, 4):
+            log.error("Batch write failed (attempt %d/3): %s", attempt, why)
+        log.error("Failed to write %d quotes after 3 attempts", n)
+        log.error("Failed to flush buffers: %s", why)
+        self.errors_logged += 5
 
     async def _reconnect(self) -> None:
         try:

@@ -1,0 +1,237 @@
+"""Memory and start-up of Lookout's four exporters beside their peers, in one run (issue 24).
+
+Live backends (MariaDB with Nectar's `blocks`, PostgreSQL with a tick table, PM2 with `--apps`
+apps, the TBURN simulator); each Lookout exporter twice, with its default configuration and with
+a web-config (TLS and a bcrypt cost-10 basic-auth user); beside them Debian's
+prometheus-mysqld-exporter and prometheus-postgres-exporter and npm's pm2-prometheus-exporter
+(tests/node). Every exporter is scraped `--scrapes` times one after another, as Prometheus does
+(one kept-alive connection, collecting on every scrape: no minimum interval anywhere), then RSS
+and PSS are read from /proc/<pid>/smaps_rollup (median of 5 reads); growth is RSS after all
+scrapes minus RSS after the first 200. CPU is the process's user+system time over the scrapes.
+
+Start-up: process start to the first 200 answer on /metrics (polled every 2 ms), median of
+`--starts` starts per exporter, default configuration.
+
+    .venv/bin/python bench/footprint.py [--scrapes 10000] [--starts 5] [--apps 5]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import bcrypt
+import yaml
+
+from common import ROOT, median, stop_all
+from lookout.devstack.certs import make_ca, make_leaf
+from lookout.devstack.mariadb import MariaDB
+from lookout.devstack.pm2 import PM2
+from lookout.devstack.postgres import PostgresServer
+from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until
+from lookout.devstack.tburn_sim import SimulatorProcess
+from pm2_bench import PEER as PM2_PEER, start_apps
+
+DB_PASSWORD = "footprint-db-pw"
+COOKIE = "connect.sid=lookout-demo-session"  # the simulator's default session
+SCRAPE_USER, SCRAPE_PASS = "prometheus", "footprint-scrape-pw"
+TICKS_TABLE = "eth_option_quotes"
+WARM = 200
+
+
+def smaps(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) in MB from smaps_rollup."""
+    d = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, value = line.split(":", 1)
+        d[key] = int(value.split()[0]) * 1024
+    return d["Rss"] / 1e6, d["Pss"] / 1e6
+
+
+def cpu_seconds(pid: int) -> float:
+    parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Scrapes:
+    """Sequential scrapes over one kept-alive connection (TLS and basic auth when given)."""
+
+    def __init__(self, port: int, context: ssl.SSLContext | None = None, auth: str = ""):
+        self.conn = (http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=context) if context
+                     else http.client.HTTPConnection("127.0.0.1", port, timeout=30))
+        self.headers = {"Authorization": auth} if auth else {}
+
+    def get(self) -> int:
+        self.conn.request("GET", "/metrics", headers=self.headers)
+        resp = self.conn.getresponse()
+        resp.read()
+        return resp.status
+
+
+def measure(name: str, pid: int, scrapes: Scrapes, n: int) -> dict:
+    assert scrapes.get() == 200, name
+    for _ in range(WARM):
+        scrapes.get()
+    warm_rss = smaps(pid)[0]
+    cpu0 = cpu_seconds(pid)
+    for _ in range(n):
+        scrapes.get()
+    cpu = cpu_seconds(pid) - cpu0
+    reads = []
+    for _ in range(5):
+        reads.append(smaps(pid))
+        time.sleep(0.2)
+    rss, pss = median([r[0] for r in reads]), median([r[1] for r in reads])
+    return {"name": name, "rss": rss, "pss": pss, "growth": rss - warm_rss, "cpu_ms": cpu / n * 1000}
+
+
+def first_answer(cmd: list[str], port: int, env: dict, path: str = "/metrics") -> float:
+    """Seconds from Popen to the first 200 answer on `path`."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - t0 < 30:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+                    if s.recv(12)[9:12] == b"200":
+                        return time.perf_counter() - t0
+            except OSError:
+                time.sleep(0.002)
+        raise TimeoutError(" ".join(cmd))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--scrapes", type=int, default=10_000)
+    ap.add_argument("--starts", type=int, default=5)
+    ap.add_argument("--apps", type=int, default=5)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="footprint-"))
+    procs: list = []
+    db = pg = pm2 = None
+    try:
+        db = MariaDB(work / "db").start()
+        db.execute("CREATE DATABASE nectar", f"CREATE USER 'lookout'@'%' IDENTIFIED BY '{DB_PASSWORD}'",
+                   "GRANT SELECT, PROCESS, REPLICATION CLIENT ON *.* TO 'lookout'@'%'")
+        db.execute("CREATE TABLE blocks (id BIGINT AUTO_INCREMENT PRIMARY KEY, slot_no BIGINT NOT NULL, "
+                   "block_no BIGINT NOT NULL, KEY idx_slot (slot_no))",
+                   "INSERT INTO blocks (slot_no, block_no) SELECT 4492800 + seq * 20, seq FROM seq_1_to_10000",
+                   database="nectar")
+        pg = PostgresServer().init().start()
+        pg.psql("CREATE DATABASE ticks")
+        pg.psql(f'CREATE TABLE {TICKS_TABLE} ("timestamp" timestamptz NOT NULL, instrument_name text, price float8);'
+                f'INSERT INTO {TICKS_TABLE} SELECT now() - i * interval \'1 second\', \'ETH-\' || (i % 20), 1 '
+                f'FROM generate_series(1, 10000) i', database="ticks")
+        pm2 = PM2(work / "pm2home")
+        health_port = start_apps(pm2, args.apps)
+        sim = SimulatorProcess(work, ["--seed", "1", "--log-level", "warning"]).wait_ready()
+        procs.append(sim)
+        cookie = work / "cookie"
+        cookie.write_text(COOKIE + "\n")
+        cookie.chmod(0o600)
+
+        configs = {
+            "nectar": {"database": {"host": "127.0.0.1", "port": db.port, "user": "lookout", "password": DB_PASSWORD}},
+            "ticks": {"database": {"dsn": pg.dsn(database="ticks")}},
+            "pm2": {"daemon": {"home": str(pm2.home)}, "health": {"url": f"http://127.0.0.1:{health_port}/health"}},
+            "tburn": {"base_url": sim.url, "auth": {"cookie_file": str(cookie)}},
+        }
+        ca = make_ca(work / "pki")
+        crt, key = make_leaf(work / "pki", ca, "exporter", dns=["localhost"], ips=["127.0.0.1"])
+        web = work / "web.yml"
+        web.write_text(yaml.safe_dump({
+            "tls_server_config": {"cert_file": str(crt), "key_file": str(key)},
+            "basic_auth_users": {SCRAPE_USER: bcrypt.hashpw(SCRAPE_PASS.encode(), bcrypt.gensalt(10)).decode()}}))
+        tls_ctx = ssl.create_default_context(cafile=str(ca[0]))
+        auth = "Basic " + base64.b64encode(f"{SCRAPE_USER}:{SCRAPE_PASS}".encode()).decode()
+
+        rows = []
+        for ns, cfg in configs.items():
+            path = work / f"{ns}.yml"
+            path.write_text(yaml.safe_dump(cfg))
+            plain = ExporterProcess(ns, path, work)
+            procs.append(plain)
+            plain.wait_ready()
+            rows.append(measure(f"lookout-{ns}", plain.proc.pid, Scrapes(plain.port), args.scrapes))
+            tls = ExporterProcess(ns, path, work, extra_args=["--web.config.file", str(web)], tls=True)
+            tls.log_path = work / f"{ns}-tls.log"
+            procs.append(tls)
+            tls.wait_ready(context=tls_ctx)
+            rows.append(measure(f"lookout-{ns} (TLS + basic auth)", tls.proc.pid,
+                                Scrapes(tls.port, tls_ctx, auth), args.scrapes))
+
+        mycnf = work / "my.cnf"
+        mycnf.write_text(f"[client]\nuser=lookout\npassword={DB_PASSWORD}\nhost=127.0.0.1\nport={db.port}\n")
+        peers = {
+            "prometheus-mysqld-exporter": (lambda port: ["prometheus-mysqld-exporter", f"--config.my-cnf={mycnf}",
+                                                         f"--web.listen-address=127.0.0.1:{port}"], {}),
+            "prometheus-postgres-exporter": (lambda port: ["prometheus-postgres-exporter",
+                                                           f"--web.listen-address=127.0.0.1:{port}"],
+                                             {"DATA_SOURCE_NAME": pg.dsn(database="ticks") + "?sslmode=disable"}),
+        }
+        if PM2_PEER.exists():
+            peers["npm pm2-prometheus-exporter"] = (lambda port: ["node", "-e", f"require({str(PM2_PEER)!r})", str(port)],
+                                                    dict(pm2.env))
+        for name, (cmd, env) in peers.items():
+            port = free_port()
+            peer = subprocess.Popen(cmd(port), env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            procs.append(peer)
+            wait_until(lambda: http_get(f"http://127.0.0.1:{port}/metrics")[0] == 200, 30, what=name)
+            rows.append(measure(name, peer.pid, Scrapes(port), args.scrapes))
+
+        starts = {}
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        for ns in configs:
+            times = []
+            for _ in range(args.starts):
+                port = free_port()
+                times.append(first_answer([sys.executable, "-m", f"lookout.exporters.{ns}", "--config",
+                                           str(work / f"{ns}.yml"), "--web.listen-address", f"127.0.0.1:{port}"],
+                                          port, env))
+            starts[f"lookout-{ns}"] = times
+        for name, (cmd, penv) in peers.items():
+            times = []
+            for _ in range(args.starts):
+                port = free_port()
+                times.append(first_answer(cmd(port), port, {**os.environ, **penv}))
+            starts[name] = times
+
+        load = os.getloadavg()
+        print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} "
+              f"{load[2]:.1f}; {args.scrapes:,} scrapes each, PM2 with {args.apps} apps\n")
+        print(f"| process | RSS MB | PSS MB | growth MB over {args.scrapes:,} scrapes | CPU ms/scrape |")
+        print("|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['name']} | {r['rss']:.1f} | {r['pss']:.1f} | {r['growth']:+.2f} | {r['cpu_ms']:.2f} |")
+        print(f"\nStart-up, process start to first /metrics answer (median of {args.starts}):\n")
+        print("| process | median ms | min ms | max ms |")
+        print("|---|---|---|---|")
+        for name, times in starts.items():
+            print(f"| {name} | {median(times) * 1000:.0f} | {min(times) * 1000:.0f} | {max(times) * 1000:.0f} |")
+    finally:
+        stop_all(procs)
+        if pm2:
+            pm2.kill_all()
+        if pg:
+            pg.stop()
+        if db:
+            db.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""What an exporter watches, for its landing page: addresses, paths and names from its
+configuration, never a credential (issue 25).
+
+A generic walk over the domain's config dataclass: fields whose name says "where" (host, port,
+url, database, home, socket, path...) are listed as `section.key: value`; URLs and DSNs lose
+their user information and query string (a token may ride in either), key=value DSNs keep only
+host, port and dbname, and everything passes through `redact` as a last guard.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from .secrets import Secret, redact
+
+_WHERE = {"host", "port", "database", "dsn", "url", "base_url", "stats_url", "home", "rpc_socket", "path",
+          "paths", "unified_errors_path", "pidfile", "containers", "process_name", "name"}
+_URL = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^@/?#]*@)?(?P<rest>[^?#]*)")
+_KV = re.compile(r"\b(host|hostaddr|port|dbname)\s*=\s*('[^']*'|\S+)")
+
+
+def watched(config, prefix: str = "") -> list[str]:
+    """`section.key: value` lines for the places `config` (a dataclass) points the exporter at."""
+    out: list[str] = []
+    if not dataclasses.is_dataclass(config):
+        return out
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            out.extend(watched(value, key + "."))
+        elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+            for i, item in enumerate(value):
+                out.extend(watched(item, f"{key}[{i}]."))
+        elif f.name in _WHERE and value not in (None, "", [], 0) and not isinstance(value, bool):
+            shown = where(value.reveal() if isinstance(value, Secret) else value)
+            if shown:
+                out.append(f"{key}: {shown}")
+    return out
+
+
+def where(value) -> str:
+    """A value as the landing page shows it: without credentials."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(where(v) for v in value)
+    text = str(value)
+    m = _URL.match(text)
+    if m:
+        return redact(m["scheme"] + m["rest"])
+    if "=" in text:  # a key=value DSN (libpq's form)
+        return redact(" ".join(f"{k}={v}" for k, v in _KV.findall(text)))
+    return redact(text)

@@ -1,0 +1,83 @@
+"""What an exporter loads with its default configuration (issue 24): not a test of time.
+
+Each exporter's real main runs in a child process, with a minimal configuration whose backends
+are absent, is scraped once over a plain socket, and then writes the modules it has loaded. A
+module that costs megabytes and is not used by that configuration must not be among them:
+aiohttp (17 MB), prometheus_client (its package imports ssl and http.server), bcrypt (only with
+basic-auth users) and, for the exporters whose drivers do not need it, ssl (5 MB; PyMySQL and
+asyncpg import it themselves, for their own TLS).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from lookout.devstack.proc import ROOT, free_port
+
+# Runs the exporter's main in this process; a thread scrapes it once (socket only: urllib would
+# import ssl itself), records sys.modules, then sends SIGTERM.
+HARNESS = r"""
+import json, os, signal, socket, sys, threading, time
+ns, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def probe():
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Prometheus-Scrape-Timeout-Seconds: 2\r\nConnection: close\r\n\r\n")
+                data = b""
+                while chunk := s.recv(65536):
+                    data += chunk
+            break
+        except OSError:
+            time.sleep(0.05)
+    with open(out, "w") as f:
+        json.dump({"status": data.split(b" ")[1].decode(), "modules": sorted(sys.modules)}, f)
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=probe, daemon=True).start()
+import importlib
+main = importlib.import_module(f"lookout.exporters.{ns}.__main__").main
+sys.argv = [f"lookout-{ns}", "--config", sys.argv[4], "--web.listen-address", f"127.0.0.1:{port}", *sys.argv[5:]]
+main()
+"""
+
+CONFIGS = {
+    "nectar": {"database": {"host": "127.0.0.1", "port": 1, "connect_timeout_seconds": 0.5}},
+    "ticks": {"database": {"dsn": "postgresql://lookout@127.0.0.1:1/ticks", "connect_timeout_seconds": 0.5}},
+    "pm2": {"daemon": {"home": "/nonexistent-pm2-home"}, "health": {"url": "http://127.0.0.1:1/server/health"}},
+    "tburn": {"base_url": "http://127.0.0.1:1"},
+}
+NEVER = {"aiohttp", "yarl", "prometheus_client", "bcrypt", "http.server", "docker", "requests"}
+NO_SSL = {"pm2", "tburn"}  # nectar's PyMySQL and ticks' asyncpg import ssl at their own import
+
+
+def loaded(tmp_path, ns: str, *args: str) -> dict:
+    cfg = tmp_path / f"{ns}.yml"
+    cfg.write_text(yaml.safe_dump(CONFIGS[ns]))
+    out = tmp_path / "modules.json"
+    res = subprocess.run([sys.executable, "-c", HARNESS, ns, str(free_port()), str(out), str(cfg), *args],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return json.loads(out.read_text())
+
+
+@pytest.mark.parametrize("ns", sorted(CONFIGS))
+def test_default_configuration_loads_only_what_it_uses(tmp_path, ns):
+    got = loaded(tmp_path, ns)
+    assert got["status"] == "200"
+    modules = set(got["modules"])
+    heavy = {m for m in modules if m.split(".")[0] in NEVER or m in NEVER}
+    assert not heavy, f"lookout-{ns} loaded {sorted(heavy)} with its default configuration"
+    if ns in NO_SSL:
+        assert "ssl" not in modules and "_hashlib" not in modules, f"lookout-{ns} loaded ssl or hashlib"
+
+
+def test_basic_auth_loads_bcrypt_but_not_ssl(tmp_path):
+    import bcrypt
+    web = tmp_path / "web.yml"
+    web.write_text(yaml.safe_dump({"basic_auth_users": {"p": bcrypt.hashpw(b"x", bcrypt.gensalt(4)).decode()}}))
+    modules = set(loaded(tmp_path, "pm2", "--web.config.file", str(web))["modules"])
+    assert "bcrypt" in modules and "ssl" not in modules
