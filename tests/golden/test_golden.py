@@ -116,6 +116,8 @@ def test_nectar_values_mean_what_nectar_and_cardano_mean(nectar_now):
     assert got[("nectar_app_sync_ratio", ())] == pytest.approx(0.9999967857)
     # One give-up on stdout (connection_recovery.go), one in unified_errors.log.
     assert got[("nectar_reconnect_giveups_total", ())] == 2
+    # main.go: a block given up on ("failed to process block at slot N after 3 attempts").
+    assert got[("nectar_blocks_dropped_total", ())] == 1
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +146,11 @@ def test_ticks_values_mean_what_the_collector_and_docker_mean(ticks_now):
     assert got[("ticks_container_restarts_total", (c,))] == 3
     assert got[("ticks_container_memory_usage_bytes", (c,))] == 1_288_490_188 - 150_994_944
     assert got[("ticks_container_memory_limit_bytes", (c,))] == 2 * 2**30
-    # ws_tick_collector.py's lines: one reconnect, one ERROR, the last STATS line's figures.
+    # ws_tick_collector.py's lines: one reconnect, two ERRORs, the last STATS line's figures;
+    # tick_writer.py's "Failed to write 480 quotes after 3 attempts": 480 quotes lost.
     assert got[("ticks_log_events_total", (c, ("event", "reconnect")))] == 1
-    assert got[("ticks_log_events_total", (c, ("event", "error")))] == 1
+    assert got[("ticks_log_events_total", (c, ("event", "error")))] == 2
+    assert got[("ticks_collector_rows_lost_total", (c, ("kind", "quotes")))] == 480
     assert got[("ticks_log_reported_ticks", (c,))] == 24_120
     assert got[("ticks_collector_buffer_utilization_ratio", (("buffer", "quotes"), c))] == pytest.approx(0.974)
     assert got[("ticks_collector_no_tick_warnings_total", (c,))] == 1
