@@ -2,13 +2,15 @@
 golden collector output, mysqld_exporter's per-scraper tests against recorded answers).
 
 For each exporter with a module here:
-- `recorded/<exporter>/` holds the answers its backend gave, recorded from the simulator
-  (`SOURCES.yml` names, for each, the application file and commit it mirrors);
+- `recorded/<exporter>/` holds the answers its backend gave (TBURN's recorded from its
+  in-process simulator by `--record`; PM2's, Nectar's and the tick collector's come from
+  live backends, processes, and are kept as committed), and `SOURCES.yml` names, for each,
+  the application file and commit it mirrors;
 - `<exporter>.prom` is the exporter's `/metrics` rendered from them, in this process (the
   answers served on loopback by an in-process server, no process started), with the values
   that change from run to run (durations, timestamps, versions) masked.
 
-    python -m tests.golden            # rewrite every golden file from the recorded answers
+    python -m tests.golden [--update] # rewrite every golden file from the recorded answers
     python -m tests.golden --record   # re-record the answers from the simulators first
     python -m tests.golden --check    # exit 1 naming stale files (tests/golden/test_golden.py)
 """
@@ -26,8 +28,39 @@ _VOLATILE = re.compile(r"^((?:lookout_collector_duration_seconds|lookout_collect
 _BUILD = re.compile(r'(\w+_build_info\{[^}]*?)python_version="[^"]*"([^}]*)\}')
 
 
-def normalise(text: str) -> str:
-    """Golden form of a `/metrics` body: volatile values 0, no Python version, no version string."""
+def normalise(text: str, volatile: tuple[str, ...] = ()) -> str:
+    """Golden form of a `/metrics` body: volatile values 0, no Python version, no version string.
+    `volatile` names an exporter's own metrics read against this process's wall clock (an
+    uptime from a recorded start, a tip slot): their values are masked to 0 as well."""
     text = _VOLATILE.sub(r"\1 0", text)
+    if volatile:
+        own = re.compile(rf"^((?:{'|'.join(map(re.escape, volatile))})(?:\{{[^}}]*\}})?) \S+$", re.M)
+        text = own.sub(r"\1 0", text)
     text = _BUILD.sub(r'\1python_version="X"\2}', text)
     return re.sub(r'version="[^"]*"', 'version="X"', text)
+
+
+async def scrape(namespace: str, collectors: list, between=None) -> str:
+    """The `/metrics` body of the second of two scrapes of `collectors` (the first lets a log
+    tail open its files at their end, as a running exporter does; `between()` then appends the
+    recorded lines), collectors closed afterwards."""
+    from lookout import __version__
+    from lookout.exporters.runtime import Deadline
+    from lookout.exporters.runtime.scrape import Scraper
+
+    scraper = Scraper(namespace, collectors, __version__)
+    try:
+        await scraper.snapshot(Deadline(10))
+        if between is not None:
+            between()
+        body, _ = scraper.render(await scraper.snapshot(Deadline(10)), None)
+    finally:
+        for c in collectors:
+            await c.close()
+    return body.decode()
+
+
+def sources(name: str) -> dict:
+    """recorded/<name>/SOURCES.yml: each recorded answer's file and the application file it mirrors."""
+    import yaml
+    return yaml.safe_load((RECORDED / name / "SOURCES.yml").read_text())

@@ -1,0 +1,95 @@
+"""PM2 and the RSS sync server: the daemon's getMonitorData reply, the server's /server/health
+and /server/sync/stats answers and its log lines, recorded; the exporter's `/metrics` from them.
+
+The daemon's reply is served on an in-process unix socket in PM2's own wire format (AMP/axon,
+lookout.pm2rpc.amp), the HTTP answers by an in-process server, the log lines appended to the
+files the recorded process list names: the exporter's own client, parsing and tails run."""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from lookout.exporters.pm2 import EXPORTER
+from lookout.exporters.runtime.config import Loader
+from lookout.pm2rpc import amp
+
+from . import RECORDED, normalise, scrape
+from . import sources as _sources
+
+NAME = "pm2"
+REPO = "shayonpal/rss-news-reader"
+# Read against its read-only answers, not re-recorded: a live PM2 daemon and sync server
+# are processes; `python -m tests.golden --record` leaves these as they are.
+record = None
+# Per-process uptime is now minus the recorded pm_uptime.
+VOLATILE = ("pm2_process_uptime_seconds",)
+LOGS = "{logs}"  # in the recorded process list: the folder the log files are written to
+
+
+def folder() -> Path:
+    return RECORDED / NAME
+
+
+def sources() -> dict:
+    return _sources(NAME)
+
+
+async def _daemon(path: str, body: dict):
+    """Answers every request on `path` with the recorded reply body, echoing the request's id
+    (pm2-axon-rpc's reply: [body, id])."""
+    import asyncio
+
+    async def answer(reader, writer):
+        try:
+            request = await amp.read_message(reader)
+            writer.write(amp.encode([body, request[-1]]))
+            await writer.drain()
+        finally:
+            writer.close()
+    return await asyncio.start_unix_server(answer, path)
+
+
+def _http_app(src: dict) -> web.Application:
+    app = web.Application()
+    for name in ("health", "sync_stats"):
+        s = src[name]
+        body = (folder() / s["file"]).read_bytes()
+
+        async def answer(request, body=body, s=s):
+            return web.Response(body=body, status=s["status"], content_type="application/json")
+        app.router.add_get(s["path"], answer)
+    return app
+
+
+async def render() -> str:
+    """The exporter's `/metrics` (Prometheus text) from the recorded answers, normalised."""
+    src = sources()
+    with tempfile.TemporaryDirectory(prefix="lookout-golden-pm2-") as tmp:
+        raw = (folder() / src["get_monitor_data"]["file"]).read_text().replace(LOGS, tmp)
+        logs = {k: Path(tmp) / src[k]["appended_to"] for k in ("out_log", "err_log")}
+        for path in logs.values():
+            path.touch()
+        daemon = await _daemon(str(Path(tmp) / "rpc.sock"), json.loads(raw))
+        try:
+            async with TestServer(_http_app(src)) as http:
+                cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
+                    "daemon": {"rpc_socket": str(Path(tmp) / "rpc.sock"), "home": tmp,
+                               "expected_processes": ["rss-sync-server"]},
+                    "health": {"url": str(http.make_url(src["health"]["path"]))},
+                    "host": {"enabled": False},  # /proc/meminfo: this machine's, not a recorded answer
+                })
+
+                def append_lines():
+                    for key, path in logs.items():
+                        lines = (folder() / src[key]["file"]).read_text()
+                        with path.open("a") as f:
+                            f.write(lines)
+                text = await scrape(EXPORTER.namespace, EXPORTER.build(cfg), append_lines)
+        finally:
+            daemon.close()
+            await daemon.wait_closed()
+    return normalise(text, VOLATILE)
