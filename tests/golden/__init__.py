@@ -3,8 +3,9 @@ golden collector output, mysqld_exporter's per-scraper tests against recorded an
 
 For each exporter with a module here:
 - `recorded/<exporter>/` holds the answers its backend gave (TBURN's recorded from its
-  in-process simulator by `--record`; PM2's, Nectar's and the tick collector's come from
-  live backends, processes, and are kept as committed), and `SOURCES.yml` names, for each,
+  in-process simulator by `--record`; PM2's, Nectar's and the tick collector's were written by
+  hand in the shapes of the cited application files, since their backends are processes the
+  unit tier may not start, and are kept as committed), and `SOURCES.yml` names, for each,
   the application file and commit it mirrors;
 - `<exporter>.prom` is the exporter's `/metrics` rendered from them, in this process (the
   answers served on loopback by an in-process server, no process started), with the values

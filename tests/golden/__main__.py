@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.record:
         for m in EXPORTERS:
-            if m.record is None:  # recorded against live backends: kept as they are (see the module)
+            if m.record is None:  # written by hand from the cited sources: kept as they are (see the package docstring)
                 print(f"{m.NAME}: recorded answers kept as they are (no in-process backend to re-record from)")
                 continue
             asyncio.run(m.record())
