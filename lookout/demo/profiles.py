@@ -27,6 +27,9 @@ class Profile:
     ticks_window_seconds: float     # the ticks exporter's rate window
     pm2_worker_interval_ms: int     # how often PM2 checks max_memory_restart
     thresholds: dict = field(default_factory=dict)  # operator overrides (alert_rules/thresholds.yml format)
+    # Recording rule -> the least its compressed windows may shrink to (seconds), where what
+    # it counts runs on a clock the profile cannot compress.
+    window_floors: dict = field(default_factory=dict)
 
     @property
     def compressed(self) -> bool:
@@ -52,6 +55,14 @@ FAST = Profile(
         # past +5% for up to ~30 s per cycle with no leak. Held longer than one cycle (each GC
         # brings growth below 0), only growth that outlasts GCs fires.
         "tburn_heap_growth": {"for_warning": "2m"},
+    },
+    window_floors={
+        # Docker's restart back-off runs in real time: 100 ms doubling to a minute, reset
+        # by a run of 10 s or more (moby's restartmanager). A crash loop restarts at most
+        # every ~10 s, so the 60 s a compressed hour would give never holds the 11 restarts
+        # of CollectorRestarting's critical boundary (catalog: > 10/h); 3 minutes does,
+        # at the collector-crashloop scenario's ~12 s cycle.
+        "ticks:container_restarts:increase1h": 180,
     },
 )
 

@@ -25,7 +25,8 @@ SIGNALS = [
     Signal(
         key="ticks_last_tick_age", system="ticks", alert="TicksStale",
         expr="ticks_table_last_tick_age_seconds", unit="s", direction="above", warning=300, critical=600,
-        role="symptom", members=("table",), explains=effects("TickRateLow"),
+        # Held 15m: the rate's window (the exporter's, 5m) still counts the stall after ticks resume.
+        role="symptom", members=("table",), explains=effects("TickRateLow", hold="15m"),
         summary="No new ticks have been written for minutes.",
         description="The newest row of {{ $labels.table }} on {{ $labels.instance }} is {value} old"
                     " (alert past {threshold}).",
@@ -58,6 +59,13 @@ SIGNALS = [
         key="ticks_container_running", system="ticks", alert="CollectorDown",
         expr="ticks_container_running", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down", members=("container",),
+        # Down while Docker is still restarting it is a crash loop (CollectorRestarting's
+        # incident), not "the restart policy has not brought it back": Docker's back-off
+        # between restarts grows to at most a minute (moby restartmanager), so a container
+        # that restarted within the last 2m is being brought back. Without this guard a crash
+        # loop fires and resolves CollectorDown with every restart once the back-off passes `for`.
+        when="on(instance, job, container) (ticks_container_running"
+             " unless on(instance, job, container) increase(ticks_container_restarts_total[2m]) > 0)",
         # Tables carry no container label (which container feeds which table is not
         # measured), so TicksStale is not muted by it: another container may feed the table.
         explains=effects("CollectorUnhealthy", "CollectorReconnectsHigh", "CollectorErrorsHigh",
