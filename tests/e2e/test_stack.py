@@ -132,8 +132,8 @@ def remediated(demo, since: float, action: str) -> list[dict]:
             if e.get("action") == action]
 
 
-def test_a_fault_shorter_than_its_for_sends_nothing(demo):
-    """Every scenario, held for less than its first alert's `for`: no page, no chat. The four
+def test_a_fault_shorter_than_its_for_pages_nothing(demo, e2e_results):
+    """Every scenario, held for less than its first alert's `for`: no page. The four
     systems are independent, so their short faults run side by side; within a system, in turn."""
     start = time.time()
     by_system: dict[str, list] = {}
@@ -158,8 +158,11 @@ def test_a_fault_shorter_than_its_for_sends_nothing(demo):
         t.join(600)
     assert not errors, errors
     time.sleep(QUIET_TAIL)
-    sent = [f"{e['alertname']} ({e['severity']})" for e in demo.pages() if e["received"] >= start and e["status"] == "firing"]
-    assert sent == [], f"short faults sent {sent}"
+    sent = [e for e in demo.pages() if e["received"] >= start and e["status"] == "firing"]
+    # Chat may follow a blip (a rate window that saw the gap, TBURN's 30 s degraded mode);
+    # the pager may not.
+    e2e_results["short faults"] = {"chat": firing(sent, "warning")}
+    assert firing(sent, "critical") == [], f"short faults paged {firing(sent, 'critical')}"
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

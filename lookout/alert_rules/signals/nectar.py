@@ -31,6 +31,8 @@ SIGNALS = [
         # 15m block rate, are this outage, not a new fault (catalog, Routing).
         explains=(*effects("NectarSyncStalled", "TiDBLongRunningQuery"),
                   *effects("NectarSyncSlow", hold="15m"), *effects("NectarReconnecting", hold="1h"),
+                  # The restart that ends the outage is the outage's: up for less than 15m.
+                  *effects("TiDBRestarted", hold="15m"),
                   *effects("ExporterCollectorFailing", where=('collector=~"ping|chain|processlist|server"',))),
         summary="The Nectar exporter cannot reach TiDB.",
         description="nectar_up is {value} on {{ $labels.instance }}: the exporter's queries to TiDB"

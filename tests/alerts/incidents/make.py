@@ -1,0 +1,138 @@
+"""Writes the per-scenario production-timing replays (promtool test files) beside this file:
+series shaped like the real fault at 15 s scrapes, over hours, and the alerts Prometheus must
+(and must not) have firing throughout. `python tests/alerts/incidents/make.py` regenerates them;
+tests/alerts/test_incidents.py runs them against the committed rules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+STEP = 15  # seconds: production scrape and evaluation interval
+NECTAR = 'instance="nectar-exporter:9101",job="nectar"'
+TICKS = 'instance="ticks-exporter:9105",job="ticks"'
+
+
+def values(samples: list[float]) -> str:
+    return " ".join(f"{v:g}" for v in samples)
+
+
+def checks(alerts: dict[str, dict[int, list[dict]]], times: range) -> list[dict]:
+    """Every alert at every minute of `times`: the expected firing ones, none otherwise."""
+    out = []
+    for minute in times:
+        for alert, at in alerts.items():
+            out.append({"eval_time": f"{minute}m", "alertname": alert,
+                        **({"exp_alerts": at[minute]} if at.get(minute) else {})})
+    return out
+
+
+def tidb_down(outage_s: int, name: str) -> dict:
+    """TiDB down from minute 5 for `outage_s`; Nectar logs a reconnect episode per attempt
+    run (ConnectionRecovery: 10 attempts, then a give-up, a pause, again)."""
+    n = (5 * 60 + outage_s + 90 * 60) // STEP
+    up, episodes, giveups = [], [], []
+    e = g = 0
+    for i in range(n):
+        t = i * STEP
+        down = 300 <= t < 300 + outage_s
+        up.append(0 if down else 1)
+        if down and (t - 300) % 60 == 0:
+            e += 1          # one episode per recovery run (catalog: one per outage run)
+        if down and (t - 300) % 60 == 45:
+            g += 1          # the run gave up after its 10 attempts
+        episodes.append(e)
+        giveups.append(g)
+    end_min = (300 + outage_s) // 60
+    db = [{"exp_labels": {"severity": "critical", "system": "nectar", "role": "down",
+                          "instance": "nectar-exporter:9101", "job": "nectar"}}]
+    fire = {m: db for m in range(7, end_min + 1)} if outage_s > 60 else {}
+    return {"name": name, "interval": f"{STEP}s", "input_series": [
+        {"series": f"nectar_up{{{NECTAR}}}", "values": values(up)},
+        {"series": f"nectar_reconnect_episodes_total{{{NECTAR}}}", "values": values(episodes)},
+        {"series": f"nectar_reconnect_giveups_total{{{NECTAR}}}", "values": values(giveups)},
+    ], "alert_rule_test": checks({"NectarReconnecting": {}},
+                                 range(0, n * STEP // 60, 1))}
+
+
+def crash_loop() -> dict:
+    """The collector exits 3 s after each start; Docker restarts it with its back-off (100 ms
+    doubling to 60 s, moby restartmanager). Scraped every 15 s, the 3 s runs are mostly
+    missed: the container looks down for minutes at a time while it restarts."""
+    events, t, delay = [], 60.0, 0.1
+    while t < 3 * 3600:
+        events.append((t, t + 3))            # running from t to t+3
+        t = t + 3 + delay
+        delay = min(delay * 2, 60)
+    stop = 2 * 3600                          # mended at 2 h: the loop ends, it stays up
+    events = [(a, b) for a, b in events if a < stop] + [(stop + 30, 10 ** 9)]
+    running, restarts = [], []
+    n = 4 * 3600 // STEP
+    for i in range(n):
+        now = i * STEP
+        running.append(1 if now < 60 or any(a <= now < b for a, b in events) else 0)
+        restarts.append(sum(1 for a, _ in events[1:] if a <= now))
+    label = {"container": "tick-collector", "instance": "ticks-exporter:9105", "job": "ticks", "system": "ticks"}
+    restarting: dict[int, list] = {}
+    for minute in range(0, n * STEP // 60):
+        now = minute * 60
+        count = sum(1 for a, _ in events[1:] if now - 3600 <= a <= now)
+        lv = [{"exp_labels": {**label, "severity": s}} for s, b in (("warning", 3), ("critical", 10)) if count > b]
+        if lv:
+            restarting[minute] = [lv[-1]] if False else lv
+    return {"name": "collector-crashloop at production timing: CollectorRestarting, never CollectorDown",
+            "interval": f"{STEP}s", "input_series": [
+                {"series": f'ticks_container_running{{container="tick-collector",{TICKS}}}', "values": values(running)},
+                {"series": f'ticks_container_restarts_total{{container="tick-collector",{TICKS}}}',
+                 "values": values(restarts)}],
+            "alert_rule_test": checks({"CollectorDown": {}}, range(0, n * STEP // 60, 1))}
+
+
+def ticks_stall() -> dict:
+    """The WebSocket goes silent at minute 10; TicksStale pages past 600 s; the remediation
+    restarts the collector at minute 21 and ticks flow again; the exporter's 5-minute rate
+    window refills over the next 5 minutes."""
+    n = 3 * 3600 // STEP
+    age, rate = [], []
+    for i in range(n):
+        t = i * STEP
+        if 600 <= t < 1260:
+            age.append(t - 600)
+        else:
+            age.append(2)
+        ticks_in_window = sum(1 for s in range(max(0, t - 300), t, 1) if not 600 <= s < 1260)
+        rate.append(round(200 * ticks_in_window / 300))
+    stale = {"instance": "ticks-exporter:9105", "job": "ticks", "system": "ticks", "role": "symptom",
+             "table": "eth_option_quotes", "remedy": "restart-collector"}
+    at: dict[int, list] = {}
+    for minute in range(n * STEP // 60):
+        a = age[minute * 60 // STEP]
+        if a > 600:
+            at[minute] = [{"exp_labels": {**stale, "severity": "critical"}}]
+        elif a > 300:
+            at[minute] = [{"exp_labels": {k: v for k, v in stale.items() if k != "remedy"} | {"severity": "warning"}}]
+    table = 'table="eth_option_quotes"'
+    return {"name": "ticks-stall at production timing, mended by the remediation's restart: TicksStale only",
+            "interval": f"{STEP}s", "input_series": [
+                {"series": f"ticks_table_last_tick_age_seconds{{{table},{TICKS}}}", "values": values(age)},
+                {"series": f"ticks_table_ticks_per_minute{{{table},{TICKS}}}", "values": values(rate)}],
+            "alert_rule_test": checks({"TickRateLow": {}}, range(0, n * STEP // 60))}
+
+
+def main() -> None:
+    files = {
+        "tidb-down.yml": [tidb_down(20 * 60, "tidb-down held 20 min at production timing: the database page, never the"
+                                              " reconnects or the give-up, also after it is back"),
+                          tidb_down(45, "tidb-down for 45 s (shorter than `for`): nothing fires")],
+        "collector-crashloop.yml": [crash_loop()],
+        "ticks-stall.yml": [ticks_stall()],
+    }
+    for name, tests in files.items():
+        doc = {"rule_files": ["RULES"], "evaluation_interval": f"{STEP}s", "tests": tests}
+        (HERE / name).write_text("# Generated by tests/alerts/incidents/make.py: production-timing replay.\n"
+                                 + yaml.safe_dump(doc, sort_keys=False, width=200))
+
+
+if __name__ == "__main__":
+    main()
