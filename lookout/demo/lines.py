@@ -90,21 +90,41 @@ def page_line(entry: dict) -> str:
             f"{entry.get('alertname', '?')} ({about}): {entry.get('summary', '')}")
 
 
-class RemediationFollower:
-    """Follows lookout-remediate's audit log (the native demo's) and returns one line per
-    finished action not shown yet: the terminal says what the demo did and whether it worked."""
+def remediation_line(entry: dict) -> str:
+    """One finished remediation (an audit `result` entry) -> the line the terminal prints."""
+    from .control import remediation_text
+    return (f"{_clock(entry.get('unix'))}  remediate {('OK' if entry.get('result') == 'ok' else 'FAILED'):8} "
+            + remediation_text(entry) + ".")
 
-    def __init__(self, audit_log: Path):
+
+class RemediationFollower:
+    """Follows lookout-remediate's audit log (the native demo's): each finished action not
+    seen yet, once, so the terminal and the pages receiver say what the demo did and whether
+    it worked."""
+
+    def __init__(self, audit_log: Path, webhook_url: str = ""):
         self.path = audit_log
         self.since = time.time()
+        self.post_url = webhook_url.rstrip("/") + "/api/remediations" if webhook_url else ""
 
     def poll(self) -> list[str]:
-        from .control import remediation_text, remediations
+        from .control import remediations
         new = remediations(self.path, self.since)
         if new:
             self.since = max(e["unix"] for e in new) + 0.001
-        return [f"{_clock(e['unix'])}  remediate {('OK' if e.get('result') == 'ok' else 'FAILED'):8} "
-                + remediation_text(e) + "." for e in new]
+        for e in new:
+            self._post(e)
+        return [remediation_line(e) for e in new]
+
+    def _post(self, entry: dict) -> None:
+        if not self.post_url:
+            return
+        req = urllib.request.Request(self.post_url, data=json.dumps(entry).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(req, timeout=5).close()
+        except (urllib.error.URLError, OSError):
+            pass  # the pager is restarting or gone: the terminal line still says it
 
 
 class PageFollower:

@@ -22,18 +22,19 @@ from lookout import durations
 from lookout.demo.profiles import FAST
 from lookout.demo.scenarios import SCENARIOS
 from lookout.devstack.demo_stack import strays
-from lookout.devstack.proc import ROOT, wait_until
+from lookout.devstack.proc import ROOT, http_get, wait_until
 from lookout.systems import SYSTEMS
 
-# Seconds from the fault until the alert's condition first holds, before `for` counts:
-# what each fault needs to show in the metrics, not slack.
 ONSET = {
+    # Seconds from the fault until the condition of its first promised notification (the page,
+    # or the chat message where nothing pages) first holds, before `for` counts: what each
+    # fault needs to show in the metrics, not slack. Detection is measured to that notification.
     "tidb-down": 0,            # the next scrape fails
     "nectar-stall": 5,         # no block in the (compressed) delta window of 5 s
-    "ticks-stall": 8,          # the newest tick older than the profile's 8 s TicksStale boundary
+    "ticks-stall": 20,         # the newest tick older than the profile's 20 s critical TicksStale boundary
     "collector-crashloop": 130,  # eleven restarts: 10.5 s runs, Docker's reset 0.1 s back-off, Python start-up
-    "pm2-memory-leak": 35,     # three restarts: 20 MB/s from ~55 MB to PM2's 200 MB, 1 s worker checks
-    "sync-queue-backlog": 5,   # the queue passes 100 growing ~35 items/s
+    "pm2-memory-leak": 60,     # six restarts: 20 MB/s from ~55 MB to PM2's 200 MB, 1 s worker checks
+    "sync-queue-backlog": 16,  # the queue passes 500 growing ~35 items/s
     "tburn-heap-pressure": 0,
     "tburn-breaker-open": 0,
     "tburn-down": 0,
@@ -105,6 +106,12 @@ SHORT = {
     "tburn-breaker-open": "2s",     # TburnCircuitBreakerOpen's 5 s `for`
     "tburn-down": "1s",             # TburnDown's 3 s `for`
 }
+
+
+# Held longer than it takes the promise to arrive, where the issue's trouble needs it: TiDB
+# down 45 s lets the writer exhaust its 10 reconnect attempts and give up (issue 20: the
+# give-up then paged after `recover`).
+HOLD = {"tidb-down": 45}
 
 
 def firing(entries: list[dict], severity: str) -> list[str]:
@@ -192,6 +199,7 @@ def test_scenario_keeps_its_promise(demo, e2e_results, name):
                     and all(a in firing(entries, "warning") for a in s.chat)
                     and (not remedy or remediated(demo, injected, remedy)))
         wait_until(all_sent, limit + 60, 0.5, what=f"every promised notification of {name}")
+        time.sleep(max(0.0, injected + HOLD.get(name, 0) - time.time()))
         if name == "tidb-down":
             _only_the_database_page(demo, injected, page)
     finally:
@@ -201,6 +209,10 @@ def test_scenario_keeps_its_promise(demo, e2e_results, name):
         acts = remediated(demo, injected, remedy)
         assert acts and all(e["result"] == "ok" for e in acts), acts
         assert remedy in said and "worked" in said, f"recover did not report the remediation: {said!r}"
+        shown = lambda: [r for r in json.loads(http_get(demo.urls["webhook"] + "/api/remediations")[2])  # noqa: E731
+                         if r["action"] == remedy and r["result"] == "ok"]
+        wait_until(shown, 10, 0.5, what=f"the pages receiver to show the remediation {remedy}")
+        assert "remediate OK" in demo.output() and remedy in demo.output()
     time.sleep(QUIET_TAIL)
     entries = [e for e in demo.pages() if e["received"] >= injected]
     problems = stream_problems(s, entries, recovered)

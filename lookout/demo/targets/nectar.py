@@ -9,5 +9,10 @@ def start(stack) -> dict:
     db = stack.mariadb()
     log = stack.dir / "nectar.log"
     system = by_key("nectar")
-    stack.simulator(system.demo_target, system.demo_module, ["--db-port", str(db.port), "--log-file", str(log)])
+    # After a give-up the writer pauses, then tries again (the real indexer stops there). In
+    # the fast profile that pause must not outlast NectarSyncStalled's compressed 10 s `for`,
+    # or a mended outage would read as a stall the database page does not explain.
+    pause = ["--give-up-pause", "1"] if stack.profile.compressed else []
+    stack.simulator(system.demo_target, system.demo_module,
+                    ["--db-port", str(db.port), "--log-file", str(log), *pause])
     return configs.nectar(stack.profile, db.port, log)
