@@ -120,6 +120,51 @@ def ticks_stall() -> dict:
             "alert_rule_test": checks({"TickRateLow": {}}, range(0, n * STEP // 60))}
 
 
+def nectar_stall() -> dict:
+    """Indexing stops for 40 minutes, far behind the tip (more than 86400 slots), then resumes
+    at 150 blocks/s: NectarSyncStalled pages; NectarSyncSlow, whose 15-minute block rate still
+    holds the stall after it resumes, never fires."""
+    n = 3 * 3600 // STEP
+    block, lag = [], []
+    b = 6_000_000.0
+    for i in range(n):
+        t = i * STEP
+        if not 600 <= t < 600 + 40 * 60:
+            b += 150 * STEP
+        block.append(b)
+        lag.append(5_000_000)  # slots behind the wall-clock tip: far behind throughout
+    return {"name": "nectar-stall 40 min at production timing: NectarSyncStalled, never NectarSyncSlow",
+            "interval": f"{STEP}s", "input_series": [
+                {"series": f"nectar_chain_block{{{NECTAR}}}", "values": values(block)},
+                {"series": f"nectar_chain_lag_slots{{{NECTAR}}}", "values": values(lag)},
+                {"series": f'nectar_chain_era{{nectar_chain_era="alonzo",{NECTAR}}}', "values": values([1] * n)}],
+            "alert_rule_test": checks({"NectarSyncSlow": {}}, range(0, n * STEP // 60))}
+
+
+def tburn_heap() -> dict:
+    """The heap held at 97% for 20 minutes: the governor goes critical and the shedder degrades
+    (and stays so 30 s after the heap is back, its default); TburnHeapHigh pages; the
+    governor and the shedder, which the heap explains, never fire."""
+    tburn = 'instance="tburn-exporter:9107",job="tburn"'
+    n = 2 * 3600 // STEP
+    heap, degraded, critical = [], [], []
+    for i in range(n):
+        t = i * STEP
+        high = 600 <= t < 1800
+        heap.append(0.97 if high else 0.45)
+        degraded.append(1 if 600 <= t < 1830 else 0)
+        critical.append(1 if high else 0)
+    state = "tburn_memory_governor_state"
+    return {"name": "tburn-heap-pressure 20 min at production timing: TburnHeapHigh only",
+            "interval": f"{STEP}s", "input_series": [
+                {"series": f"tburn_heap_ratio{{{tburn}}}", "values": values(heap)},
+                {"series": f"tburn_degraded_mode{{{tburn}}}", "values": values(degraded)},
+                {"series": f'{state}{{{state}="critical",{tburn}}}', "values": values(critical)},
+                {"series": f'{state}{{{state}="normal",{tburn}}}', "values": values([1 - c for c in critical])}],
+            "alert_rule_test": checks({"TburnRequestShedding": {}, "TburnMemoryGovernorDegraded": {}},
+                                      range(0, n * STEP // 60))}
+
+
 def main() -> None:
     files = {
         "tidb-down.yml": [tidb_down(20 * 60, "tidb-down held 20 min at production timing: the database page, never the"
@@ -127,6 +172,8 @@ def main() -> None:
                           tidb_down(45, "tidb-down for 45 s (shorter than `for`): nothing fires")],
         "collector-crashloop.yml": [crash_loop()],
         "ticks-stall.yml": [ticks_stall()],
+        "nectar-stall.yml": [nectar_stall()],
+        "tburn-heap-pressure.yml": [tburn_heap()],
     }
     for name, tests in files.items():
         doc = {"rule_files": ["RULES"], "evaluation_interval": f"{STEP}s", "tests": tests}
