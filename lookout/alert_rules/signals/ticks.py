@@ -31,8 +31,8 @@ SIGNALS = [
     Signal(
         key="ticks_last_tick_age", system="ticks", alert="TicksStale",
         expr="ticks_table_last_tick_age_seconds", unit="s", direction="above", warning=300, critical=600,
-        # Held 15m: the rate's window (the exporter's, 5m) still counts the stall after ticks resume.
-        role="symptom", members=("table", "container"), explains=effects("TickRateLow", hold="15m"),
+        # Held 20m: the rate's window (the exporter's, 5m) still counts the stall after ticks resume.
+        role="symptom", members=("table", "container"), explains=effects("TickRateLow", hold="20m"),
         summary="No new ticks have been written for minutes.",
         description="The newest row of {{ $labels.table }} on {{ $labels.instance }} is {value} old"
                     " (alert past {threshold}).",
@@ -57,6 +57,10 @@ SIGNALS = [
     Signal(
         key="ticks_restarts", system="ticks", alert="CollectorRestarting",
         expr=RESTARTS_1H, unit="short", direction="above", warning=3, critical=10, members=("container",),
+        # A crash-looping collector writes nothing between its runs: the gaps in its table are
+        # this incident, held 20m after like CollectorDown's. (CollectorDown itself does not
+        # fire while Docker keeps restarting it; see its guard.)
+        explains=effects("TicksStale", "TickRateLow", hold="20m"),
         summary="Docker keeps restarting the tick collector.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} restarted {value} times"
                     " in the last hour (alert past {threshold}).",
@@ -74,10 +78,10 @@ SIGNALS = [
              " unless on(instance, job, container) increase(ticks_container_restarts_total[2m]) > 0)",
         # The table it feeds (tables[].fed_by in the exporter's configuration) carries its
         # name as `container`: its stale ticks and low rate are this, another table's are not.
-        # Held 15m after: the rate's window still counts the outage once it runs again.
+        # Held 20m after: the rate's window still counts the outage once it runs again.
         explains=(*effects("CollectorUnhealthy", "CollectorReconnectsHigh", "CollectorErrorsHigh",
                            "CollectorMemoryNearLimit"),
-                  *effects("TicksStale", "TickRateLow", hold="15m")),
+                  *effects("TicksStale", "TickRateLow", hold="20m")),
         summary="The tick collector container is not running.",
         description="ticks_container_running is {value} for {{ $labels.container }} on {{ $labels.instance }}:"
                     " the restart policy has not brought it back within a minute.",
