@@ -1,14 +1,16 @@
-"""Writes the per-scenario production-timing replays (promtool test files) beside this file:
-series shaped like the real fault at 15 s scrapes, over hours, and the alerts Prometheus must
-(and must not) have firing throughout. `python tests/alerts/incidents/make.py` regenerates them;
-tests/alerts/test_incidents.py runs them against the committed rules."""
+"""Each scenario's incident at production timing, as promtool test groups: series shaped like
+the real fault at 15 s scrapes over hours (a crash loop with Docker's back-off, a TiDB outage
+with reconnect runs and give-ups, a stall mended by a restart ...), and the alerts of the
+incident that Prometheus must never have firing: the effects its cause explains, during the
+fault and after it is mended (hold-downs), and CollectorDown through a crash loop. The promised
+alerts' own boundaries and `for`s are tests/alerts/cases and the generated cases; which alerts
+reach a receiver is Alertmanager's part (test_alertmanager.py). Run by test_incidents.py."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import yaml
 
-HERE = Path(__file__).parent
 STEP = 15  # seconds: production scrape and evaluation interval
 NECTAR = 'instance="nectar-exporter:9101",job="nectar"'
 TICKS = 'instance="ticks-exporter:9105",job="ticks"'
@@ -44,10 +46,6 @@ def tidb_down(outage_s: int, name: str) -> dict:
             g += 1          # the run gave up after its 10 attempts
         episodes.append(e)
         giveups.append(g)
-    end_min = (300 + outage_s) // 60
-    db = [{"exp_labels": {"severity": "critical", "system": "nectar", "role": "down",
-                          "instance": "nectar-exporter:9101", "job": "nectar"}}]
-    fire = {m: db for m in range(7, end_min + 1)} if outage_s > 60 else {}
     return {"name": name, "interval": f"{STEP}s", "input_series": [
         {"series": f"nectar_up{{{NECTAR}}}", "values": values(up)},
         {"series": f"nectar_reconnect_episodes_total{{{NECTAR}}}", "values": values(episodes)},
@@ -73,14 +71,6 @@ def crash_loop() -> dict:
         now = i * STEP
         running.append(1 if now < 60 or any(a <= now < b for a, b in events) else 0)
         restarts.append(sum(1 for a, _ in events[1:] if a <= now))
-    label = {"container": "tick-collector", "instance": "ticks-exporter:9105", "job": "ticks", "system": "ticks"}
-    restarting: dict[int, list] = {}
-    for minute in range(0, n * STEP // 60):
-        now = minute * 60
-        count = sum(1 for a, _ in events[1:] if now - 3600 <= a <= now)
-        lv = [{"exp_labels": {**label, "severity": s}} for s, b in (("warning", 3), ("critical", 10)) if count > b]
-        if lv:
-            restarting[minute] = [lv[-1]] if False else lv
     return {"name": "collector-crashloop at production timing: CollectorRestarting, never CollectorDown",
             "interval": f"{STEP}s", "input_series": [
                 {"series": f'ticks_container_running{{container="tick-collector",{TICKS}}}', "values": values(running)},
@@ -103,15 +93,6 @@ def ticks_stall() -> dict:
             age.append(2)
         ticks_in_window = sum(1 for s in range(max(0, t - 300), t, 1) if not 600 <= s < 1260)
         rate.append(round(200 * ticks_in_window / 300))
-    stale = {"instance": "ticks-exporter:9105", "job": "ticks", "system": "ticks", "role": "symptom",
-             "table": "eth_option_quotes", "remedy": "restart-collector"}
-    at: dict[int, list] = {}
-    for minute in range(n * STEP // 60):
-        a = age[minute * 60 // STEP]
-        if a > 600:
-            at[minute] = [{"exp_labels": {**stale, "severity": "critical"}}]
-        elif a > 300:
-            at[minute] = [{"exp_labels": {k: v for k, v in stale.items() if k != "remedy"} | {"severity": "warning"}}]
     table = 'table="eth_option_quotes"'
     return {"name": "ticks-stall at production timing, mended by the remediation's restart: TicksStale only",
             "interval": f"{STEP}s", "input_series": [
@@ -165,21 +146,19 @@ def tburn_heap() -> dict:
                                       range(0, n * STEP // 60))}
 
 
-def main() -> None:
-    files = {
-        "tidb-down.yml": [tidb_down(20 * 60, "tidb-down held 20 min at production timing: the database page, never the"
-                                              " reconnects or the give-up, also after it is back"),
+REPLAYS = {
+    "tidb-down": lambda: [tidb_down(20 * 60, "tidb-down held 20 min at production timing: never the reconnects or the"
+                                             " give-up, also after the database is back"),
                           tidb_down(45, "tidb-down for 45 s (shorter than `for`): nothing fires")],
-        "collector-crashloop.yml": [crash_loop()],
-        "ticks-stall.yml": [ticks_stall()],
-        "nectar-stall.yml": [nectar_stall()],
-        "tburn-heap-pressure.yml": [tburn_heap()],
-    }
-    for name, tests in files.items():
-        doc = {"rule_files": ["RULES"], "evaluation_interval": f"{STEP}s", "tests": tests}
-        (HERE / name).write_text("# Generated by tests/alerts/incidents/make.py: production-timing replay.\n"
-                                 + yaml.safe_dump(doc, sort_keys=False, width=200))
+    "collector-crashloop": lambda: [crash_loop()],
+    "ticks-stall": lambda: [ticks_stall()],
+    "nectar-stall": lambda: [nectar_stall()],
+    "tburn-heap-pressure": lambda: [tburn_heap()],
+}
 
 
-if __name__ == "__main__":
-    main()
+def write(name: str, rule_files: list[str], out: Path) -> Path:
+    """The promtool test file of replay `name`, against `rule_files`."""
+    doc = {"rule_files": rule_files, "evaluation_interval": f"{STEP}s", "tests": REPLAYS[name]()}
+    out.write_text(yaml.safe_dump(doc, sort_keys=False, width=200))
+    return out
