@@ -45,10 +45,10 @@ REAL = Profile(
 FAST = Profile(
     name="fast", scrape_interval=1, evaluation_interval=1, time_factor=60, min_for=3, min_window=5,
     group_wait="1s", group_interval="1s", repeat_interval="1h",
-    # 20 s, not 5 m / 60: a collector restart leaves a gap of a second or two that no profile
-    # compresses (Python's start-up, Docker's back-off), which would read as a low rate in a
-    # 10 s window; TickRateLow's 20m hold-downs (20 s here) last as long as this window.
-    ticks_window_seconds=20, pm2_worker_interval_ms=1000,
+    # 30 s, not 5 m / 60: a collector restart leaves a gap of a few seconds that no profile
+    # compresses (Docker, Python's start-up, the database connection), which would read as a
+    # low rate in a shorter window; TickRateLow's 30m hold-downs (30 s here) outlast it.
+    ticks_window_seconds=30, pm2_worker_interval_ms=1000,
     thresholds={
         # Seconds of age or uptime are thresholds, not windows: compressed by hand.
         "tidb_uptime": {"warning": 5},               # TiDBRestarted: up for less than 5 s
