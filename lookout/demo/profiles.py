@@ -58,6 +58,10 @@ FAST = Profile(
         # past +5% for up to ~30 s per cycle with no leak. Held longer than one cycle (each GC
         # brings growth below 0), only growth that outlasts GCs fires.
         "tburn_heap_growth": {"for_warning": "2m"},
+        # In production TickRateLow's `for` (5m) is as long as the exporter's rate window (5m),
+        # so a filling window (a fresh table, a restart's gap) never fires it. The fast window
+        # is 30 s (ticks_window_seconds, below), so its `for` is 30 s too, not 5 s.
+        "ticks_rate": {"for_warning": "30s", "for_critical": "30s"},
     },
     window_floors={
         # Docker's restart back-off runs in real time: 100 ms doubling to a minute, reset
