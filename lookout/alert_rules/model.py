@@ -32,6 +32,13 @@ class Effect:
     # Labels compared beyond instance and job; None: the cause's members. () where the
     # matchers already name the member (the sync server's own `health` collector).
     same: tuple[str, ...] | None = None
+    # The hold-down: how long after the cause last fired the effect stays explained (a
+    # Prometheus duration; "" for none). For an effect whose own window outlives the cause
+    # (reconnects counted over 15m, a rate over 5m, a mode that lingers 30s): the rule
+    # generator adds `unless` the cause fired within it, so the effect resolves unseen instead
+    # of paging once the cause is mended. Equal to (or longer than) the effect's window, so
+    # the hold means the same at every time scale (the fast demo divides both alike).
+    hold: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,5 +94,6 @@ class Signal:
         return steps
 
 
-def effects(*alerts: str, where: tuple[str, ...] = (), same: tuple[str, ...] | None = None) -> tuple[Effect, ...]:
-    return tuple(Effect(a, where, same) for a in alerts)
+def effects(*alerts: str, where: tuple[str, ...] = (), same: tuple[str, ...] | None = None,
+            hold: str = "") -> tuple[Effect, ...]:
+    return tuple(Effect(a, where, same, hold) for a in alerts)

@@ -126,6 +126,8 @@ def model_table(signals: list[Signal]) -> str:
             text = e.alert + (f" ({', '.join(m.replace('|', chr(92) + '|') for m in e.matchers)})" if e.matchers else "")
             if e.same is not None and tuple(e.same) != member_of[alert]:
                 text += f" [same: {', '.join(e.same) or 'instance only'}]"
+            if e.hold:
+                text += f" [held {e.hold} after]"
             if text not in explained:
                 explained.append(text)
         rows.append(f"| {alert} | {', '.join(member_of[alert]) or 'instance'} | {'; '.join(explained) or '-'} |")

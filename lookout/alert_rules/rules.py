@@ -8,7 +8,7 @@ import promql_parser
 
 from lookout import promql
 
-from .model import Signal
+from .model import SCOPE, Signal
 from .signals import MODULES
 from .units import human, promql_number, value_template
 
@@ -21,11 +21,46 @@ def group(system: str, signals: list[Signal]) -> dict:
     by_key = {s.key: s for s in signals}
     mine = [s for s in signals if s.system == system]
     alerts: dict[tuple[str, str], dict] = {}
+    held = holds(signals)
     for sig in mine:
         for level in LEVELS:
             if getattr(sig, level) is not None:
-                _add(alerts, alert_rule(sig, level, module))
+                rule = alert_rule(sig, level, module)
+                for clause in held.get(sig.alert, ()):
+                    rule["expr"] = f"{parenthesize(rule['expr'])}\n{clause}"
+                _add(alerts, rule)
     return {"name": system, "rules": [*module.recording_rules(by_key.__getitem__), *alerts.values()]}
+
+
+def holds(signals: list[Signal]) -> dict[str, list[str]]:
+    """Effect alert -> its hold-down clauses: `unless` a cause that explains it fired within
+    the effect's hold (lookout/alert_rules/model.py Effect.hold).
+
+    Prometheus' own ALERTS series says when the cause fired; `max_over_time` over the hold
+    keeps that true for the hold after it last fired, so the effect ends while the cause is
+    mended instead of paging then. Matched on instance, job and the labels the cause and
+    effect share (the inhibition's `equal`); a target matcher `label="value"` is carried onto
+    the cause's side with label_replace. Raises ValueError for a hold on a regex matcher."""
+    member_of: dict[str, tuple[str, ...]] = {}
+    for s in signals:
+        member_of.setdefault(s.alert, s.members)
+    out: dict[str, list[str]] = {}
+    for s in signals:
+        for e in s.explains:
+            if not e.hold:
+                continue
+            same = list(member_of[s.alert] if e.same is None else e.same)
+            cause = f'max_over_time(ALERTS{{alertname="{s.alert}", alertstate="firing"}}[{e.hold}])'
+            for m in e.matchers:
+                label, eq, value = m.partition("=")
+                if not eq or value.startswith("~") or label.endswith("!"):
+                    raise ValueError(f"{s.alert} holds {e.alert} where {m}: only label=\"value\" can be held")
+                cause = f'label_replace({cause}, "{label}", {value}, "", "")'
+                same.append(label)
+            clause = f"unless on({', '.join([*SCOPE, *same])}) {cause}"
+            if clause not in out.setdefault(e.alert, []):
+                out[e.alert].append(clause)
+    return out
 
 
 def _add(alerts: dict, rule: dict) -> None:

@@ -93,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "scenarios" and isinstance(body, list):
         for s in body:
             state = "ACTIVE" if s["active"] else ("unavailable: " + s["unavailable"] if s["unavailable"] else "")
+            remedy = f" remedy {s['remedy']}" if s.get("remedy") else ""
             print(f"{s['name']:22} {s['system']:7} pages {', '.join(s.get('pages', [])) or '-':22}"
-                  f" chat {', '.join(s.get('chat', [])) or '-':34} {state}")
+                  f" chat {', '.join(s.get('chat', [])) or '-':34}{remedy} then quiet {state}".rstrip())
     elif isinstance(body, dict):
         print(one_line(args.command, body))
     else:

@@ -31,6 +31,7 @@ def ticks(profile: Profile, dsn_file: Path, docker_host: str | None, container: 
            "disk": {"paths": [str(disk_path)]}}
     if docker_host:
         cfg["docker"] = {"host": docker_host, "containers": [container]}
+        cfg["tables"][0]["fed_by"] = container  # its CollectorDown explains this table's symptoms
     return cfg
 
 

@@ -17,6 +17,7 @@ import json
 import threading
 import time
 import urllib.error
+from pathlib import Path
 from typing import Protocol
 
 from aiohttp import web
@@ -44,11 +45,35 @@ class Infra(Protocol):
     def missing(self, needs: str) -> str: ...  # "" when the capability is there, else why not
 
 
+def remediations(audit_log: Path | None, since: float) -> list[dict]:
+    """lookout-remediate's finished actions (audit `result` lines, lookout/remediate/audit.py)
+    since `since` (Unix seconds), oldest first; [] without a log."""
+    if audit_log is None or not audit_log.exists():
+        return []
+    out = []
+    for line in audit_log.read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a line being written right now
+        if entry.get("decision") == "result" and (entry.get("unix") or 0) >= since:
+            out.append(entry)
+    return out
+
+
+def remediation_text(entry: dict) -> str:
+    """One finished remediation, as `recover` and the demo's terminal say it."""
+    worked = "worked" if entry.get("result") == "ok" else f"did not work ({entry.get('result')}: {entry.get('detail', '')})"
+    return (f"the demo's remediation {entry.get('action', '?')} acted on {entry.get('target', '?')}"
+            f" for {entry.get('alertname', '?')} and {worked}")
+
+
 class Controller:
-    def __init__(self, sims: dict[str, str], infra: Infra, urls: dict | None = None):
+    def __init__(self, sims: dict[str, str], infra: Infra, urls: dict | None = None, audit_log: Path | None = None):
         self.sims = sims
         self.infra = infra
         self.urls = urls or {}
+        self.audit_log = audit_log  # lookout-remediate's audit log, where the demo remediates
         self.active: dict[str, dict] = {}
         self._lock = threading.RLock()
         self._timers: dict[str, threading.Timer] = {}
@@ -59,8 +84,7 @@ class Controller:
             for name, info in list(self.active.items()):
                 if info["until"] is not None and info["until"] <= now:
                     del self.active[name]
-            return [{"name": s.name, "system": s.system, "alert": s.alert, "help": s.help,
-                     "pages": list(s.pages), "chat": list(s.chat),
+            return [{"name": s.name, "system": s.system, "alert": s.alert, "help": s.help, **s.promise(),
                      "active": s.name in self.active, "unavailable": self.infra.missing(s.needs) if s.needs else ""}
                     for s in SCENARIOS.values()]
 
@@ -83,12 +107,15 @@ class Controller:
             started = time.time()
             self.active[name] = {"since": started, "until": None if seconds is None else started + seconds}
         return {"scenario": name, "alert": s.alert, "system": s.system, "injected_at": started,
-                "for_seconds": seconds}
+                "for_seconds": seconds, "expect": s.expectation(), **s.promise()}
 
     def recover(self, name: str | None = None) -> dict:
         chosen = [self._scenario(name)] if name else list(SCENARIOS.values())
         done = []
         with self._lock:
+            since = [self.active[s.name]["since"] for s in chosen if s.name in self.active]
+            # What the demo's own remediation did during these faults (recover reports it).
+            remedied = [remediation_text(e) for e in remediations(self.audit_log, min(since))] if since else []
             for s in chosen:
                 timer = self._timers.pop(s.name, None)
                 if timer:
@@ -111,7 +138,7 @@ class Controller:
                         if n:
                             done.append(f"cleared {n} fault{'s' if n > 1 else ''} on {target}")
                 self.active.clear()
-        return {"recovered": name or "everything", "done": done, "at": time.time()}
+        return {"recovered": name or "everything", "done": done, "remediated": remedied, "at": time.time()}
 
     def _scenario(self, name: str) -> Scenario:
         try:

@@ -44,17 +44,20 @@ def inject_line(body: dict) -> str:
     name = body.get("scenario", "?")
     until = (f"mends itself in {_duration(body['for_seconds'])}" if body.get("for_seconds") is not None
              else f"until `lookout demo recover {name}`")
-    return (f"{_clock(body.get('injected_at'))}  injected {name} ({body.get('system', '?')}): "
-            f"expect {body.get('alert', '?')} to page; {until}.")
+    expect = body.get("expect") or f"expect {body.get('alert', '?')}"
+    return f"{_clock(body.get('injected_at'))}  injected {name} ({body.get('system', '?')}): {expect}; {until}."
 
 
 def recover_line(body: dict) -> str:
     """`POST /api/recover`'s answer -> one line naming only what was actually restored."""
     what = body.get("recovered", "everything")
     done = body.get("done") or []
+    remedied = body.get("remediated") or []
+    if not done and remedied:
+        return f"{_clock(body.get('at'))}  recover {what}: already mended: {'; '.join(remedied)}."
     if not done:
         return f"{_clock(body.get('at'))}  recover {what}: nothing was broken, nothing changed."
-    return f"{_clock(body.get('at'))}  recovered {what}: {'; '.join(done)}."
+    return f"{_clock(body.get('at'))}  recovered {what}: {'; '.join(done + remedied)}."
 
 
 def status_line(body: dict, alerts_page: str | None = None) -> str:
@@ -85,6 +88,43 @@ def page_line(entry: dict) -> str:
     about = ", ".join(v for v in (entry.get("severity"), entry.get("system"), member) if v)
     return (f"{_clock(entry.get('received'))}  {entry.get('receiver') or '?':8} {status:8} "
             f"{entry.get('alertname', '?')} ({about}): {entry.get('summary', '')}")
+
+
+def remediation_line(entry: dict) -> str:
+    """One finished remediation (an audit `result` entry) -> the line the terminal prints."""
+    from .control import remediation_text
+    return (f"{_clock(entry.get('unix'))}  remediate {('OK' if entry.get('result') == 'ok' else 'FAILED'):8} "
+            + remediation_text(entry) + ".")
+
+
+class RemediationFollower:
+    """Follows lookout-remediate's audit log (the native demo's): each finished action not
+    seen yet, once, so the terminal and the pages receiver say what the demo did and whether
+    it worked."""
+
+    def __init__(self, audit_log: Path, webhook_url: str = ""):
+        self.path = audit_log
+        self.since = time.time()
+        self.post_url = webhook_url.rstrip("/") + "/api/remediations" if webhook_url else ""
+
+    def poll(self) -> list[str]:
+        from .control import remediations
+        new = remediations(self.path, self.since)
+        if new:
+            self.since = max(e["unix"] for e in new) + 0.001
+        for e in new:
+            self._post(e)
+        return [remediation_line(e) for e in new]
+
+    def _post(self, entry: dict) -> None:
+        if not self.post_url:
+            return
+        req = urllib.request.Request(self.post_url, data=json.dumps(entry).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            urllib.request.urlopen(req, timeout=5).close()
+        except (urllib.error.URLError, OSError):
+            pass  # the pager is restarting or gone: the terminal line still says it
 
 
 class PageFollower:

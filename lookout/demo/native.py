@@ -260,7 +260,8 @@ class NativeStack:
 
     def _control(self) -> str:
         port = pick_port(PORTS["control"], self.random_ports)
-        server = ControlServer(Controller(self.sims, NativeInfra(self), self.urls), "127.0.0.1", port).start()
+        server = ControlServer(Controller(self.sims, NativeInfra(self), self.urls,
+                                       audit_log=self.dir / "remediate-audit.jsonl"), "127.0.0.1", port).start()
         self.on_stop("control API", server.stop)
         self.urls["control"] = f"http://127.0.0.1:{port}"
         return self.urls["control"]

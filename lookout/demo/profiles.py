@@ -27,6 +27,9 @@ class Profile:
     ticks_window_seconds: float     # the ticks exporter's rate window
     pm2_worker_interval_ms: int     # how often PM2 checks max_memory_restart
     thresholds: dict = field(default_factory=dict)  # operator overrides (alert_rules/thresholds.yml format)
+    # Recording rule -> the least its compressed windows may shrink to (seconds), where what
+    # it counts runs on a clock the profile cannot compress.
+    window_floors: dict = field(default_factory=dict)
 
     @property
     def compressed(self) -> bool:
@@ -42,7 +45,10 @@ REAL = Profile(
 FAST = Profile(
     name="fast", scrape_interval=1, evaluation_interval=1, time_factor=60, min_for=3, min_window=5,
     group_wait="1s", group_interval="1s", repeat_interval="1h",
-    ticks_window_seconds=10, pm2_worker_interval_ms=1000,
+    # 30 s, not 5 m / 60: a collector restart leaves a gap of a few seconds that no profile
+    # compresses (Docker, Python's start-up, the database connection), which would read as a
+    # low rate in a shorter window; TickRateLow's 30m hold-downs (30 s here) outlast it.
+    ticks_window_seconds=30, pm2_worker_interval_ms=1000,
     thresholds={
         # Seconds of age or uptime are thresholds, not windows: compressed by hand.
         "tidb_uptime": {"warning": 5},               # TiDBRestarted: up for less than 5 s
@@ -52,6 +58,18 @@ FAST = Profile(
         # past +5% for up to ~30 s per cycle with no leak. Held longer than one cycle (each GC
         # brings growth below 0), only growth that outlasts GCs fires.
         "tburn_heap_growth": {"for_warning": "2m"},
+        # In production TickRateLow's `for` (5m) is as long as the exporter's rate window (5m),
+        # so a filling window (a fresh table, a restart's gap) never fires it. The fast window
+        # is 30 s (ticks_window_seconds, below), so its `for` is 30 s too, not 5 s.
+        "ticks_rate": {"for_warning": "30s", "for_critical": "30s"},
+    },
+    window_floors={
+        # Docker's restart back-off runs in real time: 100 ms doubling to a minute, reset
+        # by a run of 10 s or more (moby's restartmanager). A crash loop restarts at most
+        # every ~10 s, so the 60 s a compressed hour would give never holds the 11 restarts
+        # of CollectorRestarting's critical boundary (catalog: > 10/h); 3 minutes does,
+        # at the collector-crashloop scenario's ~12 s cycle.
+        "ticks:container_restarts:increase1h": 180,
     },
 )
 

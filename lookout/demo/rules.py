@@ -99,7 +99,8 @@ def build_rules(profile: Profile, out_dir: Path) -> list[Path]:
         data = yaml.safe_load(path.read_text())
         for group in data.get("groups", []):
             for rule in group.get("rules", []):
-                rule["expr"] = compress_windows(rule["expr"], profile.time_factor, profile.min_window)
+                floor = max(profile.min_window, profile.window_floors.get(rule.get("record", ""), 0))
+                rule["expr"] = compress_windows(rule["expr"], profile.time_factor, floor)
         path.write_text("# Demo-only: range windows divided by the profile's time factor (demo/rules.py).\n"
                         + yaml.safe_dump(data, sort_keys=False, width=120))
     return files

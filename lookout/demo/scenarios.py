@@ -1,6 +1,14 @@
-"""The fault scenarios `lookout demo inject` knows: what each one breaks and the page it should
-cause. One table for both demos; how a step is carried out (HTTP to a simulator's /_sim API,
-stopping a service) is the controller's business."""
+"""The fault scenarios `lookout demo inject` knows: what each one breaks and its promise, the
+whole notification stream of the incident. One table for both demos, `lookout demo scenarios`,
+docs/demo.md and the end-to-end test (tests/e2e/test_incidents.py, which holds every scenario
+to it); how a step is carried out (HTTP to a simulator's /_sim API, stopping a service) is the
+controller's business.
+
+The promise, from the causal model (docs/alerting.md): from the fault until well after it is
+mended, the pager gets each alert of `pages` (critical) once and its resolution, chat each of
+`chat` (warnings) once at most, in that order, and nothing else; the demo's remediation takes
+`remedy` (lookout-remediate, docs/remediation.md) when one is named; once mended, nothing new.
+A fault shorter than the `for` (or the age) of its first promised alert sends nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -23,6 +31,18 @@ class Scenario:
     params: dict = field(default_factory=dict)
     service: str = ""                # ... or the service it stops
     needs: str = ""                  # "docker": only where the collector runs in a container
+    remedy: str = ""                 # the lookout-remediate action the demo takes in this incident
+
+    def expectation(self) -> str:
+        """What `inject` tells the person: where the first notification goes."""
+        if self.alert in self.pages:
+            said = f"expect {self.alert} to page"
+        else:
+            said = f"expect {self.alert} in chat (a warning, no page)"
+        return said + (f", then the remediation {self.remedy}" if self.remedy else "")
+
+    def promise(self) -> dict:
+        return {"pages": list(self.pages), "chat": list(self.chat), "remedy": self.remedy}
 
 
 SCENARIOS = {s.name: s for s in (
@@ -35,10 +55,16 @@ SCENARIOS = {s.name: s for s in (
              target="nectar", fault="stall", pages=("NectarSyncStalled",)),
     Scenario("ticks-stall", "ticks", "TicksStale",
              "The tick collector's WebSocket goes silent: no new ticks, the container keeps running.",
-             target="ticks", fault="stall", pages=("TicksStale",), chat=("TicksStale",)),
+             target="ticks", fault="stall", pages=("TicksStale",), chat=("TicksStale",),
+             # TicksStale critical carries remedy=restart-collector: the new process opens a new
+             # WebSocket (the stall is cured by a restart), so the incident ends by itself. Where
+             # the collector is a plain process (no Docker) the demo offers no such remedy.
+             remedy="restart-collector"),
     Scenario("collector-crashloop", "ticks", "CollectorRestarting",
-             "The collector dies seconds after each start and Docker keeps restarting it.",
-             target="ticks", fault="crash-loop", needs="docker",
+             "The collector dies ~10 s after each start and Docker keeps restarting it.",
+             # Runs of 10 s or more reset Docker's back-off (moby restartmanager), so it restarts
+             # every ~12 s: past 10 restarts in the fast profile's 3-minute window (profiles.py).
+             target="ticks", fault="crash-loop", params={"run_seconds": 10.5}, needs="docker",
              pages=("CollectorRestarting",), chat=("CollectorRestarting",)),
     Scenario("pm2-memory-leak", "pm2", "PM2RestartsHigh",
              "The sync server leaks memory past max_memory_restart; PM2 restarts it, again and again.",

@@ -103,8 +103,10 @@ def up(profile_name: str = "fast", random_ports: bool = False, docker: str = "au
             tmp.write_text(json.dumps(state, indent=2))
             tmp.replace(state_file)
         pager = lines.PageFollower(state["urls"]["webhook"])
+        remedies = lines.RemediationFollower(Path(state["demo_id"]) / "remediate-audit.jsonl",
+                                             state["urls"]["webhook"])
         while True:
-            for line in pager.poll():
+            for line in pager.poll() + remedies.poll():
                 say(line)
             time.sleep(1)
     except KeyboardInterrupt:

@@ -59,11 +59,11 @@ def test_editing_one_config_leaves_the_next_unchanged():
 
 
 def test_a_cause_needs_its_members_on_every_effect(default_signals):
-    """CollectorDown is about a container; a table alert has none, so it cannot be its effect."""
+    """CollectorDown is about a container; a volume's alert has none, so it cannot be its effect."""
     down = next(s for s in default_signals if s.key == "ticks_container_running")
-    broken = [dataclasses.replace(s, explains=(*s.explains, Effect("TicksStale"))) if s is down else s
+    broken = [dataclasses.replace(s, explains=(*s.explains, Effect("DiskUsageHigh"))) if s is down else s
               for s in default_signals]
-    with pytest.raises(ValueError, match="CollectorDown explains TicksStale, which lacks.*container"):
+    with pytest.raises(ValueError, match="CollectorDown explains DiskUsageHigh, which lacks.*container"):
         routing.inhibit_rules(broken)
 
 
@@ -210,6 +210,24 @@ def test_a_container_down_silences_its_own_symptoms_only(am):
                                              ("CollectorErrorsHigh", "critical", t, "collector-b"),
                                              ("TicksStale", "critical", t, "eth_option_quotes")]
     assert _names(hooks.posts("/chat")) == [("DiskUsageHigh", "warning", t, "/var/lib/postgresql")]
+
+
+def test_a_container_down_silences_the_table_it_feeds_only(am):
+    """Catalog (changed 2026-12-06): CollectorDown silences TicksStale/TickRateLow of the table
+    its container feeds (tables[].fed_by, carried by the rules as the table alerts' `container`),
+    not of a table another container feeds, nor of one with no declared feeder."""
+    manager, hooks = am
+    t = "ticks-1:9105"
+    manager.post([_alert("ticks_container_running", "critical", t, container="collector-a"),
+                  _alert("ticks_last_tick_age", "critical", t, table="quotes_a", container="collector-a"),
+                  _alert("ticks_rate", "critical", t, table="quotes_a", container="collector-a"),
+                  _alert("ticks_last_tick_age", "critical", t, table="quotes_b", container="collector-b"),
+                  _alert("ticks_rate", "critical", t, table="quotes_c")])
+    wait_until(lambda: len(_names(hooks.posts("/pager"))) >= 3, timeout=15, what="the pages")
+    _settle(manager, inhibited=2)
+    assert _names(hooks.posts("/pager")) == [("CollectorDown", "critical", t, "collector-a"),
+                                             ("TickRateLow", "critical", t, "quotes_c"),
+                                             ("TicksStale", "critical", t, "collector-b", "quotes_b")]
 
 
 @pytest.mark.parametrize("cause, effect, members", [

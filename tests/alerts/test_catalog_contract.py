@@ -86,10 +86,15 @@ EXPLAINS = {
     "NectarDatabaseDown": {"NectarSyncStalled", "NectarReconnecting", "ExporterCollectorFailing"},
     "TickDatabaseDown": {"TicksStale", "TickRateLow", "ExporterCollectorFailing"},
     "PM2ProcessDown": {"SyncServerHealthDown", "SyncQueueDepthHigh", "SyncApiErrorsHigh"},
+    # Changed on 2026-12-06: "it silences TicksStale/TickRateLow of the table that container feeds".
+    "CollectorDown": {"TicksStale", "TickRateLow"},
 }
 # Member labels that name what an alert is about (process name, container, table, path...).
 MEMBERS = {"PM2ProcessDown": ("name",), "PM2RestartsHigh": ("name",), "PM2RestartBudget": ("name",),
-           "CollectorDown": ("container",), "TicksStale": ("table",), "TickRateLow": ("table",),
+           # A table's alerts also carry the container declared to feed it (tables[].fed_by):
+           # the member CollectorDown shares with them.
+           "CollectorDown": ("container",), "TicksStale": ("table", "container"),
+           "TickRateLow": ("table", "container"),
            "SyncQueueDepthHigh": ("name",), "ExporterCollectorFailing": ("exporter", "collector"),
            "ExporterFieldsMissing": ("exporter", "collector", "field")}
 

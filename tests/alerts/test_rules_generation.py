@@ -38,7 +38,7 @@ def test_check_flags_a_hand_edit(tmp_path):
     for path in COMMITTED_RULES:
         shutil.copy(path, tmp_path)
     edited = tmp_path / "ticks.yml"
-    edited.write_text(edited.read_text().replace("ticks_table_ticks_per_minute < 150", "ticks_table_ticks_per_minute < 140"))
+    edited.write_text(edited.read_text().replace("ticks:table_ticks_per_minute:fed < 150", "ticks:table_ticks_per_minute:fed < 140"))
     res = generate("--check", "--out", str(tmp_path))
     assert res.returncode == 1
     assert "ticks.yml is out of date" in res.stderr and "nectar.yml" not in res.stderr

@@ -159,7 +159,8 @@ def selector_problems(expr: str) -> list[str]:
             if not named:
                 continue
             name = named[0]
-        if name in RECORDS:
+        # ALERTS: Prometheus' own series of the alerts it evaluates (a cause's hold-down).
+        if name in RECORDS or name == "ALERTS":
             continue
         series = DECLARED.get(name)
         if series is None:

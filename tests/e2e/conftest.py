@@ -49,9 +49,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr.section("end-to-end: fault to page (native demo, profile fast)")
     tr.write_line(f"{'scenario':22} {'alert':26} {'page after':>10} {'budget':>8} {'resolved after':>15}")
     for name, r in RESULTS.items():
+        if "alert" not in r:
+            tr.write_line(f"{name}: {r}")
+            continue
         resolved = f"{r['resolve_seconds']:.1f} s" if r.get("resolve_seconds") is not None else "-"
         tr.write_line(f"{name:22} {r['alert']:26} {r['detect_seconds']:8.1f} s {r['budget_seconds']:6.0f} s "
                       f"{resolved:>15}")
+        if "stream" in r:
+            tr.write_line(f"    stream: {', '.join(r['stream'])}")
     for key, value in TIMINGS.items():
         tr.write_line(f"{key}: {value:.1f}")
     for path in REPORT_FILE:

@@ -47,8 +47,12 @@ def test_fast_rules_are_the_generated_rules_with_shorter_timings(tmp_path):
     assert "[1h]" not in text and "for: 10m" not in text
     stale = [r for g in yaml.safe_load((tmp_path / "rules" / "ticks.yml").read_text())["groups"] for r in g["rules"]
              if r.get("alert") == "TicksStale"]
-    assert sorted(r["expr"] for r in stale) == ["ticks_table_last_tick_age_seconds > 20",
-                                                "ticks_table_last_tick_age_seconds > 8"]
+    assert sorted(r["expr"] for r in stale) == ["ticks:table_last_tick_age_seconds:fed > 20",
+                                                "ticks:table_last_tick_age_seconds:fed > 8"]
+    restarts = [r for g in yaml.safe_load((tmp_path / "rules" / "ticks.yml").read_text())["groups"] for r in g["rules"]
+                if r.get("record") == "ticks:container_restarts:increase1h"]
+    # Docker's back-off is real time: the restart window keeps the profile's floor (profiles.py).
+    assert [r["expr"] for r in restarts] == ["round(increase(ticks_container_restarts_total[180s]))"]
 
 
 def test_demo_alertmanager_keeps_routing_and_inhibitions_and_pages_the_webhook(tmp_path):
@@ -155,3 +159,43 @@ def test_demo_routing_is_the_committed_alertmanager_config():
     # The committed, generated file is what production loads; the demo builds the same in-process.
     committed = yaml.safe_load(alertmanager.SOURCE.read_text())
     assert alertmanager.source() == committed
+
+
+def test_remediation_reaches_the_terminal_the_pager_page_and_recover(tmp_path):
+    """Issue 20: the demo restarted the collector for TicksStale and nobody was told; recover
+    said "nothing was broken". Read from lookout-remediate's audit log (its `result` line)."""
+    from lookout.demo import lines
+    from lookout.demo.control import Controller
+    from lookout.devstack.proc import wait_until
+    audit = tmp_path / "remediate-audit.jsonl"
+    pager = SimulatorProcess(tmp_path, [], module="lookout.demo.webhook")
+    try:
+        wait_until(lambda: http_get(pager.url + "/api/notifications", timeout=1)[0] == 200, 15)
+        follower = lines.RemediationFollower(audit, pager.url)
+        ctl = Controller({}, infra=None, audit_log=audit)
+        ctl.active["ticks-stall"] = {"since": time.time() - 1, "until": None}
+        audit.write_text(json.dumps({"unix": time.time(), "decision": "acted", "action": "restart-collector"}) + "\n"
+                         + json.dumps({"unix": time.time(), "decision": "result", "result": "ok",
+                                       "action": "restart-collector", "target": "lookout-demo-tick-collector",
+                                       "alertname": "TicksStale", "detail": "restarted"}) + "\n")
+        said = follower.poll()
+        assert len(said) == 1 and "remediate OK" in said[0] and "restart-collector" in said[0] and "worked" in said[0]
+        assert follower.poll() == []  # once
+        shown = json.loads(http_get(pager.url + "/api/remediations")[2])
+        assert [(r["action"], r["result"]) for r in shown] == [("restart-collector", "ok")]
+        assert "restart-collector" in http_get(pager.url + "/")[2]
+        ctl.sims = {"ticks": "http://127.0.0.1:1"}  # the stall itself is gone with the restart
+        ctl._sim = lambda *a, **k: {"cleared": False}
+        line = lines.recover_line(ctl.recover("ticks-stall"))
+        assert "nothing was broken" not in line and "already mended" in line and "restart-collector" in line, line
+    finally:
+        pager.stop()
+
+
+def test_inject_says_where_the_first_notification_goes():
+    from lookout.demo import lines
+    from lookout.demo.scenarios import SCENARIOS
+    breaker = SCENARIOS["tburn-breaker-open"]
+    line = lines.inject_line({"scenario": breaker.name, "system": "tburn", "expect": breaker.expectation()})
+    assert "in chat (a warning, no page)" in line and "to page" not in line
+    assert "expect TburnDown to page" in SCENARIOS["tburn-down"].expectation()

@@ -1,6 +1,7 @@
-"""The whole stack, end to end: every scenario pages within its budget and resolves after
-`recover`; with TiDB down only the database page arrives; every dashboard panel has data;
-and the demo stops leaving nothing behind.
+"""The whole stack, end to end: every scenario's whole notification stream keeps its promise
+(lookout/demo/scenarios.py) and resolves after `recover`; a fault shorter than its `for` sends
+nothing; with TiDB down only the database page arrives; every dashboard panel has data; and
+the demo stops leaving nothing behind.
 
 The tests run in this file's order against one demo (the session fixture): the scenarios
 of one system one after another, each starting from a quiet system.
@@ -11,26 +12,29 @@ import json
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from lookout import durations
 from lookout.demo.profiles import FAST
 from lookout.demo.scenarios import SCENARIOS
 from lookout.devstack.demo_stack import strays
-from lookout.devstack.proc import ROOT, wait_until
+from lookout.devstack.proc import ROOT, http_get, wait_until
 from lookout.systems import SYSTEMS
 
-# Seconds from the fault until the alert's condition first holds, before `for` counts:
-# what each fault needs to show in the metrics, not slack.
 ONSET = {
+    # Seconds from the fault until the condition of its first promised notification (the page,
+    # or the chat message where nothing pages) first holds, before `for` counts: what each
+    # fault needs to show in the metrics, not slack. Detection is measured to that notification.
     "tidb-down": 0,            # the next scrape fails
     "nectar-stall": 5,         # no block in the (compressed) delta window of 5 s
-    "ticks-stall": 8,          # the newest tick older than the profile's 8 s TicksStale boundary
-    "collector-crashloop": 25,  # four restarts: 3 s runs, Docker's 0.1-0.8 s backoff, Python start-up
-    "pm2-memory-leak": 35,     # three restarts: 20 MB/s from ~55 MB to PM2's 200 MB, 1 s worker checks
-    "sync-queue-backlog": 5,   # the queue passes 100 growing ~35 items/s
+    "ticks-stall": 20,         # the newest tick older than the profile's 20 s critical TicksStale boundary
+    "collector-crashloop": 130,  # eleven restarts: 10.5 s runs, Docker's reset 0.1 s back-off, Python start-up
+    "pm2-memory-leak": 60,     # six restarts: 20 MB/s from ~55 MB to PM2's 200 MB, 1 s worker checks
+    "sync-queue-backlog": 16,  # the queue passes 500 growing ~35 items/s
     "tburn-heap-pressure": 0,
     "tburn-breaker-open": 0,
     "tburn-down": 0,
@@ -40,7 +44,7 @@ ONSET = {
 }
 INTERVALS = 2 * (FAST.scrape_interval + FAST.evaluation_interval)
 DELIVERY = 1 + 2  # Alertmanager's group_wait, then the webhook's HTTP round trip and clock granularity
-RESOLVE_TIMEOUT = 120  # the compressed 1 h restart windows take 60 s to forget a crash loop
+RESOLVE_TIMEOUT = 200  # the fast restart window (3 min, profiles.py) takes that long to forget a crash loop
 
 
 def budget(demo, name: str) -> float:
@@ -88,31 +92,142 @@ def test_the_stack_starts_from_nothing(demo):
     assert unknown.returncode == 1 and "unknown scenario 'no-such-fault'" in unknown.stderr
 
 
+# How long after `recover` nothing new may arrive: 25 s is 25 minutes of rule time in the
+# fast profile, past every hold-down window but the hour-long ones (whose leak, if any, comes
+# within seconds of the cause resolving).
+QUIET_TAIL = 25
+# A fault shorter than the `for` (or the age boundary) of its first promised alert: the fast
+# profile's numbers (profiles.py: `for` / 60, at least 3 s; TicksStale at 8 s), each with why.
+SHORT = {
+    "tidb-down": "2s",              # NectarDatabaseDown's 3 s `for`; one reconnect episode, not 3
+    "nectar-stall": "4s",           # NectarSyncStalled's 10 s `for`
+    "ticks-stall": "4s",            # TicksStale warns past 8 s of age
+    "collector-crashloop": "12s",   # one crash (runs of 10.5 s): 1 restart, not more than 3
+    "pm2-memory-leak": "4s",        # 20 MB/s from ~55 MB stays under 80% of 200 MB: no restart
+    "sync-queue-backlog": "2s",     # ~70 items, under 100
+    "tburn-heap-pressure": "1s",    # TburnHeapHigh's 3 s `for`
+    "tburn-breaker-open": "2s",     # TburnCircuitBreakerOpen's 5 s `for`
+    "tburn-down": "1s",             # TburnDown's 3 s `for`
+}
+# Data lost is lost for good: these alerts have no `for` (docs/alerting.md), so however short
+# the fault, the one flush or block it drops pages. No short fault can be "quiet" for them.
+NO_SHORT = {"tick-data-lost", "nectar-blocks-dropped", "pm2-watchdog-gave-up"}
+
+
+# Held longer than it takes the promise to arrive, where the issue's trouble needs it: TiDB
+# down 45 s lets the writer exhaust its 10 reconnect attempts and give up (issue 20: the
+# give-up then paged after `recover`).
+HOLD = {"tidb-down": 45}
+
+
+def firing(entries: list[dict], severity: str) -> list[str]:
+    return [e["alertname"] for e in entries if e["status"] == "firing" and e["severity"] == severity]
+
+
+def stream_problems(s, entries: list[dict], mended: float) -> list[str]:
+    """The whole stream against the scenario's promise (lookout/demo/scenarios.py)."""
+    problems = []
+    pages, chat = firing(entries, "critical"), firing(entries, "warning")
+    if pages != list(s.pages):
+        problems.append(f"pages {pages}, promised {list(s.pages)} (each once, in order)")
+    if chat != list(s.chat):
+        problems.append(f"chat {chat}, promised {list(s.chat)}")
+    late = [f"{e['alertname']} ({e['severity']}) {e['received'] - mended:.1f} s after mending"
+            for e in entries if e["status"] == "firing" and e["received"] > mended + DELIVERY]
+    if late:
+        problems.append(f"new after the fault was mended: {late}")
+    return problems
+
+
+def remediated(demo, since: float, action: str) -> list[dict]:
+    from lookout.demo.control import remediations
+    return [e for e in remediations(Path(demo.state["demo_id"]) / "remediate-audit.jsonl", since)
+            if e.get("action") == action]
+
+
+def test_a_fault_shorter_than_its_for_pages_nothing(demo, e2e_results):
+    """Every scenario, held for less than its first alert's `for`: no page. The four
+    systems are independent, so their short faults run side by side; within a system, in turn."""
+    start = time.time()
+    by_system: dict[str, list] = {}
+    assert set(SHORT) | NO_SHORT == set(SCENARIOS), "every scenario has a short fault or a reason it has none"
+    for s in SCENARIOS.values():
+        if s.name in SHORT and not (s.needs == "docker" and not demo.state["docker"]):
+            by_system.setdefault(s.system, []).append(s)
+    errors: list[BaseException] = []
+
+    def run(scenarios):
+        try:
+            for s in scenarios:
+                demo.cli("inject", s.name, "--for", SHORT[s.name])
+                time.sleep(durations.seconds(SHORT[s.name]) + 3)
+                wait_until(lambda s=s: not demo.query(f'ALERTS{{system="{s.system}", alertstate="firing"}}'), 60, 1,
+                           what=f"{s.system} to settle after the short {s.name}")
+        except BaseException as exc:
+            errors.append(exc)
+    threads = [threading.Thread(target=run, args=(v,)) for v in by_system.values()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    assert not errors, errors
+    time.sleep(QUIET_TAIL)
+    sent = [e for e in demo.pages() if e["received"] >= start and e["status"] == "firing"]
+    # Chat may follow a blip (a rate window that saw the gap, TBURN's 30 s degraded mode);
+    # the pager may not.
+    e2e_results["short faults"] = {"chat": firing(sent, "warning")}
+    assert firing(sent, "critical") == [], f"short faults paged {firing(sent, 'critical')}"
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_scenario_pages_and_resolves(demo, e2e_results, name):
+def test_scenario_keeps_its_promise(demo, e2e_results, name):
+    """The incident as the unit of truth: from injection through a quiet tail after `recover`,
+    the stream equals the scenario's promise (each promised page once, no other page, chat only
+    as promised, nothing new once mended) and the promised remediation acted and worked."""
     s = SCENARIOS[name]
     if s.needs == "docker" and not demo.state["docker"]:
         pytest.skip(f"{name} needs the collector in a container; Docker could not run here: {demo.state['notes']}")
+    remedy = s.remedy if demo.state["docker"] or s.remedy != "restart-collector" else ""
     wait_quiet(demo, s.system, s.alert)
     limit = budget(demo, name)
     injected = time.time()
     demo.cli("inject", name)
-    page = first(demo, injected, limit + 30, alertname=s.alert, status="firing")
+    first_alert = "critical" if s.alert in s.pages else "warning"
+    page = first(demo, injected, limit + 30, alertname=s.alert, status="firing", severity=first_alert)
     detect = page["received"] - injected
-    e2e_results[name] = {"alert": s.alert, "detect_seconds": round(detect, 2), "budget_seconds": limit,
-                     "severity": page["severity"], "receiver": page["receiver"]}
-    if name == "tidb-down":
-        try:
+    e2e_results[name] = {"alert": s.alert, "pages": list(s.pages), "chat": list(s.chat), "remedy": remedy,
+                         "detect_seconds": round(detect, 2), "budget_seconds": limit,
+                         "severity": page["severity"], "receiver": page["receiver"]}
+    try:
+        # Held until every promised notification arrived (and the remediation ran), no longer.
+        def all_sent():
+            entries = [e for e in demo.pages() if e["received"] >= injected]
+            return (all(a in firing(entries, "critical") for a in s.pages)
+                    and all(a in firing(entries, "warning") for a in s.chat)
+                    and (not remedy or remediated(demo, injected, remedy)))
+        wait_until(all_sent, limit + 60, 0.5, what=f"every promised notification of {name}")
+        time.sleep(max(0.0, injected + HOLD.get(name, 0) - time.time()))
+        if name == "tidb-down":
             _only_the_database_page(demo, injected, page)
-        except BaseException:
-            demo.cli("recover", name)  # the next scenarios need TiDB back whatever failed here
-            raise
-
-    recovered = time.time()
-    demo.cli("recover", name)
+    finally:
+        recovered = time.time()
+        said = demo.cli("recover", name).stdout
+    if remedy:
+        acts = remediated(demo, injected, remedy)
+        assert acts and all(e["result"] == "ok" for e in acts), acts
+        assert remedy in said and "worked" in said, f"recover did not report the remediation: {said!r}"
+        shown = lambda: [r for r in json.loads(http_get(demo.urls["webhook"] + "/api/remediations")[2])  # noqa: E731
+                         if r["action"] == remedy and r["result"] == "ok"]
+        wait_until(shown, 10, 0.5, what=f"the pages receiver to show the remediation {remedy}")
+        assert "remediate OK" in demo.output() and remedy in demo.output()
+    time.sleep(QUIET_TAIL)
+    entries = [e for e in demo.pages() if e["received"] >= injected]
+    problems = stream_problems(s, entries, recovered)
     resolved_at = wait_until(lambda: all_resolved(demo, injected, s.alert), RESOLVE_TIMEOUT, 0.5,
-                             what=f"every {s.alert} page to be resolved after recover")
+                             what=f"every {s.alert} notification to be resolved after recover")
     e2e_results[name]["resolve_seconds"] = round(max(resolved_at - recovered, 0), 2)
+    e2e_results[name]["stream"] = [f"{e['alertname']} {e['severity']} {e['status']}" for e in entries]
+    assert problems == [], f"{name}: " + "; ".join(problems)
     assert detect <= limit, f"{s.alert} paged {detect:.1f} s after {name}, over its {limit:.0f} s budget"
 
 

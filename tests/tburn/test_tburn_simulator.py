@@ -199,6 +199,18 @@ def test_runbook_remedies(fresh_sim):
     assert {b["state"] for b in api(fresh_sim, "/api/sharding/circuit-breakers")["shards"]} == {"CLOSED"}
 
 
+def test_the_shedder_exit_degraded_route(fresh_sim):
+    """The route lookout-remediate's tburn-exit-degraded calls: TburnChain a52569c
+    server/routes/sharding-routes.ts POST /v6/shedder/exit-degraded answers
+    {success, message, isDegradedMode} after forceExitDegradedMode() (it answered 404 here)."""
+    fresh_sim.inject("request-shedding")
+    assert api(fresh_sim, "/api/sharding/v6/metrics")["requestShedder"]["isDegradedMode"] is True
+    fresh_sim.clear("request-shedding")
+    status, body = fresh_sim.control("POST", "/api/sharding/v6/shedder/exit-degraded")
+    assert status == 200 and body["success"] is True and body["isDegradedMode"] is False, body
+    assert api(fresh_sim, "/api/sharding/v6/metrics")["requestShedder"]["isDegradedMode"] is False
+
+
 def test_routes_answer_like_tburn(fresh_sim):
     """Envelope, 401 without the session, Prometheus text (server/routes.ts, sharding-routes.ts,
     memory-guardian.ts)."""

@@ -85,6 +85,7 @@ def test_disk_path_missing_fails_the_disk_collector(pg, table, exporter, tmp_pat
     ("tables: [{name: 'quotes; DROP TABLE x'}]", "tables[0].name"),
     ("tables: [{name: q, time_column: 'ts--'}]", "tables[0].time_column"),
     ("tables: [{name: q, window_seconds: 0}]", "tables[0].window_seconds"),
+    ("tables: [{name: q, fed_by: 'collector a'}]", "tables[0].fed_by"),
     ("docker: {host: 'unix:///x'}", "docker.containers"),
     ("docker: {containers: [a], logs: {patterns: {Bad-Name: x}}}", "docker.logs.patterns.Bad-Name"),
     ("docker: {containers: [a], logs: {reported_ticks_pattern: 'Ticks: \\d+'}}", "docker.logs.reported_ticks_pattern"),

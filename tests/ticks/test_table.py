@@ -48,6 +48,20 @@ def test_rate_age_and_instruments_match_the_rows(pg, table, exporter):
     assert promtool_check_metrics(m.text) == ""
 
 
+def test_the_container_feeding_a_table_is_served_as_declared(pg, table, exporter):
+    """tables[].fed_by -> ticks_table_fed_by{table, container} 1: the member CollectorDown shares
+    with that table's alerts (catalog, CollectorDown); a table without one has no such series."""
+    fed, other = table(), table()
+    for t in (fed, other):
+        insert_ticks(pg, t, 10, oldest_s=100, newest_s=5, instruments=2)
+    cfg = config(fed)
+    cfg["tables"] = [dict(cfg["tables"][0], fed_by="eth-collector"), dict(cfg["tables"][0], name=other)]
+    m = scrape(exporter(cfg).url)
+    assert m.get("ticks_table_fed_by", table=fed, container="eth-collector") == 1
+    assert [s.labels["table"] for s in m.all("ticks_table_fed_by")] == [fed]
+    assert promtool_check_metrics(m.text) == ""
+
+
 def test_a_stalled_stream_shows_a_growing_age(pg, table, exporter):
     t = table()
     insert_ticks(pg, t, 50, oldest_s=100, newest_s=5, instruments=5)

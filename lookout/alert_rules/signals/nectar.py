@@ -27,7 +27,13 @@ SIGNALS = [
         # The collectors that query TiDB (exporters/nectar: the "ping" probe that is nectar_up
         # itself, chain.py, processlist.py, server.py); the process and log collectors still
         # work without it.
-        explains=(*effects("NectarSyncStalled", "NectarSyncSlow", "NectarReconnecting", "TiDBLongRunningQuery"),
+        # Held for each effect's own window after the database is back: the reconnect
+        # episodes (15m) and give-ups (1h) Nectar logged during the outage, and the slow
+        # 15m block rate, are this outage, not a new fault (catalog, Routing).
+        explains=(*effects("NectarSyncStalled", "TiDBLongRunningQuery"),
+                  *effects("NectarSyncSlow", hold="15m"), *effects("NectarReconnecting", hold="1h"),
+                  # The restart that ends the outage is the outage's: up for less than 15m.
+                  *effects("TiDBRestarted", hold="15m"),
                   *effects("ExporterCollectorFailing", where=('collector=~"ping|chain|processlist|server"',))),
         summary="The Nectar exporter cannot reach TiDB.",
         description="nectar_up is {value} on {{ $labels.instance }}: the exporter's queries to TiDB"
@@ -47,7 +53,8 @@ SIGNALS = [
         expr="delta(nectar_chain_block[2m])", unit="short", direction="below", warning=None, critical=1,
         for_critical="10m", role="symptom",
         when="on(instance, job) nectar_chain_lag_slots > ${min_lag_slots}",
-        params={"min_lag_slots": 3600}, explains=effects("NectarSyncSlow"),
+        # Held for the 15m block-rate window: it still holds the stall after indexing resumes.
+        params={"min_lag_slots": 3600}, explains=effects("NectarSyncSlow", hold="15m"),
         summary="Nectar's indexing has stalled while far behind the chain tip.",
         description="Nectar behind {{ $labels.instance }} has indexed no block for 10 minutes (last 2 minutes:"
                     " {value}) while more than ${min_lag_slots} slots behind the wall-clock tip.",
@@ -85,7 +92,8 @@ SIGNALS = [
         key="nectar_process_up", system="nectar", alert="NectarProcessDown",
         expr="nectar_process_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="2m", role="down",
-        explains=effects("NectarSyncStalled", "NectarSyncSlow", "NectarReconnecting"),
+        explains=(*effects("NectarSyncStalled"), *effects("NectarSyncSlow", hold="15m"),
+                  *effects("NectarReconnecting", hold="1h")),
         summary="The Nectar process is not running.",
         description="nectar_process_up is {value} on {{ $labels.instance }}: the watched Nectar process"
                     " has not been running for 2 minutes.",

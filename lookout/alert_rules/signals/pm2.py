@@ -115,6 +115,9 @@ SIGNALS = [
         key="pm2_sync_queue_depth", system="pm2", alert="SyncQueueDepthHigh",
         expr="pm2_sync_queue_pending", unit="short", direction="above", warning=100, critical=500,
         for_warning="5m", for_critical="5m", role="symptom", **SYNC_SERVER,
+        # The health check reads the same queue: past 100 pending it reports sync_queue
+        # degraded, and so itself (server/lib/sync-health-check.js): the backlog explains both.
+        explains=effects("SyncServerDegraded", where=('component=~"server|sync_queue"',)),
         summary="The sync queue is backing up.",
         description="The sync queue on {{ $labels.instance }} holds {value} items (alert past {threshold}).",
     ),

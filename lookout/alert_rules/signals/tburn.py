@@ -95,7 +95,9 @@ SIGNALS = [
         # The memory governor acts on heap pressure: its deferred/hibernating/critical
         # states follow from the heap; at a critical heap the request shedder degrades too
         # (so the demo's TBURN model has it, lookout/simulators/tburn/model.py): one root cause.
-        explains=effects("TburnMemoryGovernorDegraded", "TburnRequestShedding"),
+        # Held 5m: the shedder stays degraded 30s after its last trigger, and the governor
+        # steps back down over a few checks, after the heap is already below the boundary.
+        explains=effects("TburnMemoryGovernorDegraded", "TburnRequestShedding", hold="5m"),
         summary="TBURN's heap is filling up.",
         description="TBURN on {{ $labels.instance }} uses {value} of its heap limit (alert past {threshold});"
                     " the memory guardian cleans up at 70%, aggressively at 85%, in emergency at 92%.",

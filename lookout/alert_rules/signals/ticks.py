@@ -6,6 +6,8 @@ minutes; "collector restarts > 10 times/hour"; "disk usage > 90%"; the 2G memory
 """
 from __future__ import annotations
 
+import dataclasses
+
 from ..model import Signal, effects
 
 RECONNECTS_1H = "ticks:log_reconnects:increase1h"
@@ -13,12 +15,16 @@ ERRORS_1H = "ticks:log_errors:increase1h"
 RESTARTS_1H = "ticks:container_restarts:increase1h"
 MEMORY_RATIO = "ticks:container_memory:limit_ratio"
 FLUSHES_LOST_15M = "ticks:collector_flushes_lost:increase15m"
+# The table's readings with the container that feeds it (tables[].fed_by) as a `container`
+# label, where one is declared: the member CollectorDown shares with them.
+TICK_AGE = "ticks:table_last_tick_age_seconds:fed"
+TICK_RATE = "ticks:table_ticks_per_minute:fed"
 
 SIGNALS = [
     Signal(
         key="ticks_rate", system="ticks", alert="TickRateLow",
         expr="ticks_table_ticks_per_minute", unit="short", direction="below", warning=150, critical=50,
-        for_warning="5m", for_critical="5m", role="symptom", warning_bounded=True, members=("table",),
+        for_warning="5m", for_critical="5m", role="symptom", warning_bounded=True, members=("table", "container"),
         summary="Ticks are arriving more slowly than the market sends them.",
         description="Table {{ $labels.table }} on {{ $labels.instance }} received {value} ticks/min"
                     " (alert below {threshold}); expected 150-250/min for 50 instruments.",
@@ -26,7 +32,9 @@ SIGNALS = [
     Signal(
         key="ticks_last_tick_age", system="ticks", alert="TicksStale",
         expr="ticks_table_last_tick_age_seconds", unit="s", direction="above", warning=300, critical=600,
-        role="symptom", members=("table",), explains=effects("TickRateLow"),
+        # Held 30m: the rate's window (the exporter's, 5m) still counts the stall after ticks resume;
+        # 30m, not 10m (window + `for`), because the fast demo's window cannot shrink as far (profiles.py).
+        role="symptom", members=("table", "container"), explains=effects("TickRateLow", hold="30m"),
         summary="No new ticks have been written for minutes.",
         description="The newest row of {{ $labels.table }} on {{ $labels.instance }} is {value} old"
                     " (alert past {threshold}).",
@@ -51,6 +59,11 @@ SIGNALS = [
     Signal(
         key="ticks_restarts", system="ticks", alert="CollectorRestarting",
         expr=RESTARTS_1H, unit="short", direction="above", warning=3, critical=10, members=("container",),
+        # A crash-looping collector writes nothing between its runs: the gaps in its table are
+        # this incident, held 30m after like CollectorDown's. (CollectorDown itself does not
+        # fire while Docker keeps restarting it; see its guard.)
+        # (TicksStale is a level that ends with the gaps; Docker's back-off stays under its 300 s.)
+        explains=effects("TickRateLow", hold="30m"),
         summary="Docker keeps restarting the tick collector.",
         description="Container {{ $labels.container }} on {{ $labels.instance }} restarted {value} times"
                     " in the last hour (alert past {threshold}).",
@@ -59,10 +72,19 @@ SIGNALS = [
         key="ticks_container_running", system="ticks", alert="CollectorDown",
         expr="ticks_container_running", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down", members=("container",),
-        # Tables carry no container label (which container feeds which table is not
-        # measured), so TicksStale is not muted by it: another container may feed the table.
-        explains=effects("CollectorUnhealthy", "CollectorReconnectsHigh", "CollectorErrorsHigh",
-                         "CollectorMemoryNearLimit"),
+        # Down while Docker is still restarting it is a crash loop (CollectorRestarting's
+        # incident), not "the restart policy has not brought it back": Docker's back-off
+        # between restarts grows to at most a minute (moby restartmanager), so a container
+        # that restarted within the last 2m is being brought back. Without this guard a crash
+        # loop fires and resolves CollectorDown with every restart once the back-off passes `for`.
+        when="on(instance, job, container) (ticks_container_running"
+             " unless on(instance, job, container) increase(ticks_container_restarts_total[2m]) > 0)",
+        # The table it feeds (tables[].fed_by in the exporter's configuration) carries its
+        # name as `container`: its stale ticks and low rate are this, another table's are not.
+        # Held 30m after (as TicksStale's): the rate's window still counts the outage once it runs again.
+        explains=(*effects("CollectorUnhealthy", "CollectorReconnectsHigh", "CollectorErrorsHigh",
+                           "CollectorMemoryNearLimit"),
+                  *effects("TicksStale"), *effects("TickRateLow", hold="30m")),
         summary="The tick collector container is not running.",
         description="ticks_container_running is {value} for {{ $labels.container }} on {{ $labels.instance }}:"
                     " the restart policy has not brought it back within a minute.",
@@ -139,8 +161,15 @@ def _count_1h(event: str) -> str:
     return f'sum without (event) (round(increase(ticks_log_events_total{{event="{event}"}}[1h])))'
 
 
+def _fed(metric: str) -> str:
+    return (f"{metric} * on(instance, job, table) group_left(container) ticks_table_fed_by\n"
+            f"or on(instance, job, table) {metric}")
+
+
 def recording_rules(signal) -> list[dict]:
     return [
+        {"record": TICK_AGE, "expr": _fed("ticks_table_last_tick_age_seconds")},
+        {"record": TICK_RATE, "expr": _fed("ticks_table_ticks_per_minute")},
         {"record": RECONNECTS_1H, "expr": _count_1h("reconnect")},
         {"record": ERRORS_1H, "expr": _count_1h("error")},
         {"record": RESTARTS_1H, "expr": "round(increase(ticks_container_restarts_total[1h]))"},
@@ -151,5 +180,19 @@ def recording_rules(signal) -> list[dict]:
     ]
 
 
+# The alerts read these instead of the signal's expr (which the dashboards show as it is).
+FED = {"ticks_rate": TICK_RATE, "ticks_last_tick_age": TICK_AGE}
+
+
+class _Plain:
+    """A module without custom conditions: rules.condition's own comparison."""
+    @staticmethod
+    def conditions(signal, severity: str, boundary: str) -> None:
+        return None
+
+
 def conditions(signal, severity: str, boundary: str) -> str | None:
-    return None
+    if signal.key not in FED:
+        return None
+    from ..rules import condition  # the generator's own comparison, on the fed-by reading
+    return condition(dataclasses.replace(signal, expr=FED[signal.key], when=""), severity, _Plain)

@@ -10,6 +10,11 @@ def start(stack) -> dict:
     log = stack.dir / "nectar.log"
     unified = stack.dir / "unified_errors.log"  # where Nectar logs the blocks it drops
     system = by_key("nectar")
-    stack.simulator(system.demo_target, system.demo_module, ["--db-port", str(db.port), "--log-file", str(log),
-                                                             "--unified-errors-file", str(unified)])
+    # After a give-up the writer pauses, then tries again (the real indexer stops there). In
+    # the fast profile that pause must not outlast NectarSyncStalled's compressed 10 s `for`,
+    # or a mended outage would read as a stall the database page does not explain.
+    pause = ["--give-up-pause", "1"] if stack.profile.compressed else []
+    stack.simulator(system.demo_target, system.demo_module,
+                    ["--db-port", str(db.port), "--log-file", str(log),
+                     "--unified-errors-file", str(unified), *pause])
     return configs.nectar(stack.profile, db.port, log, unified)

@@ -7,5 +7,9 @@ from lookout.systems import by_key
 
 def start(stack) -> dict:
     system = by_key("tburn")
-    url = stack.simulator(system.demo_target, system.demo_module, [])
+    # The shedder's 30 s of degraded mode after its last trigger is a time, so the fast profile
+    # compresses it like TburnRequestShedding's 2m `for`: otherwise a mended heap fault leaves
+    # it degraded ten times longer than the alert's compressed `for` and its hold-down.
+    args = ["--degraded-seconds", f"{30 / stack.profile.time_factor:g}"] if stack.profile.compressed else []
+    url = stack.simulator(system.demo_target, system.demo_module, args)
     return configs.tburn(stack.profile, url)

@@ -13,6 +13,8 @@ from lookout.exporters.runtime.secrets import remember
 # schema.table or table; quoted verbatim in SQL, so case matters as written here.
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+# Docker's container names: [a-zA-Z0-9][a-zA-Z0-9_.-]* (daemon/names.go).
+_CONTAINER = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z")
 _LABEL_VALUE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -53,8 +55,14 @@ class TableConfig:
     # Empty: no ticks_table_active_instruments for this table.
     instrument_column: str = ""
     window_seconds: float = 300.0
+    # The collector container that writes this table (a docker container's name), or "":
+    # served as ticks_table_fed_by{table, container}, so that container being down explains
+    # this table's stale ticks and low rate, and no other table's (catalog: CollectorDown).
+    fed_by: str = ""
 
     def validate(self, path: str) -> None:
+        if self.fed_by and not _CONTAINER.match(self.fed_by):
+            raise ConfigError(f"{path}.fed_by", f"not a container name: {self.fed_by!r}")
         if not _TABLE.match(self.name):
             raise ConfigError(f"{path}.name", f"not a plain table name (schema.table allowed): {self.name!r}")
         for key in ("time_column", "instrument_column"):

@@ -35,10 +35,12 @@ WINDOW_TICKS = Gauge("table_window_ticks", "Rows in the window.", _T)
 WINDOW_SECONDS = Gauge("table_window_seconds", "The window the rate and instruments are taken over.", _T)
 LAST_AGE = Gauge("table_last_tick_age_seconds", "Seconds since the newest row (+Inf when the table is empty).", _T)
 INSTRUMENTS = Gauge("table_active_instruments", "Distinct instruments with a row in the window.", _T)
+FED_BY = Gauge("table_fed_by", "1 for the table and the collector container that writes it (tables[].fed_by).",
+               ("table", "container"))
 
 
 class TableCollector(Collector):
-    metrics = (PER_MINUTE, WINDOW_TICKS, WINDOW_SECONDS, LAST_AGE, INSTRUMENTS,)
+    metrics = (PER_MINUTE, WINDOW_TICKS, WINDOW_SECONDS, LAST_AGE, INSTRUMENTS, FED_BY)
 
     def __init__(self, db: Database, table: TableConfig):
         self.db = db
@@ -57,6 +59,8 @@ class TableCollector(Collector):
         out.add(LAST_AGE, age, **labels)
         if self.table.instrument_column:
             out.add(INSTRUMENTS, row["instruments"], **labels)
+        if self.table.fed_by:
+            out.add(FED_BY, 1, container=self.table.fed_by, **labels)
 
     async def close(self) -> None:
         await self.db.close()  # shared by the table collectors; closing twice is harmless

@@ -142,6 +142,16 @@ def _add_runbook_actions(app: web.Application, model: TburnModel, faults: FaultR
         for name in ("heap-pressure", "memory-leak"):
             faults.clear(name)
         model.force_gc()
+    async def exit_degraded(request: web.Request) -> web.Response:
+        # server/routes/sharding-routes.ts POST /v6/shedder/exit-degraded (TburnChain a52569c):
+        # requestShedder.forceExitDegradedMode(), then {success, message, isDegradedMode}. The
+        # shedder re-enters degraded mode at its next check while its trigger (lag, a critical
+        # heap) persists, as the model does at its next advance.
+        model.advance()
+        model.exit_degraded()
+        return web.json_response({"success": True, "message": "Degraded mode force-exited",
+                                  "isDegradedMode": model.degraded()})
+    app.router.add_post("/api/sharding/v6/shedder/exit-degraded", exit_degraded)
     # A restart (stop, start) ends a stall, as a new pipeline instance starts producing again.
     action("/api/pipeline/stop", lambda: (faults.clear("pipeline-stalled"), faults.inject("pipeline-stopped")))
     action("/api/pipeline/start", lambda: (faults.clear("pipeline-stalled"), faults.clear("pipeline-stopped")))

@@ -162,6 +162,10 @@ class TburnModel:
     def degraded(self) -> bool:
         return self.t < self.degraded_until
 
+    def exit_degraded(self) -> None:
+        """request-shedder.ts forceExitDegradedMode(): degraded mode ends now."""
+        self.degraded_until = -1.0
+
     # --- derived states (the runbook's tables) ----------------------------------
 
     def heap_ratio(self) -> float:
