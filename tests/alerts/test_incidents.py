@@ -1,11 +1,39 @@
 """Each scenario's incident replayed at production timing against the committed rules
-(tests/alerts/incidents.py builds the series and the checks)."""
+(tests/alerts/incidents.py builds the series and the checks), held to the scenario's promise
+(lookout/demo/scenarios.py)."""
 from __future__ import annotations
 
 import pytest
 
+from lookout.demo.scenarios import SCENARIOS
 from .conftest import COMMITTED_RULES, promtool
 from .incidents import REPLAYS, write
+
+
+def _seconds(eval_time: str) -> int:
+    return int(eval_time[:-1]) * {"s": 1, "m": 60}[eval_time[-1]]
+
+
+def test_every_scenario_has_a_replay():
+    assert sorted(REPLAYS) == sorted(SCENARIOS)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_the_replay_checks_the_promise(name):
+    """In the replay of the whole fault (the first group): each alert of `pages` firing at
+    critical, each chat-only alert firing at warning and never at critical, and each of them
+    not firing at some later time and at every time after it (the quiet after)."""
+    scenario, group = SCENARIOS[name], REPLAYS[name]()[0]
+    for alert in {*scenario.pages, *scenario.chat}:
+        tests = sorted((t for t in group["alert_rule_test"] if t["alertname"] == alert),
+                       key=lambda t: _seconds(t["eval_time"]))
+        firing = [{a["exp_labels"]["severity"] for a in t["exp_alerts"]} for t in tests if t.get("exp_alerts")]
+        wanted = "critical" if alert in scenario.pages else "warning"
+        assert any(wanted in levels for levels in firing), (alert, firing)
+        if alert not in scenario.pages:
+            assert not any("critical" in levels for levels in firing), (alert, firing)
+        last_firing = max(i for i, t in enumerate(tests) if t.get("exp_alerts"))
+        assert last_firing < len(tests) - 1, f"{alert}: no quiet after the fault"
 
 
 @pytest.mark.parametrize("name", list(REPLAYS))
