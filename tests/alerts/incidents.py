@@ -211,7 +211,8 @@ def pm2_memory_leak() -> dict:
     to its max_memory_restart (200 MiB) in 8 minutes, PM2 restarts it (restart_time + 1) and
     it climbs again; the fix deployed at 130 minutes holds it at 80 MiB. 7 or 8 restarts an
     hour: PM2RestartsHigh pages, quiet an hour after the last restart; PM2RestartBudget (chat)
-    a day after it, so the replay runs 27 hours."""
+    a day after it, so the replay runs 27 hours; PM2ProcessMemoryHigh, whose 5m outlasts each
+    climb past 80%, never fires."""
     mib = 2 ** 20
     n = 27 * 3600 // STEP
     memory, restarts = [], []
@@ -227,7 +228,8 @@ def pm2_memory_leak() -> dict:
                 {"series": f"pm2_process_memory_bytes{{{series}}}", "values": values(memory)},
                 {"series": f"pm2_process_memory_limit_bytes{{{series}}}", "values": values([200 * mib] * n)},
                 {"series": f"pm2_process_restarts_total{{{series}}}", "values": values(restarts)}],
-            "alert_rule_test": [
+            # Past 80% for under 3 minutes of each 8: the memory alert's 5m never runs out.
+            "alert_rule_test": checks({"PM2ProcessMemoryHigh": {}}, range(0, 4 * 60)) + [
                 # [30 min, 90 min]: the restarts at 34, 42, ..., 90 minutes (pm_id summed away).
                 fires("PM2RestartsHigh", 90 * 60, restarts[90 * 4] - restarts[30 * 4], f'name="rss-sync-server",{PM2}'),
                 # The series starts at 0: the 1-day increase is exact from the start.
