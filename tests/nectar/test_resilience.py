@@ -1,5 +1,6 @@
 """The database dies, slows down or gets hammered: /metrics keeps answering in time."""
 import concurrent.futures
+import threading
 import time
 
 import pytest
@@ -74,8 +75,15 @@ def test_concurrent_scrapes_share_one_collection(mariadb, exporter, tmp_path):
     scrape(proc.url)  # connections open, flavour known
     collections = scrape(proc.url)["nectar_collections_total"]
     before = mariadb.questions()
+    # A barrier, so the 16 really arrive together: the pool starts its threads one by one, and
+    # under load the first scrapes could end before the last thread exists.
+    together = threading.Barrier(16)
+
+    def arrive(_):
+        together.wait(30)
+        return scrape(proc.url)
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(lambda _: scrape(proc.url), range(16)))
+        results = list(pool.map(arrive, range(16)))
     after = mariadb.questions()
     seen = {r["nectar_collections_total"] for r in results}
     # 16 scrapes arriving together are served by far fewer collections, each of 3 statements.
