@@ -65,3 +65,18 @@ def sources(name: str) -> dict:
     """recorded/<name>/SOURCES.yml: each recorded answer's file and the application file it mirrors."""
     import yaml
     return yaml.safe_load((RECORDED / name / "SOURCES.yml").read_text())
+
+
+def json_routes(src: dict, names: tuple[str, ...], folder: Path):
+    """An aiohttp app answering each recorded route of `names` (SOURCES.yml entries: `path`,
+    `status`, `file` under `folder`) with its recorded JSON body and status."""
+    from aiohttp import web
+    app = web.Application()
+    for name in names:
+        s = src[name]
+        body = (folder / s["file"]).read_bytes()
+
+        async def answer(request, body=body, s=s):
+            return web.Response(body=body, status=s["status"], content_type="application/json")
+        app.router.add_get(s["path"], answer)
+    return app

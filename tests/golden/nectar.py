@@ -17,7 +17,7 @@ from lookout.exporters.nectar import EXPORTER
 from lookout.exporters.nectar.db import Flavour
 from lookout.exporters.runtime.config import Loader
 
-from . import RECORDED, normalise, scrape
+from . import RECORDED, json_routes, normalise, scrape
 from . import sources as _sources
 from .recorded_db import RecordedStatements, replaced
 
@@ -61,17 +61,6 @@ class RecordedTiDB:
         return None
 
 
-def _app(src: dict) -> web.Application:
-    app = web.Application()
-    for name in ("api_status", "api_errors", "api_memory"):
-        s = src[name]
-        body = (folder() / s["file"]).read_bytes()
-
-        async def answer(request, body=body, s=s):
-            return web.Response(body=body, status=s["status"], content_type="application/json")
-        app.router.add_get(s["path"], answer)
-    return app
-
 
 async def render() -> str:
     """The exporter's `/metrics` (Prometheus text) from the recorded answers, normalised."""
@@ -81,7 +70,7 @@ async def render() -> str:
         logs = {k: Path(tmp) / src[k]["appended_to"] for k in ("stdout_log", "unified_errors_log")}
         for path in logs.values():
             path.touch()
-        async with TestServer(_app(src)) as http:
+        async with TestServer(json_routes(src, ("api_status", "api_errors", "api_memory"), folder())) as http:
             cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
                 "logfile": {"path": str(logs["stdout_log"]), "unified_errors_path": str(logs["unified_errors_log"])},
                 "app": {"url": str(http.make_url("")).rstrip("/")},

@@ -17,7 +17,7 @@ from lookout.exporters.pm2 import EXPORTER
 from lookout.exporters.runtime.config import Loader
 from lookout.pm2rpc import amp
 
-from . import RECORDED, normalise, scrape
+from . import RECORDED, json_routes, normalise, scrape
 from . import sources as _sources
 
 NAME = "pm2"
@@ -53,17 +53,6 @@ async def _daemon(path: str, body: dict):
     return await asyncio.start_unix_server(answer, path)
 
 
-def _http_app(src: dict) -> web.Application:
-    app = web.Application()
-    for name in ("health", "sync_stats"):
-        s = src[name]
-        body = (folder() / s["file"]).read_bytes()
-
-        async def answer(request, body=body, s=s):
-            return web.Response(body=body, status=s["status"], content_type="application/json")
-        app.router.add_get(s["path"], answer)
-    return app
-
 
 async def render() -> str:
     """The exporter's `/metrics` (Prometheus text) from the recorded answers, normalised."""
@@ -75,7 +64,7 @@ async def render() -> str:
             path.touch()
         daemon = await _daemon(str(Path(tmp) / "rpc.sock"), json.loads(raw))
         try:
-            async with TestServer(_http_app(src)) as http:
+            async with TestServer(json_routes(src, ("health", "sync_stats"), folder())) as http:
                 cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
                     "daemon": {"rpc_socket": str(Path(tmp) / "rpc.sock"), "home": tmp,
                                "expected_processes": ["rss-sync-server"]},
