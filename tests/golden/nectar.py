@@ -9,7 +9,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 import lookout.exporters.nectar as exporter_package

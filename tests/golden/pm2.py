@@ -10,7 +10,6 @@ import json
 import tempfile
 from pathlib import Path
 
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from lookout.exporters.pm2 import EXPORTER
