@@ -61,7 +61,7 @@ def _spawn(args: list[str], workdir: Path, name: str, env: dict | None = None) -
 def lookout(domain: str, config: dict, env: dict | None = None):
     def start(workdir: Path) -> Running:
         path = write_yaml(workdir / f"{domain}.yml", config)
-        return _spawn([sys.executable, "-m", f"lookout.exporters.{domain}", "--listen", "127.0.0.1:{port}",
+        return _spawn([sys.executable, "-m", f"lookout.systems.{domain}.exporter", "--listen", "127.0.0.1:{port}",
                        "--config", str(path)], workdir, f"lookout-{domain}", env)
     return start
 

@@ -199,7 +199,7 @@ def main() -> None:
             times = []
             for _ in range(args.starts):
                 port = free_port()
-                times.append(first_answer([sys.executable, "-m", f"lookout.exporters.{ns}", "--config",
+                times.append(first_answer([sys.executable, "-m", f"lookout.systems.{ns}.exporter", "--config",
                                            str(work / f"{ns}.yml"), "--web.listen-address", f"127.0.0.1:{port}"],
                                           port, env))
             starts[f"lookout-{ns}"] = times

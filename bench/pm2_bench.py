@@ -173,7 +173,7 @@ def main() -> None:
         steps = [("python", "pass"), ("+ asyncio (ssl, OpenSSL)", "import asyncio"),
                  ("+ aiohttp", "import asyncio, aiohttp.web"),
                  ("+ runtime (prometheus_client, yaml, bcrypt)", "import lookout.exporters.runtime.main"),
-                 ("+ lookout.exporters.pm2 (psutil)", "import lookout.exporters.runtime.main, lookout.exporters.pm2")]
+                 ("+ lookout.systems.pm2.exporter (psutil)", "import lookout.exporters.runtime.main, lookout.systems.pm2.exporter")]
         prev = 0
         for label, stmt in steps:
             rss = import_rss(stmt)

@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 from lookout.devstack.proc import ExporterProcess  # noqa: E402
 from lookout.devstack.tburn_sim import SimulatorProcess  # noqa: E402
-from lookout.simulators.tburn.faults import ENDPOINTS  # noqa: E402
+from lookout.systems.tburn.simulator.faults import ENDPOINTS  # noqa: E402
 
-# The simulator's default session (lookout/simulators/tburn/__main__.py --session).
+# The simulator's default session (lookout/systems/tburn/simulator/__main__.py --session).
 SESSION = "lookout-demo-session"
 COOKIE = f"connect.sid={SESSION}"
 

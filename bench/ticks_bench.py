@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import rss_bytes, wrk  # noqa: E402
 from lookout.exporters.runtime import Deadline, MetricSet, Secret  # noqa: E402
-from lookout.exporters.ticks.config import DatabaseConfig, TableConfig  # noqa: E402
-from lookout.exporters.ticks.database import Database  # noqa: E402
-from lookout.exporters.ticks.tables import TableCollector  # noqa: E402
+from lookout.systems.ticks.exporter.config import DatabaseConfig, TableConfig  # noqa: E402
+from lookout.systems.ticks.exporter.database import Database  # noqa: E402
+from lookout.systems.ticks.exporter.tables import TableCollector  # noqa: E402
 from lookout.devstack.postgres import PostgresServer  # noqa: E402
 from lookout.devstack.proc import free_port, http_get, terminate, wait_until  # noqa: E402
 
@@ -120,7 +120,7 @@ def main() -> None:
             cfg.write_text(f"scrape:\n  min_interval_seconds: {min_interval}\n"
                            f"tables:\n  - name: {large}\n    instrument_column: instrument_name\n")
             port = free_port()
-            server = Server([sys.executable, "-m", "lookout.exporters.ticks", "--config", str(cfg), "--listen",
+            server = Server([sys.executable, "-m", "lookout.systems.ticks.exporter", "--config", str(cfg), "--listen",
                              f"127.0.0.1:{port}"], {"TICKS_DATABASE__DSN": pg.dsn(), "PYTHONPATH": str(ROOT)},
                             f"http://127.0.0.1:{port}/metrics", workdir / f"{name}.log")
             servers.append(server)

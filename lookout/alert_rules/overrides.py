@@ -73,7 +73,7 @@ def apply(signals: list[Signal], overrides: dict) -> list[Signal]:
             continue
         if key not in by_key:
             close = difflib.get_close_matches(str(key), by_key, n=1)
-            hint = f"did you mean {close[0]}?" if close else "keys are in alert_rules/signals/*.py"
+            hint = f"did you mean {close[0]}?" if close else "keys are in lookout/systems/*/signals.py"
             raise OverrideError(str(key), f"no such signal; {hint}")
         if not isinstance(change, dict) or not change:
             raise OverrideError(str(key), "must be a mapping such as {warning: 90}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from . import panels as P
 from .common import UP_DOWN, describe, graph, signal, tags, tile
 
-MODULE = "lookout"
 UID = "lookout-exporters"
 COLLECTOR = "{{exporter}} {{collector}}"
 
@@ -59,7 +58,7 @@ def build():
     )
     return P.dashboard(
         UID, "Lookout / Exporters", [scrapes, exporters],
-        description=describe(MODULE, "The Lookout exporters: scrapes, backends, collectors, errors, missing fields,"
+        description=describe(__name__, "The Lookout exporters: scrapes, backends, collectors, errors, missing fields,"
                                      " cache age."),
         tags=tags("exporter"), variables=P.job_instance_variables("up"), scoped=True,
         links=P.dashboard_links("lookout"),

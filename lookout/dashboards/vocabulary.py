@@ -15,15 +15,17 @@ from pathlib import Path
 
 
 @cache
-def _exporters_dir() -> Path:
-    # lookout.exporters itself is a docstring-only package; its subpackages are not imported.
-    spec = importlib.util.find_spec("lookout.exporters")
+def _systems_dir() -> Path:
+    # lookout.systems imports only the registry records; the exporter packages are not imported.
+    spec = importlib.util.find_spec("lookout.systems")
     return Path(spec.origin).parent
 
 
 def constant(module: str, name: str) -> tuple[str, ...]:
-    """`name` from `lookout/exporters/<module>.py` ("tburn/endpoints"), as a tuple of strings."""
-    path = _exporters_dir() / f"{module}.py"
+    """`name` from a system's exporter module, "<key>/<module>" ("tburn/endpoints" is
+    lookout/systems/tburn/exporter/endpoints.py), as a tuple of strings."""
+    key, _, rest = module.partition("/")
+    path = _systems_dir() / key / "exporter" / f"{rest}.py"
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else (

@@ -14,7 +14,6 @@ import importlib
 from . import panels as P
 from .common import UP_DOWN, WALL_VALUE_SIZE, describe, drill_down, tags, wall_tile
 
-MODULE = "wall"
 UID = "lookout-wall"
 VALUE_SIZE = WALL_VALUE_SIZE
 REFRESH = "15s"
@@ -67,7 +66,7 @@ def build(systems=None):
     )
     return P.dashboard(
         UID, "Lookout / Wall screen", [*(system_row(s, tile_h) for s in systems), lookout],
-        description=describe(MODULE, "The wall screen: every system at a glance, and what is firing."),
+        description=describe(__name__, "The wall screen: every system at a glance, and what is firing."),
         tags=tags("wall"), refresh=REFRESH, time_from="now-30m", kiosk=True,
         links=P.dashboard_links("lookout"),
     )

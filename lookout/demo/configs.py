@@ -41,7 +41,7 @@ def pm2(profile: Profile, home: Path, health_url: str, watchdog_log: Path | None
 
 
 def tburn(profile: Profile, base_url: str) -> dict:
-    # The simulator's session cookie (lookout.simulators.tburn --session): a demo value, not a secret.
+    # The simulator's session cookie (lookout.systems.tburn.simulator --session): a demo value, not a secret.
     # The shard routes are opt-in: on a real TBURN the first request to them starts its
     # simulated shard orchestrator (docs/exporters/tburn.md); the demo's simulator has none
     # to start, and the demo shows their alerts.

@@ -3,7 +3,7 @@
 MariaDB stands in for TiDB and PostgreSQL for TimescaleDB; both, dockerd, PM2 and the
 simulators are started with lookout.devstack's classes, so the demo and the tests run the
 same servers the same way. Each system of the registry (lookout.systems) brings up its demo
-target through its `demo_config` function (lookout/demo/targets/), which asks this stack
+target through its `demo_config` function (lookout/systems/<key>/target.py), which asks this stack
 for the servers it needs. Everything started is recorded and stopped in reverse order by
 `stop()`, which also removes every temp dir.
 """
@@ -99,7 +99,7 @@ class NativeStack:
         self._stops.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    # --- what a demo target may ask for (lookout/demo/targets/) ------------------------
+    # --- what a demo target may ask for (lookout/systems/<key>/target.py) ------------------------
 
     def simulator(self, target: str, module: str, args: list[str]) -> str:
         """`python -m module --listen 127.0.0.1:<free port> *args`, ready when /_sim/faults answers."""
@@ -201,7 +201,7 @@ class NativeStack:
 
     def _remediate(self) -> str:
         """lookout-remediate, live: Alertmanager's `remediate` receiver posts to it (issue 15)."""
-        from lookout.demo.targets.ticks import CONTAINER
+        from lookout.systems.ticks.target import CONTAINER
         from lookout.remediate.demo import demo_config
         from lookout.systems import by_key
         port = free_port()

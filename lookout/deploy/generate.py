@@ -37,8 +37,8 @@ HEADER = """\
 SOURCES = {
     "ha": "lookout/deploy/ (ha.py, hosts.py), lookout/alert_rules and prometheus/alertmanager.yml",
     "remote-write": "lookout/deploy/remote_write.py",
-    "kubernetes": "lookout/alert_rules/signals, lookout/deploy/ (kubernetes.py, hosts.py) and prometheus/alertmanager.yml",
-    "mixin": "lookout/alert_rules/signals, lookout/dashboards/generated and lookout/deploy/mixin.py",
+    "kubernetes": "lookout/systems/*/signals.py, lookout/deploy/ (kubernetes.py, hosts.py) and prometheus/alertmanager.yml",
+    "mixin": "lookout/systems/*/signals.py, lookout/dashboards/generated and lookout/deploy/mixin.py",
 }
 
 

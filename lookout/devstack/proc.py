@@ -90,7 +90,7 @@ class ExporterProcess:
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log_path = workdir / f"{domain}-exporter.log"
-        args = [sys.executable, "-m", module or f"lookout.exporters.{domain}", "--listen", f"127.0.0.1:{self.port}"]
+        args = [sys.executable, "-m", module or f"lookout.systems.{domain}.exporter", "--listen", f"127.0.0.1:{self.port}"]
         if config:
             args += ["--config", str(config)]
         args += extra_args or []

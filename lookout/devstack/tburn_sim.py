@@ -13,12 +13,12 @@ from .proc import ROOT, ExporterProcess, free_port, http_get, wait_until
 
 
 class SimulatorProcess(ExporterProcess):
-    """`python -m lookout.simulators.tburn` on 127.0.0.1 and a free port, logs kept in a file.
+    """`python -m lookout.systems.tburn.simulator` on 127.0.0.1 and a free port, logs kept in a file.
 
     Started, logged and stopped as an ExporterProcess is; only readiness differs.
     """
 
-    def __init__(self, workdir: Path, extra_args: list[str] | None = None, module: str = "lookout.simulators.tburn",
+    def __init__(self, workdir: Path, extra_args: list[str] | None = None, module: str = "lookout.systems.tburn.simulator",
                  port: int | None = None):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"

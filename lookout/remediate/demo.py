@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 
-# The TBURN simulator's session cookie (lookout.simulators.tburn --session): a demo value, not a secret.
+# The TBURN simulator's session cookie (lookout.systems.tburn.simulator --session): a demo value, not a secret.
 TBURN_COOKIE = "connect.sid=lookout-demo-session"
 
 

@@ -33,7 +33,7 @@ class System:
         empty means the key, which every system uses (one spelling per system).
     demo_module: the simulator's package (`python -m` runs it, or its files, as for the Node app).
     demo_config: "module:function" the native demo calls to start the target and return the
-        exporter's configuration (a dict); see lookout/demo/targets/.
+        exporter's configuration (a dict); see lookout/demo/native.py ("what a demo target may ask for").
     description: one line for the docs tables ("a Go Cardano indexer on TiDB").
     runbooks: the user's runbook numbers about it (shared/runbooks/NNN_*.md).
     exporter_module, signals_module, dashboard_module: dotted module names; empty means the
@@ -55,9 +55,9 @@ class System:
     def __post_init__(self) -> None:
         if not self.key.isidentifier() or not self.key.islower():
             raise ValueError(f"system key {self.key!r}: a lower-case identifier (it is a metric namespace)")
-        for attr, default in (("demo_target", self.key), ("exporter_module", f"lookout.exporters.{self.key}"),
-                              ("signals_module", f"lookout.alert_rules.signals.{self.key}"),
-                              ("dashboard_module", f"lookout.dashboards.{self.key}")):
+        for attr, default in (("demo_target", self.key), ("exporter_module", f"lookout.systems.{self.key}.exporter"),
+                              ("signals_module", f"lookout.systems.{self.key}.signals"),
+                              ("dashboard_module", f"lookout.systems.{self.key}.dashboard")):
             if not getattr(self, attr):
                 object.__setattr__(self, attr, default)
 

@@ -142,7 +142,7 @@ def test_database_down_pages_once_and_silences_what_it_explains(am):
                   _alert("nectar_reconnects", "warning", n),
                   # Its database collectors fail because of it; the log collector's failure does not.
                   _alert("exporter_collector_success", "warning", n, exporter="nectar", collector="chain"),
-                  # ping is the collector nectar_up reads (exporters/nectar/__init__.py): the
+                  # ping is the collector nectar_up reads (lookout/systems/nectar/exporter/__init__.py): the
                   # same fact as the page, seen in chat in the native demo's tidb-down.
                   _alert("exporter_collector_success", "warning", n, exporter="nectar", collector="ping"),
                   _alert("exporter_collector_success", "warning", n, exporter="nectar", collector="logfile")])

@@ -115,7 +115,7 @@ def test_defaults_match_the_catalog(default_signals):
 
 
 def test_burn_rate_pairs_match_the_catalog(default_signals):
-    from lookout.alert_rules.signals.tburn import BURN_WINDOWS, OBJECTIVE, _factor
+    from lookout.systems.tburn.signals import BURN_WINDOWS, OBJECTIVE, _factor
     sig = next(s for s in default_signals if s.key == "tburn_availability_burn")
     assert OBJECTIVE == 0.999
     assert {(w.severity, w.long, w.short, _factor(sig, w.factor)) for w in BURN_WINDOWS} == {

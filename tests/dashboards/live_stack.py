@@ -26,7 +26,7 @@ SLOTS_PER_STEP = 1000            # far faster than the tip moves, so the ETA is 
 
 
 def missing_exporters() -> list[str]:
-    return [ns for ns in EXPORTERS if importlib.util.find_spec(f"lookout.exporters.{ns}.__main__") is None]
+    return [ns for ns in EXPORTERS if importlib.util.find_spec(f"lookout.systems.{ns}.exporter.__main__") is None]
 
 
 class Stack:

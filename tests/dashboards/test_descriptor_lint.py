@@ -47,7 +47,7 @@ def undeclared_collectors(namespace: str) -> list[str]:
     from lookout.exporters.runtime import exporter_descriptors
     from lookout.exporters.runtime.collector import Collector
     exporter_descriptors(namespace)  # imports every module of the exporter
-    package = f"lookout.exporters.{namespace}"
+    package = f"lookout.systems.{namespace}.exporter"
     stack, missing = list(Collector.__subclasses__()), []
     while stack:
         cls = stack.pop()
@@ -90,7 +90,7 @@ def problems_in(dashboards, namespaces: set[str]) -> list[str]:
 def test_every_queried_series_is_declared(system, dashboards):
     missing = undeclared_collectors(system.namespace)
     if missing:
-        pytest.skip(f"lookout.exporters.{system.key}: {', '.join(missing)} declare no typed descriptors yet")
+        pytest.skip(f"{system.exporter_module}: {', '.join(missing)} declare no typed descriptors yet")
     problems = problems_in(dashboards, {system.namespace})
     assert not problems, "\n".join(problems)
 

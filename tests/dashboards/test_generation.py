@@ -49,8 +49,9 @@ def test_one_file_per_dashboard_with_a_stable_uid(dashboards):
 
 def test_every_dashboard_says_it_is_generated(dashboards):
     for name, d in dashboards.items():
-        module = dashboard_modules()[name].rsplit(".", 1)[1]
-        assert DO_NOT_EDIT.format(module=module) in d["description"], name
+        source = dashboard_modules()[name].replace(".", "/") + ".py"
+        assert (ROOT / source).is_file(), source
+        assert DO_NOT_EDIT.format(source=source) in d["description"], name
         assert "generated" in d["tags"], name
 
 
@@ -101,7 +102,7 @@ def test_generating_imports_no_exporter_and_no_client_library():
     JSON loaded aiohttp, asyncpg, PyMySQL and psutil)."""
     probe = ("import sys; from lookout.dashboards.__main__ import generate; generate(); "
              "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
-             "{'aiohttp', 'asyncpg', 'pymysql', 'psutil'} or m.startswith('lookout.exporters.'))))")
+             "{'aiohttp', 'asyncpg', 'pymysql', 'psutil'} or m.startswith('lookout.exporters.') or '.exporter' in m)))")
     run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == [], run.stdout
@@ -109,9 +110,9 @@ def test_generating_imports_no_exporter_and_no_client_library():
 
 def test_a_state_list_that_is_not_a_literal_is_refused(tmp_path, monkeypatch):
     from lookout.dashboards import vocabulary
-    (tmp_path / "toy").mkdir()
-    (tmp_path / "toy" / "states.py").write_text('GOOD = ("a", "b")\nBAD = tuple(["a"])\n')
-    monkeypatch.setattr(vocabulary, "_exporters_dir", lambda: tmp_path)
+    (tmp_path / "toy" / "exporter").mkdir(parents=True)
+    (tmp_path / "toy" / "exporter" / "states.py").write_text('GOOD = ("a", "b")\nBAD = tuple(["a"])\n')
+    monkeypatch.setattr(vocabulary, "_systems_dir", lambda: tmp_path)
     assert vocabulary.constant("toy/states", "GOOD") == ("a", "b")
     with pytest.raises(ValueError, match="BAD is not a literal"):
         vocabulary.constant("toy/states", "BAD")

@@ -13,7 +13,7 @@ from . import live_stack
 
 MISSING = live_stack.missing_exporters()
 pytestmark = pytest.mark.skipif(
-    bool(MISSING), reason=f"exporter package(s) not written yet: {', '.join(f'lookout.exporters.{m}' for m in MISSING)}")
+    bool(MISSING), reason=f"exporter package(s) not written yet: {', '.join(f'lookout.systems.{m}.exporter' for m in MISSING)}")
 
 # Queries allowed to come back empty here, each for a reason a short test run cannot change.
 MAY_BE_EMPTY = {

@@ -4,7 +4,7 @@ The native demo (shared session fixture, fast profile) runs untouched for QUIET_
 rule is evaluated each second, so Prometheus's own ALERTS series over that span says whether
 anything fired, and the pager whether anything was sent. Before lookout/demo/profiles.py held
 TburnMemoryGrowth longer than one GC cycle, the TBURN simulator's real-time GC sawtooth (about
-70 s per cycle, lookout/simulators/tburn/model.py) fired it about once every three minutes.
+70 s per cycle, lookout/systems/tburn/simulator/model.py) fired it about once every three minutes.
 """
 from __future__ import annotations
 
@@ -47,8 +47,8 @@ def _heap_series(seed: int) -> str:
     """The TBURN simulator's heap, fault-free, one sample a second (its model on a fake clock).
     Bytes as TBURN's memory guardian reports them: heap_used_mb (model.py) x MiB."""
     from lookout.simulators.common import FaultRegistry
-    from lookout.simulators.tburn.faults import FAULTS
-    from lookout.simulators.tburn.model import HEAP_LIMIT_MB, TburnModel
+    from lookout.systems.tburn.simulator.faults import FAULTS
+    from lookout.systems.tburn.simulator.model import HEAP_LIMIT_MB, TburnModel
     clock = [0.0]
     model = TburnModel(FaultRegistry(FAULTS), seed=seed, clock=lambda: clock[0], wall=lambda: clock[0])
     values = []

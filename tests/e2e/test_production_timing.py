@@ -74,7 +74,7 @@ class Scenario:
                 for c in names]
 
     def nectar(self, t: float | None) -> list:
-        # lookout/exporters/nectar: chain, processlist and server query TiDB; process and
+        # lookout/systems/nectar/exporter: chain, processlist and server query TiDB; process and
         # logfile do not. Nectar's ConnectionRecovery logs a reconnection episode every 10 s.
         down = t is not None
         lines = [("nectar_up", 0.0 if down else 1.0), ("nectar_process_up", 1.0),

@@ -15,7 +15,7 @@ SECRET = "Pasted-Secret-77zq"
 
 def _check(domain: str, config: str, timeout: float = 20.0) -> tuple[int, str, float]:
     t0 = time.monotonic()
-    res = subprocess.run([sys.executable, "-m", f"lookout.exporters.{domain}", "--check-config", "--config", config],
+    res = subprocess.run([sys.executable, "-m", f"lookout.systems.{domain}.exporter", "--check-config", "--config", config],
                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
     return res.returncode, res.stdout + res.stderr, time.monotonic() - t0
 

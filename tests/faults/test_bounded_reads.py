@@ -14,7 +14,7 @@ FAKE_PM2 = "#!/bin/sh\nhead -c 67108864 /dev/zero | tr '\\\\0' ' ' | sed '1s/^/[
 
 PROBE = textwrap.dedent("""
     import asyncio, resource, sys
-    from lookout.exporters.pm2.jlist import jlist
+    from lookout.systems.pm2.exporter.jlist import jlist
     from lookout.exporters.runtime import CollectError
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:

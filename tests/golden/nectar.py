@@ -11,9 +11,9 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestServer
 
-import lookout.exporters.nectar as exporter_package
-from lookout.exporters.nectar import EXPORTER
-from lookout.exporters.nectar.db import Flavour
+import lookout.systems.nectar.exporter as exporter_package
+from lookout.systems.nectar.exporter import EXPORTER
+from lookout.systems.nectar.exporter.db import Flavour
 from lookout.exporters.runtime.config import Loader
 
 from . import RECORDED, json_routes, normalise, scrape
@@ -42,7 +42,7 @@ def statements() -> RecordedStatements:
 
 
 class RecordedTiDB:
-    """RECORDED ANSWERS standing in for lookout.exporters.nectar.db.Database (same methods)."""
+    """RECORDED ANSWERS standing in for lookout.systems.nectar.exporter.db.Database (same methods)."""
 
     recorded: RecordedStatements  # set by render()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestServer
 
-from lookout.exporters.pm2 import EXPORTER
+from lookout.systems.pm2.exporter import EXPORTER
 from lookout.exporters.runtime.config import Loader
 from lookout.pm2rpc import amp
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestServer
 from lookout.exporters.runtime import Deadline
 from lookout import __version__ as VERSION
 from lookout.exporters.runtime.scrape import Scraper
-from lookout.exporters.tburn import EXPORTER
+from lookout.systems.tburn.exporter import EXPORTER
 from lookout.exporters.runtime.config import Loader
 
 from . import RECORDED, normalise
@@ -20,7 +20,7 @@ from . import RECORDED, normalise
 NAME = "tburn"
 REPO = "trustburn79-droid/TburnChain"
 COMMIT = "a52569cccfdcbf44e2f0e321a0d7b8723bb4e419"
-# The route's source in TBURN (the simulator's lookout/simulators/tburn/faults.py names them too).
+# The route's source in TBURN (the simulator's lookout/systems/tburn/simulator/faults.py names them too).
 FILES = {
     "health": "server/routes.ts",
     "system_health": "server/core/monitoring/system-health-routes.ts",
@@ -43,9 +43,9 @@ def folder():
 async def record() -> None:
     """Ask the simulator (in-process, seed 1, clocks frozen) every route once, in order."""
     from lookout.simulators.common import FaultRegistry
-    from lookout.simulators.tburn.app import SESSION_COOKIE, make_app
-    from lookout.simulators.tburn.faults import ENDPOINTS, FAULTS
-    from lookout.simulators.tburn.model import TburnModel
+    from lookout.systems.tburn.simulator.app import SESSION_COOKIE, make_app
+    from lookout.systems.tburn.simulator.faults import ENDPOINTS, FAULTS
+    from lookout.systems.tburn.simulator.model import TburnModel
 
     model = TburnModel(FaultRegistry(FAULTS), seed=1, clock=lambda: 1000.0, wall=lambda: WALL)
     out = folder()
@@ -61,7 +61,7 @@ async def record() -> None:
                     (out / f"{name}.{kind}").write_bytes(body)
                     sources[name] = {"path": path, "status": resp.status, "content_type": resp.content_type,
                                      "file": f"{name}.{kind}", "mirrors": f"{REPO}@{COMMIT}:{FILES[name]}"}
-    (out / "SOURCES.yml").write_text("# Recorded by `python -m tests.golden --record` from lookout/simulators/tburn.\n"
+    (out / "SOURCES.yml").write_text("# Recorded by `python -m tests.golden --record` from lookout/systems/tburn/simulator.\n"
                                      + yaml.safe_dump(sources, sort_keys=False))
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-import lookout.exporters.ticks as exporter_package
+import lookout.systems.ticks.exporter as exporter_package
 from lookout.exporters.runtime.config import Loader
-from lookout.exporters.ticks import EXPORTER
+from lookout.systems.ticks.exporter import EXPORTER
 
 from . import RECORDED, normalise, scrape
 from . import sources as _sources
@@ -43,7 +43,7 @@ def sources() -> dict:
 
 
 class RecordedTimescale:
-    """RECORDED ANSWERS standing in for lookout.exporters.ticks.database.Database (same methods)."""
+    """RECORDED ANSWERS standing in for lookout.systems.ticks.exporter.database.Database (same methods)."""
 
     recorded: RecordedStatements  # set by render()
 

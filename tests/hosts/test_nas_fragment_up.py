@@ -50,7 +50,7 @@ services:
     image: lookout:local
     container_name: eth-collector
     user: "0:0"
-    command: ["python", "-m", "lookout.simulators.tick_writer", "--listen", "0.0.0.0:5002"]
+    command: ["python", "-m", "lookout.systems.ticks.simulator", "--listen", "0.0.0.0:5002"]
     environment:
       TICK_WRITER_DSN: postgresql://postgres:${POSTGRES_PASSWORD}@timescaledb:5432/crypto_data
     depends_on:

@@ -5,7 +5,7 @@ import pytest
 
 from lookout.devstack.proc import promtool_check_metrics, scrape
 
-from lookout.exporters.nectar.eras import NETWORKS
+from lookout.systems.nectar.exporter.eras import NETWORKS
 from .conftest import write_config
 
 ALONZO_FIRST_SLOT = 39916800  # mainnet epoch 290
@@ -60,8 +60,8 @@ def test_db_sync_style_table_name(mariadb, exporter, tmp_path):
 
 
 def test_chain_query_rides_the_slot_index(mariadb, rows):
-    from lookout.exporters.nectar.chain import ChainCollector
-    from lookout.exporters.nectar.config import ChainConfig
+    from lookout.systems.nectar.exporter.chain import ChainCollector
+    from lookout.systems.nectar.exporter.config import ChainConfig
     sql = ChainCollector(db=None, cfg=ChainConfig()).sql
     plan = mariadb.execute(f"EXPLAIN {sql}", database="nectar")
     # columns: id, select_type, table, type, possible_keys, key, key_len, ref, rows, Extra

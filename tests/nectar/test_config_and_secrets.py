@@ -11,7 +11,7 @@ from .conftest import PASSWORD, write_config
 
 
 def check_config(tmp_path, cfg: dict | None, env: dict | None = None):
-    args = [sys.executable, "-m", "lookout.exporters.nectar", "--check-config"]
+    args = [sys.executable, "-m", "lookout.systems.nectar.exporter", "--check-config"]
     if cfg is not None:
         path = tmp_path / "bad.yml"
         path.write_text(yaml.safe_dump(cfg) if isinstance(cfg, dict) else cfg)

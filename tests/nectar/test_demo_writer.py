@@ -1,14 +1,14 @@
 """The demo writer keeps its own Cardano facts and Nectar's real log formats.
 
-Two independent tables must agree: the writer's (lookout/simulators/nectar_writer/cardano.py)
-and the exporter's (lookout/exporters/nectar/eras.py); a mistake in either shows here.
+Two independent tables must agree: the writer's (lookout/systems/nectar/simulator/cardano.py)
+and the exporter's (lookout/systems/nectar/exporter/eras.py); a mistake in either shows here.
 """
 import pytest
 
-from lookout.exporters.nectar import eras as exporter_eras
-from lookout.exporters.nectar.reconnects import EpisodeCounter
-from lookout.simulators.nectar_writer import cardano
-from lookout.simulators.nectar_writer.writer import NectarLog
+from lookout.systems.nectar.exporter import eras as exporter_eras
+from lookout.systems.nectar.exporter.reconnects import EpisodeCounter
+from lookout.systems.nectar.simulator import cardano
+from lookout.systems.nectar.simulator.writer import NectarLog
 
 
 @pytest.mark.parametrize("network", sorted(cardano.NETWORKS))
@@ -46,9 +46,9 @@ def test_dropped_blocks_are_logged_as_nectars_worker_loop_does(tmp_path):
     """nectar 45d9dbda main.go: ProcessingError("BlockWorker", "Worker<id>", "failed to process
     block at slot N after K attempts: ..."), then "slot N: ..."; the exporter counts one drop each."""
     from lookout.simulators.common import FaultRegistry
-    from lookout.simulators.nectar_writer.chain import Chain
-    from lookout.simulators.nectar_writer.faults import FAULTS
-    from lookout.simulators.nectar_writer.writer import DbParams, Writer
+    from lookout.systems.nectar.simulator.chain import Chain
+    from lookout.systems.nectar.simulator.faults import FAULTS
+    from lookout.systems.nectar.simulator.writer import DbParams, Writer
 
     faults = FaultRegistry(FAULTS)
     log = NectarLog(None, str(tmp_path / "unified_errors.log"))

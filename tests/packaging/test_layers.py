@@ -4,14 +4,21 @@ statements (the source is the truth; imports inside functions count), and no imp
 Bottom to top; a module imports only its own layer and the ones below it, and the packages
 listed side by side in one layer (`|`) do not import each other:
 
-    registry and small shared modules   lookout (the package), systems, durations, netutil, promql, generated
+    registry and small shared modules   lookout (the package), systems and each system's record
+                                        (lookout.systems.<key>), durations, netutil, promql, generated
     runtime                             lookout.exporters.runtime
-    shared clients                      pm2rpc (PM2's daemon socket: the PM2 exporter and remediate)
-    parts                               each exporter | simulators | devstack
-    generators                          alert_rules, then dashboards | docs
-    tools                               deploy | remediate, then demo, then cli
+    shared clients and parts            pm2rpc (PM2's daemon socket: the PM2 exporter and remediate)
+                                        | simulators (what the simulators share)
+    parts                               each system's exporter | each system's simulator | devstack
+    generators                          alert_rules, then each system's signals, then dashboards | docs,
+                                        then each system's dashboard
+    tools                               deploy | remediate, then the demo's profiles and configs, then
+                                        each system's demo target, then the rest of demo, then cli
     above everything                    tests, then bench
 
+A system's folder (lookout/systems/<key>/) spans the layers: its parts sit where their kind
+sits, side by side with the other systems' (they never import each other). Shared layers load
+them by the names in the registry (importlib), which this contract does not count as an import.
 Simulators stand in for the applications (never the exporters' code); devstack runs real servers.
 Above the exporters, nothing in lookout/ imports an exporter's own package: it is run, not
 imported (docs reads descriptors through the runtime).
@@ -29,19 +36,30 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "lookout"
 SOURCES = ("lookout", "tests", "bench")
 
-EXPORTERS = tuple(f"lookout.exporters.{p.name}" for p in sorted((PACKAGE / "exporters").iterdir())
-                  if (p / "__init__.py").exists() and p.name != "runtime")
+SYSTEM_KEYS = tuple(p.name for p in sorted((PACKAGE / "systems").iterdir()) if (p / "__init__.py").exists())
+
+
+def parts(kind: str) -> list[tuple[str, ...]]:
+    """One sibling group per system: its part of that kind (`exporter`, `signals`, ...)."""
+    return [(f"lookout.systems.{k}.{kind}",) for k in SYSTEM_KEYS]
+
+
+EXPORTERS = tuple(g[0] for g in parts("exporter"))
 
 # Bottom to top; each layer is a list of sibling groups, each group a tuple of module prefixes.
 LAYERS: list[list[tuple[str, ...]]] = [
     [("lookout.__init__", "lookout.systems", "lookout.durations", "lookout.netutil", "lookout.promql",
       "lookout.generated")],
     [("lookout.exporters.runtime",)],
-    [("lookout.pm2rpc",)],
-    [*((e,) for e in EXPORTERS), ("lookout.exporters.__init__",), ("lookout.simulators",), ("lookout.devstack",)],
+    [("lookout.pm2rpc",), ("lookout.simulators",)],
+    [*parts("exporter"), ("lookout.exporters.__init__",), *parts("simulator"), ("lookout.devstack",)],
     [("lookout.alert_rules",)],
+    parts("signals"),
     [("lookout.dashboards",), ("lookout.docs",)],
+    parts("dashboard"),
     [("lookout.deploy",), ("lookout.remediate",)],
+    [("lookout.demo.profiles", "lookout.demo.configs")],
+    parts("target"),
     [("lookout.demo",)],
     [("lookout.cli",)],
     [("tests",)],
@@ -164,8 +182,8 @@ def test_the_checker_sees_a_relative_import():
 
 def test_the_checker_sees_an_upward_import_and_a_sibling():
     g = {"lookout.deploy.ha": {"lookout.demo.alertmanager"},           # deploy -> demo (was)
-         "lookout.simulators.tburn.app": {"lookout.exporters.tburn.collectors"},
-         "lookout.remediate.actions.pm2": {"lookout.exporters.pm2.rpc"}}
+         "lookout.systems.tburn.simulator.app": {"lookout.systems.tburn.exporter.collectors"},
+         "lookout.remediate.actions.pm2": {"lookout.systems.pm2.exporter.rpc"}}
     found = violations(g)
     assert len(found) == 3, found
 

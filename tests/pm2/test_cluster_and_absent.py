@@ -113,9 +113,9 @@ def test_one_process_list_read_per_scrape(cluster):
     """The processes and sync-log collectors of one scrape share one call to the daemon."""
     import asyncio
 
-    from lookout.exporters.pm2.config import DaemonConfig, SyncLogConfig
-    from lookout.exporters.pm2.processes import ProcessesCollector, ProcessSource
-    from lookout.exporters.pm2.synclog import SyncLogCollector
+    from lookout.systems.pm2.exporter.config import DaemonConfig, SyncLogConfig
+    from lookout.systems.pm2.exporter.processes import ProcessesCollector, ProcessSource
+    from lookout.systems.pm2.exporter.synclog import SyncLogCollector
     from lookout.exporters.runtime import Deadline, MetricSet
 
     source = ProcessSource(DaemonConfig(home=str(cluster.home)))

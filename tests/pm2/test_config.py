@@ -13,7 +13,7 @@ SECRET = "bearer-in-url-Qx81-secret"
 def check(tmp_path, text: str, env: dict | None = None) -> subprocess.CompletedProcess:
     cfg = tmp_path / "pm2.yaml"
     cfg.write_text(text)
-    return subprocess.run([sys.executable, "-m", "lookout.exporters.pm2", "--config", str(cfg), "--check-config"],
+    return subprocess.run([sys.executable, "-m", "lookout.systems.pm2.exporter", "--config", str(cfg), "--check-config"],
                           cwd=ROOT, capture_output=True, text=True, timeout=30,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
 

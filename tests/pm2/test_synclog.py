@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from lookout.exporters.pm2.config import SyncLogConfig
-from lookout.exporters.pm2.synclog import SyncLogCollector
+from lookout.systems.pm2.exporter.config import SyncLogConfig
+from lookout.systems.pm2.exporter.synclog import SyncLogCollector
 from lookout.exporters.runtime import CollectError, Deadline, MetricSet
 
 APP = "rss-sync-server"  # ecosystem.config.js's app name

@@ -7,9 +7,9 @@ LOG_FILE (ecosystem.config.js: ./logs/monitor-services.jsonl).
 import asyncio
 import json
 
-from lookout.exporters.pm2.config import Pm2Config, WatchdogConfig
-from lookout.exporters.pm2 import build
-from lookout.exporters.pm2.watchdog import WatchdogCollector
+from lookout.systems.pm2.exporter.config import Pm2Config, WatchdogConfig
+from lookout.systems.pm2.exporter import build
+from lookout.systems.pm2.exporter.watchdog import WatchdogCollector
 from lookout.exporters.runtime import Deadline, MetricSet
 
 

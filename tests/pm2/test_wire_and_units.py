@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from lookout.pm2rpc import amp
-from lookout.exporters.pm2.units import quantity
+from lookout.systems.pm2.exporter.units import quantity
 from lookout.devstack.proc import ROOT
 
 NODE_MODULES = ROOT / "tests" / "node" / "node_modules"

@@ -16,7 +16,7 @@ from lookout.devstack.tburn_sim import SimulatorProcess
 from .loop import HOOK_PASSWORD, Loop, rule_labels
 
 RULES = ROOT / "lookout" / "remediate" / "alerts.yml"
-# The one session the simulator accepts by default (lookout.simulators.tburn --session), as
+# The one session the simulator accepts by default (lookout.systems.tburn.simulator --session), as
 # TBURN accepts its express-session cookie (server/app.ts).
 COOKIE = "connect.sid=lookout-demo-session"
 

@@ -34,7 +34,7 @@ def config(tmp_path, key: str, **extra) -> str:
 
 
 def check(key: str, path: str, *flags: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", f"lookout.exporters.{key}", "--config.file", path, *flags,
+    return subprocess.run([sys.executable, "-m", f"lookout.systems.{key}.exporter", "--config.file", path, *flags,
                            "--check-config"], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
@@ -85,7 +85,7 @@ def test_an_unknown_collector_is_a_usage_error(tmp_path):
 
 @pytest.mark.parametrize("key", sorted(CONFIGS))
 def test_every_exporter_lists_its_collector_flags(key):
-    res = subprocess.run([sys.executable, "-m", f"lookout.exporters.{key}", "--help"], cwd=ROOT,
+    res = subprocess.run([sys.executable, "-m", f"lookout.systems.{key}.exporter", "--help"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     # The first collector of each is its reachability probe.
     first = {"nectar": "ping", "ticks": "ping", "pm2": "processes", "tburn": "health"}[key]

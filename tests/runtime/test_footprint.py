@@ -39,7 +39,7 @@ def probe():
     os.kill(os.getpid(), signal.SIGTERM)
 threading.Thread(target=probe, daemon=True).start()
 import importlib
-main = importlib.import_module(f"lookout.exporters.{ns}.__main__").main
+main = importlib.import_module(f"lookout.systems.{ns}.exporter.__main__").main
 sys.argv = [f"lookout-{ns}", "--config", sys.argv[4], "--web.listen-address", f"127.0.0.1:{port}", *sys.argv[5:]]
 main()
 """

@@ -57,7 +57,7 @@ class _Exporter:
         self.log_path = tmp_path / f"{key}.log"
         with open(self.log_path, "w") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", f"lookout.exporters.{key}",
+                [sys.executable, "-m", f"lookout.systems.{key}.exporter",
                  "--web.listen-address", f"127.0.0.1:{self.port}", *args],
                 cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
@@ -82,7 +82,7 @@ def exporters():
 
 @pytest.mark.parametrize("key", sorted(CONFIGS))
 def test_version_names_version_revision_and_python(key):
-    run = subprocess.run([sys.executable, "-m", f"lookout.exporters.{key}", "--version"],
+    run = subprocess.run([sys.executable, "-m", f"lookout.systems.{key}.exporter", "--version"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     revision = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
@@ -138,7 +138,7 @@ def test_warn_in_the_config_file_and_the_old_spellings(tmp_path, exporters):
     port = free_port()
     web = tmp_path / "web.yml"
     web.write_text("{}\n")
-    old = subprocess.Popen([sys.executable, "-m", "lookout.exporters.nectar", "--listen", f"127.0.0.1:{port}",
+    old = subprocess.Popen([sys.executable, "-m", "lookout.systems.nectar.exporter", "--listen", f"127.0.0.1:{port}",
                             "--config", config, "--web-config", str(web)], cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -150,7 +150,7 @@ def test_warn_in_the_config_file_and_the_old_spellings(tmp_path, exporters):
 @pytest.mark.parametrize("path", ["metrics", "/metrics?x=1", "/-/healthy"])
 def test_a_bad_telemetry_path_exits_2_naming_the_key(path, tmp_path):
     config = _write_config(tmp_path, "nectar")
-    run = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--config", config,
+    run = subprocess.run([sys.executable, "-m", "lookout.systems.nectar.exporter", "--config", config,
                           "--web.telemetry-path", path, "--check-config"],
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "web.telemetry_path" in run.stderr and "Traceback" not in run.stderr

@@ -89,7 +89,7 @@ def test_tls_and_basic_auth(start, tmp_path):
 def test_bad_web_config_names_the_key(tmp_path, web, key):
     path = tmp_path / "web.yml"
     path.write_text(yaml.safe_dump(web))
-    res = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--check-config", "--web-config", str(path)],
+    res = subprocess.run([sys.executable, "-m", "lookout.systems.nectar.exporter", "--check-config", "--web-config", str(path)],
                          cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 2 and key in res.stderr, res.stderr
 
@@ -107,7 +107,7 @@ def test_sigterm_shuts_down_gracefully(start):
 def test_listen_address_in_use_exits_with_a_clear_error(start):
     first = start().wait_ready()
     address = f"127.0.0.1:{first.port}"
-    second = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--listen", address,
+    second = subprocess.run([sys.executable, "-m", "lookout.systems.nectar.exporter", "--listen", address,
                              "--log.format", "json"], cwd=ROOT, capture_output=True, text=True, timeout=20)
     # The log record, not the words of a traceback (a NameError's traceback once printed the
     # source line holding "cannot serve" and passed the old assertion).

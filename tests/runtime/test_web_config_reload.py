@@ -165,7 +165,7 @@ def test_a_policy_python_cannot_apply_is_refused_naming_the_key(tmp_path, pki, t
     _, old, _, _ = pki
     web = tmp_path / "web.yml"
     _write(web, {"tls_server_config": {"cert_file": str(old[0]), "key_file": str(old[1]), **tls}})
-    res = subprocess.run([sys.executable, "-m", "lookout.exporters.nectar", "--check-config",
+    res = subprocess.run([sys.executable, "-m", "lookout.systems.nectar.exporter", "--check-config",
                           "--web.config.file", str(web)], cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert res.returncode == 2 and f"web_config.tls_server_config.{key}" in res.stderr, res.stderr
     assert "Traceback" not in res.stderr

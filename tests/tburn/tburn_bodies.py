@@ -6,7 +6,7 @@ import json
 
 from hypothesis import strategies as st
 
-from lookout.exporters.tburn.endpoints import ALL
+from lookout.systems.tburn.exporter.endpoints import ALL
 
 MAX_BODY = 64 * 1024  # the fuzz configs set max_body_bytes to this, to keep examples fast
 

@@ -16,7 +16,7 @@ API_KEY = "tb-ApiKey-5b83e1d07f"
 def check_config(tmp_path, text: str, env: dict | None = None) -> subprocess.CompletedProcess:
     path = tmp_path / "c.yml"
     path.write_text(text)
-    return subprocess.run([sys.executable, "-m", "lookout.exporters.tburn", "--check-config", "--config", str(path)],
+    return subprocess.run([sys.executable, "-m", "lookout.systems.tburn.exporter", "--check-config", "--config", str(path)],
                           cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
 

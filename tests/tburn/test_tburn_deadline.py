@@ -4,7 +4,7 @@ import time
 from lookout.devstack.proc import free_port, scrape, wait_until
 from lookout.devstack.tburn_sim import SimulatorProcess
 
-from lookout.simulators.tburn.faults import ENDPOINTS
+from lookout.systems.tburn.simulator.faults import ENDPOINTS
 
 # The exporter's collectors (db_pool is off by default) and the simulator routes behind them.
 DATA = ["system_health", "memory_guardian", "memory_governor", "request_shedder",

@@ -14,9 +14,9 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 from lookout.exporters.runtime import Deadline
 from lookout.exporters.runtime.config import Loader
 from lookout.exporters.runtime.scrape import Scraper
-from lookout.exporters.tburn import build
-from lookout.exporters.tburn.config import TburnConfig
-from lookout.exporters.tburn.endpoints import ALL
+from lookout.systems.tburn.exporter import build
+from lookout.systems.tburn.exporter.config import TburnConfig
+from lookout.systems.tburn.exporter.endpoints import ALL
 from lookout.devstack.proc import Metrics, http_get, promtool_check_metrics
 from .tburn_bodies import MAX_BODY, scenario
 

@@ -14,8 +14,8 @@ import pytest
 
 from lookout.devstack.proc import ROOT, free_port, http_get
 from lookout.simulators.common import FaultError, FaultRegistry, parse_duration
-from lookout.simulators.tburn.faults import FAULTS, HEAP_LEVELS
-from lookout.simulators.tburn.model import TburnModel
+from lookout.systems.tburn.simulator.faults import FAULTS, HEAP_LEVELS
+from lookout.systems.tburn.simulator.model import TburnModel
 
 
 def _get(sim, path: str) -> str:
@@ -226,7 +226,7 @@ def test_routes_answer_like_tburn(fresh_sim):
 
 
 def ctl(url, *args):
-    return subprocess.run([sys.executable, "-m", "lookout.simulators.tburn.ctl", "--url", url, *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "lookout.systems.tburn.simulator.ctl", "--url", url, *args], cwd=ROOT,
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lookout.exporters.runtime import fields as values
-from lookout.exporters.tburn.collectors import read_breakers
-from lookout.exporters.tburn.endpoints import BREAKER_STATES, GOVERNOR_STATES
+from lookout.systems.tburn.exporter.collectors import read_breakers
+from lookout.systems.tburn.exporter.endpoints import BREAKER_STATES, GOVERNOR_STATES
 from .tburn_bodies import any_json
 
 

@@ -96,7 +96,7 @@ def test_bad_config_exits_non_zero_naming_the_key(tmp_path, yaml_text, key):
     cfg = tmp_path / "bad.yml"
     cfg.write_text(yaml_text + "\n")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "TICKS_DATABASE__DSN": "postgresql://u:S3cretPw@h/db"}
-    res = subprocess.run([sys.executable, "-m", "lookout.exporters.ticks", "--config", str(cfg), "--check-config"],
+    res = subprocess.run([sys.executable, "-m", "lookout.systems.ticks.exporter", "--config", str(cfg), "--check-config"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
     assert res.returncode == 2, res.stdout + res.stderr
     assert f"configuration error: {key}" in res.stderr
@@ -109,7 +109,7 @@ def test_missing_or_foreign_dsn_is_a_config_error_that_hides_it(tmp_path):
     base = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
     for env, expected in (({}, "database.dsn: required"),
                           ({"TICKS_DATABASE__DSN": "mysql://u:S3cretPw@h/db"}, "database.dsn: must be a postgresql://")):
-        res = subprocess.run([sys.executable, "-m", "lookout.exporters.ticks", "--config", str(cfg), "--check-config"],
+        res = subprocess.run([sys.executable, "-m", "lookout.systems.ticks.exporter", "--config", str(cfg), "--check-config"],
                              cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=30)
         assert res.returncode == 2 and expected in res.stderr, res.stderr
         assert "S3cretPw" not in res.stderr

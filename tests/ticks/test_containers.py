@@ -11,10 +11,10 @@ from datetime import datetime
 import pytest
 
 from lookout.exporters.runtime import Deadline, MetricSet
-from lookout.exporters.ticks.config import DockerConfig
-from lookout.exporters.ticks.containers import ContainerCollector, memory_of
-from lookout.exporters.ticks.dockerapi import DockerDaemon
-from lookout.exporters.ticks.logs import LogCollector
+from lookout.systems.ticks.exporter.config import DockerConfig
+from lookout.systems.ticks.exporter.containers import ContainerCollector, memory_of
+from lookout.systems.ticks.exporter.dockerapi import DockerDaemon
+from lookout.systems.ticks.exporter.logs import LogCollector
 from lookout.devstack.proc import Metrics, promtool_check_metrics, scrape, wait_until
 
 SLEEP = ["sleep", "1000"]

@@ -7,7 +7,7 @@ import threading
 import time
 import uuid
 
-from lookout.exporters.ticks.logs import LogCursor
+from lookout.systems.ticks.exporter.logs import LogCursor
 from lookout.devstack.proc import promtool_check_metrics, scrape, wait_until
 
 # Prints each batch file the test drops into /ctl (*.err.txt on stderr), then deletes it.

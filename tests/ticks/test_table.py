@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 
-from lookout.exporters.ticks.config import TableConfig
+from lookout.systems.ticks.exporter.config import TableConfig
 from lookout.devstack.postgres import PostgresServer
 from lookout.devstack.proc import ExporterProcess, http_get, promtool_check_metrics, scrape, wait_until
 
@@ -130,7 +130,7 @@ def _plan(pg, sql: str) -> str:
 
 def test_tick_queries_ride_the_time_index(pg):
     """On a table big enough for the planner to care, no plan node scans the whole table."""
-    from lookout.exporters.ticks.tables import tick_query
+    from lookout.systems.ticks.exporter.tables import tick_query
     for col_type in ("timestamptz", "timestamp"):
         pg.psql(f"""DROP TABLE IF EXISTS plan_{col_type}, plan_noidx_{col_type};
             CREATE TABLE plan_{col_type} ("timestamp" {col_type} NOT NULL, instrument_name text, price float8);

@@ -3,8 +3,8 @@ the same words (scripts/tick_writer.py, scripts/ws_tick_collector.py _flush_buff
 import asyncio
 import logging
 
-from lookout.simulators.tick_writer.faults import FAULTS, PersistentFaults
-from lookout.simulators.tick_writer.writer import TickWriter
+from lookout.systems.ticks.simulator.faults import FAULTS, PersistentFaults
+from lookout.systems.ticks.simulator.writer import TickWriter
 
 
 def test_write_failures_drop_a_flush_with_the_collectors_own_lines(pg, caplog):

@@ -17,7 +17,7 @@ def exporter_descriptors(namespace: str) -> list[Descriptor]:
     Used to generate docs/metrics.md and to lint rules and dashboards against real names.
     Raises ImportError for an unknown namespace.
     """
-    package = importlib.import_module(f"lookout.exporters.{namespace}")
+    package = importlib.import_module(f"lookout.systems.{namespace}.exporter")
     for mod in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
         importlib.import_module(mod.name)
     found: dict[str, Descriptor] = {}

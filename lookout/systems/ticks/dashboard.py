@@ -2,12 +2,11 @@
 container, its database connection or its disk about to stop them?"""
 from __future__ import annotations
 
-from . import panels as P
-from .common import drill_down, state_colours, UP_DOWN, describe, graph, tags, tile, wall_tile
-from .promql import stateset_index
-from .vocabulary import constant
+from lookout.dashboards import panels as P
+from lookout.dashboards.common import drill_down, state_colours, UP_DOWN, describe, graph, tags, tile, wall_tile
+from lookout.dashboards.promql import stateset_index
+from lookout.dashboards.vocabulary import constant
 
-MODULE = "ticks"
 UID = "lookout-ticks"
 LINK = drill_down(UID, "Tick collector")
 STATUSES = constant("ticks/containers", "STATUSES")
@@ -99,7 +98,7 @@ def build():
     )
     return P.dashboard(
         UID, "Lookout / Tick collector", [ticks, container, logs, loss, disk],
-        description=describe(MODULE, "ETH option tick collector: tick flow, container, log errors, disk."),
+        description=describe(__name__, "ETH option tick collector: tick flow, container, log errors, disk."),
         tags=tags("ticks"), variables=P.job_instance_variables("ticks_up"), scoped=True,
         links=P.dashboard_links("lookout"),
     )

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from lookout.durations import seconds
 
-from ..model import Signal, effects
-from ..units import promql_number
+from lookout.alert_rules.model import Signal, effects
+from lookout.alert_rules.units import promql_number
 
 GOVERNOR_LEVEL = "tburn:memory_governor:level"
 HEAP_GROWTH = "tburn:heap_used:growth1h"
@@ -94,7 +94,7 @@ SIGNALS = [
         for_warning="2m", for_critical="2m",
         # The memory governor acts on heap pressure: its deferred/hibernating/critical
         # states follow from the heap; at a critical heap the request shedder degrades too
-        # (so the demo's TBURN model has it, lookout/simulators/tburn/model.py): one root cause.
+        # (so the demo's TBURN model has it, lookout/systems/tburn/simulator/model.py): one root cause.
         # Held 5m: the shedder stays degraded 30s after its last trigger, and the governor
         # steps back down over a few checks, after the heap is already below the boundary.
         explains=effects("TburnMemoryGovernorDegraded", "TburnRequestShedding", hold="5m"),

@@ -1,4 +1,4 @@
-"""`python -m lookout.simulators.tburn --listen 127.0.0.1:5000`"""
+"""`python -m lookout.systems.tburn.simulator --listen 127.0.0.1:5000`"""
 from __future__ import annotations
 
 import argparse
@@ -18,7 +18,7 @@ def build(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m lookout.simulators.tburn", description="TBURN mainnet simulator")
+    parser = argparse.ArgumentParser(prog="python -m lookout.systems.tburn.simulator", description="TBURN mainnet simulator")
     parser.add_argument("--seed", type=int, default=None, help="random seed, for repeatable dynamics")
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="model seconds per real second (10 shows a GC cycle in ~7 s)")

@@ -2,13 +2,12 @@
 database or its memory about to stop it?"""
 from __future__ import annotations
 
-from lookout.alert_rules.signals.nectar import ERA_MIN_BLOCKS_PER_SECOND
+from lookout.systems.nectar.signals import ERA_MIN_BLOCKS_PER_SECOND
 
-from . import panels as P
-from .common import drill_down, UP_DOWN, describe, graph, guarded, signal, tags, tile, wall_stat, wall_tile, worst
-from .vocabulary import constant
+from lookout.dashboards import panels as P
+from lookout.dashboards.common import drill_down, UP_DOWN, describe, graph, guarded, signal, tags, tile, wall_stat, wall_tile, worst
+from lookout.dashboards.vocabulary import constant
 
-MODULE = "nectar"
 UID = "lookout-nectar"
 LINK = drill_down(UID, "Nectar")
 ERAS = constant("nectar/eras", "ERAS")
@@ -88,7 +87,7 @@ def build():
     )
     return P.dashboard(
         UID, "Lookout / Nectar", [progress, tidb, process],
-        description=describe(MODULE, "Nectar indexer on TiDB: sync progress, TiDB, memory, reconnections."),
+        description=describe(__name__, "Nectar indexer on TiDB: sync progress, TiDB, memory, reconnections."),
         tags=tags("nectar"), variables=P.job_instance_variables("nectar_up"), scoped=True,
         links=P.dashboard_links("lookout"),
     )

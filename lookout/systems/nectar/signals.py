@@ -6,11 +6,11 @@ ConnectionRecovery's 10 reconnection attempts, "check for lock contention: SHOW 
 """
 from __future__ import annotations
 
-from ..model import Signal, effects
-from ..units import promql_number
+from lookout.alert_rules.model import Signal, effects
+from lookout.alert_rules.units import promql_number
 
 GiB = 1024**3
-# The eras nectar_chain_era reports (exporters/nectar/eras.py); each may get its own
+# The eras nectar_chain_era reports (lookout/systems/nectar/exporter/eras.py); each may get its own
 # minimum sync speed in thresholds.yml under nectar_sync_speed.per_era.
 ERAS = ("byron", "shelley", "allegra", "mary", "alonzo", "babbage", "conway")
 
@@ -24,7 +24,7 @@ SIGNALS = [
         key="nectar_database_up", system="nectar", alert="NectarDatabaseDown",
         expr="nectar_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down",
-        # The collectors that query TiDB (exporters/nectar: the "ping" probe that is nectar_up
+        # The collectors that query TiDB (lookout/systems/nectar/exporter: the "ping" probe that is nectar_up
         # itself, chain.py, processlist.py, server.py); the process and log collectors still
         # work without it.
         # Held for each effect's own window after the database is back: the reconnect

@@ -1,4 +1,4 @@
-"""`python -m lookout.simulators.tick_writer --dsn-file F --listen 127.0.0.1:5002 --state-file S`
+"""`python -m lookout.systems.ticks.simulator --dsn-file F --listen 127.0.0.1:5002 --state-file S`
 
 Faults through the shared control API (/_sim): stall, slow, crash-loop, unhealthy,
 error-spike, reconnect-storm. With --state-file they outlive restarts. GET /status.
@@ -40,7 +40,7 @@ def build(args: argparse.Namespace) -> web.Application:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m lookout.simulators.tick_writer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m lookout.systems.ticks.simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--dsn-file", default=os.environ.get("TICK_WRITER_DSN_FILE", ""),
                         help="file holding the postgresql:// DSN (or TICK_WRITER_DSN)")
     parser.add_argument("--password-file", default=os.environ.get("TICK_WRITER_PASSWORD_FILE", ""),

@@ -2,12 +2,11 @@
 is the sync keeping up?"""
 from __future__ import annotations
 
-from . import panels as P
-from .common import drill_down, state_colours, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
-from .promql import stateset_index
-from .vocabulary import constant
+from lookout.dashboards import panels as P
+from lookout.dashboards.common import drill_down, state_colours, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
+from lookout.dashboards.promql import stateset_index
+from lookout.dashboards.vocabulary import constant
 
-MODULE = "pm2"
 UID = "lookout-sync-server"
 LINK = drill_down(UID, "Sync server (PM2)")
 STATES = constant("pm2/processes", "STATES")
@@ -115,7 +114,7 @@ def build():
     )
     return P.dashboard(
         UID, "Lookout / Sync server (PM2)", [processes, sync, watchdog, host],
-        description=describe(MODULE, "RSS sync server under PM2: processes, memory limits, sync queue, host memory."),
+        description=describe(__name__, "RSS sync server under PM2: processes, memory limits, sync queue, host memory."),
         tags=tags("pm2"), variables=P.job_instance_variables("pm2_up"), scoped=True,
         links=P.dashboard_links("lookout"),
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..model import Signal, effects
+from lookout.alert_rules.model import Signal, effects
 
 RECONNECTS_1H = "ticks:log_reconnects:increase1h"
 ERRORS_1H = "ticks:log_errors:increase1h"
@@ -138,7 +138,7 @@ SIGNALS = [
         key="ticks_database_up", system="ticks", alert="TickDatabaseDown",
         expr="ticks_up", unit="short", direction="below", warning=None, critical=1,
         for_critical="1m", role="down",
-        # Its table collectors (exporters/ticks/tables.py, named table_<table>) need the database,
+        # Its table collectors (lookout/systems/ticks/exporter/tables.py, named table_<table>) need the database,
         # and the "ping" probe is ticks_up itself.
         explains=(*effects("TicksStale", "TickRateLow", "CollectorErrorsHigh"),
                   *effects("ExporterCollectorFailing", where=('collector=~"ping|table_.+"',))),
@@ -194,5 +194,5 @@ class _Plain:
 def conditions(signal, severity: str, boundary: str) -> str | None:
     if signal.key not in FED:
         return None
-    from ..rules import condition  # the generator's own comparison, on the fed-by reading
+    from lookout.alert_rules.rules import condition  # the generator's own comparison, on the fed-by reading
     return condition(dataclasses.replace(signal, expr=FED[signal.key], when=""), severity, _Plain)

@@ -2,15 +2,14 @@
 99.9% availability SLO."""
 from __future__ import annotations
 
-from lookout.alert_rules.signals.tburn import BUDGET, OBJECTIVE, burn_windows, error_ratio
+from lookout.systems.tburn.signals import BUDGET, OBJECTIVE, burn_windows, error_ratio
 from lookout.alert_rules.units import promql_number
 
-from . import panels as P
-from .common import drill_down, state_colours, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
-from .promql import stateset_index
-from .vocabulary import constant
+from lookout.dashboards import panels as P
+from lookout.dashboards.common import drill_down, state_colours, UP_DOWN, describe, graph, signal, tags, tile, wall_tile
+from lookout.dashboards.promql import stateset_index
+from lookout.dashboards.vocabulary import constant
 
-MODULE = "tburn"
 UID = "lookout-tburn"
 LINK = drill_down(UID, "TBURN")
 GOVERNOR_STATES = constant("tburn/endpoints", "GOVERNOR_STATES")
@@ -113,7 +112,7 @@ def build():
     )
     return P.dashboard(
         UID, "Lookout / TBURN", [memory, requests, dependencies, slo],
-        description=describe(MODULE, "TBURN mainnet: heap and governor, requests, dependencies, SLO burn."),
+        description=describe(__name__, "TBURN mainnet: heap and governor, requests, dependencies, SLO burn."),
         tags=tags("tburn"), variables=P.job_instance_variables("tburn_up"), scoped=True,
         links=P.dashboard_links("lookout"),
     )

@@ -1,6 +1,6 @@
-"""`python -m lookout.simulators.nectar_writer --db-port 4000 --listen 127.0.0.1:5001`
+"""`python -m lookout.systems.nectar.simulator --db-port 4000 --listen 127.0.0.1:5001`
 
-Faults through the shared control API (/_sim, `python -m lookout.simulators.tburn.ctl --url ...`
+Faults through the shared control API (/_sim, `python -m lookout.systems.tburn.simulator.ctl --url ...`
 speaks it too): stall, slow, db-lost. GET /status shows the chain position.
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ def build(args: argparse.Namespace) -> web.Application:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m lookout.simulators.nectar_writer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m lookout.systems.nectar.simulator", description=__doc__.splitlines()[0])
     parser.add_argument("--db-host", default=os.environ.get("NECTAR_WRITER_DB_HOST", "127.0.0.1"))
     parser.add_argument("--db-port", type=int, default=int(os.environ.get("NECTAR_WRITER_DB_PORT", "4000")))
     parser.add_argument("--db-user", default=os.environ.get("NECTAR_WRITER_DB_USER", "root"))

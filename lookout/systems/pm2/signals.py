@@ -11,8 +11,8 @@ The sync server's own alerts (its health endpoint, queue, API errors) carry the 
 """
 from __future__ import annotations
 
-from ..model import Signal, effects
-from ..units import promql_number
+from lookout.alert_rules.model import Signal, effects
+from lookout.alert_rules.units import promql_number
 
 MiB = 1024**2
 

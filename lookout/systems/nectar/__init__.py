@@ -1,9 +1,9 @@
 """Nectar, the Go Cardano indexer on TiDB (runbooks 000 and 001)."""
-from . import System
+from lookout.systems import System
 
 SYSTEM = System(
     key="nectar", display_name="Nectar", port=9861,
     description="a Go Cardano indexer on TiDB", runbooks=("000", "001"),
-    demo_module="lookout.simulators.nectar_writer",
-    demo_config="lookout.demo.targets.nectar:start",
+    demo_module="lookout.systems.nectar.simulator",
+    demo_config="lookout.systems.nectar.target:start",
 )

@@ -1,7 +1,0 @@
-"""`python -m lookout.simulators.tburn.ctl [--url URL] list | inject NAME [--for 30s] [--PARAM V] | clear NAME | reset`"""
-import sys
-
-from lookout.simulators.common.ctl import main
-
-if __name__ == "__main__":
-    sys.exit(main("python -m lookout.simulators.tburn.ctl", "http://127.0.0.1:5000"))
