@@ -11,9 +11,12 @@ from lookout.alert_rules.catalog import build
 from lookout.alert_rules.generate import write
 from lookout.alert_rules.settings import SYSTEMS
 from .conftest import COMMITTED_RULES, promtool
-from .rulecases import FIXTURES, compile_explicit, generated_groups, write_test_file
+from tests.systems import case_files
+from .rulecases import compile_explicit, fixtures, generated_groups, write_test_file
 
-CASES = sorted((Path(__file__).parent / "cases").glob("*.yml"))
+# Hand-written cases: each system's (lookout/systems/<key>/tests/rule_cases.yml), the exporters' own here.
+CASE_FILES = {**case_files(), **{p.stem: p for p in sorted((Path(__file__).parent / "cases").glob("*.yml"))}}
+CASES = list(CASE_FILES.values())
 
 SIGNALS = build()
 
@@ -37,7 +40,7 @@ def test_generated_cases_pass_on_the_committed_rules(tmp_path):
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
 
 
-@pytest.mark.parametrize("case_file", CASES, ids=[p.stem for p in CASES])
+@pytest.mark.parametrize("case_file", CASES, ids=list(CASE_FILES))
 def test_explicit_cases(case_file, tmp_path, default_rules, default_signals):
     groups = compile_explicit(yaml.safe_load(case_file.read_text()), {s.key: s for s in default_signals})
     res = run_tests(tmp_path, default_rules, groups, case_file.name)
@@ -75,7 +78,7 @@ def test_every_alert_and_severity_fires_and_resolves_in_some_case(default_signal
 def test_signals_without_fixture_have_an_explicit_case(default_signals):
     explicit_signals = {a["signal"] for p in CASES for g in yaml.safe_load(p.read_text())
                         for t in g.get("alert_rule_test", []) for a in t.get("exp_alerts", [])}
-    missing = {s.key for s in default_signals} - set(FIXTURES) - explicit_signals
+    missing = {s.key for s in default_signals} - set(fixtures()) - explicit_signals
     assert not missing, f"signals with no promtool case: {missing}"
 
 

@@ -15,10 +15,12 @@ from lookout.dashboards import dashboard_modules
 from lookout.dashboards.__main__ import generate, stale
 from lookout.dashboards.common import DO_NOT_EDIT
 from lookout.systems import SYSTEMS
+from tests.systems import rows
 
-# Bookmarks, links between dashboards and Grafana's home setting rely on these.
-UIDS = {"wall": "lookout-wall", "nectar": "lookout-nectar", "ticks": "lookout-ticks",
-        "pm2": "lookout-sync-server", "tburn": "lookout-tburn", "lookout": "lookout-exporters"}
+# Bookmarks, links between dashboards and Grafana's home setting rely on these: each system's
+# in its folder (lookout/systems/<key>/tests/contract.py), the shared dashboards' here.
+UIDS = {"wall": "lookout-wall", "lookout": "lookout-exporters",
+        **{key: contract.DASHBOARD_UID for key, contract in rows("contract").items()}}
 SYSTEM_DASHBOARDS = (*(s.key for s in SYSTEMS), "lookout")
 
 
