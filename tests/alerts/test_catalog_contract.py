@@ -69,7 +69,8 @@ def test_the_causal_model_holds_the_catalogs_explanations(default_signals):
 
 
 def test_no_rule_keeps_a_volatile_identity():
-    """pm_id changes on delete + start, a container id on re-create, a pid on every restart."""
+    """pm_id changes on delete + start, a container id on re-create, a pid on every restart
+    (how a system's alerts drop them from their series is its own test)."""
     from lookout.alert_rules.settings import OUTPUT_DIR
     import yaml
     for path in sorted(OUTPUT_DIR.glob("*.yml")):
@@ -77,8 +78,6 @@ def test_no_rule_keeps_a_volatile_identity():
             for rule in group["rules"]:
                 text = str(rule.get("annotations", "")) + str(rule.get("labels", ""))
                 assert "pm_id" not in text and "pid" not in text and "container_id" not in text, rule
-                if "pm2_process" in rule["expr"] and "alert" in rule:
-                    assert "without (pm_id)" in rule["expr"] or rule["expr"].startswith("pm2:"), rule
 
 
 def test_every_alert_has_a_summary_description_and_runbook(default_signals):

@@ -40,7 +40,7 @@ def test_check_flag_reports_an_edited_file(tmp_path):
     result = check()
     assert result.returncode == 1
     assert "wall.json" in result.stderr and "forgotten.json" in result.stderr
-    assert "nectar.json" not in result.stderr
+    assert f"{SYSTEMS[0].key}.json" not in result.stderr
 
 
 def test_one_file_per_dashboard_with_a_stable_uid(dashboards):
