@@ -3,16 +3,20 @@
 A shared test names no system: it iterates over the registry and reads each system's rows
 from a module of that system's tests folder, `lookout/systems/<key>/tests/<name>.py`:
 
-    contract.py    required: the catalog's rows (CONTRACT, DOWN; BOUNDED, EXPLAINS, MEMBERS where
-                   it has some) and DASHBOARD_UID, for tests/alerts/test_catalog_contract.py and
-                   tests/dashboards/test_generation.py
+    contract.py    required: the catalog's rows (CONTRACT, DOWN; BOUNDED, EXPLAINS, MEMBERS,
+                   SYMPTOMS where it has some), for tests/alerts/test_catalog_contract.py, and
+                   DASHBOARD_UID, for tests/dashboards/test_generation.py
     rulecases.py   optional: FIXTURES, how each signal's series are made (tests/alerts/rulecases.py)
     rule_cases.yml optional: hand-written promtool cases (tests/alerts/test_rules_promtool.py)
     golden.py      required: the golden /metrics from recorded answers (tests/golden)
     live.py        required: start(stack), the exporter against a real backend with some activity,
-                   and MAY_BE_EMPTY (tests/dashboards/live_stack.py, test_live_data.py)
-    production.py  optional: its root cause in the production-timing stack
-                   (tests/e2e/test_production_timing.py)
+                   and MAY_BE_EMPTY where a panel may stay empty (tests/dashboards/live_stack.py,
+                   test_live_data.py)
+    production.py  optional: its root cause in the production-timing stack: serve(t), PAGES,
+                   HELD (tests/e2e/test_production_timing.py)
+
+Its own tests (test_*.py, a conftest.py with its fixtures) sit beside them; pytest finds them
+through pyproject's testpaths and tests/pyramid.py gives each its tier.
 
 Each row keeps beside it the independent source of its expected value (the catalog's row, the
 application file), as the shared tables did.
@@ -41,7 +45,7 @@ def rows(name: str, required: bool = True) -> dict[str, ModuleType]:
         try:
             out[s.key] = importlib.import_module(module)
         except ModuleNotFoundError as err:
-            if err.name != module:
+            if err.name not in (module, module.rpartition(".")[0]):   # its own import failed, not the lookup
                 raise
             if required:
                 raise ModuleNotFoundError(f"system {s.key!r} has no lookout/systems/{s.key}/tests/{name}.py: "
