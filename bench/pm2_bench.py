@@ -30,7 +30,7 @@ from lookout.pm2rpc import RpcClient
 from lookout.devstack.pm2 import PM2, PM2_BIN
 from lookout.devstack.proc import ExporterProcess, Metrics, free_port, http_get, wait_until
 
-APPS = ROOT / "tests" / "pm2" / "apps"
+APPS = ROOT / "lookout" / "systems" / "pm2" / "tests" / "apps"
 PEER = ROOT / "tests" / "node" / "node_modules" / "pm2-prometheus-exporter" / "exporter.js"
 
 
@@ -91,7 +91,7 @@ def collector_duration(body: bytes) -> float:
 
 
 def start_apps(pm2: PM2, apps: int) -> int:
-    """`apps` online apps under `pm2`: the sync server (tests/pm2/apps/sync-server.js, healthy)
+    """`apps` online apps under `pm2`: the sync server (lookout/systems/pm2/tests/apps/sync-server.js, healthy)
     and idle ones; returns the sync server's port."""
     port = free_port()
     pm2.start(APPS / "sync-server.js", "rss-sync-server", "--max-memory-restart", "200M", env={"PORT": str(port)})

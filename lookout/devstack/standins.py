@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import tarfile
@@ -208,13 +209,17 @@ def import_one(client, image: str) -> None:
     client.api.import_image_from_file(str(tarball(spec)), repository=repo, tag=tag, changes=list(spec.changes))
 
 
+# Each system's own tests (lookout/systems/<key>/tests/): .dockerignore leaves them out.
+SYSTEM_TESTS = re.compile(r"lookout/systems/[^/]+/tests")
+
+
 def _context(root: Path) -> io.BytesIO:
     """The Dockerfile's build context as .dockerignore leaves it (no .venv, tests or docs)."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for name in ("Dockerfile", "pyproject.toml", "setup.py", "requirements.lock", "README.md"):
             tar.add(root / name, name)
-        tar.add(root / "lookout", "lookout", filter=lambda t: None if "__pycache__" in t.name else t)
+        tar.add(root / "lookout", "lookout", filter=lambda t: None if "__pycache__" in t.name or SYSTEM_TESTS.fullmatch(t.name) else t)
     buf.seek(0)
     return buf
 

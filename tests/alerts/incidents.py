@@ -7,7 +7,7 @@ its labels during the fault, and not firing from the end of the fault plus its w
 end of the replay (the quiet after); and the alerts of the incident Prometheus must never
 have firing: the effects its cause explains, during the fault and after it is mended
 (hold-downs), and CollectorDown through a crash loop. The promised alerts' own boundaries and
-`for`s are tests/alerts/cases and the generated cases; which alerts reach a receiver is
+`for`s are each system's rule_cases.yml and the generated cases; which alerts reach a receiver is
 Alertmanager's part (test_alertmanager.py). Run by test_incidents.py."""
 from __future__ import annotations
 

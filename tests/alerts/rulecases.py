@@ -1,5 +1,6 @@
 """promtool rule tests: generated from the signals where a value maps straight onto input
-series, compiled from hand-written cases (cases/*.yml) where the rule has windows.
+series (each system's FIXTURES, lookout/systems/<key>/tests/rulecases.py), compiled from
+hand-written cases (its rule_cases.yml; cases/ for the exporters' own) where the rule has windows.
 
 A generated case walks one signal green -> yellow -> red -> green with values one step
 either side of each boundary, checks each `for` one evaluation before and at its end, and
@@ -9,6 +10,7 @@ window) run one instance per level and check the count leaving the window resolv
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Callable
 
 import yaml
@@ -18,6 +20,7 @@ from lookout.alert_rules.rules import alert_rule
 from lookout.alert_rules.signals import MODULES
 from lookout.systems import SELF_SYSTEM
 from lookout.systems import SYSTEMS as REGISTRY
+from tests.systems import merged
 from .gotemplate import render
 
 LEVELS = ("warning", "critical")
@@ -36,109 +39,55 @@ class Fixture:
     counter: str = ""         # ... of this counter series, `{instance}` left to fill in
 
 
-def _selector(metric: str, labels: dict[str, str]) -> str:
+def selector(metric: str, labels: dict[str, str]) -> str:
     return metric + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
 
 
-def _base(system: str, labels: dict) -> dict:
-    job = "nectar" if system == "exporter" else system
+def base(system: str, labels: dict) -> dict:
+    """The labels of `system`'s series: its exporter's instance and job (the exporters' own
+    alerts are about the first one's), and `labels`."""
+    job = REGISTRY[0].key if system == SELF_SYSTEM else system
     return {"instance": INSTANCE[system], "job": job, **labels}
 
 
 def gauge(system: str, metric: str, step: float = 1, volatile: dict | None = None, **labels) -> Fixture:
     """`volatile`: labels the series has and the alert must not keep (pm_id)."""
-    full = _base(system, labels)
+    full = base(system, labels)
     series = {**full, **(volatile or {})}
-    return Fixture(lambda v: {_selector(metric, series): v}, full, step)
+    return Fixture(lambda v: {selector(metric, series): v}, full, step)
 
 
 def ratio(system: str, numerator: str, denominator: str, step: float = 0.01, volatile: dict | None = None,
           **labels) -> Fixture:
-    full = _base(system, labels)
+    full = base(system, labels)
     series = {**full, **(volatile or {})}
     whole = 2**31  # a power of two: v * whole / whole is exactly v, boundaries stay exact
-    return Fixture(lambda v: {_selector(numerator, series): v * whole, _selector(denominator, series): whole},
+    return Fixture(lambda v: {selector(numerator, series): v * whole, selector(denominator, series): whole},
                    full, step)
 
 
 def stateset(system: str, metric: str, states: tuple, state_of: Callable[[float], str], **labels) -> Fixture:
-    full = _base(system, labels)
-    return Fixture(lambda v: {_selector(metric, {**full, metric: s}): float(s == state_of(v)) for s in states},
+    full = base(system, labels)
+    return Fixture(lambda v: {selector(metric, {**full, metric: s}): float(s == state_of(v)) for s in states},
                    full)
 
 
 def burst(system: str, counter: str, minutes: int, event: str = "", volatile: dict | None = None,
           **labels) -> Fixture:
-    full = _base(system, labels)
-    series = _selector(counter, {**full, **(volatile or {}), **({"event": event} if event else {}),
+    full = base(system, labels)
+    series = selector(counter, {**full, **(volatile or {}), **({"event": event} if event else {}),
                                  "instance": "{instance}"})
     return Fixture(lambda v: {}, full, 1, minutes, series)
 
 
-def _governor(v: float) -> str:
-    # "warning" is the governor's own mildest state: it must read green here.
-    return "critical" if v >= 2 else "deferred" if v >= 1 else "warning"
-
-
-# TBURN's source spells them in lower case (cases/tburn.yml also checks the capitalised form).
-GOVERNOR_STATES = ("normal", "warning", "deferred", "hibernating", "critical")
-HEALTH_STATES = ("starting", "healthy", "unhealthy", "none")
-BREAKER_STATES = ("closed", "open", "half_open")
-SYNC_STATES = ("healthy", "degraded", "unhealthy", "unknown")
-C = {"container": "eth-collector"}
-P = {"name": "rss-sync-server", "volatile": {"pm_id": "3"}}
-
-FIXTURES: dict[str, Fixture] = {
-    "nectar_database_up": gauge("nectar", "nectar_up"),
-    "tidb_uptime": gauge("nectar", "nectar_database_uptime_seconds"),
-    "nectar_memory": gauge("nectar", "nectar_process_resident_memory_bytes"),
-    "nectar_process_up": gauge("nectar", "nectar_process_up"),
-    "nectar_reconnects": burst("nectar", "nectar_reconnect_episodes_total", 15),
-    "nectar_reconnect_giveups": burst("nectar", "nectar_reconnect_giveups_total", 60),
-    "tidb_oldest_query": gauge("nectar", "nectar_processlist_oldest_query_seconds"),
-    "ticks_rate": gauge("ticks", "ticks_table_ticks_per_minute", table="eth_option_quotes"),
-    "ticks_last_tick_age": gauge("ticks", "ticks_table_last_tick_age_seconds", table="eth_option_quotes"),
-    "ticks_reconnects": burst("ticks", "ticks_log_events_total", 60, event="reconnect", **C),
-    "ticks_errors": burst("ticks", "ticks_log_events_total", 60, event="error", **C),
-    "ticks_restarts": burst("ticks", "ticks_container_restarts_total", 60, **C),
-    "ticks_container_running": gauge("ticks", "ticks_container_running", **C),
-    "ticks_container_unhealthy": stateset("ticks", "ticks_container_health", HEALTH_STATES,
-                                          lambda v: "unhealthy" if v >= 1 else "healthy", **C),
-    "ticks_container_memory": ratio("ticks", "ticks_container_memory_usage_bytes",
-                                    "ticks_container_memory_limit_bytes", **C),
-    "ticks_database_up": gauge("ticks", "ticks_up"),
-    "ticks_disk_usage": gauge("ticks", "ticks_disk_used_ratio", 0.01, path="/var/lib/postgresql"),
-    "pm2_restarts": burst("pm2", "pm2_process_restarts_total", 60, **P),
-    "pm2_restart_budget": burst("pm2", "pm2_process_restarts_total", 1440, **P),
-    "pm2_memory": ratio("pm2", "pm2_process_memory_bytes", "pm2_process_memory_limit_bytes", **P),
-    "pm2_process_up": gauge("pm2", "pm2_process_up", **P),
-    "pm2_daemon_up": gauge("pm2", "pm2_up"),
-    "pm2_sync_health_up": gauge("pm2", "lookout_collector_success", exporter="pm2", collector="health"),
-    "pm2_sync_queue_depth": gauge("pm2", "pm2_sync_queue_pending"),
-    "pm2_sync_duration": gauge("pm2", "pm2_sync_last_duration_seconds", 0.5),
-    "pm2_host_memory_available": gauge("pm2", "pm2_host_memory_available_bytes"),
-    "tburn_up": gauge("tburn", "tburn_up"),
-    "tburn_heap": gauge("tburn", "tburn_heap_ratio", 0.01),
-    "tburn_memory_governor": stateset("tburn", "tburn_memory_governor_state", GOVERNOR_STATES, _governor),
-    "tburn_event_loop_lag": gauge("tburn", "tburn_event_loop_lag_seconds", 0.01),
-    "tburn_latency_p99": gauge("tburn", "tburn_latency_p99_seconds", 0.01),
-    "tburn_db_pool_waiting": gauge("tburn", "tburn_db_pool_waiting_requests"),
-    "tburn_db_pool_available": gauge("tburn", "tburn_db_pool_available_connections"),
-    "tburn_circuit_breaker_open": stateset("tburn", "tburn_circuit_breaker_state", BREAKER_STATES,
-                                           lambda v: "open" if v >= 1 else "closed", shard="3"),
-    "tburn_degraded_mode": gauge("tburn", "tburn_degraded_mode"),
-    "tburn_pipeline_running": gauge("tburn", "tburn_pipeline_healthy"),
-    "tburn_shards_min": gauge("tburn", "tburn_shards"),
-    "tburn_shards_max": gauge("tburn", "tburn_shards"),
-    "exporter_up": gauge("exporter", "up"),
-    "exporter_collector_success": gauge("exporter", "lookout_collector_success", exporter="nectar",
-                                        collector="chain"),
-    "pm2_sync_degraded": Fixture(
-        lambda v: {_selector("pm2_sync_dependency_status", {**_base("pm2", {}), "dependency": "database",
-                                                            "pm2_sync_dependency_status": s}): float(s == state)
-                   for state in ["degraded" if v >= 1 else "healthy"] for s in SYNC_STATES},
-        _base("pm2", {"component": "database"})),
-}
+@cache
+def fixtures() -> dict[str, Fixture]:
+    """Every signal's fixture: each system's FIXTURES (lookout/systems/<key>/tests/rulecases.py,
+    where it has one; tests/systems.py) and those of the exporters' own signals."""
+    return {**merged("rulecases", "FIXTURES", required=False),
+            "exporter_up": gauge(SELF_SYSTEM, "up"),
+            "exporter_collector_success": gauge(SELF_SYSTEM, "lookout_collector_success", exporter=REGISTRY[0].key,
+                                                collector="chain")}
 
 
 def _past(sig: Signal, boundary: float, step: float) -> float:
@@ -272,7 +221,7 @@ def _series_over_time(fx: Fixture, samples: list[float]) -> list[dict]:
 def generated_groups(signals: list[Signal]) -> list[dict]:
     groups = []
     for sig in signals:
-        fx = FIXTURES.get(sig.key)
+        fx = fixtures().get(sig.key)
         if fx is not None:
             groups.append(burst_group(sig, fx) if fx.burst_minutes else gauge_group(sig, fx))
     return groups

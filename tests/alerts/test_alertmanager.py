@@ -16,7 +16,7 @@ from lookout.alert_rules.model import Effect
 from lookout.alert_rules.settings import ALERTMANAGER_FILE
 from lookout.devstack.alertmanager import Alertmanager, WebhookRecorder, shortened_config
 from lookout.devstack.proc import wait_until
-from .rulecases import FIXTURES
+from .rulecases import fixtures
 
 CONFIG = ALERTMANAGER_FILE
 PAGER_KEY = "pd-routing-key-4f1e9c"
@@ -86,7 +86,7 @@ def test_inhibition_equal_labels_cover_every_alert_identity():
     carry must be in the rule's `equal`, or one container's critical would hide another's warning."""
     rule = next(r for r in yaml.safe_load(CONFIG.read_text())["inhibit_rules"]
                 if r["source_matchers"] == ['severity="critical"'])
-    identity = {k for fx in FIXTURES.values() for k in fx.labels} - OWN_LABELS - {"pm_id"}
+    identity = {k for fx in fixtures().values() for k in fx.labels} - OWN_LABELS - {"pm_id"}
     assert identity <= set(rule["equal"]), identity - set(rule["equal"])
 
 

@@ -11,9 +11,12 @@ from lookout.alert_rules.catalog import build
 from lookout.alert_rules.generate import write
 from lookout.alert_rules.settings import SYSTEMS
 from .conftest import COMMITTED_RULES, promtool
-from .rulecases import FIXTURES, compile_explicit, generated_groups, write_test_file
+from tests.systems import case_files
+from .rulecases import _minutes, compile_explicit, fixtures, generated_groups, write_test_file
 
-CASES = sorted((Path(__file__).parent / "cases").glob("*.yml"))
+# Hand-written cases: each system's (lookout/systems/<key>/tests/rule_cases.yml), the exporters' own here.
+CASE_FILES = {**case_files(), **{p.stem: p for p in sorted((Path(__file__).parent / "cases").glob("*.yml"))}}
+CASES = list(CASE_FILES.values())
 
 SIGNALS = build()
 
@@ -37,7 +40,7 @@ def test_generated_cases_pass_on_the_committed_rules(tmp_path):
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
 
 
-@pytest.mark.parametrize("case_file", CASES, ids=[p.stem for p in CASES])
+@pytest.mark.parametrize("case_file", CASES, ids=list(CASE_FILES))
 def test_explicit_cases(case_file, tmp_path, default_rules, default_signals):
     groups = compile_explicit(yaml.safe_load(case_file.read_text()), {s.key: s for s in default_signals})
     res = run_tests(tmp_path, default_rules, groups, case_file.name)
@@ -75,19 +78,28 @@ def test_every_alert_and_severity_fires_and_resolves_in_some_case(default_signal
 def test_signals_without_fixture_have_an_explicit_case(default_signals):
     explicit_signals = {a["signal"] for p in CASES for g in yaml.safe_load(p.read_text())
                         for t in g.get("alert_rule_test", []) for a in t.get("exp_alerts", [])}
-    missing = {s.key for s in default_signals} - set(FIXTURES) - explicit_signals
+    missing = {s.key for s in default_signals} - set(fixtures()) - explicit_signals
     assert not missing, f"signals with no promtool case: {missing}"
 
 
+def _drift_subject(signals):
+    """A signal the generated cases walk value by value (a fixture, not a burst), bad below an
+    open warning boundary held for 2 minutes or more."""
+    fx = fixtures()
+    return next(s for s in signals if s.key in fx and not fx[s.key].burst_minutes and s.direction == "below"
+                and not s.inclusive and s.warning is not None and _minutes(s.for_warning) >= 2)
+
+
 @pytest.mark.parametrize("change", [
-    {"inclusive": True},                     # > became >=: the green boundary value now fires
-    {"for_warning": "4m"},                   # `for` shortened: fires a minute early
-    {"warning": 151},                        # boundary moved by one
+    lambda s, step: {"inclusive": True},                                # < became <=: the green boundary value now fires
+    lambda s, step: {"for_warning": f"{_minutes(s.for_warning) - 1}m"},  # `for` shortened: fires a minute early
+    lambda s, step: {"warning": s.warning + step},                      # boundary moved by one step
 ], ids=["inclusive", "for", "boundary"])
 def test_generated_cases_catch_a_rule_that_drifts(change, tmp_path, default_signals):
     """The cases come from the signal; rules generated from a changed signal must fail them."""
-    tick_rate = next(s for s in default_signals if s.key == "ticks_rate")
-    drifted = [dataclasses.replace(s, **change) if s is tick_rate else s for s in default_signals]
+    subject = _drift_subject(default_signals)
+    drifted = [dataclasses.replace(s, **change(s, fixtures()[s.key].step)) if s is subject else s
+               for s in default_signals]
     write(tmp_path, drifted)
-    res = run_tests(tmp_path, [tmp_path / f"{s}.yml" for s in SYSTEMS], generated_groups([tick_rate]))
+    res = run_tests(tmp_path, [tmp_path / f"{s}.yml" for s in SYSTEMS], generated_groups([subject]))
     assert res.returncode != 0 and "FAILED" in res.stdout + res.stderr, res.stdout + res.stderr

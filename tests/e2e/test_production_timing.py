@@ -1,23 +1,19 @@
 """Production timing: the committed rules and the generated Alertmanager config, unchanged,
-with 15 s scrapes and evaluations and the real `for` and grouping timers; four root causes on
-four systems at once in one stack:
+with 15 s scrapes and evaluations and the real `for` and grouping timers; a root cause on each
+system at once in one stack. Each system's is in its folder, lookout/systems/<key>/tests/
+production.py (tests/systems.py): `serve(t)`, what its exporter shows `t` seconds into its
+fault; PAGES, the pages it must send; HELD, its effects held down while the cause fires.
 
-- TiDB down (Nectar's exporter cannot reach it; Nectar reconnects);
-- ticks stalled;
-- TBURN heap pressure (the memory governor goes critical with it);
-- an unrelated PM2 process (`dev-worker`) stopped while the sync server's queue backs up.
-
-Expected, from the catalog's routing notes: exactly one page per root cause, the unrelated
-process paging for itself without hiding the sync server's page, and nothing in chat that a
-root cause explains (the catalog's symptoms: reconnects, failing database collectors, ticks/min
+Expected, from the catalog's routing notes: exactly one page per root cause (an unrelated
+process paging for itself without hiding another's page), and nothing in chat that a root
+cause explains (the catalog's symptoms: reconnects, failing database collectors, ticks/min
 low while stale, governor degraded while the heap is high).
 
 Real Prometheus and Alertmanager (lookout.devstack) scrape STATIC TARGETS: a fake named as
-such, four small HTTP servers serving the exporters' metric shapes (docs/exporters/common.md and
-pm2.md) as each exporter would during the fault. Driving the real exporters over real backends
-at 15 s scrapes would not fit CI's 8 minutes beside the demo's own end-to-end test. One
-concession to the budget, with the rules untouched: the tick stall is served as one that
-began 10 minutes before injection (TicksStale's critical is "older than 600 s" with no `for`).
+such, one small HTTP server per system serving its exporter's metric shapes
+(docs/exporters/common.md and the system's page) as the exporter would during the fault.
+Driving the real exporters over real backends at 15 s scrapes would not fit CI's 8 minutes
+beside the demo's own end-to-end test.
 """
 from __future__ import annotations
 
@@ -31,28 +27,30 @@ import pytest
 import yaml
 
 from lookout.alert_rules import catalog, routing
-from lookout.alert_rules.settings import OUTPUT_DIR, SYSTEMS
+from lookout.alert_rules.settings import OUTPUT_DIR
+from lookout.alert_rules.settings import SYSTEMS as RULE_FILES
 from lookout.devstack.alertmanager import Alertmanager, WebhookRecorder
 from lookout.devstack.prometheus_server import PrometheusServer
 from lookout.devstack.proc import http_get, wait_until
+from tests.systems import rows
 
 SCRAPE = "15s"
 BUDGET_SECONDS = 8 * 60
 GiB = 1024**3
 
-# The pages the four root causes must send, one each: (alertname, member label value or "").
-EXPECTED_PAGES = {("NectarDatabaseDown", ""), ("TicksStale", "eth_option_quotes"), ("TburnHeapHigh", ""),
-                  ("PM2ProcessDown", "dev-worker"), ("SyncQueueDepthHigh", "rss-sync-server")}
+SYSTEMS = rows("production", required=False)
+# The pages the root causes must send, one each: (alertname, member label value or "").
+EXPECTED_PAGES = {page for system in SYSTEMS.values() for page in system.PAGES}
 # What the causes set off that must stay quiet (each fires in Prometheus, see the last assert).
 # Explained effects that fire in Prometheus and are muted by Alertmanager's inhibitions ...
 EXPLAINED = {"ExporterCollectorFailing"}
 # ... and those held down in the rules while their cause fires and for their hold after it
 # (docs/alerting.md, the hold-down): never firing in Prometheus while the cause is.
-HELD = {"NectarReconnecting", "TickRateLow", "TburnMemoryGovernorDegraded"}
+HELD = {alert for system in SYSTEMS.values() for alert in system.HELD}
 
 
 class Scenario:
-    """What each job's static target serves: healthy until `inject()`, then the four faults."""
+    """What each job's static target serves: healthy until `inject()`, then every system's fault."""
 
     def __init__(self):
         self.fault_at: float | None = None
@@ -65,61 +63,8 @@ class Scenario:
         return None if self.fault_at is None else time.monotonic() - self.fault_at
 
     def exposition(self, job: str) -> str:
-        lines = getattr(self, job)(self.since())
+        lines = SYSTEMS[job].serve(self.since())
         return "".join(f"{name} {value!r}\n" for name, value in lines)
-
-    @staticmethod
-    def _collectors(exporter: str, failing: set[str], names: tuple[str, ...]) -> list[tuple[str, float]]:
-        return [(f'lookout_collector_success{{exporter="{exporter}",collector="{c}"}}', float(c not in failing))
-                for c in names]
-
-    def nectar(self, t: float | None) -> list:
-        # lookout/systems/nectar/exporter: chain, processlist and server query TiDB; process and
-        # logfile do not. Nectar's ConnectionRecovery logs a reconnection episode every 10 s.
-        down = t is not None
-        lines = [("nectar_up", 0.0 if down else 1.0), ("nectar_process_up", 1.0),
-                 ("nectar_process_resident_memory_bytes", 60.0 * GiB),
-                 ("nectar_reconnect_episodes_total", float(min(int(t // 10) + 1, 10)) if down else 0.0),
-                 ("nectar_reconnect_giveups_total", 0.0)]
-        lines += self._collectors("nectar", {"chain", "processlist", "server"} if down else set(),
-                                  ("chain", "processlist", "server", "process", "logfile"))
-        if not down:
-            lines += [("nectar_chain_block", 8_000_000.0), ("nectar_chain_lag_slots", 100.0),
-                      ("nectar_database_uptime_seconds", 86_400.0),
-                      ("nectar_processlist_oldest_query_seconds", 0.0)]
-        return lines
-
-    def ticks(self, t: float | None) -> list:
-        table = 'table="eth_option_quotes"'
-        stalled = t is not None
-        return [("ticks_up", 1.0),
-                (f"ticks_table_last_tick_age_seconds{{{table}}}", 600.0 + 15 + t if stalled else 2.0),
-                (f"ticks_table_ticks_per_minute{{{table}}}", 0.0 if stalled else 200.0),
-                ('ticks_container_running{container="eth-collector"}', 1.0),
-                ("ticks_disk_used_ratio{path=\"/var/lib/postgresql\"}", 0.4),
-                *self._collectors("ticks", set(), ("ping", "table_eth_option_quotes", "containers", "logs", "disk"))]
-
-    def pm2(self, t: float | None) -> list:
-        fault = t is not None
-        return [("pm2_up", 1.0),
-                ('pm2_process_up{name="rss-sync-server",pm_id="0"}', 1.0),
-                ('pm2_process_up{name="dev-worker",pm_id="1"}', 0.0 if fault else 1.0),
-                ('pm2_process_restarts_total{name="rss-sync-server",pm_id="0"}', 0.0),
-                ('pm2_process_restarts_total{name="dev-worker",pm_id="1"}', 0.0),
-                ("pm2_sync_queue_pending", 800.0 if fault else 5.0),
-                ('pm2_sync_health_status{pm2_sync_health_status="healthy"}', 1.0),
-                ("pm2_host_memory_available_bytes", 4.0 * GiB),
-                *self._collectors("pm2", set(), ("processes", "health", "sync_stats", "sync_log", "host"))]
-
-    def tburn(self, t: float | None) -> list:
-        pressure = t is not None
-        state = "critical" if pressure else "normal"
-        return [("tburn_up", 1.0), ("tburn_heap_ratio", 0.97 if pressure else 0.5),
-                ("tburn_heap_used_bytes", 1.0 * GiB),
-                *((f'tburn_memory_governor_state{{tburn_memory_governor_state="{s}"}}', float(s == state))
-                  for s in ("normal", "warning", "deferred", "hibernating", "critical")),
-                ("tburn_shards", 32.0), ("tburn_pipeline_running", 1.0),
-                *self._collectors("tburn", set(), ("health", "memory", "system_health", "sharding"))]
 
 
 class StaticTarget:
@@ -177,7 +122,7 @@ def _firing(posts: list[dict]) -> list[tuple[str, str, str]]:
 @pytest.fixture
 def stack(tmp_path):
     scenario = Scenario()
-    targets = {job: StaticTarget(scenario, job) for job in ("nectar", "ticks", "pm2", "tburn")}
+    targets = {job: StaticTarget(scenario, job) for job in SYSTEMS}
     hooks = WebhookRecorder()
     config = routing.config(catalog.build())          # what prometheus/alertmanager.yml holds
     for receiver in config["receivers"]:               # only the webhook URLs change
@@ -188,7 +133,7 @@ def stack(tmp_path):
     (tmp_path / "secrets" / "remediate-password").write_text("test-password\n")
     manager = Alertmanager(config, tmp_path)
     prom = PrometheusServer({job: [t.address] for job, t in targets.items()},
-                            rule_files=[OUTPUT_DIR / f"{s}.yml" for s in SYSTEMS],
+                            rule_files=[OUTPUT_DIR / f"{s}.yml" for s in RULE_FILES],
                             scrape_interval=SCRAPE, evaluation_interval=SCRAPE)
     try:
         manager.wait_ready()
@@ -207,7 +152,8 @@ def test_four_root_causes_one_page_each_at_production_timing(stack):
     scenario, prom, hooks = stack
     started = time.monotonic()
     # Healthy first: every target scraped and no alert pending or firing.
-    wait_until(lambda: len(prom.query('up == 1')["data"]["result"]) == 4, timeout=60, what="four targets up")
+    wait_until(lambda: len(prom.query('up == 1')["data"]["result"]) == len(SYSTEMS), timeout=60,
+               what="every target up")
     assert prom.query("ALERTS")["data"]["result"] == []
 
     t0 = scenario.inject()

@@ -1,15 +1,19 @@
 """Golden `/metrics` per exporter, rendered in-process from recorded answers (node_exporter's
 golden collector output, mysqld_exporter's per-scraper tests against recorded answers).
 
-For each exporter with a module here:
-- `recorded/<exporter>/` holds the answers its backend gave (TBURN's recorded from its
-  in-process simulator by `--record`; PM2's, Nectar's and the tick collector's were written by
-  hand in the shapes of the cited application files, since their backends are processes the
-  unit tier may not start, and are kept as committed), and `SOURCES.yml` names, for each,
+Each system keeps its own in its folder, lookout/systems/<key>/tests/:
+- `golden.py`: NAME, REPO, `render()` (the `/metrics` body, normalised), `sources()`,
+  `folder()` and `record` (an async function re-recording the answers, or None);
+- `recorded/` holds the answers its backend gave (TBURN's recorded from its in-process
+  simulator by `--record`; PM2's, Nectar's and the tick collector's were written by hand in
+  the shapes of the cited application files, since their backends are processes the unit
+  tier may not start, and are kept as committed), and `recorded/SOURCES.yml` names, for each,
   the application file and commit it mirrors;
-- `<exporter>.prom` is the exporter's `/metrics` rendered from them, in this process (the
+- `golden.prom` is the exporter's `/metrics` rendered from them, in this process (the
   answers served on loopback by an in-process server, no process started), with the values
   that change from run to run (durations, timestamps, versions) masked.
+
+This package holds what they share and the command, which walks the registry:
 
     python -m tests.golden [--update] # rewrite every golden file from the recorded answers
     python -m tests.golden --record   # re-record the answers from the simulators first
@@ -17,11 +21,12 @@ For each exporter with a module here:
 """
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
+from types import ModuleType
 
-HERE = Path(__file__).resolve().parent
-RECORDED = HERE / "recorded"
+from lookout.systems import SYSTEMS
 
 # Values that change on every run (timings, this process's figures): masked to 0.
 _VOLATILE = re.compile(r"^((?:lookout_collector_duration_seconds|lookout_collector_last_success_timestamp_seconds"
@@ -61,10 +66,28 @@ async def scrape(namespace: str, collectors: list, between=None) -> str:
     return body.decode()
 
 
-def sources(name: str) -> dict:
-    """recorded/<name>/SOURCES.yml: each recorded answer's file and the application file it mirrors."""
+def goldens() -> list[ModuleType]:
+    """Each system's golden module (lookout/systems/<key>/tests/golden.py), in registry order;
+    ModuleNotFoundError naming it where a system has none."""
+    return [importlib.import_module(f"lookout.systems.{s.key}.tests.golden") for s in SYSTEMS]
+
+
+def golden_file(module: ModuleType) -> Path:
+    """Where a system's golden `/metrics` is committed: golden.prom beside its golden.py."""
+    return Path(module.__file__).resolve().parent / "golden.prom"
+
+
+def samples(text: str) -> dict:
+    """A `/metrics` body as {(name, sorted label pairs): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for fam in text_string_to_metric_families(text) for s in fam.samples}
+
+
+def sources(folder: Path) -> dict:
+    """<folder>/SOURCES.yml: each recorded answer's file and the application file it mirrors."""
     import yaml
-    return yaml.safe_load((RECORDED / name / "SOURCES.yml").read_text())
+    return yaml.safe_load((folder / "SOURCES.yml").read_text())
 
 
 def json_routes(src: dict, names: tuple[str, ...], folder: Path):

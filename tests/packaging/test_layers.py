@@ -14,7 +14,8 @@ listed side by side in one layer (`|`) do not import each other:
                                         then each system's dashboard
     tools                               deploy | remediate, then the demo's profiles and configs, then
                                         each system's demo target, then the rest of demo, then cli
-    above everything                    tests, then bench
+    above everything                    tests, then each system's own tests
+                                        (lookout.systems.<key>.tests), then bench
 
 A system's folder (lookout/systems/<key>/) spans the layers: its parts sit where their kind
 sits, side by side with the other systems' (they never import each other). Shared layers load
@@ -63,8 +64,10 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [("lookout.demo",)],
     [("lookout.cli",)],
     [("tests",)],
+    parts("tests"),
     [("bench",)],
 ]
+TESTS_LAYER = len(LAYERS) - 3
 
 
 def module_name(path: Path) -> str:
@@ -146,7 +149,7 @@ def violations(g: dict[str, set[str]]) -> list[str]:
                 out.append(f"{mod} (layer {here[0]}) imports {dep} from layer {there[0]} above it")
             elif there[0] == here[0] and there[1] != here[1]:
                 out.append(f"{mod} imports its sibling {dep}")
-            elif mod.startswith("lookout.") and here[0] > exporters_layer and dep.startswith(EXPORTERS):
+            elif mod.startswith("lookout.") and exporters_layer < here[0] < TESTS_LAYER and dep.startswith(EXPORTERS):
                 out.append(f"{mod} reaches into the exporter module {dep}")
     return out
 
@@ -186,6 +189,18 @@ def test_the_checker_sees_an_upward_import_and_a_sibling():
          "lookout.remediate.actions.pm2": {"lookout.systems.pm2.exporter.rpc"}}
     found = violations(g)
     assert len(found) == 3, found
+
+
+def test_a_systems_own_tests_sit_above_everything_but_bench():
+    """lookout/systems/<key>/tests/ is test code inside the package: nothing of Lookout may import
+    it, it may import the shared tests, and two systems' tests are siblings."""
+    key, other = SYSTEM_KEYS[:2]
+    g = {f"lookout.systems.{key}.exporter.app": {f"lookout.systems.{key}.tests.golden"},
+         f"lookout.systems.{key}.tests.test_app": {f"lookout.systems.{other}.tests.conftest"},
+         f"lookout.systems.{key}.tests.golden": {"tests.golden", f"lookout.systems.{key}.exporter"}}
+    found = violations(g)
+    assert len(found) == 2 and all(f"lookout.systems.{key}.tests.golden" not in f.split()[0] for f in found), found
+    assert place("tests.alerts")[0] < place(f"lookout.systems.{key}.tests.golden")[0] < place("bench")[0]
 
 
 @pytest.mark.parametrize("g", [

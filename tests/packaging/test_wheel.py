@@ -7,6 +7,7 @@ venv serves every test here.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,6 +104,8 @@ def test_an_exporter_checks_a_shipped_config(venv):
 
 # Files under lookout/ that no command reads (documentation for contributors).
 NOT_READ = {"lookout/dashboards/README.md"}
+# Each system's own tests (and their recorded answers, golden files, promtool cases): not shipped.
+SYSTEM_TESTS = re.compile(r"lookout/systems/[^/]+/tests/")
 
 
 def test_the_wheel_carries_every_data_file_of_the_package(venv):
@@ -110,10 +113,19 @@ def test_the_wheel_carries_every_data_file_of_the_package(venv):
     that reads one (the demo reads lookout/remediate/alerts.yml) finds it from a wheel too."""
     tracked = subprocess.run(["git", "ls-files", "lookout"], cwd=ROOT, capture_output=True, text=True,
                              check=True).stdout.split()
-    wanted = sorted(p for p in tracked if not p.endswith(".py") and p not in NOT_READ)
+    wanted = sorted(p for p in tracked if not p.endswith(".py") and p not in NOT_READ and not SYSTEM_TESTS.match(p))
     site = Path(run([str(venv / "bin" / "python"), "-c", "import lookout, pathlib; print(pathlib.Path(lookout.__file__).parent)"],
                     cwd=venv).stdout.strip()).parent
     assert [p for p in wanted if not (site / p).is_file()] == []
+
+
+def test_the_wheel_carries_no_tests(venv):
+    """Each system's own tests live in its folder (lookout/systems/<key>/tests/); pyproject's
+    packages.find excludes them, data files included."""
+    site = Path(run([str(venv / "bin" / "python"), "-c", "import lookout, pathlib; print(pathlib.Path(lookout.__file__).parent)"],
+                    cwd=venv).stdout.strip())
+    shipped = sorted(str(p.relative_to(site.parent)) for p in site.rglob("*") if p.is_file())
+    assert shipped and [p for p in shipped if SYSTEM_TESTS.match(p) or "/tests/" in p] == []
 
 
 def test_the_demo_finds_its_rule_files_from_the_wheel(venv):

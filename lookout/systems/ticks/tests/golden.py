@@ -2,7 +2,7 @@
 Docker Engine API's answers about the collector's container, recorded; the exporter's
 `/metrics` from them.
 
-The statements are answered from `recorded/ticks/rows.yml` through the exporter's own
+The statements are answered from `recorded/rows.yml` through the exporter's own
 Database seam (tests/golden/recorded_db.py); the Docker answers are served by an in-process
 HTTP server on a unix socket that the exporter's Docker SDK client talks to, as it would to
 dockerd, so listing, inspecting, stats and the multiplexed log stream are parsed for real.
@@ -23,9 +23,9 @@ import lookout.systems.ticks.exporter as exporter_package
 from lookout.exporters.runtime.config import Loader
 from lookout.systems.ticks.exporter import EXPORTER
 
-from . import RECORDED, normalise, scrape
-from . import sources as _sources
-from .recorded_db import RecordedStatements, replaced
+from tests.golden import normalise, scrape
+from tests.golden import sources as _sources
+from tests.golden.recorded_db import RecordedStatements, replaced
 
 NAME = "ticks"
 REPO = "smartiesss/datadownloader"
@@ -35,11 +35,11 @@ CONTAINER = "eth-collector"   # docker-compose.yml container_name
 
 
 def folder() -> Path:
-    return RECORDED / NAME
+    return Path(__file__).resolve().parent / "recorded"
 
 
 def sources() -> dict:
-    return _sources(NAME)
+    return _sources(folder())
 
 
 class RecordedTimescale:

@@ -63,7 +63,7 @@ def fuzz_server():
     server.stop()
 
 
-# `pytest tests/tburn --hypothesis-profile tburn-deep` fuzzes far longer than CI does.
+# `pytest lookout/systems/tburn/tests --hypothesis-profile tburn-deep` fuzzes far longer than CI does.
 from hypothesis import settings as _hypothesis_settings  # noqa: E402
 
 _hypothesis_settings.register_profile("tburn-deep", max_examples=3000)

@@ -1,7 +1,7 @@
 """Nectar on TiDB: the rows TiDB answered to the exporter's statements, the dashboard API's
 JSON and Nectar's log lines, recorded; the exporter's `/metrics` from them.
 
-The statements are answered from `recorded/nectar/rows.yml` (tests/golden/recorded_db.py)
+The statements are answered from `recorded/rows.yml` (tests/golden/recorded_db.py)
 through the exporter's own Database seam, the dashboard API by an in-process HTTP server, the
 log lines appended to files the exporter tails: every collector's parsing runs as in production."""
 from __future__ import annotations
@@ -16,9 +16,9 @@ from lookout.systems.nectar.exporter import EXPORTER
 from lookout.systems.nectar.exporter.db import Flavour
 from lookout.exporters.runtime.config import Loader
 
-from . import RECORDED, json_routes, normalise, scrape
-from . import sources as _sources
-from .recorded_db import RecordedStatements, replaced
+from tests.golden import json_routes, normalise, scrape
+from tests.golden import sources as _sources
+from tests.golden.recorded_db import RecordedStatements, replaced
 
 NAME = "nectar"
 REPO = "honeycomb-tech/nectar"
@@ -30,11 +30,11 @@ VOLATILE = ("nectar_chain_tip_slot", "nectar_chain_lag_slots", "nectar_database_
 
 
 def folder() -> Path:
-    return RECORDED / NAME
+    return Path(__file__).resolve().parent / "recorded"
 
 
 def sources() -> dict:
-    return _sources(NAME)
+    return _sources(folder())
 
 
 def statements() -> RecordedStatements:

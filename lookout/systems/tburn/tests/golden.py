@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+from pathlib import Path
+
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -15,7 +17,7 @@ from lookout.exporters.runtime.scrape import Scraper
 from lookout.systems.tburn.exporter import EXPORTER
 from lookout.exporters.runtime.config import Loader
 
-from . import RECORDED, normalise
+from tests.golden import normalise
 
 NAME = "tburn"
 REPO = "trustburn79-droid/TburnChain"
@@ -37,7 +39,7 @@ WALL = 1_767_225_600.0   # 2026-01-01T00:00:00Z: the recorded timestamps' clock
 
 
 def folder():
-    return RECORDED / NAME
+    return Path(__file__).resolve().parent / "recorded"
 
 
 async def record() -> None:

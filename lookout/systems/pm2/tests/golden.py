@@ -16,8 +16,8 @@ from lookout.systems.pm2.exporter import EXPORTER
 from lookout.exporters.runtime.config import Loader
 from lookout.pm2rpc import amp
 
-from . import RECORDED, json_routes, normalise, scrape
-from . import sources as _sources
+from tests.golden import json_routes, normalise, scrape
+from tests.golden import sources as _sources
 
 NAME = "pm2"
 REPO = "shayonpal/rss-news-reader"
@@ -30,11 +30,11 @@ LOGS = "{logs}"  # in the recorded process list: the folder the log files are wr
 
 
 def folder() -> Path:
-    return RECORDED / NAME
+    return Path(__file__).resolve().parent / "recorded"
 
 
 def sources() -> dict:
-    return _sources(NAME)
+    return _sources(folder())
 
 
 async def _daemon(path: str, body: dict):

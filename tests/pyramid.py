@@ -1,6 +1,9 @@
 """The test pyramid: every test gets exactly one tier mark, so a new test is classified without
 an edit (`./scripts/test -m unit` is the fast tier; pyproject.toml describes the marks).
 
+Loaded for every test by the root conftest.py (`pytest_plugins`), so it marks the tests of
+each system's folder (lookout/systems/<key>/tests/) as it marks those under tests/.
+
 - `system`: tests/e2e and tests/ha (the whole chain, demo or production timing);
 - `integration`: the test function, or a fixture it uses (directly or through other
   fixtures), can start a process or a real server: its code (or a helper of its module it
@@ -13,6 +16,7 @@ A test may set its tier itself (`pytestmark = pytest.mark.unit`): an explicit ma
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from functools import cache
 from pathlib import Path
@@ -20,8 +24,10 @@ from pathlib import Path
 import pytest
 
 TIERS = ("unit", "integration", "system")
-SYSTEM_FOLDERS = ("e2e", "ha")
-HERE = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]
+SYSTEM_FOLDERS = (ROOT / "tests" / "e2e", ROOT / "tests" / "ha")
+# Test-side modules: tests/ and each system's own tests (lookout/systems/<key>/tests/).
+TEST_SIDE = re.compile(r"(tests|lookout\.systems\.\w+\.tests)(\..+)?")
 STARTER_MODULES = ("subprocess", "multiprocessing", "lookout.devstack", "lookout.demo.native", "lookout.deploy.local")
 # lookout.devstack names that start nothing (a client of a server some fixture started is
 # already counted through that fixture).
@@ -51,7 +57,7 @@ def starters(module_name: str) -> frozenset[str]:
         elif isinstance(node, ast.ImportFrom):
             source = _absolute(module_name, path, node)
             for a in node.names:
-                if _starter_import(source, a.name) or (source.startswith("tests") and _test_side(source, a.name)):
+                if _starter_import(source, a.name) or (TEST_SIDE.fullmatch(source) and _test_side(source, a.name)):
                     found.add(a.asname or a.name)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defs[node.name] = node
@@ -103,7 +109,7 @@ def _uses_starter(func) -> bool:
 
 def tier(item: pytest.Item) -> str:
     path = Path(str(item.fspath)).resolve()
-    if path.relative_to(HERE).parts[0] in SYSTEM_FOLDERS:
+    if any(path.is_relative_to(folder) for folder in SYSTEM_FOLDERS):
         return "system"
     if _uses_starter(getattr(item, "obj", None)):
         return "integration"
@@ -136,5 +142,5 @@ def pytest_runtest_teardown(item):
 
 
 def _refuse(self, args, *rest, **kw):
-    raise AssertionError(f"a test classified `unit` by tests/conftest.py started a process ({args!r}): "
+    raise AssertionError(f"a test classified `unit` by tests/pyramid.py started a process ({args!r}): "
                          "mark it integration, or teach tier() what it uses")
