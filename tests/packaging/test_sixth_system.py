@@ -125,9 +125,9 @@ def generated_only(path: Path, before: str) -> bool:
     """Whether every change to `path` is a generator's: the whole file is generated (its DO-NOT-EDIT
     header), or outside its generated blocks it reads as before."""
     now = path.read_text()
-    if DO_NOT_EDIT.search("\n".join(now.splitlines()[:5])):
-        return True
-    return BLOCK.sub("", now) == BLOCK.sub("", before) and bool(BLOCK.search(now))
+    if BLOCK.search(now):
+        return BLOCK.sub("", now) == BLOCK.sub("", before)
+    return bool(DO_NOT_EDIT.search("\n".join(now.splitlines()[:5])))
 
 
 def test_only_new_files_and_generated_files_changed(copy):
