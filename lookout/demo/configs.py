@@ -19,7 +19,7 @@ def nectar(profile: Profile, db_port: int, log_file: Path, unified_errors: Path 
             "database": {"host": "127.0.0.1", "port": db_port, "user": "root", "database": "nectar",
                          "reconnect_max_backoff_seconds": 2},
             "chain": {"network": "mainnet"},
-            "process": {"cmdline_regex": r"-m lookout\.simulators\.nectar_writer"},
+            "process": {"cmdline_regex": r"-m lookout\.systems\.nectar\.simulator"},
             "logfile": logfile}
 
 

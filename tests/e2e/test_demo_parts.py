@@ -143,7 +143,7 @@ class _StackWithoutDocker:
 
 
 def test_ticks_target_runs_as_a_plain_process_without_docker(monkeypatch):
-    from lookout.demo.targets import ticks
+    from lookout.systems.ticks import target as ticks
     monkeypatch.setenv("LOOKOUT_DEMO_ID", "")  # NativeStack sets it for this process: undone at teardown
     stack = _StackWithoutDocker()
     try:
