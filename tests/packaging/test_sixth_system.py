@@ -39,7 +39,7 @@ KEY = "backup"
 HOME = f"lookout/systems/{KEY}"
 # The generators of a checkout without `lookout generate` (wip/move); with it, that command.
 GENERATORS = ("lookout.alert_rules", "lookout.dashboards", "lookout.docs", "lookout.deploy", "lookout.demo.prometheus")
-GOLDEN = "tests.golden"  # each exporter's golden `/metrics` (python -m tests.golden; --check)
+GOLDEN = "tests.golden"  # each exporter's golden `/metrics`: --record re-records TBURN's answers and rewrites them all
 DO_NOT_EDIT = re.compile(r"do not edit", re.I)
 # A generated block inside a hand-written file (README.md's systems table, docs/alerting.md's model).
 BLOCK = re.compile(r"<!--[^\n]*(generated|do not edit)[^\n]*-->\n(.*?)<!-- end[^\n]*-->", re.I | re.S)
@@ -80,7 +80,7 @@ class Copy:
         else:
             for module in GENERATORS:
                 self.run("-m", module, *flag)
-        self.run("-m", GOLDEN, *(flag or ["--update"]))
+        self.run("-m", GOLDEN, *(flag or ["--record"]))  # re-records where a simulator runs in-process
 
 
 @pytest.fixture(scope="module")
