@@ -2,5 +2,10 @@ from lookout.exporters.runtime import main_for
 
 from . import EXPORTER
 
-if __name__ == "__main__":
+
+def main() -> None:
     main_for(EXPORTER)
+
+
+if __name__ == "__main__":
+    main()
