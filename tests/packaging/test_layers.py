@@ -12,7 +12,8 @@ listed side by side in one layer (`|`) do not import each other:
     parts                               each system's exporter | each system's simulator | devstack
     generators                          alert_rules, then each system's signals, then dashboards | docs,
                                         then each system's dashboard
-    tools                               deploy | remediate, then the demo's profiles and configs, then
+    tools                               deploy | remediate, then each system's hosts (its installation
+                                        files, from deploy's helpers), then the demo's profiles and configs, then
                                         each system's demo target, then the rest of demo, then cli
     above everything                    tests, then bench
 
@@ -58,6 +59,7 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [("lookout.dashboards",), ("lookout.docs",)],
     parts("dashboard"),
     [("lookout.deploy",), ("lookout.remediate",)],
+    parts("hosts"),
     [("lookout.demo.profiles", "lookout.demo.configs")],
     parts("target"),
     [("lookout.demo",)],
