@@ -25,7 +25,7 @@ DEFAULT_RUNBOOK_BASE = "https://github.com/lookout/lookout/blob/main/docs/runboo
 
 
 def doc_url(base: str, page: str) -> str:
-    """The URL of `page` (a path under docs/, such as runbooks/nectar.md or deploying.md) next to
+    """The URL of `page` (a path under docs/, such as runbooks/<key>.md or deploying.md) next to
     `base`, the URL of docs/runbooks.md: its directory plus `page`."""
     return base.rsplit("/", 1)[0] + "/" + page
 
