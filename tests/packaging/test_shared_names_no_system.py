@@ -1,4 +1,4 @@
-"""The shared deploy and alert-rule layers name no system: a system's part lives in its own
+"""The shared deploy, alert-rule and compose layers name no system: a system's part lives in its own
 folder (lookout/systems/<key>/) and is found through the registry, so adding a system edits no
 shared module. Read from each module's tokens: an identifier or a string literal (docstrings
 aside) that holds a registry key as a word fails; comments and docstrings may give examples.
@@ -16,7 +16,9 @@ import pytest
 from lookout.systems import KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ("lookout/deploy", "lookout/alert_rules")
+SHARED = ("lookout/deploy", "lookout/alert_rules", "lookout/compose")
+# Shared templates (YAML): their lines outside comments.
+TEMPLATES = ("lookout/compose/shared.yml",)
 
 
 def naming(source: str, keys: tuple[str, ...]) -> list[tuple[int, str]]:
@@ -47,6 +49,14 @@ def test_a_shared_module_names_no_system(path):
     found = naming(path.read_text(), KEYS)
     assert not found, (f"{path.relative_to(ROOT)} names a system in code (move that part to "
                        f"lookout/systems/<key>/ and find it through the registry): {found}")
+
+
+@pytest.mark.parametrize("rel", TEMPLATES)
+def test_a_shared_template_names_no_system(rel):
+    word = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, KEYS)) + r")(?![A-Za-z0-9])", re.I)
+    found = [(n, line) for n, line in enumerate((ROOT / rel).read_text().splitlines(), 1)
+             if word.search(line.split("#", 1)[0])]
+    assert not found, f"{rel} names a system (that part belongs in lookout/systems/<key>/service.yml): {found}"
 
 
 # The checker itself.
