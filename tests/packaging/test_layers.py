@@ -14,7 +14,8 @@ listed side by side in one layer (`|`) do not import each other:
                                         then each system's dashboard
     tools                               deploy | remediate, then each system's hosts (its installation
                                         files, from deploy's helpers), then the demo's profiles and configs, then
-                                        each system's demo target, then the rest of demo, then cli
+                                        each system's demo target, then the rest of demo, then generate (runs
+                                        every generator), then cli
     above everything                    tests, then bench
 
 A system's folder (lookout/systems/<key>/) spans the layers: its parts sit where their kind
@@ -63,6 +64,7 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [("lookout.demo.profiles", "lookout.demo.configs")],
     parts("target"),
     [("lookout.demo",)],
+    [("lookout.generate",)],
     [("lookout.cli",)],
     [("tests",)],
     [("bench",)],
