@@ -24,10 +24,11 @@ TEMPLATE = ROOT / "docs" / "examples" / "fifth-system"
 IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", "build", "*.egg-info",
                                 ".pytest_cache", ".hypothesis", "*.pyc")
 GENERATORS = ["lookout.alert_rules", "lookout.dashboards", "lookout.demo.prometheus", "lookout.docs",
-              "lookout.deploy"]
+              "lookout.deploy", "lookout.compose"]
 # Outputs of GENERATORS: the only existing files a new system may change.
 GENERATED = re.compile(r"^(lookout/alert_rules/generated/.*|lookout/dashboards/generated/.*|prometheus/prometheus\.yml"
-                       r"|prometheus/alertmanager\.yml|README\.md|docs/metrics\.md|deploy/.*)$")
+                       r"|prometheus/alertmanager\.yml|README\.md|docs/metrics\.md|docs/alerting\.md|docker-compose\.yml"
+                       r"|deploy/.*)$")
 
 
 def digest(root: Path) -> dict[str, str]:
