@@ -46,7 +46,7 @@ def build(thresholds: Path | None = THRESHOLDS_FILE, runbook_base: str | None = 
 
 
 def _configured(sig: Signal, config: Config) -> Signal:
-    values = dataclasses.asdict(config)
+    values = config.values()
     # Each alert's runbook section is headed by its name.
     runbook = sig.runbook or anchor(sig.alert)
     base = config.runbook_url_base

@@ -1,18 +1,17 @@
-"""E-mail for the tick collector's owner, as runbook 002 asks ("Email Alerts": SMTP host, user,
-password; sent when the collector restarts > 10 times/hour, the error rate is > 100/hour, no
-ticks arrive for > 10 minutes, disk usage is > 90%): an Alertmanager `email_configs` receiver
-and its routes, added to the generated routing (routing.config), one readable message per
-incident.
+"""E-mail for a system's owner, as its runbook asks (runbook 002's "Email Alerts": SMTP host,
+user, password, and the conditions that send one): an Alertmanager `email_configs` receiver and
+its routes, added to the generated routing (routing.config), one readable message per incident.
 
     python -m lookout.alert_rules.email --smarthost smtp.gmail.com:587 --from you@gmail.com \\
         --to you@gmail.com --auth-username you@gmail.com --auth-password-file /etc/prometheus/secrets/smtp-password \\
         --out alertmanager.yml
 
-Each condition is an alert of the signals at the severities whose threshold is the runbook's
-(the thresholds are the signals', never repeated here; tests/alerts/test_email.py compares them
-with the runbook's numbers). A root cause that the causal model says explains one of them
-(TickDatabaseDown explains TicksStale) is mailed too: Alertmanager mutes the explained alert,
-so without its cause the incident would reach no mailbox.
+The conditions are each system's `EMAIL_CONDITIONS` (in its signals module, found through the
+registry): an alert of the signals at the severities whose threshold is the runbook's (the
+thresholds are the signals', never repeated; tests/alerts/test_email.py compares them with the
+runbook's numbers). A root cause of the same system that the causal model says explains one of
+them is mailed too: Alertmanager mutes the explained alert, so without its cause the incident
+would reach no mailbox.
 
 The password is read by Alertmanager from `auth_password_file` (never in the config, never in
 this process). Resolutions are not mailed (`send_resolved: false`): one message per incident.
@@ -26,28 +25,10 @@ from pathlib import Path
 
 import yaml
 
-from .model import Signal
+from .model import EmailCondition, Signal
 
 RECEIVER = "email"
 
-
-@dataclass(frozen=True)
-class Condition:
-    runbook: str                  # runbook 002's words
-    alert: str
-    severities: tuple[str, ...]   # those at or past the runbook's threshold
-
-
-# Runbook 002's "Alerts sent when" list. "Error rate > 100/hour" has no signal boundary of its
-# own: the runbook's green/yellow/red table puts yellow at 50/hour and red at 200/hour
-# (CollectorErrorsHigh warning/critical), so both severities are mailed, from 50/hour.
-CONDITIONS = (
-    Condition("Collector restarts > 10 times/hour", "CollectorRestarting", ("critical",)),
-    Condition("Error rate > 100/hour", "CollectorErrorsHigh", ("warning", "critical")),
-    Condition("No ticks received for > 10 minutes", "TicksStale", ("critical",)),
-    Condition("Disk usage > 90%", "DiskUsageHigh", ("warning", "critical")),
-)
-SYSTEM = "ticks"
 
 SUBJECT = ('[{{ .CommonLabels.severity | toUpper }}] {{ .CommonLabels.alertname }} on '
            '{{ .CommonLabels.instance }}: {{ .CommonAnnotations.summary }}')
@@ -62,7 +43,7 @@ TEXT = """\
   since:    {{ .StartsAt.Format "2006-01-02 15:04:05 MST" }}
   runbook:  {{ .Annotations.runbook_url }}
 {{ end }}
-Sent by Lookout's Alertmanager ({{ .ExternalURL }}) for runbook 002's e-mail conditions.
+Sent by Lookout's Alertmanager ({{ .ExternalURL }}) for its runbook's e-mail conditions.
 """
 
 
@@ -79,25 +60,37 @@ class SmtpSettings:
     ca_file: str = ""         # a private CA for the SMTP server's certificate
 
 
-def mailed_alerts(signals: list[Signal]) -> dict[str, tuple[str, ...]]:
-    """{alert: severities mailed}: the conditions, plus the ticks causes that explain one."""
-    out = {c.alert: c.severities for c in CONDITIONS}
-    for s in signals:
-        if s.system == SYSTEM and any(e.alert in out for e in s.explains) and s.alert not in out:
-            out[s.alert] = ("warning", "critical")
+def conditions() -> dict[str, tuple[EmailCondition, ...]]:
+    """{system key: its EMAIL_CONDITIONS}, in registry order, for the systems that have some."""
+    from .signals import MODULES
+    return {key: tuple(module.EMAIL_CONDITIONS) for key, module in MODULES.items()
+            if getattr(module, "EMAIL_CONDITIONS", ())}
+
+
+def mailed_alerts(signals: list[Signal],
+                  by_system: dict[str, tuple[EmailCondition, ...]] | None = None) -> dict[tuple[str, str], tuple[str, ...]]:
+    """{(system, alert): severities mailed}: each system's conditions (default: conditions()),
+    then that system's causes that explain one."""
+    out = {}
+    for system, conds in (conditions() if by_system is None else by_system).items():
+        mine = {c.alert: c.severities for c in conds}
+        for s in signals:
+            if s.system == system and any(e.alert in mine for e in s.explains) and s.alert not in mine:
+                mine[s.alert] = ("warning", "critical")
+        out.update({(system, alert): sev for alert, sev in mine.items()})
     return out
 
 
 def routes(signals: list[Signal]) -> list[dict]:
     """One route per mailed alert, `continue` so that the pager and chat routes still see it."""
     return [{"receiver": RECEIVER, "continue": True,
-             "matchers": [f'system="{SYSTEM}"', f'alertname="{alert}"', f'severity=~"{"|".join(sev)}"'],
+             "matchers": [f'system="{system}"', f'alertname="{alert}"', f'severity=~"{"|".join(sev)}"'],
              # One incident, one message: grouped by what the incident is about, repeated only
              # after 4 days (under Alertmanager's 120h notification-log retention, past which
              # it could not remember having sent it).
              "group_by": ["alertname", "instance", "container", "path", "table"],
              "group_wait": "30s", "group_interval": "5m", "repeat_interval": "96h"}
-            for alert, sev in mailed_alerts(signals).items()]
+            for (system, alert), sev in mailed_alerts(signals).items()]
 
 
 def receiver(smtp: SmtpSettings) -> dict:

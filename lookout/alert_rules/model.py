@@ -44,7 +44,7 @@ class Effect:
 @dataclass(frozen=True)
 class Signal:
     key: str                 # stable id, used by the operator's threshold overrides
-    system: str              # nectar | ticks | pm2 | tburn | exporter
+    system: str              # a registry key (lookout/systems/), or SELF_SYSTEM for the exporters'
     alert: str               # CamelCase alert name from the catalog
     expr: str                # PromQL giving the measured value (may use recording rules)
     unit: str                # Grafana unit id: "s", "bytes", "percentunit", "short", ...
@@ -97,3 +97,12 @@ class Signal:
 def effects(*alerts: str, where: tuple[str, ...] = (), same: tuple[str, ...] | None = None,
             hold: str = "") -> tuple[Effect, ...]:
     return tuple(Effect(a, where, same, hold) for a in alerts)
+
+
+@dataclass(frozen=True)
+class EmailCondition:
+    """One line of a runbook's "e-mail me when" list, in a system's signals module as
+    `EMAIL_CONDITIONS` (lookout/alert_rules/email.py mails them)."""
+    runbook: str                  # the runbook's words
+    alert: str
+    severities: tuple[str, ...]   # those at or past the runbook's threshold

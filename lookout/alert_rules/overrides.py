@@ -16,7 +16,7 @@ import yaml
 from lookout.durations import DURATION, UNIT_SECONDS
 
 from .model import Signal
-from .settings import Config, absolute_url_problem
+from .settings import Config, absolute_url_problem, system_settings
 
 LEVELS = ("warning", "critical")
 _BYTES = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40,
@@ -63,7 +63,9 @@ def config(overrides: dict) -> Config:
     problem = absolute_url_problem(section.get("runbook_url_base", Config.runbook_url_base))
     if problem:
         raise OverrideError(f"{CONFIG_KEY}.runbook_url_base", problem)
-    return Config(**section)
+    shared = set(Config.keys()) - set(system_settings())
+    return Config(**{k: v for k, v in section.items() if k in shared},
+                  systems={k: v for k, v in section.items() if k not in shared})
 
 
 def apply(signals: list[Signal], overrides: dict) -> list[Signal]:

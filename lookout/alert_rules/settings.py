@@ -3,7 +3,8 @@ the operator's `_config` section of thresholds.yml (selectors and links, like a 
 `_config`)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from lookout.systems import SELF_SYSTEM
@@ -25,7 +26,7 @@ DEFAULT_RUNBOOK_BASE = "https://github.com/lookout/lookout/blob/main/docs/runboo
 
 
 def doc_url(base: str, page: str) -> str:
-    """The URL of `page` (a path under docs/, such as runbooks/nectar.md or deploying.md) next to
+    """The URL of `page` (a path under docs/, such as runbooks/<key>.md or deploying.md) next to
     `base`, the URL of docs/runbooks.md: its directory plus `page`."""
     return base.rsplit("/", 1)[0] + "/" + page
 
@@ -56,9 +57,24 @@ OUTPUT_DIR = HERE / "generated"
 ALERTMANAGER_FILE = ROOT / "prometheus" / "alertmanager.yml"
 
 
+def system_settings() -> dict[str, str]:
+    """{name: default} of the systems' own `_config` settings: each signals module's `CONFIG`
+    (found through the registry), in registry order. A name two systems declare, or one that
+    is a shared setting, raises ValueError."""
+    from .signals import MODULES
+    shared = {f.name for f in fields(Config)} - {"systems"}
+    out: dict[str, str] = {}
+    for key, module in MODULES.items():
+        for name, default in getattr(module, "CONFIG", {}).items():
+            if name in out or name in shared:
+                raise ValueError(f"_config.{name} of system {key!r} is declared twice")
+            out[name] = default
+    return out
+
+
 @dataclass(frozen=True)
 class Config:
-    """thresholds.yml's `_config`: every field may be set there (strings)."""
+    """thresholds.yml's `_config`: every setting may be set there (strings)."""
     # Regex for the `job` label of Lookout's exporters: ExporterDown watches only these,
     # not the operator's unrelated scrape targets. Default: the compose and demo job names.
     exporter_jobs: str = "|".join(s.job for s in REGISTRY)
@@ -66,11 +82,16 @@ class Config:
     # (a system with its own docs/runbooks/<key>.md: that page, next to this one). Absolute:
     # the project's published docs unless you serve your own copy.
     runbook_url_base: str = DEFAULT_RUNBOOK_BASE
-    # The PM2 process name of the sync server (runbook 003: `pm2 logs rss-sync-server`):
-    # its health alerts carry it as `name`, so that process's PM2ProcessDown explains
-    # them and another process's does not.
-    sync_server_process: str = "rss-sync-server"
+    # The operator's values of the systems' own settings (system_settings()), by name.
+    systems: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def keys(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+        """Every setting's name: the shared ones, then the systems'."""
+        return [f.name for f in fields(cls) if f.name != "systems"] + list(system_settings())
+
+    def values(self) -> dict[str, str]:
+        """{name: value} of every setting (defaults filled in): what `${name}` in a signal's
+        expression or labels becomes."""
+        shared = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "systems"}
+        return {**shared, **system_settings(), **self.systems}

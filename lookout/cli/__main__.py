@@ -6,6 +6,7 @@
     lookout demo recover [<scenario>]
     lookout demo status
     lookout systems                 the systems Lookout watches (the registry, lookout/systems/)
+    lookout generate [--check]      run every generator of the checkout (lookout/generate.py)
     lookout remediate [--config FILE] ...   (the same as lookout-remediate)
 
 inject/recover/scenarios/status talk to the demo's control API, which both demos serve on
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lookout", description="Lookout demo tools")
     top = parser.add_subparsers(dest="area", required=True)
     top.add_parser("systems", help="list the systems Lookout watches: key, port, exporter, demo target")
+    from lookout import generate
+    generate.add_arguments(top.add_parser("generate", help="run every generator (rules, dashboards, docs, deploy/, "
+                                                           "prometheus.yml, docker-compose.yml); --check: exit 1 if stale"))
     demo = top.add_parser("demo", help="the live demo: start it, break it, mend it")
     sub = demo.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start the native demo (no Docker images needed); Ctrl-C stops it all")
@@ -65,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         return remediate((argv if argv is not None else sys.argv[1:])[1:]) or 0
     args = parser.parse_args(argv)
 
+    if args.area == "generate":
+        return generate.run(args.check)
     if args.area == "systems":
         from lookout.systems import SYSTEMS
         for s in SYSTEMS:

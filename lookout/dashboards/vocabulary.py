@@ -22,8 +22,8 @@ def _systems_dir() -> Path:
 
 
 def constant(module: str, name: str) -> tuple[str, ...]:
-    """`name` from a system's exporter module, "<key>/<module>" ("tburn/endpoints" is
-    lookout/systems/tburn/exporter/endpoints.py), as a tuple of strings."""
+    """`name` from a system's exporter module, "<key>/<module>" ("<key>/endpoints" is
+    lookout/systems/<key>/exporter/endpoints.py), as a tuple of strings."""
     key, _, rest = module.partition("/")
     path = _systems_dir() / key / "exporter" / f"{rest}.py"
     tree = ast.parse(path.read_text(), filename=str(path))

@@ -7,7 +7,7 @@ signals, the routing and the hosts, or reports which committed files differ.
     deploy/ha/rules/remediate.yml     lookout-remediate's RemediationExhausted
     deploy/remote-write/<store>.yml   `remote_write:` for Mimir, Thanos, VictoriaMetrics
     deploy/kubernetes/*.yaml          PrometheusRule, ServiceMonitor, AlertmanagerConfig
-    deploy/hosts/                     per-host installation (install.py, docs/install.md)
+    deploy/hosts/                     per-host installation (each system's hosts.py, install.py; docs/install.md)
     deploy/mixin/                     the compiled monitoring-mixin layout (mixin.py)
 """
 from __future__ import annotations

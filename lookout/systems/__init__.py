@@ -37,8 +37,10 @@ class System:
     description: one line for the docs tables ("a Go Cardano indexer on TiDB").
     runbooks: the user's runbook numbers about it (shared/runbooks/NNN_*.md).
     exporter_module, signals_module, dashboard_module: dotted module names; empty means the
-        conventional `lookout.exporters.<key>`, `lookout.alert_rules.signals.<key>`,
-        `lookout.dashboards.<key>`.
+        conventional `lookout.systems.<key>.exporter`, `.signals`, `.dashboard`.
+    hosts_module: where its exporter is installed on the user's hosts (lookout/deploy/install.py
+        reads its HOST, MACHINE and files()); empty means `lookout.systems.<key>.hosts`. The
+        module is optional: without it the system gets a host of its own and no install files.
     """
     key: str
     display_name: str
@@ -51,13 +53,15 @@ class System:
     exporter_module: str = ""
     signals_module: str = ""
     dashboard_module: str = ""
+    hosts_module: str = ""
 
     def __post_init__(self) -> None:
         if not self.key.isidentifier() or not self.key.islower():
             raise ValueError(f"system key {self.key!r}: a lower-case identifier (it is a metric namespace)")
         for attr, default in (("demo_target", self.key), ("exporter_module", f"lookout.systems.{self.key}.exporter"),
                               ("signals_module", f"lookout.systems.{self.key}.signals"),
-                              ("dashboard_module", f"lookout.systems.{self.key}.dashboard")):
+                              ("dashboard_module", f"lookout.systems.{self.key}.dashboard"),
+                              ("hosts_module", f"lookout.systems.{self.key}.hosts")):
             if not getattr(self, attr):
                 object.__setattr__(self, attr, default)
 

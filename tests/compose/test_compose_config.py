@@ -100,6 +100,24 @@ def test_lookout_commands_name_modules_that_exist(compose):
             assert _module_exists(probe[3]), f"{name}'s healthcheck: no module {probe[3]}"
 
 
+def test_compose_file_is_generated_from_the_shared_template_and_each_systems_fragment():
+    res = subprocess.run([sys.executable, "-m", "lookout.compose", "--check"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert (ROOT / "docker-compose.yml").read_text().startswith("# DO NOT EDIT")
+
+
+def test_the_control_api_reaches_every_systems_simulator(compose):
+    # lookout/demo/control.py takes one --<demo_target> URL per system; each URL names a
+    # service of the file on a port it listens on.
+    command = compose["services"]["control"]["command"]
+    for system in SYSTEMS:
+        flag = f"--{system.demo_target.replace('_', '-')}"
+        assert flag in command, f"the control API is not told where {system.key}'s simulator is"
+        host = command[command.index(flag) + 1].split("//")[1].split(":")[0]
+        assert host in compose["services"], f"{flag} names no service: {host}"
+
+
 def test_prometheus_config_is_generated_from_the_registry():
     res = subprocess.run([sys.executable, "-m", "lookout.demo.prometheus", "--check"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60)

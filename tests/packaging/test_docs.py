@@ -35,3 +35,21 @@ def test_metrics_page_lists_each_declared_descriptor():
     for s in SYSTEMS:
         for d in docs.descriptors_of(s):
             assert f"| `{d.exposed_name(s.namespace)}` |" in text
+
+
+def test_alerting_causal_model_is_generated_from_the_signals():
+    current = docs.ALERTING.read_text()
+    assert docs.alerting_text(current) == current, "docs/alerting.md's causal model is stale: run `python -m lookout.docs`"
+    table = current.split(docs.MODEL_BEGIN)[1].split(docs.MODEL_END)[0]
+    # One row per alert of the catalog (the header and rule lines aside), each an alert name.
+    from lookout.alert_rules.catalog import build
+    alerts = {s.alert for s in build()}
+    rows = [line.split("|")[1].strip() for line in table.strip().splitlines()[2:]]
+    assert sorted(rows) == sorted(alerts)
+
+
+def test_a_hand_edited_causal_model_is_stale_and_regenerating_mends_it():
+    current = docs.ALERTING.read_text()
+    edited = current.replace("| TicksStale | table, container | TickRateLow", "| TicksStale | table, container | Nothing", 1)
+    assert edited != current
+    assert docs.alerting_text(edited) == current

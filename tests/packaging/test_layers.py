@@ -10,10 +10,12 @@ listed side by side in one layer (`|`) do not import each other:
     shared clients and parts            pm2rpc (PM2's daemon socket: the PM2 exporter and remediate)
                                         | simulators (what the simulators share)
     parts                               each system's exporter | each system's simulator | devstack
-    generators                          alert_rules, then each system's signals, then dashboards | docs,
+    generators                          alert_rules, then each system's signals, then dashboards | docs | compose,
                                         then each system's dashboard
-    tools                               deploy | remediate, then the demo's profiles and configs, then
-                                        each system's demo target, then the rest of demo, then cli
+    tools                               deploy | remediate, then each system's hosts (its installation
+                                        files, from deploy's helpers), then the demo's profiles and configs, then
+                                        each system's demo target, then the rest of demo, then generate (runs
+                                        every generator), then cli
     above everything                    tests, then each system's own tests
                                         (lookout.systems.<key>.tests), then bench
 
@@ -56,12 +58,14 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [*parts("exporter"), ("lookout.exporters.__init__",), *parts("simulator"), ("lookout.devstack",)],
     [("lookout.alert_rules",)],
     parts("signals"),
-    [("lookout.dashboards",), ("lookout.docs",)],
+    [("lookout.dashboards",), ("lookout.docs",), ("lookout.compose",)],
     parts("dashboard"),
     [("lookout.deploy",), ("lookout.remediate",)],
+    parts("hosts"),
     [("lookout.demo.profiles", "lookout.demo.configs")],
     parts("target"),
     [("lookout.demo",)],
+    [("lookout.generate",)],
     [("lookout.cli",)],
     [("tests",)],
     parts("tests"),

@@ -23,6 +23,12 @@ API_ERRORS_PER_MINUTE = "pm2:sync_api_errors:rate5m_per_minute"
 WATCHDOG_RESTARTS_1H = "pm2:watchdog_restarts:increase1h"
 WATCHDOG_GAVE_UP_15M = "pm2:watchdog_gave_up:increase15m"
 
+# This system's own settings in thresholds.yml's `_config` (lookout/alert_rules/settings.py):
+# sync_server_process, the PM2 process name of the sync server (runbook 003: `pm2 logs
+# rss-sync-server`). Its health alerts carry it as `name`, so that process's PM2ProcessDown
+# explains them and another process's does not.
+CONFIG = {"sync_server_process": "rss-sync-server"}
+
 # The sync server's own alerts: about the PM2 process named in _config.sync_server_process.
 SYNC_SERVER_ALERTS = ("SyncServerHealthDown", "SyncServerDegraded", "SyncQueueDepthHigh",
                       "SyncApiErrorsHigh", "SyncSlow")

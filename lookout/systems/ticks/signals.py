@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from lookout.alert_rules.model import Signal, effects
+from lookout.alert_rules.model import EmailCondition, Signal, effects
 
 RECONNECTS_1H = "ticks:log_reconnects:increase1h"
 ERRORS_1H = "ticks:log_errors:increase1h"
@@ -155,6 +155,17 @@ SIGNALS = [
                     " when it fills, new writes fail.",
     ),
 ]
+
+# Runbook 002's "Email Alerts: sent when" list (lookout/alert_rules/email.py mails them).
+# "Error rate > 100/hour" has no signal boundary of its own: the runbook's green/yellow/red
+# table puts yellow at 50/hour and red at 200/hour (CollectorErrorsHigh warning/critical), so
+# both severities are mailed, from 50/hour.
+EMAIL_CONDITIONS = (
+    EmailCondition("Collector restarts > 10 times/hour", "CollectorRestarting", ("critical",)),
+    EmailCondition("Error rate > 100/hour", "CollectorErrorsHigh", ("warning", "critical")),
+    EmailCondition("No ticks received for > 10 minutes", "TicksStale", ("critical",)),
+    EmailCondition("Disk usage > 90%", "DiskUsageHigh", ("warning", "critical")),
+)
 
 
 def _count_1h(event: str) -> str:
