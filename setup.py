@@ -1,5 +1,6 @@
 """Stamps the git commit into the wheel (lookout/REVISION) so that an installed exporter's
-`--version` and `<ns>_build_info{revision}` name it; pyproject.toml has everything else.
+`--version` and `<ns>_build_info{revision}` name it, and declares the console scripts (one per
+system folder); pyproject.toml has everything else.
 
 The commit is $LOOKOUT_REVISION when set (a build from a copy without .git, such as the
 Dockerfile's: `--build-arg LOOKOUT_REVISION=$(git rev-parse HEAD)`), else `git rev-parse HEAD`
@@ -38,4 +39,12 @@ class BuildPyWithRevision(build_py):
         target.write_text(revision() + "\n")
 
 
-setup(cmdclass={"build_py": BuildPyWithRevision})
+def console_scripts() -> list[str]:
+    """`lookout-<key>` for each system folder with an exporter (lookout/systems/<key>/exporter/),
+    so a new system needs no edit here; plus the shared commands."""
+    systems = sorted(p.parent.parent.name for p in (HERE / "lookout" / "systems").glob("*/exporter/__main__.py"))
+    return [*(f"lookout-{key} = lookout.systems.{key}.exporter.__main__:main" for key in systems),
+            "lookout-remediate = lookout.remediate.__main__:main", "lookout = lookout.cli.__main__:main"]
+
+
+setup(cmdclass={"build_py": BuildPyWithRevision}, entry_points={"console_scripts": console_scripts()})

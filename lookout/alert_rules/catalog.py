@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import overrides
 from .model import Signal
-from .settings import RUNBOOK_PAGE, THRESHOLDS_FILE, Config, doc_url, runbook_page
+from .settings import THRESHOLDS_FILE, Config
 from .signals import MODULES
 
 
@@ -50,9 +50,6 @@ def _configured(sig: Signal, config: Config) -> Signal:
     # Each alert's runbook section is headed by its name.
     runbook = sig.runbook or anchor(sig.alert)
     base = config.runbook_url_base
-    page = runbook_page(sig.system)
-    if page != RUNBOOK_PAGE:
-        base = doc_url(base, page.removeprefix("docs/"))
     return dataclasses.replace(
         sig, runbook=runbook, runbook_url=f"{base}#{runbook}",
         expr=Template(sig.expr).safe_substitute(values),

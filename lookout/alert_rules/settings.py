@@ -26,7 +26,7 @@ DEFAULT_RUNBOOK_BASE = "https://github.com/lookout/lookout/blob/main/docs/runboo
 
 
 def doc_url(base: str, page: str) -> str:
-    """The URL of `page` (a path under docs/, such as runbooks/<key>.md or deploying.md) next to
+    """The URL of `page` (a path under docs/, such as deploying.md) next to
     `base`, the URL of docs/runbooks.md: its directory plus `page`."""
     return base.rsplit("/", 1)[0] + "/" + page
 
@@ -41,12 +41,6 @@ def absolute_url_problem(url: str) -> str | None:
         return "must not contain #: each alert adds its own anchor"
     return None
 
-
-def runbook_page(system: str) -> str:
-    """The page holding a system's alert sections: docs/runbooks/<system>.md where it exists
-    (how a new system adds its sections without editing a shared file), else docs/runbooks.md."""
-    own = f"docs/runbooks/{system}.md"
-    return own if (ROOT / own).exists() else RUNBOOK_PAGE
 
 # The scrape interval the rules are written for: every range window must span at least
 # two scrapes, or rate()/delta() see a single sample and return nothing.
@@ -79,7 +73,7 @@ class Config:
     # not the operator's unrelated scrape targets. Default: the compose and demo job names.
     exporter_jobs: str = "|".join(s.job for s in REGISTRY)
     # Every runbook_url is this plus `#<anchor>`, the anchor a heading of docs/runbooks.md
-    # (a system with its own docs/runbooks/<key>.md: that page, next to this one). Absolute:
+    # (each system's sections come from its folder's runbook.md). Absolute:
     # the project's published docs unless you serve your own copy.
     runbook_url_base: str = DEFAULT_RUNBOOK_BASE
     # The operator's values of the systems' own settings (system_settings()), by name.

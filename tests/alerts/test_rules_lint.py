@@ -11,7 +11,7 @@ import yaml
 
 from lookout import promql
 from lookout.alert_rules.catalog import anchor
-from lookout.alert_rules.settings import HERE, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, SYSTEMS, Config, runbook_page
+from lookout.alert_rules.settings import HERE, RUNBOOK_PAGE, SCRAPE_INTERVAL_SECONDS, Config
 from lookout.exporters.runtime import exporter_descriptors
 from lookout.systems import SYSTEMS as REGISTRY
 from .conftest import COMMITTED_RULES
@@ -87,21 +87,13 @@ def scrape_interval() -> float:
 
 
 def runbook_pages() -> list[str]:
-    """docs/runbooks.md and each system's own docs/runbooks/<system>.md."""
-    return [RUNBOOK_PAGE, *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs" / "runbooks").glob("*.md"))]
+    """The one page of runbook sections (each system's runbook.md is generated into it)."""
+    return [RUNBOOK_PAGE]
 
 
 def runbook_anchors(page: str = RUNBOOK_PAGE) -> set[str]:
     text = (ROOT / page).read_text()
     return {anchor(m) for m in re.findall(r"^#{1,6}\s+(.+?)\s*$", text, flags=re.M)}
-
-
-def expected_base(page: str) -> str:
-    """Where the runbook_url of an alert documented on `page` points (written out here from
-    the rule in settings.runbook_page, not computed by the generator)."""
-    if page == RUNBOOK_PAGE:
-        return RUNBOOK_BASE
-    return RUNBOOK_BASE.rsplit("/", 1)[0] + "/" + page.removeprefix("docs/")
 
 
 def alert_problems(system: str, rule: dict, anchors: set[str]) -> list[str]:
@@ -127,9 +119,8 @@ def alert_problems(system: str, rule: dict, anchors: set[str]) -> list[str]:
         problems.append("description does not show the formatted value")
     if not re.fullmatch(r"(\{\{ \$(value \| \w+|labels\.\w+) \}\}|[^{}])*", description):
         problems.append("description uses templates other than $value and $labels")
-    page = runbook_page(system) if system in SYSTEMS else RUNBOOK_PAGE
-    if not url.startswith(expected_base(page) + "#") or url.split("#", 1)[1] not in anchors:
-        problems.append(f"runbook_url {url!r} has no section in {page}")
+    if not url.startswith(RUNBOOK_BASE + "#") or url.split("#", 1)[1] not in anchors:
+        problems.append(f"runbook_url {url!r} has no section in {RUNBOOK_PAGE}")
     if "for" in rule and not DURATION.fullmatch(rule["for"]):
         problems.append(f"for {rule['for']!r} is not a duration")
     return problems
@@ -193,7 +184,7 @@ def promql_problems(system: str, rule: dict) -> list[str]:
 
 @pytest.mark.parametrize("system, rule", ALERTS, ids=[f"{r['alert']}-{r['labels']['severity']}" for _, r in ALERTS])
 def test_alert_rule(system, rule):
-    assert alert_problems(system, rule, runbook_anchors(runbook_page(system))) == []
+    assert alert_problems(system, rule, runbook_anchors()) == []
 
 
 @pytest.mark.parametrize("system, rule", RULES, ids=[r.get("alert") or r["record"] for _, r in RULES])

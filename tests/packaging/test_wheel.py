@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from lookout.systems import SYSTEMS
+
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-SCRIPTS = sorted(PYPROJECT["project"]["scripts"])
+# One per system of the registry (setup.py finds them by folder), and the shared commands.
+SCRIPTS = sorted([*(s.console_script for s in SYSTEMS), "lookout", "lookout-remediate"])
 HEAD = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
 
