@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ import pytest
 from lookout.systems import SYSTEMS
 
 ROOT = Path(__file__).resolve().parents[2]
-PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # One per system of the registry (setup.py finds them by folder), and the shared commands.
 SCRIPTS = sorted([*(s.console_script for s in SYSTEMS), "lookout", "lookout-remediate"])
 HEAD = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
