@@ -7,7 +7,9 @@ import pytest
 
 from lookout.demo.scenarios import SCENARIOS
 from .conftest import COMMITTED_RULES, promtool
-from .incidents import REPLAYS, write
+from .incidents import replays, write
+
+REPLAYS = replays()
 
 
 def _seconds(eval_time: str) -> int:
