@@ -37,8 +37,11 @@ class System:
     description: one line for the docs tables ("a Go Cardano indexer on TiDB").
     runbooks: the user's runbook numbers about it (shared/runbooks/NNN_*.md).
     exporter_module, signals_module, dashboard_module: dotted module names; empty means the
-        conventional `lookout.exporters.<key>`, `lookout.alert_rules.signals.<key>`,
-        `lookout.dashboards.<key>`.
+        conventional `lookout.systems.<key>.exporter`, `.signals`, `.dashboard`.
+    scenarios_module: its demo scenarios (`SCENARIOS`, a tuple of lookout.demo.scenario.Scenario);
+        empty means `lookout.systems.<key>.scenarios`. A system without that module has none.
+    demo_hooks_module: optional hooks the native demo calls (lookout/demo/hooks.py lists them);
+        empty means `lookout.systems.<key>.demo`. A system without that module needs none.
     """
     key: str
     display_name: str
@@ -51,13 +54,17 @@ class System:
     exporter_module: str = ""
     signals_module: str = ""
     dashboard_module: str = ""
+    scenarios_module: str = ""
+    demo_hooks_module: str = ""
 
     def __post_init__(self) -> None:
         if not self.key.isidentifier() or not self.key.islower():
             raise ValueError(f"system key {self.key!r}: a lower-case identifier (it is a metric namespace)")
         for attr, default in (("demo_target", self.key), ("exporter_module", f"lookout.systems.{self.key}.exporter"),
                               ("signals_module", f"lookout.systems.{self.key}.signals"),
-                              ("dashboard_module", f"lookout.systems.{self.key}.dashboard")):
+                              ("dashboard_module", f"lookout.systems.{self.key}.dashboard"),
+                              ("scenarios_module", f"lookout.systems.{self.key}.scenarios"),
+                              ("demo_hooks_module", f"lookout.systems.{self.key}.demo")):
             if not getattr(self, attr):
                 object.__setattr__(self, attr, default)
 

@@ -12,8 +12,9 @@ listed side by side in one layer (`|`) do not import each other:
     parts                               each system's exporter | each system's simulator | devstack
     generators                          alert_rules, then each system's signals, then dashboards | docs,
                                         then each system's dashboard
-    tools                               deploy | remediate, then the demo's profiles and configs, then
-                                        each system's demo target, then the rest of demo, then cli
+    tools                               deploy | remediate, then the demo's profiles, configs, scenario
+                                        record and hooks loader, then each system's demo target,
+                                        scenarios and hooks, then the rest of demo, then cli
     above everything                    tests, then bench
 
 A system's folder (lookout/systems/<key>/) spans the layers: its parts sit where their kind
@@ -58,8 +59,9 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [("lookout.dashboards",), ("lookout.docs",)],
     parts("dashboard"),
     [("lookout.deploy",), ("lookout.remediate",)],
-    [("lookout.demo.profiles", "lookout.demo.configs")],
-    parts("target"),
+    [("lookout.demo.profiles", "lookout.demo.configs", "lookout.demo.scenario", "lookout.demo.hooks")],
+    # A system's demo parts may use each other (its hooks name its target's container).
+    [tuple(f"lookout.systems.{k}.{kind}" for kind in ("target", "scenarios", "demo")) for k in SYSTEM_KEYS],
     [("lookout.demo",)],
     [("lookout.cli",)],
     [("tests",)],
