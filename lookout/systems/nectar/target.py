@@ -17,4 +17,9 @@ def start(stack) -> dict:
     stack.simulator(system.demo_target, system.demo_module,
                     ["--db-port", str(db.port), "--log-file", str(log),
                      "--unified-errors-file", str(unified), *pause])
-    return configs.nectar(stack.profile, db.port, log, unified)
+    return {**configs.runtime_settings(stack.profile),
+            "database": {"host": "127.0.0.1", "port": db.port, "user": "root", "database": "nectar",
+                         "reconnect_max_backoff_seconds": 2},
+            "chain": {"network": "mainnet"},
+            "process": {"cmdline_regex": r"-m lookout\.simulators\.nectar_writer"},
+            "logfile": {"path": str(log), "unified_errors_path": str(unified)}}
