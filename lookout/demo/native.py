@@ -63,7 +63,8 @@ class NativeStack:
         self._stops: list[tuple[str, Callable[[], None]]] = []
         self.engine: DockerEngine | None = None
         self.mariadb_server: MariaDB | None = None
-        self._dsn_file: Path | None = None
+        self.pg: PostgresServer | None = None
+        self._dsn_files: dict[str, Path] = {}  # database -> its DSN's file
         self._docker_tried = False
         self.docker_absent = ""  # why the demo has no Docker engine, once docker() found none
         self.unavailable: dict[str, str] = {}  # a need (Scenario.needs) -> what runs without it
@@ -122,21 +123,25 @@ class NativeStack:
             self.say(f"        MariaDB (standing in for TiDB) on 127.0.0.1:{self.mariadb_server.port}")
         return self.mariadb_server
 
-    def postgres(self) -> Path:
-        """PostgreSQL standing in for TimescaleDB, with database crypto_data; its DSN's file (0600)."""
-        if self._dsn_file is None:
+    def postgres(self, database: str) -> Path:
+        """PostgreSQL (standing in for TimescaleDB), started on first use, with `database`
+        created on first ask; the file (0600, in a 0700 dir of its own) holding its DSN."""
+        if self.pg is None:
             self.pg = PostgresServer(password=secrets.token_urlsafe(12))
             self.temp_dirs.append(str(self.pg.dir))
             self.on_stop("PostgreSQL", self.pg.destroy)
             self.pg.init().start()
-            self.pg.psql("CREATE DATABASE crypto_data")
-            secret_dir = self.dir / "postgres"
-            secret_dir.mkdir(mode=0o700)
-            self._dsn_file = secret_dir / "dsn"
-            self._dsn_file.touch(mode=0o600)
-            self._dsn_file.write_text(self.pg.dsn(database="crypto_data"))
             self.say(f"        PostgreSQL (standing in for TimescaleDB) on 127.0.0.1:{self.pg.port}")
-        return self._dsn_file
+        if database not in self._dsn_files:
+            self.pg.psql(f'CREATE DATABASE "{database}"')
+            secret_dir = self.dir / "postgres" / database
+            secret_dir.parent.mkdir(mode=0o700, exist_ok=True)
+            secret_dir.mkdir(mode=0o700)
+            dsn_file = secret_dir / "dsn"
+            dsn_file.touch(mode=0o600)
+            dsn_file.write_text(self.pg.dsn(database=database))
+            self._dsn_files[database] = dsn_file
+        return self._dsn_files[database]
 
     def docker(self) -> DockerEngine | None:
         """A Docker engine of the demo's own, or None where it cannot run (`docker_absent` says

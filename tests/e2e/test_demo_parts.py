@@ -153,7 +153,7 @@ def test_ticks_target_runs_as_a_plain_process_without_docker():
         cfg = ticks.start(stack)
         status, _, _ = http_get(stack.sims["ticks"] + "/_sim/faults", timeout=5)
         assert status == 200
-        assert "docker" not in cfg and cfg["database"]["dsn_file"] == str(stack.postgres())
+        assert "docker" not in cfg and cfg["database"]["dsn_file"] == str(stack.postgres("crypto_data"))
         assert stack.notes == ["Docker off (--no-docker): the tick collector runs as a plain process; "
                                "collector-crashloop and the container panels are unavailable."]
         assert stack.unavailable == {"docker": "the tick collector is not in a container (Docker cannot run here)"}

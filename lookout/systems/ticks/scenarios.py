@@ -12,7 +12,7 @@ SCENARIOS = (
     Scenario("collector-crashloop", "ticks", "CollectorRestarting",
              "The collector dies ~10 s after each start and Docker keeps restarting it.",
              # Runs of 10 s or more reset Docker's back-off (moby restartmanager), so it restarts
-             # every ~12 s: past 10 restarts in the fast profile's 3-minute window (profiles.py).
+             # every ~12 s: past 10 restarts in the fast profile's 3-minute window (demo.py).
              target="ticks", fault="crash-loop", params={"run_seconds": 10.5}, needs="docker",
              pages=("CollectorRestarting",), chat=("CollectorRestarting",)),
     # Issue 21: the data-loss signal, shown by a fault that mirrors the application's own lines.

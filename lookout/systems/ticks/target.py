@@ -16,7 +16,7 @@ HEALTH_FILE = "/tmp/tick-collector-healthy"
 
 
 def start(stack) -> dict:
-    dsn_file = stack.postgres()
+    dsn_file = stack.postgres("crypto_data")  # the collector's database (runbook 002)
     engine = stack.docker()
     system = by_key("ticks")
     port = free_port()
