@@ -31,19 +31,21 @@ from lookout.systems import SYSTEMS, System
 
 def optional_module(name: str) -> ModuleType | None:
     """The module `name`, or None where it does not exist (an error inside it still raises)."""
-    if importlib.util.find_spec(name) is None:
+    try:
+        spec = importlib.util.find_spec(name)
+    except ModuleNotFoundError:  # its parent is a plain module (a one-file system): nothing below it
         return None
-    return importlib.import_module(name)
+    return None if spec is None else importlib.import_module(name)
 
 
 def hooks(system: System) -> ModuleType | None:
     return optional_module(system.demo_hooks_module)
 
 
-def each(attr: str) -> list[tuple[System, object]]:
+def each(attr: str, systems: tuple[System, ...] = SYSTEMS) -> list[tuple[System, object]]:
     """(system, its hook `attr`) for every system that defines it, in registry order."""
     found = []
-    for system in SYSTEMS:
+    for system in systems:
         module = hooks(system)
         if module is not None and hasattr(module, attr):
             found.append((system, getattr(module, attr)))

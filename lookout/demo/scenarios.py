@@ -6,16 +6,17 @@ How a step is carried out (HTTP to a simulator's /_sim API, stopping a service) 
 controller's business."""
 from __future__ import annotations
 
-from lookout.systems import SYSTEMS
+from lookout.systems import SYSTEMS, System
 
 from .hooks import optional_module
 from .scenario import Scenario
 
 
-def gather() -> dict[str, Scenario]:
-    """name -> Scenario over the registry; a name two scenarios share is an error."""
+def gather(systems: tuple[System, ...] = SYSTEMS) -> dict[str, Scenario]:
+    """name -> Scenario over the registry, each system's in its order; a name two scenarios
+    share is a ValueError naming both systems."""
     found: dict[str, Scenario] = {}
-    for system in SYSTEMS:
+    for system in systems:
         module = optional_module(system.scenarios_module)
         for s in getattr(module, "SCENARIOS", ()):
             if s.name in found:
