@@ -1,6 +1,8 @@
 """Nectar's demo target: the Nectar writer on MariaDB (standing in for TiDB)."""
 from __future__ import annotations
 
+import re
+
 from lookout.demo import configs
 from lookout.systems import by_key
 
@@ -21,5 +23,6 @@ def start(stack) -> dict:
             "database": {"host": "127.0.0.1", "port": db.port, "user": "root", "database": "nectar",
                          "reconnect_max_backoff_seconds": 2},
             "chain": {"network": "mainnet"},
-            "process": {"cmdline_regex": r"-m lookout\.simulators\.nectar_writer"},
+            # The writer stands in for Nectar's process (NectarProcessDown watches it).
+            "process": {"cmdline_regex": f"-m {re.escape(system.demo_module)}"},
             "logfile": {"path": str(log), "unified_errors_path": str(unified)}}
