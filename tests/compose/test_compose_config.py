@@ -151,7 +151,7 @@ def test_exporter_configs_pass_check_config(compose, system, tmp_path):
             value = compose["secrets"][value.rsplit("/", 1)[1]]["file"]
         env[key] = value
     res = subprocess.run([sys.executable, "-m", system.exporter_module, "--config",
-                          str(ROOT / "lookout" / "demo" / "compose" / f"{system.key}.yml"), "--check-config"],
+                          str(ROOT / "lookout" / "systems" / system.key / "compose.yml"), "--check-config"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     assert "configuration OK" in res.stdout

@@ -109,11 +109,11 @@ def test_generators_agree_and_lints_pass(repo):
 def test_a_scrape_of_the_toy_exporter(repo, tmp_path):
     sim_port, exp_port = free_port(), free_port()
     env = repo.env
-    sim = subprocess.Popen([sys.executable, "-m", "lookout.simulators.toy", "--listen", f"127.0.0.1:{sim_port}"],
+    sim = subprocess.Popen([sys.executable, "-m", "lookout.systems.toy.simulator", "--listen", f"127.0.0.1:{sim_port}"],
                            cwd=repo.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     config = tmp_path / "toy.yml"
     config.write_text(yaml.safe_dump({"base_url": f"http://127.0.0.1:{sim_port}"}))
-    exporter = subprocess.Popen([sys.executable, "-m", "lookout.exporters.toy", "--config", str(config),
+    exporter = subprocess.Popen([sys.executable, "-m", "lookout.systems.toy.exporter", "--config", str(config),
                                  "--listen", f"127.0.0.1:{exp_port}"], cwd=repo.root, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

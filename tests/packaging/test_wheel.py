@@ -95,7 +95,7 @@ def test_generators_write_into_a_missing_folder(venv, tmp_path):
 
 def test_an_exporter_checks_a_shipped_config(venv):
     shipped = run([str(venv / "bin" / "python"), "-c",
-                   "import lookout.demo, pathlib; print(pathlib.Path(lookout.demo.__file__).parent / 'compose' / 'tburn.yml')"],
+                   "import lookout.systems, pathlib; print(pathlib.Path(lookout.systems.__file__).parent / 'tburn' / 'compose.yml')"],
                   cwd=venv).stdout.strip()
     res = run([str(venv / "bin" / "lookout-tburn"), "--config", shipped, "--check-config"], cwd=venv)
     assert "configuration OK" in res.stdout

@@ -1,10 +1,9 @@
 """The toy queue: is it up, how deep is the queue, how many workers take from it."""
 from __future__ import annotations
 
-from . import panels as P
-from .common import UP_DOWN, describe, drill_down, graph, tags, tile, wall_stat, wall_tile
+from lookout.dashboards import panels as P
+from lookout.dashboards.common import UP_DOWN, describe, drill_down, graph, tags, tile, wall_stat, wall_tile
 
-MODULE = "toy"
 UID = "lookout-toy"
 LINK = drill_down(UID, "Toy queue")
 
@@ -23,6 +22,6 @@ def build():
         graph("toy_queue_depth", "Queue depth against the alert levels", w=24),
     )
     return P.dashboard(UID, "Lookout / Toy queue", [queue],
-                       description=describe(MODULE, "The toy queue: up, queue depth, workers."),
+                       description=describe(__name__, "The toy queue: up, queue depth, workers."),
                        tags=tags("toy"), variables=P.job_instance_variables("toy_up"), scoped=True,
                        links=P.dashboard_links("lookout"))

@@ -1,4 +1,4 @@
-"""`python -m lookout.simulators.toy --listen 127.0.0.1:5005`: the toy queue's /stats, with a
+"""`python -m lookout.systems.toy.simulator --listen 127.0.0.1:5005`: the toy queue's /stats, with a
 `backlog` fault that makes the queue grow. The application it stands for is the worked example
 of docs/adding-a-system.md (a queue serving {"queue_depth": int, "workers": int})."""
 from __future__ import annotations
@@ -32,4 +32,4 @@ def build(args: argparse.Namespace) -> web.Application:
 
 
 if __name__ == "__main__":
-    serve(argparse.ArgumentParser(prog="python -m lookout.simulators.toy", description=__doc__), build)
+    serve(argparse.ArgumentParser(prog="python -m lookout.systems.toy.simulator", description=__doc__), build)

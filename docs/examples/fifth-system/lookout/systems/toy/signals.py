@@ -1,7 +1,7 @@
 """The toy queue: down when /stats does not answer; a backlog past 100 / 1000 jobs."""
 from __future__ import annotations
 
-from ..model import Signal
+from lookout.alert_rules.model import Signal
 
 SIGNALS = [
     Signal(key="toy_up", system="toy", alert="ToyQueueDown", expr="toy_up", unit="short", direction="below",
