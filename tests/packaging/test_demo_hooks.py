@@ -2,6 +2,7 @@
 (lookout/demo/hooks.py): a system may have neither, and two systems may not claim one name."""
 from __future__ import annotations
 
+import ast
 import dataclasses
 from pathlib import Path
 
@@ -61,3 +62,18 @@ def test_remediation_parts_merge_in_registry_order():
                          "docker", "pm2", "actions"]
     assert cfg["docker"] == {"host": "unix:///d.sock"} and list(cfg["actions"]) == ["x", "y"]
     assert (cfg["cooldown_seconds"], cfg["window_seconds"], cfg["dry_run"]) == (600, 3600, False)
+
+
+@pytest.mark.parametrize("system", SYSTEMS, ids=lambda s: s.key)
+def test_a_hooks_module_imports_nothing_from_the_demo(system):
+    # lookout.demo.profiles reads the hooks while it is itself being imported: a hooks module
+    # that imported lookout.demo (its target does, through configs) would meet it half-built.
+    module = hooks.hooks(system)
+    if module is None:
+        pytest.skip(f"{system.key} has no demo hooks")
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and not n.level]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    relative = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
+    assert [m for m in imported if m == "lookout.demo" or m.startswith("lookout.demo.")] == []
+    assert relative == [], "its target and scenarios import lookout.demo"
