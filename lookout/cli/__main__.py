@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--random-ports", action="store_true", help="never use the well-known ports (tests)")
     docker = up.add_mutually_exclusive_group()
     docker.add_argument("--no-docker", dest="docker", action="store_const", const="off", default="auto",
-                        help="run the tick collector as a plain process")
+                        help="start no Docker engine: a target that uses one runs as a plain process")
     docker.add_argument("--require-docker", dest="docker", action="store_const", const="on",
-                        help="fail unless the collector can run in a container")
+                        help="fail unless the demo's Docker engine can run")
     up.add_argument("--state-file", help="write the demo's URLs here as JSON once it is up (removed at exit)")
     up.add_argument("--keep", action="store_true", help="keep the logs folder after Ctrl-C (its path is printed)")
     up.add_argument("--ha", action="store_true",

@@ -25,9 +25,10 @@ from lookout.devstack.mariadb import MariaDB
 from lookout.devstack.postgres import PostgresServer
 from lookout.devstack.proc import ROOT, ExporterProcess, free_port, http_get, wait_until
 from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.remediate.demo import demo_config as remediate_config
 from lookout.systems import SYSTEMS, System
 
-from . import alertmanager, configs, prometheus, runbooks
+from . import alertmanager, configs, hooks, prometheus, runbooks
 from .control import ControlServer, Controller, ScenarioError
 from .procs import ManagedProcess, pick_port
 from .profiles import Profile
@@ -62,14 +63,18 @@ class NativeStack:
         self._stops: list[tuple[str, Callable[[], None]]] = []
         self.engine: DockerEngine | None = None
         self.mariadb_server: MariaDB | None = None
-        self._dsn_file: Path | None = None
+        self.pg: PostgresServer | None = None
+        self._dsn_files: dict[str, Path] = {}  # database -> its DSN's file
         self._docker_tried = False
-        # Every process started from here on carries this, so a test can find strays.
-        os.environ["LOOKOUT_DEMO_ID"] = str(self.dir)
+        self.docker_absent = ""  # why the demo has no Docker engine, once docker() found none
+        self.unavailable: dict[str, str] = {}  # a need (Scenario.needs) -> what runs without it
+
 
     # --- the sequence ---------------------------------------------------------------
 
     def start(self) -> None:
+        # Every process started from here on carries this, so a test can find strays.
+        os.environ["LOOKOUT_DEMO_ID"] = str(self.dir)
         steps = [("alert rules", self._rules)]
         steps += [(f"{s.display_name}: demo target and the servers it needs", lambda s=s: self._target(s))
                   for s in SYSTEMS]
@@ -118,30 +123,34 @@ class NativeStack:
             self.say(f"        MariaDB (standing in for TiDB) on 127.0.0.1:{self.mariadb_server.port}")
         return self.mariadb_server
 
-    def postgres(self) -> Path:
-        """PostgreSQL standing in for TimescaleDB, with database crypto_data; its DSN's file (0600)."""
-        if self._dsn_file is None:
+    def postgres(self, database: str) -> Path:
+        """PostgreSQL (standing in for TimescaleDB), started on first use, with `database`
+        created on first ask; the file (0600, in a 0700 dir of its own) holding its DSN."""
+        if self.pg is None:
             self.pg = PostgresServer(password=secrets.token_urlsafe(12))
             self.temp_dirs.append(str(self.pg.dir))
             self.on_stop("PostgreSQL", self.pg.destroy)
             self.pg.init().start()
-            self.pg.psql("CREATE DATABASE crypto_data")
-            secret_dir = self.dir / "ticks"
-            secret_dir.mkdir(mode=0o700)
-            self._dsn_file = secret_dir / "dsn"
-            self._dsn_file.touch(mode=0o600)
-            self._dsn_file.write_text(self.pg.dsn(database="crypto_data"))
             self.say(f"        PostgreSQL (standing in for TimescaleDB) on 127.0.0.1:{self.pg.port}")
-        return self._dsn_file
+        if database not in self._dsn_files:
+            self.pg.psql(f'CREATE DATABASE "{database}"')
+            secret_dir = self.dir / "postgres" / database
+            secret_dir.parent.mkdir(mode=0o700, exist_ok=True)
+            secret_dir.mkdir(mode=0o700)
+            dsn_file = secret_dir / "dsn"
+            dsn_file.touch(mode=0o600)
+            dsn_file.write_text(self.pg.dsn(database=database))
+            self._dsn_files[database] = dsn_file
+        return self._dsn_files[database]
 
     def docker(self) -> DockerEngine | None:
-        """A Docker engine of the demo's own, or None where it cannot run (a note says so)."""
+        """A Docker engine of the demo's own, or None where it cannot run (`docker_absent` says
+        why, for the target to tell what it does instead)."""
         if self._docker_tried:
             return self.engine
         self._docker_tried = True
         if self.docker_mode == "off":
-            self.notes.append("Docker off (--no-docker): the tick collector runs as a plain process; "
-                              "collector-crashloop and the container panels are unavailable.")
+            self.docker_absent = "Docker off (--no-docker)"
             return None
         engine = DockerEngine()
         try:
@@ -149,9 +158,7 @@ class NativeStack:
         except RuntimeError as exc:
             if self.docker_mode == "on":
                 raise
-            first = str(exc).splitlines()[0]
-            self.notes.append(f"Docker cannot run here ({first}); the tick collector runs as a plain process, "
-                              "collector-crashloop and the container panels are unavailable.")
+            self.docker_absent = f"Docker cannot run here ({str(exc).splitlines()[0]})"
             return None
         self.engine = engine
         self.temp_dirs.append(str(engine.dir))
@@ -200,14 +207,12 @@ class NativeStack:
                              "/api/notifications", port)
 
     def _remediate(self) -> str:
-        """lookout-remediate, live: Alertmanager's `remediate` receiver posts to it (issue 15)."""
-        from lookout.systems.ticks.target import CONTAINER
-        from lookout.remediate.demo import demo_config
-        from lookout.systems import by_key
+        """lookout-remediate, live: Alertmanager's `remediate` receiver posts to it (issue 15), with
+        the actions each system's `remediation(stack)` hook offers (lookout/demo/hooks.py)."""
         port = free_port()
-        cfg = configs.write(self.dir / "remediate.yml", demo_config(
-            self.dir, self.engine.host if self.engine else None, CONTAINER, self.dir / "pm2", "rss-sync-server",
-            self.sims[by_key("tburn").demo_target], self.profile.compressed))
+        parts = [(system, hook(self)) for system, hook in hooks.each("remediation")]
+        cfg = configs.write(self.dir / "remediate.yml", remediate_config(
+            self.dir, self.engine.host if self.engine else None, self.profile.compressed, parts))
         return self._managed("remediate", [sys.executable, "-m", "lookout.remediate", "--config", str(cfg),
                                            "--listen", f"127.0.0.1:{port}"], "/-/healthy", port)
 
@@ -285,25 +290,25 @@ class NativeStack:
 
 
 class NativeInfra:
-    """What the control API may stop and start in the native demo."""
+    """What the control API may stop and start in the native demo: the services the systems'
+    `SERVICES` hooks name (lookout/demo/hooks.py)."""
 
     def __init__(self, stack: NativeStack):
         self.stack = stack
+        self.services = hooks.merged(hooks.each("SERVICES"), "service")
 
     def stop(self, service: str) -> None:
-        if service != "tidb":
+        if service not in self.services:
             raise ScenarioError(409, f"no service {service!r} in the native demo")
-        self.stack.mariadb().kill()  # as a crash: connections cut, no goodbye
+        self.services[service][0](self.stack)
 
     def start(self, service: str) -> bool:
-        db = self.stack.mariadb_server
-        if service == "tidb" and db and db.proc and db.proc.poll() is not None:
-            db.start()
-            return True
-        return False
+        return service in self.services and self.services[service][1](self.stack)
 
     def missing(self, needs: str) -> str:
+        """Why a scenario's need is not met here ("" when it is); a target that runs otherwise
+        without it says how (`unavailable`)."""
         if needs == "docker" and self.stack.engine is None:
-            return "the tick collector is not in a container (Docker cannot run here)"
+            return self.stack.unavailable.get(needs, "Docker cannot run here")
         return ""
 

@@ -11,7 +11,7 @@
     GET  /api/remediations      those, as JSON
 
 Alertmanager sends one notification per alert group; each alert in it becomes one entry,
-so "did NectarDatabaseDown page, and did anything else from nectar page" is one filter.
+so "did the database alert page, and did anything else from its system page" is one filter.
 """
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def _html(pages: list[dict], remedies: list[dict] = ()) -> str:
                     f"<td>{html.escape(e['severity'])}</td><td>{html.escape(e['system'])}</td>"
                     f"<td><b>{html.escape(e['alertname'])}</b></td><td>{html.escape(e['receiver'])}</td>"
                     f"<td>{html.escape(e['summary'])}</td></tr>")
-    body = "".join(rows) or "<tr><td colspan=7>No pages yet. Try <code>lookout demo inject tburn-down</code>.</td></tr>"
+    body = "".join(rows) or ("<tr><td colspan=7>No pages yet. Try <code>lookout demo scenarios</code>, then"
+                                  " <code>lookout demo inject &lt;scenario&gt;</code>.</td></tr>")
     acted = "".join(_remedy_row(r) for r in reversed(remedies[-100:]))
     remediations = (f"<h2>Remediations by the demo</h2><table><tr><th>finished</th><th>action</th><th>target</th>"
                     f"<th>for alert</th><th>outcome</th><th>detail</th></tr>{acted}</table>" if acted else "")

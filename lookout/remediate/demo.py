@@ -1,34 +1,30 @@
 """The receiver's configuration in the native demo: acting (not dry-run), short guards so a
-scenario closes within the fast profile, and the demo's own Docker, PM2 and TBURN."""
+scenario closes within the fast profile, the demo's own Docker engine, and the actions (with any
+settings section they read) each system offers through its demo hooks (lookout/demo/hooks.py)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 
-# The TBURN simulator's session cookie (lookout.systems.tburn.simulator --session): a demo value, not a secret.
-TBURN_COOKIE = "connect.sid=lookout-demo-session"
-
-
-def demo_config(workdir: Path, docker_host: str | None, container: str, pm2_home: Path, sync_app: str,
-                tburn_url: str, fast: bool) -> dict:
-    actions: dict[str, dict] = {
-        "restart-sync-server": {"type": "pm2_restart", "alerts": ["PM2ProcessDown", "SyncServerHealthDown"],
-                                "target_label": "name", "allowed": [sync_app], "timeout_seconds": 30},
-        "emergency-restart-sync-server": {"type": "pm2_restart", "alerts": ["PM2ProcessMemoryHigh"],
-                                          "target": sync_app, "max_old_space_size_mb": 128, "timeout_seconds": 30},
-        "tburn-pipeline-restart": {"type": "http", "alerts": ["TburnPipelineStopped"], "target": "tburn",
-                                   "url": tburn_url, "timeout_seconds": 15, "cookie": TBURN_COOKIE,
-                                   "steps": [{"path": "/api/pipeline/stop"}, {"path": "/api/pipeline/start"}]},
-        "tburn-exit-degraded": {"type": "http", "alerts": ["TburnRequestShedding"], "target": "tburn",
-                                "url": tburn_url, "timeout_seconds": 15, "cookie": TBURN_COOKIE,
-                                "steps": [{"path": "/api/sharding/v6/shedder/exit-degraded"}]},
-    }
-    if docker_host:  # without Docker the collector is a plain process: nothing to restart through the API
-        actions["restart-collector"] = {"type": "docker_restart", "alerts": ["TicksStale", "CollectorUnhealthy"],
-                                        "target": container, "timeout_seconds": 30}
-    return {
+def demo_config(workdir: Path, docker_host: str | None, fast: bool, parts: list[tuple[object, dict]]) -> dict:
+    """lookout-remediate's configuration (lookout/remediate/config.py's shape) from the systems'
+    parts, (system, {"actions": {...}, <section>: {...}}) in registry order. An action name or a
+    settings section two systems both give is a ValueError naming both."""
+    config = {
         "enabled": True, "dry_run": False, "audit_log": str(workdir / "remediate-audit.jsonl"),
         # The fast profile compresses an hour into a minute; the guards follow.
         "cooldown_seconds": 20 if fast else 600, "max_attempts": 3, "window_seconds": 120 if fast else 3600,
-        "docker": {"host": docker_host or ""}, "pm2": {"home": str(pm2_home)}, "actions": actions,
+        "docker": {"host": docker_host or ""},
     }
+    actions: dict[str, dict] = {}
+    given: dict[str, str] = {}
+    for system, part in parts:
+        key = getattr(system, "key", str(system))
+        for name, value in part.items():
+            target = actions if name == "actions" else config
+            for item, body in (value.items() if name == "actions" else [(name, value)]):
+                if item in target or item in given:
+                    raise ValueError(f"remediation {item!r} is given by both {given.get(item, 'the demo')} and {key}")
+                target[item], given[item] = body, key
+    config["actions"] = actions
+    return config

@@ -41,6 +41,10 @@ class System:
     hosts_module: where its exporter is installed on the user's hosts (lookout/deploy/install.py
         reads its HOST, MACHINE and files()); empty means `lookout.systems.<key>.hosts`. The
         module is optional: without it the system gets a host of its own and no install files.
+    scenarios_module: its demo scenarios (`SCENARIOS`, a tuple of lookout.demo.scenario.Scenario);
+        empty means `lookout.systems.<key>.scenarios`. A system without that module has none.
+    demo_hooks_module: optional hooks the native demo calls (lookout/demo/hooks.py lists them);
+        empty means `lookout.systems.<key>.demo`. A system without that module needs none.
     """
     key: str
     display_name: str
@@ -54,6 +58,8 @@ class System:
     signals_module: str = ""
     dashboard_module: str = ""
     hosts_module: str = ""
+    scenarios_module: str = ""
+    demo_hooks_module: str = ""
 
     def __post_init__(self) -> None:
         if not self.key.isidentifier() or not self.key.islower():
@@ -61,7 +67,9 @@ class System:
         for attr, default in (("demo_target", self.key), ("exporter_module", f"lookout.systems.{self.key}.exporter"),
                               ("signals_module", f"lookout.systems.{self.key}.signals"),
                               ("dashboard_module", f"lookout.systems.{self.key}.dashboard"),
-                              ("hosts_module", f"lookout.systems.{self.key}.hosts")):
+                              ("hosts_module", f"lookout.systems.{self.key}.hosts"),
+                              ("scenarios_module", f"lookout.systems.{self.key}.scenarios"),
+                              ("demo_hooks_module", f"lookout.systems.{self.key}.demo")):
             if not getattr(self, attr):
                 object.__setattr__(self, attr, default)
 

@@ -1,6 +1,6 @@
 """Each scenario's incident replayed at production timing against the committed rules
 (tests/alerts/incidents.py builds the series and the checks), held to the scenario's promise
-(lookout/demo/scenarios.py)."""
+(lookout/systems/<key>/scenarios.py, gathered by lookout/demo/scenarios.py)."""
 from __future__ import annotations
 
 import pytest

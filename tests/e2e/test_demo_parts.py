@@ -3,6 +3,7 @@ Alertmanager config, the pager, the tick collector's fault memory, and the CLI's
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -137,20 +138,25 @@ class _StackWithoutDocker:
         self._real = NativeStack(FAST, say=lambda _: None, random_ports=True, docker="off")
         self.profile, self.dir, self.sims, self.notes = FAST, self._real.dir, self._real.sims, self._real.notes
         self.on_stop, self.postgres, self.stop = self._real.on_stop, self._real.postgres, self._real.stop
+        self.unavailable, self.docker_absent = self._real.unavailable, "Docker off (--no-docker)"
 
     def docker(self):
         return None
 
 
-def test_ticks_target_runs_as_a_plain_process_without_docker(monkeypatch):
+def test_ticks_target_runs_as_a_plain_process_without_docker():
     from lookout.systems.ticks import target as ticks
-    monkeypatch.setenv("LOOKOUT_DEMO_ID", "")  # NativeStack sets it for this process: undone at teardown
+    before = dict(os.environ)
     stack = _StackWithoutDocker()
+    assert dict(os.environ) == before  # the stack sets LOOKOUT_DEMO_ID in start(), not when built
     try:
         cfg = ticks.start(stack)
         status, _, _ = http_get(stack.sims["ticks"] + "/_sim/faults", timeout=5)
         assert status == 200
-        assert "docker" not in cfg and cfg["database"]["dsn_file"] == str(stack.postgres())
+        assert "docker" not in cfg and cfg["database"]["dsn_file"] == str(stack.postgres("crypto_data"))
+        assert stack.notes == ["Docker off (--no-docker): the tick collector runs as a plain process; "
+                               "collector-crashloop and the container panels are unavailable."]
+        assert stack.unavailable == {"docker": "the tick collector is not in a container (Docker cannot run here)"}
     finally:
         stack.stop()
 

@@ -13,8 +13,9 @@ listed side by side in one layer (`|`) do not import each other:
     generators                          alert_rules, then each system's signals, then dashboards | docs | compose,
                                         then each system's dashboard
     tools                               deploy | remediate, then each system's hosts (its installation
-                                        files, from deploy's helpers), then the demo's profiles and configs, then
-                                        each system's demo target, then the rest of demo, then generate (runs
+                                        files, from deploy's helpers), then the demo's profiles, configs,
+                                        scenario record and hooks loader, then each system's demo target,
+                                        scenarios and hooks, then the rest of demo, then generate (runs
                                         every generator), then cli
     above everything                    tests, then each system's own tests
                                         (lookout.systems.<key>.tests), then bench
@@ -62,8 +63,9 @@ LAYERS: list[list[tuple[str, ...]]] = [
     parts("dashboard"),
     [("lookout.deploy",), ("lookout.remediate",)],
     parts("hosts"),
-    [("lookout.demo.profiles", "lookout.demo.configs")],
-    parts("target"),
+    [("lookout.demo.profiles", "lookout.demo.configs", "lookout.demo.scenario", "lookout.demo.hooks")],
+    # A system's demo parts may use each other (its hooks name its target's container).
+    [tuple(f"lookout.systems.{k}.{kind}" for kind in ("target", "scenarios", "demo")) for k in SYSTEM_KEYS],
     [("lookout.demo",)],
     [("lookout.generate",)],
     [("lookout.cli",)],

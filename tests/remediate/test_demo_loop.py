@@ -18,7 +18,7 @@ import pytest
 from lookout.devstack.demo_stack import Demo, strays
 from lookout.devstack.pm2 import PM2_BIN
 from lookout.devstack.proc import http_get, wait_until
-from lookout.remediate.demo import TBURN_COOKIE
+from lookout.systems.tburn.demo import COOKIE as TBURN_COOKIE
 
 
 @pytest.fixture(scope="module")

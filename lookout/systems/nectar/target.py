@@ -1,6 +1,8 @@
 """Nectar's demo target: the Nectar writer on MariaDB (standing in for TiDB)."""
 from __future__ import annotations
 
+import re
+
 from lookout.demo import configs
 from lookout.systems import by_key
 
@@ -17,4 +19,10 @@ def start(stack) -> dict:
     stack.simulator(system.demo_target, system.demo_module,
                     ["--db-port", str(db.port), "--log-file", str(log),
                      "--unified-errors-file", str(unified), *pause])
-    return configs.nectar(stack.profile, db.port, log, unified)
+    return {**configs.runtime_settings(stack.profile),
+            "database": {"host": "127.0.0.1", "port": db.port, "user": "root", "database": "nectar",
+                         "reconnect_max_backoff_seconds": 2},
+            "chain": {"network": "mainnet"},
+            # The writer stands in for Nectar's process (NectarProcessDown watches it).
+            "process": {"cmdline_regex": f"-m {re.escape(system.demo_module)}"},
+            "logfile": {"path": str(log), "unified_errors_path": str(unified)}}

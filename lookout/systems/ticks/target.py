@@ -10,12 +10,13 @@ from lookout.devstack.proc import ROOT, free_port, http_get, wait_until
 from lookout.devstack.tburn_sim import SimulatorProcess
 from lookout.systems import by_key
 
-CONTAINER = "tick-collector"
+from .demo import CONTAINER
+
 HEALTH_FILE = "/tmp/tick-collector-healthy"
 
 
 def start(stack) -> dict:
-    dsn_file = stack.postgres()
+    dsn_file = stack.postgres("crypto_data")  # the collector's database (runbook 002)
     engine = stack.docker()
     system = by_key("ticks")
     port = free_port()
@@ -25,13 +26,24 @@ def start(stack) -> dict:
         _run_container(stack, engine, system.demo_module,
                        ["--listen", f"127.0.0.1:{port}", *args, "--health-file", HEALTH_FILE], dsn_file.parent)
     else:
+        stack.notes.append(f"{stack.docker_absent}: the tick collector runs as a plain process; "
+                           "collector-crashloop and the container panels are unavailable.")
+        stack.unavailable["docker"] = "the tick collector is not in a container (Docker cannot run here)"
         # SimulatorProcess adds --listen itself: a second one would win and be waited for in vain.
         sim = SimulatorProcess(stack.dir, args, module=system.demo_module, port=port)
         stack.on_stop("tick collector", sim.stop)
         sim.wait_ready(30)
     wait_until(lambda: http_get(url + "/_sim/faults", timeout=2)[0] == 200, 60, 0.2, what="the tick collector")
     stack.sims[system.demo_target] = url
-    return configs.ticks(stack.profile, dsn_file, engine.host if engine else None, CONTAINER, stack.dir)
+    cfg = {**configs.runtime_settings(stack.profile),
+           "database": {"dsn_file": str(dsn_file), "reconnect_max_backoff_seconds": 2},
+           "tables": [{"name": "eth_option_quotes", "time_column": "timestamp", "instrument_column": "instrument",
+                       "window_seconds": stack.profile.settings["ticks"]["window_seconds"]}],
+           "disk": {"paths": [str(stack.dir)]}}
+    if engine:
+        cfg["docker"] = {"host": engine.host, "containers": [CONTAINER]}
+        cfg["tables"][0]["fed_by"] = CONTAINER  # its CollectorDown explains this table's symptoms
+    return cfg
 
 
 def _run_container(stack, engine, module: str, args: list[str], state_dir) -> None:
