@@ -3,8 +3,6 @@ merged logs, and an expected process absent altogether after its daemon was kill
 fresh, empty one answers."""
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 from lookout.devstack.pm2 import PM2
@@ -16,38 +14,20 @@ APP = "rss-sync-server"
 INSTANCES = 3
 
 
-LOG_LAYOUTS = dict(params=[False, True], ids=["separate-logs", "merged-logs"])
-
-
-@contextlib.contextmanager
-def _started_cluster(base, merged: bool):
-    pm2 = PM2(base / "pm2home")
-    trigger = base / "trigger"
+@pytest.fixture(params=[False, True], ids=["separate-logs", "merged-logs"])
+def cluster(request, tmp_path):
+    pm2 = PM2(tmp_path / "pm2home")
+    trigger = tmp_path / "trigger"
     trigger.write_text("0\n")
     try:
         pm2.start_app(name=APP, script=str(APPS / "sync-lines.js"), exec_mode="cluster", instances=INSTANCES,
-                      merge_logs=merged, env={"TRIGGER": str(trigger), "COMPLETED": "3", "FAILED": "2"})
+                      merge_logs=request.param, env={"TRIGGER": str(trigger), "COMPLETED": "3", "FAILED": "2"})
         wait_until(lambda: sum(p["pm2_env"]["status"] == "online" for p in pm2.jlist()) == INSTANCES, 30,
                    what="every instance online")
-        pm2.trigger, pm2.merged = trigger, merged
+        pm2.trigger, pm2.merged = trigger, request.param
         yield pm2
     finally:
         pm2.kill_all()
-
-
-@pytest.fixture(**LOG_LAYOUTS)
-def cluster(request, tmp_path):
-    """A fresh cluster, for the tests that restart or scale it (they count from PM2's zero)."""
-    with _started_cluster(tmp_path, request.param) as pm2:
-        yield pm2
-
-
-@pytest.fixture(scope="module", **LOG_LAYOUTS)
-def shared_cluster(request, tmp_path_factory):
-    """One cluster per log layout for the tests that only read it and print through it (each
-    starts its own exporter, which counts from its start): a cluster took 4-6 s to start."""
-    with _started_cluster(tmp_path_factory.mktemp("cluster"), request.param) as pm2:
-        yield pm2
 
 
 def _fire(pm2: PM2, generation: int) -> None:
@@ -57,8 +37,7 @@ def _fire(pm2: PM2, generation: int) -> None:
     wait_until(lambda: len(done.read_text().split()) == before + INSTANCES, 15, what="every instance printed")
 
 
-def test_sync_log_counts_are_the_sum_over_instances(shared_cluster, exporter, tmp_path):
-    cluster = shared_cluster
+def test_sync_log_counts_are_the_sum_over_instances(cluster, exporter, tmp_path):
     procs = [p for p in cluster.jlist() if p["name"] == APP]
     out_logs = {p["pm2_env"]["pm_out_log_path"] for p in procs}
     assert len(out_logs) == (1 if cluster.merged else INSTANCES)  # PM2's own layout, as configured
@@ -132,9 +111,8 @@ def test_an_expected_process_absent_altogether_reads_zero(tmp_path, exporter):
         pm2.kill_all()
 
 
-def test_one_process_list_read_per_scrape(shared_cluster):
+def test_one_process_list_read_per_scrape(cluster):
     """The processes and sync-log collectors of one scrape share one call to the daemon."""
-    cluster = shared_cluster
     import asyncio
 
     from lookout.systems.pm2.exporter.config import DaemonConfig, SyncLogConfig
