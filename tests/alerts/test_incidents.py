@@ -3,15 +3,10 @@
 (lookout/demo/scenarios.py)."""
 from __future__ import annotations
 
-import re
-from functools import cache
-from pathlib import Path
-
 import pytest
-import yaml
 
 from lookout.demo.scenarios import SCENARIOS
-from .conftest import COMMITTED_RULES, promtool
+from .conftest import COMMITTED_RULES, needed_rule_files, promtool
 from .incidents import REPLAYS, write
 
 
@@ -41,33 +36,9 @@ def test_the_replay_checks_the_promise(name):
         assert last_firing < len(tests) - 1, f"{alert}: no quiet after the fault"
 
 
-@cache
-def _rules(path: Path) -> tuple[dict, ...]:
-    return tuple(r for group in yaml.safe_load(path.read_text())["groups"] for r in group["rules"])
-
-
-def needed_rule_files(groups: list[dict]) -> list[Path]:
-    """The committed rule files a replay's checks read: those defining an alert it names, and,
-    until nothing more is named, those defining a series (recorded, or an alert's ALERTS) that
-    their expressions name. promtool evaluates every rule of every file at every step, and the
-    longest replay (27 hours) spent most of its time on the rules of systems none of its checks
-    reads; the rules given are evaluated exactly as before."""
-    named = {t["alertname"] for group in groups for t in group["alert_rule_test"]}
-    chosen = [p for p in COMMITTED_RULES if any(r.get("alert") in named for r in _rules(p))]
-    defined = {r.get("alert") for p in chosen for r in _rules(p)}
-    assert named <= defined, f"the replay names alerts no committed rule defines: {sorted(named - defined)}"
-    while True:
-        exprs = " ".join(r["expr"] for p in chosen for r in _rules(p))
-        more = [p for p in COMMITTED_RULES if p not in chosen and any(
-            re.search(rf"\b{re.escape(r.get('record') or r['alert'])}\b", exprs) for r in _rules(p))]
-        if not more:
-            return [p for p in COMMITTED_RULES if p in chosen]
-        chosen += more
-
-
 @pytest.mark.parametrize("name", list(REPLAYS))
 def test_the_incident_at_production_timing(name, tmp_path):
-    rule_files = needed_rule_files(REPLAYS[name]())
+    rule_files = needed_rule_files(REPLAYS[name](), COMMITTED_RULES)
     path = write(name, [str(p) for p in rule_files], tmp_path / f"{name}.yml")
     res = promtool("test", "rules", str(path), timeout=600)
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
