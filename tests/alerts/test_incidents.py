@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from lookout.demo.scenarios import SCENARIOS
-from .conftest import COMMITTED_RULES, promtool
+from .conftest import COMMITTED_RULES, needed_rule_files, promtool
 from .incidents import replays, write
 
 REPLAYS = replays()
@@ -40,6 +40,7 @@ def test_the_replay_checks_the_promise(name):
 
 @pytest.mark.parametrize("name", list(REPLAYS))
 def test_the_incident_at_production_timing(name, tmp_path):
-    path = write(name, [str(p) for p in COMMITTED_RULES], tmp_path / f"{name}.yml")
+    rule_files = needed_rule_files(REPLAYS[name](), COMMITTED_RULES)
+    path = write(name, [str(p) for p in rule_files], tmp_path / f"{name}.yml")
     res = promtool("test", "rules", str(path), timeout=600)
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import yaml
 from lookout.alert_rules.catalog import build
 from lookout.alert_rules.generate import write
 from lookout.alert_rules.settings import SYSTEMS
-from .conftest import COMMITTED_RULES, promtool
+from .conftest import COMMITTED_RULES, by_rule_files, promtool
 from tests.systems import case_files
 from .rulecases import _minutes, compile_explicit, fixtures, generated_groups, write_test_file
 
@@ -22,9 +23,15 @@ SIGNALS = build()
 
 
 def run_tests(tmp_path: Path, rule_files: list[Path], groups: list[dict], name: str = "tests.yml"):
-    path = tmp_path / name
-    write_test_file(path, rule_files, groups)
-    return promtool("test", "rules", str(path), timeout=300)
+    """promtool test rules on `groups`, one run per set of the rule files they read (by_rule_files);
+    the runs' outputs joined, the worst exit code."""
+    runs = []
+    for i, (files, part) in enumerate(by_rule_files(groups, rule_files)):
+        path = tmp_path / f"{Path(name).stem}-{i}.yml"
+        write_test_file(path, files, part)
+        runs.append(promtool("test", "rules", str(path), timeout=300))
+    return subprocess.CompletedProcess(["promtool", "test", "rules"], max(r.returncode for r in runs),
+                                       "".join(r.stdout for r in runs), "".join(r.stderr for r in runs))
 
 
 def test_promtool_check_rules():

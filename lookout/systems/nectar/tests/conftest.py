@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from lookout.devstack.certs import make_ca, make_leaf
 from lookout.devstack.mariadb import MariaDB
 from lookout.devstack.proc import exporter_fixture, write_yaml
 
@@ -21,6 +22,25 @@ def mariadb(tmp_path_factory):
         "CREATE TABLE blocks (id BIGINT AUTO_INCREMENT PRIMARY KEY, slot_no BIGINT NOT NULL, "
         "block_no BIGINT NOT NULL, hash VARBINARY(32), KEY idx_slot (slot_no))",
         database="nectar")
+    yield db
+    db.stop()
+
+
+@pytest.fixture(scope="package")
+def tls_db(tmp_path_factory):
+    """A MariaDB requiring TLS of a CA of ours, for test_tls and test_ping_and_reasons (both only
+    read it): one per package, not one per module that imports it."""
+    base = tmp_path_factory.mktemp("tlsdb")
+    ca = make_ca(base / "pki")
+    other_ca = make_ca(base / "pki", "other-ca")
+    crt, key = make_leaf(base / "pki", ca, "server", dns=["localhost"])  # no IP SAN on purpose
+    db = MariaDB(base / "db", tls={"ca": ca[0], "cert": crt, "key": key}).start()
+    db.execute("CREATE DATABASE nectar",
+               f"CREATE USER 'lookout'@'%' IDENTIFIED BY '{PASSWORD}' REQUIRE SSL",
+               "GRANT SELECT, PROCESS ON *.* TO 'lookout'@'%'")
+    db.execute("CREATE TABLE blocks (slot_no BIGINT, block_no BIGINT, KEY (slot_no))",
+               "INSERT INTO blocks VALUES (72316800, 8000000)", database="nectar")
+    db.ca, db.other_ca = ca[0], other_ca[0]
     yield db
     db.stop()
 

@@ -8,7 +8,7 @@ import time
 from lookout.devstack.proc import scrape, wait_until
 
 from .conftest import write_config
-from .test_tls import _config, tls_db  # noqa: F401 - the module's TLS MariaDB fixture
+from .test_tls import _config
 
 
 def test_the_ping_answers_while_every_pooled_connection_waits_on_a_lock(mariadb, exporter, tmp_path):
@@ -47,7 +47,7 @@ def test_the_ping_answers_while_every_pooled_connection_waits_on_a_lock(mariadb,
                timeout=15, what="the chain collector back after the lock")
 
 
-def test_a_wrong_ca_is_tls_on_every_scrape_while_backing_off(tls_db, exporter, tmp_path):  # noqa: F811
+def test_a_wrong_ca_is_tls_on_every_scrape_while_backing_off(tls_db, exporter, tmp_path):
     path = _config(tmp_path, tls_db, "localhost", ssl_mode="verify_ca", ssl_ca=str(tls_db.other_ca),
                    reconnect_max_backoff_seconds=30)
     proc = exporter(path)

@@ -1,28 +1,7 @@
 """TLS to the database, as TiDB Cloud Serverless requires: real certificates, real MariaDB."""
-import pytest
-
-from lookout.devstack.certs import make_ca, make_leaf
-from lookout.devstack.mariadb import MariaDB
 from lookout.devstack.proc import scrape
 
-from .conftest import PASSWORD, write_config
-
-
-@pytest.fixture(scope="module")
-def tls_db(tmp_path_factory):
-    base = tmp_path_factory.mktemp("tlsdb")
-    ca = make_ca(base / "pki")
-    other_ca = make_ca(base / "pki", "other-ca")
-    crt, key = make_leaf(base / "pki", ca, "server", dns=["localhost"])  # no IP SAN on purpose
-    db = MariaDB(base / "db", tls={"ca": ca[0], "cert": crt, "key": key}).start()
-    db.execute("CREATE DATABASE nectar",
-               f"CREATE USER 'lookout'@'%' IDENTIFIED BY '{PASSWORD}' REQUIRE SSL",
-               "GRANT SELECT, PROCESS ON *.* TO 'lookout'@'%'")
-    db.execute("CREATE TABLE blocks (slot_no BIGINT, block_no BIGINT, KEY (slot_no))",
-               "INSERT INTO blocks VALUES (72316800, 8000000)", database="nectar")
-    db.ca, db.other_ca = ca[0], other_ca[0]
-    yield db
-    db.stop()
+from .conftest import write_config
 
 
 def _config(tmp_path, db, host, **database):

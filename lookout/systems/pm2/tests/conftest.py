@@ -26,9 +26,12 @@ def start_fleet(pm2: PM2) -> dict:
     return {"health_base": base}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def pm2(tmp_path_factory):
-    """A PM2 daemon of this module's own, running the fleet; killed with everything it forked."""
+    """A PM2 daemon running the fleet, shared by this package's modules that only read it or set
+    the sync server's answers back (test_health, test_processes: the fleet took 5-8 s to start
+    per module); killed with everything it forked. Modules that kill or restart a daemon
+    (test_daemon) have their own."""
     instance = PM2(tmp_path_factory.mktemp("pm2home"))
     try:
         instance.fleet = start_fleet(instance)

@@ -43,15 +43,17 @@ def table(pg):
 
 @pytest.fixture
 def exporter(tmp_path, pg):
-    """start(config_dict, env=...) -> a ready ExporterProcess; the DSN goes in by environment,
-    as a secret should, unless the test sets database itself."""
+    """start(config_dict, env=..., args=[...]) -> a ready ExporterProcess; the DSN goes in by
+    environment, as a secret should, unless the test sets database itself; `args` are extra
+    command-line flags (`--no-collector.containers`)."""
     started: list[ExporterProcess] = []
 
-    def start(config: dict, env: dict | None = None, wait: bool = True) -> ExporterProcess:
+    def start(config: dict, env: dict | None = None, wait: bool = True,
+              args: list[str] | None = None) -> ExporterProcess:
         path = tmp_path / f"ticks-{len(started)}.yml"
         path.write_text(yaml.safe_dump(config))
         full_env = {"TICKS_DATABASE__DSN": pg.dsn(database="crypto_data"), **(env or {})}
-        proc = ExporterProcess("ticks", path, tmp_path, env=full_env)
+        proc = ExporterProcess("ticks", path, tmp_path, env=full_env, extra_args=args)
         started.append(proc)
         return proc.wait_ready() if wait else proc
 

@@ -14,6 +14,10 @@ from lookout.devstack.proc import promtool_check_metrics, scrape, wait_until
 PRINTER = ["sh", "-c", 'while :; do for f in /ctl/*.txt; do [ -e "$f" ] || continue; '
                        'case "$f" in *.err.txt) cat "$f" >&2;; *) cat "$f";; esac; rm "$f"; done; sleep 0.05; done']
 EVENTS = ("error", "reconnect", "connected", "stats")
+# These tests read the log collector alone. The container collector waits on every scrape
+# for Docker's next 1 s stats sample (containers.py, _memory_stats), which made each of the
+# many scrapes here take a second; its own tests are in test_containers.py.
+LOGS_ONLY = ["--no-collector.containers"]
 
 
 class Printer:
@@ -59,7 +63,7 @@ def test_counters_match_what_was_printed_including_across_a_restart(docker_engin
     try:
         cfg = {"tables": [{"name": table()}], "docker": {"host": docker_engine.host, "containers": [p.name]}}
         p.say(["ERROR old history", "Reconnecting in 1s...", "STATS | Ticks: 7"])  # before the exporter
-        exp = exporter(cfg)
+        exp = exporter(cfg, args=LOGS_ONLY)
         expect(exp, p.name)  # history is not news
 
         p.say(["2026-01-01 12:00:00 - collector - ERROR - Error: Connection reset",
@@ -96,7 +100,7 @@ def test_counters_match_what_was_printed_including_across_a_restart(docker_engin
 
         exp.stop()
         p.say(["ERROR while the exporter is down", "STATS | Ticks: 99"])
-        exp = exporter(cfg)  # counting starts again from now: no replay of old lines
+        exp = exporter(cfg, args=LOGS_ONLY)  # counting starts again from now: no replay of old lines
         expect(exp, p.name)
         p.say(["ERROR after restart", "WebSocket connected successfully", "STATS | Ticks: 1,234"])
         expect(exp, p.name, error=1, connected=1, stats=1, reported=1234)
@@ -131,7 +135,7 @@ def test_stats_buffer_and_no_tick_warnings(docker_engine, table, exporter, tmp_p
     p = Printer(docker_engine, tmp_path / "ctl")
     try:
         cfg = {"tables": [{"name": table()}], "docker": {"host": docker_engine.host, "containers": [p.name]}}
-        exp = exporter(cfg)
+        exp = exporter(cfg, args=LOGS_ONLY)
         scrape(exp.url)
         p.say(["2026-01-13 10:00:00,120 - __main__ - INFO - STATS | Ticks: 5120 | Quotes: 4800 | Trades: 320 "
                "| Depth: 0 | Errors: 2 | Buffer: Q=12.5% T=3.0% D=0.0% | DB Writes: Q=4700 T=318",
@@ -162,7 +166,7 @@ def test_lost_flushes_and_rows_are_counted_from_the_collectors_own_lines(docker_
     p = Printer(docker_engine, tmp_path / "ctl")
     try:
         cfg = {"tables": [{"name": table()}], "docker": {"host": docker_engine.host, "containers": [p.name]}}
-        exp = exporter(cfg)
+        exp = exporter(cfg, args=LOGS_ONLY)
         scrape(exp.url)
         p.say(["2026-01-13 10:00:00,120 - scripts.tick_writer - ERROR - Batch write failed (attempt 3/3): "
                "connection was closed in the middle of operation",
