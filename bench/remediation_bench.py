@@ -81,7 +81,7 @@ class SyncServer:
         self.pm2 = PM2(work / "pm2home")
         port = free_port()
         self.health = f"http://127.0.0.1:{port}/health"
-        self.pm2.start(ROOT / "tests" / "pm2" / "apps" / "sync-server.js", self.app, env={"PORT": str(port)})
+        self.pm2.start(ROOT / "lookout" / "systems" / "pm2" / "tests" / "apps" / "sync-server.js", self.app, env={"PORT": str(port)})
         wait_until(self.healthy, 30)
 
     def config(self) -> dict:

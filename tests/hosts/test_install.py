@@ -108,7 +108,7 @@ def test_launchd_plist_parses_and_its_command_serves(tmp_path):
     home = lookout_home(tmp_path, port)
     pm2 = PM2(tmp_path / "pm2home")
     try:
-        pm2.start(ROOT / "tests" / "pm2" / "apps" / "idle.js", "idle")
+        pm2.start(ROOT / "lookout" / "systems" / "pm2" / "tests" / "apps" / "idle.js", "idle")
         command = [a.replace("/opt/lookout", str(home)) for a in args]
         proc = subprocess.Popen(command, env={**os.environ, **plist["EnvironmentVariables"],
                                               "PM2_HOME": str(pm2.home)},

@@ -13,7 +13,7 @@ from lookout.devstack.proc import free_port, http_get, wait_until
 from .loop import Loop, rule_labels
 
 APP = "rss-sync-server"
-SYNC_SERVER = Path(__file__).parents[1] / "pm2" / "apps" / "sync-server.js"
+SYNC_SERVER = Path(__file__).parents[2] / "lookout" / "systems" / "pm2" / "tests" / "apps" / "sync-server.js"
 
 
 @pytest.fixture
