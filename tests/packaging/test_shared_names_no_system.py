@@ -47,6 +47,11 @@ TOOL = {
 }
 
 
+def as_word(keys, flags=0) -> re.Pattern:
+    """Any of `keys` as a word: no letter or digit touches it (`_`, `.`, `-`, `:` do not count)."""
+    return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, keys)) + r")(?![A-Za-z0-9])", flags)
+
+
 def docstrings(tree: ast.AST) -> set[int]:
     """ids of the string constants that are docstrings or other bare string statements."""
     return {id(node.value) for node in ast.walk(tree)
@@ -90,7 +95,7 @@ def system_words(path: Path, keys=KEYS) -> list[str]:
         for word in TOOL_WORDS:
             text = text.replace(word, "")
         for key in keys:
-            if re.search(rf"(?<![A-Za-z0-9]){re.escape(key)}(?![A-Za-z0-9])", text):
+            if as_word((key,)).search(text):
                 if any(rel == f and fragment in lines[line - 1] for f, fragment in TOOL):
                     continue
                 out.append(f"{rel}:{line}: {key} in {text!r}")
@@ -112,9 +117,8 @@ def test_shared_module_names_no_system(path):
 
 @pytest.mark.parametrize("rel", TEMPLATES)
 def test_a_shared_template_names_no_system(rel):
-    word = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, KEYS)) + r")(?![A-Za-z0-9])", re.I)
     found = [(n, line) for n, line in enumerate((ROOT / rel).read_text().splitlines(), 1)
-             if word.search(line.split("#", 1)[0])]
+             if as_word(KEYS, re.I).search(line.split("#", 1)[0])]
     assert not found, f"{rel} names a system (that part belongs in lookout/systems/<key>/service.yml): {found}"
 
 
