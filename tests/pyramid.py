@@ -16,6 +16,7 @@ A test may set its tier itself (`pytestmark = pytest.mark.unit`): an explicit ma
 from __future__ import annotations
 
 import ast
+import os
 import re
 import sys
 from functools import cache
@@ -125,6 +126,26 @@ def pytest_collection_modifyitems(config, items):
         if not any(item.get_closest_marker(t) for t in TIERS):
             item.add_marker(getattr(pytest.mark, tier(item)))
             item._tier_assigned = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto` (scripts/test passes it): one pytest-xdist worker per core when the run cannot
+    select a system test, none otherwise. The system tier's demo and production timings assume
+    the machine to themselves, so a run that includes it stays serial, as CI's whole run does."""
+    return len(os.sched_getaffinity(0)) if not _may_select_system(config) else 0
+
+
+def _may_select_system(config) -> bool:
+    from _pytest.mark.expression import Expression
+
+    expr = config.option.markexpr
+    if expr and not Expression.compile(expr).evaluate(lambda name, **kw: name == "system"):
+        return False
+    if config.args_source is not pytest.Config.ArgsSource.ARGS:
+        return True
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    return any(p.is_relative_to(f) or f.is_relative_to(p) for p in paths for f in SYSTEM_FOLDERS)
 
 
 def pytest_runtest_setup(item):
