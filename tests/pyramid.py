@@ -144,7 +144,8 @@ def _may_select_system(config) -> bool:
         return False
     if config.args_source is not pytest.Config.ArgsSource.ARGS:
         return True
-    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    base = Path(config.invocation_params.dir)
+    paths = [(base / arg.split("::")[0]).resolve() for arg in config.args]
     return any(p.is_relative_to(f) or f.is_relative_to(p) for p in paths for f in SYSTEM_FOLDERS)
 
 
