@@ -33,7 +33,7 @@ from lookout.devstack.mariadb import MariaDB  # noqa: E402
 from lookout.devstack.postgres import PostgresServer  # noqa: E402
 from lookout.devstack.proc import free_port, terminate, wait_until, write_yaml  # noqa: E402
 from lookout.devstack.silent_peer import SilentPeer  # noqa: E402
-from lookout.devstack.tburn_sim import SimulatorProcess  # noqa: E402
+from lookout.devstack.simulator import SimulatorProcess  # noqa: E402
 
 PASSWORD = "bench-Faults-pw-3312"
 DB, TABLE = "crypto_data", "eth_option_quotes"

@@ -38,7 +38,7 @@ from lookout.devstack.mariadb import MariaDB
 from lookout.devstack.pm2 import PM2
 from lookout.devstack.postgres import PostgresServer
 from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 from pm2_bench import PEER as PM2_PEER, start_apps
 
 DB_PASSWORD = "footprint-db-pw"

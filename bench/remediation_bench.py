@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from lookout.devstack.docker import DockerEngine  # noqa: E402
 from lookout.devstack.pm2 import PM2  # noqa: E402
 from lookout.devstack.proc import free_port, http_get, wait_until  # noqa: E402
-from lookout.devstack.tburn_sim import SimulatorProcess  # noqa: E402
+from lookout.devstack.simulator import SimulatorProcess  # noqa: E402
 from tests.remediate.loop import Loop, rule_labels  # noqa: E402
 
 SECOND = 1_000_000_000

@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lookout.devstack.proc import ExporterProcess  # noqa: E402
-from lookout.devstack.tburn_sim import SimulatorProcess  # noqa: E402
+from lookout.devstack.simulator import SimulatorProcess  # noqa: E402
 from lookout.systems.tburn.simulator.faults import ENDPOINTS  # noqa: E402
 
 # The simulator's default session (lookout/systems/tburn/simulator/__main__.py --session).

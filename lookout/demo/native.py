@@ -24,7 +24,7 @@ from lookout.devstack.docker import DockerEngine
 from lookout.devstack.mariadb import MariaDB
 from lookout.devstack.postgres import PostgresServer
 from lookout.devstack.proc import ROOT, ExporterProcess, free_port, http_get, wait_until
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 from lookout.remediate.demo import demo_config as remediate_config
 from lookout.systems import SYSTEMS, System
 

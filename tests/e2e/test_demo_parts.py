@@ -16,7 +16,7 @@ from lookout.demo import alertmanager
 from lookout.demo.profiles import FAST, REAL
 from lookout.demo.rules import build_rules, compress_windows, generated_rule_files
 from lookout.devstack.proc import ROOT, free_port, http_get
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 from lookout.systems.ticks.simulator.faults import FAULTS, PersistentFaults
 
 

@@ -16,7 +16,7 @@ from lookout.alert_rules.settings import OUTPUT_DIR, SYSTEMS
 from lookout.deploy.local import FAST, LocalHA, Proc
 from lookout.devstack.alertmanager import WebhookRecorder
 from lookout.devstack.proc import ExporterProcess, free_port, http_get, wait_until, write_yaml
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 
 HERE = Path(__file__).resolve().parent
 INCIDENT_RULES = HERE / "incident-rules.yml"

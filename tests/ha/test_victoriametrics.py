@@ -25,7 +25,7 @@ from lookout.deploy import remote_write
 from lookout.deploy.local import FAST, LocalHA, Proc
 from lookout.devstack.alertmanager import WebhookRecorder
 from lookout.devstack.proc import ROOT, ExporterProcess, free_port, http_get, wait_until
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 
 VM = shutil.which("victoria-metrics")
 VMALERT = shutil.which("vmalert")

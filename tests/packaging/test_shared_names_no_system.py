@@ -41,9 +41,6 @@ TOOL = {
     ("lookout/remediate/actions/__init__.py", "return PM2Restart(name, cfg, settings.pm2)"),
     ("lookout/remediate/actions/pm2.py", "def __init__(self, name: str, cfg: ActionConfig, pm2: PM2Settings):"),
     ("lookout/remediate/actions/pm2.py", "self.rpc = RpcClient(pm2.socket_path())"),
-    # Not a tool, and not this layer's to rename: the devstack's generic SimulatorProcess lives
-    # in a module named after the first simulator it ran (lookout/devstack/tburn_sim.py).
-    ("lookout/demo/native.py", "from lookout.devstack.tburn_sim import SimulatorProcess"),
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from lookout.devstack.prometheus_server import PrometheusServer
 from lookout.devstack.proc import ROOT, http_get, wait_until
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 
 from .loop import HOOK_PASSWORD, Loop, rule_labels
 

@@ -7,7 +7,7 @@ import sys
 
 from lookout.demo import configs
 from lookout.devstack.proc import ROOT, free_port, http_get, wait_until
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 from lookout.systems import by_key
 
 from .demo import CONTAINER

@@ -2,7 +2,7 @@ import pytest
 import yaml
 
 from lookout.devstack.proc import ExporterProcess, exporter_fixture
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 
 
 @pytest.fixture(scope="module")

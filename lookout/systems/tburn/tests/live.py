@@ -2,7 +2,7 @@
 scraping it with every opt-in route on, so every panel of its dashboard has data."""
 from __future__ import annotations
 
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 
 # Panels a short run cannot fill (tests/dashboards/test_live_data.py), each with why.
 MAY_BE_EMPTY = {

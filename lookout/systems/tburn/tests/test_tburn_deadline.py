@@ -2,7 +2,7 @@
 import time
 
 from lookout.devstack.proc import free_port, scrape, wait_until
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 
 from lookout.systems.tburn.simulator.faults import ENDPOINTS
 

@@ -2,7 +2,7 @@
 writing the status file, and the exporter reading it."""
 from __future__ import annotations
 
-from lookout.devstack.tburn_sim import SimulatorProcess
+from lookout.devstack.simulator import SimulatorProcess
 
 # Every panel of its dashboard has data once the job has run once.
 MAY_BE_EMPTY: dict = {}

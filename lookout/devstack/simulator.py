@@ -1,4 +1,6 @@
-"""The TBURN simulator as a real child process, driven through its control API."""
+"""A simulator as a real child process, driven through the control API the simulators share
+(`/_sim/faults`, `/_sim/reset`): any module taking `--listen HOST:PORT`, the TBURN simulator by
+default (the first one it ran)."""
 from __future__ import annotations
 
 import json
