@@ -188,7 +188,10 @@ def test_short_scrape_deadlines_are_kept_and_memory_still_arrives(docker_engine,
     for _ in range(8):
         t0 = time.monotonic()
         m = scrape(exp.url, timeout_header=0.6)
-        assert time.monotonic() - t0 < 0.6
+        # The exporter's own deadline is 0.5 s (0.6 less the offset), which its collector keeps;
+        # the round trip may add a loaded machine's scheduling, never Docker's 1 s tick.
+        assert time.monotonic() - t0 < 0.9
+        assert m.get("lookout_collector_duration_seconds", collector="containers") <= 0.5
         assert m.get("lookout_collector_success", collector="containers") == 1, m.text
         assert m.get("ticks_container_running", container=c.name) == 1
         if m.get("ticks_container_memory_limit_bytes", container=c.name) == 64 * 1024 * 1024:
