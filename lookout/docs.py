@@ -68,8 +68,7 @@ def runbooks_text(current: str) -> str:
     """docs/runbooks.md's text `current` with each system's own sections (its folder's
     runbook.md, one `##` heading and a `###` section per alert) in registry order between
     the markers: every runbook_url stays on this one page."""
-    systems_dir = Path(__file__).resolve().parent / "systems"
-    pages = [systems_dir / s.key / "runbook.md" for s in SYSTEMS]
+    pages = [s.folder / "runbook.md" for s in SYSTEMS]
     sections = "\n".join(p.read_text().rstrip("\n") + "\n" for p in pages if p.exists())
     return between(current, RUNBOOKS_BEGIN, RUNBOOKS_END, sections, "docs/runbooks.md")
 

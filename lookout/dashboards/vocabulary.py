@@ -1,7 +1,7 @@
 """The value sets the exporters report (state sets, eras), read from the exporter's own
 source, so a dashboard names exactly the states the exporter emits without importing it:
-importing an exporter package loads aiohttp, asyncpg, PyMySQL and psutil, which have no
-business in generating JSON.
+importing an exporter package loads its database drivers and psutil, which have no business
+in generating JSON.
 
 Each name must be a module-level tuple of string literals (`STATES = ("online", ...)`);
 anything else is a ValueError naming the file, raised at generation time.
@@ -9,23 +9,21 @@ anything else is a ValueError naming the file, raised at generation time.
 from __future__ import annotations
 
 import ast
-import importlib.util
-from functools import cache
 from pathlib import Path
 
-
-@cache
-def _systems_dir() -> Path:
-    # lookout.systems imports only the registry records; the exporter packages are not imported.
-    spec = importlib.util.find_spec("lookout.systems")
-    return Path(spec.origin).parent
+from lookout.systems import by_key
 
 
 def constant(module: str, name: str) -> tuple[str, ...]:
     """`name` from a system's exporter module, "<key>/<module>" ("<key>/endpoints" is
     lookout/systems/<key>/exporter/endpoints.py), as a tuple of strings."""
     key, _, rest = module.partition("/")
-    path = _systems_dir() / key / "exporter" / f"{rest}.py"
+    return literal(by_key(key).folder / "exporter" / f"{rest}.py", name)
+
+
+def literal(path: Path, name: str) -> tuple[str, ...]:
+    """The module-level tuple of strings `name` in the Python file `path`, read without
+    importing it; a ValueError naming the file when it is missing or not such a literal."""
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in tree.body:
         targets = node.targets if isinstance(node, ast.Assign) else (

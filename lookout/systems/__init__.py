@@ -87,6 +87,13 @@ class System:
     def console_script(self) -> str:
         return f"lookout-{self.key}"
 
+    @property
+    def folder(self):
+        """Its folder, lookout/systems/<key>/ (a pathlib.Path), for generators that read its
+        files without importing them."""
+        from pathlib import Path
+        return Path(__path__[0]) / self.key
+
 
 def _discover() -> tuple[System, ...]:
     found = []

@@ -110,16 +110,15 @@ def test_generating_imports_no_exporter_and_no_client_library():
     assert run.stdout.split() == [], run.stdout
 
 
-def test_a_state_list_that_is_not_a_literal_is_refused(tmp_path, monkeypatch):
+def test_a_state_list_that_is_not_a_literal_is_refused(tmp_path):
     from lookout.dashboards import vocabulary
-    (tmp_path / "toy" / "exporter").mkdir(parents=True)
-    (tmp_path / "toy" / "exporter" / "states.py").write_text('GOOD = ("a", "b")\nBAD = tuple(["a"])\n')
-    monkeypatch.setattr(vocabulary, "_systems_dir", lambda: tmp_path)
-    assert vocabulary.constant("toy/states", "GOOD") == ("a", "b")
+    states = tmp_path / "states.py"
+    states.write_text('GOOD = ("a", "b")\nBAD = tuple(["a"])\n')
+    assert vocabulary.literal(states, "GOOD") == ("a", "b")
     with pytest.raises(ValueError, match="BAD is not a literal"):
-        vocabulary.constant("toy/states", "BAD")
+        vocabulary.literal(states, "BAD")
     with pytest.raises(ValueError, match="no module-level MISSING"):
-        vocabulary.constant("toy/states", "MISSING")
+        vocabulary.literal(states, "MISSING")
 
 
 def test_state_colours_follow_a_respelling_and_refuse_a_new_state():
