@@ -7,10 +7,15 @@ gave up on (deadline passed) is abandoned: the caller moves on at once, the thre
 to come back on its own (every blocking call here carries its own socket timeout), and a
 new call does not wait for it. Threads are daemon threads, so a stuck one never holds up
 the process's exit.
+
+A thread that comes back waits for the next call (at most `size` of them wait), so a scrape
+does not pay for starting a thread per call; a stuck thread is never handed a call, so
+abandoning works as before: the next call gets an idle thread or a new one.
 """
 from __future__ import annotations
 
 import asyncio
+import queue
 import threading
 from typing import Any, Callable
 
@@ -32,6 +37,7 @@ class BlockingPool:
         self._slots: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
         self._abandoned_running = 0
+        self._idle: list[queue.SimpleQueue] = []  # the inboxes of threads waiting for a call
 
     @property
     def stuck(self) -> int:
@@ -52,9 +58,7 @@ class BlockingPool:
                 async with self._slots:
                     future = loop.create_future()
                     call = _Call()
-                    thread = threading.Thread(target=self._work, args=(loop, future, call, fn, args),
-                                              name=f"{self.name}-call", daemon=True)
-                    thread.start()
+                    self._start((loop, future, call, fn, args))
                     try:
                         return await future
                     except asyncio.CancelledError:
@@ -72,20 +76,39 @@ class BlockingPool:
                 call.abandoned = True
                 self._abandoned_running += 1
 
-    def _work(self, loop, future, call: "_Call", fn, args) -> None:
-        try:
-            result, error = fn(*args), None
-        except BaseException as exc:  # handed to the awaiting coroutine
-            result, error = None, exc
+    def _start(self, job: tuple) -> None:
+        """Hand `job` to a waiting thread, or to a new one when none waits."""
         with self._lock:
-            call.done = True
-            if call.abandoned:
-                self._abandoned_running -= 1
-        if not call.abandoned:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(inbox,), name=f"{self.name}-call", daemon=True).start()
+        inbox.put(job)
+
+    def _serve(self, inbox: queue.SimpleQueue) -> None:
+        while True:
+            loop, future, call, fn, args = inbox.get()
             try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:  # the loop is closed: the process is exiting
-                pass
+                result, error = fn(*args), None
+            except BaseException as exc:  # handed to the awaiting coroutine
+                result, error = None, exc
+            with self._lock:
+                call.done = True
+                if call.abandoned:
+                    self._abandoned_running -= 1
+                # Waiting again before the result is handed over, so the caller's next call
+                # finds this thread idle; beyond `size` waiting threads, this one ends.
+                keep = len(self._idle) < self.size
+                if keep:
+                    self._idle.append(inbox)
+            if not call.abandoned:
+                try:
+                    loop.call_soon_threadsafe(_settle, future, result, error)
+                except RuntimeError:  # the loop is closed: the process is exiting
+                    pass
+            del loop, future, call, fn, args, result, error  # hold nothing while waiting
+            if not keep:
+                return
 
 
 class _Call:
