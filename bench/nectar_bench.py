@@ -2,11 +2,14 @@
 
     .venv/bin/python bench/nectar_bench.py [--rows 2000000] [--seconds 10] [--runs 3]
 
-Reports, side by side and as ratios: scrapes/s and p50/p99 with 4 concurrent scrapers, both
-sides collecting on every scrape (medians of --runs alternated runs; target >= 20x, issue 24;
-ours with a 5 s minimum interval is shown too, labelled as cached, and in no ratio: the peer has
-no cache to compare it with), statements per scrape (the server's Questions counter), chain-collection latency at 10k
-rows against 2M rows, and RSS after 10,000 scrapes.
+Reports, side by side and as ratios: scrapes/s and p50/p99 (medians of --runs alternated
+runs) with one scraper at a time (c1: every answer is a collection on both sides; the
+HEADLINE ratio, target >= 20x, issue 24) and with 4 concurrent scrapers (c4: Lookout's
+single flight lets a scrape join a collection in flight, so its collections are counted
+from `nectar_collections_total` and the c4 ratio is Lookout's collections/s against the
+peer's scrapes/s); statements per answer from the server's Questions counter during each
+run; ours with a 5 s minimum interval, labelled CACHED and in no ratio (the peer has no
+cache); chain-collection latency at 10k rows against 2M rows; RSS after 10,000 scrapes.
 """
 from __future__ import annotations
 
