@@ -59,3 +59,34 @@ def test_a_call_past_its_timeout_is_a_timeout():
             release.set()
 
     assert asyncio.run(main()) == "timeout"
+
+
+def _thread(ident: int) -> threading.Thread:
+    return next(t for t in threading.enumerate() if t.ident == ident)
+
+
+def test_close_ends_the_waiting_threads_and_a_later_call_still_runs():
+    async def main():
+        pool = BlockingPool("db", 2)
+        waiting = _thread(await pool.run(threading.get_ident, timeout=5))
+        pool.close()
+        waiting.join(5)
+        return waiting, await pool.run(threading.get_ident, timeout=5)
+
+    waiting, later = asyncio.run(main())
+    assert not waiting.is_alive()
+    assert isinstance(later, int)  # ran (on a new thread: idents of ended threads are reused)
+
+
+def test_a_thread_left_without_a_call_ends(monkeypatch):
+    from lookout.exporters.runtime import blocking
+    monkeypatch.setattr(blocking, "IDLE_SECONDS", 0.01)
+
+    async def main():
+        pool = BlockingPool("db", 1)
+        return _thread(await pool.run(threading.get_ident, timeout=5)), pool
+
+    waiting, pool = asyncio.run(main())
+    waiting.join(5)
+    assert not waiting.is_alive()
+    assert pool._idle == []

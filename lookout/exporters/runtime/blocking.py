@@ -8,18 +8,22 @@ to come back on its own (every blocking call here carries its own socket timeout
 new call does not wait for it. Threads are daemon threads, so a stuck one never holds up
 the process's exit.
 
-A thread that comes back waits for the next call (at most `size` of them wait), so a scrape
-does not pay for starting a thread per call; a stuck thread is never handed a call, so
-abandoning works as before: the next call gets an idle thread or a new one.
+A thread that comes back waits for the next call (at most `size` of them wait, each at most
+IDLE_SECONDS, longer than usual scrape intervals), so a scrape does not pay for starting a
+thread per call; a stuck thread is never handed a call, so abandoning works as before: the
+next call gets an idle thread or a new one.
 """
 from __future__ import annotations
 
 import asyncio
-import queue
 import threading
 from typing import Any, Callable
 
 from .collector import CollectError
+
+# How long a thread that came back waits for the next call before it ends.
+IDLE_SECONDS = 120.0
+_CLOSE = ()  # handed to a waiting thread by close(): end
 
 
 class BlockingPool:
@@ -37,7 +41,7 @@ class BlockingPool:
         self._slots: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
         self._abandoned_running = 0
-        self._idle: list[queue.SimpleQueue] = []  # the inboxes of threads waiting for a call
+        self._idle: list[_Inbox] = []  # the inboxes of threads waiting for a call
 
     @property
     def stuck(self) -> int:
@@ -68,7 +72,12 @@ class BlockingPool:
             raise CollectError("timeout", f"{self.name}: no answer within {timeout:.2f}s") from None
 
     def close(self) -> None:
-        """Nothing to shut down: the threads are daemon threads that end with their call."""
+        """End the threads waiting for a call (a running or stuck call's thread ends with it;
+        all are daemon threads). A later call starts a thread again."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for inbox in idle:
+            inbox.put(_CLOSE)
 
     def _abandon(self, call: "_Call") -> None:
         with self._lock:
@@ -81,13 +90,22 @@ class BlockingPool:
         with self._lock:
             inbox = self._idle.pop() if self._idle else None
         if inbox is None:
-            inbox = queue.SimpleQueue()
+            inbox = _Inbox()
             threading.Thread(target=self._serve, args=(inbox,), name=f"{self.name}-call", daemon=True).start()
         inbox.put(job)
 
-    def _serve(self, inbox: queue.SimpleQueue) -> None:
+    def _serve(self, inbox: "_Inbox") -> None:
         while True:
-            loop, future, call, fn, args = inbox.get()
+            job = inbox.get(IDLE_SECONDS)
+            if job is None:
+                with self._lock:
+                    if inbox in self._idle:  # nobody took this thread while it waited: end it
+                        self._idle.remove(inbox)
+                        return
+                job = inbox.get(None)  # taken just now: the call (or close()'s word) is on its way
+            if job is _CLOSE:
+                return
+            loop, future, call, fn, args = job
             try:
                 result, error = fn(*args), None
             except BaseException as exc:  # handed to the awaiting coroutine
@@ -106,9 +124,31 @@ class BlockingPool:
                     loop.call_soon_threadsafe(_settle, future, result, error)
                 except RuntimeError:  # the loop is closed: the process is exiting
                     pass
-            del loop, future, call, fn, args, result, error  # hold nothing while waiting
+            del job, loop, future, call, fn, args, result, error  # hold nothing while waiting
             if not keep:
                 return
+
+
+class _Inbox:
+    """One call handed to one waiting thread (a lock as the signal: nothing more to import)."""
+
+    __slots__ = ("job", "_ready")
+
+    def __init__(self):
+        self.job = None
+        self._ready = threading.Lock()
+        self._ready.acquire()
+
+    def put(self, job: tuple) -> None:
+        self.job = job
+        self._ready.release()
+
+    def get(self, timeout: float | None) -> tuple | None:
+        """The next call (or close()'s _CLOSE), None after `timeout` seconds without one."""
+        if not self._ready.acquire(timeout=-1 if timeout is None else timeout):
+            return None
+        job, self.job = self.job, None
+        return job
 
 
 class _Call:
