@@ -18,7 +18,7 @@ from .test_table import insert_ticks
 def statement_log(pg):
     pg.psql("ALTER SYSTEM SET log_statement = 'all'")  # ALTER SYSTEM: not inside a transaction
     pg.psql("SELECT pg_reload_conf()")
-    yield
+    yield pg.log  # the server's log file
     pg.psql("ALTER SYSTEM RESET log_statement")
     pg.psql("SELECT pg_reload_conf()")
 
@@ -40,7 +40,7 @@ def test_one_collection_is_the_ping_and_three_statements_per_table(pg, table, ex
         assert scrape(exp.url).get("ticks_up") == 1.0
     pg.psql(f"SELECT '{end}'")
 
-    sent = _between(pg.log.read_text(), start, end)
+    sent = _between(statement_log.read_text(), start, end)
     kinds = sorted("ping" if s == "SELECT 1" else
                    "begin" if re.fullmatch(r"BEGIN READ ONLY; SET LOCAL statement_timeout = \d+", s) else
                    "query" if s.startswith("SELECT (SELECT count(*)") and f'"{name}"' in s else
