@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +25,41 @@ def wrk(url: str, seconds: int = 10, connections: int = 4, threads: int = 2) -> 
         m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
         lat[pct] = float(m.group(1)) * {"us": 1e-6, "ms": 1e-3, "s": 1.0}[m.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": lat["50"], "p99": lat["99"], "non2xx": int(errors.group(1)) if errors else 0}
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "p50": lat["50"], "p99": lat["99"], "non2xx": int(errors.group(1)) if errors else 0,
+            "requests": requests, "seconds": requests / rps if rps else float(seconds)}
+
+
+def collections(url: str, namespace: str) -> int:
+    """Lookout's `<ns>_collections_total` as one scrape of `url` shows it.
+
+    That scrape runs a collection of its own, counted in the value it shows, so the
+    collections a load ran between two readings are `after - before - 1`.
+    """
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        body = resp.read().decode()
+    m = re.search(rf"^{namespace}_collections_total (\S+)$", body, re.M)
+    return int(float(m.group(1)))
+
+
+def counted_wrk(url: str, seconds: int, connections: int, namespace: str | None = None,
+                statements=None) -> dict:
+    """wrk, plus what the answers cost: with `namespace` (a Lookout exporter), the
+    collections it ran per answered scrape (below 1 when concurrent scrapes joined one
+    collection in flight: single flight); with `statements` (a callable reading the
+    database's statement counter), the statements the server ran per answered scrape."""
+    before_c = collections(url, namespace) if namespace else 0
+    before_s = statements() if statements else 0
+    r = wrk(url, seconds, connections=connections, threads=min(connections, 2))
+    if statements:
+        r["statements_per_scrape"] = (statements() - before_s) / max(r["requests"], 1)
+    if namespace:
+        r["collections"] = collections(url, namespace) - before_c - 1
+        r["collections_per_scrape"] = r["collections"] / max(r["requests"], 1)
+        r["collections_per_second"] = r["collections"] / r["seconds"]
+    else:  # a peer without single flight collects for every answer
+        r["collections_per_second"] = r["rps"]
+    return r
 
 
 class Scraper:

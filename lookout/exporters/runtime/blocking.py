@@ -7,6 +7,11 @@ gave up on (deadline passed) is abandoned: the caller moves on at once, the thre
 to come back on its own (every blocking call here carries its own socket timeout), and a
 new call does not wait for it. Threads are daemon threads, so a stuck one never holds up
 the process's exit.
+
+A thread that comes back waits for the next call (at most `size` of them wait, each at most
+IDLE_SECONDS, longer than usual scrape intervals), so a scrape does not pay for starting a
+thread per call; a stuck thread is never handed a call, so abandoning works as before: the
+next call gets an idle thread or a new one.
 """
 from __future__ import annotations
 
@@ -15,6 +20,10 @@ import threading
 from typing import Any, Callable
 
 from .collector import CollectError
+
+# How long a thread that came back waits for the next call before it ends.
+IDLE_SECONDS = 120.0
+_CLOSE = ()  # handed to a waiting thread by close(): end
 
 
 class BlockingPool:
@@ -32,6 +41,7 @@ class BlockingPool:
         self._slots: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
         self._abandoned_running = 0
+        self._idle: list[_Inbox] = []  # the inboxes of threads waiting for a call
 
     @property
     def stuck(self) -> int:
@@ -52,9 +62,7 @@ class BlockingPool:
                 async with self._slots:
                     future = loop.create_future()
                     call = _Call()
-                    thread = threading.Thread(target=self._work, args=(loop, future, call, fn, args),
-                                              name=f"{self.name}-call", daemon=True)
-                    thread.start()
+                    self._start((loop, future, call, fn, args))
                     try:
                         return await future
                     except asyncio.CancelledError:
@@ -64,7 +72,12 @@ class BlockingPool:
             raise CollectError("timeout", f"{self.name}: no answer within {timeout:.2f}s") from None
 
     def close(self) -> None:
-        """Nothing to shut down: the threads are daemon threads that end with their call."""
+        """End the threads waiting for a call (a running or stuck call's thread ends with it;
+        all are daemon threads). A later call starts a thread again."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for inbox in idle:
+            inbox.put(_CLOSE)
 
     def _abandon(self, call: "_Call") -> None:
         with self._lock:
@@ -72,20 +85,70 @@ class BlockingPool:
                 call.abandoned = True
                 self._abandoned_running += 1
 
-    def _work(self, loop, future, call: "_Call", fn, args) -> None:
-        try:
-            result, error = fn(*args), None
-        except BaseException as exc:  # handed to the awaiting coroutine
-            result, error = None, exc
+    def _start(self, job: tuple) -> None:
+        """Hand `job` to a waiting thread, or to a new one when none waits."""
         with self._lock:
-            call.done = True
-            if call.abandoned:
-                self._abandoned_running -= 1
-        if not call.abandoned:
+            inbox = self._idle.pop() if self._idle else None
+        if inbox is None:
+            inbox = _Inbox()
+            threading.Thread(target=self._serve, args=(inbox,), name=f"{self.name}-call", daemon=True).start()
+        inbox.put(job)
+
+    def _serve(self, inbox: "_Inbox") -> None:
+        while True:
+            job = inbox.get(IDLE_SECONDS)
+            if job is None:
+                with self._lock:
+                    if inbox in self._idle:  # nobody took this thread while it waited: end it
+                        self._idle.remove(inbox)
+                        return
+                job = inbox.get(None)  # taken just now: the call (or close()'s word) is on its way
+            if job is _CLOSE:
+                return
+            loop, future, call, fn, args = job
             try:
-                loop.call_soon_threadsafe(_settle, future, result, error)
-            except RuntimeError:  # the loop is closed: the process is exiting
-                pass
+                result, error = fn(*args), None
+            except BaseException as exc:  # handed to the awaiting coroutine
+                result, error = None, exc
+            with self._lock:
+                call.done = True
+                if call.abandoned:
+                    self._abandoned_running -= 1
+                # Waiting again before the result is handed over, so the caller's next call
+                # finds this thread idle; beyond `size` waiting threads, this one ends.
+                keep = len(self._idle) < self.size
+                if keep:
+                    self._idle.append(inbox)
+            if not call.abandoned:
+                try:
+                    loop.call_soon_threadsafe(_settle, future, result, error)
+                except RuntimeError:  # the loop is closed: the process is exiting
+                    pass
+            del job, loop, future, call, fn, args, result, error  # hold nothing while waiting
+            if not keep:
+                return
+
+
+class _Inbox:
+    """One call handed to one waiting thread (a lock as the signal: nothing more to import)."""
+
+    __slots__ = ("job", "_ready")
+
+    def __init__(self):
+        self.job = None
+        self._ready = threading.Lock()
+        self._ready.acquire()
+
+    def put(self, job: tuple) -> None:
+        self.job = job
+        self._ready.release()
+
+    def get(self, timeout: float | None) -> tuple | None:
+        """The next call (or close()'s _CLOSE), None after `timeout` seconds without one."""
+        if not self._ready.acquire(timeout=-1 if timeout is None else timeout):
+            return None
+        job, self.job = self.job, None
+        return job
 
 
 class _Call:

@@ -229,6 +229,8 @@ class Database:
 
     async def close(self) -> None:
         self._close_idle()
+        self.pool.close()  # the threads waiting for a next call end
+        self.ping_pool.close()
 
 
 def _set_timeouts(conn, seconds: float) -> None:

@@ -39,17 +39,27 @@ class Database:
 
     async def ping(self, deadline: Deadline) -> None:
         """`SELECT 1`: whether the server answers at all (what `ticks_up` means)."""
-        await self._use(lambda conn: conn.fetchval("SELECT 1", timeout=deadline.remaining()), deadline, "ping",
+        # execute(): the simple-query protocol, one round trip (fetchval would prepare first).
+        await self._use(lambda conn: conn.execute("SELECT 1", timeout=deadline.remaining()), deadline, "ping",
                         self._dedicated)
 
     async def fetchrow(self, sql: str, deadline: Deadline, what: str) -> asyncpg.Record:
         """Run one read-only statement; `what` names it in errors ("table eth_option_quotes")."""
         async def run(conn):
-            async with conn.transaction(readonly=True):
+            try:
+                # One round trip opens the read-only transaction and bounds its statements;
                 # SET LOCAL ends with the transaction, so a pooled connection never keeps it.
-                await conn.execute(f"SET LOCAL statement_timeout = {deadline.remaining_ms()}",
+                await conn.execute(f"BEGIN READ ONLY; SET LOCAL statement_timeout = {deadline.remaining_ms()}",
                                    timeout=deadline.remaining())
-                return await conn.fetchrow(sql, timeout=deadline.remaining())
+                row = await conn.fetchrow(sql, timeout=deadline.remaining())
+            except asyncpg.PostgresError:
+                # The server answered (an error, statement_timeout): end the transaction, as
+                # asyncpg's transaction() would, so the connection goes back to the pool clean.
+                if conn.is_in_transaction():
+                    await conn.execute("ROLLBACK")
+                raise
+            await conn.execute("COMMIT")
+            return row
         return await self._use(run, deadline, what, self._pooled)
 
     async def _use(self, fn, deadline: Deadline, what: str, lease):
@@ -126,7 +136,8 @@ class Database:
         # min_size=0: nothing connects until a scrape asks, so a database that is down at
         # start-up is just a failed collection, and the pool re-dials dead connections itself.
         return asyncpg.create_pool(min_size=0, max_size=self.cfg.pool_size,
-                                   max_inactive_connection_lifetime=120, **self._connect_args())
+                                   max_inactive_connection_lifetime=120, reset=_nothing_to_reset,
+                                   **self._connect_args())
 
     async def _drop_connections(self) -> None:
         # After a server restart every pooled connection is dead; drop them all at once
@@ -163,6 +174,13 @@ class Database:
                 await asyncio.wait_for(pool.close(), 1)
             except (asyncio.TimeoutError, TimeoutError):
                 pool.terminate()
+
+
+async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release: asyncpg still rolls back an open transaction, but its
+    default reset query (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL) would cost a
+    round trip per statement for state these statements never leave: SET LOCAL ends with
+    its transaction, and nothing here takes locks, opens cursors or listens."""
 
 
 def _first_line(exc: BaseException) -> str:
