@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from typing import Any
+from typing import Any, Callable
 
 from lookout.exporters.runtime import CollectError
 
@@ -28,16 +28,20 @@ class RpcClient:
         self._ids = itertools.count()
         self._identity = f"lookout-{os.getpid()}"
 
-    async def call(self, method: str, arg: Any, timeout: float) -> list[Any]:
-        """The reply's `args` list (what the daemon passed to its callback after `err`)."""
+    async def call(self, method: str, arg: Any, timeout: float,
+                   decode: Callable[[memoryview], Any] | None = None) -> list[Any]:
+        """The reply's `args` list (what the daemon passed to its callback after `err`).
+
+        `decode` reads the reply body's JSON (amp.unpack): a caller that needs a few fields of
+        a large reply decodes only those; it must keep `error` and `args`."""
         try:
             async with asyncio.timeout(timeout):
-                return await self._call(method, arg)
+                return await self._call(method, arg, decode)
         except TimeoutError:
             raise CollectError("timeout", f"PM2 daemon did not answer {method} within {timeout:.2f}s "
                                           f"on {self.socket_path}") from None
 
-    async def _call(self, method: str, arg: Any) -> list[Any]:
+    async def _call(self, method: str, arg: Any, decode: Callable[[memoryview], Any] | None) -> list[Any]:
         try:
             reader, writer = await asyncio.open_unix_connection(self.socket_path)
         except FileNotFoundError:
@@ -54,7 +58,7 @@ class RpcClient:
             msg_id = f"{self._identity}:{next(self._ids)}"
             writer.write(amp.encode([{"type": "call", "method": method, "args": [arg]}, msg_id]))
             await writer.drain()
-            reply = await amp.read_message(reader)
+            reply = await amp.read_message(reader, decode)
         except asyncio.IncompleteReadError:
             raise DaemonDown(f"PM2 daemon closed {self.socket_path} before answering {method}") from None
         except ConnectionError as exc:

@@ -16,6 +16,7 @@ from lookout.exporters.runtime.metrics import Counter, Gauge, Quantiles, StateSe
 from .config import DaemonConfig
 from .jlist import jlist
 from lookout.pm2rpc import DaemonDown, RpcClient
+from .reply import monitor_data
 from .units import number, quantity
 
 log = logging.getLogger("lookout.pm2")
@@ -37,7 +38,8 @@ _AXM = (
 
 
 class ProcessSource:
-    """Reads the process list the way `pm2 jlist` does, without a Node process.
+    """Reads the process list the way `pm2 jlist` does, without a Node process, and only the
+    fields the collectors read (reply.py).
 
     One read per scrape: the collectors of one collection share its deadline, and every
     `read` under the same deadline awaits the same call to the daemon (issue 24)."""
@@ -58,7 +60,7 @@ class ProcessSource:
     async def _read(self, deadline: Deadline) -> list[Any]:
         timeout = min(self.cfg.timeout_seconds, deadline.remaining())
         try:
-            reply = await self.rpc.call("getMonitorData", {}, timeout)
+            reply = await self.rpc.call("getMonitorData", {}, timeout, decode=monitor_data)
             procs = reply[0] if reply else None
             if not isinstance(procs, list):
                 raise CollectError("protocol", "getMonitorData did not return a process list")
