@@ -186,6 +186,20 @@ class Family:
         return fam
 
 
+class Labels:
+    """One label set, checked and ordered once, for MetricSet.add_at: `Labels(desc, name="a")`
+    holds the values as strings in sorted label-name order, valid for every descriptor with
+    `desc`'s label names."""
+
+    __slots__ = ("names", "values")
+
+    def __init__(self, desc: Descriptor, /, **labels: str):
+        if labels.keys() != desc.label_set:
+            desc.label_values(labels)  # raises LabelError naming what is missing or unexpected
+        self.names = desc.label_set
+        self.values = desc.sorted_values(labels)
+
+
 class MetricSet:
     """Samples of descriptors, grouped into families under the exporter's namespace.
 
@@ -215,15 +229,25 @@ class MetricSet:
         or for Quantiles a mapping {quantile: value}."""
         if labels.keys() != desc.label_set:
             desc.label_values(labels)  # raises LabelError naming what is missing or unexpected
+        self._append(desc, desc.sorted_values(labels), value)
+
+    def add_at(self, desc: Descriptor, at: "Labels", value, /) -> None:
+        """add() under label values checked once (Labels) for many samples: a collector writing a
+        dozen families per process of a list of hundreds. Raises LabelError when `desc`'s label
+        names are not the ones `at` was made for."""
+        if at.names != desc.label_set:
+            raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
+        self._append(desc, at.values, value)
+
+    def _append(self, desc: Descriptor, values: tuple, value) -> None:
         known = self._by_id.get(id(desc))
         append = known[1] if known is not None else self._family(desc).rows.append
         if desc.kind in _NUMERIC:
-            append((desc.sorted_values(labels), float(value)))
+            append((values, float(value)))
         elif desc.kind == "summary":
-            append((desc.sorted_values(labels),
-                    sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))))
+            append((values, sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))))
         else:  # a StateSet's current state as given: each known state is compared with it when rendered
-            append((desc.sorted_values(labels), value))
+            append((values, value))
 
     def _family(self, desc: Descriptor) -> Family:
         full = desc.full_name(self.namespace)

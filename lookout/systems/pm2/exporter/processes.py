@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
-from lookout.exporters.runtime.metrics import Counter, Gauge, Quantiles, StateSet
+from lookout.exporters.runtime.metrics import Counter, Gauge, Labels, Quantiles, StateSet
 
 from .config import DaemonConfig
 from .jlist import jlist
@@ -139,26 +139,28 @@ def write_process(out: MetricSet, proc: dict, now: float) -> None:
     env = proc.get("pm2_env") if isinstance(proc.get("pm2_env"), dict) else {}
     monit = proc.get("monit") if isinstance(proc.get("monit"), dict) else {}
     pm_id = proc.get("pm_id", env.get("pm_id"))
-    labels = {"name": _name(proc), "pm_id": str(pm_id)}
+    # Checked once for the process's dozen families (_L is every one's label names).
+    at = Labels(UP, name=_name(proc), pm_id=str(pm_id))
+    add = out.add_at
     status = str(env.get("status") or "").replace(" ", "_")
     online = status == "online"
 
-    out.add(STATUS, status, **labels)
-    out.add(UP, 1 if online else 0, **labels)
-    _counter(out, RESTARTS, env.get("restart_time"), labels)
-    _counter(out, UNSTABLE, env.get("unstable_restarts"), labels)
-    _gauge(out, MEMORY, number(monit.get("memory")), labels)
+    add(STATUS, at, status)
+    add(UP, at, 1 if online else 0)
+    _counter(out, RESTARTS, env.get("restart_time"), at)
+    _counter(out, UNSTABLE, env.get("unstable_restarts"), at)
+    _gauge(out, MEMORY, number(monit.get("memory")), at)
     cpu = number(monit.get("cpu"))
-    _gauge(out, CPU, cpu / 100 if cpu is not None else None, labels)
+    _gauge(out, CPU, cpu / 100 if cpu is not None else None, at)
     started = number(env.get("pm_uptime"))
     if started is not None and started > 0:
-        out.add(STARTED, started / 1000, **labels)
-        out.add(UPTIME, max(now - started / 1000, 0.0) if online else 0.0, **labels)
-    _gauge(out, MEMORY_LIMIT, quantity(env.get("max_memory_restart")), labels)
-    _write_axm(out, env.get("axm_monitor"), labels)
+        add(STARTED, at, started / 1000)
+        add(UPTIME, at, max(now - started / 1000, 0.0) if online else 0.0)
+    _gauge(out, MEMORY_LIMIT, quantity(env.get("max_memory_restart")), at)
+    _write_axm(out, env.get("axm_monitor"), at)
 
 
-def _write_axm(out: MetricSet, monitor: Any, labels: dict) -> None:
+def _write_axm(out: MetricSet, monitor: Any, at: Labels) -> None:
     if not isinstance(monitor, dict):
         return
     by_type = {m.get("type"): m for m in monitor.values() if isinstance(m, dict) and m.get("type")}
@@ -167,23 +169,23 @@ def _write_axm(out: MetricSet, monitor: Any, labels: dict) -> None:
         entry = by_type.get(type_id) or monitor.get(display)
         if isinstance(entry, dict):
             found[key] = quantity(entry.get("value"), str(entry.get("unit") or ""))
-    _gauge(out, HEAP_USED, found.get("heap_used"), labels)
-    _gauge(out, HEAP_TOTAL, found.get("heap_total"), labels)
-    _gauge(out, HEAP_USAGE, found.get("heap_usage"), labels)
+    _gauge(out, HEAP_USED, found.get("heap_used"), at)
+    _gauge(out, HEAP_TOTAL, found.get("heap_total"), at)
+    _gauge(out, HEAP_USAGE, found.get("heap_usage"), at)
     quantiles = {q: found[key] for q, key in (("0.5", "latency_p50"), ("0.95", "latency_p95"))
                  if found.get(key) is not None}
     if quantiles:
-        out.add(LOOP_LATENCY, quantiles, **labels)
-    _gauge(out, HANDLES, found.get("handles"), labels)
-    _gauge(out, REQUESTS, found.get("requests"), labels)
+        out.add_at(LOOP_LATENCY, at, quantiles)
+    _gauge(out, HANDLES, found.get("handles"), at)
+    _gauge(out, REQUESTS, found.get("requests"), at)
 
 
-def _gauge(out: MetricSet, desc: Gauge, value: float | None, labels: dict) -> None:
+def _gauge(out: MetricSet, desc: Gauge, value: float | None, at: Labels) -> None:
     if value is not None:
-        out.add(desc, value, **labels)
+        out.add_at(desc, at, value)
 
 
-def _counter(out: MetricSet, desc: Counter, raw: Any, labels: dict) -> None:
+def _counter(out: MetricSet, desc: Counter, raw: Any, at: Labels) -> None:
     value = number(raw)
     if value is not None and value >= 0:
-        out.add(desc, value, **labels)
+        out.add_at(desc, at, value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from lookout.exporters.runtime.fields import plain_number
@@ -36,16 +37,22 @@ def quantity(value: Any, unit: str = "") -> float | None:
     if isinstance(value, (int, float)):
         number, written = float(value), ""
     elif isinstance(value, str):
-        m = _QUANTITY.match(value)
-        if not m:
+        parsed = _parse(value)
+        if parsed is None:
             return None
-        number, written = float(m[1]), m[2]
+        number, written = parsed
     else:
         return None
     scale = _SCALE.get((written or unit or "").strip().lower())
     if scale is None or not math.isfinite(number):
         return None
     return number * scale
+
+
+@lru_cache(maxsize=4096)  # axm_monitor repeats its strings ("0.50", "6.23") across processes and scrapes
+def _parse(text: str) -> tuple[float, str] | None:
+    m = _QUANTITY.match(text)
+    return (float(m[1]), m[2]) if m else None
 
 
 def number(value: Any) -> float | None:
