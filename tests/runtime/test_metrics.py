@@ -56,6 +56,13 @@ def test_labels_checked_once_are_the_same_samples_and_still_checked():
         by_at.add_at(Gauge("other", "Other.", labels=("container",)), at, 1)
     with pytest.raises(LabelError):
         Labels(SIZE, container="a")
+    by_many = MetricSet("x")
+    by_many.add(SIZE, 0, container="z", table="t0")
+    by_many.add_many(SIZE, [(at, 1)])
+    by_many.add_many(rows, [(at, 5)])
+    assert [f.samples for f in by_many.families()] == [f.samples for f in by_add.families()]
+    with pytest.raises(LabelError):
+        by_many.add_many(Gauge("other", "Other.", labels=("container",)), [(at, 1)])
 
 
 def test_counter_names_take_no_total_and_statesets_stay_bounded():

@@ -213,8 +213,8 @@ class MetricSet:
     def __init__(self, namespace: str):
         self.namespace = namespace
         self._families: dict[str, Family] = {}
-        # id(descriptor) -> (descriptor, its family's rows.append): the descriptor is held so its
-        # id is not reused.
+        # id(descriptor) -> (descriptor, its family's rows.append, its rows): the descriptor is
+        # held so its id is not reused.
         self._by_id: dict[int, tuple] = {}
         self._committed: dict[str, int] | None = None
         self.missing_fields: list[str] = []
@@ -239,6 +239,21 @@ class MetricSet:
             raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
         self._append(desc, at.values, value)
 
+    def add_many(self, desc: Descriptor, samples: list, /) -> None:
+        """add_at for each (Labels, value) of `samples`, in order: one call for a family's
+        hundreds of samples. Raises LabelError as add_at does."""
+        names = desc.label_set
+        for at, _ in samples:
+            if at.names != names:
+                raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
+        if desc.kind in _NUMERIC:
+            known = self._by_id.get(id(desc))
+            rows = known[2] if known is not None else self._family(desc).rows
+            rows.extend([(at.values, float(value)) for at, value in samples])
+        else:
+            for at, value in samples:
+                self._append(desc, at.values, value)
+
     def _append(self, desc: Descriptor, values: tuple, value) -> None:
         known = self._by_id.get(id(desc))
         append = known[1] if known is not None else self._family(desc).rows.append
@@ -258,7 +273,7 @@ class MetricSet:
             fam = self._families[full] = Family(desc, self.namespace)
         elif fam.desc is not desc and (fam.desc.kind, fam.desc.labels) != (desc.kind, desc.labels):
             raise LabelError(f"{full}: emitted as {desc.kind}{desc.labels} and as {fam.desc.kind}{fam.desc.labels}")
-        self._by_id[id(desc)] = (desc, fam.rows.append)
+        self._by_id[id(desc)] = (desc, fam.rows.append, fam.rows)
         return fam
 
     def commit(self) -> None:
@@ -299,7 +314,7 @@ class MetricSet:
             if mine is None:
                 # A copy: the part may be merged again (a partial answer, then the full one).
                 mine = self._families[name] = Family(fam.desc, fam.namespace, list(fam.rows))
-                self._by_id[id(fam.desc)] = (fam.desc, mine.rows.append)
+                self._by_id[id(fam.desc)] = (fam.desc, mine.rows.append, mine.rows)
             else:
                 self._family(fam.desc)  # checks the two agree on type and label names
                 mine.rows.extend(fam.rows)

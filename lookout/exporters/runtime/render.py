@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import itemgetter
 from typing import Iterable
 
 TEXT, OPENMETRICS = "text", "openmetrics"
@@ -261,15 +262,35 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str) -> None:
             for q, v in quantiles:
                 out.append(tpl % (*values[:at], esc(q), *values[at:], go_float(v)))
     else:
-        memo: dict[float, str] = {}
-        labelled = bool(desc.sorted_labels)
-        for values, v in fam.rows:
-            shown = memo.get(v) if v else None  # not for 0: -0.0 == 0.0 but prints "-0.0"
-            if shown is None:
-                shown = go_float(v)
-                if v:
-                    memo[v] = shown
-            out.append(tpl % (*map(esc, values), shown) if labelled else tpl % shown)
+        shown_as = _GO_FLOATS
+        if len(shown_as) > _GO_FLOATS_MAX:
+            shown_as.clear()
+        rows = fam.rows
+        plain = bool(desc.sorted_labels) and not _need_escaping(rows)
+        for values, v in rows:
+            if v:
+                shown = shown_as.get(v)
+                if shown is None:
+                    shown = shown_as[v] = go_float(v)
+            else:  # not memoised: -0.0 == 0.0 but prints "-0.0"
+                shown = repr(v)
+            if plain:
+                out.append(tpl % (*values, shown))
+            else:
+                out.append(tpl % (*map(esc, values), shown) if values else tpl % shown)
+
+
+# Numbers as written, across encodes: most of a large exposition's values (start times,
+# restart counts, limits) are the same from one scrape to the next. Bounded: cleared when full.
+_GO_FLOATS: dict[float, str] = {}
+_GO_FLOATS_MAX = 8192
+
+
+def _need_escaping(rows: list) -> bool:
+    """Whether any label value of `rows` has a character escape_value changes (one pass over all
+    of them at C speed, instead of a call per value)."""
+    text = "".join(map("".join, map(itemgetter(0), rows)))
+    return "\\" in text or "\n" in text or '"' in text
 
 
 _STATESETS: dict[tuple, dict] = {}

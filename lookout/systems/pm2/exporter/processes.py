@@ -117,8 +117,16 @@ class ProcessesCollector(Collector):
         out.add(PROCESSES, len(procs))
         procs.sort(key=_pm_id_order)
         now = time.time()
-        for proc in procs[: self.max_processes]:
-            write_process(out, proc, now)
+        samples: dict = {desc: [] for desc in _PER_PROCESS}
+        first: dict[Labels, int] = {}  # a process's label set -> its place in the list
+        for i, proc in enumerate(procs[: self.max_processes]):
+            first[process_samples(samples, proc, now)] = i
+        # Each family once, with all its samples; in the order a family first appears (the first
+        # process that has it, then _PER_PROCESS's order): the exposition add() per sample wrote.
+        written = [desc for desc in _PER_PROCESS if samples[desc]]
+        written.sort(key=lambda desc: first[samples[desc][0][0]])
+        for desc in written:
+            out.add_many(desc, samples[desc])
         # A process that is gone has no status at all: only the configured names can say so.
         names = [_name(p) for p in procs]
         for name in self.expected:
@@ -135,57 +143,60 @@ def _name(proc: dict) -> str:
     return str(proc.get("name") or env.get("name") or "")
 
 
-def write_process(out: MetricSet, proc: dict, now: float) -> None:
+# The per-process families, in the order process_samples writes them.
+_PER_PROCESS = (STATUS, UP, RESTARTS, UNSTABLE, MEMORY, CPU, STARTED, UPTIME, MEMORY_LIMIT,
+                HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS)
+
+
+def process_samples(samples: dict, proc: dict, now: float) -> Labels:
+    """Appends one process's samples, (its Labels, value), to `samples[descriptor]`; returns the
+    Labels (MetricSet.add_many writes them: one call per family, not per sample)."""
     env = proc.get("pm2_env") if isinstance(proc.get("pm2_env"), dict) else {}
     monit = proc.get("monit") if isinstance(proc.get("monit"), dict) else {}
     pm_id = proc.get("pm_id", env.get("pm_id"))
-    # Checked once for the process's dozen families (_L is every one's label names).
     at = Labels(UP, name=_name(proc), pm_id=str(pm_id))
-    add = out.add_at
     status = str(env.get("status") or "").replace(" ", "_")
     online = status == "online"
 
-    add(STATUS, at, status)
-    add(UP, at, 1 if online else 0)
-    _counter(out, RESTARTS, env.get("restart_time"), at)
-    _counter(out, UNSTABLE, env.get("unstable_restarts"), at)
-    _gauge(out, MEMORY, number(monit.get("memory")), at)
+    samples[STATUS].append((at, status))
+    samples[UP].append((at, 1 if online else 0))
+    for desc, raw in ((RESTARTS, env.get("restart_time")), (UNSTABLE, env.get("unstable_restarts"))):
+        value = number(raw)
+        if value is not None and value >= 0:
+            samples[desc].append((at, value))
+    memory = number(monit.get("memory"))
+    if memory is not None:
+        samples[MEMORY].append((at, memory))
     cpu = number(monit.get("cpu"))
-    _gauge(out, CPU, cpu / 100 if cpu is not None else None, at)
+    if cpu is not None:
+        samples[CPU].append((at, cpu / 100))
     started = number(env.get("pm_uptime"))
     if started is not None and started > 0:
-        add(STARTED, at, started / 1000)
-        add(UPTIME, at, max(now - started / 1000, 0.0) if online else 0.0)
-    _gauge(out, MEMORY_LIMIT, quantity(env.get("max_memory_restart")), at)
-    _write_axm(out, env.get("axm_monitor"), at)
+        samples[STARTED].append((at, started / 1000))
+        samples[UPTIME].append((at, max(now - started / 1000, 0.0) if online else 0.0))
+    limit = quantity(env.get("max_memory_restart"))
+    if limit is not None:
+        samples[MEMORY_LIMIT].append((at, limit))
+    monitor = env.get("axm_monitor")
+    if isinstance(monitor, dict):
+        _axm_samples(samples, monitor, at)
+    return at
 
 
-def _write_axm(out: MetricSet, monitor: Any, at: Labels) -> None:
-    if not isinstance(monitor, dict):
-        return
+def _axm_samples(samples: dict, monitor: dict, at: Labels) -> None:
     by_type = {m.get("type"): m for m in monitor.values() if isinstance(m, dict) and m.get("type")}
     found = {}
     for type_id, display, key in _AXM:
         entry = by_type.get(type_id) or monitor.get(display)
         if isinstance(entry, dict):
             found[key] = quantity(entry.get("value"), str(entry.get("unit") or ""))
-    _gauge(out, HEAP_USED, found.get("heap_used"), at)
-    _gauge(out, HEAP_TOTAL, found.get("heap_total"), at)
-    _gauge(out, HEAP_USAGE, found.get("heap_usage"), at)
+    for desc, key in ((HEAP_USED, "heap_used"), (HEAP_TOTAL, "heap_total"), (HEAP_USAGE, "heap_usage")):
+        if found.get(key) is not None:
+            samples[desc].append((at, found[key]))
     quantiles = {q: found[key] for q, key in (("0.5", "latency_p50"), ("0.95", "latency_p95"))
                  if found.get(key) is not None}
     if quantiles:
-        out.add_at(LOOP_LATENCY, at, quantiles)
-    _gauge(out, HANDLES, found.get("handles"), at)
-    _gauge(out, REQUESTS, found.get("requests"), at)
-
-
-def _gauge(out: MetricSet, desc: Gauge, value: float | None, at: Labels) -> None:
-    if value is not None:
-        out.add_at(desc, at, value)
-
-
-def _counter(out: MetricSet, desc: Counter, raw: Any, at: Labels) -> None:
-    value = number(raw)
-    if value is not None and value >= 0:
-        out.add_at(desc, at, value)
+        samples[LOOP_LATENCY].append((at, quantiles))
+    for desc, key in ((HANDLES, "handles"), (REQUESTS, "requests")):
+        if found.get(key) is not None:
+            samples[desc].append((at, found[key]))

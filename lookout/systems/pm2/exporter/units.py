@@ -32,27 +32,31 @@ def quantity(value: Any, unit: str = "") -> float | None:
 
     A unit written in the value ("12ms") wins over the declared `unit`.
     """
+    try:
+        return _quantity(value, unit)
+    except TypeError:  # unhashable: an object or a list is no quantity
+        return None
+
+
+# axm_monitor repeats its values ("0.50" ms, 2 handles) across processes and scrapes. typed:
+# True, 1 and 1.0 are different answers.
+@lru_cache(maxsize=4096, typed=True)
+def _quantity(value: Any, unit: str) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
         number, written = float(value), ""
     elif isinstance(value, str):
-        parsed = _parse(value)
-        if parsed is None:
+        m = _QUANTITY.match(value)
+        if not m:
             return None
-        number, written = parsed
+        number, written = float(m[1]), m[2]
     else:
         return None
     scale = _SCALE.get((written or unit or "").strip().lower())
     if scale is None or not math.isfinite(number):
         return None
     return number * scale
-
-
-@lru_cache(maxsize=4096)  # axm_monitor repeats its strings ("0.50", "6.23") across processes and scrapes
-def _parse(text: str) -> tuple[float, str] | None:
-    m = _QUANTITY.match(text)
-    return (float(m[1]), m[2]) if m else None
 
 
 def number(value: Any) -> float | None:
