@@ -235,24 +235,27 @@ class MetricSet:
         """add() under label values checked once (Labels) for many samples: a collector writing a
         dozen families per process of a list of hundreds. Raises LabelError when `desc`'s label
         names are not the ones `at` was made for."""
-        if at.names != desc.label_set:
+        if at.names is not desc.label_set and at.names != desc.label_set:
             raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
         self._append(desc, at.values, value)
 
     def add_many(self, desc: Descriptor, samples: list, /) -> None:
         """add_at for each (Labels, value) of `samples`, in order: one call for a family's
-        hundreds of samples. Raises LabelError as add_at does."""
+        hundreds of samples. Raises LabelError as add_at does. No samples: no family, as with add."""
+        if not samples:
+            return
         names = desc.label_set
         for at, _ in samples:
-            if at.names != names:
+            if at.names is not names and at.names != names:
                 raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
+        known = self._by_id.get(id(desc))
+        rows = known[2] if known is not None else self._family(desc).rows
         if desc.kind in _NUMERIC:
-            known = self._by_id.get(id(desc))
-            rows = known[2] if known is not None else self._family(desc).rows
             rows.extend([(at.values, float(value)) for at, value in samples])
+        elif desc.kind == "summary":
+            rows.extend([(at.values, _quantiles(value)) for at, value in samples])
         else:
-            for at, value in samples:
-                self._append(desc, at.values, value)
+            rows.extend([(at.values, value) for at, value in samples])
 
     def _append(self, desc: Descriptor, values: tuple, value) -> None:
         known = self._by_id.get(id(desc))
@@ -260,7 +263,7 @@ class MetricSet:
         if desc.kind in _NUMERIC:
             append((values, float(value)))
         elif desc.kind == "summary":
-            append((values, sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))))
+            append((values, _quantiles(value)))
         else:  # a StateSet's current state as given: each known state is compared with it when rendered
             append((values, value))
 
@@ -322,6 +325,11 @@ class MetricSet:
 
 _NUMERIC = frozenset(("gauge", "counter"))
 _KINDS = frozenset(("gauge", "counter", "stateset", "summary"))
+
+
+def _quantiles(value) -> list[tuple[str, float]]:
+    """A Quantiles sample: {quantile: value} as (quantile, value) pairs sorted by quantile."""
+    return sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))
 
 
 def _no_values(labels) -> tuple:

@@ -117,20 +117,21 @@ class ProcessesCollector(Collector):
         out.add(PROCESSES, len(procs))
         procs.sort(key=_pm_id_order)
         now = time.time()
-        samples: dict = {desc: [] for desc in _PER_PROCESS}
+        samples: dict[str, list] = {desc.name: [] for desc in _PER_PROCESS}
         first: dict[Labels, int] = {}  # a process's label set -> its place in the list
         for i, proc in enumerate(procs[: self.max_processes]):
             first[process_samples(samples, proc, now)] = i
         # Each family once, with all its samples; in the order a family first appears (the first
         # process that has it, then _PER_PROCESS's order): the exposition add() per sample wrote.
-        written = [desc for desc in _PER_PROCESS if samples[desc]]
-        written.sort(key=lambda desc: first[samples[desc][0][0]])
+        written = [desc for desc in _PER_PROCESS if samples[desc.name]]
+        written.sort(key=lambda desc: first[samples[desc.name][0][0]])
         for desc in written:
-            out.add_many(desc, samples[desc])
+            out.add_many(desc, samples[desc.name])
         # A process that is gone has no status at all: only the configured names can say so.
-        names = [_name(p) for p in procs]
-        for name in self.expected:
-            out.add(EXPECTED, names.count(name), name=name)
+        if self.expected:
+            names = [_name(p) for p in procs]
+            for name in self.expected:
+                out.add(EXPECTED, names.count(name), name=name)
 
 
 def _pm_id_order(proc: dict) -> tuple:
@@ -148,55 +149,74 @@ _PER_PROCESS = (STATUS, UP, RESTARTS, UNSTABLE, MEMORY, CPU, STARTED, UPTIME, ME
                 HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS)
 
 
-def process_samples(samples: dict, proc: dict, now: float) -> Labels:
-    """Appends one process's samples, (its Labels, value), to `samples[descriptor]`; returns the
-    Labels (MetricSet.add_many writes them: one call per family, not per sample)."""
-    env = proc.get("pm2_env") if isinstance(proc.get("pm2_env"), dict) else {}
-    monit = proc.get("monit") if isinstance(proc.get("monit"), dict) else {}
+def process_samples(samples: dict[str, list], proc: dict, now: float) -> Labels:
+    """Appends one process's samples, (its Labels, value), to `samples[descriptor.name]`;
+    returns the Labels (MetricSet.add_many writes them: one call per family, not per sample).
+    Keyed by name: a descriptor's own hash is its fields', several times dearer per lookup."""
+    env = proc.get("pm2_env")
+    if not isinstance(env, dict):
+        env = {}
+    monit = proc.get("monit")
+    if not isinstance(monit, dict):
+        monit = {}
     pm_id = proc.get("pm_id", env.get("pm_id"))
-    at = Labels(UP, name=_name(proc), pm_id=str(pm_id))
+    at = Labels(UP, name=str(proc.get("name") or env.get("name") or ""), pm_id=str(pm_id))
     status = str(env.get("status") or "").replace(" ", "_")
     online = status == "online"
 
-    samples[STATUS].append((at, status))
-    samples[UP].append((at, 1 if online else 0))
-    for desc, raw in ((RESTARTS, env.get("restart_time")), (UNSTABLE, env.get("unstable_restarts"))):
-        value = number(raw)
-        if value is not None and value >= 0:
-            samples[desc].append((at, value))
-    memory = number(monit.get("memory"))
-    if memory is not None:
-        samples[MEMORY].append((at, memory))
-    cpu = number(monit.get("cpu"))
-    if cpu is not None:
-        samples[CPU].append((at, cpu / 100))
+    samples[STATUS.name].append((at, status))
+    samples[UP.name].append((at, 1 if online else 0))
+    value = number(env.get("restart_time"))
+    if value is not None and value >= 0:
+        samples[RESTARTS.name].append((at, value))
+    value = number(env.get("unstable_restarts"))
+    if value is not None and value >= 0:
+        samples[UNSTABLE.name].append((at, value))
+    value = number(monit.get("memory"))
+    if value is not None:
+        samples[MEMORY.name].append((at, value))
+    value = number(monit.get("cpu"))
+    if value is not None:
+        samples[CPU.name].append((at, value / 100))
     started = number(env.get("pm_uptime"))
     if started is not None and started > 0:
-        samples[STARTED].append((at, started / 1000))
-        samples[UPTIME].append((at, max(now - started / 1000, 0.0) if online else 0.0))
-    limit = quantity(env.get("max_memory_restart"))
-    if limit is not None:
-        samples[MEMORY_LIMIT].append((at, limit))
+        samples[STARTED.name].append((at, started / 1000))
+        samples[UPTIME.name].append((at, max(now - started / 1000, 0.0) if online else 0.0))
+    value = quantity(env.get("max_memory_restart"))
+    if value is not None:
+        samples[MEMORY_LIMIT.name].append((at, value))
     monitor = env.get("axm_monitor")
     if isinstance(monitor, dict):
         _axm_samples(samples, monitor, at)
     return at
 
 
-def _axm_samples(samples: dict, monitor: dict, at: Labels) -> None:
-    by_type = {m.get("type"): m for m in monitor.values() if isinstance(m, dict) and m.get("type")}
+def _axm_samples(samples: dict[str, list], monitor: dict, at: Labels) -> None:
+    by_type = {}
+    for entry in monitor.values():
+        if isinstance(entry, dict):
+            type_id = entry.get("type")
+            if type_id:
+                by_type[type_id] = entry
     found = {}
     for type_id, display, key in _AXM:
         entry = by_type.get(type_id) or monitor.get(display)
         if isinstance(entry, dict):
-            found[key] = quantity(entry.get("value"), str(entry.get("unit") or ""))
-    for desc, key in ((HEAP_USED, "heap_used"), (HEAP_TOTAL, "heap_total"), (HEAP_USAGE, "heap_usage")):
-        if found.get(key) is not None:
-            samples[desc].append((at, found[key]))
-    quantiles = {q: found[key] for q, key in (("0.5", "latency_p50"), ("0.95", "latency_p95"))
-                 if found.get(key) is not None}
+            value = quantity(entry.get("value"), str(entry.get("unit") or ""))
+            if value is not None:
+                found[key] = value
+    if not found:
+        return
+    for desc, key in _AXM_GAUGES[:3]:
+        if key in found:
+            samples[desc.name].append((at, found[key]))
+    quantiles = {q: found[key] for q, key in (("0.5", "latency_p50"), ("0.95", "latency_p95")) if key in found}
     if quantiles:
-        samples[LOOP_LATENCY].append((at, quantiles))
-    for desc, key in ((HANDLES, "handles"), (REQUESTS, "requests")):
-        if found.get(key) is not None:
-            samples[desc].append((at, found[key]))
+        samples[LOOP_LATENCY.name].append((at, quantiles))
+    for desc, key in _AXM_GAUGES[3:]:
+        if key in found:
+            samples[desc.name].append((at, found[key]))
+
+
+_AXM_GAUGES = ((HEAP_USED, "heap_used"), (HEAP_TOTAL, "heap_total"), (HEAP_USAGE, "heap_usage"),
+               (HANDLES, "handles"), (REQUESTS, "requests"))

@@ -59,6 +59,5 @@ def _quantity(value: Any, unit: str) -> float | None:
     return number * scale
 
 
-def number(value: Any) -> float | None:
-    """A plain finite number (no units, no strings, no booleans), or None."""
-    return plain_number(value)
+# A plain finite number (no units, no strings, no booleans), or None.
+number = plain_number

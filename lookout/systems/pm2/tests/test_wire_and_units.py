@@ -26,7 +26,7 @@ def decode(data: bytes) -> list:
         reader = asyncio.StreamReader()
         reader.feed_data(data)
         reader.feed_eof()
-        return await amp.read_message(reader)
+        return await amp.read_message(reader.readexactly)
     return asyncio.run(run())
 
 
