@@ -14,6 +14,8 @@ every scrape (none has a cache configured).
 
 CPU is utime + stime from /proc/<pid>/stat over `--scrapes` sequential scrapes on one
 keep-alive connection, as Prometheus scrapes; each figure is the median over `--runs` rounds,
+RSS is read after the last round and peak RSS is VmHWM (a scrape's transient memory, which a
+host with little free RAM must have too),
 the exporters alternated within a round so a busy neighbour hits all of them. The PM2 daemon's
 own CPU per scrape is shown too: an exporter's process-list calls are work the daemon does.
 Targets: <= 20 ms per scrape for every Lookout exporter; the ticks exporter's container and log
@@ -87,12 +89,12 @@ def measure(targets: list[Target], runs: int, scrapes: int, daemon_pid: int | No
 def table(title: str, targets: list[Target], daemon: bool = False) -> None:
     print(f"\n# {title}")
     extra = " | PM2 daemon CPU ms/scrape" if daemon else ""
-    print(f"| exporter | CPU ms/scrape (median) | runs | wall ms/scrape | reply | RSS{extra} |")
-    print("|---|---|---|---|---|---|" + ("---|" if daemon else ""))
+    print(f"| exporter | CPU ms/scrape (median) | runs | wall ms/scrape | reply | RSS | peak RSS{extra} |")
+    print("|---|---|---|---|---|---|---|" + ("---|" if daemon else ""))
     for t in targets:
         runs = " / ".join(f"{c * 1000:.1f}" for c in t.cpu)
         row = (f"| {t.label} | {median(t.cpu) * 1000:.1f} | {runs} | {median(t.wall) * 1000:.1f} | "
-               f"{t.size / 1024:.0f} KB | {mb(rss_bytes(t.pid))}")
+               f"{t.size / 1024:.0f} KB | {mb(rss_bytes(t.pid))} | {mb(rss_bytes(t.pid, 'VmHWM'))}")
         if daemon:
             row += f" | {median(t.daemon_cpu) * 1000:.1f}"
         print(row + " |")
