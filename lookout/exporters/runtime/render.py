@@ -178,20 +178,30 @@ def _om_help(doc: str) -> str:
 
 # --- sample line templates ----------------------------------------------------------------
 
+def _lit(text: str) -> str:
+    return text.replace("%", "%%")
+
+
 @lru_cache(maxsize=4096)  # names are static: a few hundred shapes at most
+def _template_parts(fmt: str, escaping: str, name: str, label_names: tuple[str, ...]) -> tuple[str, str, str]:
+    """(before, labels, after): a sample line is before + labels % values + after + value + "\n",
+    where `labels` is a %-template with one %s per label value ("" without labels). It depends
+    on the label names only: one family's rendered labels serve every family with those names."""
+    labels = ",".join(f'{_lit(label_name(k, escaping))}="%s"' for k in label_names)
+    if escaping != ALLOWUTF8 or _valid_metric(name):
+        shown = metric_name(name, escaping) if fmt == TEXT else _escape(name, escaping, _legacy_label_rune)
+        return (shown + "{", labels, "} ") if labels else (shown, "", " ")
+    # a UTF-8 name goes inside the braces, quoted
+    return ("{" + metric_name(name, escaping) + ",", labels, "} ") if labels else (
+        "{" + metric_name(name, escaping), "", "} ")
+
+
+@lru_cache(maxsize=4096)
 def _template(fmt: str, escaping: str, name: str, label_names: tuple[str, ...]) -> str:
     """A %-template for one sample line: one %s per label value (in `label_names`' order),
     then one for the value."""
-    def lit(text: str) -> str:
-        return text.replace("%", "%%")
-    labels = ",".join(f'{lit(label_name(k, escaping))}="%s"' for k in label_names)
-    legacy = escaping != ALLOWUTF8 or _valid_metric(name)
-    if legacy:
-        shown = metric_name(name, escaping) if fmt == TEXT else _escape(name, escaping, _legacy_label_rune)
-        head = lit(shown) + ("{" + labels + "}" if labels else "")
-    else:  # a UTF-8 name goes inside the braces, quoted
-        head = "{" + lit(metric_name(name, escaping)) + ("," + labels if labels else "") + "}"
-    return head + " %s\n"
+    before, labels, after = _template_parts(fmt, escaping, name, label_names)
+    return _lit(before) + labels + _lit(after) + "%s\n"
 
 
 _HEADERS: dict[tuple, tuple[str, str, int]] = {}
@@ -229,9 +239,10 @@ def _family_shape(fmt: str, escaping: str, kind: str, name: str, doc: str, unit:
 def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> bytes:
     """The exposition of `families` (see the module docstring) in `fmt` with `escaping`."""
     out: list[str] = []
+    labelled: dict[str, dict] = {}  # label template -> {label values: rendered labels}, for this encode
     for fam in families:
         if hasattr(fam, "rows"):
-            _encode_rows(out, fam, fmt, escaping)
+            _encode_rows(out, fam, fmt, escaping, labelled)
         else:
             _encode_metric(out, fam, fmt, escaping)
     if fmt == OPENMETRICS:
@@ -239,7 +250,7 @@ def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> 
     return "".join(out).encode("utf-8")
 
 
-def _encode_rows(out: list[str], fam, fmt: str, escaping: str) -> None:
+def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[str, dict]) -> None:
     desc = fam.desc
     kind = desc.kind
     extra = fam.name if kind == "stateset" else "quantile" if kind == "summary" else None
@@ -267,6 +278,10 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str) -> None:
             shown_as.clear()
         rows = fam.rows
         plain = bool(desc.sorted_labels) and not _need_escaping(rows)
+        if plain:  # the label values as they are, rendered once per encode for every family
+            before, labels, after = _template_parts(fmt, escaping, fam.name + "_total" if kind == "counter"
+                                                    else fam.name, desc.sorted_labels)
+            seen = labelled.setdefault(labels, {})
         for values, v in rows:
             if v:
                 shown = shown_as.get(v)
@@ -275,7 +290,10 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str) -> None:
             else:  # not memoised: -0.0 == 0.0 but prints "-0.0"
                 shown = repr(v)
             if plain:
-                out.append(tpl % (*values, shown))
+                text = seen.get(values)
+                if text is None:
+                    text = seen[values] = labels % values
+                out.append(f"{before}{text}{after}{shown}\n")
             else:
                 out.append(tpl % (*map(esc, values), shown) if values else tpl % shown)
 
