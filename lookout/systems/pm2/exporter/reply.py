@@ -20,42 +20,19 @@ from typing import Any, TypedDict
 import msgspec
 
 
-class AxmEntry(TypedDict, total=False):
-    """One axm_monitor entry (@pm2/io): its stable id, value and unit (processes._AXM)."""
-    type: Any
-    value: Any
-    unit: Any
-
-
-class Pm2Env(TypedDict, total=False):
-    name: Any
-    pm_id: Any
-    status: Any
-    restart_time: Any
-    unstable_restarts: Any
-    pm_uptime: Any
-    max_memory_restart: Any
-    axm_monitor: dict[str, AxmEntry]
-    pm_out_log_path: Any  # synclog
-    pm_err_log_path: Any
-
-
-class Monit(TypedDict, total=False):
-    memory: Any
-    cpu: Any
-
-
-class Process(TypedDict, total=False):
-    name: Any
-    pm_id: Any
-    pm2_env: Pm2Env
-    monit: Monit
-
-
-class _Body(TypedDict, total=False):
-    """An axon reply body: `args` as the daemon's callback passed them, or `error` (pm2rpc.client)."""
-    args: list[list[Process]]
-    error: Any
+# The functional form: the fields are JSON keys, read with dict lookups (units, processes,
+# synclog), not attributes.
+# One axm_monitor entry (@pm2/io): its stable id, value and unit (processes._AXM).
+AxmEntry = TypedDict("AxmEntry", {"type": Any, "value": Any, "unit": Any}, total=False)
+Pm2Env = TypedDict("Pm2Env", {
+    "name": Any, "pm_id": Any, "status": Any, "restart_time": Any, "unstable_restarts": Any,
+    "pm_uptime": Any, "max_memory_restart": Any, "axm_monitor": dict[str, AxmEntry],
+    "pm_out_log_path": Any, "pm_err_log_path": Any,  # synclog
+}, total=False)
+Monit = TypedDict("Monit", {"memory": Any, "cpu": Any}, total=False)
+Process = TypedDict("Process", {"name": Any, "pm_id": Any, "pm2_env": Pm2Env, "monit": Monit}, total=False)
+# An axon reply body: `args` as the daemon's callback passed them, or `error` (pm2rpc.client).
+_Body = TypedDict("_Body", {"args": list[list[Process]], "error": Any}, total=False)
 
 
 _BODY = msgspec.json.Decoder(_Body)
