@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
+import mmap
 import os
 import socket
 from typing import Any, Callable
@@ -16,6 +17,10 @@ from typing import Any, Callable
 from lookout.exporters.runtime import CollectError
 
 from . import amp
+
+
+# Replies at least this large are read into a mapping of their own (_readexactly).
+_OWN_MAPPING = 256 * 1024
 
 
 class DaemonDown(CollectError):
@@ -75,11 +80,13 @@ class RpcClient:
         return _result(reply, msg_id, method)
 
 
-async def _readexactly(loop: asyncio.AbstractEventLoop, sock: socket.socket, n: int) -> bytearray:
+async def _readexactly(loop: asyncio.AbstractEventLoop, sock: socket.socket, n: int) -> bytearray | mmap.mmap:
     """`n` bytes received straight into one buffer of that size. A stream reader grows its buffer
     chunk by chunk and copies the argument out of it: for a 1.2 MB process list that was three
-    fresh megabyte buffers per scrape, their page faults and the heap glibc kept for them."""
-    buf = bytearray(n)
+    fresh megabyte buffers per scrape. A large one is its own mapping, unmapped when dropped:
+    from malloc, glibc would keep the heap it grew for it (its mmap threshold rises to the
+    largest block freed), and the exporter's RSS with it."""
+    buf = mmap.mmap(-1, n) if n >= _OWN_MAPPING else bytearray(n)
     view = memoryview(buf)
     got = 0
     while got < n:

@@ -301,7 +301,7 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[st
 # Numbers as written, across encodes: most of a large exposition's values (start times,
 # restart counts, limits) are the same from one scrape to the next. Bounded: cleared when full.
 _GO_FLOATS: dict[float, str] = {}
-_GO_FLOATS_MAX = 4096  # about 0.4 MB when full
+_GO_FLOATS_MAX = 2048  # about 0.2 MB when full
 
 
 def _need_escaping(rows: list) -> bool:

@@ -40,7 +40,7 @@ def quantity(value: Any, unit: str = "") -> float | None:
 
 # axm_monitor repeats its values ("0.50" ms, 2 handles) across processes and scrapes. typed:
 # True, 1 and 1.0 are different answers.
-@lru_cache(maxsize=4096, typed=True)
+@lru_cache(maxsize=1024, typed=True)
 def _quantity(value: Any, unit: str) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
