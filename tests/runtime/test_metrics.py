@@ -39,30 +39,25 @@ def test_wrong_label_names_raise(labels):
 
 
 def test_labels_checked_once_are_the_same_samples_and_still_checked():
-    """MetricSet.add_at (a label set checked once for many families) writes what add() writes,
-    and refuses a descriptor whose label names differ."""
+    """MetricSet.add_many (a label set checked once, Labels, for many families) writes what add()
+    writes, and refuses a descriptor whose label names differ."""
     from lookout.exporters.runtime.metrics import Labels
     rows = Gauge("table_rows", "Rows.", labels=("table", "container"))
-    by_add, by_at = MetricSet("x"), MetricSet("x")
-    for out in (by_add, by_at):
+    by_add, by_many = MetricSet("x"), MetricSet("x")
+    for out in (by_add, by_many):
         out.add(SIZE, 0, container="z", table="t0")
     by_add.add(SIZE, 1, container="a", table="t1")
+    by_add.add(SIZE, 2, container="b", table="t2")
     by_add.add(rows, 5, container="a", table="t1")
     at = Labels(SIZE, table="t1", container="a")
-    by_at.add_at(SIZE, at, 1)
-    by_at.add_at(rows, at, 5)
-    assert [f.samples for f in by_at.families()] == [f.samples for f in by_add.families()]
-    with pytest.raises(LabelError):
-        by_at.add_at(Gauge("other", "Other.", labels=("container",)), at, 1)
-    with pytest.raises(LabelError):
-        Labels(SIZE, container="a")
-    by_many = MetricSet("x")
-    by_many.add(SIZE, 0, container="z", table="t0")
-    by_many.add_many(SIZE, [(at, 1)])
+    by_many.add_many(SIZE, [(at, 1), (Labels(rows, container="b", table="t2"), 2)])
     by_many.add_many(rows, [(at, 5)])
+    by_many.add_many(Gauge("unseen", "Never written."), [])
     assert [f.samples for f in by_many.families()] == [f.samples for f in by_add.families()]
     with pytest.raises(LabelError):
         by_many.add_many(Gauge("other", "Other.", labels=("container",)), [(at, 1)])
+    with pytest.raises(LabelError):
+        Labels(SIZE, container="a")
 
 
 def test_counter_names_take_no_total_and_statesets_stay_bounded():

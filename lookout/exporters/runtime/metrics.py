@@ -187,7 +187,7 @@ class Family:
 
 
 class Labels:
-    """One label set, checked and ordered once, for MetricSet.add_at: `Labels(desc, name="a")`
+    """One label set, checked and ordered once, for MetricSet.add_many: `Labels(desc, name="a")`
     holds the values as strings in sorted label-name order, valid for every descriptor with
     `desc`'s label names."""
 
@@ -231,17 +231,11 @@ class MetricSet:
             desc.label_values(labels)  # raises LabelError naming what is missing or unexpected
         self._append(desc, desc.sorted_values(labels), value)
 
-    def add_at(self, desc: Descriptor, at: "Labels", value, /) -> None:
-        """add() under label values checked once (Labels) for many samples: a collector writing a
-        dozen families per process of a list of hundreds. Raises LabelError when `desc`'s label
-        names are not the ones `at` was made for."""
-        if at.names is not desc.label_set and at.names != desc.label_set:
-            raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
-        self._append(desc, at.values, value)
-
     def add_many(self, desc: Descriptor, samples: list, /) -> None:
-        """add_at for each (Labels, value) of `samples`, in order: one call for a family's
-        hundreds of samples. Raises LabelError as add_at does. No samples: no family, as with add."""
+        """add() for each (Labels, value) of `samples`, in order: one call for a family's hundreds
+        of samples (a collector writing a dozen families per process of a list of hundreds).
+        Raises LabelError when `desc`'s label names are not the ones a Labels was made for.
+        No samples: no family, as with add."""
         if not samples:
             return
         names = desc.label_set
