@@ -2,7 +2,7 @@
 target, beside the peer on the same backend, and the PM2 exporter at many apps beside npm's
 pm2-prometheus-exporter.
 
-    .venv/bin/python bench/cpu.py [--scrapes 40] [--runs 3] [--pm2-apps 200]
+    .venv/bin/python bench/cpu.py [--scrapes 40] [--runs 3] [--pm2-apps 200] [--skip-demo] [--pm2-baseline DIR]
 
 The demo's targets and exporter configurations (lookout.demo.native, profile `real`): Nectar's
 writer on MariaDB, the tick writer on PostgreSQL in a container of the demo's own dockerd (so
@@ -14,6 +14,8 @@ every scrape (none has a cache configured).
 
 CPU is utime + stime from /proc/<pid>/stat over `--scrapes` sequential scrapes on one
 keep-alive connection, as Prometheus scrapes; each figure is the median over `--runs` rounds,
+RSS is read after the last round and peak RSS is VmHWM (a scrape's transient memory, which a
+host with little free RAM must have too),
 the exporters alternated within a round so a busy neighbour hits all of them. The PM2 daemon's
 own CPU per scrape is shown too: an exporter's process-list calls are work the daemon does.
 Targets: <= 20 ms per scrape for every Lookout exporter; the ticks exporter's container and log
@@ -87,12 +89,12 @@ def measure(targets: list[Target], runs: int, scrapes: int, daemon_pid: int | No
 def table(title: str, targets: list[Target], daemon: bool = False) -> None:
     print(f"\n# {title}")
     extra = " | PM2 daemon CPU ms/scrape" if daemon else ""
-    print(f"| exporter | CPU ms/scrape (median) | runs | wall ms/scrape | reply | RSS{extra} |")
-    print("|---|---|---|---|---|---|" + ("---|" if daemon else ""))
+    print(f"| exporter | CPU ms/scrape (median) | runs | wall ms/scrape | reply | RSS | peak RSS{extra} |")
+    print("|---|---|---|---|---|---|---|" + ("---|" if daemon else ""))
     for t in targets:
         runs = " / ".join(f"{c * 1000:.1f}" for c in t.cpu)
         row = (f"| {t.label} | {median(t.cpu) * 1000:.1f} | {runs} | {median(t.wall) * 1000:.1f} | "
-               f"{t.size / 1024:.0f} KB | {mb(rss_bytes(t.pid))}")
+               f"{t.size / 1024:.0f} KB | {mb(rss_bytes(t.pid))} | {mb(rss_bytes(t.pid, 'VmHWM'))}")
         if daemon:
             row += f" | {median(t.daemon_cpu) * 1000:.1f}"
         print(row + " |")
@@ -189,6 +191,8 @@ def pm2_section(args, work: Path, procs: list) -> None:
             exp = ExporterProcess("pm2", path, work).wait_ready(30)
             procs.append(exp)
             targets.append(Target(label, exp.proc.pid, exp.port))
+        if args.pm2_baseline:
+            targets.append(baseline_exporter(args.pm2_baseline, work, pm2, port, every, procs))
         pid, peer_port = npm_exporter(pm2.env, procs)
         targets.append(Target("pm2-prometheus-exporter (npm, 7 series per app)", pid, peer_port))
         measure(targets, args.runs, args.scrapes, pm2_daemon_pid(pm2.home))
@@ -200,6 +204,22 @@ def pm2_section(args, work: Path, procs: list) -> None:
         pm2.kill_all()
 
 
+def baseline_exporter(tree: Path, work: Path, pm2: PM2, port: int, every: dict, procs: list) -> Target:
+    """The PM2 exporter of another checkout (`git archive <commit> | tar -x -C DIR`), configured as
+    the every-app row: before and after a change, in one run."""
+    cfg = work / "pm2-baseline.yml"
+    cfg.write_text(yaml.safe_dump({**every, "health": {"url": f"http://127.0.0.1:{port}/health"}}))
+    exp_port = free_port()
+    # Its own tree first on the path (cwd: `python -m` puts it first).
+    proc = subprocess.Popen([sys.executable, "-m", "lookout.systems.pm2.exporter", "--listen", f"127.0.0.1:{exp_port}",
+                             "--config", str(cfg)], cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(proc)
+    wait_until(lambda: http_get(f"http://127.0.0.1:{exp_port}/-/healthy")[0] == 200, 30, what="baseline exporter")
+    return Target(f"lookout-pm2 of {tree} (max_processes {every['daemon']['max_processes']}: baseline)",
+                  proc.pid, exp_port)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scrapes", type=int, default=40, help="sequential scrapes per exporter per run")
@@ -208,6 +228,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pm2-apps", type=int, default=200, help="0: skip the PM2 section")
     ap.add_argument("--skip-demo", action="store_true", help="only the PM2 section")
+    ap.add_argument("--pm2-baseline", type=Path, metavar="DIR",
+                    help="also the PM2 exporter of the checkout in DIR (before/after a change, one run)")
     args = ap.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}", flush=True)
     procs: list = []

@@ -7,10 +7,9 @@ socket appends the message id as the last argument and the reply echoes it.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import struct
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 VERSION = 1
 MAX_ARGS = 15  # four bits of argument count
@@ -33,10 +32,13 @@ def pack(arg: Any) -> bytes:
     return b"j:" + json.dumps(arg, separators=(",", ":")).encode()
 
 
-def unpack(raw: bytes) -> Any:
+def unpack(raw: bytes | bytearray, decode: Callable[[memoryview], Any] | None = None) -> Any:
+    """One argument's value. `decode` reads a JSON argument (the bytes after `j:`, a memoryview:
+    no copy of a reply that may be megabytes) and raises ValueError on bad JSON; by default
+    json.loads."""
     if raw[:2] == b"j:":
         try:
-            return json.loads(raw[2:])
+            return decode(memoryview(raw)[2:]) if decode is not None else json.loads(raw[2:])
         except ValueError as exc:
             raise ProtocolError(f"bad JSON argument: {exc}") from None
     if raw[:2] == b"s:":
@@ -55,15 +57,18 @@ def encode(args: list[Any]) -> bytes:
     return b"".join(parts)
 
 
-async def read_message(reader: asyncio.StreamReader) -> list[Any]:
-    """One whole message from the stream, its arguments unpacked."""
-    meta = (await reader.readexactly(1))[0]
+async def read_message(readexactly: Callable[[int], Awaitable[bytes | bytearray]],
+                       decode: Callable[[memoryview], Any] | None = None) -> list[Any]:
+    """One whole message, read by `readexactly(n)` (a StreamReader's, or the client's, which
+    reads into one buffer of the argument's size), its arguments unpacked (JSON ones by `decode`,
+    see unpack). A stream that ends early raises asyncio.IncompleteReadError."""
+    meta = (await readexactly(1))[0]
     if meta >> 4 != VERSION:
         raise ProtocolError(f"unknown AMP version {meta >> 4} (meta byte {meta:#04x})")
     args = []
     for _ in range(meta & 0x0F):
-        (length,) = _LEN.unpack(await reader.readexactly(4))
+        (length,) = _LEN.unpack(await readexactly(4))
         if length > MAX_ARG_BYTES:
             raise ProtocolError(f"argument of {length} bytes exceeds the {MAX_ARG_BYTES} byte limit")
-        args.append(unpack(await reader.readexactly(length)))
+        args.append(unpack(await readexactly(length), decode))
     return args

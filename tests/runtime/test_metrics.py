@@ -38,6 +38,28 @@ def test_wrong_label_names_raise(labels):
         MetricSet("x").add(SIZE, 1, **labels)
 
 
+def test_labels_checked_once_are_the_same_samples_and_still_checked():
+    """MetricSet.add_many (a label set checked once, Labels, for many families) writes what add()
+    writes, and refuses a descriptor whose label names differ."""
+    from lookout.exporters.runtime.metrics import Labels
+    rows = Gauge("table_rows", "Rows.", labels=("table", "container"))
+    by_add, by_many = MetricSet("x"), MetricSet("x")
+    for out in (by_add, by_many):
+        out.add(SIZE, 0, container="z", table="t0")
+    by_add.add(SIZE, 1, container="a", table="t1")
+    by_add.add(SIZE, 2, container="b", table="t2")
+    by_add.add(rows, 5, container="a", table="t1")
+    at = Labels(SIZE, table="t1", container="a")
+    by_many.add_many(SIZE, [(at, 1), (Labels(rows, container="b", table="t2"), 2)])
+    by_many.add_many(rows, [(at, 5)])
+    by_many.add_many(Gauge("unseen", "Never written."), [])
+    assert [f.samples for f in by_many.families()] == [f.samples for f in by_add.families()]
+    with pytest.raises(LabelError):
+        by_many.add_many(Gauge("other", "Other.", labels=("container",)), [(at, 1)])
+    with pytest.raises(LabelError):
+        Labels(SIZE, container="a")
+
+
 def test_counter_names_take_no_total_and_statesets_stay_bounded():
     with pytest.raises(ValueError):
         Counter("events_total", "x")

@@ -186,6 +186,20 @@ class Family:
         return fam
 
 
+class Labels:
+    """One label set, checked and ordered once, for MetricSet.add_many: `Labels(desc, name="a")`
+    holds the values as strings in sorted label-name order, valid for every descriptor with
+    `desc`'s label names."""
+
+    __slots__ = ("names", "values")
+
+    def __init__(self, desc: Descriptor, /, **labels: str):
+        if labels.keys() != desc.label_set:
+            desc.label_values(labels)  # raises LabelError naming what is missing or unexpected
+        self.names = desc.label_set
+        self.values = desc.sorted_values(labels)
+
+
 class MetricSet:
     """Samples of descriptors, grouped into families under the exporter's namespace.
 
@@ -199,8 +213,8 @@ class MetricSet:
     def __init__(self, namespace: str):
         self.namespace = namespace
         self._families: dict[str, Family] = {}
-        # id(descriptor) -> (descriptor, its family's rows.append): the descriptor is held so its
-        # id is not reused.
+        # id(descriptor) -> (descriptor, its family's rows.append, its rows): the descriptor is
+        # held so its id is not reused.
         self._by_id: dict[int, tuple] = {}
         self._committed: dict[str, int] | None = None
         self.missing_fields: list[str] = []
@@ -215,15 +229,37 @@ class MetricSet:
         or for Quantiles a mapping {quantile: value}."""
         if labels.keys() != desc.label_set:
             desc.label_values(labels)  # raises LabelError naming what is missing or unexpected
+        self._append(desc, desc.sorted_values(labels), value)
+
+    def add_many(self, desc: Descriptor, samples: list, /) -> None:
+        """add() for each (Labels, value) of `samples`, in order: one call for a family's hundreds
+        of samples (a collector writing a dozen families per process of a list of hundreds).
+        Raises LabelError when `desc`'s label names are not the ones a Labels was made for.
+        No samples: no family, as with add."""
+        if not samples:
+            return
+        names = desc.label_set
+        for at, _ in samples:
+            if at.names is not names and at.names != names:
+                raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
+        known = self._by_id.get(id(desc))
+        rows = known[2] if known is not None else self._family(desc).rows
+        if desc.kind in _NUMERIC:
+            rows.extend([(at.values, float(value)) for at, value in samples])
+        elif desc.kind == "summary":
+            rows.extend([(at.values, _quantiles(value)) for at, value in samples])
+        else:
+            rows.extend([(at.values, value) for at, value in samples])
+
+    def _append(self, desc: Descriptor, values: tuple, value) -> None:
         known = self._by_id.get(id(desc))
         append = known[1] if known is not None else self._family(desc).rows.append
         if desc.kind in _NUMERIC:
-            append((desc.sorted_values(labels), float(value)))
+            append((values, float(value)))
         elif desc.kind == "summary":
-            append((desc.sorted_values(labels),
-                    sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))))
+            append((values, _quantiles(value)))
         else:  # a StateSet's current state as given: each known state is compared with it when rendered
-            append((desc.sorted_values(labels), value))
+            append((values, value))
 
     def _family(self, desc: Descriptor) -> Family:
         full = desc.full_name(self.namespace)
@@ -234,7 +270,7 @@ class MetricSet:
             fam = self._families[full] = Family(desc, self.namespace)
         elif fam.desc is not desc and (fam.desc.kind, fam.desc.labels) != (desc.kind, desc.labels):
             raise LabelError(f"{full}: emitted as {desc.kind}{desc.labels} and as {fam.desc.kind}{fam.desc.labels}")
-        self._by_id[id(desc)] = (desc, fam.rows.append)
+        self._by_id[id(desc)] = (desc, fam.rows.append, fam.rows)
         return fam
 
     def commit(self) -> None:
@@ -275,7 +311,7 @@ class MetricSet:
             if mine is None:
                 # A copy: the part may be merged again (a partial answer, then the full one).
                 mine = self._families[name] = Family(fam.desc, fam.namespace, list(fam.rows))
-                self._by_id[id(fam.desc)] = (fam.desc, mine.rows.append)
+                self._by_id[id(fam.desc)] = (fam.desc, mine.rows.append, mine.rows)
             else:
                 self._family(fam.desc)  # checks the two agree on type and label names
                 mine.rows.extend(fam.rows)
@@ -283,6 +319,11 @@ class MetricSet:
 
 _NUMERIC = frozenset(("gauge", "counter"))
 _KINDS = frozenset(("gauge", "counter", "stateset", "summary"))
+
+
+def _quantiles(value) -> list[tuple[str, float]]:
+    """A Quantiles sample: {quantile: value} as (quantile, value) pairs sorted by quantile."""
+    return sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))
 
 
 def _no_values(labels) -> tuple:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import itemgetter
 from typing import Iterable
 
 TEXT, OPENMETRICS = "text", "openmetrics"
@@ -177,20 +178,30 @@ def _om_help(doc: str) -> str:
 
 # --- sample line templates ----------------------------------------------------------------
 
+def _lit(text: str) -> str:
+    return text.replace("%", "%%")
+
+
 @lru_cache(maxsize=4096)  # names are static: a few hundred shapes at most
+def _template_parts(fmt: str, escaping: str, name: str, label_names: tuple[str, ...]) -> tuple[str, str, str]:
+    """(before, labels, after): a sample line is before + labels % values + after + value + "\n",
+    where `labels` is a %-template with one %s per label value ("" without labels). It depends
+    on the label names only: one family's rendered labels serve every family with those names."""
+    labels = ",".join(f'{_lit(label_name(k, escaping))}="%s"' for k in label_names)
+    if escaping != ALLOWUTF8 or _valid_metric(name):
+        shown = metric_name(name, escaping) if fmt == TEXT else _escape(name, escaping, _legacy_label_rune)
+        return (shown + "{", labels, "} ") if labels else (shown, "", " ")
+    # a UTF-8 name goes inside the braces, quoted
+    return ("{" + metric_name(name, escaping) + ",", labels, "} ") if labels else (
+        "{" + metric_name(name, escaping), "", "} ")
+
+
+@lru_cache(maxsize=4096)
 def _template(fmt: str, escaping: str, name: str, label_names: tuple[str, ...]) -> str:
     """A %-template for one sample line: one %s per label value (in `label_names`' order),
     then one for the value."""
-    def lit(text: str) -> str:
-        return text.replace("%", "%%")
-    labels = ",".join(f'{lit(label_name(k, escaping))}="%s"' for k in label_names)
-    legacy = escaping != ALLOWUTF8 or _valid_metric(name)
-    if legacy:
-        shown = metric_name(name, escaping) if fmt == TEXT else _escape(name, escaping, _legacy_label_rune)
-        head = lit(shown) + ("{" + labels + "}" if labels else "")
-    else:  # a UTF-8 name goes inside the braces, quoted
-        head = "{" + lit(metric_name(name, escaping)) + ("," + labels if labels else "") + "}"
-    return head + " %s\n"
+    before, labels, after = _template_parts(fmt, escaping, name, label_names)
+    return _lit(before) + labels + _lit(after) + "%s\n"
 
 
 _HEADERS: dict[tuple, tuple[str, str, int]] = {}
@@ -228,9 +239,10 @@ def _family_shape(fmt: str, escaping: str, kind: str, name: str, doc: str, unit:
 def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> bytes:
     """The exposition of `families` (see the module docstring) in `fmt` with `escaping`."""
     out: list[str] = []
+    labelled: dict[str, dict] = {}  # label template -> {label values: rendered labels}, for this encode
     for fam in families:
         if hasattr(fam, "rows"):
-            _encode_rows(out, fam, fmt, escaping)
+            _encode_rows(out, fam, fmt, escaping, labelled)
         else:
             _encode_metric(out, fam, fmt, escaping)
     if fmt == OPENMETRICS:
@@ -238,7 +250,7 @@ def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> 
     return "".join(out).encode("utf-8")
 
 
-def _encode_rows(out: list[str], fam, fmt: str, escaping: str) -> None:
+def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[str, dict]) -> None:
     desc = fam.desc
     kind = desc.kind
     extra = fam.name if kind == "stateset" else "quantile" if kind == "summary" else None
@@ -261,15 +273,42 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str) -> None:
             for q, v in quantiles:
                 out.append(tpl % (*values[:at], esc(q), *values[at:], go_float(v)))
     else:
-        memo: dict[float, str] = {}
-        labelled = bool(desc.sorted_labels)
-        for values, v in fam.rows:
-            shown = memo.get(v) if v else None  # not for 0: -0.0 == 0.0 but prints "-0.0"
-            if shown is None:
-                shown = go_float(v)
-                if v:
-                    memo[v] = shown
-            out.append(tpl % (*map(esc, values), shown) if labelled else tpl % shown)
+        shown_as = _GO_FLOATS
+        if len(shown_as) > _GO_FLOATS_MAX:
+            shown_as.clear()
+        rows = fam.rows
+        plain = bool(desc.sorted_labels) and not _need_escaping(rows)
+        if plain:  # the label values as they are, rendered once per encode for every family
+            before, labels, after = _template_parts(fmt, escaping, fam.name + "_total" if kind == "counter"
+                                                    else fam.name, desc.sorted_labels)
+            seen = labelled.setdefault(labels, {})
+        for values, v in rows:
+            if v:
+                shown = shown_as.get(v)
+                if shown is None:
+                    shown = shown_as[v] = go_float(v)
+            else:  # not memoised: -0.0 == 0.0 but prints "-0.0"
+                shown = repr(v)
+            if plain:
+                text = seen.get(values)
+                if text is None:
+                    text = seen[values] = labels % values
+                out.append(f"{before}{text}{after}{shown}\n")
+            else:
+                out.append(tpl % (*map(esc, values), shown) if values else tpl % shown)
+
+
+# Numbers as written, across encodes: most of a large exposition's values (start times,
+# restart counts, limits) are the same from one scrape to the next. Bounded: cleared when full.
+_GO_FLOATS: dict[float, str] = {}
+_GO_FLOATS_MAX = 2048  # about 0.2 MB when full
+
+
+def _need_escaping(rows: list) -> bool:
+    """Whether any label value of `rows` has a character escape_value changes (one pass over all
+    of them at C speed, instead of a call per value)."""
+    text = "".join(map("".join, map(itemgetter(0), rows)))
+    return "\\" in text or "\n" in text or '"' in text
 
 
 _STATESETS: dict[tuple, dict] = {}

@@ -7,13 +7,14 @@ RPC socket accepted a connection: a down daemon is reported as down, never repla
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 from typing import Any
 
 from lookout.exporters.runtime import CollectError
 from lookout.exporters.runtime.bounded import OutputTooLarge, read_capped
+
+from .reply import process_list
 
 _MAX_OUTPUT = 32 * 1024 * 1024
 
@@ -45,7 +46,7 @@ async def jlist(command: str, pm2_home: str, timeout: float) -> list[Any]:
     # Older CLIs print warnings (version mismatch, ...) before the JSON array.
     start = out.find(b"[")
     try:
-        data = json.loads(out[start:]) if start >= 0 else None
+        data = process_list(out[start:]) if start >= 0 else None
     except ValueError:
         data = None
     if not isinstance(data, list):

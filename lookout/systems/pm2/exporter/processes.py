@@ -11,11 +11,12 @@ import time
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
-from lookout.exporters.runtime.metrics import Counter, Gauge, Quantiles, StateSet
+from lookout.exporters.runtime.metrics import Counter, Gauge, Labels, Quantiles, StateSet
 
 from .config import DaemonConfig
 from .jlist import jlist
 from lookout.pm2rpc import DaemonDown, RpcClient
+from .reply import monitor_data
 from .units import number, quantity
 
 log = logging.getLogger("lookout.pm2")
@@ -37,7 +38,8 @@ _AXM = (
 
 
 class ProcessSource:
-    """Reads the process list the way `pm2 jlist` does, without a Node process.
+    """Reads the process list the way `pm2 jlist` does, without a Node process, and only the
+    fields the collectors read (reply.py).
 
     One read per scrape: the collectors of one collection share its deadline, and every
     `read` under the same deadline awaits the same call to the daemon (issue 24)."""
@@ -58,7 +60,7 @@ class ProcessSource:
     async def _read(self, deadline: Deadline) -> list[Any]:
         timeout = min(self.cfg.timeout_seconds, deadline.remaining())
         try:
-            reply = await self.rpc.call("getMonitorData", {}, timeout)
+            reply = await self.rpc.call("getMonitorData", {}, timeout, decode=monitor_data)
             procs = reply[0] if reply else None
             if not isinstance(procs, list):
                 raise CollectError("protocol", "getMonitorData did not return a process list")
@@ -115,12 +117,21 @@ class ProcessesCollector(Collector):
         out.add(PROCESSES, len(procs))
         procs.sort(key=_pm_id_order)
         now = time.time()
-        for proc in procs[: self.max_processes]:
-            write_process(out, proc, now)
+        samples: dict[str, list] = {desc.name: [] for desc in _PER_PROCESS}
+        first: dict[Labels, int] = {}  # a process's label set -> its place in the list
+        for i, proc in enumerate(procs[: self.max_processes]):
+            first[process_samples(samples, proc, now)] = i
+        # Each family once, with all its samples; in the order a family first appears (the first
+        # process that has it, then _PER_PROCESS's order): the exposition add() per sample wrote.
+        written = [desc for desc in _PER_PROCESS if samples[desc.name]]
+        written.sort(key=lambda desc: first[samples[desc.name][0][0]])
+        for desc in written:
+            out.add_many(desc, samples[desc.name])
         # A process that is gone has no status at all: only the configured names can say so.
-        names = [_name(p) for p in procs]
-        for name in self.expected:
-            out.add(EXPECTED, names.count(name), name=name)
+        if self.expected:
+            names = [_name(p) for p in procs]
+            for name in self.expected:
+                out.add(EXPECTED, names.count(name), name=name)
 
 
 def _pm_id_order(proc: dict) -> tuple:
@@ -133,55 +144,79 @@ def _name(proc: dict) -> str:
     return str(proc.get("name") or env.get("name") or "")
 
 
-def write_process(out: MetricSet, proc: dict, now: float) -> None:
-    env = proc.get("pm2_env") if isinstance(proc.get("pm2_env"), dict) else {}
-    monit = proc.get("monit") if isinstance(proc.get("monit"), dict) else {}
+# The per-process families, in the order process_samples writes them.
+_PER_PROCESS = (STATUS, UP, RESTARTS, UNSTABLE, MEMORY, CPU, STARTED, UPTIME, MEMORY_LIMIT,
+                HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS)
+
+
+def process_samples(samples: dict[str, list], proc: dict, now: float) -> Labels:
+    """Appends one process's samples, (its Labels, value), to `samples[descriptor.name]`;
+    returns the Labels (MetricSet.add_many writes them: one call per family, not per sample).
+    Keyed by name: a descriptor's own hash is its fields', several times dearer per lookup."""
+    env = proc.get("pm2_env")
+    if not isinstance(env, dict):
+        env = {}
+    monit = proc.get("monit")
+    if not isinstance(monit, dict):
+        monit = {}
     pm_id = proc.get("pm_id", env.get("pm_id"))
-    labels = {"name": _name(proc), "pm_id": str(pm_id)}
+    at = Labels(UP, name=str(proc.get("name") or env.get("name") or ""), pm_id=str(pm_id))
     status = str(env.get("status") or "").replace(" ", "_")
     online = status == "online"
 
-    out.add(STATUS, status, **labels)
-    out.add(UP, 1 if online else 0, **labels)
-    _counter(out, RESTARTS, env.get("restart_time"), labels)
-    _counter(out, UNSTABLE, env.get("unstable_restarts"), labels)
-    _gauge(out, MEMORY, number(monit.get("memory")), labels)
-    cpu = number(monit.get("cpu"))
-    _gauge(out, CPU, cpu / 100 if cpu is not None else None, labels)
+    samples[STATUS.name].append((at, status))
+    samples[UP.name].append((at, 1 if online else 0))
+    value = number(env.get("restart_time"))
+    if value is not None and value >= 0:
+        samples[RESTARTS.name].append((at, value))
+    value = number(env.get("unstable_restarts"))
+    if value is not None and value >= 0:
+        samples[UNSTABLE.name].append((at, value))
+    value = number(monit.get("memory"))
+    if value is not None:
+        samples[MEMORY.name].append((at, value))
+    value = number(monit.get("cpu"))
+    if value is not None:
+        samples[CPU.name].append((at, value / 100))
     started = number(env.get("pm_uptime"))
     if started is not None and started > 0:
-        out.add(STARTED, started / 1000, **labels)
-        out.add(UPTIME, max(now - started / 1000, 0.0) if online else 0.0, **labels)
-    _gauge(out, MEMORY_LIMIT, quantity(env.get("max_memory_restart")), labels)
-    _write_axm(out, env.get("axm_monitor"), labels)
+        samples[STARTED.name].append((at, started / 1000))
+        samples[UPTIME.name].append((at, max(now - started / 1000, 0.0) if online else 0.0))
+    value = quantity(env.get("max_memory_restart"))
+    if value is not None:
+        samples[MEMORY_LIMIT.name].append((at, value))
+    monitor = env.get("axm_monitor")
+    if isinstance(monitor, dict):
+        _axm_samples(samples, monitor, at)
+    return at
 
 
-def _write_axm(out: MetricSet, monitor: Any, labels: dict) -> None:
-    if not isinstance(monitor, dict):
-        return
-    by_type = {m.get("type"): m for m in monitor.values() if isinstance(m, dict) and m.get("type")}
+def _axm_samples(samples: dict[str, list], monitor: dict, at: Labels) -> None:
+    by_type = {}
+    for entry in monitor.values():
+        if isinstance(entry, dict):
+            type_id = entry.get("type")
+            if type_id:
+                by_type[type_id] = entry
     found = {}
     for type_id, display, key in _AXM:
         entry = by_type.get(type_id) or monitor.get(display)
         if isinstance(entry, dict):
-            found[key] = quantity(entry.get("value"), str(entry.get("unit") or ""))
-    _gauge(out, HEAP_USED, found.get("heap_used"), labels)
-    _gauge(out, HEAP_TOTAL, found.get("heap_total"), labels)
-    _gauge(out, HEAP_USAGE, found.get("heap_usage"), labels)
-    quantiles = {q: found[key] for q, key in (("0.5", "latency_p50"), ("0.95", "latency_p95"))
-                 if found.get(key) is not None}
+            value = quantity(entry.get("value"), str(entry.get("unit") or ""))
+            if value is not None:
+                found[key] = value
+    if not found:
+        return
+    for desc, key in _AXM_GAUGES[:3]:
+        if key in found:
+            samples[desc.name].append((at, found[key]))
+    quantiles = {q: found[key] for q, key in (("0.5", "latency_p50"), ("0.95", "latency_p95")) if key in found}
     if quantiles:
-        out.add(LOOP_LATENCY, quantiles, **labels)
-    _gauge(out, HANDLES, found.get("handles"), labels)
-    _gauge(out, REQUESTS, found.get("requests"), labels)
+        samples[LOOP_LATENCY.name].append((at, quantiles))
+    for desc, key in _AXM_GAUGES[3:]:
+        if key in found:
+            samples[desc.name].append((at, found[key]))
 
 
-def _gauge(out: MetricSet, desc: Gauge, value: float | None, labels: dict) -> None:
-    if value is not None:
-        out.add(desc, value, **labels)
-
-
-def _counter(out: MetricSet, desc: Counter, raw: Any, labels: dict) -> None:
-    value = number(raw)
-    if value is not None and value >= 0:
-        out.add(desc, value, **labels)
+_AXM_GAUGES = ((HEAP_USED, "heap_used"), (HEAP_TOTAL, "heap_total"), (HEAP_USAGE, "heap_usage"),
+               (HANDLES, "handles"), (REQUESTS, "requests"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Any
 
 from lookout.exporters.runtime.fields import plain_number
@@ -31,6 +32,16 @@ def quantity(value: Any, unit: str = "") -> float | None:
 
     A unit written in the value ("12ms") wins over the declared `unit`.
     """
+    try:
+        return _quantity(value, unit)
+    except TypeError:  # unhashable: an object or a list is no quantity
+        return None
+
+
+# axm_monitor repeats its values ("0.50" ms, 2 handles) across processes and scrapes. typed:
+# True, 1 and 1.0 are different answers.
+@lru_cache(maxsize=1024, typed=True)
+def _quantity(value: Any, unit: str) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
@@ -48,6 +59,5 @@ def quantity(value: Any, unit: str = "") -> float | None:
     return number * scale
 
 
-def number(value: Any) -> float | None:
-    """A plain finite number (no units, no strings, no booleans), or None."""
-    return plain_number(value)
+# A plain finite number (no units, no strings, no booleans), or None.
+number = plain_number

@@ -44,7 +44,7 @@ async def _daemon(path: str, body: dict):
 
     async def answer(reader, writer):
         try:
-            request = await amp.read_message(reader)
+            request = await amp.read_message(reader.readexactly)
             writer.write(amp.encode([body, request[-1]]))
             await writer.drain()
         finally:

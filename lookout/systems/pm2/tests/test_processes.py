@@ -177,3 +177,32 @@ def test_max_processes_caps_the_labelled_series(pm2, exporter, tmp_path):
     m = scrape(exp.url)
     assert m["pm2_processes"] == 4
     assert sorted(s.labels["pm_id"] for s in m.all("pm2_process_up")) == ["0", "1"]
+
+
+def test_reads_only_the_fields_it_uses(pm2):
+    """Issue 24: of each process's pm2_env (its whole environment, the app's secret among it, about
+    6 KB a process) only the fields the collectors read are decoded: less CPU and memory per
+    scrape, and the secret is never held by the exporter. The fields read still come through."""
+    import asyncio
+
+    from lookout.exporters.runtime import Deadline
+    from lookout.systems.pm2.exporter.config import DaemonConfig
+    from lookout.systems.pm2.exporter.processes import ProcessSource
+
+    listed = pm2.by_name(pm2.jlist(), "rss-sync-server")
+    assert listed["pm2_env"]["env"]["SYNC_DB_PASSWORD"] == APP_SECRET  # what PM2 sends
+
+    async def read():
+        return await ProcessSource(DaemonConfig(home=str(pm2.home))).read(Deadline(5))
+    procs = asyncio.run(read())
+    sync = next(p for p in procs if p["name"] == "rss-sync-server")
+    assert APP_SECRET not in repr(procs)
+    assert set(sync) == {"name", "pm_id", "pm2_env", "monit"}  # not `pid`
+    assert set(sync["pm2_env"]) <= {
+        "name", "pm_id", "status", "restart_time", "unstable_restarts", "pm_uptime", "max_memory_restart",
+        "axm_monitor", "pm_out_log_path", "pm_err_log_path"}
+    env = sync["pm2_env"]
+    assert (env["status"], env["max_memory_restart"], env["pm_uptime"]) == (
+        listed["pm2_env"]["status"], 200 * MiB, listed["pm2_env"]["pm_uptime"])
+    assert env["pm_out_log_path"] == listed["pm2_env"]["pm_out_log_path"]
+    assert set(sync["monit"]) == {"memory", "cpu"}

@@ -26,7 +26,7 @@ def decode(data: bytes) -> list:
         reader = asyncio.StreamReader()
         reader.feed_data(data)
         reader.feed_eof()
-        return await amp.read_message(reader)
+        return await amp.read_message(reader.readexactly)
     return asyncio.run(run())
 
 
@@ -79,3 +79,21 @@ def test_quantity(value, unit, expected):
 ])
 def test_quantity_rejects(value, unit):
     assert quantity(value, unit) is None
+
+
+@pytest.mark.parametrize("body", [
+    b'{"args":[[{"name":"a","pm_id":0,"pm2_env":null}, 5]]}',   # not the shape PM2 sends ...
+    b'{"args":[[{"name":"a","pm2_env":{"axm_monitor":{"x":1}},"monit":{"cpu":NaN}}]]}',
+    b'{"args":[[{"name":"a","pm2_env":{"pm_uptime":1e400}}]]}',
+    b'{"error":{"message":"boom"}}',
+])
+def test_process_list_of_another_shape_is_decoded_whole(body):
+    """... is read as json.loads reads it, so the collectors' handling of odd replies is unchanged."""
+    from lookout.systems.pm2.exporter.reply import monitor_data
+    assert repr(monitor_data(memoryview(body))) == repr(json.loads(body))
+
+
+def test_bad_json_is_still_a_protocol_error():
+    from lookout.systems.pm2.exporter.reply import monitor_data
+    with pytest.raises(amp.ProtocolError, match="JSON"):
+        amp.unpack(b'j:{"args": [', monitor_data)
