@@ -108,7 +108,7 @@ def version_text(prog: str) -> str:
     """`prog, version V (revision: R)` plus the Python build, as Prometheus's `--version` prints."""
     import platform  # only for --version
     return (f"{prog}, version {__version__} (revision: {revision()})\n"
-            f"  python version: {platform.python_version()} ({platform.python_implementation()})\n"
+            f"  python version: {python_version()} ({platform.python_implementation()})\n"
             f"  platform:       {platform.system().lower()}/{platform.machine()}")
 
 
