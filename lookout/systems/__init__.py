@@ -7,6 +7,9 @@
 package that defines `SYSTEM = System(...)`; adding a sixth module adds a system, and nothing
 else in this package changes. Importing it is cheap on purpose: it imports no exporter,
 generator or demo code (modules are named here as dotted strings and loaded by the consumer).
+The systems are discovered when `SYSTEMS` or `KEYS` is first read (a module `__getattr__`, PEP 562),
+not when the package is imported: every system's own package imports this one for `System`, so
+an eager discovery would make one exporter import all the others at its start.
 
 Spellings: `key` is the `system` label of every alert about it (the alert catalog's), the
 Prometheus job name and the exporter's metric namespace. Self-alerts about the exporters carry
@@ -15,7 +18,6 @@ the pseudo-system `SELF_SYSTEM` ("exporter"), which is not in `SYSTEMS`.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass
 
 # The `system` label of alerts about Lookout's own exporters (catalog: ExporterDown & co).
@@ -96,6 +98,7 @@ class System:
 
 
 def _discover() -> tuple[System, ...]:
+    import pkgutil  # here: an exporter, which never reads the registry, does not pay for it
     found = []
     for info in pkgutil.iter_modules(__path__):
         if info.name.startswith("_"):
@@ -115,13 +118,22 @@ def _discover() -> tuple[System, ...]:
     return tuple(found)
 
 
-SYSTEMS: tuple[System, ...] = _discover()
-KEYS: tuple[str, ...] = tuple(s.key for s in SYSTEMS)
+SYSTEMS: tuple[System, ...]
+KEYS: tuple[str, ...]
+
+
+def __getattr__(name: str):
+    """SYSTEMS and KEYS, discovered on first use and then kept as plain module attributes."""
+    if name not in ("SYSTEMS", "KEYS"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    systems = _discover()
+    globals().update(SYSTEMS=systems, KEYS=tuple(s.key for s in systems))
+    return globals()[name]
 
 
 def by_key(key: str) -> System:
     """The system called `key`; KeyError naming the known keys otherwise."""
-    for s in SYSTEMS:
+    for s in __getattr__("SYSTEMS"):
         if s.key == key:
             return s
-    raise KeyError(f"no system {key!r}; known: {', '.join(KEYS)}")
+    raise KeyError(f"no system {key!r}; known: {', '.join(__getattr__('KEYS'))}")

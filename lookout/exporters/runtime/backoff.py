@@ -1,7 +1,6 @@
 """Exponential backoff with full jitter, for reconnecting to a backend without hammering it."""
 from __future__ import annotations
 
-import random
 import time
 
 
@@ -26,6 +25,7 @@ class Backoff:
     def failed(self) -> float:
         self.failures += 1
         cap = min(self.maximum, self.initial * self.factor ** (self.failures - 1))
+        import random  # here, not at the top: only a failing backend needs jitter (and random's seeding)
         delay = random.uniform(cap / 2, cap)
         self._next_at = time.monotonic() + delay
         return delay

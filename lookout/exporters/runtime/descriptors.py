@@ -3,7 +3,6 @@ collector, metrics and self-metrics modules, which do not import this one)."""
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
 from .collector import Collector
 from .metrics import Descriptor
@@ -17,6 +16,7 @@ def exporter_descriptors(namespace: str) -> list[Descriptor]:
     Used to generate docs/metrics.md and to lint rules and dashboards against real names.
     Raises ImportError for an unknown namespace.
     """
+    import pkgutil  # here: only the docs and the lint tests list descriptors, never a running exporter
     package = importlib.import_module(f"lookout.systems.{namespace}.exporter")
     for mod in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
         importlib.import_module(mod.name)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import platform
+import os
 import subprocess
-from pathlib import Path
+import sys
 
 from lookout import __version__
 
@@ -22,7 +22,7 @@ DEFAULT_TELEMETRY_PATH = "/metrics"
 
 
 def parser_for(prog: str, description: str, default_port: int) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=description)
+    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=_HelpFormatter)
     p.add_argument("--config.file", "--config", dest="config", metavar="FILE",
                    help="YAML configuration file (flags below override its settings)")
     p.add_argument("--web.listen-address", "--listen", dest="listen", metavar="ADDRESS",
@@ -38,6 +38,35 @@ def parser_for(prog: str, description: str, default_port: int) -> argparse.Argum
     p.add_argument("--check-config", action="store_true", help="validate the configuration and exit")
     p.add_argument("--version", action=_Version, help="print the version, revision and Python version, and exit")
     return p
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, sized to the terminal as argparse sizes it, but without importing
+    shutil for it: argparse builds a formatter for every add_argument (to check the metavar), and
+    shutil's import (bz2, lzma, fnmatch) cost more start-up than the whole parser. The width is
+    shutil.get_terminal_size's: $COLUMNS, else stdout's terminal, else 80."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        super().__init__(prog, indent_increment, max_help_position, width if width is not None else _columns() - 2)
+
+
+def _columns() -> int:
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+def python_version() -> str:
+    """The interpreter's version as platform.python_version() gives it for CPython (the first word
+    of sys.version, such as 3.11.7 or 3.13.0rc1), without importing platform at start-up."""
+    return sys.version.split()[0]
 
 
 class _Version(argparse.Action):
@@ -77,8 +106,9 @@ def telemetry_path(value: str) -> str:
 
 def version_text(prog: str) -> str:
     """`prog, version V (revision: R)` plus the Python build, as Prometheus's `--version` prints."""
+    import platform  # only for --version
     return (f"{prog}, version {__version__} (revision: {revision()})\n"
-            f"  python version: {platform.python_version()} ({platform.python_implementation()})\n"
+            f"  python version: {python_version()} ({platform.python_implementation()})\n"
             f"  platform:       {platform.system().lower()}/{platform.machine()}")
 
 
@@ -87,14 +117,16 @@ def revision() -> str:
     """The git commit the running code comes from: the one a wheel was built from
     (lookout/REVISION, written by setup.py's build step, as Go's -ldflags stamp does), else the
     checkout's HEAD, else `unknown`."""
-    stamped = Path(__file__).resolve().parents[2] / "REVISION"  # <lookout package>/REVISION
+    # os.path rather than pathlib: pathlib is not otherwise imported before the first scrape.
+    here = os.path.dirname(os.path.realpath(__file__))  # <lookout package>/exporters/runtime
     try:
-        value = stamped.read_text().strip()
+        with open(os.path.join(here, os.pardir, os.pardir, "REVISION"), encoding="utf-8") as f:
+            value = f.read().strip()
     except OSError:
         value = ""
     if value:
         return value
-    checkout = Path(__file__).resolve().parents[3]  # <checkout>/lookout/exporters/runtime/flags.py
+    checkout = os.path.realpath(os.path.join(here, os.pardir, os.pardir, os.pardir))  # <checkout>/lookout/...
     try:
         out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--show-toplevel", "HEAD"],
                              capture_output=True, text=True, timeout=5)
@@ -103,6 +135,6 @@ def revision() -> str:
     lines = out.stdout.split()
     # A wheel installed in a virtualenv inside some other repository must not report that
     # repository's commit: the code must be the checkout's own.
-    if out.returncode != 0 or len(lines) != 2 or Path(lines[0]).resolve() != checkout or len(lines[1]) != 40:
+    if out.returncode != 0 or len(lines) != 2 or os.path.realpath(lines[0]) != checkout or len(lines[1]) != 40:
         return "unknown"
     return lines[1]

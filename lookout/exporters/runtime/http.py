@@ -2,7 +2,6 @@
 served by server.py."""
 from __future__ import annotations
 
-import html
 import re
 import time
 
@@ -99,6 +98,7 @@ def landing_html(scraper: Scraper, title: str, telemetry_path: str = "/metrics",
                  watches: list[str] | None = None, runbooks_url: str = "") -> str:
     """The landing page: version, what the exporter watches (addresses and paths, never
     credentials: `watches` comes from landing.watched), the links, and each collector's last result."""
+    import html  # here, not at the top: html.entities' table is not needed until someone opens this page
     rows = []
     for c in scraper.collectors:
         st = scraper.status[c.name]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import platform
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -20,6 +19,7 @@ from typing import Callable
 from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
+from .flags import python_version
 from .render import OPENMETRICS, encode, negotiate
 from .metrics import MetricSet
 from .process import process_families
@@ -236,7 +236,7 @@ class Scraper:
             for name, n in sorted(st.missing.items()):
                 out.add(sm.FIELDS_MISSING, n, **lbl, field=name)
         out.add(sm.COLLECTIONS, self.collections)
-        out.add(sm.BUILD_INFO, 1, version=self.version, revision=self.revision, python_version=platform.python_version())
+        out.add(sm.BUILD_INFO, 1, version=self.version, revision=self.revision, python_version=python_version())
         if self.extra_metrics is not None:
             self.extra_metrics(out)
 

@@ -32,7 +32,6 @@ import os
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .blocking import BlockingPool
@@ -222,7 +221,7 @@ def _ssl_context(tls: dict, where: str) -> "ssl.SSLContext":
     for key in ("cert_file", "key_file"):
         if not tls.get(key):
             raise ConfigError(f"{where}.{key}", "required when TLS is configured")
-        if not Path(tls[key]).is_file():
+        if not os.path.isfile(str(tls[key])):  # str: an int would be taken for a file descriptor
             raise ConfigError(f"{where}.{key}", f"no such file: {tls[key]}")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import psutil
 
@@ -62,7 +61,8 @@ class ProcessCollector(Collector):
         self._proc = None
         if self.cfg.pidfile:
             try:
-                self._proc = psutil.Process(int(Path(self.cfg.pidfile).read_text().strip()))
+                with open(self.cfg.pidfile) as f:  # not pathlib: nothing else imports it before the first scrape
+                    self._proc = psutil.Process(int(f.read().strip()))
             except (OSError, ValueError, psutil.NoSuchProcess):
                 return None
             return self._proc
