@@ -97,3 +97,20 @@ def test_bad_json_is_still_a_protocol_error():
     from lookout.systems.pm2.exporter.reply import monitor_data
     with pytest.raises(amp.ProtocolError, match="JSON"):
         amp.unpack(b'j:{"args": [', monitor_data)
+
+
+def test_a_small_and_a_large_reply_keep_the_same_fields():
+    """A reply under reply.LARGE is cut down after json.loads, a larger one decoded by msgspec:
+    either way the process keeps only the fields the collectors read (no `pid`, no `env`)."""
+    from lookout.systems.pm2.exporter.reply import LARGE, monitor_data
+    proc = {"name": "a", "pm_id": 0, "pid": 42, "monit": {"memory": 1, "cpu": 2},
+            "pm2_env": {"status": "online", "env": {"SYNC_DB_PASSWORD": "s3cr3t"},
+                        "axm_monitor": {"Heap Size": {"type": "v8/heap/size", "value": "10", "unit": "MiB",
+                                                      "historic": True}}}}
+    want = {"name": "a", "pm_id": 0, "monit": {"memory": 1, "cpu": 2},
+            "pm2_env": {"status": "online",
+                        "axm_monitor": {"Heap Size": {"type": "v8/heap/size", "value": "10", "unit": "MiB"}}}}
+    for n in (1, LARGE // len(json.dumps(proc)) + 1):
+        body = json.dumps({"args": [[proc] * n]}).encode()
+        assert (len(body) >= LARGE) == (n > 1)
+        assert monitor_data(memoryview(body)) == {"args": [[want] * n]}
