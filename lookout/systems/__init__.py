@@ -122,18 +122,24 @@ SYSTEMS: tuple[System, ...]
 KEYS: tuple[str, ...]
 
 
+def _registry() -> tuple[System, ...]:
+    if "SYSTEMS" not in globals():
+        systems = _discover()
+        globals().update(SYSTEMS=systems, KEYS=tuple(s.key for s in systems))
+    return globals()["SYSTEMS"]
+
+
 def __getattr__(name: str):
     """SYSTEMS and KEYS, discovered on first use and then kept as plain module attributes."""
     if name not in ("SYSTEMS", "KEYS"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    systems = _discover()
-    globals().update(SYSTEMS=systems, KEYS=tuple(s.key for s in systems))
+    _registry()
     return globals()[name]
 
 
 def by_key(key: str) -> System:
     """The system called `key`; KeyError naming the known keys otherwise."""
-    for s in __getattr__("SYSTEMS"):
+    for s in _registry():
         if s.key == key:
             return s
-    raise KeyError(f"no system {key!r}; known: {', '.join(__getattr__('KEYS'))}")
+    raise KeyError(f"no system {key!r}; known: {', '.join(s.key for s in _registry())}")
