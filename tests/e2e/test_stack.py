@@ -99,7 +99,7 @@ QUIET_TAIL = 25
 # A fault shorter than the `for` (or the age boundary) of its first promised alert: the fast
 # profile's numbers (profiles.py: `for` / 60, at least 3 s; TicksStale at 8 s), each with why.
 SHORT = {
-    "tidb-down": "2s",              # NectarDatabaseDown's 3 s `for`; one reconnect episode, not 3
+    "tidb-down": "1s",              # NectarDatabaseDown's 3 s `for`, less MariaDB's restart (seconds under load); one reconnect episode
     "nectar-stall": "4s",           # NectarSyncStalled's 10 s `for`
     "ticks-stall": "4s",            # TicksStale warns past 8 s of age
     "collector-crashloop": "12s",   # one crash (runs of 10.5 s): 1 restart, not more than 3
