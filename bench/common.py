@@ -77,6 +77,20 @@ class Scraper:
         return time.perf_counter() - t, body
 
 
+def fair_ratios(ours_c1: dict, peer_c1: dict, ours_c4: dict, peer_c4: dict, peer: str) -> list[str]:
+    """The throughput ratio lines of a bench (issue 24): the HEADLINE with one scraper, where
+    both sides collect for every answer, and with 4 scrapers our collections/s (single flight
+    joins concurrent scrapes) against the peer's scrapes/s. Each dict has "rps"; ours also
+    "collections_per_second"."""
+    one = ours_c1["rps"] / peer_c1["rps"]
+    four = ours_c4["collections_per_second"] / peer_c4["rps"]
+    joined = ours_c4["rps"] / peer_c4["rps"]
+    return [f"HEADLINE ratio lookout / {peer}, one scraper, both collecting for every answer: "
+            f"{one:.1f}x (target >= 20x)",
+            f"ratio with 4 scrapers, collections/s against the peer's scrapes/s: {four:.1f}x "
+            f"(scrapes/s, some answered by a joined collection: {joined:.1f}x, not a fair figure)"]
+
+
 def rss_bytes(pid: int, field: str = "VmRSS") -> int:
     """Resident memory now, or with field="VmHWM" its peak since the process started."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from common import ROOT, Scraper, counted_wrk, median, mb, ms, rss_bytes, stop_all
+from common import ROOT, Scraper, counted_wrk, fair_ratios, median, mb, ms, rss_bytes, stop_all
 from lookout.devstack.mariadb import MariaDB
 from lookout.devstack.proc import ExporterProcess, Metrics, free_port, http_get, wait_until
 
@@ -127,13 +127,9 @@ def main() -> None:
             each = " / ".join(f"{x['rps']:.0f}" for x in rs)
             print(f"c{c} {name:34s} {r['rps']:8.1f} scrapes/s ({each})  p50 {ms(r['p50'])}  p99 {ms(r['p99'])}  "
                   f"statements/scrape {r['statements_per_scrape']:.2f}  {per}  non-2xx {r['non2xx']}")
-        one = results[("lookout", 1)]["rps"] / results[("mysqld_exporter", 1)]["rps"]
-        four = results[("lookout", 4)]["collections_per_second"] / results[("mysqld_exporter", 4)]["rps"]
-        joined = results[("lookout", 4)]["rps"] / results[("mysqld_exporter", 4)]["rps"]
-        print(f"HEADLINE ratio lookout / mysqld_exporter, one scraper, both collecting for every answer: "
-              f"{one:.1f}x (target >= 20x)")
-        print(f"ratio with 4 scrapers, collections/s against the peer's scrapes/s: {four:.1f}x "
-              f"(scrapes/s, some answered by a joined collection: {joined:.1f}x, not a fair figure)")
+        for line in fair_ratios(results[("lookout", 1)], results[("mysqld_exporter", 1)],
+                                results[("lookout", 4)], results[("mysqld_exporter", 4)], "mysqld_exporter"):
+            print(line)
         print("(the cached figure serves one collection to many scrapes: no ratio against a fresh collection)")
 
         print(f"\n# RSS over {args.rss_scrapes:,} scrapes (collect every scrape)")

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import counted_wrk, rss_bytes  # noqa: E402
+from bench.common import counted_wrk, fair_ratios, rss_bytes  # noqa: E402
 from lookout.exporters.runtime import Deadline, MetricSet, Secret  # noqa: E402
 from lookout.systems.ticks.exporter.config import DatabaseConfig, TableConfig  # noqa: E402
 from lookout.systems.ticks.exporter.database import Database  # noqa: E402
@@ -192,13 +192,9 @@ def main() -> None:
                    else "collections/scrape 1 (no single flight)")
             print(f"  c{c} {labels[name]:<44} {r['rps']:8.0f} scrapes/s ({runs})  p50 {r['p50'] * 1000:7.3f} ms  "
                   f"{per}")
-        one = row[("ours", 1)]["rps"] / row[("peer", 1)]["rps"]
-        four = row[("ours", 4)]["collections_per_second"] / row[("peer", 4)]["rps"]
-        joined = row[("ours", 4)]["rps"] / row[("peer", 4)]["rps"]
-        print(f"  HEADLINE ratio lookout / postgres_exporter, one scraper, both collecting for every answer: "
-              f"{one:.1f}x (target >= 20x)")
-        print(f"  ratio with 4 scrapers, collections/s against the peer's scrapes/s: {four:.1f}x "
-              f"(scrapes/s, some answered by a joined collection: {joined:.1f}x, not a fair figure)")
+        for line in fair_ratios(row[("ours", 1)], row[("peer", 1)], row[("ours", 4)], row[("peer", 4)],
+                                "postgres_exporter"):
+            print(f"  {line}")
         if ("cached", 4) in row:
             print("  (the cached figure serves one collection to many scrapes: no ratio against a fresh collection)")
         steady = statistics.median(rss)
