@@ -33,7 +33,10 @@ def cluster(request, tmp_path):
 def _fire(pm2: PM2, generation: int) -> None:
     done = pm2.trigger.with_name("trigger.done")
     before = len(done.read_text().split()) if done.exists() else 0
-    pm2.trigger.write_text(f"{generation}\n")
+    # Whole or not at all: an instance polling between a truncate and a write would read "".
+    pending = pm2.trigger.with_name("trigger.new")
+    pending.write_text(f"{generation}\n")
+    pending.replace(pm2.trigger)
     # 30 s: PM2's instances notice the trigger file on their own poll, slower on a loaded machine.
     wait_until(lambda: len(done.read_text().split()) == before + INSTANCES, 30, what="every instance printed")
 

@@ -10,7 +10,7 @@ let seen = "0";  // the generation the test writes before starting the app
 setInterval(() => {
   let gen;
   try { gen = fs.readFileSync(trigger, "utf8").trim(); } catch (e) { return; }
-  if (gen === seen) return;
+  if (gen === "" || gen === seen) return;  // "": caught between the test's truncate and its write
   seen = gen;
   for (let i = 0; i < completed; i++) console.log(`[BiDirectionalSync] Sync completed in ${1000 + i}ms`);
   for (let i = 0; i < failed; i++) console.error("[BiDirectionalSync] Batch sync failed:", new Error("HTTP 429"));
