@@ -213,8 +213,8 @@ class MetricSet:
     def __init__(self, namespace: str):
         self.namespace = namespace
         self._families: dict[str, Family] = {}
-        # id(descriptor) -> (descriptor, its family's rows.append, its rows): the descriptor is
-        # held so its id is not reused.
+        # id(descriptor) -> (descriptor, its family's rows): the descriptor is held so its id is
+        # not reused.
         self._by_id: dict[int, tuple] = {}
         self._committed: dict[str, int] | None = None
         self.missing_fields: list[str] = []
@@ -242,24 +242,15 @@ class MetricSet:
         for at, _ in samples:
             if at.names is not names and at.names != names:
                 raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
-        known = self._by_id.get(id(desc))
-        rows = known[2] if known is not None else self._family(desc).rows
-        if desc.kind in _NUMERIC:
-            rows.extend([(at.values, float(value)) for at, value in samples])
-        elif desc.kind == "summary":
-            rows.extend([(at.values, _quantiles(value)) for at, value in samples])
-        else:
-            rows.extend([(at.values, value) for at, value in samples])
+        keep = _kept(desc.kind)
+        self._rows(desc).extend([(at.values, keep(value)) for at, value in samples])
 
     def _append(self, desc: Descriptor, values: tuple, value) -> None:
+        self._rows(desc).append((values, _kept(desc.kind)(value)))
+
+    def _rows(self, desc: Descriptor) -> list:
         known = self._by_id.get(id(desc))
-        append = known[1] if known is not None else self._family(desc).rows.append
-        if desc.kind in _NUMERIC:
-            append((values, float(value)))
-        elif desc.kind == "summary":
-            append((values, _quantiles(value)))
-        else:  # a StateSet's current state as given: each known state is compared with it when rendered
-            append((values, value))
+        return known[1] if known is not None else self._family(desc).rows
 
     def _family(self, desc: Descriptor) -> Family:
         full = desc.full_name(self.namespace)
@@ -270,7 +261,7 @@ class MetricSet:
             fam = self._families[full] = Family(desc, self.namespace)
         elif fam.desc is not desc and (fam.desc.kind, fam.desc.labels) != (desc.kind, desc.labels):
             raise LabelError(f"{full}: emitted as {desc.kind}{desc.labels} and as {fam.desc.kind}{fam.desc.labels}")
-        self._by_id[id(desc)] = (desc, fam.rows.append, fam.rows)
+        self._by_id[id(desc)] = (desc, fam.rows)
         return fam
 
     def commit(self) -> None:
@@ -311,7 +302,7 @@ class MetricSet:
             if mine is None:
                 # A copy: the part may be merged again (a partial answer, then the full one).
                 mine = self._families[name] = Family(fam.desc, fam.namespace, list(fam.rows))
-                self._by_id[id(fam.desc)] = (fam.desc, mine.rows.append, mine.rows)
+                self._by_id[id(fam.desc)] = (fam.desc, mine.rows)
             else:
                 self._family(fam.desc)  # checks the two agree on type and label names
                 mine.rows.extend(fam.rows)
@@ -319,6 +310,16 @@ class MetricSet:
 
 _NUMERIC = frozenset(("gauge", "counter"))
 _KINDS = frozenset(("gauge", "counter", "stateset", "summary"))
+
+
+def _kept(kind: str):
+    """How a sample's value is stored: a float, a Quantiles' (quantile, value) pairs, or a
+    StateSet's current state as given (each known state is compared with it when rendered)."""
+    return float if kind in _NUMERIC else _quantiles if kind == "summary" else _as_given
+
+
+def _as_given(value):
+    return value
 
 
 def _quantiles(value) -> list[tuple[str, float]]:

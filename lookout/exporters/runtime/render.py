@@ -207,6 +207,10 @@ def _template(fmt: str, escaping: str, name: str, label_names: tuple[str, ...]) 
 _HEADERS: dict[tuple, tuple[str, str, int]] = {}
 
 
+def _sample_name(kind: str, name: str) -> str:
+    return name + "_total" if kind == "counter" else name
+
+
 def _family_shape(fmt: str, escaping: str, kind: str, name: str, doc: str, unit: str,
                   label_names: tuple[str, ...], extra: str | None) -> tuple[str, str, int]:
     """(HELP/TYPE/UNIT lines, the sample template, where the extra label goes) for one of
@@ -222,7 +226,7 @@ def _family_shape(fmt: str, escaping: str, kind: str, name: str, doc: str, unit:
         names.append(extra)
         names.sort()
         at = names.index(extra)
-    sample_name = name + "_total" if kind == "counter" else name
+    sample_name = _sample_name(kind, name)
     if fmt == TEXT:
         mname, mtype = (sample_name, kind) if kind != "stateset" else (name, "gauge")
         head = (f"# HELP {metric_name(mname, escaping)} {_text_help(doc)}\n"
@@ -279,8 +283,7 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[st
         rows = fam.rows
         plain = bool(desc.sorted_labels) and not _need_escaping(rows)
         if plain:  # the label values as they are, rendered once per encode for every family
-            before, labels, after = _template_parts(fmt, escaping, fam.name + "_total" if kind == "counter"
-                                                    else fam.name, desc.sorted_labels)
+            before, labels, after = _template_parts(fmt, escaping, _sample_name(kind, fam.name), desc.sorted_labels)
             seen = labelled.setdefault(labels, {})
         for values, v in rows:
             if v:
@@ -288,7 +291,7 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[st
                 if shown is None:
                     shown = shown_as[v] = go_float(v)
             else:  # not memoised: -0.0 == 0.0 but prints "-0.0"
-                shown = repr(v)
+                shown = go_float(v)
             if plain:
                 text = seen.get(values)
                 if text is None:
