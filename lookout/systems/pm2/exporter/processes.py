@@ -160,7 +160,7 @@ def process_samples(samples: dict[str, list], proc: dict, now: float) -> Labels:
     if not isinstance(monit, dict):
         monit = {}
     pm_id = proc.get("pm_id", env.get("pm_id"))
-    at = Labels(UP, name=str(proc.get("name") or env.get("name") or ""), pm_id=str(pm_id))
+    at = Labels(UP, name=_name(proc), pm_id=str(pm_id))
     status = str(env.get("status") or "").replace(" ", "_")
     online = status == "online"
 
