@@ -4,8 +4,10 @@ Each exporter's real main runs in a child process, with a minimal configuration 
 are absent, is scraped once over a plain socket, and then writes the modules it has loaded. A
 module that costs megabytes and is not used by that configuration must not be among them:
 aiohttp (17 MB), prometheus_client (its package imports ssl and http.server), bcrypt (only with
-basic-auth users) and, for the exporters whose drivers do not need it, ssl (5 MB; PyMySQL and
-asyncpg import it themselves, for their own TLS).
+basic-auth users) and, unless the configuration uses TLS, ssl and OpenSSL's libssl and
+libcrypto (about 5 MB: asyncio's import of ssl is deferred, PyMySQL is imported without it when
+Nectar's `database.ssl_mode` is disabled). asyncpg imports ssl at its own import, so ticks
+carries it (its DSN's default sslmode, prefer, tries TLS).
 """
 from __future__ import annotations
 
@@ -39,8 +41,10 @@ def probe():
             break
         except OSError:
             time.sleep(0.05)
+    with open("/proc/self/maps") as f:
+        openssl = sorted({line.split()[-1] for line in f if "/libcrypto" in line or "/libssl" in line})
     with open(out, "w") as f:
-        json.dump({"status": data.split(b" ")[1].decode(), "modules": sorted(sys.modules)}, f)
+        json.dump({"status": data.split(b" ")[1].decode(), "modules": sorted(sys.modules), "openssl": openssl}, f)
     os.kill(os.getpid(), signal.SIGTERM)
 threading.Thread(target=probe, daemon=True).start()
 import importlib
@@ -56,7 +60,7 @@ CONFIGS = {
     "tburn": {"base_url": "http://127.0.0.1:1"},
 }
 NEVER = {"aiohttp", "yarl", "prometheus_client", "bcrypt", "http.server", "docker", "requests"}
-NO_SSL = {"pm2", "tburn"}  # nectar's PyMySQL and ticks' asyncpg import ssl at their own import
+NO_SSL = {"pm2", "tburn", "nectar"}  # ticks' asyncpg imports ssl at its own import
 # Start-up (issue 24): modules nothing before the first answer uses, each imported where it is
 # used (the landing page, --version, --help, a failing backend's jitter, the docs' descriptor
 # listing, TLS); argparse's formatter would import shutil (with bz2 and lzma) to size help text.
@@ -66,9 +70,9 @@ LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "ran
 DRIVERS_LOAD = {"nectar": {"random"}, "ticks": {"random", "pathlib", "platform"}}
 
 
-def loaded(tmp_path, ns: str, *args: str) -> dict:
+def loaded(tmp_path, ns: str, *args: str, config: dict | None = None) -> dict:
     cfg = tmp_path / f"{ns}.yml"
-    cfg.write_text(yaml.safe_dump(CONFIGS[ns]))
+    cfg.write_text(yaml.safe_dump(config or CONFIGS[ns]))
     out = tmp_path / "modules.json"
     res = subprocess.run([sys.executable, "-S", "-c", HARNESS, ns, str(free_port()), str(out), str(cfg), *args,
                           sysconfig.get_paths()["purelib"]], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -85,6 +89,18 @@ def test_default_configuration_loads_only_what_it_uses(tmp_path, ns):
     assert not heavy, f"lookout-{ns} loaded {sorted(heavy)} with its default configuration"
     if ns in NO_SSL:
         assert "ssl" not in modules and "_hashlib" not in modules, f"lookout-{ns} loaded ssl or hashlib"
+        assert not got["openssl"], f"lookout-{ns} mapped {got['openssl']}"
+
+
+def test_nectar_database_tls_is_decided_by_its_configuration(tmp_path):
+    """ssl_mode other than disabled: PyMySQL is imported whole (its TLS needs ssl); disabled (the
+    default, above): without ssl and OpenSSL's hashes."""
+    tls = {"database": {**CONFIGS["nectar"]["database"], "ssl_mode": "required"}}
+    got = loaded(tmp_path, "nectar", config=tls)
+    assert got["status"] == "200"
+    assert {"ssl", "_hashlib", "pymysql"} <= set(got["modules"]) and got["openssl"]
+    plain = loaded(tmp_path, "nectar")
+    assert "pymysql" in plain["modules"] and "ssl" not in plain["modules"]
 
 
 @pytest.mark.parametrize("ns", sorted(CONFIGS))

@@ -8,10 +8,16 @@ remediation receiver) gets it, and so do those three modules, so asyncio's TLS (
 create_connection(ssl=...)) then works as if nothing happened.
 tests/runtime/test_footprint.py checks both halves: no `ssl` with the default configuration,
 and real handshakes with a web-config.
+
+`only_if(tls)` does the same for a database driver, decided from the configuration before the
+driver is imported: PyMySQL imports `ssl` (and through hashlib OpenSSL's libcrypto) at its own
+import, for TLS a configuration with `ssl_mode: disabled` never does.
 """
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
+from typing import Iterator
 
 _ASYNCIO_SSL_MODULES = ("asyncio.base_events", "asyncio.selector_events", "asyncio.sslproto")
 
@@ -27,6 +33,43 @@ def defer() -> None:
         if sys.modules.get("ssl", 0) is None:
             del sys.modules["ssl"]
     sys.meta_path.insert(0, _OnSslImport())
+
+
+# Standard modules that fall back to builtin code without OpenSSL's hashes (hashlib: _sha1,
+# _sha256, _md5, a pure pbkdf2_hmac; hmac: _operator's compare_digest).
+_HASH_FALLBACKS = ("hashlib", "hmac")
+
+
+@contextmanager
+def only_if(tls: bool) -> Iterator[None]:
+    """Run the imports inside with `ssl` and `_hashlib` (OpenSSL's libssl and libcrypto, about
+    4.5 MB RSS) made to fail, unless `tls` or `ssl` is already imported.
+
+    For a driver that falls back when they are missing (PyMySQL 1.2.4's connections.py sets
+    `SSL_ENABLED = False`; hashlib serves sha1 and sha256 from builtin modules): the modules
+    imported inside keep what they fell back to, which is all a configuration without TLS
+    uses. Afterwards both imports work again: `ssl` reaches asyncio as in `defer()`, and a
+    later `import hashlib` or `import hmac` elsewhere gets the whole module (the fallback
+    copies imported inside are forgotten by sys.modules, kept by their importers).
+    A driver that needs `ssl` at its import (asyncpg) raises ImportError inside: call this
+    only around a driver known to fall back.
+    """
+    if tls or "ssl" in sys.modules:
+        yield
+        return
+    blocked = [name for name in ("ssl", "_hashlib") if name not in sys.modules]
+    fresh = [name for name in _HASH_FALLBACKS if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # makes `import name` raise ImportError
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
+        if "_hashlib" in blocked:
+            for name in fresh:
+                sys.modules.pop(name, None)
 
 
 class _OnSslImport:

@@ -11,6 +11,7 @@ from typing import Any, Callable
 from lookout import __version__
 from lookout.netutil import split_hostport
 
+from . import lazyssl
 from .collector import Collector
 from .collectorflags import add_collector_flags, apply_switches, chosen, select
 from .config import ConfigError, Loader, read_yaml
@@ -41,6 +42,11 @@ class ExporterSpec:
     # those the file turns on and off (collectorflags.py).
     collectors: tuple[str, ...] = ()
     switches: dict[str, str] = field(default_factory=dict)
+    # Whether the drivers `build` imports make TLS connections with this configuration. When
+    # it says no, they are imported without `ssl` and OpenSSL's hashes (lazyssl.only_if); only
+    # for drivers that fall back without them (PyMySQL does, asyncpg does not). None: imported
+    # as they are.
+    drivers_use_tls: Callable[[Any], bool] | None = None
 
 
 @dataclass
@@ -83,7 +89,9 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
         cfg = load_config(spec, args.config)
         host, port, web_config = apply_runtime(args, cfg.runtime, spec.default_port)
         apply_switches(chosen(args), spec.switches, cfg.domain)
-        collectors = select(chosen(args), spec.build(cfg.domain), spec.namespace)
+        with lazyssl.only_if(spec.drivers_use_tls is None or spec.drivers_use_tls(cfg.domain)):
+            built = spec.build(cfg.domain)
+        collectors = select(chosen(args), built, spec.namespace)
     except ConfigError as exc:
         print(f"lookout-{spec.namespace}: configuration error: {redact(str(exc))}", file=sys.stderr)
         sys.exit(2)

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Gauge, StateSet
 
 from .config import ChainConfig
-from .db import Database
 from .eras import ERAS, NETWORKS
+
+if TYPE_CHECKING:  # the driver is imported by build(), after the configuration is read
+    from .db import Database
 
 
 def _quote(identifier: str) -> str:

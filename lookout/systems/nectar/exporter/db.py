@@ -1,5 +1,8 @@
 """A small bounded pool of PyMySQL connections to TiDB (or MySQL/MariaDB standing in for it).
 
+Imported by the package's build(), once the configuration is read: with `ssl_mode: disabled`
+the runtime imports PyMySQL without `ssl` and OpenSSL's hashes (lazyssl.only_if).
+
 Every statement carries a server-side time limit derived from the scrape deadline, so a
 slow query is stopped by the database itself and not left running after the scrape gave up.
 """
@@ -7,15 +10,17 @@ from __future__ import annotations
 
 import logging
 import os
-import ssl
 import threading
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pymysql
 
 from lookout.exporters.runtime import Backoff, BlockingPool, CollectError, ConfigError, Deadline, redact
 
 from .config import DatabaseConfig
+
+if TYPE_CHECKING:
+    import ssl
 
 log = logging.getLogger("lookout.nectar.db")
 
@@ -26,6 +31,8 @@ _SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-
 def ssl_context(cfg: DatabaseConfig) -> ssl.SSLContext | None:
     if cfg.ssl_mode == "disabled":
         return None
+    import ssl  # only with TLS: the exporter's build() imported PyMySQL without it otherwise
+
     if cfg.ssl_mode == "required":
         # Encrypted but unverified, like mysql --ssl-mode=REQUIRED.
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

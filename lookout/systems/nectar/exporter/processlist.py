@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet, bounded
 from lookout.exporters.runtime.metrics import Gauge
 
 from .config import ProcesslistConfig
-from .db import Database, Flavour
+
+if TYPE_CHECKING:  # the driver is imported by build(), after the configuration is read
+    from .db import Database, Flavour
 
 # Commands that hold a connection without running a statement.
 _IDLE = ("Sleep", "Daemon", "Binlog Dump", "Binlog Dump GTID")

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Gauge
 
-from .db import Database
+if TYPE_CHECKING:  # the driver is imported by build(), after the configuration is read
+    from .db import Database
+
 
 _UPTIME = {
     "mariadb": "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'",

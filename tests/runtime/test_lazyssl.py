@@ -1,0 +1,90 @@
+"""lazyssl.only_if: a driver imported without `ssl` and OpenSSL's hashes when the configuration
+makes no TLS connection, and TLS still whole for whatever imports `ssl` afterwards.
+
+Each case runs in a fresh interpreter (`python -S`, the dependencies' site-packages appended),
+as an exporter does: the runtime's import defers asyncio's `ssl` first. The facts checked are
+PyMySQL 1.2.4's (connections.py: `SSL_ENABLED = False` when `import ssl` fails) and CPython
+3.11's (hashlib serves sha1/sha256 from _sha1/_sha256 without _hashlib; hmac likewise).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+
+from lookout.devstack.certs import make_ca, make_leaf
+from lookout.devstack.proc import ROOT
+
+PRELUDE = r"""
+import sys
+sys.path.append(sys.argv.pop())
+import json
+from lookout.exporters.runtime import lazyssl
+def openssl_mapped():
+    with open("/proc/self/maps") as f:
+        return sorted({l.split()[-1] for l in f if "/libcrypto" in l or "/libssl" in l})
+"""
+
+WITHOUT_TLS = PRELUDE + r"""
+with lazyssl.only_if(False):
+    import pymysql
+import pymysql._auth as auth
+after_import = {"ssl": "ssl" in sys.modules, "_hashlib": "_hashlib" in sys.modules, "mapped": openssl_mapped(),
+                "ssl_enabled": pymysql.connections.SSL_ENABLED,
+                "sha1": auth.hashlib.sha1(b"x").hexdigest(), "sha1_from": type(auth.hashlib.sha1()).__module__}
+# Later, as a web-config with TLS does: the whole hashlib and ssl, and asyncio's TLS works.
+import hashlib, ssl, asyncio
+ca, crt, key = sys.argv[1:4]
+async def handshake():
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(crt, key)
+    async def echo(reader, writer):
+        writer.write(await reader.readline())
+        await writer.drain()
+        writer.close()
+    server = await asyncio.start_server(echo, "127.0.0.1", 0, ssl=server_ctx)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ssl.create_default_context(cafile=ca),
+                                                   server_hostname="localhost")
+    writer.write(b"over tls\n")
+    line = await reader.readline()
+    version = writer.get_extra_info("ssl_object").version()
+    writer.close()
+    server.close()
+    return line.decode(), version
+line, version = asyncio.run(handshake())
+print(json.dumps({**after_import, "later_hashlib_openssl": "_hashlib" in sys.modules and hashlib is not auth.hashlib,
+                  "pbkdf2_from": hashlib.pbkdf2_hmac.__module__, "echo": line, "tls": version}))
+"""
+
+WITH_TLS = PRELUDE + r"""
+with lazyssl.only_if(True):
+    import pymysql
+print(json.dumps({"ssl": "ssl" in sys.modules, "ssl_enabled": pymysql.connections.SSL_ENABLED,
+                  "mapped": openssl_mapped()}))
+"""
+
+
+def _run(code: str, *args: str) -> dict:
+    res = subprocess.run([sys.executable, "-S", "-c", code, *args, sysconfig.get_paths()["purelib"]], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def test_without_tls_the_driver_falls_back_and_tls_later_is_whole(tmp_path):
+    ca = make_ca(tmp_path / "pki")
+    crt, key = make_leaf(tmp_path / "pki", ca, "server", dns=["localhost"], ips=["127.0.0.1"])
+    got = _run(WITHOUT_TLS, str(ca[0]), str(crt), str(key))
+    assert got["ssl"] is False and got["_hashlib"] is False and got["mapped"] == []
+    assert got["ssl_enabled"] is False
+    assert got["sha1"] == "11f6ad8ec52a2984abaafd7c3b516503785c2072"  # sha1(b"x"), from the builtin _sha1
+    assert got["sha1_from"] == "_sha1"
+    assert got["later_hashlib_openssl"] is True and got["pbkdf2_from"] == "_hashlib"
+    assert got["echo"] == "over tls\n" and got["tls"].startswith("TLSv1.")
+
+
+def test_with_tls_the_driver_is_imported_whole():
+    got = _run(WITH_TLS)
+    assert got["ssl"] is True and got["ssl_enabled"] is True and got["mapped"]
