@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestServer
 
-import lookout.systems.nectar.exporter as exporter_package
+import lookout.systems.nectar.exporter.db as db_module
 from lookout.systems.nectar.exporter import EXPORTER
 from lookout.systems.nectar.exporter.db import Flavour
 from lookout.exporters.runtime.config import Loader
@@ -74,7 +74,7 @@ async def render() -> str:
                 "logfile": {"path": str(logs["stdout_log"]), "unified_errors_path": str(logs["unified_errors_log"])},
                 "app": {"url": str(http.make_url("")).rstrip("/")},
             })
-            with replaced(exporter_package, "Database", RecordedTiDB):
+            with replaced(db_module, "Database", RecordedTiDB):  # build() imports it from .db
                 collectors = EXPORTER.build(cfg)
 
             def append_lines():
