@@ -193,3 +193,19 @@ def test_sighup_reloads(tmp_path, start):
     p.proc.send_signal(signal.SIGHUP)
     wait_until(lambda: http_get(p.url + "/metrics", _basic("prometheus", "other-pass"))[0] == 200, timeout=10,
                what="the SIGHUP reload")
+
+
+def test_tls_added_later_is_served_by_an_exporter_started_without_ssl(tmp_path, pki, start):
+    """Nectar with its default database.ssl_mode (disabled) starts without `ssl` (PyMySQL is
+    imported without it, test_footprint.py); a web-config that gains TLS afterwards is served
+    over TLS: the runtime imports ssl then and asyncio's TLS works."""
+    ca, old, _, _ = pki
+    web = tmp_path / "web.yml"
+    _write(web, {"basic_auth_users": {}})
+    p = start(web)
+    assert http_get(p.url + "/metrics")[0] == 200
+    _write(web, {"tls_server_config": {"cert_file": str(old[0]), "key_file": str(old[1])}})
+    assert _served_cert(p.port, ca) == _der(old[0])
+    status, _, body = http_get(p.url.replace("http://", "https://") + "/metrics",
+                               context=ssl.create_default_context(cafile=str(ca[0])))
+    assert status == 200 and "\nnectar_up 0" in body
