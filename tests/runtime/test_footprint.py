@@ -122,3 +122,26 @@ def test_basic_auth_loads_bcrypt_but_not_ssl(tmp_path):
     web.write_text(yaml.safe_dump({"basic_auth_users": {"p": bcrypt.hashpw(b"x", bcrypt.gensalt(4)).decode()}}))
     modules = set(loaded(tmp_path, "pm2", "--web.config.file", str(web))["modules"])
     assert "bcrypt" in modules and "ssl" not in modules
+
+
+# A collector that is off costs nothing: the modules only it uses are imported when it is
+# configured (psutil about 1.4 MB RSS). Nectar's process, logfile and app collectors are off by
+# default; PM2's host and sync_log collectors are turned off by flag here.
+OFF = {
+    "nectar": ((), {"psutil", "lookout.exporters.runtime.logtail", "lookout.exporters.runtime.httpclient",
+                    "lookout.systems.nectar.exporter.process", "lookout.systems.nectar.exporter.logfile",
+                    "lookout.systems.nectar.exporter.app"}),
+    "pm2": (("--no-collector.host", "--no-collector.sync_log"),
+            {"psutil", "lookout.exporters.runtime.logtail", "lookout.systems.pm2.exporter.host",
+             "lookout.systems.pm2.exporter.synclog"}),
+}
+
+
+@pytest.mark.parametrize("ns", sorted(OFF))
+def test_a_collector_that_is_off_imports_nothing_of_its_own(tmp_path, ns):
+    args, never = OFF[ns]
+    got = loaded(tmp_path, ns, *args)
+    assert got["status"] == "200"
+    modules = set(got["modules"])
+    early = {m for m in modules if m in never or m.split(".")[0] in never}
+    assert not early, f"lookout-{ns} {' '.join(args)} imported {sorted(early)}"

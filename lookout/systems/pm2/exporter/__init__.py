@@ -5,28 +5,30 @@ from __future__ import annotations
 from lookout.exporters.runtime import Collector, ExporterSpec
 
 from .config import Pm2Config
-from .health import HealthCollector, HealthReader, StatsCollector
-from .host import HostCollector
 from .processes import ProcessesCollector, ProcessSource
-from .synclog import SyncLogCollector
-from .watchdog import WatchdogCollector
 
 
 def build(cfg: Pm2Config) -> list[Collector]:
+    # The optional collectors' modules are imported only when configured: psutil (host, about
+    # 1.4 MB RSS), the log tail (sync_log), the HTTP client (health).
     # Whether the daemon or the health endpoint answered is the success of the collector
     # that reads it (lookout_collector_success; `processes` is critical, so also pm2_up).
     procs = ProcessSource(cfg.daemon)
     collectors: list[Collector] = [ProcessesCollector(
         procs, cfg.daemon.max_processes, cfg.daemon.expected_processes)]
     if cfg.health:
+        from .health import HealthCollector, HealthReader, StatsCollector
         collectors.append(HealthCollector(HealthReader(cfg.health)))
         if cfg.health.resolved_stats_url():
             collectors.append(StatsCollector(cfg.health))
     if cfg.sync_log.enabled:
+        from .synclog import SyncLogCollector
         collectors.append(SyncLogCollector(procs, cfg.sync_log))
     if cfg.watchdog.path:
+        from .watchdog import WatchdogCollector
         collectors.append(WatchdogCollector(cfg.watchdog))
     if cfg.host.enabled:
+        from .host import HostCollector
         collectors.append(HostCollector())
     return collectors
 
