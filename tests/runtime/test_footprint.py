@@ -125,7 +125,7 @@ def test_basic_auth_loads_bcrypt_but_not_ssl(tmp_path):
 
 
 # A collector that is off costs nothing: the modules only it uses are imported when it is
-# configured (psutil about 1.4 MB RSS). Nectar's process, logfile and app collectors are off by
+# configured (psutil about 0.4 MB RSS). Nectar's process, logfile and app collectors are off by
 # default; PM2's host and sync_log collectors are turned off by flag here.
 OFF = {
     "nectar": ((), {"psutil", "lookout.exporters.runtime.logtail", "lookout.exporters.runtime.httpclient",

@@ -10,7 +10,7 @@ from .processes import ProcessesCollector, ProcessSource
 
 def build(cfg: Pm2Config) -> list[Collector]:
     # The optional collectors' modules are imported only when configured: psutil (host, about
-    # 1.4 MB RSS), the log tail (sync_log), the HTTP client (health).
+    # 0.4 MB RSS), the log tail (sync_log), the HTTP client (health).
     # Whether the daemon or the health endpoint answered is the success of the collector
     # that reads it (lookout_collector_success; `processes` is critical, so also pm2_up).
     procs = ProcessSource(cfg.daemon)
