@@ -10,8 +10,9 @@ tests/runtime/test_footprint.py checks both halves: no `ssl` with the default co
 and real handshakes with a web-config.
 
 `only_if(tls)` does the same for a database driver, decided from the configuration before the
-driver is imported: PyMySQL imports `ssl` (and through hashlib OpenSSL's libcrypto) at its own
-import, for TLS a configuration with `ssl_mode: disabled` never does.
+driver is imported (main.py: an exporter's `drivers_use_tls`): PyMySQL imports `ssl` (and
+through hashlib OpenSSL's libcrypto) at its own import, for TLS a configuration without TLS
+never makes.
 """
 from __future__ import annotations
 
