@@ -204,8 +204,15 @@ def test_tls_added_later_is_served_by_an_exporter_started_without_ssl(tmp_path, 
     _write(web, {"basic_auth_users": {}})
     p = start(web)
     assert http_get(p.url + "/metrics")[0] == 200
+    assert not _openssl_mapped(p.proc.pid)
     _write(web, {"tls_server_config": {"cert_file": str(old[0]), "key_file": str(old[1])}})
     assert _served_cert(p.port, ca) == _der(old[0])
+    assert _openssl_mapped(p.proc.pid)
     status, _, body = http_get(p.url.replace("http://", "https://") + "/metrics",
                                context=ssl.create_default_context(cafile=str(ca[0])))
     assert status == 200 and "\nnectar_up 0" in body
+
+
+def _openssl_mapped(pid: int) -> bool:
+    with open(f"/proc/{pid}/maps") as f:
+        return any("/libssl" in line or "/libcrypto" in line for line in f)
