@@ -57,13 +57,23 @@ async def scrape(namespace: str, collectors: list, between=None) -> str:
     scraper = Scraper(namespace, collectors, __version__)
     try:
         await scraper.snapshot(Deadline(10))
+        _all_succeeded(scraper, "first")
         if between is not None:
             between()
         body, _ = scraper.render(await scraper.snapshot(Deadline(10)), None)
+        _all_succeeded(scraper, "second")
     finally:
         for c in collectors:
             await c.close()
     return body.decode()
+
+
+def _all_succeeded(scraper, which: str) -> None:
+    """Every golden records a healthy system: a collector that failed (a slow thread on a
+    loaded machine, say) would show up as a stale golden, so name it and its error instead."""
+    failed = {name: (st.reason, st.error) for name, st in scraper.status.items() if not st.success}
+    if failed:
+        raise AssertionError(f"the {which} golden scrape had failed collectors: {failed}")
 
 
 def goldens() -> list[ModuleType]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, ExporterSpec, Probe
 
+from .. import SYSTEM
 from .chain import ChainCollector
 from .config import NectarConfig
 from .processlist import ProcesslistCollector
@@ -32,11 +33,11 @@ def build(cfg: NectarConfig) -> list[Collector]:
 
 
 EXPORTER = ExporterSpec(
-    namespace="nectar",
+    namespace=SYSTEM.namespace,
     title="Lookout Nectar exporter",
     config_class=NectarConfig,
     build=build,
-    default_port=9861,
+    default_port=SYSTEM.port,
     collectors=("ping", "chain", "server", "processlist", "process", "logfile", "app"),
     switches={"processlist": "processlist.enabled"},
     # PyMySQL 1.2.4 falls back to SSL_ENABLED = False without `ssl`.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, ExporterSpec
 
+from .. import SYSTEM
 from .config import Pm2Config
 from .processes import ProcessesCollector, ProcessSource
 
@@ -34,11 +35,11 @@ def build(cfg: Pm2Config) -> list[Collector]:
 
 
 EXPORTER = ExporterSpec(
-    namespace="pm2",
+    namespace=SYSTEM.namespace,
     title="Lookout PM2 exporter",
     config_class=Pm2Config,
     build=build,
-    default_port=9863,
+    default_port=SYSTEM.port,
     collectors=("processes", "health", "sync_stats", "sync_log", "host"),
     switches={"sync_log": "sync_log.enabled", "host": "host.enabled"},
 )

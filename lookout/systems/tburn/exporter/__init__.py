@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, ExporterSpec
 
+from .. import SYSTEM
 from .client import TburnClient
 from .collectors import EndpointCollector, HealthCollector
 from .config import TburnConfig
@@ -21,11 +22,11 @@ def build(cfg: TburnConfig) -> list[Collector]:
 
 
 EXPORTER = ExporterSpec(
-    namespace="tburn",
+    namespace=SYSTEM.namespace,
     title="Lookout TBURN exporter",
     config_class=TburnConfig,
     build=build,
-    default_port=9864,
+    default_port=SYSTEM.port,
     collectors=(HEALTH.name, *(e.name for e in ENDPOINTS)),
     switches={e.name: f"endpoints.{e.name}.enabled" for e in ENDPOINTS},
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, ExporterSpec, Probe
 
+from .. import SYSTEM
 from .config import TicksConfig
 from .database import Database
 from .disk import DiskCollector
@@ -28,11 +29,11 @@ def build(cfg: TicksConfig) -> list[Collector]:
 
 
 EXPORTER = ExporterSpec(
-    namespace="ticks",
+    namespace=SYSTEM.namespace,
     title="Lookout tick collector exporter",
     config_class=TicksConfig,
     build=build,
-    default_port=9862,
+    default_port=SYSTEM.port,
     collectors=("ping", "containers", "logs", "disk"),
     switches={"logs": "docker.logs.enabled"},
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lookout.exporters.runtime import Collector, ExporterSpec
 
+from .. import SYSTEM
 from .config import BackupConfig
 from .status import StatusCollector
 
@@ -13,10 +14,10 @@ def build(cfg: BackupConfig) -> list[Collector]:
 
 
 EXPORTER = ExporterSpec(
-    namespace="backup",
+    namespace=SYSTEM.namespace,
     title="Lookout nightly backup exporter",
     config_class=BackupConfig,
     build=build,
-    default_port=9865,
+    default_port=SYSTEM.port,
     collectors=("status",),
 )
