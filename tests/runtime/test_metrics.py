@@ -138,3 +138,50 @@ def test_a_scrape_never_waits_for_nor_shows_a_collection_started_under_a_longer_
 def test_timeout_header_strict_and_capped(header, expected):
     # Prometheus sends the scrape timeout in seconds as a plain decimal (scrape/target.go).
     assert parse_timeout_header(header, 10.0, 120.0) == expected
+
+
+class _IgnoresCancel(Collector):
+    """A driver stuck in cleanup: cancellation does not end it; it ends (successfully) on `release`."""
+    name = "stubborn"
+
+    def __init__(self):
+        self.release = asyncio.Event()
+
+    async def collect(self, out, deadline):
+        while not self.release.is_set():
+            try:
+                await self.release.wait()
+            except asyncio.CancelledError:
+                continue  # swallowed, as a stuck driver does
+        out.add(Gauge("late", "Finished after the deadline."), 1)
+
+
+def test_a_collector_given_up_on_is_not_waited_for_and_its_late_end_changes_nothing():
+    async def run():
+        stubborn = _IgnoresCancel()
+        s = Scraper("x", [stubborn, _Sleeps(0)], "1.0")
+        loop = asyncio.get_running_loop()
+        took, snaps = [], []
+        for _ in range(4):  # three runs left stuck, then the fourth fails fast
+            t0 = loop.time()
+            snaps.append(await s.snapshot(Deadline(0.2)))
+            took.append(loop.time() - t0)
+        stubborn.release.set()  # every stuck run now ends, successfully and late
+        for _ in range(5):
+            await asyncio.sleep(0)
+        return s, snaps, took
+    scraper, snaps, took = asyncio.run(run())
+    stubborn = (("collector", "stubborn"), ("exporter", "x"))
+    assert max(took) < 1.0, took  # a 0.2 s deadline: answered, never waiting for the stuck runs
+    for snap in snaps:
+        got = _samples(scraper, snap)
+        assert got[("lookout_collector_success", stubborn)] == 0
+        assert ("x_late", ()) not in got
+        assert got[("x_slept", ())] == 1  # the other collector answered fresh every time
+    last = _samples(scraper, snaps[-1])
+    assert last[("lookout_collector_errors_total", (*stubborn, ("reason", "timeout")))] == 4
+    st = scraper.status["stubborn"]
+    # The late successes were recorded nowhere.
+    assert (st.success, st.reason, st.last_success, st.errors["timeout"]) == (False, "timeout", 0.0, 4)
+    assert "still stuck" in st.error
+    assert not scraper._stuck["stubborn"]  # the ended runs are no longer counted as stuck

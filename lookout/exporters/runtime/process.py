@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import resource
 
-from .families import CounterMetricFamily, Family, GaugeMetricFamily
+from .families import Family
+from .metrics import Counter, Family as Rows, Gauge
 
 _PAGESIZE = resource.getpagesize()
 try:
@@ -18,12 +19,25 @@ except (ValueError, OSError):
     _TICKS = 100.0
 
 
+def _read(path: str) -> bytes:
+    """A small /proc file whole, with plain system calls (no buffered file object per scrape)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
 def _boot_time() -> float:
     try:
-        with open("/proc/stat", "rb") as stat:
-            for line in stat:
-                if line.startswith(b"btime "):
-                    return float(line.split()[1])
+        for line in _read("/proc/stat").splitlines():
+            if line.startswith(b"btime "):
+                return float(line.split()[1])
     except OSError:
         pass
     return 0.0
@@ -31,35 +45,38 @@ def _boot_time() -> float:
 
 _BTIME = _boot_time()
 
+# prometheus_client's names and help texts; unprefixed (shared), as every exporter shows them.
+VIRTUAL = Gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", shared=True)
+RESIDENT = Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", shared=True)
+START = Gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", shared=True)
+CPU = Counter("process_cpu_seconds", "Total user and system CPU time spent in seconds.", shared=True)
+OPEN_FDS = Gauge("process_open_fds", "Number of open file descriptors.", shared=True)
+MAX_FDS = Gauge("process_max_fds", "Maximum number of open file descriptors.", shared=True)
 
-def _gauge(name: str, doc: str, value: float) -> Family:
-    fam = GaugeMetricFamily(name, doc)
-    fam.add_metric([], value)
-    return fam
 
-
-def process_families() -> list[Family]:
+def process_rows() -> list[Rows]:
+    """This process's families as a MetricSet's rows (what runtime.render encodes), read now."""
     if not _BTIME:
         return []
-    out: list[Family] = []
+    out: list[Rows] = []
     try:
-        with open("/proc/self/stat", "rb") as stat:
-            parts = stat.read().split(b")")[-1].split()
-        out.append(_gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", float(parts[20])))
-        out.append(_gauge("process_resident_memory_bytes", "Resident memory size in bytes.",
-                          float(parts[21]) * _PAGESIZE))
-        out.append(_gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
-                          float(parts[19]) / _TICKS + _BTIME))
-        cpu = CounterMetricFamily("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.")
-        cpu.add_metric([], float(parts[11]) / _TICKS + float(parts[12]) / _TICKS)
-        out.append(cpu)
+        parts = _read("/proc/self/stat").split(b")")[-1].split()
+        out += [Rows(VIRTUAL, "", [((), float(parts[20]))]),
+                Rows(RESIDENT, "", [((), float(parts[21]) * _PAGESIZE)]),
+                Rows(START, "", [((), float(parts[19]) / _TICKS + _BTIME)]),
+                Rows(CPU, "", [((), float(parts[11]) / _TICKS + float(parts[12]) / _TICKS)])]
     except OSError:
         pass
     try:
-        with open("/proc/self/limits", "rb") as limits:
-            max_fds = next(float(line.split()[3]) for line in limits if line.startswith(b"Max open file"))
-        out.append(_gauge("process_open_fds", "Number of open file descriptors.", len(os.listdir("/proc/self/fd"))))
-        out.append(_gauge("process_max_fds", "Maximum number of open file descriptors.", max_fds))
+        max_fds = next(float(line.split()[3]) for line in _read("/proc/self/limits").splitlines()
+                       if line.startswith(b"Max open file"))
+        out += [Rows(OPEN_FDS, "", [((), float(len(os.listdir("/proc/self/fd"))))]),
+                Rows(MAX_FDS, "", [((), max_fds)])]
     except (OSError, StopIteration):
         pass
     return out
+
+
+def process_families() -> list[Family]:
+    """The same in prometheus_client's shape (for tests and other readers)."""
+    return [rows.metric() for rows in process_rows()]

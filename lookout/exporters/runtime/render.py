@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from math import copysign
 from operator import itemgetter
 from typing import Iterable
 
@@ -291,7 +292,7 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[st
                 if shown is None:
                     shown = shown_as[v] = go_float(v)
             else:  # not memoised: -0.0 == 0.0 but prints "-0.0"
-                shown = go_float(v)
+                shown = "0.0" if copysign(1.0, v) > 0 else go_float(v)
             if plain:
                 text = seen.get(values)
                 if text is None:

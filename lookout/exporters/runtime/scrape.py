@@ -21,8 +21,8 @@ from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
 from .flags import python_version
 from .render import OPENMETRICS, encode, negotiate
-from .metrics import MetricSet
-from .process import process_families
+from .metrics import Labels, MetricSet
+from .process import process_rows
 from .secrets import redact
 
 log = logging.getLogger("lookout.scrape")
@@ -74,10 +74,10 @@ class Snapshot:
     rendered: dict[str, bytes] = field(default_factory=dict)
 
     def collect(self):  # every family this snapshot shows, in exposition order
-        return [*self.metrics.families(), *process_families()]
+        return [*self.metrics.families(), *(rows.metric() for rows in process_rows())]
 
     def encode(self, fmt: str, escaping: str) -> bytes:
-        return encode([*self.metrics.rows(), *process_families()], fmt, escaping)
+        return encode([*self.metrics.rows(), *process_rows()], fmt, escaping)
 
 
 class _Collection:
@@ -87,6 +87,18 @@ class _Collection:
         self.outcomes: dict[str, Outcome] = {}
         self.task: asyncio.Task | None = None
         self.snapshot: Snapshot | None = None
+
+
+class _Run:
+    """One collector in one collection."""
+
+    __slots__ = ("collector", "part", "start", "task", "given_up")
+
+    def __init__(self, collector: Collector, part: MetricSet):
+        self.collector, self.part = collector, part
+        self.start = time.perf_counter()
+        self.task: asyncio.Task | None = None
+        self.given_up = False
 
 
 class Scraper:
@@ -111,6 +123,7 @@ class Scraper:
         self._last: Snapshot | None = None  # only ever reused under min_interval
         self._inflight: list[_Collection] = []
         self._stuck: dict[str, set[asyncio.Task]] = {c.name: set() for c in collectors}
+        self._label_sets: dict[tuple, Labels] = {}
 
     async def snapshot(self, deadline: Deadline) -> Snapshot:
         last = self._last
@@ -150,7 +163,31 @@ class Scraper:
             log.error("collection crashed: %s", redact(str(task.exception())))
 
     async def _collect(self, coll: _Collection) -> Snapshot:
-        await asyncio.gather(*(self._run(c, coll) for c in self.collectors))
+        """Every collector in a task of its own, all bounded by one wait: at the deadline the
+        collection gives up on the unfinished ones without waiting for them (`asyncio.wait_for`
+        would wait for a cancelled collector to finish, and a driver stuck in cleanup, a
+        connection release to a frozen server, would hold the collection past its deadline)."""
+        loop = asyncio.get_running_loop()
+        runs: list[_Run] = []
+        for c in self.collectors:
+            run = _Run(c, MetricSet(self.namespace))
+            self.status[c.name].attempts += 1
+            stuck = self._stuck[c.name]
+            if len(stuck) >= _MAX_STUCK_RUNS:  # fail fast instead of piling up more
+                self._record(run, coll, CollectError("timeout", f"{len(stuck)} earlier runs are still stuck"))
+                continue
+            run.task = loop.create_task(self._run(run, coll))
+            runs.append(run)
+        if runs:
+            await asyncio.wait([run.task for run in runs], timeout=coll.deadline.remaining() + _GRACE)
+        for run in runs:
+            if not run.task.done():
+                run.given_up = True
+                run.task.cancel()
+                stuck = self._stuck[run.collector.name]
+                stuck.add(run.task)
+                run.task.add_done_callback(stuck.discard)
+                self._record(run, coll, CollectError("timeout", "did not finish before the scrape deadline"))
         self.collections += 1
         snap = self._build(coll.outcomes, time.perf_counter())
         coll.snapshot = self._last = snap
@@ -166,14 +203,22 @@ class Scraper:
                 outcomes[c.name] = Outcome(None, False, "timeout", now - coll.started)
         return self._build(outcomes, now)
 
-    async def _run(self, collector: Collector, coll: _Collection) -> None:
-        st = self.status[collector.name]
-        part = MetricSet(self.namespace)
-        start = time.perf_counter()
-        st.attempts += 1
+    async def _run(self, run: "_Run", coll: _Collection) -> None:
+        """One collector's run; its outcome is recorded when it ends, unless it was given up on
+        at the deadline (its late end then changes nothing)."""
         try:
-            await self._bounded(collector, part, coll.deadline)
+            await run.collector.collect(run.part, coll.deadline)
         except Exception as exc:  # a collector's failure is data, never a failed scrape
+            if not run.given_up:
+                self._record(run, coll, exc)
+        else:
+            if not run.given_up:
+                self._record(run, coll, None)
+
+    def _record(self, run: "_Run", coll: _Collection, exc: Exception | None) -> None:
+        collector, part = run.collector, run.part
+        st = self.status[collector.name]
+        if exc is not None:
             reason = reason_of(exc)
             st.success, st.reason = False, reason
             st.error = redact(str(exc) or type(exc).__name__)
@@ -189,27 +234,8 @@ class Scraper:
             reason, kept, success = "", part, True
         for name in part.missing_fields:
             st.missing[name] = st.missing.get(name, 0) + 1
-        st.duration = time.perf_counter() - start
+        st.duration = time.perf_counter() - run.start
         coll.outcomes[collector.name] = Outcome(kept, success, reason, st.duration)
-
-    async def _bounded(self, collector: Collector, part: MetricSet, deadline: Deadline) -> None:
-        """Run the collector until the deadline, then give up on it without waiting for it.
-
-        `asyncio.wait_for` would wait for the cancelled collector to finish, and a driver
-        stuck in cleanup (a connection release to a frozen server) would hold the whole
-        collection past its deadline.
-        """
-        stuck = self._stuck[collector.name]
-        if len(stuck) >= _MAX_STUCK_RUNS:
-            raise CollectError("timeout", f"{len(stuck)} earlier runs are still stuck")
-        task = asyncio.get_running_loop().create_task(collector.collect(part, deadline))
-        done, _ = await asyncio.wait({task}, timeout=deadline.remaining() + _GRACE)
-        if task in done:
-            return task.result()
-        task.cancel()
-        stuck.add(task)
-        task.add_done_callback(lambda t: (stuck.discard(t), t.cancelled() or t.exception()))
-        raise CollectError("timeout", "did not finish before the scrape deadline")
 
     def _build(self, outcomes: dict[str, Outcome], now: float) -> Snapshot:
         out = MetricSet(self.namespace)
@@ -222,23 +248,34 @@ class Scraper:
         return Snapshot(out, time.monotonic())
 
     def _self_metrics(self, out: MetricSet, outcomes: dict[str, Outcome], up: bool) -> None:
-        ns = self.namespace
         out.add(sm.UP, 1 if up else 0)
+        success, duration, last, errors, missing = [], [], [], [], []
         for c in self.collectors:
             st, o = self.status[c.name], outcomes[c.name]
-            lbl = {"exporter": ns, "collector": c.name}
-            out.add(sm.SUCCESS, 1 if o.success else 0, **lbl)
-            out.add(sm.DURATION, o.duration, **lbl)
-            out.add(sm.LAST_SUCCESS, st.last_success, **lbl)
-            errors = st.errors
-            for reason, n in sorted(errors.items()):
-                out.add(sm.ERRORS, n, **lbl, reason=reason)
-            for name, n in sorted(st.missing.items()):
-                out.add(sm.FIELDS_MISSING, n, **lbl, field=name)
+            lbl = self._labels(sm.SUCCESS, c.name)  # SUCCESS, DURATION and LAST_SUCCESS share label names
+            success.append((lbl, 1 if o.success else 0))
+            duration.append((lbl, o.duration))
+            last.append((lbl, st.last_success))
+            errors.extend((self._labels(sm.ERRORS, c.name, reason), n) for reason, n in sorted(st.errors.items()))
+            missing.extend((self._labels(sm.FIELDS_MISSING, c.name, name), n) for name, n in sorted(st.missing.items()))
+        # One family at a time, in the order (and with the rows) a sample at a time gave.
+        for desc, rows in ((sm.SUCCESS, success), (sm.DURATION, duration), (sm.LAST_SUCCESS, last),
+                           (sm.ERRORS, errors), (sm.FIELDS_MISSING, missing)):
+            out.add_many(desc, rows)
         out.add(sm.COLLECTIONS, self.collections)
         out.add(sm.BUILD_INFO, 1, version=self.version, revision=self.revision, python_version=python_version())
         if self.extra_metrics is not None:
             self.extra_metrics(out)
+
+    def _labels(self, desc, collector: str, third: str | None = None) -> Labels:
+        """The label set of a per-collector self-metric sample, checked and ordered once (the
+        sets are fixed: the collectors, their reasons and fields); the values stay fresh."""
+        key = (desc.name, collector, third)
+        found = self._label_sets.get(key)
+        if found is None:
+            extra = {} if third is None else {"reason" if desc is sm.ERRORS else "field": third}
+            found = self._label_sets[key] = Labels(desc, exporter=self.namespace, collector=collector, **extra)
+        return found
 
     # --- rendering ---------------------------------------------------------------
 

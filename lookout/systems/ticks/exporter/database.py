@@ -43,23 +43,32 @@ class Database:
         await self._use(lambda conn: conn.execute("SELECT 1", timeout=deadline.remaining()), deadline, "ping",
                         self._dedicated)
 
-    async def fetchrow(self, sql: str, deadline: Deadline, what: str) -> asyncpg.Record:
-        """Run one read-only statement; `what` names it in errors ("table eth_option_quotes")."""
+    async def fetchrow(self, sql: str, deadline: Deadline, what: str, columns: tuple[str, ...]) -> dict:
+        """The one row of a read-only `sql` as {column: text, or None for NULL}, `columns`
+        naming its columns in order; `what` names it in errors ("table eth_option_quotes").
+
+        One round trip: a simple query opens the read-only transaction, bounds its statements
+        by what is left of the deadline (SET LOCAL ends with the transaction, so a pooled
+        connection never keeps it), copies the row out in COPY's text format and commits.
+        asyncpg's simple queries drop rows, and a prepared statement costs two round trips
+        more; its COPY path takes the text as one simple query and keeps the copied bytes."""
+        statement = (f"BEGIN READ ONLY; SET LOCAL statement_timeout = {deadline.remaining_ms()}; "
+                     f"COPY ({sql}) TO STDOUT; COMMIT")
+        chunks: list[bytes] = []
+
+        async def sink(data: bytes) -> None:
+            chunks.append(data)
+
         async def run(conn):
             try:
-                # One round trip opens the read-only transaction and bounds its statements;
-                # SET LOCAL ends with the transaction, so a pooled connection never keeps it.
-                await conn.execute(f"BEGIN READ ONLY; SET LOCAL statement_timeout = {deadline.remaining_ms()}",
-                                   timeout=deadline.remaining())
-                row = await conn.fetchrow(sql, timeout=deadline.remaining())
+                await conn._copy_out(statement, sink, deadline.remaining())  # see the docstring
             except asyncpg.PostgresError:
-                # The server answered (an error, statement_timeout): end the transaction, as
-                # asyncpg's transaction() would, so the connection goes back to the pool clean.
+                # The server answered (an error, statement_timeout) and skipped the rest, COMMIT
+                # too: end the transaction, so the connection goes back to the pool clean.
                 if conn.is_in_transaction():
                     await conn.execute("ROLLBACK")
                 raise
-            await conn.execute("COMMIT")
-            return row
+            return _copied_row(b"".join(chunks), columns, what)
         return await self._use(run, deadline, what, self._pooled)
 
     async def _use(self, fn, deadline: Deadline, what: str, lease):
@@ -181,6 +190,17 @@ async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
     default reset query (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL) would cost a
     round trip per statement for state these statements never leave: SET LOCAL ends with
     its transaction, and nothing here takes locks, opens cursors or listens."""
+
+
+def _copied_row(data: bytes, columns: tuple[str, ...], what: str) -> dict:
+    """One line of COPY's text format (tab-separated, `\\N` for NULL) as {column: text}."""
+    lines = data.decode().split("\n")
+    if len(lines) != 2 or lines[1]:
+        raise CollectError("parse", f"{what}: expected one row, got {len(lines) - 1}")
+    values = lines[0].split("\t")
+    if len(values) != len(columns):
+        raise CollectError("parse", f"{what}: expected {len(columns)} columns, got {len(values)}")
+    return {c: None if v == "\\N" else v for c, v in zip(columns, values)}
 
 
 def _first_line(exc: BaseException) -> str:

@@ -53,9 +53,9 @@ class RecordedTimescale:
     async def ping(self, deadline) -> None:
         return None
 
-    async def fetchrow(self, sql: str, deadline, what: str) -> dict:
+    async def fetchrow(self, sql: str, deadline, what: str, columns: tuple) -> dict:
         (row,) = self.recorded.rows(sql)
-        return row   # asyncpg.Record is read by column name, as a dict is
+        return row   # by column name, as the database's copied row is
 
     async def close(self) -> None:
         return None
