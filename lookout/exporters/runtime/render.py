@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from math import copysign
 from operator import itemgetter
 from typing import Iterable
 
@@ -290,8 +291,8 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[st
                 shown = shown_as.get(v)
                 if shown is None:
                     shown = shown_as[v] = go_float(v)
-            else:  # not memoised: -0.0 == 0.0 but prints "-0.0"
-                shown = go_float(v)
+            else:  # not memoised: -0.0 == 0.0 but prints "-0.0" (rows hold floats: MetricSet)
+                shown = "-0.0" if copysign(1.0, v) < 0 else "0.0"
             if plain:
                 text = seen.get(values)
                 if text is None:
