@@ -328,7 +328,13 @@ def _as_given(value):
 
 def _quantiles(value) -> list[tuple[str, float]]:
     """A Quantiles sample: {quantile: value} as (quantile, value) pairs sorted by quantile."""
-    return sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))
+    pairs = [(str(q), float(v)) for q, v in (value if isinstance(value, dict) else dict(value)).items()]
+    pairs.sort(key=_by_quantile)
+    return pairs
+
+
+def _by_quantile(pair: tuple[str, float]) -> float:
+    return float(pair[0])
 
 
 def _no_values(labels) -> tuple:
