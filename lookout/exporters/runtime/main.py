@@ -123,8 +123,8 @@ def settle_gc() -> None:
     11,000 at 200 PM2 apps); with the default threshold of 700 each was walked by a young and
     then a middle collection while still in use, about a tenth of the scrape's CPU. With
     GC_YOUNG_THRESHOLD a collection runs about once a scrape; cyclic garbage waits at most that
-    long (the young generation's objects, a few hundred KB)."""
-    gc.collect()
+    long (the young generation's objects, a few hundred KB). No collection before freezing:
+    it would cost about 10 ms of start-up to free what start-up left, a one-time few KB."""
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
