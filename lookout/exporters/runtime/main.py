@@ -124,7 +124,7 @@ def settle_gc() -> None:
     then a middle collection while still in use, about a tenth of the scrape's CPU. With
     GC_YOUNG_THRESHOLD a collection runs about once a scrape; cyclic garbage waits at most that
     long (the young generation's objects, a few hundred KB). No collection before freezing:
-    it would cost about 10 ms of start-up to free what start-up left, a one-time few KB."""
+    it would cost about 10 ms of start-up to free what start-up left (about 120 objects, once)."""
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
