@@ -50,12 +50,14 @@ def test_labels_checked_once_are_the_same_samples_and_still_checked():
     by_add.add(SIZE, 2, container="b", table="t2")
     by_add.add(rows, 5, container="a", table="t1")
     at = Labels(SIZE, table="t1", container="a")
-    by_many.add_many(SIZE, [(at, 1), (Labels(rows, container="b", table="t2"), 2)])
-    by_many.add_many(rows, [(at, 5)])
-    by_many.add_many(Gauge("unseen", "Never written."), [])
+    by_many.add_many(SIZE, [at, Labels(rows, container="b", table="t2")], (1, 2))
+    by_many.add_many(rows, [at], [5])
+    by_many.add_many(Gauge("unseen", "Never written."), [], [])
     assert [f.samples for f in by_many.families()] == [f.samples for f in by_add.families()]
     with pytest.raises(LabelError):
-        by_many.add_many(Gauge("other", "Other.", labels=("container",)), [(at, 1)])
+        by_many.add_many(Gauge("other", "Other.", labels=("container",)), [at], [1])
+    with pytest.raises(ValueError):
+        by_many.add_many(SIZE, [at], [1, 2])
     with pytest.raises(LabelError):
         Labels(SIZE, container="a")
 

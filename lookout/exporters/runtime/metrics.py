@@ -23,8 +23,8 @@ printing values under the wrong names).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import itemgetter
-from typing import Iterable, Mapping
+from operator import attrgetter, itemgetter
+from typing import Iterable, Mapping, Sequence
 
 from .families import (
     CounterMetricFamily,
@@ -231,19 +231,20 @@ class MetricSet:
             desc.label_values(labels)  # raises LabelError naming what is missing or unexpected
         self._append(desc, desc.sorted_values(labels), value)
 
-    def add_many(self, desc: Descriptor, samples: list, /) -> None:
-        """add() for each (Labels, value) of `samples`, in order: one call for a family's hundreds
-        of samples (a collector writing a dozen families per process of a list of hundreds).
-        Raises LabelError when `desc`'s label names are not the ones a Labels was made for.
-        No samples: no family, as with add."""
-        if not samples:
+    def add_many(self, desc: Descriptor, labels: Sequence[Labels], values: Sequence, /) -> None:
+        """add() for each labels[i] with values[i], in order: one call for a family's hundreds of
+        samples (a collector writing a dozen families per process of a list of hundreds).
+        Raises LabelError when `desc`'s label names are not the ones a Labels was made for,
+        ValueError when the two differ in length. No samples: no family, as with add."""
+        if len(labels) != len(values):
+            raise ValueError(f"{desc.name}: {len(labels)} label sets for {len(values)} values")
+        if not labels:
             return
         names = desc.label_set
-        for at, _ in samples:
-            if at.names is not names and at.names != names:
-                raise LabelError(f"{desc.name}: labels {sorted(at.names)} given for {desc.labels}")
-        keep = _kept(desc.kind)
-        self._rows(desc).extend([(at.values, keep(value)) for at, value in samples])
+        for given in set(map(_names, labels)):
+            if given is not names and given != names:
+                raise LabelError(f"{desc.name}: labels {sorted(given)} given for {desc.labels}")
+        self._rows(desc).extend(zip(map(_label_values, labels), map(_kept(desc.kind), values)))
 
     def _append(self, desc: Descriptor, values: tuple, value) -> None:
         self._rows(desc).append((values, _kept(desc.kind)(value)))
@@ -318,13 +319,22 @@ def _kept(kind: str):
     return float if kind in _NUMERIC else _quantiles if kind == "summary" else _as_given
 
 
+_names, _label_values = attrgetter("names"), attrgetter("values")
+
+
 def _as_given(value):
     return value
 
 
 def _quantiles(value) -> list[tuple[str, float]]:
     """A Quantiles sample: {quantile: value} as (quantile, value) pairs sorted by quantile."""
-    return sorted(((str(q), float(v)) for q, v in dict(value).items()), key=lambda qv: float(qv[0]))
+    pairs = [(str(q), float(v)) for q, v in (value if isinstance(value, dict) else dict(value)).items()]
+    pairs.sort(key=_by_quantile)
+    return pairs
+
+
+def _by_quantile(pair: tuple[str, float]) -> float:
+    return float(pair[0])
 
 
 def _no_values(labels) -> tuple:

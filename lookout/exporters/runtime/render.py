@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from math import copysign
-from operator import itemgetter
 from typing import Iterable
 
 TEXT, OPENMETRICS = "text", "openmetrics"
@@ -244,10 +243,13 @@ def _family_shape(fmt: str, escaping: str, kind: str, name: str, doc: str, unit:
 def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> bytes:
     """The exposition of `families` (see the module docstring) in `fmt` with `escaping`."""
     out: list[str] = []
-    labelled: dict[str, dict] = {}  # label template -> {label values: rendered labels}, for this encode
+    # For this encode only: label values as escaped, and label sets as rendered (label template
+    # -> {label values: text}); most families of a large exposition share their label sets.
+    escaped: dict[tuple, tuple] = {}
+    labelled: dict[str, dict] = {}
     for fam in families:
         if hasattr(fam, "rows"):
-            _encode_rows(out, fam, fmt, escaping, labelled)
+            _encode_rows(out, fam, fmt, escaping, escaped, labelled)
         else:
             _encode_metric(out, fam, fmt, escaping)
     if fmt == OPENMETRICS:
@@ -255,7 +257,15 @@ def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> 
     return "".join(out).encode("utf-8")
 
 
-def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[str, dict]) -> None:
+def _escaped(escaped: dict[tuple, tuple], values: tuple) -> tuple:
+    found = escaped.get(values)
+    if found is None:
+        found = escaped[values] = tuple(map(escape_value, values))
+    return found
+
+
+def _encode_rows(out: list[str], fam, fmt: str, escaping: str, escaped: dict[tuple, tuple],
+                 labelled: dict[str, dict]) -> None:
     desc = fam.desc
     kind = desc.kind
     extra = fam.name if kind == "stateset" else "quantile" if kind == "summary" else None
@@ -266,53 +276,44 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, labelled: dict[st
         lines = _stateset_lines(tpl, at, desc.states)
         for values, current in fam.rows:
             row = lines.get(current) if isinstance(current, str) else None
-            out.append((row or lines[None]) % (tuple(map(esc, values)) * len(desc.states)))
+            out.append((row or lines[None]) % (_escaped(escaped, values) * len(desc.states)))
     elif kind == "stateset":
         for values, current in fam.rows:
-            values = tuple(map(esc, values))
+            values = _escaped(escaped, values)
             for state in sorted(desc.states):
                 out.append(tpl % (*values[:at], esc(state), *values[at:], "1.0" if state == current else "0.0"))
     elif kind == "summary":
         for values, quantiles in fam.rows:
-            values = tuple(map(esc, values))
+            values = _escaped(escaped, values)
             for q, v in quantiles:
                 out.append(tpl % (*values[:at], esc(q), *values[at:], go_float(v)))
     else:
         shown_as = _GO_FLOATS
         if len(shown_as) > _GO_FLOATS_MAX:
             shown_as.clear()
-        rows = fam.rows
-        plain = bool(desc.sorted_labels) and not _need_escaping(rows)
-        if plain:  # the label values as they are, rendered once per encode for every family
+        if desc.sorted_labels:  # a label set rendered once per encode, for every family that has it
             before, labels, after = _template_parts(fmt, escaping, _sample_name(kind, fam.name), desc.sorted_labels)
             seen = labelled.setdefault(labels, {})
-        for values, v in rows:
+        for values, v in fam.rows:
             if v:
                 shown = shown_as.get(v)
                 if shown is None:
                     shown = shown_as[v] = go_float(v)
-            else:  # not memoised: -0.0 == 0.0 but prints "-0.0"
-                shown = "0.0" if copysign(1.0, v) > 0 else go_float(v)
-            if plain:
+            else:  # not memoised: -0.0 == 0.0 but prints "-0.0" (rows hold floats: MetricSet)
+                shown = "-0.0" if copysign(1.0, v) < 0 else "0.0"
+            if values:
                 text = seen.get(values)
                 if text is None:
-                    text = seen[values] = labels % values
+                    text = seen[values] = labels % _escaped(escaped, values)
                 out.append(f"{before}{text}{after}{shown}\n")
             else:
-                out.append(tpl % (*map(esc, values), shown) if values else tpl % shown)
+                out.append(tpl % shown)
 
 
 # Numbers as written, across encodes: most of a large exposition's values (start times,
 # restart counts, limits) are the same from one scrape to the next. Bounded: cleared when full.
 _GO_FLOATS: dict[float, str] = {}
 _GO_FLOATS_MAX = 2048  # about 0.2 MB when full
-
-
-def _need_escaping(rows: list) -> bool:
-    """Whether any label value of `rows` has a character escape_value changes (one pass over all
-    of them at C speed, instead of a call per value)."""
-    text = "".join(map("".join, map(itemgetter(0), rows)))
-    return "\\" in text or "\n" in text or '"' in text
 
 
 _STATESETS: dict[tuple, dict] = {}

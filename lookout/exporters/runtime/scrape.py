@@ -249,19 +249,25 @@ class Scraper:
 
     def _self_metrics(self, out: MetricSet, outcomes: dict[str, Outcome], up: bool) -> None:
         out.add(sm.UP, 1 if up else 0)
-        success, duration, last, errors, missing = [], [], [], [], []
+        labels, success, duration, last = [], [], [], []
+        error_labels, errors, missing_labels, missing = [], [], [], []
         for c in self.collectors:
             st, o = self.status[c.name], outcomes[c.name]
-            lbl = self._labels(sm.SUCCESS, c.name)  # SUCCESS, DURATION and LAST_SUCCESS share label names
-            success.append((lbl, 1 if o.success else 0))
-            duration.append((lbl, o.duration))
-            last.append((lbl, st.last_success))
-            errors.extend((self._labels(sm.ERRORS, c.name, reason), n) for reason, n in sorted(st.errors.items()))
-            missing.extend((self._labels(sm.FIELDS_MISSING, c.name, name), n) for name, n in sorted(st.missing.items()))
+            labels.append(self._labels(sm.SUCCESS, c.name))  # SUCCESS, DURATION and LAST_SUCCESS share label names
+            success.append(1 if o.success else 0)
+            duration.append(o.duration)
+            last.append(st.last_success)
+            for reason, n in sorted(st.errors.items()):
+                error_labels.append(self._labels(sm.ERRORS, c.name, reason))
+                errors.append(n)
+            for name, n in sorted(st.missing.items()):
+                missing_labels.append(self._labels(sm.FIELDS_MISSING, c.name, name))
+                missing.append(n)
         # One family at a time, in the order (and with the rows) a sample at a time gave.
-        for desc, rows in ((sm.SUCCESS, success), (sm.DURATION, duration), (sm.LAST_SUCCESS, last),
-                           (sm.ERRORS, errors), (sm.FIELDS_MISSING, missing)):
-            out.add_many(desc, rows)
+        for desc, lbls, values in ((sm.SUCCESS, labels, success), (sm.DURATION, labels, duration),
+                                   (sm.LAST_SUCCESS, labels, last), (sm.ERRORS, error_labels, errors),
+                                   (sm.FIELDS_MISSING, missing_labels, missing)):
+            out.add_many(desc, lbls, values)
         out.add(sm.COLLECTIONS, self.collections)
         out.add(sm.BUILD_INFO, 1, version=self.version, revision=self.revision, python_version=python_version())
         if self.extra_metrics is not None:

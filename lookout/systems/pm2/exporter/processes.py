@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from itertools import compress, repeat
+from operator import is_not, itemgetter
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
@@ -117,16 +119,24 @@ class ProcessesCollector(Collector):
         out.add(PROCESSES, len(procs))
         procs.sort(key=_pm_id_order)
         now = time.time()
-        samples: dict[str, list] = {desc.name: [] for desc in _PER_PROCESS}
-        first: dict[Labels, int] = {}  # a process's label set -> its place in the list
-        for i, proc in enumerate(procs[: self.max_processes]):
-            first[process_samples(samples, proc, now)] = i
+        listed = procs[: self.max_processes]
+        # One row per process (its value for each of _PER_PROCESS, None: no sample), read as
+        # one column per family.
+        rows = [process_samples(proc, now) for proc in listed]
+        labels = [row[0] for row in rows]
+        columns = []
+        for place, (desc, values) in enumerate(zip(_PER_PROCESS, list(zip(*rows))[1:])):
+            has = list(map(is_not, values, repeat(None)))
+            if True in has:
+                columns.append((has.index(True), place, desc, values, has))
         # Each family once, with all its samples; in the order a family first appears (the first
         # process that has it, then _PER_PROCESS's order): the exposition add() per sample wrote.
-        written = [desc for desc in _PER_PROCESS if samples[desc.name]]
-        written.sort(key=lambda desc: first[samples[desc.name][0][0]])
-        for desc in written:
-            out.add_many(desc, samples[desc.name])
+        columns.sort(key=itemgetter(0, 1))
+        for _, _, desc, values, has in columns:
+            if False in has:
+                out.add_many(desc, list(compress(labels, has)), list(compress(values, has)))
+            else:
+                out.add_many(desc, labels, values)
         # A process that is gone has no status at all: only the configured names can say so.
         if self.expected:
             names = [_name(p) for p in procs]
@@ -144,79 +154,80 @@ def _name(proc: dict) -> str:
     return str(proc.get("name") or env.get("name") or "")
 
 
-# The per-process families, in the order process_samples writes them.
+# The per-process families, in the order of process_samples' row.
 _PER_PROCESS = (STATUS, UP, RESTARTS, UNSTABLE, MEMORY, CPU, STARTED, UPTIME, MEMORY_LIMIT,
                 HEAP_USED, HEAP_TOTAL, HEAP_USAGE, LOOP_LATENCY, HANDLES, REQUESTS)
 
 
-def process_samples(samples: dict[str, list], proc: dict, now: float) -> Labels:
-    """Appends one process's samples, (its Labels, value), to `samples[descriptor.name]`;
-    returns the Labels (MetricSet.add_many writes them: one call per family, not per sample).
-    Keyed by name: a descriptor's own hash is its fields', several times dearer per lookup."""
+def process_samples(proc: dict, now: float) -> tuple:
+    """One process's row: (its Labels, then its value for each of _PER_PROCESS in order, None
+    where it has no sample). The Labels are checked once (MetricSet.add_many writes a family's
+    samples in one call, not one per sample)."""
     env = proc.get("pm2_env")
     if not isinstance(env, dict):
-        env = {}
+        env = _NONE
     monit = proc.get("monit")
     if not isinstance(monit, dict):
-        monit = {}
+        monit = _NONE
     pm_id = proc.get("pm_id", env.get("pm_id"))
     at = Labels(UP, name=_name(proc), pm_id=str(pm_id))
     status = str(env.get("status") or "").replace(" ", "_")
     online = status == "online"
-
-    samples[STATUS.name].append((at, status))
-    samples[UP.name].append((at, 1 if online else 0))
-    value = number(env.get("restart_time"))
-    if value is not None and value >= 0:
-        samples[RESTARTS.name].append((at, value))
-    value = number(env.get("unstable_restarts"))
-    if value is not None and value >= 0:
-        samples[UNSTABLE.name].append((at, value))
-    value = number(monit.get("memory"))
-    if value is not None:
-        samples[MEMORY.name].append((at, value))
-    value = number(monit.get("cpu"))
-    if value is not None:
-        samples[CPU.name].append((at, value / 100))
+    restarts = number(env.get("restart_time"))
+    if restarts is not None and restarts < 0:
+        restarts = None
+    unstable = number(env.get("unstable_restarts"))
+    if unstable is not None and unstable < 0:
+        unstable = None
+    cpu = number(monit.get("cpu"))
+    if cpu is not None:
+        cpu /= 100
     started = number(env.get("pm_uptime"))
     if started is not None and started > 0:
-        samples[STARTED.name].append((at, started / 1000))
-        samples[UPTIME.name].append((at, max(now - started / 1000, 0.0) if online else 0.0))
-    value = quantity(env.get("max_memory_restart"))
-    if value is not None:
-        samples[MEMORY_LIMIT.name].append((at, value))
+        started /= 1000
+        uptime = max(now - started, 0.0) if online else 0.0
+    else:
+        started = uptime = None
     monitor = env.get("axm_monitor")
-    if isinstance(monitor, dict):
-        _axm_samples(samples, monitor, at)
-    return at
+    return (at, status, 1 if online else 0, restarts, unstable, number(monit.get("memory")), cpu, started, uptime,
+            quantity(env.get("max_memory_restart")),
+            *(_axm_values(monitor) if isinstance(monitor, dict) and monitor else _NO_AXM))
 
 
-def _axm_samples(samples: dict[str, list], monitor: dict, at: Labels) -> None:
-    by_type = {}
+_NONE: dict = {}
+
+
+def _axm_values(monitor: dict) -> tuple:
+    """(heap used, heap total, heap usage, {quantile: latency} or None, handles, requests),
+    each None when the agent did not report it."""
+    # An entry found by its stable id wins over one found by its display name; among entries
+    # with the same id, the last one listed.
+    by_id: list = [None] * len(_AXM)
     for entry in monitor.values():
         if isinstance(entry, dict):
             type_id = entry.get("type")
-            if type_id:
-                by_type[type_id] = entry
-    found = {}
-    for type_id, display, key in _AXM:
-        entry = by_type.get(type_id) or monitor.get(display)
-        if isinstance(entry, dict):
-            value = quantity(entry.get("value"), str(entry.get("unit") or ""))
-            if value is not None:
-                found[key] = value
-    if not found:
-        return
-    for desc, key in _AXM_GAUGES[:3]:
-        if key in found:
-            samples[desc.name].append((at, found[key]))
-    quantiles = {q: found[key] for q, key in (("0.5", "latency_p50"), ("0.95", "latency_p95")) if key in found}
-    if quantiles:
-        samples[LOOP_LATENCY.name].append((at, quantiles))
-    for desc, key in _AXM_GAUGES[3:]:
-        if key in found:
-            samples[desc.name].append((at, found[key]))
+            if type_id.__class__ is str:  # an id is a string (@pm2/io); anything else is no id
+                slot = _AXM_SLOT.get(type_id)
+                if slot is not None:
+                    by_id[slot] = entry
+    found: list = [None] * len(_AXM)
+    for slot, entry in enumerate(by_id):
+        if entry is None:
+            entry = monitor.get(_AXM[slot][1])
+            if not isinstance(entry, dict):
+                continue
+        found[slot] = quantity(entry.get("value"), str(entry.get("unit") or ""))
+    heap_used, heap_total, heap_usage, p50, p95, handles, requests = found
+    latency = None
+    if p50 is not None or p95 is not None:
+        latency = {}
+        if p50 is not None:
+            latency["0.5"] = p50
+        if p95 is not None:
+            latency["0.95"] = p95
+    return heap_used, heap_total, heap_usage, latency, handles, requests
 
 
-_AXM_GAUGES = ((HEAP_USED, "heap_used"), (HEAP_TOTAL, "heap_total"), (HEAP_USAGE, "heap_usage"),
-               (HANDLES, "handles"), (REQUESTS, "requests"))
+_NO_AXM = (None,) * 6
+# _AXM's place of each stable id.
+_AXM_SLOT = {type_id: slot for slot, (type_id, _, _) in enumerate(_AXM)}

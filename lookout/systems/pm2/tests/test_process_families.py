@@ -40,3 +40,18 @@ def test_a_family_appears_where_its_first_sample_did():
     # The list is read in pm_id order: with the full process first, the bare one adds nothing.
     assert families([{**FULL, "pm_id": 0}, {**BARE, "pm_id": 1}]) == alone["full"]
     assert "pm2_process_restarts" in alone["full"] and "pm2_process_restarts" not in alone["bare"]
+
+
+def test_an_axm_entry_whose_type_is_no_string_is_read_by_its_display_name():
+    """@pm2/io names its metrics' stable ids with strings ("internal/v8/heap/total", see
+    processes._AXM); an entry whose `type` is anything else, here a list, has no id. It is
+    found by its display name, the collector does not fail, and the other entries are read by
+    their ids as before."""
+    env = {**FULL["pm2_env"], "axm_monitor": {
+        "Heap Size": {"type": ["internal/v8/heap/total"], "value": "6", "unit": "MiB"},
+        "handles, renamed": {"type": "internal/libuv/handles", "value": 3}}}
+    out = MetricSet("pm2")
+    asyncio.run(ProcessesCollector(Listed([{**FULL, "pm2_env": env}]), 64).collect(out, Deadline(5)))
+    rows = {fam.name: fam.rows for fam in out.rows()}
+    assert rows["pm2_process_heap_total_bytes"] == [(("full", "1"), 6 * 1024 * 1024)]
+    assert rows["pm2_process_active_handles"] == [(("full", "1"), 3)]
