@@ -88,3 +88,26 @@ def test_without_tls_the_driver_falls_back_and_tls_later_is_whole(tmp_path):
 def test_with_tls_the_driver_is_imported_whole():
     got = _run(WITH_TLS)
     assert got["ssl"] is True and got["ssl_enabled"] is True and got["mapped"]
+
+
+WITHOUT_BUILTIN_HASHES = r"""
+import sys
+# A Python built with --with-builtin-hashlib-hashes=blake2 (FIPS builds): no builtin sha1/sha256.
+sys.modules["_sha1"] = sys.modules["_sha256"] = None
+""" + PRELUDE + r"""
+import logging
+errors = []
+logging.getLogger().addHandler(type("H", (logging.Handler,), {"emit": lambda self, r: errors.append(r.getMessage())})())
+with lazyssl.only_if(False):
+    import pymysql
+import pymysql._auth as auth
+print(json.dumps({"ssl": "ssl" in sys.modules, "ssl_enabled": pymysql.connections.SSL_ENABLED,
+                  "sha1": auth.hashlib.sha1(b"x").hexdigest(), "errors": errors}))
+"""
+
+
+def test_without_builtin_hashes_openssls_are_kept():
+    got = _run(WITHOUT_BUILTIN_HASHES)
+    assert got["ssl"] is False and got["ssl_enabled"] is False
+    assert got["errors"] == []
+    assert got["sha1"] == "11f6ad8ec52a2984abaafd7c3b516503785c2072"  # sha1(b"x"), OpenSSL's

@@ -187,3 +187,26 @@ def test_a_collector_given_up_on_is_not_waited_for_and_its_late_end_changes_noth
     assert (st.success, st.reason, st.last_success, st.errors["timeout"]) == (False, "timeout", 0.0, 4)
     assert "still stuck" in st.error
     assert not scraper._stuck["stubborn"]  # the ended runs are no longer counted as stuck
+
+
+class _CancelledFromWithin(Collector):
+    """Awaits a future another party cancelled (a pool shut down under it, say)."""
+    name = "within"
+
+    async def collect(self, out, deadline):
+        waiter = asyncio.get_running_loop().create_future()
+        waiter.cancel()
+        await waiter
+
+
+def test_a_collector_cancelled_from_within_fails_alone_and_the_scrape_answers():
+    async def run():
+        s = Scraper("x", [_CancelledFromWithin(), _Sleeps(0)], "1.0")
+        return s, await s.snapshot(Deadline(1.0))
+    scraper, snap = asyncio.run(run())
+    got = _samples(scraper, snap)
+    within = (("collector", "within"), ("exporter", "x"))
+    assert got[("lookout_collector_success", within)] == 0
+    assert got[("lookout_collector_errors_total", (*within, ("reason", "error")))] == 1
+    assert got[("x_slept", ())] == 1
+    assert "cancelled from within" in scraper.status["within"].error

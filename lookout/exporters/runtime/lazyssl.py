@@ -58,7 +58,7 @@ def only_if(tls: bool) -> Iterator[None]:
     if tls or "ssl" in sys.modules:
         yield
         return
-    blocked = [name for name in ("ssl", "_hashlib") if name not in sys.modules]
+    blocked = [name for name in ("ssl", *_without_openssl_hashes()) if name not in sys.modules]
     fresh = [name for name in _HASH_FALLBACKS if name not in sys.modules]
     for name in blocked:
         sys.modules[name] = None  # makes `import name` raise ImportError
@@ -71,6 +71,14 @@ def only_if(tls: bool) -> Iterator[None]:
         if "_hashlib" in blocked:
             for name in fresh:
                 sys.modules.pop(name, None)
+
+
+def _without_openssl_hashes() -> tuple[str, ...]:
+    """("_hashlib",) when this Python has builtin sha1 and sha256 to fall back to; a build
+    without them (`--with-builtin-hashlib-hashes=blake2`, as FIPS builds are) keeps OpenSSL's,
+    or hashlib would log errors at import and every sha1 login would fail."""
+    from importlib.util import find_spec
+    return ("_hashlib",) if find_spec("_sha1") and find_spec("_sha256") else ()
 
 
 class _OnSslImport:

@@ -188,6 +188,10 @@ class Scraper:
                 stuck.add(run.task)
                 run.task.add_done_callback(stuck.discard)
                 self._record(run, coll, CollectError("timeout", "did not finish before the scrape deadline"))
+            elif run.collector.name not in coll.outcomes:
+                # Ended by a CancelledError of its own (a future someone else cancelled), which
+                # `except Exception` does not catch: a failed collector, not a crashed scrape.
+                self._record(run, coll, CollectError("error", "the collector was cancelled from within"))
         self.collections += 1
         snap = self._build(coll.outcomes, time.perf_counter())
         coll.snapshot = self._last = snap

@@ -52,14 +52,16 @@ class Database:
         connection never keeps it), copies the row out in COPY's text format and commits.
         asyncpg's simple queries drop rows, and a prepared statement costs two round trips
         more; its COPY path takes the text as one simple query and keeps the copied bytes."""
-        statement = (f"BEGIN READ ONLY; SET LOCAL statement_timeout = {deadline.remaining_ms()}; "
-                     f"COPY ({sql}) TO STDOUT; COMMIT")
         chunks: list[bytes] = []
 
         async def sink(data: bytes) -> None:
             chunks.append(data)
 
         async def run(conn):
+            # The time limit is what is left once a connection is ours: a wait for one of the
+            # pool's connections must not let the server run past the scrape's deadline.
+            statement = (f"BEGIN READ ONLY; SET LOCAL statement_timeout = {deadline.remaining_ms()}; "
+                         f"COPY ({sql}) TO STDOUT; COMMIT")
             try:
                 await conn._copy_out(statement, sink, deadline.remaining())  # see the docstring
             except asyncpg.PostgresError:
