@@ -78,5 +78,5 @@ def process_rows() -> list[Rows]:
 
 
 def process_families() -> list[Family]:
-    """The same in prometheus_client's shape (for tests and other readers)."""
+    """The same in prometheus_client's shape (Snapshot.collect, and the tests comparing with it)."""
     return [rows.metric() for rows in process_rows()]

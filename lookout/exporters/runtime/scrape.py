@@ -22,7 +22,7 @@ from .deadline import Deadline
 from .flags import python_version
 from .render import OPENMETRICS, encode, negotiate
 from .metrics import Labels, MetricSet
-from .process import process_rows
+from .process import process_families, process_rows
 from .secrets import redact
 
 log = logging.getLogger("lookout.scrape")
@@ -74,7 +74,7 @@ class Snapshot:
     rendered: dict[str, bytes] = field(default_factory=dict)
 
     def collect(self):  # every family this snapshot shows, in exposition order
-        return [*self.metrics.families(), *(rows.metric() for rows in process_rows())]
+        return [*self.metrics.families(), *process_families()]
 
     def encode(self, fmt: str, escaping: str) -> bytes:
         return encode([*self.metrics.rows(), *process_rows()], fmt, escaping)
