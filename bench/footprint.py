@@ -1,5 +1,8 @@
 """Memory and start-up of Lookout's four exporters beside their peers, in one run (issue 24).
 
+Memory and CPU are measured on Lookout's exporters as installed on a host (the wheel's console
+scripts, below), and with `--checkout` also as the developer's editable checkout runs them.
+
 Live backends (MariaDB with Nectar's `blocks`, PostgreSQL with a tick table, PM2 with `--apps`
 apps, the TBURN simulator); each Lookout exporter twice, with its default configuration and with
 a web-config (TLS and a bcrypt cost-10 basic-auth user); beside them Debian's
@@ -20,7 +23,7 @@ revision comes from `git rev-parse`). The checkout's bytecode is cached in the w
 add a compile of every module to each start. The target (100 ms) is the installed figure.
 `--startup-only` skips the memory and CPU table.
 
-    .venv/bin/python bench/footprint.py [--scrapes 10000] [--starts 5] [--apps 5] [--startup-only]
+    .venv/bin/python bench/footprint.py [--scrapes 10000] [--starts 5] [--apps 5] [--startup-only] [--checkout]
 """
 from __future__ import annotations
 
@@ -157,6 +160,8 @@ def main() -> None:
     ap.add_argument("--starts", type=int, default=5)
     ap.add_argument("--apps", type=int, default=5)
     ap.add_argument("--startup-only", action="store_true", help="skip the memory and CPU table")
+    ap.add_argument("--checkout", action="store_true",
+                    help="also measure memory under the editable checkout (python -m), beside the installed wheel")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="footprint-"))
     procs: list = []
@@ -198,16 +203,25 @@ def main() -> None:
         auth = "Basic " + base64.b64encode(f"{SCRAPE_USER}:{SCRAPE_PASS}".encode()).decode()
 
         rows = []
+        venv = installed(work)
         for ns, cfg in configs.items():
             path = work / f"{ns}.yml"
             path.write_text(yaml.safe_dump(cfg))
             if args.startup_only:
                 continue
-            plain = ExporterProcess(ns, path, work)
+            script = [str(venv / "bin" / f"lookout-{ns}")]
+            if args.checkout:
+                dev = ExporterProcess(ns, path, work)
+                dev.log_path = work / f"{ns}-checkout.log"
+                procs.append(dev)
+                dev.wait_ready()
+                rows.append(measure(f"lookout-{ns} (editable checkout, python -m)", dev.proc.pid, Scrapes(dev.port),
+                                    args.scrapes))
+            plain = ExporterProcess(ns, path, work, command=script)
             procs.append(plain)
             plain.wait_ready()
             rows.append(measure(f"lookout-{ns}", plain.proc.pid, Scrapes(plain.port), args.scrapes))
-            tls = ExporterProcess(ns, path, work, extra_args=["--web.config.file", str(web)], tls=True)
+            tls = ExporterProcess(ns, path, work, extra_args=["--web.config.file", str(web)], tls=True, command=script)
             tls.log_path = work / f"{ns}-tls.log"
             procs.append(tls)
             tls.wait_ready(context=tls_ctx)
@@ -235,7 +249,6 @@ def main() -> None:
             rows.append(measure(name, peer.pid, Scrapes(port), args.scrapes))
 
         starts, cpu = {}, {}
-        venv = installed(work)
         env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
                "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
         host_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
@@ -271,6 +284,7 @@ def main() -> None:
               f"{load[2]:.1f}; " + ("start-up only" if args.startup_only else f"{args.scrapes:,} scrapes each")
               + f", PM2 with {args.apps} apps\n")
         if rows:
+            print("lookout-<key>: the wheel's console script in a venv, as installed on a host.\n")
             print(f"| process | RSS MB | PSS MB | growth MB over {args.scrapes:,} scrapes | CPU ms/scrape |")
             print("|---|---|---|---|---|")
             for r in rows:

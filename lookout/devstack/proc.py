@@ -84,19 +84,26 @@ class ExporterProcess:
 
     def __init__(self, domain: str, config: Path | None, workdir: Path, env: dict | None = None,
                  extra_args: list[str] | None = None, tls: bool = False, module: str = "",
-                 preexec_fn=None):
+                 preexec_fn=None, command: list[str] | None = None):
         """`module`: another entry point than the domain's exporter (lookout.remediate);
-        `preexec_fn`: run in the child before exec (a resource limit)."""
+        `preexec_fn`: run in the child before exec (a resource limit); `command`: the program
+        instead of `python -m <module>` (an installed console script), run outside the checkout
+        with the environment's PYTHONPATH and VIRTUAL_ENV removed."""
         self.port = free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.log_path = workdir / f"{domain}-exporter.log"
-        args = [sys.executable, "-m", module or f"lookout.systems.{domain}.exporter", "--listen", f"127.0.0.1:{self.port}"]
+        args = [*(command or [sys.executable, "-m", module or f"lookout.systems.{domain}.exporter"]),
+                "--listen", f"127.0.0.1:{self.port}"]
         if config:
             args += ["--config", str(config)]
         args += extra_args or []
-        full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+        if command:
+            base = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+            full_env, cwd = {**base, **(env or {})}, workdir
+        else:
+            full_env, cwd = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, ROOT
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(args, cwd=ROOT, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
+        self.proc = subprocess.Popen(args, cwd=cwd, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
                                      preexec_fn=preexec_fn)
 
     def wait_ready(self, timeout: float = 15.0, context=None) -> "ExporterProcess":
