@@ -52,7 +52,7 @@ EXPORTERS = tuple(g[0] for g in parts("exporter"))
 
 # Bottom to top; each layer is a list of sibling groups, each group a tuple of module prefixes.
 LAYERS: list[list[tuple[str, ...]]] = [
-    [("lookout.__init__", "lookout.systems", "lookout.durations", "lookout.netutil", "lookout.promql",
+    [("lookout.__init__", "lookout.records", "lookout.systems", "lookout.durations", "lookout.netutil", "lookout.promql",
       "lookout.generated")],
     [("lookout.exporters.runtime",)],
     [("lookout.pm2rpc",), ("lookout.simulators",)],
