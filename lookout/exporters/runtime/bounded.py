@@ -2,7 +2,7 @@
 and sockets, so a runaway producer costs at most the cap, never the host's memory."""
 from __future__ import annotations
 
-import asyncio
+from typing import Callable
 
 _CHUNK = 64 * 1024
 
@@ -11,12 +11,14 @@ class OutputTooLarge(Exception):
     """The stream went on past the cap; what was read is discarded."""
 
 
-async def read_capped(stream: asyncio.StreamReader, cap: int) -> bytes:
-    """Everything until EOF, at most `cap` bytes; raises OutputTooLarge as soon as byte cap+1
-    arrives (the caller stops the producer)."""
+def read_capped(read: Callable[[int], bytes], cap: int) -> bytes:
+    """Everything until EOF (`read` returns b""), at most `cap` bytes; raises OutputTooLarge as
+    soon as byte cap+1 arrives (the caller stops the producer). `read(n)` is a pipe's or a
+    socket's read (`os.read` bound to a descriptor, `sock.recv`): it blocks, so its timeout is
+    the caller's (a socket timeout, or a pipe polled first)."""
     chunks, total = [], 0
     while True:
-        chunk = await stream.read(_CHUNK)
+        chunk = read(_CHUNK)
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)

@@ -1,7 +1,6 @@
 """The one interface every domain collector implements."""
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Iterable
 
@@ -20,6 +19,15 @@ class CollectError(Exception):
 class Collector:
     """A named source of metrics.
 
+    `collect` is a plain (blocking) method: the runtime calls it on a thread of its own, one
+    per collector per collection, so a collector blocked on its backend never holds up another
+    collector. Every blocking call in it carries a timeout from `deadline.remaining()` (socket
+    timeouts, lock acquires): at the deadline the runtime gives up on a run that has not
+    returned, reports it as failed with reason `timeout`, and leaves its thread to come back on
+    its own; what it returns later is ignored. Runs of one collector may overlap (a collection
+    under a short deadline while a longer one is still going), so state shared between runs
+    (idle connections, a log file's position) is guarded by a lock.
+
     `critical` collectors are reachability probes: `<ns>_up` is 1 when every critical collector
     answered within the scrape's deadline. A probe asks the backend something trivial (a ping,
     `/health`); a slow or failing data query is its own collector's failure, never "down".
@@ -36,14 +44,14 @@ class Collector:
     metrics: tuple[Descriptor, ...] = ()
     reasons: tuple[str, ...] = ()
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
         raise NotImplementedError
 
     def field_names(self) -> Iterable[str]:
         return ()
 
-    async def close(self) -> None:
-        """Release connections; called once at shutdown."""
+    def close(self) -> None:
+        """Release connections; called once at shutdown, on the main thread."""
 
 
 def reason_of(exc: BaseException) -> str:
@@ -51,7 +59,7 @@ def reason_of(exc: BaseException) -> str:
         return exc.reason
     if isinstance(exc, LabelError):  # a programming error, not a bad answer
         return "error"
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+    if isinstance(exc, TimeoutError):  # socket.timeout and asyncio.TimeoutError are TimeoutError
         return "timeout"
     if isinstance(exc, (ConnectionError, OSError)):
         return "connection"

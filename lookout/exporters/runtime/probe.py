@@ -7,7 +7,7 @@ runbook 000's lock contention must not page as a database outage.
 """
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import Callable
 
 from .collector import Collector
 from .deadline import Deadline
@@ -15,16 +15,17 @@ from .metrics import MetricSet
 
 
 class Probe(Collector):
-    """A critical collector that only asks `ping(deadline)`; its success is `<ns>_up`.
+    """A critical collector that only calls `ping(deadline)` (blocking, bounded by the
+    deadline); its success is `<ns>_up`.
 
-    `ping` raises CollectError (or a timeout) when the backend does not answer.
+    `ping` raises CollectError (or TimeoutError) when the backend does not answer.
     """
 
     critical = True
 
-    def __init__(self, name: str, ping: Callable[[Deadline], Awaitable[object]]):
+    def __init__(self, name: str, ping: Callable[[Deadline], object]):
         self.name = name
         self._ping = ping
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        await self._ping(deadline)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        self._ping(deadline)
