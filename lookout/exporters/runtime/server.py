@@ -103,7 +103,7 @@ class Server:
         self._timers: list[tuple[float, int, _Conn]] = []  # (expires, seq, conn): a lazy heap
         self._seq = itertools.count()
         self._accept_paused_until = 0.0  # out of descriptors: accept again at this time
-        self._back: deque[tuple[_Conn, bool]] = deque()   # from request threads: (conn, keep)
+        self._back: deque[tuple[_Conn, bool | None]] = deque()  # from request threads: (conn, keep)
         self._busy = 0
         self._wake_r, self._wake_w = socket.socketpair()
         for s in (self._wake_r, self._wake_w):
@@ -232,7 +232,7 @@ class Server:
             heapq.heappop(timers)
             if conn.expires == expires and conn.phase != _BUSY and conn in self._conns:
                 log.debug("connection timed out", extra={"fields": {"client": conn.client, "phase": conn.phase}})
-                self._close(conn)
+                self._close(conn, abort=True)
         return None
 
     def _arm(self, conn: _Conn) -> None:
@@ -312,7 +312,7 @@ class Server:
         except OSError as exc:  # resets, and TLS failures (ssl.SSLError is an OSError)
             if not isinstance(exc, ConnectionError):
                 log.debug("connection dropped", extra={"fields": {"err": type(exc).__name__}})
-            self._close(conn)
+            self._close(conn, abort=True)
 
     def _handshake(self, conn: _Conn) -> bool:
         import ssl  # loaded already: this connection's web-config has a TLS context
@@ -383,10 +383,11 @@ class Server:
         method, path, headers = head
         self._workers.submit((conn, Request(method, path, headers, conn.client, conn.web)))
 
-    def _returned(self, conn: _Conn, keep: bool) -> None:
-        """A request thread is done with `conn`: keep it for the next request, or close it."""
+    def _returned(self, conn: _Conn, keep: bool | None) -> None:
+        """A request thread is done with `conn`: keep it for the next request (True), close it
+        after its answer (False), or drop it (None: gone, or not reading its answer)."""
         if not keep or self._stopping:
-            self._close(conn)
+            self._close(conn, abort=keep is None)
             return
         try:
             conn.sock.setblocking(False)
@@ -398,11 +399,15 @@ class Server:
         self._arm(conn)
         self._ready(conn)  # a pipelined request (or TLS bytes already decrypted) may be waiting
 
-    def _close(self, conn: _Conn) -> None:
+    def _close(self, conn: _Conn, abort: bool = False) -> None:
+        """Close `conn`; `abort`: at once with a reset, so the kernel neither keeps sending what
+        an idle or non-reading client left in the send buffer nor holds its memory."""
         self._unwatch(conn)
         self._conns.discard(conn)
         conn.phase = None
         try:
+            if abort:
+                conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
             conn.sock.close()
         except OSError:
             pass
@@ -411,12 +416,12 @@ class Server:
 
     def _answer(self, job: tuple) -> None:
         conn, request = job
-        keep = False
+        keep: bool | None = None
         try:
             response = self.handler(request)
             data = _render(conn.h11, request.method, response)
             _send_all(conn.sock, data, time.monotonic() + self.idle_timeout)
-            keep = conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE
+            keep = conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE  # else Connection: close
         except (OSError, h11.LocalProtocolError) as exc:  # gone, or not reading its answer in time
             log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
         except Exception:
@@ -522,6 +527,7 @@ class _Inbox:
         return job
 
 
+_RESET = (1).to_bytes(4, "little") + (0).to_bytes(4, "little")  # struct linger {l_onoff 1, l_linger 0}
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 _REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found",
             405: b"Method Not Allowed", 413: b"Content Too Large", 500: b"Internal Server Error"}
