@@ -124,7 +124,8 @@ class Database:
         """A MySQL COM_PING: whether the server answers at all (what `nectar_up` means).
         Raises CollectError (connection, tls, auth, timeout)."""
         self._paced()
-        with _slot(self._ping_slots, deadline, "ping"):
+        with _slot(self._ping_slots, deadline, f"the ping's {PING_CONNECTIONS} connections busy"):
+            self._paced()  # again: a call that failed while this one waited started a backoff
             conn = self._take(self._ping_idle) or self._connect(deadline)
             try:
                 _set_timeouts(conn, deadline)
@@ -144,6 +145,7 @@ class Database:
         connected. Raises CollectError (connection, tls, auth, timeout, query)."""
         self._paced()
         with _slot(self._slots, deadline, f"all {self.cfg.pool_size} connections (database.pool_size) busy"):
+            self._paced()
             conn = self._take(self._idle) or self._connect(deadline)
             try:
                 # PyMySQL re-reads the timeouts before every packet; the client-side limit
