@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn
 
 import pymysql
 
@@ -123,62 +123,77 @@ class Database:
     def ping(self, deadline: Deadline) -> None:
         """A MySQL COM_PING: whether the server answers at all (what `nectar_up` means).
         Raises CollectError (connection, tls, auth, timeout)."""
-        self._paced()
-        with _slot(self._ping_slots, deadline, f"the ping's {PING_CONNECTIONS} connections busy"):
-            self._paced()  # again: a call that failed while this one waited started a backoff
-            conn = self._take(self._ping_idle) or self._connect(deadline)
-            try:
-                _set_timeouts(conn, deadline)
-                conn.ping(reconnect=False)
-            except pymysql.err.MySQLError as exc:
-                _close(conn)
-                self._down(exc)
-                raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
-            except BaseException:
-                _close(conn)
-                raise
-            self._up()
-            self._give_back(conn, self._ping_idle)
+        self._exchange(self._ping_slots, self._ping_idle, f"the ping's {PING_CONNECTIONS} connections busy",
+                       deadline, lambda conn: conn.ping(reconnect=False), self._ping_failed)
 
     def query(self, sql: "str | Callable[[Flavour], str]", deadline: Deadline, args: tuple = ()) -> list[tuple]:
         """The rows of one statement; `sql` may depend on the server's flavour, known once
         connected. Raises CollectError (connection, tls, auth, timeout, query)."""
+        def run(conn: pymysql.connections.Connection) -> list[tuple]:
+            with conn.cursor() as cur:
+                text = sql(self.flavour) if callable(sql) else sql
+                cur.execute(self.flavour.limited(text, deadline), args or None)
+                return list(cur.fetchall())
+        return self._exchange(self._slots, self._idle, f"all {self.cfg.pool_size} connections (database.pool_size) busy",
+                              deadline, run, self._query_failed)
+
+    def _exchange(self, slots: threading.BoundedSemaphore, idle: list, busy: str, deadline: Deadline,
+                  work: Callable[[pymysql.connections.Connection], Any],
+                  failed: Callable[[pymysql.connections.Connection, list, pymysql.err.MySQLError], NoReturn]) -> Any:
+        """`work(conn)` on a kept connection of `idle` or a new one, within one of `slots`."""
         self._paced()
-        with _slot(self._slots, deadline, f"all {self.cfg.pool_size} connections (database.pool_size) busy"):
-            self._paced()
-            conn = self._take(self._idle) or self._connect(deadline)
-            try:
-                # PyMySQL re-reads the timeouts before every packet; the client-side limit
-                # backs up the server-side one if the server ignores it.
-                _set_timeouts(conn, deadline)
-                with conn.cursor() as cur:
-                    text = sql(self.flavour) if callable(sql) else sql
-                    cur.execute(self.flavour.limited(text, deadline), args or None)
-                    rows = list(cur.fetchall())
-            except pymysql.err.OperationalError as exc:
-                _close(conn)
-                code = exc.args[0] if exc.args else 0
-                if code in (1969, 3024, 1317, 8175):  # statement time limit hit / query interrupted
-                    raise CollectError("timeout", f"query stopped by the server's time limit: {redact(str(exc))}") from None
-                if _timed_out(exc):
-                    # A server that accepted the statement and is slow (a lock, a long scan) is
-                    # not down: the ping says whether it answers. This connection is given up.
-                    raise CollectError("timeout", f"no answer to the query in time: {redact(_message(exc))}") from None
-                self._down(exc)
-                raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
-            except pymysql.err.InterfaceError as exc:
-                _close(conn)
-                self._down(exc)
-                raise CollectError("connection", f"database connection lost: {redact(str(exc))}") from None
-            except pymysql.err.MySQLError as exc:
-                self._give_back(conn, self._idle)  # the statement failed, the connection is fine
-                raise CollectError("query", f"query failed: {redact(str(exc))}") from None
-            except BaseException:
-                _close(conn)
-                raise
-            self._up()
-            self._give_back(conn, self._idle)
-            return rows
+        with _slot(slots, deadline, busy):
+            self._paced()  # again: a call that failed while this one waited started a backoff
+            conn = self._take(idle)
+            kept = conn is not None
+            if not kept:
+                conn = self._connect(deadline)
+            while True:
+                try:
+                    # PyMySQL re-reads the timeouts before every packet; the client-side limit
+                    # backs up the server-side one if the server ignores it.
+                    _set_timeouts(conn, deadline)
+                    result = work(conn)
+                except pymysql.err.MySQLError as exc:
+                    if kept and _dropped(exc):
+                        # The server closed this kept connection meanwhile (it restarted, a
+                        # timeout of its own): that says nothing of now, so once more on a new
+                        # one. Only COM_PING and SELECTs are sent: asking twice is harmless.
+                        _close(conn)
+                        kept = False
+                        conn = self._connect(deadline)
+                        continue
+                    failed(conn, idle, exc)
+                except BaseException:
+                    _close(conn)
+                    raise
+                self._up()
+                self._give_back(conn, idle)
+                return result
+
+    def _ping_failed(self, conn: pymysql.connections.Connection, idle: list, exc: pymysql.err.MySQLError) -> NoReturn:
+        _close(conn)
+        self._down(exc)  # no answer to a ping, even a slow one, is "down"
+        raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
+
+    def _query_failed(self, conn: pymysql.connections.Connection, idle: list, exc: pymysql.err.MySQLError) -> NoReturn:
+        if isinstance(exc, pymysql.err.OperationalError):
+            _close(conn)
+            code = exc.args[0] if exc.args else 0
+            if code in (1969, 3024, 1317, 8175):  # statement time limit hit / query interrupted
+                raise CollectError("timeout", f"query stopped by the server's time limit: {redact(str(exc))}") from None
+            if _timed_out(exc):
+                # A server that accepted the statement and is slow (a lock, a long scan) is
+                # not down: the ping says whether it answers. This connection is given up.
+                raise CollectError("timeout", f"no answer to the query in time: {redact(_message(exc))}") from None
+            self._down(exc)
+            raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
+        if isinstance(exc, pymysql.err.InterfaceError):
+            _close(conn)
+            self._down(exc)
+            raise CollectError("connection", f"database connection lost: {redact(str(exc))}") from None
+        self._give_back(conn, idle)  # the statement failed, the connection is fine
+        raise CollectError("query", f"query failed: {redact(str(exc))}") from None
 
     def _paced(self) -> None:
         """Refuse without touching the server while the reconnect backoff holds."""
@@ -263,6 +278,15 @@ def _set_timeouts(conn: pymysql.connections.Connection, deadline: Deadline) -> N
     """The socket timeout of each read and write of the next exchange: what the deadline leaves,
     plus a margin so the server's own time limit (a precise reason, the connection kept) wins."""
     conn._read_timeout = conn._write_timeout = max(deadline.remaining(), 0.05) + CLIENT_MARGIN_SECONDS
+
+
+def _dropped(exc: BaseException) -> bool:
+    """The server had closed the connection before this exchange: gone away (2006), lost (2013),
+    closed for inactivity (4031, MySQL 8); not a timeout, which is a slow server's answer."""
+    if isinstance(exc, pymysql.err.InterfaceError):
+        return True  # PyMySQL: the socket is already closed
+    code = exc.args[0] if exc.args else 0
+    return isinstance(exc, pymysql.err.OperationalError) and code in (2006, 2013, 4031) and not _timed_out(exc)
 
 
 def _timed_out(exc: BaseException) -> bool:
