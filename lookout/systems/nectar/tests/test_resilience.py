@@ -72,17 +72,18 @@ def test_query_slower_than_deadline(mariadb, exporter, tmp_path):
 
 def test_concurrent_scrapes_share_one_collection(mariadb, exporter, tmp_path):
     proc = exporter(write_config(tmp_path / "c.yml", mariadb))
-    scrape(proc.url)  # connections open, flavour known
-    collections = scrape(proc.url)["nectar_collections_total"]
-    before = mariadb.questions()
-    # A barrier, so the 16 really arrive together: the pool starts its threads one by one, and
-    # under load the first scrapes could end before the last thread exists.
+    # A barrier, so the 16 really arrive together; and a first round of 16, so the server's
+    # request threads exist (it starts them one by one, and under load the first scrapes could
+    # end before the last thread exists) and the connections are open, the flavour known.
     together = threading.Barrier(16)
 
     def arrive(_):
         together.wait(30)
         return scrape(proc.url)
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(arrive, range(16)))
+        collections = scrape(proc.url)["nectar_collections_total"]
+        before = mariadb.questions()
         results = list(pool.map(arrive, range(16)))
     after = mariadb.questions()
     seen = {r["nectar_collections_total"] for r in results}
