@@ -10,8 +10,8 @@ samples are kept: they are committed first).
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
-
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.fields import plain_number
@@ -52,19 +52,21 @@ class AppCollector(Collector):
         self.cfg = cfg
         self.base = cfg.url.rstrip("/")
         self._session: HttpClient | None = None
+        self._lock = threading.Lock()  # runs may overlap: one client, made by the first
 
-    async def _get(self, path: str, deadline: Deadline) -> dict[str, Any]:
-        if self._session is None:
-            self._session = client_for(self.base, limit=2)
+    def _get(self, path: str, deadline: Deadline) -> dict[str, Any]:
+        with self._lock:
+            if self._session is None:
+                self._session = client_for(self.base, limit=2)
         url = self.base + path
-        status, body = await get_capped(self._session, url, min(self.cfg.timeout_seconds, deadline.remaining()),
+        status, body = get_capped(self._session, url, min(self.cfg.timeout_seconds, deadline.remaining()),
                                         self.cfg.max_body_bytes, what=f"GET {path}")
         if status != 200:
             raise CollectError("query", f"GET {path}: HTTP {status}")
         return json_object(body, f"GET {path}")
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        status = await self._get("/api/status", deadline)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        status = self._get("/api/status", deadline)
         self._number(out, CURRENT_SLOT, status, "currentSlot")
         tip = _number(status.get("tipSlot"))
         if tip:  # 0: Nectar does not know the tip yet
@@ -72,7 +74,7 @@ class AppCollector(Collector):
         self._number(out, BLOCKS_PER_SECOND, status, "blocksPerSec")
         self._number(out, SYNC_RATIO, status, "syncPercentage", scale=0.01)
         out.commit()
-        errors = await self._get("/api/errors", deadline)
+        errors = self._get("/api/errors", deadline)
         self._number(out, ERRORS, errors, "totalErrors")
         by_type = errors.get("errorsByType")
         if isinstance(by_type, dict):
@@ -87,7 +89,7 @@ class AppCollector(Collector):
         else:
             out.field_missing("errorsByType")
         out.commit()
-        memory = await self._get("/api/memory", deadline)
+        memory = self._get("/api/memory", deadline)
         self._number(out, HEAP_ALLOC, memory, "heapAlloc", scale=MIB)
         self._number(out, HEAP_SYS, memory, "heapSys", scale=MIB)
         self._number(out, GOROUTINES, memory, "goroutines")
@@ -101,9 +103,9 @@ class AppCollector(Collector):
         else:
             out.add(desc, value * scale)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         if self._session is not None:
-            await self._session.close()
+            self._session.close()
 
 
 def _number(raw: Any) -> float | None:

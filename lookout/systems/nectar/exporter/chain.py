@@ -37,8 +37,8 @@ class ChainCollector(Collector):
         self.sql = (f"SELECT {_quote(cfg.slot_column)}, {_quote(cfg.block_column)} FROM {_quote(cfg.table)} "
                     f"ORDER BY {_quote(cfg.slot_column)} DESC LIMIT 1")
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        rows = await self.db.query(self.sql, deadline)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        rows = self.db.query(self.sql, deadline)
         slot, block = (int(rows[0][0] or 0), int(rows[0][1] or 0)) if rows else (0, 0)
         tip = self.network.tip_slot(time.time())
         era = self.network.era_of(slot)
@@ -50,6 +50,6 @@ class ChainCollector(Collector):
         out.add(ERA, era)
         out.add(ERA_INDEX, ERAS.index(era))
 
-    async def close(self) -> None:
+    def close(self) -> None:
         # The chain collector is always configured, so it owns the pool the others share.
-        await self.db.close()
+        self.db.close()

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Callable
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn
 
 import pymysql
 
-from lookout.exporters.runtime import Backoff, BlockingPool, CollectError, ConfigError, Deadline, redact
+from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
 
 from .config import DatabaseConfig
 
@@ -23,6 +24,13 @@ if TYPE_CHECKING:
     import ssl
 
 log = logging.getLogger("lookout.nectar.db")
+
+# The ping's connections, apart from database.pool_size's: one, and a second so that a ping
+# stuck under a long deadline (a dead connection) does not blind shorter scrapes meanwhile.
+PING_CONNECTIONS = 2
+# How far past the deadline a statement's socket timeout lies: the server's time limit fires
+# first, and the run comes back this much after the runtime gave up on it at the latest.
+CLIENT_MARGIN_SECONDS = 0.25
 
 # Where Debian, Ubuntu and Alpine keep the system CA bundle, if Python's defaults find none.
 _SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
@@ -77,27 +85,34 @@ class Flavour:
 
 
 class Database:
-    """Connections to one server, used only on this backend's own BlockingPool.
+    """Connections to one server, used by the collectors' own threads (the runtime runs each
+    collector's `collect` on a thread of its own), one thread per connection at a time.
+
+    Data statements use at most `pool_size` connections at once: a statement that finds them
+    all busy waits for one until the deadline, then fails with reason `timeout`. The ping has
+    connections of its own (PING_CONNECTIONS), so a probe of reachability never queues behind
+    statements blocked by a lock or a long scan (runbook 000: lock contention is not "down").
+    Idle connections wait in lock-guarded lists.
 
     Each phase has its own bound: TCP connect, the greeting, TLS and authentication each
     wait at most `connect_timeout_seconds` (cut to the deadline) per read or write, since
     PyMySQL's `connect_timeout` covers only the TCP connect and the read timeout applies
-    from the greeting on; every statement carries a server-side time limit and a client-side
-    read timeout just past it. A call the scrape gave up on is abandoned: its connection is
-    closed when the thread comes back and never reused.
-
-    The ping runs on a thread and a connection of its own, so a probe of reachability never
-    queues behind statements blocked by a lock or a long scan.
+    from the greeting on; every statement carries a server-side time limit (what the deadline
+    leaves) and a client-side socket timeout just past it, set before each statement. A run
+    the runtime gave up on comes back on that socket timeout; a connection that failed or
+    timed out is closed, never reused.
     """
 
     def __init__(self, cfg: DatabaseConfig):
         self.cfg = cfg
         self._ssl = ssl_context(cfg)  # built once: a bad CA path fails at start, not per scrape
+        # Guards the idle lists, the backoff and the last failure (collectors run on threads).
+        self._lock = threading.Lock()
         self._idle: list[pymysql.connections.Connection] = []
         self._ping_idle: list[pymysql.connections.Connection] = []
-        self._lock = threading.Lock()
-        self.pool = BlockingPool(f"database {cfg.host}:{cfg.port}", cfg.pool_size)
-        self.ping_pool = BlockingPool(f"database {cfg.host}:{cfg.port} ping", 1)
+        self._slots = threading.BoundedSemaphore(cfg.pool_size)
+        self._ping_slots = threading.BoundedSemaphore(PING_CONNECTIONS)
+        self._closed = False
         self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
         self.flavour: Flavour | None = None
         self.last_error = ""
@@ -105,60 +120,65 @@ class Database:
         # `tls` and a refused login `auth`, not whatever "not retried yet" would say.
         self.last_reason = "connection"
 
-    async def ping(self, deadline: Deadline) -> None:
-        """A MySQL COM_PING: whether the server answers at all (what `nectar_up` means)."""
-        await self._call(self._ping, deadline, pool=self.ping_pool)
+    def ping(self, deadline: Deadline) -> None:
+        """A MySQL COM_PING: whether the server answers at all (what `nectar_up` means).
+        Raises CollectError (connection, tls, auth, timeout)."""
+        self._exchange(self._ping_slots, self._ping_idle, f"the ping's {PING_CONNECTIONS} connections busy",
+                       deadline, lambda conn: conn.ping(reconnect=False), self._ping_failed)
 
-    async def query(self, sql: "str | Callable[[Flavour], str]", deadline: Deadline, args: tuple = ()) -> list[tuple]:
-        """Run one statement; `sql` may depend on the server's flavour, known once connected."""
-        return await self._call(self._query, deadline, sql, args)
-
-    async def _call(self, fn, deadline: Deadline, *args, pool: BlockingPool | None = None):
-        if not self.backoff.ready():
-            raise CollectError(self.last_reason, f"database unreachable, retrying in {self.backoff.seconds_until_ready():.1f}s"
-                                             f" (last error: {self.last_error})")
-        call = _Call()
-        try:
-            return await (pool or self.pool).run(fn, deadline, call, *args, timeout=deadline.remaining())
-        except CollectError as exc:
-            if exc.reason == "timeout":
-                call.abandoned = True  # the thread closes its connection when it comes back
-                raise CollectError("timeout", "the database did not answer before the scrape deadline") from None
-            raise
-
-    def _ping(self, deadline: Deadline, call: "_Call") -> None:
-        conn = self._take(self._ping_idle)
-        try:
-            if conn is None:
-                conn = self._connect(deadline)
-            _set_timeouts(conn, max(deadline.remaining(), 0.05) + 0.5)
-            conn.ping(reconnect=False)
-        except pymysql.err.MySQLError as exc:
-            self._discard(conn)
-            self._down(exc)
-            raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
-        except BaseException:
-            self._discard(conn)
-            raise
-        self.backoff.succeeded()
-        self._give_back(conn, call, self._ping_idle)
-
-    def _query(self, deadline: Deadline, call: "_Call", sql, args: tuple) -> list[tuple]:
-        conn = self._take()
-        try:
-            if conn is None:
-                conn = self._connect(deadline)
-            # PyMySQL re-reads the timeouts before every packet; the client-side limit
-            # backs up the server-side one if the server ignores it.
-            _set_timeouts(conn, max(deadline.remaining(), 0.05) + 0.5)
+    def query(self, sql: "str | Callable[[Flavour], str]", deadline: Deadline, args: tuple = ()) -> list[tuple]:
+        """The rows of one statement; `sql` may depend on the server's flavour, known once
+        connected. Raises CollectError (connection, tls, auth, timeout, query)."""
+        def run(conn: pymysql.connections.Connection) -> list[tuple]:
             with conn.cursor() as cur:
                 text = sql(self.flavour) if callable(sql) else sql
                 cur.execute(self.flavour.limited(text, deadline), args or None)
-                rows = list(cur.fetchall())
-        except CollectError:
-            raise  # from _connect, already accounted for
-        except pymysql.err.OperationalError as exc:
-            self._discard(conn)
+                return list(cur.fetchall())
+        return self._exchange(self._slots, self._idle, f"all {self.cfg.pool_size} connections (database.pool_size) busy",
+                              deadline, run, self._query_failed)
+
+    def _exchange(self, slots: threading.BoundedSemaphore, idle: list, busy: str, deadline: Deadline,
+                  work: Callable[[pymysql.connections.Connection], Any],
+                  failed: Callable[[pymysql.connections.Connection, list, pymysql.err.MySQLError], NoReturn]) -> Any:
+        """`work(conn)` on a kept connection of `idle` or a new one, within one of `slots`."""
+        self._paced()
+        with _slot(slots, deadline, busy):
+            self._paced()  # again: a call that failed while this one waited started a backoff
+            conn = self._take(idle)
+            kept = conn is not None
+            if not kept:
+                conn = self._connect(deadline)
+            while True:
+                try:
+                    # PyMySQL re-reads the timeouts before every packet; the client-side limit
+                    # backs up the server-side one if the server ignores it.
+                    _set_timeouts(conn, deadline)
+                    result = work(conn)
+                except pymysql.err.MySQLError as exc:
+                    if kept and _dropped(exc):
+                        # The server closed this kept connection meanwhile (it restarted, a
+                        # timeout of its own): that says nothing of now, so once more on a new
+                        # one. Only COM_PING and SELECTs are sent: asking twice is harmless.
+                        _close(conn)
+                        kept = False
+                        conn = self._connect(deadline)
+                        continue
+                    failed(conn, idle, exc)
+                except BaseException:
+                    _close(conn)
+                    raise
+                self._up()
+                self._give_back(conn, idle)
+                return result
+
+    def _ping_failed(self, conn: pymysql.connections.Connection, idle: list, exc: pymysql.err.MySQLError) -> NoReturn:
+        _close(conn)
+        self._down(exc)  # no answer to a ping, even a slow one, is "down"
+        raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
+
+    def _query_failed(self, conn: pymysql.connections.Connection, idle: list, exc: pymysql.err.MySQLError) -> NoReturn:
+        if isinstance(exc, pymysql.err.OperationalError):
+            _close(conn)
             code = exc.args[0] if exc.args else 0
             if code in (1969, 3024, 1317, 8175):  # statement time limit hit / query interrupted
                 raise CollectError("timeout", f"query stopped by the server's time limit: {redact(str(exc))}") from None
@@ -168,19 +188,20 @@ class Database:
                 raise CollectError("timeout", f"no answer to the query in time: {redact(_message(exc))}") from None
             self._down(exc)
             raise CollectError(_reason(exc), f"database unreachable: {redact(_message(exc))}") from None
-        except pymysql.err.InterfaceError as exc:
-            self._discard(conn)
+        if isinstance(exc, pymysql.err.InterfaceError):
+            _close(conn)
             self._down(exc)
             raise CollectError("connection", f"database connection lost: {redact(str(exc))}") from None
-        except pymysql.err.MySQLError as exc:
-            self._give_back(conn, call)
-            raise CollectError("query", f"query failed: {redact(str(exc))}") from None
-        except BaseException:
-            self._discard(conn)
-            raise
-        self.backoff.succeeded()
-        self._give_back(conn, call)
-        return rows
+        self._give_back(conn, idle)  # the statement failed, the connection is fine
+        raise CollectError("query", f"query failed: {redact(str(exc))}") from None
+
+    def _paced(self) -> None:
+        """Refuse without touching the server while the reconnect backoff holds."""
+        with self._lock:
+            if self.backoff.ready():
+                return
+            wait, reason, error = self.backoff.seconds_until_ready(), self.last_reason, self.last_error
+        raise CollectError(reason, f"database unreachable, retrying in {wait:.1f}s (last error: {error})")
 
     def _connect(self, deadline: Deadline) -> pymysql.connections.Connection:
         cfg = self.cfg
@@ -198,58 +219,78 @@ class Database:
             self._down(exc)
             raise CollectError(_reason(exc), f"cannot connect to {cfg.host}:{cfg.port}: {redact(_message(exc))}") from None
         self.flavour = Flavour(conn.get_server_info())
-        if self.backoff.failures:
+        with self._lock:
+            again = self.backoff.failures > 0
+        if again:
             log.info("database reachable again", extra={"fields": {"host": cfg.host, "flavour": self.flavour.name}})
         return conn
 
-    def _down(self, exc: BaseException) -> None:
-        self.last_error = redact(_message(exc))
-        self.last_reason = _reason(exc)
-        delay = self.backoff.failed()
-        log.warning("database unreachable", extra={"fields": {
-            "host": self.cfg.host, "port": self.cfg.port, "err": self.last_error, "retry_in": f"{delay:.1f}s"}})
-        self._close_idle()  # the others are just as dead
-
-    def _close_idle(self) -> None:
+    def _up(self) -> None:
         with self._lock:
+            self.backoff.succeeded()
+
+    def _down(self, exc: BaseException) -> None:
+        error, reason = redact(_message(exc)), _reason(exc)
+        with self._lock:
+            self.last_error, self.last_reason = error, reason
+            delay = self.backoff.failed()
+            idle = self._idle + self._ping_idle  # the others are just as dead
+            self._idle.clear()
+            self._ping_idle.clear()
+        log.warning("database unreachable", extra={"fields": {
+            "host": self.cfg.host, "port": self.cfg.port, "err": error, "retry_in": f"{delay:.1f}s"}})
+        for conn in idle:
+            _close(conn)
+
+    def _take(self, idle: list) -> pymysql.connections.Connection | None:
+        with self._lock:
+            return idle.pop() if idle else None
+
+    def _give_back(self, conn: pymysql.connections.Connection, idle: list) -> None:
+        with self._lock:
+            if not self._closed:
+                idle.append(conn)
+                return
+        _close(conn)  # a run that came back after close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
             idle = self._idle + self._ping_idle
             self._idle.clear()
             self._ping_idle.clear()
         for conn in idle:
             _close(conn)
 
-    def _take(self, idle: list | None = None):
-        idle = self._idle if idle is None else idle
-        with self._lock:
-            return idle.pop() if idle else None
 
-    def _give_back(self, conn, call: "_Call", idle: list | None = None) -> None:
-        if call.abandoned:
-            _close(conn)
-            return
-        with self._lock:
-            (self._idle if idle is None else idle).append(conn)
-
-    def _discard(self, conn) -> None:
-        if conn is not None:
-            _close(conn)
-
-    async def close(self) -> None:
-        self._close_idle()
-        self.pool.close()  # the threads waiting for a next call end
-        self.ping_pool.close()
+@contextmanager
+def _slot(slots: threading.BoundedSemaphore, deadline: Deadline, busy: str) -> Iterator[None]:
+    """One of `slots` until the block ends, waiting for it at most until the deadline."""
+    if not slots.acquire(timeout=deadline.remaining()):
+        raise CollectError("timeout", f"database: {busy} until the deadline")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
-def _set_timeouts(conn, seconds: float) -> None:
-    conn._read_timeout = conn._write_timeout = seconds
+def _set_timeouts(conn: pymysql.connections.Connection, deadline: Deadline) -> None:
+    """The socket timeout of each read and write of the next exchange: what the deadline leaves,
+    plus a margin so the server's own time limit (a precise reason, the connection kept) wins."""
+    conn._read_timeout = conn._write_timeout = max(deadline.remaining(), 0.05) + CLIENT_MARGIN_SECONDS
+
+
+def _dropped(exc: BaseException) -> bool:
+    """The server had closed the connection before this exchange: gone away (2006), lost (2013),
+    closed for inactivity (4031, MySQL 8); not a timeout, which is a slow server's answer."""
+    if isinstance(exc, pymysql.err.InterfaceError):
+        return True  # PyMySQL: the socket is already closed
+    code = exc.args[0] if exc.args else 0
+    return isinstance(exc, pymysql.err.OperationalError) and code in (2006, 2013, 4031) and not _timed_out(exc)
 
 
 def _timed_out(exc: BaseException) -> bool:
     return "timed out" in _message(exc).lower()
-
-
-class _Call:
-    abandoned = False
 
 
 def _close(conn) -> None:

@@ -5,9 +5,9 @@ runtime's rotation-safe tail, from their end when first opened (history is not n
 """
 from __future__ import annotations
 
-import asyncio
+import threading
 
-from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail, PatternCounter
 from lookout.exporters.runtime.metrics import Counter
 
@@ -32,20 +32,24 @@ class LogFileCollector(Collector):
         self.unified = FileTail(cfg.unified_errors_path) if cfg.unified_errors_path else None
         self.counter = PatternCounter(cfg.patterns) if cfg.path else None
         self.episodes = EpisodeCounter(cfg.episode_gap_seconds)
-        self._lock = asyncio.Lock()
-        # One reader at a time, even past a read that hung (max_abandoned=0).
-        self._pool = BlockingPool("logfile", 1, max_abandoned=0)
+        # One reader at a time, even past a read that hung (a stalled network mount): the
+        # tails' offsets must advance once per line, and the counts are read as one.
+        self._lock = threading.Lock()
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        async with self._lock:  # the tails' offsets must advance once per line
-            await self._pool.run(self._read, timeout=deadline.remaining())
-        out.add(EPISODES, self.episodes.episodes)
-        out.add(GIVEUPS, self.episodes.giveups)
-        if self.unified is not None:
-            out.add(DROPPED, self.episodes.dropped_blocks)
-        if self.counter is not None:
-            for event, n in self.counter.counts.items():
-                out.add(LOG_EVENTS, n, event=event)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        if not self._lock.acquire(timeout=deadline.remaining()):
+            raise CollectError("timeout", "an earlier read of Nectar's log is still running")
+        try:
+            self._read()
+            out.add(EPISODES, self.episodes.episodes)
+            out.add(GIVEUPS, self.episodes.giveups)
+            if self.unified is not None:
+                out.add(DROPPED, self.episodes.dropped_blocks)
+            if self.counter is not None:
+                for event, n in self.counter.counts.items():
+                    out.add(LOG_EVENTS, n, event=event)
+        finally:
+            self._lock.release()
 
     def _read(self) -> None:
         if self.stdout is not None:
@@ -55,7 +59,7 @@ class LogFileCollector(Collector):
         if self.unified is not None:
             self.episodes.feed_unified(self.unified.read_lines())
 
-    async def close(self) -> None:
+    def close(self) -> None:
         for tail in (self.stdout, self.unified):
             if tail is not None:
                 tail.close()

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import psutil
 
-from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import ProcessConfig
@@ -26,11 +27,17 @@ class ProcessCollector(Collector):
         self.cfg = cfg
         self.cmdline = re.compile(cfg.cmdline_regex) if cfg.cmdline_regex else None
         self._proc: psutil.Process | None = None
-        # Its own thread: never queued behind a frozen database's stuck calls.
-        self._pool = BlockingPool("process", 1, max_abandoned=1)
+        # Runs may overlap; the remembered process is theirs to share. (Each run is on a
+        # thread of its own: never queued behind a frozen database's stuck calls.)
+        self._lock = threading.Lock()
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        stats = await self._pool.run(self._sample, timeout=deadline.remaining())
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        if not self._lock.acquire(timeout=deadline.remaining()):
+            raise CollectError("timeout", "an earlier reading of the Nectar process is still running")
+        try:
+            stats = self._sample()
+        finally:
+            self._lock.release()
         out.add(UP, 1 if stats else 0)
         if not stats:
             return

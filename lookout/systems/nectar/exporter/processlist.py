@@ -41,8 +41,8 @@ class ProcesslistCollector(Collector):
         self.db = db
         self.cfg = cfg
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        rows = await self.db.query(_sql, deadline)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        rows = self.db.query(_sql, deadline)
         rows = [(str(cmd or "none"), normalise_state(state), str(user or "none"), int(n), int(age or 0))
                 for cmd, state, user, n, age in rows]
         commands = bounded((r[0] for r in rows), 15)

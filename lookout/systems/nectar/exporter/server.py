@@ -31,8 +31,8 @@ class ServerCollector(Collector):
     def __init__(self, db: Database):
         self.db = db
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        rows = await self.db.query(lambda flavour: _UPTIME[flavour.name], deadline)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        rows = self.db.query(lambda flavour: _UPTIME[flavour.name], deadline)
         flavour = self.db.flavour.name
         if not rows or rows[0][0] is None:
             raise CollectError("query", "the server reported no uptime")

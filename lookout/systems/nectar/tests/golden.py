@@ -9,14 +9,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from aiohttp.test_utils import TestServer
-
 import lookout.systems.nectar.exporter.db as db_module
+from lookout.devstack.fuzz_body_server import Canned, FuzzBodyServer
 from lookout.systems.nectar.exporter import EXPORTER
 from lookout.systems.nectar.exporter.db import Flavour
 from lookout.exporters.runtime.config import Loader
 
-from tests.golden import json_routes, normalise, scrape
+from tests.golden import normalise, scrape
 from tests.golden import sources as _sources
 from tests.golden.recorded_db import RecordedStatements, replaced
 
@@ -49,19 +48,18 @@ class RecordedTiDB:
     def __init__(self, cfg):
         self.flavour = Flavour(sources()["rows"]["server_version"])
 
-    async def ping(self, deadline) -> None:
+    def ping(self, deadline) -> None:
         return None
 
-    async def query(self, sql, deadline, args: tuple = ()) -> list[tuple]:
+    def query(self, sql, deadline, args: tuple = ()) -> list[tuple]:
         text = sql(self.flavour) if callable(sql) else sql
         return [tuple(row) for row in self.recorded.rows(text)]
 
-    async def close(self) -> None:
+    def close(self) -> None:
         return None
 
 
-
-async def render() -> str:
+def render() -> str:
     """The exporter's `/metrics` (Prometheus text) from the recorded answers, normalised."""
     src = sources()
     RecordedTiDB.recorded = statements()
@@ -69,10 +67,13 @@ async def render() -> str:
         logs = {k: Path(tmp) / src[k]["appended_to"] for k in ("stdout_log", "unified_errors_log")}
         for path in logs.values():
             path.touch()
-        async with TestServer(json_routes(src, ("api_status", "api_errors", "api_memory"), folder())) as http:
+        http = FuzzBodyServer().start()  # the recorded routes with their recorded bodies and statuses
+        try:
+            for key in ("api_status", "api_errors", "api_memory"):
+                http.set(src[key]["path"], Canned((folder() / src[key]["file"]).read_bytes(), status=src[key]["status"]))
             cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
                 "logfile": {"path": str(logs["stdout_log"]), "unified_errors_path": str(logs["unified_errors_log"])},
-                "app": {"url": str(http.make_url("")).rstrip("/")},
+                "app": {"url": http.url},
             })
             with replaced(db_module, "Database", RecordedTiDB):  # build() imports it from .db
                 collectors = EXPORTER.build(cfg)
@@ -81,5 +82,7 @@ async def render() -> str:
                 for key, path in logs.items():
                     with path.open("a") as f:
                         f.write((folder() / src[key]["file"]).read_text())
-            text = await scrape(EXPORTER.namespace, collectors, append_lines)
+            text = scrape(EXPORTER.namespace, collectors, append_lines)
+        finally:
+            http.stop()
     return normalise(text, VOLATILE)

@@ -143,3 +143,47 @@ def test_log_file_absent_at_start_is_read_from_its_start_once_created(mariadb, e
     log.write_text("panic: runtime error\n")
     # The file did not exist when the exporter started, so all of it is new.
     assert scrape(proc.url).get("nectar_log_events_total", event="error") == 1
+
+
+def test_a_read_of_the_log_that_hangs_fails_the_next_run_by_its_deadline_not_later(tmp_path):
+    """Runs of a collector may overlap (issue 24): the tails are read by one run at a time, and
+    one that cannot have them before its deadline fails with reason `timeout`. The hang is real:
+    opening a FIFO for reading blocks until a writer comes, as a stalled network mount would."""
+    import threading
+    import time
+
+    from lookout.exporters.runtime import CollectError, Deadline, MetricSet
+    from lookout.systems.nectar.exporter.config import LogFileConfig
+    from lookout.systems.nectar.exporter.logfile import LogFileCollector
+
+    fifo = tmp_path / "nectar.log"
+    os.mkfifo(fifo)
+    collector = LogFileCollector(LogFileConfig(path=str(fifo)))
+    hung = threading.Thread(target=lambda: collector.collect(MetricSet("nectar"), Deadline(30)), daemon=True)
+    hung.start()
+    time.sleep(0.3)
+    assert hung.is_alive()  # blocked opening the log
+    errors = []
+
+    def second():
+        try:
+            collector.collect(MetricSet("nectar"), Deadline(0.5))
+        except CollectError as exc:
+            errors.append(exc)
+    t0 = time.monotonic()
+    late = threading.Thread(target=second, daemon=True)  # a thread: a second reader would hang too
+    late.start()
+    late.join(5)
+    assert not late.is_alive(), "the second run waited past its deadline"
+    assert 0.4 <= time.monotonic() - t0 < 1.5
+    assert [e.reason for e in errors] == ["timeout"]
+    writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)  # the read comes back on its own
+    try:
+        hung.join(10)
+        assert not hung.is_alive()
+        out = MetricSet("nectar")
+        collector.collect(out, Deadline(2))  # and the next run has the tails again
+        assert "nectar_reconnect_episodes" in {f.name for f in out.families()}
+    finally:
+        os.close(writer)
+        collector.close()

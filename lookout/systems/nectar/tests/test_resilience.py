@@ -72,17 +72,18 @@ def test_query_slower_than_deadline(mariadb, exporter, tmp_path):
 
 def test_concurrent_scrapes_share_one_collection(mariadb, exporter, tmp_path):
     proc = exporter(write_config(tmp_path / "c.yml", mariadb))
-    scrape(proc.url)  # connections open, flavour known
-    collections = scrape(proc.url)["nectar_collections_total"]
-    before = mariadb.questions()
-    # A barrier, so the 16 really arrive together: the pool starts its threads one by one, and
-    # under load the first scrapes could end before the last thread exists.
+    # A barrier, so the 16 really arrive together; and a first round of 16, so the server's
+    # request threads exist (it starts them one by one, and under load the first scrapes could
+    # end before the last thread exists) and the connections are open, the flavour known.
     together = threading.Barrier(16)
 
     def arrive(_):
         together.wait(30)
         return scrape(proc.url)
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        list(pool.map(arrive, range(16)))
+        collections = scrape(proc.url)["nectar_collections_total"]
+        before = mariadb.questions()
         results = list(pool.map(arrive, range(16)))
     after = mariadb.questions()
     seen = {r["nectar_collections_total"] for r in results}
@@ -102,3 +103,18 @@ def test_min_interval_reuses_the_last_collection(mariadb, exporter, tmp_path):
         assert m["nectar_collections_total"] == first["nectar_collections_total"]
     assert mariadb.questions() - before == 1  # only our own SHOW STATUS
     assert m["nectar_scrape_cache_age_seconds"] > 0
+
+
+def test_a_restarted_database_is_up_on_the_first_scrape_after_the_restart(own_db, exporter, tmp_path):
+    """Runbook 000's restart (the midnight SIGHUP) leaves the kept connections dead: a server that
+    answers again must not read as down, nor its statements fail, because of them."""
+    proc = exporter(write_config(tmp_path / "c.yml", own_db))
+    assert scrape(proc.url)["nectar_up"] == 1  # the ping's and the statements' connections kept
+    own_db.restart()
+    m = scrape(proc.url, timeout_header=5)
+    assert m["nectar_up"] == 1, m.text
+    for collector in ("ping", "chain", "server", "processlist"):
+        assert m.get("lookout_collector_success", collector=collector) == 1, (collector, proc.logs())
+        assert m.get("lookout_collector_errors_total", collector=collector, reason="connection") in (None, 0)
+    assert m["nectar_database_uptime_seconds"] < 60  # and the restart is seen (TiDBRestarted)
+    assert m["nectar_chain_block"] == 6000000
