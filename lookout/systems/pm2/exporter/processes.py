@@ -16,7 +16,6 @@ from lookout.exporters.runtime.metrics import Counter, Gauge, Labels, Quantiles,
 from lookout.exporters.runtime.shared import SharedCall
 
 from .config import DaemonConfig
-from .jlist import jlist
 from lookout.pm2rpc import DaemonDown, RpcClient
 from .reply import monitor_data
 from .units import number, quantity
@@ -72,6 +71,7 @@ class ProcessSource:
                 raise
             log.warning("RPC reply unreadable, falling back to pm2 jlist",
                         extra={"fields": {"err": str(exc)}})
+            from .jlist import jlist  # opt-in: subprocess is loaded only when it is used
             return jlist(self.cfg.pm2_command, self.home, max(deadline.remaining() - 0.05, 0.01))
 
 
