@@ -5,14 +5,13 @@ pm2-prometheus-exporter, on one real PM2 daemon.
 
 Reports medians and ratios: collection latency (socket reader vs `pm2 jlist`, with the
 peak RSS of each jlist child), steady RSS/PSS of both exporters, RSS growth over 10,000
-scrapes, and where Lookout's RSS goes (interpreter, asyncio, aiohttp, runtime, this package).
-Targets (issue 4): <= 10 ms per collection with no child process; <= 35 MB steady RSS;
-< 2 MB growth over 10,000 scrapes.
+scrapes, and where Lookout's RSS goes (interpreter, runtime, this package).
+Targets (issue 4): <= 10 ms per collection with no child process. Issue 24: at most 17 MB RSS
+and 12 MB PSS steady (no TLS); < 0.5 MB growth over 10,000 scrapes.
 """
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import shutil
@@ -52,15 +51,13 @@ def p95(xs) -> float:
 
 
 def rpc_latencies(socket_path: str, n: int) -> list[float]:
-    async def run():
-        client, out = RpcClient(socket_path), []
-        for _ in range(n):
-            t = time.perf_counter()
-            procs = (await client.call("getMonitorData", {}, 5.0))[0]
-            out.append(time.perf_counter() - t)
-            assert procs, "empty process list"
-        return out
-    return asyncio.run(run())
+    client, out = RpcClient(socket_path), []
+    for _ in range(n):
+        t = time.perf_counter()
+        procs = client.call("getMonitorData", {}, 5.0)[0]
+        out.append(time.perf_counter() - t)
+        assert procs, "empty process list"
+    return out
 
 
 def jlist_runs(pm2: PM2, n: int) -> tuple[list[float], list[int]]:
@@ -166,13 +163,14 @@ def main() -> None:
         for name, (rss, pss) in samples.items():
             print(f"{name:24s} RSS {mb(median(rss))}  PSS {mb(median(pss))}")
         ours_rss, peer_rss = (median(samples[n][0]) for n in samples)
+        ours_pss = median(samples["lookout"][1])
         print(f"ratio pm2-prometheus-exporter / lookout RSS: {peer_rss / ours_rss:.2f}x "
-              f"(target: lookout <= 35 MB: {'met' if ours_rss <= 35e6 else 'NOT met'})")
+              f"(target: lookout <= 17 MB RSS and 12 MB PSS: "
+              f"{'met' if ours_rss <= 17e6 and ours_pss <= 12e6 else 'NOT met'})")
 
         print("\n# Where lookout's RSS goes (import only, fresh interpreter each)")
-        steps = [("python", "pass"), ("+ asyncio (ssl, OpenSSL)", "import asyncio"),
-                 ("+ aiohttp", "import asyncio, aiohttp.web"),
-                 ("+ runtime (prometheus_client, yaml, bcrypt)", "import lookout.exporters.runtime.main"),
+        steps = [("python", "pass"),
+                 ("+ runtime", "import lookout.exporters.runtime.main"),
                  ("+ lookout.systems.pm2.exporter (psutil)", "import lookout.exporters.runtime.main, lookout.systems.pm2.exporter")]
         prev = 0
         for label, stmt in steps:
@@ -187,7 +185,7 @@ def main() -> None:
             lat.append(sc.get()[0])
         end_rss = rss_bytes(ours.proc.pid)
         print(f"after warm-up {mb(start_rss)}, after {args.rss_scrapes:,} scrapes {mb(end_rss)}, "
-              f"growth {mb(end_rss - start_rss)} (target < 2 MB); scrape median {ms(median(lat))}")
+              f"growth {mb(end_rss - start_rss)} (target < 0.5 MB); scrape median {ms(median(lat))}")
     finally:
         stop_all(procs)
         pm2.kill_all()

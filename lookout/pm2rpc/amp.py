@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 VERSION = 1
 MAX_ARGS = 15  # four bits of argument count
@@ -22,6 +22,14 @@ _LEN = struct.Struct(">I")
 
 class ProtocolError(Exception):
     pass
+
+
+class IncompleteRead(EOFError):
+    """The stream ended inside a message (`readexactly` got EOF before `expected` bytes)."""
+
+    def __init__(self, partial: bytes, expected: int):
+        super().__init__(f"{len(partial)} of {expected} bytes before the stream ended")
+        self.partial, self.expected = partial, expected
 
 
 def pack(arg: Any) -> bytes:
@@ -57,18 +65,18 @@ def encode(args: list[Any]) -> bytes:
     return b"".join(parts)
 
 
-async def read_message(readexactly: Callable[[int], Awaitable[bytes | bytearray]],
-                       decode: Callable[[memoryview], Any] | None = None) -> list[Any]:
-    """One whole message, read by `readexactly(n)` (a StreamReader's, or the client's, which
-    reads into one buffer of the argument's size), its arguments unpacked (JSON ones by `decode`,
-    see unpack). A stream that ends early raises asyncio.IncompleteReadError."""
-    meta = (await readexactly(1))[0]
+def read_message(readexactly: Callable[[int], bytes | bytearray],
+                 decode: Callable[[memoryview], Any] | None = None) -> list[Any]:
+    """One whole message, read by `readexactly(n)` (blocking: the client's, which reads into one
+    buffer of the argument's size under the call's timeout), its arguments unpacked (JSON ones by
+    `decode`, see unpack). `readexactly` raises IncompleteRead on a stream that ends early."""
+    meta = readexactly(1)[0]
     if meta >> 4 != VERSION:
         raise ProtocolError(f"unknown AMP version {meta >> 4} (meta byte {meta:#04x})")
     args = []
     for _ in range(meta & 0x0F):
-        (length,) = _LEN.unpack(await readexactly(4))
+        (length,) = _LEN.unpack(readexactly(4))
         if length > MAX_ARG_BYTES:
             raise ProtocolError(f"argument of {length} bytes exceeds the {MAX_ARG_BYTES} byte limit")
-        args.append(unpack(await readexactly(length), decode))
+        args.append(unpack(readexactly(length), decode))
     return args

@@ -11,6 +11,9 @@ restartProcessId: `Utility.extend(proc.pm2_env.env, env)`).
 """
 from __future__ import annotations
 
+import asyncio
+import time
+
 from lookout.pm2rpc import RpcClient
 from lookout.exporters.runtime import CollectError
 
@@ -26,9 +29,17 @@ class PM2Restart(Action):
         self.rpc = RpcClient(pm2.socket_path())
 
     async def run(self, target: str) -> str:
-        timeout = self.cfg.timeout_seconds
+        # The RPC client blocks (with its own timeouts): off the receiver's event loop.
+        return await asyncio.to_thread(self._restart, target)
+
+    def _restart(self, target: str) -> str:
+        # The calls share the action's bound, so a thread the receiver gave up on ends by then.
+        end = time.monotonic() + self.cfg.timeout_seconds
+
+        def left() -> float:
+            return max(end - time.monotonic(), 0.0)
         try:
-            (procs, *_) = await self.rpc.call("getMonitorData", {}, timeout) or [None]
+            (procs, *_) = self.rpc.call("getMonitorData", {}, left()) or [None]
             if not isinstance(procs, list):
                 raise ActionError("the PM2 daemon did not return a process list")
             ids = sorted(p["pm_id"] for p in procs if isinstance(p, dict) and p.get("name") == target)
@@ -38,7 +49,7 @@ class PM2Restart(Action):
             if self.cfg.max_old_space_size_mb:
                 env["NODE_OPTIONS"] = f"--max-old-space-size={self.cfg.max_old_space_size_mb}"
             for pm_id in ids:
-                await self.rpc.call("restartProcessId", {"id": pm_id, "env": env}, timeout)
+                self.rpc.call("restartProcessId", {"id": pm_id, "env": env}, left())
         except CollectError as exc:
             raise ActionError(str(exc)) from None
         heap = f" with NODE_OPTIONS={env['NODE_OPTIONS']}" if env else ""

@@ -7,6 +7,7 @@ A transport, status or JSON failure fails only the collector that read it.
 """
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 from typing import Any
 
@@ -35,24 +36,28 @@ class JsonGet:
     def __init__(self, url: str, cfg: HealthConfig, ok_statuses: tuple[int, ...] = (200,)):
         self.url, self.cfg, self.ok = url, cfg, ok_statuses
         self._session: HttpClient | None = None
+        self._session_lock = threading.Lock()  # overlapping runs share the one client
         self._headers = {}
         if cfg.bearer_token:
             self._headers["Authorization"] = f"Bearer {cfg.bearer_token.reveal()}"
 
-    async def read(self, deadline: Deadline) -> tuple[int, dict]:
+    def read(self, deadline: Deadline) -> tuple[int, dict]:
         timeout = min(self.cfg.timeout_seconds, deadline.remaining())
-        if self._session is None:
-            # One small pooled connection: the endpoint is local and scraped every 15 s.
-            self._session = client_for(self.url, self._headers, limit=1)
-        status, body = await get_capped(self._session, self.url, timeout, self.cfg.max_body_bytes)
+        with self._session_lock:
+            if self._session is None:
+                # One small pooled connection: the endpoint is local and scraped every 15 s.
+                self._session = client_for(self.url, self._headers, limit=1)
+            session = self._session
+        status, body = get_capped(session, self.url, timeout, self.cfg.max_body_bytes)
         if status not in self.ok:
             raise CollectError("http", f"{self.url} answered HTTP {status}")
         return status, json_object(body, f"{self.url}: HTTP {status}")
 
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+    def close(self) -> None:
+        with self._session_lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
 
 
 class HealthReader(JsonGet):
@@ -61,8 +66,8 @@ class HealthReader(JsonGet):
     def __init__(self, cfg: HealthConfig):
         super().__init__(cfg.url, cfg, ok_statuses=(200, 503))
 
-    async def read(self, deadline: Deadline) -> dict:
-        status, doc = await super().read(deadline)
+    def read(self, deadline: Deadline) -> dict:
+        status, doc = super().read(deadline)
         if status == 503 and "status" not in doc:
             raise CollectError("http", f"{self.url} answered HTTP 503 without its health JSON")
         return doc
@@ -95,10 +100,10 @@ class HealthCollector(Collector):
     def __init__(self, reader: HealthReader):
         self.reader = reader
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
         # No answer (or no health JSON) fails this collector: that failure, in
         # lookout_collector_success{collector="health"}, is what SyncServerHealthDown reads.
-        doc = await self.reader.read(deadline)
+        doc = self.reader.read(deadline)
         deps = doc.get("dependencies") if isinstance(doc.get("dependencies"), dict) else {}
         if doc.get("status") in STATUSES:
             out.add(HEALTH_STATUS, doc["status"])
@@ -121,8 +126,8 @@ class HealthCollector(Collector):
         else:
             out.add(LAST_ACTIVITY, when)
 
-    async def close(self) -> None:
-        await self.reader.close()
+    def close(self) -> None:
+        self.reader.close()
 
 
 class StatsCollector(Collector):
@@ -134,8 +139,8 @@ class StatsCollector(Collector):
     def __init__(self, cfg: HealthConfig):
         self.get = JsonGet(cfg.resolved_stats_url(), cfg)
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        _, doc = await self.get.read(deadline)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        _, doc = self.get.read(deadline)
         found = 0
         for column in QUEUE:
             raw = doc.get(column)
@@ -150,8 +155,8 @@ class StatsCollector(Collector):
             raise CollectError("fields", f"{self.get.url}: no sync_queue_stats column "
                                          f"({', '.join(QUEUE)}) in the answer")
 
-    async def close(self) -> None:
-        await self.get.close()
+    def close(self) -> None:
+        self.get.close()
 
 
 def _timestamp(raw: Any) -> float | None:

@@ -16,8 +16,8 @@ class HostCollector(Collector):
     name = "host"
     metrics = (AVAILABLE, TOTAL, SWAP_USED)
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        # Both read /proc/meminfo (host_statistics on macOS): microseconds, so no thread.
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        # Both read /proc/meminfo (host_statistics on macOS): microseconds, nothing to bound.
         mem = psutil.virtual_memory()
         swap = psutil.swap_memory()
         out.add(AVAILABLE, mem.available)

@@ -5,7 +5,6 @@ nothing from pm2_env's copy of the process environment (secrets live there).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from itertools import compress, repeat
@@ -14,9 +13,9 @@ from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Counter, Gauge, Labels, Quantiles, StateSet
+from lookout.exporters.runtime.shared import SharedCall
 
 from .config import DaemonConfig
-from .jlist import jlist
 from lookout.pm2rpc import DaemonDown, RpcClient
 from .reply import monitor_data
 from .units import number, quantity
@@ -44,25 +43,23 @@ class ProcessSource:
     fields the collectors read (reply.py).
 
     One read per scrape: the collectors of one collection share its deadline, and every
-    `read` under the same deadline awaits the same call to the daemon (issue 24)."""
+    `read` under the same deadline gets the answer of the same call to the daemon (issue 24);
+    the first caller makes it, on its own thread."""
 
     def __init__(self, cfg: DaemonConfig):
         self.cfg = cfg
         self.home = cfg.resolved_home()
         self.rpc = RpcClient(cfg.socket_path())
-        self._shared: tuple[Deadline, asyncio.Future] | None = None
+        self._shared = SharedCall()
 
-    async def read(self, deadline: Deadline) -> list[Any]:
-        shared = self._shared
-        if shared is None or shared[0] is not deadline:
-            shared = self._shared = (deadline, asyncio.ensure_future(self._read(deadline)))
-        # Shielded: one collector given up on does not cancel the read the others wait for.
-        return await asyncio.shield(shared[1])
+    def read(self, deadline: Deadline) -> list[Any]:
+        """The process list (dicts cut down by reply.py); raises DaemonDown or CollectError."""
+        return self._shared.get(deadline, lambda: self._read(deadline), deadline.remaining())
 
-    async def _read(self, deadline: Deadline) -> list[Any]:
+    def _read(self, deadline: Deadline) -> list[Any]:
         timeout = min(self.cfg.timeout_seconds, deadline.remaining())
         try:
-            reply = await self.rpc.call("getMonitorData", {}, timeout, decode=monitor_data)
+            reply = self.rpc.call("getMonitorData", {}, timeout, decode=monitor_data)
             procs = reply[0] if reply else None
             if not isinstance(procs, list):
                 raise CollectError("protocol", "getMonitorData did not return a process list")
@@ -74,7 +71,8 @@ class ProcessSource:
                 raise
             log.warning("RPC reply unreadable, falling back to pm2 jlist",
                         extra={"fields": {"err": str(exc)}})
-            return await jlist(self.cfg.pm2_command, self.home, max(deadline.remaining() - 0.05, 0.01))
+            from .jlist import jlist  # opt-in: subprocess is loaded only when it is used
+            return jlist(self.cfg.pm2_command, self.home, max(deadline.remaining() - 0.05, 0.01))
 
 
 _L = ("name", "pm_id")
@@ -112,9 +110,9 @@ class ProcessesCollector(Collector):
         self.max_processes = max_processes
         self.expected = tuple(expected)
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
         # A daemon that does not answer fails this critical collector: pm2_up 0 (PM2DaemonDown).
-        procs = await self.source.read(deadline)
+        procs = self.source.read(deadline)
         procs = [p for p in procs if isinstance(p, dict)]
         out.add(PROCESSES, len(procs))
         procs.sort(key=_pm_id_order)

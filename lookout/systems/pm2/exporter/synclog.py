@@ -10,11 +10,11 @@ followed with the runtime's rotation-safe tail, from their end when first seen.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
+import threading
 
-from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
@@ -39,26 +39,32 @@ class SyncLogCollector(Collector):
 
     def __init__(self, source, cfg: SyncLogConfig):
         # The scrape's one read of the process list, shared with the processes collector
-        # (ProcessSource.read): the log paths come with this scrape's answer.
+        # (ProcessSource.read, one call per collection): the log paths come with this scrape's answer.
         self.source = source  # ProcessSource
         self.process_name = cfg.process_name
         self.tails: dict[str, FileTail] = {}
         self.api_errors = 0
         self.completed = 0
         self.last_duration: float | None = None
-        self._lock = asyncio.Lock()
-        # One reader at a time, even past a read that hung (a stuck NFS mount, say).
-        self._pool = BlockingPool("sync_log", 1, max_abandoned=0)
+        # One reader at a time, so each line is counted once however many runs overlap, even
+        # past a read that hung (a stuck NFS mount, say): it keeps the lock until it comes back,
+        # and the runs meanwhile fail with reason timeout.
+        self._lock = threading.Lock()
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        procs = await self.source.read(deadline)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        procs = self.source.read(deadline)
         paths = self._paths(procs)
-        async with self._lock:  # each line is counted once, however many scrapes overlap
-            await self._pool.run(self._read, paths, timeout=deadline.remaining())
-        out.add(API_ERRORS, self.api_errors)
-        out.add(COMPLETED_RUNS, self.completed)
-        if self.last_duration is not None:
-            out.add(LAST_DURATION, self.last_duration)
+        if not self._lock.acquire(timeout=deadline.remaining()):
+            raise CollectError("timeout", "sync_log: an earlier read of the log files has not come back")
+        try:
+            self._read(paths)
+            api_errors, completed, last_duration = self.api_errors, self.completed, self.last_duration
+        finally:
+            self._lock.release()
+        out.add(API_ERRORS, api_errors)
+        out.add(COMPLETED_RUNS, completed)
+        if last_duration is not None:
+            out.add(LAST_DURATION, last_duration)
 
     def _paths(self, procs) -> list[str]:
         """Every instance's log files: in cluster mode (`instances: N`) each instance writes
@@ -73,9 +79,9 @@ class SyncLogCollector(Collector):
         return list(paths)
 
     def _read(self, paths: list[str]) -> None:
-        """Counts each file's lines as soon as they are read (on the pool's one thread): a
-        tail's offset moves on when it reads, so lines left uncounted because the next file
-        failed, or because the scrape gave up waiting, would never be seen again."""
+        """Counts each file's lines as soon as they are read (under the lock): a tail's offset
+        moves on when it reads, so lines left uncounted because the next file failed, or
+        because the scrape gave up waiting, would never be seen again."""
         longest = None  # of this read, across the files
         for gone in set(self.tails) - set(paths):
             # An instance scaled away (`pm2 scale`) or deleted: its last lines still count.
@@ -103,6 +109,6 @@ class SyncLogCollector(Collector):
             self.last_duration = longest
         return longest
 
-    async def close(self) -> None:
+    def close(self) -> None:
         for tail in self.tails.values():
             tail.close()

@@ -18,10 +18,10 @@ A restart by the watchdog is a decision, not a crash: PM2's restart_time counts 
 """
 from __future__ import annotations
 
-import asyncio
 import json
+import threading
 
-from lookout.exporters.runtime import BlockingPool, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail
 from lookout.exporters.runtime.metrics import Counter
 
@@ -69,16 +69,22 @@ class WatchdogCollector(Collector):
     def __init__(self, cfg: WatchdogConfig):
         self.tail = FileTail(cfg.path)  # from its end when first opened: history is not news
         self.log = WatchdogLog()
-        self._lock = asyncio.Lock()
-        self._pool = BlockingPool("watchdog", 1, max_abandoned=0)
+        # One reader at a time (each line counted once), even past a read that hung: it keeps
+        # the lock until it comes back, and the runs meanwhile fail with reason timeout.
+        self._lock = threading.Lock()
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        async with self._lock:
-            await self._pool.run(lambda: self.log.feed(self.tail.read_lines()), timeout=deadline.remaining())
-        for service, n in self.log.restarts.items():
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        if not self._lock.acquire(timeout=deadline.remaining()):
+            raise CollectError("timeout", "watchdog: an earlier read of its log has not come back")
+        try:
+            self.log.feed(self.tail.read_lines())
+            restarts, throttled = dict(self.log.restarts), dict(self.log.throttled)
+        finally:
+            self._lock.release()
+        for service, n in restarts.items():
             out.add(RESTARTS, n, service=service)
-        for (service, reason), n in self.log.throttled.items():
+        for (service, reason), n in throttled.items():
             out.add(THROTTLED, n, service=service, reason=reason)
 
-    async def close(self) -> None:
+    def close(self) -> None:
         self.tail.close()

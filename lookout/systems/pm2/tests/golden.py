@@ -7,7 +7,10 @@ files the recorded process list names: the exporter's own client, parsing and ta
 from __future__ import annotations
 
 import json
+import socket
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
@@ -37,20 +40,37 @@ def sources() -> dict:
     return _sources(folder())
 
 
-async def _daemon(path: str, body: dict):
+@contextmanager
+def _daemon(path: str, body: dict):
     """Answers every request on `path` with the recorded reply body, echoing the request's id
-    (pm2-axon-rpc's reply: [body, id])."""
-    import asyncio
+    (pm2-axon-rpc's reply: [body, id]), one connection at a time on a thread of its own."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(8)
 
-    async def answer(reader, writer):
+    def serve():
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # shut down
+                return
+            with conn:
+                try:
+                    request = amp.read_message(conn.makefile("rb").read)
+                    conn.sendall(amp.encode([body, request[-1]]))
+                except (OSError, IndexError, amp.ProtocolError):
+                    pass  # the client went away: it reports that itself
+    thread = threading.Thread(target=serve, name="golden-pm2-daemon", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
         try:
-            request = await amp.read_message(reader.readexactly)
-            writer.write(amp.encode([body, request[-1]]))
-            await writer.drain()
-        finally:
-            writer.close()
-    return await asyncio.start_unix_server(answer, path)
-
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept
+        except OSError:
+            pass
+        listener.close()
+        thread.join(5)
 
 
 async def render() -> str:
@@ -61,8 +81,7 @@ async def render() -> str:
         logs = {k: Path(tmp) / src[k]["appended_to"] for k in ("out_log", "err_log")}
         for path in logs.values():
             path.touch()
-        daemon = await _daemon(str(Path(tmp) / "rpc.sock"), json.loads(raw))
-        try:
+        with _daemon(str(Path(tmp) / "rpc.sock"), json.loads(raw)):
             async with TestServer(json_routes(src, ("health", "sync_stats"), folder())) as http:
                 cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
                     "daemon": {"rpc_socket": str(Path(tmp) / "rpc.sock"), "home": tmp,
@@ -77,7 +96,4 @@ async def render() -> str:
                         with path.open("a") as f:
                             f.write(lines)
                 text = await scrape(EXPORTER.namespace, EXPORTER.build(cfg), append_lines)
-        finally:
-            daemon.close()
-            await daemon.wait_closed()
     return normalise(text, VOLATILE)

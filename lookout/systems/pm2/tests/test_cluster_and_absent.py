@@ -117,7 +117,7 @@ def test_an_expected_process_absent_altogether_reads_zero(tmp_path, exporter):
 
 def test_one_process_list_read_per_scrape(cluster):
     """The processes and sync-log collectors of one scrape share one call to the daemon."""
-    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from lookout.systems.pm2.exporter.config import DaemonConfig, SyncLogConfig
     from lookout.systems.pm2.exporter.processes import ProcessesCollector, ProcessSource
@@ -128,15 +128,18 @@ def test_one_process_list_read_per_scrape(cluster):
     calls = []
     real_call = source.rpc.call
 
-    async def counting(*args, **kw):
+    def counting(*args, **kw):
         calls.append(args[0])
-        return await real_call(*args, **kw)
+        return real_call(*args, **kw)
     source.rpc.call = counting
     collectors = [ProcessesCollector(source, 64), SyncLogCollector(source, SyncLogConfig(process_name=APP))]
 
-    async def scrape_once():
+    def scrape_once():
         deadline = Deadline(5)
-        await asyncio.gather(*(c.collect(MetricSet("pm2"), deadline) for c in collectors))
+        # A thread per collector, started together, as the runtime runs one collection.
+        with ThreadPoolExecutor(len(collectors)) as threads:
+            for run in [threads.submit(c.collect, MetricSet("pm2"), deadline) for c in collectors]:
+                run.result()
     for n in (1, 2):
-        asyncio.run(scrape_once())
+        scrape_once()
         assert calls == ["getMonitorData"] * n

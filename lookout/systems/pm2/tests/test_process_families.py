@@ -1,7 +1,5 @@
 """The processes collector's families, in-process from process lists shaped like PM2's
 getMonitorData reply (lib/God/ActionMethods.js: name, pm_id, pm2_env, monit)."""
-import asyncio
-
 from lookout.exporters.runtime import Deadline, MetricSet
 from lookout.systems.pm2.exporter.processes import ProcessesCollector
 
@@ -12,13 +10,13 @@ class Listed:
     def __init__(self, procs):
         self.procs = procs
 
-    async def read(self, deadline):
+    def read(self, deadline):
         return [dict(p) for p in self.procs]
 
 
 def families(procs) -> list[str]:
     out = MetricSet("pm2")
-    asyncio.run(ProcessesCollector(Listed(procs), 64).collect(out, Deadline(5)))
+    ProcessesCollector(Listed(procs), 64).collect(out, Deadline(5))
     return [fam.name for fam in out.rows()]
 
 
@@ -51,7 +49,7 @@ def test_an_axm_entry_whose_type_is_no_string_is_read_by_its_display_name():
         "Heap Size": {"type": ["internal/v8/heap/total"], "value": "6", "unit": "MiB"},
         "handles, renamed": {"type": "internal/libuv/handles", "value": 3}}}
     out = MetricSet("pm2")
-    asyncio.run(ProcessesCollector(Listed([{**FULL, "pm2_env": env}]), 64).collect(out, Deadline(5)))
+    ProcessesCollector(Listed([{**FULL, "pm2_env": env}]), 64).collect(out, Deadline(5))
     rows = {fam.name: fam.rows for fam in out.rows()}
     assert rows["pm2_process_heap_total_bytes"] == [(("full", "1"), 6 * 1024 * 1024)]
     assert rows["pm2_process_active_handles"] == [(("full", "1"), 3)]

@@ -183,8 +183,6 @@ def test_reads_only_the_fields_it_uses(pm2):
     """Issue 24: of each process's pm2_env (its whole environment, the app's secret among it, about
     6 KB a process) only the fields the collectors read are decoded: less CPU and memory per
     scrape, and the secret is never held by the exporter. The fields read still come through."""
-    import asyncio
-
     from lookout.exporters.runtime import Deadline
     from lookout.systems.pm2.exporter.config import DaemonConfig
     from lookout.systems.pm2.exporter.processes import ProcessSource
@@ -192,9 +190,7 @@ def test_reads_only_the_fields_it_uses(pm2):
     listed = pm2.by_name(pm2.jlist(), "rss-sync-server")
     assert listed["pm2_env"]["env"]["SYNC_DB_PASSWORD"] == APP_SECRET  # what PM2 sends
 
-    async def read():
-        return await ProcessSource(DaemonConfig(home=str(pm2.home))).read(Deadline(5))
-    procs = asyncio.run(read())
+    procs = ProcessSource(DaemonConfig(home=str(pm2.home))).read(Deadline(5))
     sync = next(p for p in procs if p["name"] == "rss-sync-server")
     assert APP_SECRET not in repr(procs)
     assert set(sync) == {"name", "pm_id", "pm2_env", "monit"}  # not `pid`

@@ -7,9 +7,8 @@ pm2_env carries pm_out_log_path / pm_err_log_path. Here that list comes from Fix
 a FAKE daemon (the real one is exercised in test_health.py), because the point is the file
 read: the error log is a FIFO with no writer, so opening it blocks like a hung mount.
 """
-import asyncio
 import os
-import time
+import threading
 
 import pytest
 
@@ -27,7 +26,7 @@ class FixedProcessList:
         self.procs = [{"name": APP, "pm_id": 0,
                        "pm2_env": {"name": APP, "pm_out_log_path": out_log, "pm_err_log_path": err_log}}]
 
-    async def read(self, deadline: Deadline) -> list:
+    def read(self, deadline: Deadline) -> list:
         return self.procs
 
 
@@ -39,9 +38,9 @@ def sample(out: MetricSet, name: str) -> float | None:
     return None
 
 
-async def collect(collector: SyncLogCollector, seconds: float) -> MetricSet:
+def collect(collector: SyncLogCollector, seconds: float) -> MetricSet:
     out = MetricSet("pm2")
-    await collector.collect(out, Deadline(seconds))
+    collector.collect(out, Deadline(seconds))
     return out
 
 
@@ -49,29 +48,29 @@ def test_lines_read_before_a_hung_file_are_counted(tmp_path):
     out_log, err_log = tmp_path / f"{APP}-out.log", tmp_path / f"{APP}-error.log"
     out_log.write_text("[BiDirectionalSync] Sync completed in 100ms\n")  # before the start: not news
     collector = SyncLogCollector(FixedProcessList(str(out_log), str(err_log)), SyncLogConfig())
-
-    async def scenario():
-        assert sample(await collect(collector, 5), "pm2_sync_completed_total") == 0  # error log absent: nothing to block
+    try:
+        assert sample(collect(collector, 5), "pm2_sync_completed_total") == 0  # error log absent: nothing to block
         with out_log.open("a") as f:
             f.write("2026-01-13T10:00:00: [BiDirectionalSync] Sync completed in 1200ms\n"
                     "2026-01-13T10:01:00: [BiDirectionalSync] Sync completed in 45000ms\n")
         os.mkfifo(err_log)  # opening it for reading now blocks until a writer comes
+        # A run on a thread of its own, given up on at its deadline as the runtime does.
+        hung = threading.Thread(target=collect, args=(collector, 1.0), daemon=True)
+        hung.start()
+        hung.join(1.5)
+        assert hung.is_alive(), "the read of the FIFO should block"
+        # Meanwhile another run waits for the reader at most its deadline, and says why.
         with pytest.raises(CollectError) as failed:
-            await collect(collector, 1.0)
+            collect(collector, 0.3)
         assert failed.value.reason == "timeout"
         # a writer comes and goes: the stuck read finishes on its own thread
         writer = os.open(err_log, os.O_WRONLY | os.O_NONBLOCK)
         os.close(writer)
-        end = time.monotonic() + 20
-        while collector._pool.stuck and time.monotonic() < end:
-            await asyncio.sleep(0.05)
-        assert not collector._pool.stuck, "the read stayed stuck after the FIFO got a writer"
-        return await collect(collector, 5)
-
-    try:
-        after = asyncio.run(scenario())
+        hung.join(20)
+        assert not hung.is_alive(), "the read stayed stuck after the FIFO got a writer"
+        after = collect(collector, 5)
     finally:
-        asyncio.run(collector.close())
-    # both lines were read by the read that timed out; none may be lost
+        collector.close()
+    # both lines were read by the run given up on; none may be lost, none counted twice
     assert sample(after, "pm2_sync_completed_total") == 2
     assert sample(after, "pm2_sync_last_duration_seconds") == 45.0  # the longer of the two, in seconds

@@ -4,7 +4,6 @@ Fixture lines mirror shayonpal/rss-news-reader 5aa2950e scripts/monitor-services
 log_event(): {"timestamp","event","service","status","message"} a line, appended to
 LOG_FILE (ecosystem.config.js: ./logs/monitor-services.jsonl).
 """
-import asyncio
 import json
 
 from lookout.systems.pm2.exporter.config import Pm2Config, WatchdogConfig
@@ -20,7 +19,7 @@ def _event(event: str, service: str, status: str, message: str) -> str:
 
 def _collect(collector) -> dict:
     out = MetricSet("pm2")
-    asyncio.run(collector.collect(out, Deadline(5)))
+    collector.collect(out, Deadline(5))
     values = {}
     for fam in out.families():
         for s in fam.samples:
@@ -58,7 +57,7 @@ def test_restarts_and_refusals_are_counted_per_process_from_the_end_of_the_log(t
     assert _restarts(v, "other") == 1  # an unknown name does not become a label value
     assert _throttled(v, "rss-reader-dev", "cooldown") == 1
     assert _throttled(v, "rss-reader-dev", "rate_limited") == 1
-    asyncio.run(collector.close())
+    collector.close()
 
 
 def test_the_watchdog_is_read_only_where_configured():

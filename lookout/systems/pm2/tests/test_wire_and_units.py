@@ -1,5 +1,5 @@
 """The AMP/axon codec against PM2's own JavaScript implementation, and unit conversion."""
-import asyncio
+import io
 import json
 import os
 import subprocess
@@ -22,12 +22,14 @@ def node(script: str, stdin: bytes = b"") -> bytes:
 
 
 def decode(data: bytes) -> list:
-    async def run():
-        reader = asyncio.StreamReader()
-        reader.feed_data(data)
-        reader.feed_eof()
-        return await amp.read_message(reader.readexactly)
-    return asyncio.run(run())
+    stream = io.BytesIO(data)
+
+    def readexactly(n: int) -> bytes:
+        got = stream.read(n)
+        if len(got) < n:
+            raise amp.IncompleteRead(got, n)
+        return got
+    return amp.read_message(readexactly)
 
 
 REQUEST = [{"type": "call", "method": "getMonitorData", "args": [{}]}, "lookout-1:0"]
@@ -54,7 +56,7 @@ def test_bad_frames_are_protocol_errors():
         decode(b"\x11\xff\xff\xff\xff")
     with pytest.raises(amp.ProtocolError, match="JSON"):
         decode(b"\x11\x00\x00\x00\x03j:{")
-    with pytest.raises(asyncio.IncompleteReadError):
+    with pytest.raises(amp.IncompleteRead):
         decode(b"\x12\x00\x00\x00\x05s:ab")
 
 
