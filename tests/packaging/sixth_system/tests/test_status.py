@@ -3,7 +3,6 @@ summary, restic 0.17's (no backup_end), and every way the file can fail. A failu
 collector's (backup_up 0, its reason counted) and serves none of the earlier values."""
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -34,9 +33,7 @@ class Exporter:
                                "test")
 
     def scrape(self) -> dict:
-        async def once():
-            return self.scraper.render(await self.scraper.snapshot(Deadline(5)), None)[0].decode()
-        return samples(asyncio.run(once()))
+        return samples(self.scraper.render(self.scraper.snapshot(Deadline(5)), None)[0].decode())
 
 
 def errors(got: dict, reason: str) -> float:
