@@ -1,10 +1,6 @@
 """The shared exporter runtime: HTTP, on-demand collection under a deadline, single-flight
 caching, configuration, secrets and web security. Domain packages plug in through
 `ExporterSpec` and `Collector`; they never touch the HTTP server or the scrape loop."""
-from . import lazyssl
-
-lazyssl.defer()  # before anything imports asyncio: ssl only when TLS is configured
-
 from .backoff import Backoff
 from .blocking import BlockingPool
 from .collector import CollectError, Collector
