@@ -4,18 +4,22 @@ Lookout must not change what TBURN reports, and TBURN counts the requests it rec
 (endpoints.py says which): within one collection each route is fetched once, however many
 collectors read it (they share the answer, or the failure), and a failed request is never
 retried within the collection. Every request sent is counted per route and answer class
-(`sent`), which the health collector exports as tburn_lookout_requests_total.
+(`counts()`), which the health collector exports as tburn_lookout_requests_total.
+
+Collectors run on threads of their own (runtime/collector.py): the sharing is a SharedCall per
+(path, keep_body) keyed by the collection's Deadline, and the counts are kept under a lock.
 """
 from __future__ import annotations
 
-import asyncio
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, ConfigError, Deadline
 from lookout.exporters.runtime.httpclient import HttpClient, HttpError
+from lookout.exporters.runtime.shared import SharedCall
 
 from .config import TburnConfig
 
@@ -41,50 +45,54 @@ class TburnClient:
                                   limit=cfg.max_concurrency, tls=_ssl(cfg),
                                   verify=not cfg.tls_insecure_skip_verify)
         self.counted_paths = counted_paths
+        self._lock = threading.Lock()  # guards _sent and _shared: collectors run on threads of their own
         # (path, code class) -> requests sent; code class "2xx".."5xx", or "none" (no answer).
         # Counted routes start with 2xx and 5xx at 0, so the rules' rate() sees their first request.
-        self.sent: dict[tuple[str, str], int] = {(p, c): 0 for p in sorted(counted_paths) for c in ("2xx", "5xx")}
-        # This collection's requests: one per path, shared by every collector reading it.
-        self._collection: Deadline | None = None
-        self._inflight: dict[tuple[str, bool], asyncio.Task] = {}
+        self._sent: dict[tuple[str, str], int] = {(p, c): 0 for p in sorted(counted_paths) for c in ("2xx", "5xx")}
+        # One shared request per (path, keep_body) and collection (its Deadline object).
+        self._shared: dict[tuple[str, bool], SharedCall] = {}
 
     def url(self, path: str) -> str:
         return self.base.rstrip("/") + path
 
-    async def get(self, path: str, timeout: float, deadline: Deadline, keep_body: bool = True) -> Reply:
+    def counts(self) -> list[tuple[tuple[str, str], int]]:
+        """((path, code class), requests sent so far), sorted: a consistent copy."""
+        with self._lock:
+            return sorted(self._sent.items())
+
+    def get(self, path: str, timeout: float, deadline: Deadline, keep_body: bool = True) -> Reply:
         """GET `path` within min(timeout, what the deadline leaves); errors are CollectErrors.
 
         Without keep_body the body is read and dropped (so the connection can be reused),
         and an oversized one is not an error: only the status matters then.
         Collectors of the same collection (the same `deadline`) asking for the same path get
-        the one request's reply or failure; the first asker's timeout applies.
+        the one request's reply or failure; the first asker's timeout applies, and the others
+        wait for it at most until the deadline (then CollectError "timeout").
         """
-        if deadline is not self._collection:
-            self._collection, self._inflight = deadline, {}
         key = (path, keep_body)
-        task = self._inflight.get(key)
-        if task is None:
-            task = self._inflight[key] = asyncio.ensure_future(self._fetch(path, timeout, deadline, keep_body))
-            task.add_done_callback(_retrieve)
-        # Shielded: one collector given up on must not cancel the answer another one awaits.
-        return await asyncio.shield(task)
+        with self._lock:
+            call = self._shared.get(key)
+            if call is None:
+                call = self._shared[key] = SharedCall()
+        return call.get(deadline, lambda: self._fetch(path, timeout, deadline, keep_body), deadline.remaining())
 
-    async def _fetch(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
+    def _fetch(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
         code = "none"
         try:
-            reply = await self._send(path, timeout, deadline, keep_body)
+            reply = self._send(path, timeout, deadline, keep_body)
             code = f"{min(max(reply.status // 100, 1), 5)}xx"
             return reply
         finally:
-            self.sent[(path, code)] = self.sent.get((path, code), 0) + 1
+            with self._lock:
+                self._sent[(path, code)] = self._sent.get((path, code), 0) + 1
 
-    async def _send(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
+    def _send(self, path: str, timeout: float, deadline: Deadline, keep_body: bool) -> Reply:
         budget = min(timeout, max(deadline.remaining() - _DEADLINE_MARGIN, 0.001))
         start = time.perf_counter()
         try:
             # The body is refused past max_body_bytes (counted after decompression, so a small
             # gzip bomb is refused too) or when cut short; without keep_body neither is an error.
-            answer = await self._client.get(path, budget, self.max_body, strict=keep_body)
+            answer = self._client.get(path, budget, self.max_body, strict=keep_body)
         except HttpError as exc:
             if exc.kind == "timeout":
                 raise CollectError("timeout", f"GET {path}: no complete answer within {budget:.2f}s") from None
@@ -97,7 +105,7 @@ class TburnClient:
             raise CollectError("connection", f"GET {path}: {_short(exc)}") from None
         return Reply(answer.status, answer.body if keep_body else b"", time.perf_counter() - start)
 
-    async def get_ok(self, path: str, timeout: float, deadline: Deadline) -> bytes:
+    def get_ok(self, path: str, timeout: float, deadline: Deadline) -> bytes:
         """The body of a 2xx answer; 401/403 fail as "auth" (TBURN's requireAuth answers 401).
 
         A non-2xx answer carrying TBURN's {success: false, error} envelope (its routes answer
@@ -105,7 +113,7 @@ class TburnClient:
         landing page, never a label), or as "not_ready" for the system-health monitor's
         "Metrics not yet available" (its first snapshot is not taken yet: readiness, not a fault).
         """
-        reply = await self.get(path, timeout, deadline)
+        reply = self.get(path, timeout, deadline)
         if not 200 <= reply.status < 300 and reply.status not in (401, 403):
             why = envelope_error(reply.body)
             if why is not None:
@@ -115,9 +123,9 @@ class TburnClient:
         check_status(path, reply.status)
         return reply.body
 
-    async def get_json(self, path: str, timeout: float, deadline: Deadline) -> Any:
+    def get_json(self, path: str, timeout: float, deadline: Deadline) -> Any:
         """The parsed body; TBURN's {success: false, error} envelope fails as "error"."""
-        body = await self.get_ok(path, timeout, deadline)
+        body = self.get_ok(path, timeout, deadline)
         try:
             doc = json.loads(body)
         except RecursionError:
@@ -130,15 +138,15 @@ class TburnClient:
                                + (f" ({_short(why if isinstance(why, str) else json.dumps(why))})" if why else ""))
         return doc
 
-    async def get_text(self, path: str, timeout: float, deadline: Deadline) -> str:
-        body = await self.get_ok(path, timeout, deadline)
+    def get_text(self, path: str, timeout: float, deadline: Deadline) -> str:
+        body = self.get_ok(path, timeout, deadline)
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError:
             raise CollectError("parse", f"GET {path}: not UTF-8 text") from None
 
-    async def close(self) -> None:
-        await self._client.close()
+    def close(self) -> None:
+        self._client.close()
 
 
 # core/monitoring/system-health-routes.ts GET /metrics before the monitor's first snapshot.
@@ -165,12 +173,6 @@ def check_status(path: str, status: int) -> None:
                                    "(set auth.cookie_file, auth.bearer_token_file or auth.header_value_file)")
     if not 200 <= status < 300:
         raise CollectError("http", f"GET {path}: HTTP {status}")
-
-
-def _retrieve(task: asyncio.Task) -> None:
-    """Marks a shared request's failure as seen even when every asker was given up on."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _short(exc: object, limit: int = 160) -> str:

@@ -36,9 +36,9 @@ class HealthCollector(Collector):
         self.path = cfg.path or HEALTH.path
         self.timeout = cfg.timeout_seconds or default_timeout
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
         try:
-            reply = await self.client.get(self.path, self.timeout, deadline, keep_body=False)
+            reply = self.client.get(self.path, self.timeout, deadline, keep_body=False)
         finally:
             self._add_load(out)
             out.commit()  # the load counter survives a failed /health
@@ -46,12 +46,12 @@ class HealthCollector(Collector):
         out.add(HEALTH_PROBE, reply.seconds)
 
     def _add_load(self, out: MetricSet) -> None:
-        for (path, code), n in sorted(self.client.sent.items()):
+        for (path, code), n in self.client.counts():
             out.add(LOOKOUT_REQUESTS, n, route=path, code=code,
                     counted="true" if path in self.client.counted_paths else "false")
 
-    async def close(self) -> None:
-        await self.client.close()
+    def close(self) -> None:
+        self.client.close()
 
 
 class EndpointCollector(Collector):
@@ -82,12 +82,12 @@ class EndpointCollector(Collector):
                        for f in endpoint.fields]
         self._last_problem: dict[str, str] = {}
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
         if self.format == "prometheus":
-            text = await self.client.get_text(self.path, self.timeout, deadline)
+            text = self.client.get_text(self.path, self.timeout, deadline)
             doc, find = values.prometheus_samples(text, self.path), values.sample
         else:
-            doc, find = await self.client.get_json(self.path, self.timeout, deadline), values.lookup
+            doc, find = self.client.get_json(self.path, self.timeout, deadline), values.lookup
         produced, problems, nulls = 0, {}, 0
         for f, path, scale in self.fields:
             try:
@@ -149,8 +149,8 @@ class EndpointCollector(Collector):
                     "endpoint": self.name, "field": key, "problem": problem}})
         self._last_problem = dict(problems)
 
-    async def close(self) -> None:
-        await self.client.close()
+    def close(self) -> None:
+        self.client.close()
 
 
 def pipeline_health(doc: Any) -> tuple[float, float | None]:

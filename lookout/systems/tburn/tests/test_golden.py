@@ -3,8 +3,6 @@ it (the expected values come from the recorded answer and the application's unit
 the exporter)."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.golden import samples
@@ -15,7 +13,7 @@ from . import golden
 @pytest.fixture(scope="module")
 def tburn_now() -> str:
     """The TBURN exporter's /metrics rendered now (not the committed golden file)."""
-    return asyncio.run(golden.render())
+    return golden.render()
 
 
 def test_tburn_every_collector_reads_its_recorded_answer(tburn_now):

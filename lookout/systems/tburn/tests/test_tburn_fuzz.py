@@ -50,12 +50,12 @@ def _health_ok(canned) -> bool:
 
 @pytest.fixture
 def in_process(fuzz_server):
-    """The exporter's real collectors and scrape loop, in this process, on the server's loop."""
+    """The exporter's real collectors and scrape, in this process."""
     cfg = Loader("tburn", environ={}).load(TburnConfig, {
         "base_url": fuzz_server.url, "timeout_seconds": 2, "max_body_bytes": MAX_BODY})
     scraper = Scraper("tburn", build(cfg), "test")
     yield scraper
-    fuzz_server.run(scraper.collectors[0].close())
+    scraper.collectors[0].close()
 
 
 @FUZZ
@@ -63,7 +63,7 @@ def in_process(fuzz_server):
 def test_any_body_in_process(fuzz_server, in_process, bodies):
     for path, canned in bodies.items():
         fuzz_server.set(path, canned)
-    snap = fuzz_server.run(in_process.snapshot(Deadline(5)))
+    snap = in_process.snapshot(Deadline(5))
     for st in in_process.status.values():
         assert st.success or st.reason in REASONS, (st.reason, st.error)
     text, _ = in_process.render(snap, None)

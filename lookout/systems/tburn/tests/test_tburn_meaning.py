@@ -4,12 +4,18 @@ and that Lookout's own requests do not change them.
 Each canned body names the TburnChain file it mirrors.
 """
 import json
+import threading
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
 from lookout.devstack.fuzz_body_server import Canned
 from lookout.devstack.proc import http_get, scrape
+from lookout.exporters.runtime import CollectError, Deadline, MetricSet
+from lookout.exporters.runtime.config import Loader
+from lookout.systems.tburn.exporter import build
+from lookout.systems.tburn.exporter.config import TburnConfig
 
 from .test_tburn_config import _envelope, _serve_green
 
@@ -34,6 +40,71 @@ def test_each_route_is_fetched_once_per_collection(fuzz_server, exporter, write_
     seen = Counter(fuzz_server.seen_paths)
     assert seen["/api/sharding/v6/metrics"] == 1
     assert all(n == 1 for n in seen.values()), seen
+
+
+V6 = "/api/sharding/v6/metrics"  # read by memory_governor and request_shedder
+
+
+def _v6_collectors(url: str):
+    cfg = Loader("tburn", environ={}).load(TburnConfig, {"base_url": url})
+    by_name = {c.name: c for c in build(cfg)}
+    return by_name["memory_governor"], by_name["request_shedder"]
+
+
+def _both_at_once(collectors, deadline: Deadline) -> list:
+    """Each collector's collect on a thread of its own, as the runtime runs them: what each
+    returned (None) or raised, and what each wrote."""
+    outs = [MetricSet("tburn") for _ in collectors]
+    results: list = [None] * len(collectors)
+
+    def run(i):
+        try:
+            collectors[i].collect(outs[i], deadline)
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
+            results[i] = exc
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(collectors))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    return [(r, {f.name for f in out.families()}) for r, out in zip(results, outs)]
+
+
+def test_collectors_on_threads_share_one_request_per_collection(fuzz_server):
+    """Both readers of the v6 route ask while its one request is in flight: one request per
+    collection, its answer to both; the next collection asks again."""
+    _serve_green(fuzz_server)
+    fuzz_server.set(V6, replace(fuzz_server.responses[V6], delay=0.3))
+    governor, shedder = _v6_collectors(fuzz_server.url)
+    try:
+        for collection in (1, 2):
+            got = _both_at_once([governor, shedder], Deadline(5))
+            assert [r for r, _ in got] == [None, None]
+            assert "tburn_memory_governor_state" in got[0][1] and "tburn_degraded_mode" in got[1][1]
+            assert fuzz_server.seen_paths.count(V6) == collection
+        assert ((V6, "2xx"), 2) in governor.client.counts()
+    finally:
+        governor.close()
+
+
+@pytest.mark.parametrize("canned,deadline,reason,code", [
+    # sharding-routes.ts catch: res.status(503).json({success: false, error: error.message})
+    (Canned(json.dumps({"success": False, "error": "Orchestrator not ready"}).encode(), status=503, delay=0.3),
+     5, "error", "5xx"),
+    # Slower than the collection's deadline: no answer, and no second request for it.
+    (Canned(b"{}", delay=2), 0.8, "timeout", "none"),
+])
+def test_a_shared_failure_fails_both_readers_without_a_retry(fuzz_server, canned, deadline, reason, code):
+    _serve_green(fuzz_server)
+    fuzz_server.set(V6, canned)
+    governor, shedder = _v6_collectors(fuzz_server.url)
+    try:
+        got = _both_at_once([governor, shedder], Deadline(deadline))
+        assert [(type(r), r.reason) for r, _ in got] == [(CollectError, reason)] * 2, got
+        assert fuzz_server.seen_paths.count(V6) == 1
+        assert ((V6, code), 1) in governor.client.counts()
+    finally:
+        governor.close()
 
 
 def test_a_5xx_is_not_retried_and_its_error_text_reaches_the_operator(fuzz_server, exporter, write_config,

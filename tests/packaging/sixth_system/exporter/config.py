@@ -15,6 +15,8 @@ class BackupConfig:
     status_file: str = "/var/lib/backup/restic-summary.json"
     # restic's summary is about 600 bytes; a file past this is refused, never read in part.
     max_bytes: int = 64 * 1024
+    # How long a scrape waits for an earlier read still stuck on the file (a hung mount) before
+    # failing with reason "timeout"; a read itself cannot be timed out: the scrape's deadline ends it.
     timeout_seconds: float = 2.0
 
     def validate(self, path: str) -> None:

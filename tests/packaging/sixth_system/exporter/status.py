@@ -11,7 +11,7 @@ fails or no longer runs leaves it ageing, which is what BackupOverdue watches (`
 backup_last_success_timestamp_seconds`). Before restic 0.18 the summary has no backup_end:
 the file's modification time (the `mv`) is then the end of the backup.
 
-Each scrape reads the file afresh on a thread of its own: a missing, unreadable, oversized or
+Each scrape reads the file afresh (the runtime runs each collection on a thread of its own): a missing, unreadable, oversized or
 unparseable file fails the collector (and backup_up) with its reason; no earlier answer is
 served again.
 """
@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from typing import Any
 
-from lookout.exporters.runtime import BlockingPool, CollectError, Collector, Deadline, Gauge, MetricSet
+from lookout.exporters.runtime import CollectError, Collector, Deadline, Gauge, MetricSet
 from lookout.exporters.runtime import fields as values
 
 from .config import BackupConfig
@@ -56,14 +57,20 @@ class StatusCollector(Collector):
         self.path = cfg.status_file
         self.max_bytes = cfg.max_bytes
         self.timeout = cfg.timeout_seconds
-        # One reader at a time, even past a read stuck on a hung mount.
-        self._pool = BlockingPool("status", 1, max_abandoned=0)
+        # One reader at a time, even past a read stuck on a hung mount: the next scrape fails
+        # with "timeout" instead of piling another stuck thread onto the mount.
+        self._reading = threading.Lock()
 
     def field_names(self):
         return tuple(FIELDS)
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        raw, modified = await self._pool.run(self._read, timeout=min(self.timeout, deadline.remaining()))
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        if not self._reading.acquire(timeout=max(min(self.timeout, deadline.remaining()), 0.0)):
+            raise CollectError("timeout", f"{self.path}: an earlier read is still stuck")
+        try:
+            raw, modified = self._read()
+        finally:
+            self._reading.release()
         summary = parse(raw, self.path)
         try:
             out.add(LAST_SUCCESS, values.timestamp(values.lookup(summary, "backup_end")))

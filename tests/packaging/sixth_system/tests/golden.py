@@ -27,19 +27,18 @@ def sources() -> dict:
     return yaml.safe_load((folder() / "SOURCES.yml").read_text())
 
 
-async def render() -> str:
+def render() -> str:
     """`/metrics` (Prometheus text) of the exporter reading the recorded status file, normalised."""
     with tempfile.TemporaryDirectory(prefix="lookout-golden-backup-") as tmp:
         status_file = Path(tmp) / "restic-summary.json"
         shutil.copy(folder() / sources()["status_file"]["file"], status_file)
         cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {"status_file": str(status_file)})
-        return normalise(await scrape(EXPORTER.namespace, EXPORTER.build(cfg)))
+        return normalise(scrape(EXPORTER.namespace, EXPORTER.build(cfg)))
 
 
 def main() -> None:
     """Rewrite golden.prom (what `python -m tests.golden` does once it walks the registry)."""
-    import asyncio
-    (Path(__file__).resolve().parent / "golden.prom").write_text(asyncio.run(render()))
+    (Path(__file__).resolve().parent / "golden.prom").write_text(render())
 
 
 if __name__ == "__main__":

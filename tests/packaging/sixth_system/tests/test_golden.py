@@ -2,7 +2,6 @@
 values mean what restic's summary means (expected values from the recorded line, not the exporter)."""
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from datetime import datetime
@@ -21,7 +20,7 @@ def samples(text: str) -> dict:
 
 
 def test_golden_metrics_are_up_to_date():
-    assert GOLDEN.read_text() == asyncio.run(golden.render()), \
+    assert GOLDEN.read_text() == golden.render(), \
         "golden.prom is stale: run `python -m lookout.systems.backup.tests.golden` and review the diff"
 
 

@@ -3,9 +3,9 @@ summary, restic 0.17's (no backup_end), and every way the file can fail. A failu
 collector's (backup_up 0, its reason counted) and serves none of the earlier values."""
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -33,10 +33,8 @@ class Exporter:
         self.scraper = Scraper(EXPORTER.namespace, EXPORTER.build(load({"status_file": str(status_file), **settings})),
                                "test")
 
-    def scrape(self) -> dict:
-        async def once():
-            return self.scraper.render(await self.scraper.snapshot(Deadline(5)), None)[0].decode()
-        return samples(asyncio.run(once()))
+    def scrape(self, seconds: float = 5) -> dict:
+        return samples(self.scraper.render(self.scraper.snapshot(Deadline(seconds)), None)[0].decode())
 
 
 def errors(got: dict, reason: str) -> float:
@@ -85,6 +83,28 @@ def test_a_broken_file_is_an_honest_failure(status_file, breakage, reason):
     assert got[("backup_up", ())] == 0
     assert errors(got, reason) == 1
     assert not any((name, ()) in got for name in VALUES), "an earlier answer served again"
+
+
+def test_a_read_stuck_on_the_file_is_never_joined_by_a_second(status_file):
+    """A FIFO stands in for a hung mount: open() blocks until something writes. The stuck read
+    fails its scrape at the deadline; the next scrape does not start a second read beside it
+    but fails within timeout_seconds; once the read comes back, the file is read again."""
+    summary = status_file.read_bytes()
+    status_file.unlink()
+    os.mkfifo(status_file)
+    exporter = Exporter(status_file, timeout_seconds=0.3)
+    got = exporter.scrape(seconds=0.5)
+    assert got[("backup_up", ())] == 0 and errors(got, "timeout") == 1
+    started = time.monotonic()
+    got = exporter.scrape(seconds=5)
+    assert time.monotonic() - started < 2
+    assert got[("backup_up", ())] == 0 and errors(got, "timeout") == 2
+    assert "still stuck" in exporter.scraper.status["status"].error
+    with open(status_file, "wb") as fifo:  # the mount answers: the stuck read ends
+        fifo.write(summary)
+    status_file.unlink()
+    status_file.write_bytes(summary)
+    assert exporter.scrape()[("backup_up", ())] == 1
 
 
 def test_a_field_missing_from_a_good_summary_is_counted(status_file):
