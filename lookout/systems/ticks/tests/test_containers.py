@@ -2,7 +2,6 @@
 OOM kills, memory, and containers that vanish in the middle of a scrape."""
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 import uuid
@@ -130,12 +129,10 @@ def test_container_removed_between_list_and_inspect(docker_engine, group, collec
         else RemovesOneMidScrape(daemon)
     out = MetricSet("ticks")
 
-    async def go():
-        try:
-            await collector.collect(out, Deadline(20))
-        finally:
-            await collector.close()
-    asyncio.run(go())  # must not raise
+    try:
+        collector.collect(out, Deadline(20))  # must not raise
+    finally:
+        collector.close()
 
     assert removed == [doomed.name]
     names = {s.labels["container"] for fam in out.families() for s in fam.samples}
