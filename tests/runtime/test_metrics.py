@@ -4,7 +4,8 @@ Expected exposition text follows the Prometheus text format (prometheus.io/docs/
 exposition_formats) and docs/exporters/common.md, not the code under test."""
 from __future__ import annotations
 
-import asyncio
+import threading
+import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -76,7 +77,7 @@ class _Fails(Collector):
     name = "fails"
     REACH = Gauge("daemon_reachable", "Reachability written before the failure.")
 
-    async def collect(self, out, deadline):
+    def collect(self, out, deadline):
         out.add(self.REACH, 1)
         out.commit()
         out.add(SIZE, 5, container="c", table="t")  # not committed: dropped with the failure
@@ -91,16 +92,14 @@ class _Sleeps(Collector):
     def __init__(self, seconds):
         self.seconds = seconds
 
-    async def collect(self, out, deadline):
-        await asyncio.sleep(self.seconds)
+    def collect(self, out, deadline):
+        time.sleep(self.seconds)
         out.add(Gauge("slept", "Slept."), 1)
 
 
 def test_failed_collector_keeps_committed_samples_and_self_family():
-    async def run():
-        s = Scraper("x", [_Fails()], "1.0")
-        return s, await s.snapshot(Deadline(2))
-    scraper, snap = asyncio.run(run())
+    scraper = Scraper("x", [_Fails()], "1.0")
+    snap = scraper.snapshot(Deadline(2))
     got = _samples(scraper, snap)
     base = (("collector", "fails"), ("exporter", "x"))
     assert got[("x_daemon_reachable", ())] == 1
@@ -115,22 +114,46 @@ def test_failed_collector_keeps_committed_samples_and_self_family():
 
 
 def test_a_scrape_never_waits_for_nor_shows_a_collection_started_under_a_longer_deadline():
-    async def run():
-        s = Scraper("x", [_Sleeps(1.0)], "1.0")
-        long = asyncio.create_task(s.snapshot(Deadline(5)))  # a large timeout header
-        await asyncio.sleep(0.05)
-        loop = asyncio.get_running_loop()
-        t0 = loop.time()
-        short = await s.snapshot(Deadline(0.3))
-        took = loop.time() - t0
-        return s, short, took, await long
-    scraper, short, took, long = asyncio.run(run())
+    scraper = Scraper("x", [_Sleeps(1.0)], "1.0")
+    longs = []
+    other = threading.Thread(target=lambda: longs.append(scraper.snapshot(Deadline(5))))  # a large timeout header
+    other.start()
+    time.sleep(0.05)
+    t0 = time.monotonic()
+    short = scraper.snapshot(Deadline(0.3))
+    took = time.monotonic() - t0
+    other.join(5)
     got = _samples(scraper, short)
     assert took < 0.8, took
     assert got[("x_up", ())] == 0
     assert ("x_slept", ()) not in got
     assert got[("lookout_collector_errors_total", (("collector", "sleeps"), ("exporter", "x"), ("reason", "timeout")))] >= 1
-    assert _samples(scraper, long)[("x_slept", ())] == 1  # the long one still completes, fresh
+    assert _samples(scraper, longs[0])[("x_slept", ())] == 1  # the long one still completes, fresh
+
+
+def test_concurrent_scrapes_under_the_same_deadline_share_one_collection():
+    """Single flight across request threads: each collector runs once for both scrapes."""
+    class Counts(Collector):
+        name = "counts"
+        runs = 0
+
+        def collect(self, out, deadline):
+            Counts.runs += 1
+            time.sleep(0.2)
+            out.add(Gauge("runs", "Runs."), Counts.runs)
+
+    scraper = Scraper("x", [Counts()], "1.0")
+    deadline = Deadline(3)
+    snaps = []
+    threads = [threading.Thread(target=lambda: snaps.append(scraper.snapshot(deadline))) for _ in range(2)]
+    for t in threads:
+        t.start()
+        time.sleep(0.02)
+    for t in threads:
+        t.join(5)
+    assert Counts.runs == 1 and scraper.collections == 1
+    assert snaps[0] is snaps[1]
+    assert _samples(scraper, snaps[0])[("x_runs", ())] == 1
 
 
 @pytest.mark.parametrize("header,expected", [
@@ -142,71 +165,90 @@ def test_timeout_header_strict_and_capped(header, expected):
     assert parse_timeout_header(header, 10.0, 120.0) == expected
 
 
-class _IgnoresCancel(Collector):
-    """A driver stuck in cleanup: cancellation does not end it; it ends (successfully) on `release`."""
+class _Stuck(Collector):
+    """A driver stuck past every timeout: its run ends (successfully) only on `release`."""
     name = "stubborn"
 
     def __init__(self):
-        self.release = asyncio.Event()
+        self.release = threading.Event()
+        self.running = 0
 
-    async def collect(self, out, deadline):
-        while not self.release.is_set():
-            try:
-                await self.release.wait()
-            except asyncio.CancelledError:
-                continue  # swallowed, as a stuck driver does
+    def collect(self, out, deadline):
+        self.running += 1
+        self.release.wait(30)
+        self.running -= 1
         out.add(Gauge("late", "Finished after the deadline."), 1)
 
 
 def test_a_collector_given_up_on_is_not_waited_for_and_its_late_end_changes_nothing():
-    async def run():
-        stubborn = _IgnoresCancel()
-        s = Scraper("x", [stubborn, _Sleeps(0)], "1.0")
-        loop = asyncio.get_running_loop()
-        took, snaps = [], []
-        for _ in range(4):  # three runs left stuck, then the fourth fails fast
-            t0 = loop.time()
-            snaps.append(await s.snapshot(Deadline(0.2)))
-            took.append(loop.time() - t0)
-        stubborn.release.set()  # every stuck run now ends, successfully and late
-        for _ in range(5):
-            await asyncio.sleep(0)
-        return s, snaps, took
-    scraper, snaps, took = asyncio.run(run())
-    stubborn = (("collector", "stubborn"), ("exporter", "x"))
+    stubborn = _Stuck()
+    scraper = Scraper("x", [stubborn, _Sleeps(0)], "1.0")
+    took, snaps = [], []
+    for _ in range(4):  # three runs left stuck, then the fourth fails fast
+        t0 = time.monotonic()
+        snaps.append(scraper.snapshot(Deadline(0.2)))
+        took.append(time.monotonic() - t0)
+    assert stubborn.running == 3  # the fourth run was never started
+    stubborn.release.set()  # every stuck run now ends, successfully and late
+    for _ in range(100):
+        if not stubborn.running and not scraper._stuck["stubborn"]:
+            break
+        time.sleep(0.02)
+    key = (("collector", "stubborn"), ("exporter", "x"))
     assert max(took) < 1.0, took  # a 0.2 s deadline: answered, never waiting for the stuck runs
     for snap in snaps:
         got = _samples(scraper, snap)
-        assert got[("lookout_collector_success", stubborn)] == 0
+        assert got[("lookout_collector_success", key)] == 0
         assert ("x_late", ()) not in got
         assert got[("x_slept", ())] == 1  # the other collector answered fresh every time
     last = _samples(scraper, snaps[-1])
-    assert last[("lookout_collector_errors_total", (*stubborn, ("reason", "timeout")))] == 4
+    assert last[("lookout_collector_errors_total", (*key, ("reason", "timeout")))] == 4
     st = scraper.status["stubborn"]
     # The late successes were recorded nowhere.
     assert (st.success, st.reason, st.last_success, st.errors["timeout"]) == (False, "timeout", 0.0, 4)
     assert "still stuck" in st.error
     assert not scraper._stuck["stubborn"]  # the ended runs are no longer counted as stuck
+    # ...and the collector runs again: a fresh success once its backend is back.
+    got = _samples(scraper, scraper.snapshot(Deadline(1)))
+    assert got[("lookout_collector_success", key)] == 1 and got[("x_late", ())] == 1
 
 
-class _CancelledFromWithin(Collector):
-    """Awaits a future another party cancelled (a pool shut down under it, say)."""
-    name = "within"
+def test_runs_reuse_idle_threads_and_never_a_stuck_one():
+    """No thread started per run once one is idle; a run given up on keeps its thread busy, so
+    the next run of that collector gets another."""
+    stubborn = _Stuck()
+    scraper = Scraper("x", [_Sleeps(0)], "1.0")
+    for _ in range(20):
+        scraper.snapshot(Deadline(1))
+    assert scraper._runner.started == 1
+    scraper = Scraper("x", [stubborn], "1.0")
+    idents = []
+    stubborn.collect = lambda out, deadline, inner=stubborn.collect: (idents.append(threading.get_ident()),
+                                                                     inner(out, deadline))
+    try:
+        scraper.snapshot(Deadline(0.1))
+        scraper.snapshot(Deadline(0.1))
+        assert len(set(idents)) == 2 and threading.get_ident() not in idents
+    finally:
+        stubborn.release.set()
 
-    async def collect(self, out, deadline):
-        waiter = asyncio.get_running_loop().create_future()
-        waiter.cancel()
-        await waiter
+
+class _SystemExits(Collector):
+    """A library that raises a BaseException which is not an Exception."""
+    name = "exits"
+
+    def collect(self, out, deadline):
+        raise SystemExit(3)
 
 
-def test_a_collector_cancelled_from_within_fails_alone_and_the_scrape_answers():
-    async def run():
-        s = Scraper("x", [_CancelledFromWithin(), _Sleeps(0)], "1.0")
-        return s, await s.snapshot(Deadline(1.0))
-    scraper, snap = asyncio.run(run())
+def test_a_collector_ending_with_a_base_exception_fails_alone_and_the_scrape_answers():
+    scraper = Scraper("x", [_SystemExits(), _Sleeps(0)], "1.0")
+    t0 = time.monotonic()
+    snap = scraper.snapshot(Deadline(1.0))
+    assert time.monotonic() - t0 < 0.5  # its end was counted: no wait for the deadline
     got = _samples(scraper, snap)
-    within = (("collector", "within"), ("exporter", "x"))
-    assert got[("lookout_collector_success", within)] == 0
-    assert got[("lookout_collector_errors_total", (*within, ("reason", "error")))] == 1
+    key = (("collector", "exits"), ("exporter", "x"))
+    assert got[("lookout_collector_success", key)] == 0
+    assert got[("lookout_collector_errors_total", (*key, ("reason", "error")))] == 1
     assert got[("x_slept", ())] == 1
-    assert "cancelled from within" in scraper.status["within"].error
+    assert "SystemExit" in scraper.status["exits"].error

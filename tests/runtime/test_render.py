@@ -106,7 +106,7 @@ def test_metric_set_rows_keep_samples_in_sorted_label_order():
 class _Writes(Collector):
     name = "writes"
 
-    async def collect(self, out, deadline):
+    def collect(self, out, deadline):
         for i, name in enumerate(NAMES):
             out.add(S, STATES[i % len(STATES)], name=name, pm_id=str(i))
             out.add(G, VALUES[i % len(VALUES)], name=name, pm_id=str(i))
@@ -115,15 +115,11 @@ class _Writes(Collector):
 @pytest.mark.parametrize("accept", [None, "application/openmetrics-text;version=1.0.0",
                                     "text/plain;version=1.0.0;escaping=allow-utf-8"])
 def test_a_scrape_answers_what_prometheus_client_would_write_for_its_families(accept):
-    import asyncio
-
     from lookout.exporters.runtime.deadline import Deadline
     from lookout.exporters.runtime.scrape import Scraper
 
-    async def run():
-        scraper = Scraper("pm2", [_Writes()], "1.0")
-        return scraper, await scraper.snapshot(Deadline(2))
-    scraper, snap = asyncio.run(run())
+    scraper = Scraper("pm2", [_Writes()], "1.0")
+    snap = scraper.snapshot(Deadline(2))
     body, content_type = scraper.render(snap, accept)
     reference, reference_type = _reference(snap.collect(), accept)
     assert content_type == reference_type

@@ -1,12 +1,7 @@
 """The shared exporter runtime: HTTP, on-demand collection under a deadline, single-flight
 caching, configuration, secrets and web security. Domain packages plug in through
 `ExporterSpec` and `Collector`; they never touch the HTTP server or the scrape loop."""
-from . import lazyssl
-
-lazyssl.defer()  # before anything imports asyncio: ssl only when TLS is configured
-
 from .backoff import Backoff
-from .blocking import BlockingPool
 from .collector import CollectError, Collector
 from .config import ConfigError, required
 from .deadline import Deadline
@@ -16,6 +11,6 @@ from .probe import Probe
 from .metrics import Counter, Descriptor, Gauge, LabelError, MetricSet, Quantiles, StateSet, bounded
 from .secrets import Secret, redact
 
-__all__ = ["Backoff", "BlockingPool", "CollectError", "Collector", "ConfigError", "Counter", "Deadline", "Descriptor",
+__all__ = ["Backoff", "CollectError", "Collector", "ConfigError", "Counter", "Deadline", "Descriptor",
            "ExporterSpec", "Gauge", "LabelError", "MetricSet", "Probe", "Quantiles", "Secret", "StateSet", "bounded",
            "exporter_descriptors", "main_for", "redact", "required"]

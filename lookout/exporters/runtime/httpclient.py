@@ -1,4 +1,4 @@
-"""GETs to one origin over kept-alive HTTP/1.1 connections: h11 over asyncio streams.
+"""GETs to one origin over kept-alive HTTP/1.1 connections: h11 over blocking sockets.
 
 Why not aiohttp's client: the collectors that read an HTTP endpoint (TBURN, the sync server's
 health, Nectar's dashboard API) need GET, keep-alive, TLS and hard limits on time and size;
@@ -9,10 +9,18 @@ past `max_bytes`, counted after gzip decoding; no redirects followed (a redirect
 credentials elsewhere). A failure is an HttpError whose `kind` says which: `timeout`,
 `connection` (cannot connect, TLS failure, connection lost before an answer), `payload` (the
 body was cut short), `http` (the answer is not valid HTTP/1.1) or `too_large`.
+
+Blocking and thread-safe: collectors call it from their own threads. Every connect, send and
+receive carries the socket timeout that remains of `timeout`, so a server that accepts and
+then drips (or says nothing) costs at most `timeout`. The host name is resolved by the system
+resolver, which takes no timeout: configure an address or a name /etc/hosts resolves when a
+slow DNS server matters.
 """
 from __future__ import annotations
 
-import asyncio
+import socket
+import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,72 +63,95 @@ class HttpClient:
                         *(headers or {}).items()]
         self.limit = limit
         self._tls, self._verify = tls, verify
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, h11.Connection]] = []
-        self._slots: asyncio.Semaphore | None = None
+        self._lock = threading.Lock()  # guards _idle: threads take and give back connections
+        self._idle: list[tuple[socket.socket, h11.Connection]] = []
+        self._slots = threading.BoundedSemaphore(limit)
 
-    async def get(self, target: str, timeout: float, max_bytes: int, strict: bool = True) -> Answer:
-        """GET `target` (a path with optional query, below the base URL's origin).
+    def get(self, target: str, timeout: float, max_bytes: int, strict: bool = True) -> Answer:
+        """GET `target` (a path with optional query, below the base URL's origin); blocks at
+        most `timeout` seconds in all, waiting for a free connection included.
 
         Not strict: an oversized or cut-short body is not an error; what came is returned.
         """
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.limit)
+        timeout = max(timeout, 0.001)
+        end = time.monotonic() + timeout
+        if not self._slots.acquire(timeout=timeout):
+            raise HttpError("timeout", f"no complete answer within {timeout:.2f}s")
         try:
-            async with asyncio.timeout(max(timeout, 0.001)):
-                async with self._slots:
-                    return await self._exchange(target, max_bytes, strict)
+            return self._exchange(target, max_bytes, strict, end)
         except TimeoutError:
             raise HttpError("timeout", f"no complete answer within {timeout:.2f}s") from None
+        finally:
+            self._slots.release()
 
-    async def _exchange(self, target: str, max_bytes: int, strict: bool) -> Answer:
-        reused = bool(self._idle)
-        conn = self._idle.pop() if reused else await self._connect()
+    def _exchange(self, target: str, max_bytes: int, strict: bool, end: float) -> Answer:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        reused = conn is not None
+        if conn is None:
+            conn = self._connect(end)
         try:
-            return await self._request(conn, target, max_bytes, strict)
+            return self._request(conn, target, max_bytes, strict, end)
         except HttpError as exc:
             if reused and getattr(exc, "before_answer", False):
                 # The server closed an idle kept-alive connection (or left stray bytes on it):
                 # one fresh try, as browsers do.
-                return await self._request(await self._connect(), target, max_bytes, strict)
+                return self._request(self._connect(end), target, max_bytes, strict, end)
             raise
 
-    async def _connect(self):
+    def _connect(self, end: float) -> tuple[socket.socket, h11.Connection]:
         tls = None
         if self.scheme == "https":
             tls = self._tls or _context(self._verify)
         try:
-            reader, writer = await asyncio.open_connection(
-                self.host, self.port, ssl=tls, server_hostname=self.host if tls else None, limit=_READ)
-        except OSError as exc:  # ssl.SSLError and certificate errors are OSErrors too
+            sock = socket.create_connection((self.host, self.port), timeout=_left(end))
+        except TimeoutError:
+            raise
+        except OSError as exc:
             raise HttpError("connection", f"{type(exc).__name__}: {exc}") from None
-        return reader, writer, h11.Connection(h11.CLIENT, max_incomplete_event_size=65536)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if tls is not None:
+                sock.settimeout(_left(end))  # the handshake's deadline
+                sock = tls.wrap_socket(sock, server_hostname=self.host)
+        except TimeoutError:
+            sock.close()
+            raise
+        except OSError as exc:  # ssl.SSLError and certificate errors are OSErrors too
+            sock.close()
+            raise HttpError("connection", f"{type(exc).__name__}: {exc}") from None
+        return sock, h11.Connection(h11.CLIENT, max_incomplete_event_size=65536)
 
-    async def _request(self, c, target: str, max_bytes: int, strict: bool) -> Answer:
-        reader, writer, conn = c
+    def _request(self, c, target: str, max_bytes: int, strict: bool, end: float) -> Answer:
+        sock, conn = c
         keep = False
         try:
             path = (self.base_path.rstrip("/") + target) if target.startswith("/") else target
-            writer.write(conn.send(h11.Request(method="GET", target=path, headers=self.headers))
+            sock.settimeout(_left(end))
+            sock.sendall(conn.send(h11.Request(method="GET", target=path, headers=self.headers))
                          + conn.send(h11.EndOfMessage()))
-            await writer.drain()
-            answer = await self._read(reader, conn, max_bytes, strict)
+            answer = self._read(sock, conn, max_bytes, strict, end)
             # Bytes after a complete answer (a 204 with a body) belong to no request: as Go's
             # client does, the answer stands and the connection is not reused.
             keep = conn.our_state is h11.DONE and conn.their_state is h11.DONE and not conn.trailing_data[0]
             if keep:
                 conn.start_next_cycle()
             return answer
-        except (ConnectionError, OSError) as exc:
+        except TimeoutError:
+            raise
+        except OSError as exc:  # ConnectionError, ssl.SSLError
             err = HttpError("connection", f"{type(exc).__name__}: {exc}")
             err.before_answer = conn.their_state is h11.SEND_RESPONSE
             raise err from None
         finally:
             if keep:
-                self._idle.append(c)
+                with self._lock:
+                    self._idle.append(c)
             else:
-                writer.transport.abort()
+                sock.close()
 
-    async def _read(self, reader, conn: h11.Connection, max_bytes: int, strict: bool) -> Answer:
+    def _read(self, sock: socket.socket, conn: h11.Connection, max_bytes: int, strict: bool,
+              end: float) -> Answer:
         status, headers, chunks, size, inflate, eof = 0, {}, [], 0, None, False
         while True:
             try:
@@ -136,7 +167,8 @@ class HttpClient:
                 err.before_answer = True  # on a reused connection: stale bytes or a hang-up, retried
                 raise err from None
             if event is h11.NEED_DATA:
-                data = await reader.read(_READ)
+                sock.settimeout(_left(end))
+                data = sock.recv(_READ)
                 eof = not data
                 conn.receive_data(data)
             elif isinstance(event, h11.Response):
@@ -169,9 +201,20 @@ class HttpClient:
                 err.before_answer = True
                 raise err
 
-    async def close(self) -> None:
-        while self._idle:
-            self._idle.pop()[1].transport.abort()
+    def close(self) -> None:
+        """Close the idle connections (one in use is closed by its exchange)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for sock, _ in idle:
+            sock.close()
+
+
+def _left(end: float) -> float:
+    """The seconds left before `end`; TimeoutError once none are."""
+    left = end - time.monotonic()
+    if left <= 0:
+        raise TimeoutError("deadline passed")
+    return left
 
 
 def _context(verify: bool):

@@ -2,8 +2,9 @@
 
 The body is read up to `max_bytes` (counted after decompression) and a longer one is
 refused, so a runaway endpoint cannot fill the exporter's memory; the whole exchange is
-bounded by `timeout` seconds. Failures are CollectErrors with the runtime's reasons
-(`timeout`, `connection`, `parse`); the caller decides which statuses are answers.
+bounded by `timeout` seconds (blocking: called from a collector's thread). Failures are
+CollectErrors with the runtime's reasons (`timeout`, `connection`, `parse`); the caller
+decides which statuses are answers.
 """
 from __future__ import annotations
 
@@ -28,13 +29,13 @@ def target_of(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-async def get_capped(client: HttpClient, url: str, timeout: float, max_bytes: int,
+def get_capped(client: HttpClient, url: str, timeout: float, max_bytes: int,
                      what: str = "") -> tuple[int, bytes]:
     """(HTTP status, body) of GET `url` (on `client`'s origin); redirects are not followed
     (they would carry credentials)."""
     what = what or url
     try:
-        answer = await client.get(target_of(url), timeout, max_bytes)
+        answer = client.get(target_of(url), timeout, max_bytes)
     except HttpError as exc:
         if exc.kind == "timeout":
             raise CollectError("timeout", f"{what} did not answer within {timeout:.2f}s") from None

@@ -7,7 +7,7 @@ A descriptor is declared once, beside the collector that emits it:
 
     class ChainCollector(Collector):
         metrics = (CHAIN_SLOT, CONNS)
-        async def collect(self, out, deadline):
+        def collect(self, out, deadline):
             out.add(CHAIN_SLOT, 42)
             out.add(CONNS, 3, command="Query", state="executing")
 

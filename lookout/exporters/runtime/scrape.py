@@ -10,8 +10,8 @@ The opt-in minimum interval is the one exception, and says so in `<ns>_scrape_ca
 """
 from __future__ import annotations
 
-import asyncio
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -24,20 +24,21 @@ from .render import OPENMETRICS, encode, negotiate
 from .metrics import Labels, MetricSet
 from .process import process_families, process_rows
 from .secrets import redact
+from .threads import Runner
 
 log = logging.getLogger("lookout.scrape")
 
-# A collector's own timeouts fire at the deadline; the runtime cancels it this much later, so
-# the collector's precise reason (and its cleanup) wins over a bare "timeout".
+# A collector's own timeouts fire at the deadline; the runtime gives up on it this much later,
+# so the collector's precise reason (and its cleanup) wins over a bare "timeout".
 _GRACE = 0.05
-# A scrape waits this much past its deadline (event-loop latency) for the collection, then
-# answers with what finished and `timeout` for the rest.
+# A scrape that joined a collection waits this much past its deadline (a starved machine's
+# latency) for it, then answers with what finished and `timeout` for the rest.
 _JOIN_SLACK = 0.1
 # A scrape joins a collection in flight only if it started at most this long before the
 # scrape arrived: what it shows is then never older than this.
 JOIN_WINDOW = 1.0
-# Runs of one collector that ignored cancellation and are still going; past this many, the
-# collector fails fast instead of piling up more.
+# Runs of one collector given up on at the deadline and still going; at this many, the
+# collector fails fast instead of piling up more threads.
 _MAX_STUCK_RUNS = 3
 
 
@@ -81,24 +82,39 @@ class Snapshot:
 
 
 class _Collection:
+    """One collection: its runs, their outcomes, and the snapshot once it is built."""
+
     def __init__(self, deadline: Deadline):
         self.deadline = deadline
         self.started = time.perf_counter()
         self.outcomes: dict[str, Outcome] = {}
-        self.task: asyncio.Task | None = None
+        self.pending = 0  # runs that have not ended yet (under the scraper's lock)
+        self.ran = threading.Event()  # set when the last run ends: one wait for all runs
+        self.done = threading.Event()  # set once `snapshot` is built
         self.snapshot: Snapshot | None = None
 
 
 class _Run:
-    """One collector in one collection."""
+    """One collector in one collection, on a runner thread."""
 
-    __slots__ = ("collector", "part", "start", "task", "given_up")
+    __slots__ = ("scraper", "coll", "collector", "part", "start", "given_up", "error")
 
-    def __init__(self, collector: Collector, part: MetricSet):
-        self.collector, self.part = collector, part
+    def __init__(self, scraper: "Scraper", coll: _Collection, collector: Collector):
+        self.scraper, self.coll, self.collector = scraper, coll, collector
+        self.part = MetricSet(scraper.namespace)
         self.start = time.perf_counter()
-        self.task: asyncio.Task | None = None
         self.given_up = False
+        self.error: BaseException | None = None
+
+    def __call__(self) -> None:
+        try:
+            self.collector.collect(self.part, self.coll.deadline)
+        except BaseException as exc:  # a collector's failure is data, never a failed scrape
+            self.error = exc
+
+    def ended(self) -> None:
+        """On the run's thread, once it is idle again: the outcome, unless given up on."""
+        self.scraper._ended(self)
 
 
 class Scraper:
@@ -122,29 +138,45 @@ class Scraper:
         self.collections = 0
         self._last: Snapshot | None = None  # only ever reused under min_interval
         self._inflight: list[_Collection] = []
-        self._stuck: dict[str, set[asyncio.Task]] = {c.name: set() for c in collectors}
+        # Guards the collections in flight, their outcomes, the statuses and the stuck counts:
+        # runs end on their own threads while scrapes read and build on theirs.
+        self._lock = threading.Lock()
+        self._stuck: dict[str, int] = dict.fromkeys(names, 0)  # runs given up on, still running
+        self._runner = Runner(f"{namespace}-collect", max_idle=max(len(collectors), 1) * 2)
         self._label_sets: dict[tuple, Labels] = {}
 
-    async def snapshot(self, deadline: Deadline) -> Snapshot:
+    def snapshot(self, deadline: Deadline) -> Snapshot:
+        """A collection's result, blocking until it is built, at most until `deadline` (plus
+        _GRACE / _JOIN_SLACK); callable from any thread. The caller that starts a collection
+        runs it to its end; callers arriving meanwhile join it when `_joinable` allows."""
         last = self._last
         if last and self.min_interval > 0 and time.monotonic() - last.at < self.min_interval:
             return last
-        coll = self._joinable(deadline)
-        if coll is None:
-            coll = _Collection(deadline)
-            coll.task = asyncio.get_running_loop().create_task(self._collect(coll))
-            coll.task.add_done_callback(lambda t, c=coll: self._finished(c, t))
-            self._inflight.append(coll)
-        try:
-            # shield: one impatient client must not cancel the collection others wait on
-            return await asyncio.wait_for(asyncio.shield(coll.task), deadline.remaining() + _JOIN_SLACK)
-        except asyncio.TimeoutError:
-            # The loop was too busy to finish in time: what finished, and `timeout` for the rest.
-            return self._partial(coll)
+        with self._lock:
+            coll = self._joinable(deadline)
+            mine = coll is None
+            if mine:
+                coll = _Collection(deadline)
+                self._inflight.append(coll)
+        if mine:
+            try:
+                return self._collect(coll)
+            except Exception as exc:
+                log.error("collection crashed: %s", redact(str(exc)))
+                raise
+            finally:
+                with self._lock:
+                    self._inflight.remove(coll)
+                coll.done.set()  # joiners of a crashed collection answer with what finished
+        if coll.done.wait(deadline.remaining() + _JOIN_SLACK) and coll.snapshot is not None:
+            return coll.snapshot
+        # The collection did not end in time (a starved machine): what finished, and
+        # `timeout` for the rest.
+        return self._partial(coll)
 
     def _joinable(self, deadline: Deadline) -> _Collection | None:
         """The newest collection in flight that started within JOIN_WINDOW and must end by
-        `deadline`, if any.
+        `deadline`, if any (under the lock).
 
         One started under a longer deadline (a large timeout header) is not joined: its results
         could arrive after this scrape must answer, and waiting for it is how old data used to
@@ -156,72 +188,81 @@ class Scraper:
                 return coll
         return None
 
-    def _finished(self, coll: _Collection, task: asyncio.Task) -> None:
-        if coll in self._inflight:
-            self._inflight.remove(coll)
-        if not task.cancelled() and task.exception():
-            log.error("collection crashed: %s", redact(str(task.exception())))
-
-    async def _collect(self, coll: _Collection) -> Snapshot:
-        """Every collector in a task of its own, all bounded by one wait: at the deadline the
-        collection gives up on the unfinished ones without waiting for them (`asyncio.wait_for`
-        would wait for a cancelled collector to finish, and a driver stuck in cleanup, a
-        connection release to a frozen server, would hold the collection past its deadline)."""
-        loop = asyncio.get_running_loop()
+    def _collect(self, coll: _Collection) -> Snapshot:
+        """Every collector on a thread of its own, all bounded by one wait: at the deadline the
+        collection gives up on the unfinished runs without waiting for them (a driver stuck in
+        cleanup, a connection release to a frozen server, would hold it past its deadline)."""
         runs: list[_Run] = []
-        for c in self.collectors:
-            run = _Run(c, MetricSet(self.namespace))
-            self.status[c.name].attempts += 1
-            stuck = self._stuck[c.name]
-            if len(stuck) >= _MAX_STUCK_RUNS:  # fail fast instead of piling up more
-                self._record(run, coll, CollectError("timeout", f"{len(stuck)} earlier runs are still stuck"))
-                continue
-            run.task = loop.create_task(self._run(run, coll))
-            runs.append(run)
-        if runs:
-            await asyncio.wait([run.task for run in runs], timeout=coll.deadline.remaining() + _GRACE)
+        failed: list[tuple] = []
+        with self._lock:
+            for c in self.collectors:
+                self.status[c.name].attempts += 1
+                run = _Run(self, coll, c)
+                stuck = self._stuck[c.name]
+                if stuck >= _MAX_STUCK_RUNS:  # fail fast instead of piling up more
+                    failed.append(self._record(run, CollectError("timeout", f"{stuck} earlier runs are still stuck")))
+                else:
+                    runs.append(run)
+            coll.pending = len(runs)
+        for fields in failed:
+            _log_failure(fields)
         for run in runs:
-            if not run.task.done():
-                run.given_up = True
-                run.task.cancel()
-                stuck = self._stuck[run.collector.name]
-                stuck.add(run.task)
-                run.task.add_done_callback(stuck.discard)
-                self._record(run, coll, CollectError("timeout", "did not finish before the scrape deadline"))
-            elif run.collector.name not in coll.outcomes:
-                # Ended by a CancelledError of its own (a future someone else cancelled), which
-                # `except Exception` does not catch: a failed collector, not a crashed scrape.
-                self._record(run, coll, CollectError("error", "the collector was cancelled from within"))
-        self.collections += 1
-        snap = self._build(coll.outcomes, time.perf_counter())
+            self._runner.start(run, run.ended)
+        if runs and not coll.ran.wait(coll.deadline.remaining() + _GRACE):
+            with self._lock:
+                for run in runs:
+                    if run.collector.name not in coll.outcomes:
+                        run.given_up = True
+                        self._stuck[run.collector.name] += 1
+                        failed.append(self._record(
+                            run, CollectError("timeout", "did not finish before the scrape deadline")))
+            for fields in failed:
+                _log_failure(fields)
+        with self._lock:
+            self.collections += 1
+            outcomes = dict(coll.outcomes)
+        snap = self._build(outcomes, time.perf_counter())
         coll.snapshot = self._last = snap
         return snap
 
+    def _ended(self, run: _Run) -> None:
+        """A run's end: its outcome, or (given up on at the deadline) only one stuck run less."""
+        fields = None
+        with self._lock:
+            coll = run.coll
+            if run.given_up:
+                self._stuck[run.collector.name] -= 1
+            else:
+                error = run.error
+                if error is not None and not isinstance(error, Exception):
+                    # A BaseException of the collector's own (SystemExit from a library, a
+                    # CancelledError from a bridged driver): a failed collector, not a crash.
+                    error = CollectError("error", f"the collector ended with {type(error).__name__}")
+                fields = self._record(run, error)
+            coll.pending -= 1
+            if coll.pending == 0:
+                coll.ran.set()
+        run.error = None  # drop the traceback's frames now
+        if fields:
+            _log_failure(fields)
+
     def _partial(self, coll: _Collection) -> Snapshot:
+        with self._lock:
+            outcomes = dict(coll.outcomes)
         if coll.snapshot is not None:
             return coll.snapshot
         now = time.perf_counter()
-        outcomes = dict(coll.outcomes)
         for c in self.collectors:
             if c.name not in outcomes:
                 outcomes[c.name] = Outcome(None, False, "timeout", now - coll.started)
         return self._build(outcomes, now)
 
-    async def _run(self, run: "_Run", coll: _Collection) -> None:
-        """One collector's run; its outcome is recorded when it ends, unless it was given up on
-        at the deadline (its late end then changes nothing)."""
-        try:
-            await run.collector.collect(run.part, coll.deadline)
-        except Exception as exc:  # a collector's failure is data, never a failed scrape
-            if not run.given_up:
-                self._record(run, coll, exc)
-        else:
-            if not run.given_up:
-                self._record(run, coll, None)
-
-    def _record(self, run: "_Run", coll: _Collection, exc: Exception | None) -> None:
+    def _record(self, run: _Run, exc: BaseException | None) -> dict | None:
+        """The run's outcome into its collection and its collector's status (under the lock);
+        the fields to log a failure with, once the lock is released."""
         collector, part = run.collector, run.part
         st = self.status[collector.name]
+        fields = None
         if exc is not None:
             reason = reason_of(exc)
             st.success, st.reason = False, reason
@@ -229,17 +270,17 @@ class Scraper:
             if reason == "timeout" and not str(exc):
                 st.error = "did not finish before the scrape deadline"
             st.errors[reason] = st.errors.get(reason, 0) + 1
-            log.warning("collector failed", extra={"fields": {
-                "collector": collector.name, "reason": reason, "err": st.error}})
+            fields = {"collector": collector.name, "reason": reason, "err": st.error}
             kept, success = part.committed_part(), False
         else:
             st.success, st.reason, st.error = True, "", ""
             st.last_success = time.time()
             reason, kept, success = "", part, True
-        for name in part.missing_fields:
+        for name in list(part.missing_fields):
             st.missing[name] = st.missing.get(name, 0) + 1
         st.duration = time.perf_counter() - run.start
-        coll.outcomes[collector.name] = Outcome(kept, success, reason, st.duration)
+        run.coll.outcomes[collector.name] = Outcome(kept, success, reason, st.duration)
+        return fields
 
     def _build(self, outcomes: dict[str, Outcome], now: float) -> Snapshot:
         out = MetricSet(self.namespace)
@@ -248,7 +289,10 @@ class Scraper:
             if o is not None and o.part is not None:
                 out.merge(o.part)
         up = all(outcomes[c.name].success for c in self.collectors if c.critical)
-        self._self_metrics(out, outcomes, up)
+        with self._lock:  # the statuses, which runs of other collections update
+            self._self_metrics(out, outcomes, up)
+        if self.extra_metrics is not None:
+            self.extra_metrics(out)
         return Snapshot(out, time.monotonic())
 
     def _self_metrics(self, out: MetricSet, outcomes: dict[str, Outcome], up: bool) -> None:
@@ -274,8 +318,6 @@ class Scraper:
             out.add_many(desc, lbls, values)
         out.add(sm.COLLECTIONS, self.collections)
         out.add(sm.BUILD_INFO, 1, version=self.version, revision=self.revision, python_version=python_version())
-        if self.extra_metrics is not None:
-            self.extra_metrics(out)
 
     def _labels(self, desc, collector: str, third: str | None = None) -> Labels:
         """The label set of a per-collector self-metric sample, checked and ordered once (the
@@ -307,3 +349,8 @@ class Scraper:
         if openmetrics:
             tail += "# EOF\n"
         return body + tail.encode(), content_type
+
+
+def _log_failure(fields: dict | None) -> None:
+    if fields is not None:
+        log.warning("collector failed", extra={"fields": fields})
