@@ -111,11 +111,9 @@ def _docker_answers(src: dict):
 
 @contextlib.contextmanager
 def _fake_dockerd(sock: str, answer):
-    """A FAKE dockerd: HTTP/1.1 with keep-alive on the unix socket `sock`, answering GETs
-    with `answer(path)`, on threads of its own while the block runs."""
+    """A FAKE dockerd on the unix socket `sock`, answering GETs with `answer(path)` (one per
+    connection: http.server's HTTP/1.0), on threads of its own while the block runs."""
     class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
         def do_GET(self):
             status, content_type, data = answer(self.path)
             self.send_response(status)
@@ -128,7 +126,7 @@ def _fake_dockerd(sock: str, answer):
             pass
 
     class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-        daemon_threads = True
+        pass
 
     server = Server(sock, Handler)
     thread = threading.Thread(target=server.serve_forever, name="fake-dockerd", daemon=True)
