@@ -19,7 +19,6 @@ are judged on ratios measured in the same run.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import re
 import statistics
@@ -60,19 +59,19 @@ def make_table(pg: PostgresServer, name: str, rows: int) -> float:
     return time.monotonic() - t0
 
 
-async def collection_latency(dsn: str, tables: list[str], rounds: int) -> dict[str, list[float]]:
+def collection_latency(dsn: str, tables: list[str], rounds: int) -> dict[str, list[float]]:
     db = Database(DatabaseConfig(dsn=Secret(dsn), pool_size=2))
     collectors = {t: TableCollector(db, TableConfig(name=t, instrument_column="instrument_name")) for t in tables}
     times: dict[str, list[float]] = {t: [] for t in tables}
     for c in collectors.values():  # warm: connection, prepared statement, buffers
         for _ in range(20):
-            await c.collect(MetricSet("ticks"), Deadline(10))
+            c.collect(MetricSet("ticks"), Deadline(10))
     for _ in range(rounds):
         for t, c in collectors.items():  # interleaved, so background noise hits both alike
             start = time.perf_counter()
-            await c.collect(MetricSet("ticks"), Deadline(10))
+            c.collect(MetricSet("ticks"), Deadline(10))
             times[t].append(time.perf_counter() - start)
-    await db.close()
+    db.close()
     return times
 
 
@@ -110,7 +109,7 @@ def main() -> None:
         print(f"  {args.small:,} rows in {make_table(pg, small, args.small):.1f}s; "
               f"{args.large:,} rows in {make_table(pg, large, args.large):.1f}s", flush=True)
 
-        times = asyncio.run(collection_latency(pg.dsn(), [small, large], args.rounds))
+        times = collection_latency(pg.dsn(), [small, large], args.rounds)
         med = {t: statistics.median(v) for t, v in times.items()}
         p90 = {t: statistics.quantiles(v, n=10)[-1] for t, v in times.items()}
         print(f"\ncollection latency, median of {args.rounds} (p90):")

@@ -1,6 +1,7 @@
 """Tick exporter settings (docs/exporters/ticks.md has a commented example)."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Optional
@@ -104,7 +105,8 @@ class LogConfig:
 
 @dataclass
 class DockerConfig:
-    # Empty: DOCKER_HOST (and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), else unix:///var/run/docker.sock.
+    # Empty: DOCKER_HOST, else unix:///var/run/docker.sock. unix:///path or tcp://host:port
+    # (plain HTTP: TLS to the daemon is not supported).
     host: str = ""
     containers: list[str] = field(default_factory=list)    # exact names
     labels: dict[str, str] = field(default_factory=dict)   # all must match; "" matches any value
@@ -122,6 +124,22 @@ class DockerConfig:
         if not 1 <= self.max_containers <= 100:
             raise ConfigError(f"{path}.max_containers", f"must be between 1 and 100, got {self.max_containers}")
         positive(f"{path}.timeout_seconds", self.timeout_seconds)
+        address = self.daemon_address()
+        origin = "" if self.host else " (from DOCKER_HOST)"
+        if not address.startswith(("unix:///", "tcp://")):
+            raise ConfigError(f"{path}.host", f"must be unix:///path/to/docker.sock or tcp://host:port, "
+                                              f"got {address!r}{origin}")
+        try:
+            urlsplit(address).port  # noqa: B018 - raises on a non-numeric port
+        except ValueError:
+            raise ConfigError(f"{path}.host", f"not a valid address: {address!r}{origin}") from None
+        if address.startswith("tcp://") and not self.host and os.environ.get("DOCKER_TLS_VERIFY"):
+            raise ConfigError(f"{path}.host", "DOCKER_TLS_VERIFY is set, and TLS to the Docker daemon is not "
+                                              "supported: use its unix socket")
+
+    def daemon_address(self) -> str:
+        """Where the daemon listens: `host`, else DOCKER_HOST, else the default socket."""
+        return self.host or os.environ.get("DOCKER_HOST", "") or "unix:///var/run/docker.sock"
 
 
 @dataclass

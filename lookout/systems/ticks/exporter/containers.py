@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from urllib.parse import quote
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Counter, Gauge, StateSet
@@ -43,24 +44,26 @@ class ContainerCollector(Collector):
 
     def __init__(self, daemon: DockerDaemon):
         self.daemon = daemon
-        self.calls = OneCallAtATime("containers")
+        self.calls = OneCallAtATime("containers")  # also guards the stats below
         self._stats_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="container-stats")
         self._stats_pending: dict[str, Future] = {}
         self._last_stats: dict[str, dict | None] = {}
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        for name, state in await self.calls.run(self._gather, deadline):
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        with self.calls.held(deadline):
+            found = self._gather(deadline)
+        for name, state in found:
             write_container(out, name, state)
 
     def _gather(self, deadline: Deadline) -> list[tuple[str, dict | None]]:
-        """Runs on the collector's thread: everything blocking, in one go."""
+        """Every Docker call of a collection, each bounded by the deadline."""
         try:
-            listed = self.daemon.select()
+            listed = self.daemon.select(deadline)
             self._listed(listed)
             inspected: list[tuple[str, dict]] = []
             for summary in listed:
                 try:
-                    inspected.append((summary["name"], self.daemon.api().inspect_container(summary["Id"])))
+                    inspected.append((summary["name"], self.daemon.inspect(summary["Id"], deadline)))
                 except Exception as exc:
                     if not vanished(exc):
                         raise
@@ -111,12 +114,13 @@ class ContainerCollector(Collector):
             log.debug("container stats failed", extra={"fields": {"container": name, "err": str(fut.exception())}})
 
     def _stats(self, info: dict) -> dict | None:
-        api = self.daemon.api()
-        from docker.utils import version_gte
-        # one-shot: skip the second sample Docker takes for CPU deltas.
-        one_shot = True if version_gte(api.api_version, "1.41") else None
+        """On a stats thread, bounded by docker.timeout_seconds, not by a scrape's deadline: an
+        answer that comes after the deadline is the next scrape's sample."""
         try:
-            return api.stats(info["Id"], stream=False, one_shot=one_shot)
+            # one-shot (API 1.41+, ignored before): skip the second sample Docker takes for
+            # CPU deltas, which this collector does not read.
+            return self.daemon.get_json(f"/containers/{quote(info['Id'])}/stats", self.daemon.cfg.timeout_seconds,
+                                        stream=0, **{"one-shot": 1})
         except ValueError:
             # An empty answer: the container stopped or is being removed right now. Its
             # state is still worth reporting; memory is simply absent this time.
@@ -129,9 +133,9 @@ class ContainerCollector(Collector):
     def _listed(self, summaries: list[dict]) -> None:
         """Between listing and inspecting; a seam where the tests remove a container."""
 
-    async def close(self) -> None:
-        self.calls.close()
+    def close(self) -> None:
         self._stats_pool.shutdown(wait=False, cancel_futures=True)
+        self.daemon.close()
 
 
 def write_container(out: MetricSet, name: str, found: dict | None) -> None:

@@ -1,6 +1,12 @@
 """The tick database: a small asyncpg pool, per-statement timeouts from the scrape deadline,
 and reconnects paced by a backoff so a dead server is not hammered by every scrape.
 
+asyncpg speaks only asyncio, and the collectors run on plain threads: every call goes through
+`runtime/asyncbridge.py`, so the pool, the ping's connection, their locks and the backoff live
+on the bridge's one loop thread and are only touched there (no threading lock needed). A
+collector's thread waits for its call at most until the scrape deadline; a call it gave up on
+is cancelled on the loop, which aborts the connection it was using.
+
 The ping has a connection of its own, outside the pool: a reachability probe never queues
 behind table statements blocked by a lock. No statement is kept prepared across
 transactions (asyncpg's statement cache is off), so a pooler in transaction mode
@@ -16,6 +22,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from lookout.exporters.runtime import Backoff, CollectError, Deadline, redact
+from lookout.exporters.runtime.asyncbridge import run as on_loop
 
 from .config import DatabaseConfig
 
@@ -23,6 +30,7 @@ from .config import DatabaseConfig
 # 08 connection exception, 57 operator intervention (shutdown, starting up), 53 resources.
 _CONNECTION_CLASSES = ("08", "57", "53")
 _DATABASE_MISSING = "3D000"
+_CLOSE_SECONDS = 1.0  # a graceful close of the pool at shutdown, then its sockets are aborted
 
 
 class Database:
@@ -30,6 +38,8 @@ class Database:
         self.cfg = cfg
         self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
         self._pool: asyncpg.Pool | None = None
+        # asyncio locks: taken on the bridge's loop, where the pool is made (one pool however
+        # many table collectors ask at once).
         self._pool_lock = asyncio.Lock()
         self._ping_conn: asyncpg.Connection | None = None
         self._ping_lock = asyncio.Lock()
@@ -37,13 +47,14 @@ class Database:
         self._last_reason = "connection"
         self.where = _describe_target(cfg.dsn.reveal())
 
-    async def ping(self, deadline: Deadline) -> None:
-        """`SELECT 1`: whether the server answers at all (what `ticks_up` means)."""
+    def ping(self, deadline: Deadline) -> None:
+        """`SELECT 1`: whether the server answers at all (what `ticks_up` means). Blocking,
+        at most until the deadline; raises CollectError."""
         # execute(): the simple-query protocol, one round trip (fetchval would prepare first).
-        await self._use(lambda conn: conn.execute("SELECT 1", timeout=deadline.remaining()), deadline, "ping",
-                        self._dedicated)
+        self._call(lambda conn: conn.execute("SELECT 1", timeout=deadline.remaining()), deadline, "ping",
+                   self._dedicated)
 
-    async def fetchrow(self, sql: str, deadline: Deadline, what: str, columns: tuple[str, ...]) -> dict:
+    def fetchrow(self, sql: str, deadline: Deadline, what: str, columns: tuple[str, ...]) -> dict:
         """The one row of a read-only `sql` as {column: text, or None for NULL}, `columns`
         naming its columns in order; `what` names it in errors ("table eth_option_quotes").
 
@@ -51,7 +62,8 @@ class Database:
         by what is left of the deadline (SET LOCAL ends with the transaction, so a pooled
         connection never keeps it), copies the row out in COPY's text format and commits.
         asyncpg's simple queries drop rows, and a prepared statement costs two round trips
-        more; its COPY path takes the text as one simple query and keeps the copied bytes."""
+        more; its COPY path takes the text as one simple query and keeps the copied bytes.
+        Blocking, at most until the deadline; raises CollectError."""
         chunks: list[bytes] = []
 
         async def sink(data: bytes) -> None:
@@ -71,7 +83,21 @@ class Database:
                     await conn.execute("ROLLBACK")
                 raise
             return _copied_row(b"".join(chunks), columns, what)
-        return await self._use(run, deadline, what, self._pooled)
+        return self._call(run, deadline, what, self._pooled)
+
+    def _call(self, fn, deadline: Deadline, what: str, lease):
+        """`fn(conn)` on a connection from `lease`, on the bridge's loop, from the caller's thread."""
+        try:
+            return on_loop(lambda: self._use(fn, deadline, what, lease), deadline.remaining())
+        except CollectError as exc:
+            if exc.reason != "timeout" or str(exc).startswith(f"{what}:"):
+                raise  # the loop's own answer (all of them name `what`, or are not timeouts)
+            # The bridge gave up at the deadline (and cancelled the call, which aborts its
+            # connection): the same failure as the loop's own timeout, in the same words.
+            raise self._timed_out(what) from None
+
+    def _timed_out(self, what: str) -> CollectError:
+        return CollectError("timeout", f"{what}: no answer from {self.where} within the scrape deadline")
 
     async def _use(self, fn, deadline: Deadline, what: str, lease):
         if not self.backoff.ready():
@@ -83,7 +109,7 @@ class Database:
                 async with lease(deadline) as conn:
                     result = await fn(conn)
         except (asyncio.TimeoutError, TimeoutError):
-            raise CollectError("timeout", f"{what}: no answer from {self.where} within the scrape deadline") from None
+            raise self._timed_out(what) from None
         except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             err = self._classify(exc, what)
             if err.reason in ("connection", "auth"):
@@ -175,14 +201,23 @@ class Database:
             return CollectError("query", f"{what}: {detail}")
         return CollectError("connection", f"cannot reach {self.where}: {detail}")
 
-    async def close(self) -> None:
+    def close(self) -> None:
+        """Closes the pool and the ping's connection, waiting at most about a second."""
+        if self._pool is None and self._ping_conn is None:
+            return  # never connected: no loop to start just to close nothing
+        try:
+            on_loop(self._close, _CLOSE_SECONDS + 0.5)
+        except CollectError:
+            pass  # shutting down: a pool that did not close in time dies with the process
+
+    async def _close(self) -> None:
         ping, self._ping_conn = self._ping_conn, None
         if ping is not None:
             ping.terminate()
         pool, self._pool = self._pool, None
         if pool is not None:
             try:
-                await asyncio.wait_for(pool.close(), 1)
+                await asyncio.wait_for(pool.close(), _CLOSE_SECONDS)
             except (asyncio.TimeoutError, TimeoutError):
                 pool.terminate()
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
+import threading
 
-from lookout.exporters.runtime import BlockingPool, CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Gauge
 
 
@@ -20,11 +21,19 @@ class DiskCollector(Collector):
 
     def __init__(self, paths: list[str]):
         self.paths = paths
-        self._pool = BlockingPool("disk", 1, max_abandoned=1)
+        # statvfs can block on a hung network mount and takes no timeout: the runtime gives up
+        # on that run at the deadline and its thread comes back when the mount answers. One
+        # run at a time, so a mount that never answers costs one thread, not one per scrape.
+        self._one_at_a_time = threading.Lock()
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        # statvfs can block on a hung network mount; keep that off the event loop.
-        for path, st in await self._pool.run(self._stat_all, timeout=deadline.remaining()):
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        if not self._one_at_a_time.acquire(timeout=deadline.remaining()):
+            raise CollectError("timeout", "the previous statvfs of the disk paths has not returned yet")
+        try:
+            stats = self._stat_all()
+        finally:
+            self._one_at_a_time.release()
+        for path, st in stats:
             size = st.f_blocks * st.f_frsize
             used = (st.f_blocks - st.f_bfree) * st.f_frsize
             lbl = {"path": path}

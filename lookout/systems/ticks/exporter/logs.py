@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 import re
 import time
+from urllib.parse import quote
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import LogConfig
-from .dockerapi import DockerDaemon, OneCallAtATime, rfc3339_ns, vanished
+from .dockerapi import DockerDaemon, OneCallAtATime, demultiplexed, rfc3339_ns, vanished
 
 log = logging.getLogger("lookout.ticks.logs")
 
@@ -142,14 +143,18 @@ class LogCollector(Collector):
     def __init__(self, daemon: DockerDaemon, cfg: LogConfig):
         self.daemon = daemon
         self.cfg = cfg
-        self.calls = OneCallAtATime("logs")
+        self.calls = OneCallAtATime("logs")  # also guards the cursors and counters
         # Now, not the first scrape: lines printed before the first scrape are still news.
         self.start_ns = time.time_ns()
         self.cursors: dict[str, LogCursor] = {}
         self.counters: dict[str, LineCounter] = {}
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        await self.calls.run(self._read)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        with self.calls.held(deadline):
+            self._read(deadline)
+            self._write(out)
+
+    def _write(self, out: MetricSet) -> None:
         for name in sorted(self.counters):
             counter = self.counters[name]
             for event, n in counter.counts.items():
@@ -163,9 +168,9 @@ class LogCollector(Collector):
             for kind, n in counter.rows_lost.items():
                 out.add(ROWS_LOST, n, container=name, kind=kind)
 
-    def _read(self) -> None:
+    def _read(self, deadline: Deadline) -> None:
         try:
-            listed = self.daemon.select()
+            listed = self.daemon.select(deadline)
             self._listed(listed)
             for summary in listed:
                 name = summary["name"]
@@ -177,7 +182,7 @@ class LogCollector(Collector):
                         continue  # label cardinality stays bounded however many come and go
                     cursor = LogCursor(self.start_ns, int(self.cfg.overlap_seconds * 1e9))
                 try:
-                    raw = _read_logs(self.daemon.api(), summary["Id"], cursor.since())
+                    raw = _read_logs(self.daemon, summary["Id"], cursor.since(), deadline)
                 except Exception as exc:
                     if not vanished(exc):
                         raise
@@ -197,26 +202,17 @@ class LogCollector(Collector):
     def _listed(self, summaries: list[dict]) -> None:
         """Between listing and reading; a seam where the tests remove a container."""
 
-    async def close(self) -> None:
-        self.calls.close()
+    def close(self) -> None:
+        self.daemon.close()
 
 
-def _read_logs(api, container_id: str, since) -> bytes:
-    """At most MAX_LOG_READ bytes of the container's log since `since`, cut after a whole line."""
-    stream = api.logs(container_id, stdout=True, stderr=True, timestamps=True, since=since,
-                      stream=True, follow=False)
-    chunks, total = [], 0
-    try:
-        for chunk in stream:
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > MAX_LOG_READ:
-                break
-    finally:
-        stream.close()
-    raw = b"".join(chunks)
-    if total > MAX_LOG_READ:
-        raw = raw[:MAX_LOG_READ]
+def _read_logs(daemon: DockerDaemon, container_id: str, since: float, deadline: Deadline) -> bytes:
+    """At most MAX_LOG_READ bytes of the container's log since `since` (Unix seconds), cut
+    after a whole line; the rest is read by the next scrapes."""
+    answer, cut = daemon.get(f"/containers/{quote(container_id)}/logs", daemon.timeout(deadline), MAX_LOG_READ,
+                             cut=True, stdout=1, stderr=1, timestamps=1, since=since, follow=0)
+    raw = demultiplexed(answer)
+    if cut:
         end = raw.rfind(b"\n")
         if end >= 0:  # a single longer line is kept truncated, so the cursor still moves
             raw = raw[: end + 1]

@@ -51,8 +51,8 @@ class TableCollector(Collector):
         self.name = f"table_{table.name}"
         self.sql = tick_query(table)
 
-    async def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        row = await self.db.fetchrow(self.sql, deadline, f"table {self.table.name}", COLUMNS)
+    def collect(self, out: MetricSet, deadline: Deadline) -> None:
+        row = self.db.fetchrow(self.sql, deadline, f"table {self.table.name}", COLUMNS)
         labels = {"table": self.table.name}
         ticks = int(row["ticks"])  # the database's text (or, in the golden test, a recorded number)
         out.add(PER_MINUTE, ticks / (self.table.window_seconds / 60), **labels)
@@ -66,5 +66,5 @@ class TableCollector(Collector):
         if self.table.fed_by:
             out.add(FED_BY, 1, container=self.table.fed_by, **labels)
 
-    async def close(self) -> None:
-        await self.db.close()  # shared by the table collectors; closing twice is harmless
+    def close(self) -> None:
+        self.db.close()  # shared by the table collectors; closing twice is harmless

@@ -4,20 +4,23 @@ Docker Engine API's answers about the collector's container, recorded; the expor
 
 The statements are answered from `recorded/rows.yml` through the exporter's own
 Database seam (tests/golden/recorded_db.py); the Docker answers are served by an in-process
-HTTP server on a unix socket that the exporter's Docker SDK client talks to, as it would to
-dockerd, so listing, inspecting, stats and the multiplexed log stream are parsed for real.
+HTTP server on a unix socket (a FAKE dockerd serving recorded answers) that the exporter's
+Engine API client talks to, as it would to dockerd, so listing, inspecting, stats and the
+multiplexed log stream are parsed for real.
 The disk collector reads this machine's filesystems and is left out."""
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import socketserver
 import struct
 import tempfile
+import threading
 import time
 from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-
-from aiohttp import web
 
 import lookout.systems.ticks.exporter as exporter_package
 from lookout.exporters.runtime.config import Loader
@@ -50,14 +53,14 @@ class RecordedTimescale:
     def __init__(self, cfg):
         self.cfg = cfg
 
-    async def ping(self, deadline) -> None:
+    def ping(self, deadline) -> None:
         return None
 
-    async def fetchrow(self, sql: str, deadline, what: str, columns: tuple) -> dict:
+    def fetchrow(self, sql: str, deadline, what: str, columns: tuple) -> dict:
         (row,) = self.recorded.rows(sql)
         return row   # by column name, as the database's copied row is
 
-    async def close(self) -> None:
+    def close(self) -> None:
         return None
 
 
@@ -78,44 +81,70 @@ def _log_stream(text: str) -> bytes:
     return b"".join(frames)
 
 
-def _docker_app(src: dict) -> web.Application:
-    """dockerd's answers, by route (the API version prefix /vX.Y is ignored)."""
+def _docker_answers(src: dict):
+    """dockerd's answers by path (the API version prefix /vX.Y is ignored): a function
+    path -> (status, content type, body)."""
     def body(name: str) -> bytes:
         return (folder() / src[name]["file"]).read_bytes()
     served_logs = []
+    container_id = json.loads(body("docker_inspect"))["Id"]
 
-    async def answer(request):
-        path = re.sub(r"^/v\d+\.\d+", "", request.path)
+    def answer(path: str) -> tuple[int, str, bytes]:
+        path = re.sub(r"^/v\d+\.\d+", "", path.split("?")[0])
         if path == "/version":
-            return web.Response(body=body("docker_version"), content_type="application/json")
+            return 200, "application/json", body("docker_version")
         if path == "/containers/json":
-            return web.Response(body=body("docker_containers"), content_type="application/json")
+            return 200, "application/json", body("docker_containers")
         m = re.fullmatch(r"/containers/([0-9a-f]+)/(json|stats|logs)", path)
-        if m is None or m.group(1) != json.loads(body("docker_inspect"))["Id"]:
-            return web.json_response({"message": f"No such container: {path}"}, status=404)
+        if m is None or m.group(1) != container_id:
+            return 404, "application/json", json.dumps({"message": f"No such container: {path}"}).encode()
         if m.group(2) == "json":
-            return web.Response(body=body("docker_inspect"), content_type="application/json")
+            return 200, "application/json", body("docker_inspect")
         if m.group(2) == "stats":
-            return web.Response(body=body("docker_stats"), content_type="application/json")
+            return 200, "application/json", body("docker_stats")
         # The first read, at the exporter's start, finds no new line; the recorded lines come after.
         served_logs.append(path)
         raw = _log_stream(body("docker_logs").decode()) if len(served_logs) > 1 else b""
-        return web.Response(body=raw, content_type="application/vnd.docker.multiplexed-stream")
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    return app
+        return 200, "application/vnd.docker.multiplexed-stream", raw
+    return answer
 
 
-async def render() -> str:
+@contextlib.contextmanager
+def _fake_dockerd(sock: str, answer):
+    """A FAKE dockerd on the unix socket `sock`, answering GETs with `answer(path)` (one per
+    connection: http.server's HTTP/1.0), on threads of its own while the block runs."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, content_type, data = answer(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):  # a unix peer has no address to log
+            pass
+
+    class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+        pass
+
+    server = Server(sock, Handler)
+    thread = threading.Thread(target=server.serve_forever, name="fake-dockerd", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def render() -> str:
     """The exporter's `/metrics` (Prometheus text) from the recorded answers, normalised."""
     src = sources()
     RecordedTimescale.recorded = RecordedStatements(folder() / src["rows"]["file"])
     with tempfile.TemporaryDirectory(prefix="lookout-golden-ticks-") as tmp:
         sock = str(Path(tmp) / "docker.sock")
-        runner = web.AppRunner(_docker_app(src))
-        await runner.setup()
-        await web.UnixSite(runner, sock).start()
-        try:
+        with _fake_dockerd(sock, _docker_answers(src)):
             cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
                 "database": {"dsn": "postgresql://postgres@127.0.0.1:5432/crypto_data"},  # not dialled
                 "tables": [{"name": "eth_option_quotes", "instrument_column": "instrument"},
@@ -124,7 +153,5 @@ async def render() -> str:
             })
             with replaced(exporter_package, "Database", RecordedTimescale):
                 collectors = EXPORTER.build(cfg)
-            text = await scrape(EXPORTER.namespace, collectors)
-        finally:
-            await runner.cleanup()
+            text = scrape(EXPORTER.namespace, collectors)
     return normalise(text, VOLATILE)

@@ -87,6 +87,8 @@ def test_disk_path_missing_fails_the_disk_collector(pg, table, exporter, tmp_pat
     ("tables: [{name: q, window_seconds: 0}]", "tables[0].window_seconds"),
     ("tables: [{name: q, fed_by: 'collector a'}]", "tables[0].fed_by"),
     ("docker: {host: 'unix:///x'}", "docker.containers"),
+    ("docker: {host: 'ssh://nas', containers: [a]}", "docker.host"),  # unix:// or tcp:// only
+    ("docker: {host: 'tcp://nas:port', containers: [a]}", "docker.host"),
     ("docker: {containers: [a], logs: {patterns: {Bad-Name: x}}}", "docker.logs.patterns.Bad-Name"),
     ("docker: {containers: [a], logs: {reported_ticks_pattern: 'Ticks: \\d+'}}", "docker.logs.reported_ticks_pattern"),
     ("database: {pool_size: 0}", "database.pool_size"),

@@ -2,7 +2,6 @@
 OOM kills, memory, and containers that vanish in the middle of a scrape."""
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 import uuid
@@ -130,12 +129,10 @@ def test_container_removed_between_list_and_inspect(docker_engine, group, collec
         else RemovesOneMidScrape(daemon)
     out = MetricSet("ticks")
 
-    async def go():
-        try:
-            await collector.collect(out, Deadline(20))
-        finally:
-            await collector.close()
-    asyncio.run(go())  # must not raise
+    try:
+        collector.collect(out, Deadline(20))  # must not raise
+    finally:
+        collector.close()
 
     assert removed == [doomed.name]
     names = {s.labels["container"] for fam in out.families() for s in fam.samples}
@@ -198,3 +195,25 @@ def test_short_scrape_deadlines_are_kept_and_memory_still_arrives(docker_engine,
             seen_memory += 1
         time.sleep(0.2)
     assert seen_memory >= 4  # from the sample fetched in the background once the first wait ran out
+
+
+def test_logs_of_containers_with_and_without_a_tty_are_counted_alike(docker_engine, group):
+    """The real engine sends a TTY container's log as raw text and the others' as stdcopy
+    frames (Engine API, "Stream format"): both are read line by line."""
+    daemon = DockerDaemon(DockerConfig(host=docker_engine.host, labels={"lookout.test": group}))
+    collector = LogCollector(daemon, daemon.cfg.logs)  # counting starts now
+    script = ["sh", "-c", "for i in 1 2 3 4 5; do echo \"ERROR number $i\"; done; echo 'STATS | Ticks: 42'; sleep 1000"]
+    plain = run(docker_engine, group, "plain", script)
+    tty = run(docker_engine, group, "tty", script, tty=True)
+
+    def counted():
+        out = MetricSet("ticks")
+        collector.collect(out, Deadline(5))
+        return {(s.labels["container"], s.labels.get("event")): s.value for fam in out.families()
+                for s in fam.samples if s.name in ("ticks_log_events_total", "ticks_log_reported_ticks")}
+    want = {(c.name, e): n for c in (plain, tty) for e, n in (("error", 5), ("stats", 1), (None, 42))}
+    try:
+        wait_until(lambda: {k: v for k, v in counted().items() if k in want} == want, timeout=15, interval=0.2,
+                   what=f"{want} (last {counted()})")
+    finally:
+        collector.close()

@@ -2,8 +2,6 @@
 Docker define it (expected values from the recorded answers and the applications' sources)."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.golden import samples
@@ -13,7 +11,7 @@ from . import golden
 
 @pytest.fixture(scope="module")
 def ticks_now() -> str:
-    return asyncio.run(golden.render())
+    return golden.render()
 
 
 def test_ticks_every_collector_reads_its_recorded_answer(ticks_now):

@@ -5,7 +5,9 @@ connection, and a limit taken before that wait would let PostgreSQL run past the
 
 A FAKE connection and lease stand in for asyncpg's pool here, because the point is when the
 statement's text is made relative to the wait; what PostgreSQL receives is read from its own
-log in test_round_trips.py."""
+log in test_round_trips.py. They are coroutines because the database's calls run on the
+asyncio bridge's loop (runtime/asyncbridge.py), while the test calls `fetchrow` from its thread
+as a collector does."""
 from __future__ import annotations
 
 import asyncio
@@ -43,12 +45,8 @@ def test_the_time_limit_is_taken_after_waiting_for_a_connection():
 
     db._pooled = slow_lease
 
-    async def run():
-        deadline = Deadline(3.0)
-        row = await db.fetchrow("SELECT 1", deadline, "table t", COLUMNS)
-        return deadline, row
-
-    deadline, row = asyncio.run(run())
+    deadline = Deadline(3.0)
+    row = db.fetchrow("SELECT 1", deadline, "table t", COLUMNS)
     assert row == {"ticks": "1", "age": "1.5", "instruments": None}
     (statement, at), = sent
     limit_ms = int(re.search(r"statement_timeout = (\d+)", statement).group(1))
