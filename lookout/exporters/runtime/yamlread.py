@@ -50,7 +50,7 @@ class LimitError(YAMLError):
 
 # PyYAML's reader refuses these (yaml/reader.py NON_PRINTABLE); NEL, LS and PS are line breaks
 # to PyYAML, refused here rather than given a second line-break rule.
-_NOT_ALLOWED = re.compile("[^\x09\x0A\x0D\x20-\x7E\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+_NOT_ALLOWED = re.compile("[^\x09\x0A\x0D\x20-\x7E\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]|[\u2028\u2029]")
 _WS = "\0 \t\n"  # what may follow an indicator (PyYAML: '\0 \t\r\n\x85\u2028\u2029', CR folded)
 _SKIP = re.compile(r"(?:[ \n]+|#[^\n\0]*)*")
 # A run of a plain scalar's characters up to a space, a break, ': ' (and in flow context
@@ -184,11 +184,12 @@ class _Reader:
             self.i += 3
         value = self.node(-1, 0, compact_ok=not explicit, indentless_ok=False)
         self.skip()
-        if self.marker(self.i) and s[self.i] == ".":
+        ended = self.marker(self.i) and s[self.i] == "."
+        if ended:
             self.i += 3
             self.skip()
         if s[self.i] != "\0":
-            if self.marker(self.i) or s[self.i] == "%":
+            if ended or self.marker(self.i) or s[self.i] == "%":
                 raise self.fail("more than one document; a configuration file holds one")
             raise self.fail("unexpected content after the value" if not self.newline_between(self.end, self.i)
                             else "unexpected content (check the indentation)")
@@ -310,7 +311,7 @@ class _Reader:
         self.skip()
         i = self.i
         if self.s[i] == "\0":
-            raise self.fail(f"the {self.s[opened]} opened at line {self.line(opened)} is never closed")
+            raise self.fail(f"the {self.s[opened]} opened on this line is never closed", opened)
         if self.marker(i):
             raise self.fail(f"a document marker inside the {self.s[opened]} opened at line {self.line(opened)}")
 
@@ -451,7 +452,7 @@ class _Reader:
             while s[j] in " \t":
                 j += 1
             if s[j] == "\0":
-                raise self.fail(f"the quoted string opened at line {self.line(start)} is never closed", j)
+                raise self.fail("the quoted string opened on this line is never closed", start)
             if s[j] == "\n":
                 breaks, j = self.quoted_breaks(j + 1, start)
                 chunks.extend(breaks or [" "])
