@@ -82,12 +82,25 @@ READ = [
     "[2001-1-1, 20011-01-01, 2001-12-14T21:59:43.1234567Z, 2001-12-14 21:59:43 +01:30]",
     "3: int key\n2.5: float key\ntrue: bool key\n~: null key\n2001-01-01: date key\n",
     "[-, '-', --, ---x, ...x, a---]",
+    # exporter-toolkit's web-config.yml
+    "tls_server_config:\n  cert_file: /etc/lookout/tls.crt\n  key_file: /etc/lookout/tls.key\n"
+    "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n  min_version: TLS12\n"
+    "  cipher_suites:\n    - TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\n  prefer_server_cipher_suites: true\n"
+    "http_server_config:\n  http2: false\n  headers:\n    X-Frame-Options: deny\n"
+    "basic_auth_users:\n  prometheus: $2y$10$mDwo.lAisC94iLAyP81MCesa29IzH37oigHC/42V2pdJlUprsJPze\n",
 ]
 
 
 @pytest.mark.parametrize("text", READ)
 def test_reads_each_feature_as_pyyaml(text):
     assert_reads_as_pyyaml(text)
+
+
+def test_deep_nesting_is_refused_before_the_recursion_limit():
+    for text in ("[" * 5000 + "]" * 5000, "".join(f"{' ' * n}k:\n" for n in range(150))):
+        with pytest.raises(yamlread.LimitError) as info:
+            yamlread.load(text)
+        assert info.value.limit == "depth"
 
 
 def test_the_line_breaks_crlf_and_cr_read_as_lf():
@@ -186,6 +199,10 @@ _DUMPS = [dict(), dict(default_flow_style=True), dict(default_flow_style=None), 
 @given(value=st.dictionaries(_KEYS, _CONFIGS, max_size=8), style=st.sampled_from(_DUMPS))
 def test_any_config_pyyaml_writes_reads_as_pyyaml_reads_it(value, style):
     text = yaml.safe_dump(value, **style)
+    if any(c in text for c in "\x85\u2028\u2029"):  # written raw with allow_unicode; escaped otherwise
+        with pytest.raises(yamlread.YAMLError, match="only LF, CRLF and CR line breaks are read"):
+            yamlread.load(text)
+        return
     assert_reads_as_pyyaml(text)
 
 

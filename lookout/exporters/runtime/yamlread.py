@@ -114,9 +114,11 @@ _TAB = "a tab character here (YAML allows tabs only inside quoted strings, comme
 _MAX_KEY = 1024  # PyYAML's longest simple key
 
 
-def load(text: str, *, max_depth: int = 1000, max_nodes: int = 10_000_000) -> Any:
+def load(text: str, *, max_depth: int = 100, max_nodes: int = 1_000_000) -> Any:
     """The value of the one YAML document in `text` (None for an empty one), as yaml.safe_load
-    would give it. Raises YAMLError (a ValueError) naming the line of the first problem."""
+    would give it. Raises YAMLError (a ValueError) naming the line of the first problem, and
+    LimitError past max_depth levels of nesting (which also bounds the recursion) or max_nodes
+    keys, values and collections."""
     bad = _NOT_ALLOWED.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
