@@ -3,7 +3,8 @@ for byte; levels; redaction; whole lines from concurrent threads; tracebacks; th
 records (aiohttp, asyncpg) routed into the same format; and `capture()` for tests.
 
 The expected lines below were printed by main's `logs._Formatter` (stdlib logging, commit
-521cc5a) for the same records: /tmp/logs-ref.py in the helper's report, run in main's tree.
+521cc5a) for the same records: `logging.LogRecord`s with the same name, level, msg, args, fields,
+exc_info (from SRC below) and `created`/`msecs`, formatted in main's tree.
 """
 from __future__ import annotations
 

@@ -1,23 +1,24 @@
 """The stdlib's `logging`, where a library brings it (aiohttp in the remediation receiver,
-asyncpg in ticks): its records written by `logs.emit`, in the same format, redacted.
+asyncpg in ticks): its records handed to logs.py, written in the same format, redacted.
 
 Imported only by `logs` once `logging` is loaded; the exporters' own path never imports it.
 """
 from __future__ import annotations
 
 import logging
-
-from . import logs
+from typing import Callable
 
 
 class _ToLookout(logging.Handler):
-    """The root handler: each record becomes a `logs.Record` (its `fields` extra kept)."""
+    """The root handler: hands each record to `sink` (logs.py's, which does not import this)."""
+
+    def __init__(self, sink: Callable[[logging.LogRecord], None]):
+        super().__init__()
+        self.sink = sink
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            logs.emit(logs.Record(record.levelno, record.name, record.getMessage(),
-                                  dict(getattr(record, "fields", None) or {}), record.exc_info or None,
-                                  record.created, record.msecs))
+            self.sink(record)
         except Exception:
             self.handleError(record)
 
@@ -46,12 +47,12 @@ class _ClientHttpErrors(logging.Filter):
         return True
 
 
-def adopt(level: int) -> None:
-    """The root logger writes through `logs.emit` at `level` (its handlers replaced, as
+def adopt(level: int, sink: Callable[[logging.LogRecord], None]) -> None:
+    """The root logger hands its records to `sink` at `level` (its handlers replaced, as
     setup_logging always did); aiohttp's access log at warning, its client errors filtered."""
     root = logging.getLogger()
-    if not any(isinstance(h, _ToLookout) for h in root.handlers) or len(root.handlers) != 1:
-        root.handlers[:] = [_ToLookout()]
+    if len(root.handlers) != 1 or not isinstance(root.handlers[0], _ToLookout) or root.handlers[0].sink is not sink:
+        root.handlers[:] = [_ToLookout(sink)]
     root.setLevel(level)
     # aiohttp logs every request at info; that is noise at 4 scrapes/s.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

@@ -263,7 +263,7 @@ def _route_stdlib() -> None:
     """Route `logging`'s records through emit() now if `logging` is loaded, else when it is."""
     if "logging" in sys.modules:
         from . import logbridge
-        logbridge.adopt(_state.level)
+        logbridge.adopt(_state.level, _from_stdlib)
     elif not any(isinstance(f, _WhenImported) for f in sys.meta_path):
         sys.meta_path.insert(0, _WhenImported())
 
@@ -289,8 +289,14 @@ class _WhenImported:
                     if self in sys.meta_path:
                         sys.meta_path.remove(self)
                     from . import logbridge
-                    logbridge.adopt(_state.level)
+                    logbridge.adopt(_state.level, _from_stdlib)
 
                 spec.loader.exec_module = exec_module
                 return spec
         return None
+
+
+def _from_stdlib(record) -> None:
+    """A `logging.LogRecord` (its `fields` extra kept) written as ours."""
+    emit(Record(record.levelno, record.name, record.getMessage(), dict(getattr(record, "fields", None) or {}),
+                record.exc_info or None, record.created, record.msecs))
