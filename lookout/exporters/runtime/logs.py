@@ -26,10 +26,11 @@ import json
 import sys
 import threading
 import time
-from contextlib import contextmanager
-from typing import Any, Iterator
 
 from .secrets import redact
+
+# No `typing` or `contextlib` here either: this module is loaded by every exporter, and each
+# import it does not need is memory the issue's targets count.
 
 DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50  # the stdlib's numbers
 # promslog's spelling; `warning` and upper case are accepted as `logging` accepted them.
@@ -83,7 +84,7 @@ class Record:
 def render(record: Record, fmt: str = "logfmt") -> str:
     """The line for `record` (no newline), redacted. Fields may override ts/level/logger/msg
     in place (as they did under `logging`); `exc` comes last."""
-    fields: dict[str, Any] = {
+    fields: dict[str, object] = {
         "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
         "level": record.level,
         "logger": record.logger,
@@ -101,7 +102,7 @@ def render(record: Record, fmt: str = "logfmt") -> str:
 
 def format_exc(exc_info: tuple) -> str:
     """The traceback as `logging.Formatter.formatException` wrote it (no final newline)."""
-    import traceback  # about 0.4 MB with linecache and tokenize: only once something failed
+    import traceback  # about 0.3 MB (linecache, tokenize): only once something failed
 
     text = "".join(traceback.format_exception(*exc_info))
     return text[:-1] if text.endswith("\n") else text
@@ -240,20 +241,24 @@ def _update_threshold() -> None:
     _state.threshold = min([_state.level, *(level for level, _ in _state.captures)])
 
 
-@contextmanager
-def capture(level: str | int = DEBUG) -> Iterator[list[Record]]:
+class capture:  # lower case: it reads as a function, `with logs.capture() as records:`
     """Collect every record at `level` or above, from any thread, while the block runs (the
-    lines are still written at the process's level). Yields the list it appends to."""
-    records: list[Record] = []
-    entry = (level_number(level), records)
-    with _lock:
-        _state.captures = [*_state.captures, entry]  # a new list: emit() iterates without the lock
-        _update_threshold()
-    try:
-        yield records
-    finally:
+    lines are still written at the process's level). `with capture() as records:` gives the
+    list it appends to (`Record`s)."""
+
+    def __init__(self, level: str | int = DEBUG):
+        self.records: list[Record] = []
+        self._entry = (level_number(level), self.records)
+
+    def __enter__(self) -> list[Record]:
         with _lock:
-            _state.captures = [c for c in _state.captures if c is not entry]
+            _state.captures = [*_state.captures, self._entry]  # a new list: emit() iterates without the lock
+            _update_threshold()
+        return self.records
+
+    def __exit__(self, *exc) -> None:
+        with _lock:
+            _state.captures = [c for c in _state.captures if c is not self._entry]
             _update_threshold()
 
 
