@@ -6,20 +6,19 @@ Exit 2 on a bad configuration, naming the key; 1 when it cannot serve.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 from pathlib import Path
 
 from lookout.exporters.runtime import ConfigError, redact
 from lookout.exporters.runtime.flags import parser_for
-from lookout.exporters.runtime.logs import setup_logging
+from lookout.exporters.runtime.logs import get_logger, setup_logging
 from lookout.exporters.runtime.main import apply_runtime
 from lookout.netutil import serve_until_signalled
 
 from . import config as config_mod
 
-log = logging.getLogger("lookout.remediate")
+log = get_logger("lookout.remediate")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,10 +13,11 @@ Order of the guards (the first that applies is the decision, and is audited):
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics
+
+from lookout.exporters.runtime.logs import INFO, WARNING, get_logger
 
 from .actions import Action, ActionError, build
 from .audit import AuditLog
@@ -24,7 +25,7 @@ from .config import RemediateConfig
 from .guards import Key, Ledger
 from .payload import Alert, Notification
 
-log = logging.getLogger("lookout.remediate")
+log = get_logger("lookout.remediate")
 
 REMEDY_LABEL = "remedy"
 DECISIONS = ("acted", "dry_run", "resolved", "unknown", "not_allowed", "disabled", "cooldown", "exhausted",
@@ -166,7 +167,7 @@ class Receiver:
         self.m_duration.labels(action.name).set(took)
         entry = self.audit.write(decision="result", result=result, detail=detail, duration_seconds=round(took, 3),
                                  dry_run=False, **base)
-        log.log(logging.INFO if result == "ok" else logging.WARNING, "action finished",
+        log.log(INFO if result == "ok" else WARNING, "action finished",
                 extra={"fields": {"action": action.name, "target": target, "result": result, "detail": entry["detail"]}})
 
     async def drain(self, timeout: float = 5.0) -> None:
