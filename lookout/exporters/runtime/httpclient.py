@@ -1,4 +1,4 @@
-"""GETs to one origin over kept-alive HTTP/1.1 connections: h11 over blocking sockets.
+"""GETs to one origin over kept-alive HTTP/1.1 connections: runtime/http11.py over blocking sockets.
 
 Why not aiohttp's client: the collectors that read an HTTP endpoint (TBURN, the sync server's
 health, Nectar's dashboard API) need GET, keep-alive, TLS and hard limits on time and size;
@@ -24,7 +24,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import h11
+from . import http11
 
 _READ = 65536
 
@@ -64,7 +64,7 @@ class HttpClient:
         self.limit = limit
         self._tls, self._verify = tls, verify
         self._lock = threading.Lock()  # guards _idle: threads take and give back connections
-        self._idle: list[tuple[socket.socket, h11.Connection]] = []
+        self._idle: list[tuple[socket.socket, http11.Connection]] = []
         self._slots = threading.BoundedSemaphore(limit)
 
     def get(self, target: str, timeout: float, max_bytes: int, strict: bool = True) -> Answer:
@@ -99,7 +99,7 @@ class HttpClient:
                 return self._request(self._connect(end), target, max_bytes, strict, end)
             raise
 
-    def _connect(self, end: float) -> tuple[socket.socket, h11.Connection]:
+    def _connect(self, end: float) -> tuple[socket.socket, http11.Connection]:
         tls = None
         if self.scheme == "https":
             tls = self._tls or _context(self._verify)
@@ -120,7 +120,7 @@ class HttpClient:
         except OSError as exc:  # ssl.SSLError and certificate errors are OSErrors too
             sock.close()
             raise HttpError("connection", f"{type(exc).__name__}: {exc}") from None
-        return sock, h11.Connection(h11.CLIENT, max_incomplete_event_size=65536)
+        return sock, http11.Connection(http11.CLIENT, max_incomplete_event_size=65536)
 
     def _request(self, c, target: str, max_bytes: int, strict: bool, end: float) -> Answer:
         sock, conn = c
@@ -128,12 +128,12 @@ class HttpClient:
         try:
             path = (self.base_path.rstrip("/") + target) if target.startswith("/") else target
             sock.settimeout(_left(end))
-            sock.sendall(conn.send(h11.Request(method="GET", target=path, headers=self.headers))
-                         + conn.send(h11.EndOfMessage()))
+            sock.sendall(conn.send(http11.Request(method="GET", target=path, headers=self.headers))
+                         + conn.send(http11.EndOfMessage()))
             answer = self._read(sock, conn, max_bytes, strict, end)
             # Bytes after a complete answer (a 204 with a body) belong to no request: as Go's
             # client does, the answer stands and the connection is not reused.
-            keep = conn.our_state is h11.DONE and conn.their_state is h11.DONE and not conn.trailing_data[0]
+            keep = conn.our_state is http11.DONE and conn.their_state is http11.DONE and not conn.trailing_data[0]
             if keep:
                 conn.start_next_cycle()
             return answer
@@ -141,7 +141,7 @@ class HttpClient:
             raise
         except OSError as exc:  # ConnectionError, ssl.SSLError
             err = HttpError("connection", f"{type(exc).__name__}: {exc}")
-            err.before_answer = conn.their_state is h11.SEND_RESPONSE
+            err.before_answer = conn.their_state is http11.SEND_RESPONSE
             raise err from None
         finally:
             if keep:
@@ -150,13 +150,13 @@ class HttpClient:
             else:
                 sock.close()
 
-    def _read(self, sock: socket.socket, conn: h11.Connection, max_bytes: int, strict: bool,
+    def _read(self, sock: socket.socket, conn: http11.Connection, max_bytes: int, strict: bool,
               end: float) -> Answer:
         status, headers, chunks, size, inflate, eof = 0, {}, [], 0, None, False
         while True:
             try:
                 event = conn.next_event()
-            except h11.RemoteProtocolError as exc:
+            except http11.RemoteProtocolError as exc:
                 if status:  # the head arrived: the body is what broke
                     if strict:
                         raise HttpError("payload", f"body cut short ({exc})") from None
@@ -166,12 +166,12 @@ class HttpClient:
                                 "connection closed before an answer" if closed else f"malformed HTTP answer ({exc})")
                 err.before_answer = True  # on a reused connection: stale bytes or a hang-up, retried
                 raise err from None
-            if event is h11.NEED_DATA:
+            if event is http11.NEED_DATA:
                 sock.settimeout(_left(end))
                 data = sock.recv(_READ)
                 eof = not data
                 conn.receive_data(data)
-            elif isinstance(event, h11.Response):
+            elif isinstance(event, http11.Response):
                 status = event.status_code
                 for k, v in event.headers:
                     headers.setdefault(k.decode("latin-1"), v.decode("latin-1"))
@@ -183,7 +183,7 @@ class HttpClient:
                 if headers.get("content-encoding", "").lower() in ("gzip", "x-gzip"):
                     import zlib
                     inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            elif isinstance(event, h11.Data):
+            elif isinstance(event, http11.Data):
                 data = event.data
                 if inflate is not None:
                     data = inflate.decompress(data, max_bytes + 1 - size)
@@ -194,9 +194,9 @@ class HttpClient:
                     chunks.append(data[: max_bytes - size + len(data)])
                     return Answer(status, headers, b"".join(chunks))
                 chunks.append(data)
-            elif isinstance(event, h11.EndOfMessage):
+            elif isinstance(event, http11.EndOfMessage):
                 return Answer(status, headers, b"".join(chunks))
-            elif isinstance(event, h11.ConnectionClosed):
+            elif isinstance(event, http11.ConnectionClosed):
                 err = HttpError("connection", "connection closed before an answer")
                 err.before_answer = True
                 raise err

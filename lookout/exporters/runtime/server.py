@@ -1,7 +1,7 @@
-"""The exporter's HTTP/1.1 server: h11 on a `selectors` loop, requests answered on threads.
+"""The exporter's HTTP/1.1 server: runtime/http11.py on a `selectors` loop, requests answered on threads.
 
 Why not aiohttp or asyncio: aiohttp costs about 17 MB of resident memory and 90 ms of start-up,
-asyncio about 2 MB and 25 ms (issue 24), for an exporter that answers four GET paths. h11 is the
+asyncio about 2 MB and 25 ms (issue 24), for an exporter that answers four GET paths. http11 is the
 protocol state machine only (parsing, framing, keep-alive), so this module owns the
 connection's life:
 
@@ -37,7 +37,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-import h11
+from . import http11
 
 from lookout.netutil import exit_after
 
@@ -75,11 +75,11 @@ _HANDSHAKE, _READING, _BUSY = "handshake", "reading", "busy"
 
 
 class _Conn:
-    __slots__ = ("sock", "h11", "web", "client", "phase", "expires", "events")
+    __slots__ = ("sock", "parser", "web", "client", "phase", "expires", "events")
 
     def __init__(self, sock: socket.socket, web: Any, client: str):
         self.sock = sock
-        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+        self.parser = http11.Connection(http11.SERVER, max_incomplete_event_size=MAX_HEAD)
         self.web, self.client = web, client
         self.phase = _READING
         self.expires = 0.0
@@ -305,11 +305,11 @@ class Server:
                 self._arm(conn)  # the request has its own idle_timeout, as before
             if conn.phase == _READING:
                 self._read(conn)
-        except h11.RemoteProtocolError as exc:
+        except http11.RemoteProtocolError as exc:
             log.debug("malformed request", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
-            if conn.h11.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            if conn.parser.our_state in (http11.IDLE, http11.SEND_RESPONSE):
                 try:
-                    conn.sock.send(_render(conn.h11, "GET", Response(400, b"Bad Request\n", _TEXT), close=True))
+                    conn.sock.send(_render(conn.parser, "GET", Response(400, b"Bad Request\n", _TEXT), close=True))
                 except OSError:
                     pass
             self._close(conn)
@@ -348,32 +348,32 @@ class Server:
             raise
 
     def _read(self, conn: _Conn) -> None:
-        """Parse what has arrived; a complete request goes to a request thread. h11's errors
+        """Parse what has arrived; a complete request goes to a request thread. http11's errors
         (RemoteProtocolError) and the socket's propagate to `_ready`."""
-        p = conn.h11
+        p = conn.parser
         body = 0
         head = None
         while True:
             event = p.next_event()
-            if event is h11.NEED_DATA:
+            if event is http11.NEED_DATA:
                 data = self._recv(conn)
                 if data is None:
                     return
                 p.receive_data(data)  # b"" is the end of the stream
                 continue
-            if isinstance(event, h11.Request):
+            if isinstance(event, http11.Request):
                 if len(event.target) > MAX_LINE or any(len(k) + len(v) + 2 > MAX_LINE for k, v in event.headers):
-                    raise h11.RemoteProtocolError("request line or header too long", error_status_hint=400)
+                    raise http11.RemoteProtocolError("request line or header too long", error_status_hint=400)
                 headers: dict[str, str] = {}
                 for name, value in event.headers:
                     headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
                 path = event.target.split(b"?", 1)[0].decode("latin-1")
                 head = (event.method.decode("latin-1"), path, headers)
-            elif isinstance(event, h11.Data):
+            elif isinstance(event, http11.Data):
                 body += len(event.data)
                 if body > _MAX_BODY:
-                    raise h11.RemoteProtocolError("request body too large", error_status_hint=413)
-            elif isinstance(event, h11.EndOfMessage):
+                    raise http11.RemoteProtocolError("request body too large", error_status_hint=413)
+            elif isinstance(event, http11.EndOfMessage):
                 self._dispatch(conn, head)
                 return
             else:  # ConnectionClosed, or PAUSED (the client sent after closing its side)
@@ -400,11 +400,11 @@ class Server:
         if not keep or self._stopping:
             self._close(conn, abort=keep is None)
             return
-        conn.h11.start_next_cycle()
+        conn.parser.start_next_cycle()
         conn.phase = _READING
         self._arm(conn)
         pending = getattr(conn.sock, "pending", None)  # TLS: bytes decrypted already
-        if conn.h11.trailing_data[0] or (pending is not None and pending()):
+        if conn.parser.trailing_data[0] or (pending is not None and pending()):
             self._ready(conn)  # a pipelined request is waiting
         else:
             try:
@@ -431,10 +431,10 @@ class Server:
         keep: bool | None = None
         try:
             response = self.handler(request)
-            data = _render(conn.h11, request.method, response)
+            data = _render(conn.parser, request.method, response)
             _send_all(conn.sock, data, time.monotonic() + self.idle_timeout)
-            keep = conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE  # else Connection: close
-        except (OSError, h11.LocalProtocolError) as exc:  # gone, or not reading its answer in time
+            keep = conn.parser.our_state is http11.DONE and conn.parser.their_state is http11.DONE  # else Connection: close
+        except (OSError, http11.LocalProtocolError) as exc:  # gone, or not reading its answer in time
             log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
         except Exception:
             log.exception("request failed", extra={"fields": {"path": request.path}})
@@ -442,15 +442,15 @@ class Server:
             self._back.append((conn, keep))  # the loop is woken once this thread is free again
 
 
-def _render(conn: h11.Connection, method: str, response: Response, close: bool = False) -> bytes:
+def _render(conn: http11.Connection, method: str, response: Response, close: bool = False) -> bytes:
     headers = [*response.headers, ("Content-Length", str(len(response.body)))]
     if close:
         headers.append(("Connection", "close"))
-    data = conn.send(h11.Response(status_code=response.status, headers=headers,
+    data = conn.send(http11.Response(status_code=response.status, headers=headers,
                                   reason=_REASONS.get(response.status, b"")))
     if response.body and method != "HEAD":
-        data += conn.send(h11.Data(data=response.body))
-    return data + conn.send(h11.EndOfMessage())
+        data += conn.send(http11.Data(data=response.body))
+    return data + conn.send(http11.EndOfMessage())
 
 
 def _send_all(sock: socket.socket, data: bytes, by: float) -> None:

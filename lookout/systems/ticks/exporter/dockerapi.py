@@ -3,7 +3,7 @@
 
 Four read-only endpoints of the Engine API (https://docs.docker.com/engine/api/) are all the
 collectors use: /containers/json, /containers/{id}/json, /containers/{id}/stats and
-/containers/{id}/logs. They are asked over HTTP/1.1 with h11 on blocking sockets, every send
+/containers/{id}/logs. They are asked over HTTP/1.1 with runtime/http11.py on blocking sockets, every send
 and receive bounded by the caller's timeout, so no Docker SDK (requests, urllib3 and their
 imports) is loaded. Paths carry no API version: the daemon answers in its newest, as the
 SDK's `version="auto"` did.
@@ -20,7 +20,7 @@ import time
 from typing import Any, Iterator
 from urllib.parse import quote, urlencode, urlsplit
 
-import h11
+from lookout.exporters.runtime import http11
 
 from lookout.exporters.runtime import CollectError, Deadline, redact
 
@@ -91,7 +91,7 @@ class DockerDaemon:
     def get(self, path: str, timeout: float, cap: int, cut: bool, **params) -> tuple[bytes, bool]:
         """The body of a GET within `timeout` seconds, and whether it was cut: past `cap`
         bytes it is cut there when `cut` (the rest is not read), else AnswerTooLarge. Raises
-        DockerError, TimeoutError (socket.timeout), OSError, h11.ProtocolError."""
+        DockerError, TimeoutError (socket.timeout), OSError, http11.ProtocolError."""
         target = path + ("?" + urlencode(params) if params else "")
         end = time.monotonic() + timeout
         while True:
@@ -152,7 +152,7 @@ class DockerDaemon:
             return exc
         if isinstance(exc, DockerError):
             return CollectError("api", f"{what}: Docker answered {exc.status}: {redact(exc.message)[:300]}")
-        if isinstance(exc, (ValueError, h11.ProtocolError, AnswerTooLarge)):
+        if isinstance(exc, (ValueError, http11.ProtocolError, AnswerTooLarge)):
             return CollectError("parse", f"{what}: unreadable answer from the Docker daemon: {_first_line(exc)}")
         if isinstance(exc, TimeoutError):  # socket.timeout too
             self.close()
@@ -191,10 +191,10 @@ class _Stale(Exception):
 def _exchange(sock: socket.socket, target: str, end: float, cap: int, cut: bool) -> tuple[int, bytes, bool, bool]:
     """One GET on `sock`: (status, body, whether the connection can be used again, whether
     the body was cut at `cap`)."""
-    conn = h11.Connection(h11.CLIENT)
-    data = conn.send(h11.Request(method="GET", target=target,
+    conn = http11.Connection(http11.CLIENT)
+    data = conn.send(http11.Request(method="GET", target=target,
                                  headers=[("Host", "docker"), ("User-Agent", "lookout-ticks")]))
-    data += conn.send(h11.EndOfMessage())
+    data += conn.send(http11.EndOfMessage())
     try:
         sock.settimeout(_left(end))
         sock.sendall(data)
@@ -203,7 +203,7 @@ def _exchange(sock: socket.socket, target: str, end: float, cap: int, cut: bool)
     status, chunks, total, received = 0, [], 0, False
     while True:
         event = conn.next_event()
-        if event is h11.NEED_DATA:
+        if event is http11.NEED_DATA:
             sock.settimeout(_left(end))
             try:
                 data = sock.recv(_CHUNK)
@@ -215,19 +215,19 @@ def _exchange(sock: socket.socket, target: str, end: float, cap: int, cut: bool)
                 raise _Stale()
             received = True
             conn.receive_data(data)
-        elif isinstance(event, h11.Response):
+        elif isinstance(event, http11.Response):
             status = event.status_code
-        elif isinstance(event, h11.Data):
+        elif isinstance(event, http11.Data):
             total += len(event.data)
             chunks.append(event.data)
             if total > cap:
                 if not cut:
                     raise AnswerTooLarge(f"the answer to {target.split('?')[0]} is larger than {cap} bytes")
                 return status, b"".join(chunks)[:cap], False, True
-        elif isinstance(event, h11.EndOfMessage):
-            return status, b"".join(chunks), conn.our_state is h11.DONE and conn.their_state is h11.DONE, False
-        elif isinstance(event, h11.ConnectionClosed):
-            raise h11.RemoteProtocolError("the Docker daemon closed the connection mid-answer")
+        elif isinstance(event, http11.EndOfMessage):
+            return status, b"".join(chunks), conn.our_state is http11.DONE and conn.their_state is http11.DONE, False
+        elif isinstance(event, http11.ConnectionClosed):
+            raise http11.RemoteProtocolError("the Docker daemon closed the connection mid-answer")
 
 
 def _left(end: float) -> float:
