@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import logging
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from lookout.exporters.runtime.logs import get_logger
 from lookout.exporters.runtime.webconfig import WebConfig
 
 from .payload import PayloadError, parse
 from .receiver import Receiver
 
-log = logging.getLogger("lookout.remediate")
+log = get_logger("lookout.remediate")
 MAX_BODY = 1024 * 1024  # Alertmanager truncates a group long before this
 
 

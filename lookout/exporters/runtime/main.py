@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import resource
 import sys
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from .config import ConfigError, Loader, read_yaml
 from .flags import apply_flags, parser_for, revision
 from .http import App
 from .landing import watched
-from .logs import setup_logging
+from .logs import get_logger, setup_logging
 from .scrape import Scraper
 from .secrets import redact
 from .server import Server, serve_until_signalled
@@ -26,7 +25,7 @@ from .settings import RUNTIME_KEYS, RuntimeSettings
 from .webconfig import WebConfigSource, load_web_config
 
 VERSION = __version__
-log = logging.getLogger("lookout")
+log = get_logger("lookout")
 
 
 @dataclass

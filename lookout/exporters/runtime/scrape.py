@@ -10,7 +10,6 @@ The opt-in minimum interval is the one exception, and says so in `<ns>_scrape_ca
 """
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,13 +19,14 @@ from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of
 from .deadline import Deadline
 from .flags import python_version
+from .logs import get_logger
 from .render import OPENMETRICS, encode, negotiate
 from .metrics import Labels, MetricSet
 from .process import process_families, process_rows
 from .secrets import redact
 from .threads import Runner
 
-log = logging.getLogger("lookout.scrape")
+log = get_logger("lookout.scrape")
 
 # A collector's own timeouts fire at the deadline; the runtime gives up on it this much later,
 # so the collector's precise reason (and its cleanup) wins over a bare "timeout".

@@ -27,7 +27,6 @@ from __future__ import annotations
 import errno
 import heapq
 import itertools
-import logging
 import select
 import selectors
 import signal
@@ -41,9 +40,10 @@ from . import http11
 
 from lookout.netutil import exit_after
 
+from .logs import get_logger
 from .threads import Runner
 
-log = logging.getLogger("lookout.http")
+log = get_logger("lookout.http")
 
 MAX_LINE = 8190      # aiohttp's and many servers' limit on one request or header line
 MAX_HEAD = 16384     # the whole request head

@@ -12,11 +12,12 @@ one. Threads are daemon threads, so a stuck one never holds up the process's exi
 """
 from __future__ import annotations
 
-import logging
 import threading
 from typing import Callable
 
-log = logging.getLogger("lookout.threads")
+from .logs import get_logger
+
+log = get_logger("lookout.threads")
 
 # How long a thread that finished its job waits for the next one before it ends.
 IDLE_SECONDS = 120.0

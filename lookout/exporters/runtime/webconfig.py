@@ -27,7 +27,6 @@ error and sets `lookout_web_config_last_reload_successful` to 0 (WebConfigSource
 from __future__ import annotations
 
 import base64
-import logging
 import os
 import threading
 import time
@@ -36,12 +35,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .config import ConfigError, read_yaml
+from .logs import get_logger
 from .metrics import Gauge, MetricSet
 
 if TYPE_CHECKING:  # ssl is imported only when TLS is configured (about 5 MB, issue 24)
     import ssl
 
-log = logging.getLogger("lookout.webconfig")
+log = get_logger("lookout.webconfig")
 
 _VERSIONS = ("TLS10", "TLS11", "TLS12", "TLS13")
 _CLIENT_AUTH = ("NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven",

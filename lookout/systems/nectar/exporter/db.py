@@ -8,7 +8,6 @@ slow query is stopped by the database itself and not left running after the scra
 """
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from contextlib import contextmanager
@@ -17,13 +16,14 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn
 import pymysql
 
 from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
+from lookout.exporters.runtime.logs import get_logger
 
 from .config import DatabaseConfig
 
 if TYPE_CHECKING:
     import ssl
 
-log = logging.getLogger("lookout.nectar.db")
+log = get_logger("lookout.nectar.db")
 
 # The ping's connections, apart from database.pool_size's: one, and a second so that a ping
 # stuck under a long deadline (a dead connection) does not blind shorter scrapes meanwhile.

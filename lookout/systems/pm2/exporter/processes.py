@@ -5,13 +5,13 @@ nothing from pm2_env's copy of the process environment (secrets live there).
 """
 from __future__ import annotations
 
-import logging
 import time
 from itertools import compress, repeat
 from operator import is_not, itemgetter
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.logs import get_logger
 from lookout.exporters.runtime.metrics import Counter, Gauge, Labels, Quantiles, StateSet
 from lookout.exporters.runtime.shared import SharedCall
 
@@ -20,7 +20,7 @@ from lookout.pm2rpc import DaemonDown, RpcClient
 from .reply import monitor_data
 from .units import number, quantity
 
-log = logging.getLogger("lookout.pm2")
+log = get_logger("lookout.pm2")
 
 # PM2's statuses (constants.js), "waiting restart" spelled as a label value.
 STATES = ("online", "stopping", "stopped", "launching", "errored", "one-launch-status", "waiting_restart")

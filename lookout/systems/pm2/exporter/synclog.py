@@ -10,17 +10,17 @@ followed with the runtime's rotation-safe tail, from their end when first seen.
 """
 from __future__ import annotations
 
-import logging
 import re
 import threading
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.logs import get_logger
 from lookout.exporters.runtime.logtail import FileTail
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import SyncLogConfig
 
-log = logging.getLogger("lookout.pm2.synclog")
+log = get_logger("lookout.pm2.synclog")
 
 COMPLETED = re.compile(r"\[BiDirectionalSync\] Sync completed in (\d+(?:\.\d+)?)ms")
 API_ERROR = re.compile(r"\[BiDirectionalSync\] Batch sync failed")

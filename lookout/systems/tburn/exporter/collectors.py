@@ -1,18 +1,18 @@
 """One collector per TBURN source, so one failing route fails only its own collector."""
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime import fields as values
+from lookout.exporters.runtime.logs import get_logger
 
 from .client import TburnClient, check_status
 from .config import EndpointConfig, TburnConfig
 from .endpoints import (DESCRIPTORS, HEALTH, HEALTH_PROBE, LOOKOUT_REQUESTS, PIPELINE_BLOCK_AGE,
                         PIPELINE_BLOCK_GAP_MS, Endpoint, Field)
 
-log = logging.getLogger("lookout.tburn")
+log = get_logger("lookout.tburn")
 
 # Beyond the runtime's: TBURN answered its error envelope, or its monitor is not ready yet.
 REASONS = ("http", "payload", "too_large", "fields", "not_ready")

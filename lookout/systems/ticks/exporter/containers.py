@@ -4,16 +4,16 @@ Container labels are never copied into metric labels: `container` (the name) is 
 """
 from __future__ import annotations
 
-import logging
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from urllib.parse import quote
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.logs import get_logger
 from lookout.exporters.runtime.metrics import Counter, Gauge, StateSet
 
 from .dockerapi import DockerDaemon, OneCallAtATime, rfc3339_ns, vanished
 
-log = logging.getLogger("lookout.ticks.containers")
+log = get_logger("lookout.ticks.containers")
 
 STATUSES = ("created", "running", "paused", "restarting", "removing", "exited", "dead")
 HEALTH = ("starting", "healthy", "unhealthy", "none")

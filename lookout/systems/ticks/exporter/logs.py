@@ -8,18 +8,18 @@ already counted in that overlap are remembered, so no line is counted twice or s
 """
 from __future__ import annotations
 
-import logging
 import re
 import time
 from urllib.parse import quote
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
+from lookout.exporters.runtime.logs import get_logger
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import LogConfig
 from .dockerapi import DockerDaemon, OneCallAtATime, demultiplexed, rfc3339_ns, vanished
 
-log = logging.getLogger("lookout.ticks.logs")
+log = get_logger("lookout.ticks.logs")
 
 # Bytes of log read per container per scrape: a burst beyond it is read on the next scrapes
 # (the cursor moves to the newest line read), never all at once into memory.
