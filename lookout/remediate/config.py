@@ -13,7 +13,7 @@ exit 2. An action is one of:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +28,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _UNIT = re.compile(r"^[A-Za-z0-9@._:-]+\.(service|target)$")
 
 
-@dataclass
+@record
 class HttpStep:
     path: str = ""
     method: Literal["POST", "PUT", "GET"] = "POST"
@@ -38,7 +38,7 @@ class HttpStep:
             raise ConfigError(f"{path}.path", f"must start with '/', got {self.path!r}")
 
 
-@dataclass
+@record
 class ActionConfig:
     type: ActionType = "http"
     # Alert names this action may answer; a notification naming the action for any other
@@ -84,12 +84,12 @@ class ActionConfig:
                     raise ConfigError(f"{path}.target", f"not a systemd unit name: {t!r}")
 
 
-@dataclass
+@record
 class DockerSettings:
     host: str = ""  # "" = DOCKER_HOST or the default socket
 
 
-@dataclass
+@record
 class PM2Settings:
     home: str = ""  # PM2_HOME; "" = $PM2_HOME or ~/.pm2
 
@@ -99,7 +99,7 @@ class PM2Settings:
         return str(Path(home) / "rpc.sock")
 
 
-@dataclass
+@record
 class RemediateConfig:
     # The global off switch: false = every notification is audited, nothing acts.
     enabled: bool = True

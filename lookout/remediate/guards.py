@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from lookout.records import record, field
 
 Key = tuple[str, str]  # (groupKey, fingerprint)
 
 
-@dataclass
+@record
 class _History:
     attempts: deque = field(default_factory=deque)  # monotonic-free wall times of attempts
     exhausted: bool = False

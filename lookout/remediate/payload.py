@@ -9,14 +9,14 @@ Source: Alertmanager's notify/webhook package (the `Message` type) and its docs 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lookout.records import record
 
 
 class PayloadError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Alert:
     status: str
     labels: dict
@@ -28,7 +28,7 @@ class Alert:
         return self.labels.get("alertname", "")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Notification:
     group_key: str
     receiver: str

@@ -18,13 +18,13 @@ the pseudo-system `SELF_SYSTEM` ("exporter"), which is not in `SYSTEMS`.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from lookout.records import record
 
 # The `system` label of alerts about Lookout's own exporters (catalog: ExporterDown & co).
 SELF_SYSTEM = "exporter"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class System:
     """One watched system.
 

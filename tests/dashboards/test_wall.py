@@ -3,7 +3,7 @@ or graphs, a 10-30 s refresh, everything on one 1080p screen in kiosk mode; and 
 out from the systems registry, so a fifth and a sixth system still fit."""
 from __future__ import annotations
 
-import dataclasses
+from lookout import records
 import re
 
 import pytest
@@ -70,7 +70,7 @@ def fits(wall: dict) -> bool:
 def toy_systems(extra: int) -> tuple[System, ...]:
     """The registry plus `extra` toy systems, each showing the tiles of a real system's
     dashboard module (a sixth row of six tiles is what any new system could bring)."""
-    toys = [dataclasses.replace(SYSTEMS[i % len(SYSTEMS)], key=f"toy{i}", display_name=f"Toy system {i}",
+    toys = [records.replace(SYSTEMS[i % len(SYSTEMS)], key=f"toy{i}", display_name=f"Toy system {i}",
                                 port=19000 + i, demo_target=f"toy{i}") for i in range(extra)]
     return (*SYSTEMS, *toys)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-import dataclasses
+from lookout import records
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,7 @@ def test_every_scenario_comes_from_its_own_system_in_registry_order():
 
 def test_a_scenario_name_two_systems_share_is_refused():
     first = next(s for s in SYSTEMS if gather((s,)))
-    twin = dataclasses.replace(first, key="twin", display_name="Twin", port=19001)
+    twin = records.replace(first, key="twin", display_name="Twin", port=19001)
     with pytest.raises(ValueError, match="two scenarios are called"):
         gather((first, twin))
 

@@ -1,5 +1,5 @@
 """The schema-driven config loader: types, nesting, env overrides, secrets from files."""
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import Literal, Optional
 
 import pytest
@@ -8,7 +8,7 @@ from lookout.exporters.runtime import ConfigError, Secret, redact, required
 from lookout.exporters.runtime.config import Loader
 
 
-@dataclass
+@record
 class Inner:
     port: int = 1
     ratio: float = 0.5
@@ -17,7 +17,7 @@ class Inner:
     token: Secret = field(default_factory=Secret)
 
 
-@dataclass
+@record
 class Outer:
     name: str = required()
     inner: Inner = field(default_factory=Inner)

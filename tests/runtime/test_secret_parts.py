@@ -2,13 +2,13 @@
 exporter loads them (the runtime's config Loader, from the file and from the environment);
 the texts are what drivers and servers echo back: the password alone, percent-decoded, the
 token without its "Bearer", a cookie's value without its name."""
-from dataclasses import dataclass, field
+from lookout.records import record, field
 
 from lookout.exporters.runtime import Secret, redact
 from lookout.exporters.runtime.config import Loader
 
 
-@dataclass
+@record
 class Conf:
     dsn: Secret = field(default_factory=Secret)
     url: Secret = field(default_factory=Secret)

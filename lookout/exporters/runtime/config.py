@@ -1,6 +1,6 @@
 """Typed configuration from YAML, with environment overrides and secrets from files.
 
-Each exporter describes its configuration as dataclasses. The loader walks that
+Each exporter describes its configuration as records (lookout.records). The loader walks that
 schema, so every error can name the exact key (`database.port: expected an integer`).
 
 Environment overrides: `<NS>_<PATH>`, the path's keys upper-cased and joined by `__`,
@@ -10,7 +10,7 @@ to sit in the config file.
 """
 from __future__ import annotations
 
-import dataclasses
+from lookout import records
 import math
 import os
 import types
@@ -31,7 +31,7 @@ class ConfigError(Exception):
 
 def required(**metadata) -> Any:
     """A field with no default: the config must set it."""
-    return dataclasses.field(metadata={"required": True, **metadata})
+    return records.field(metadata={"required": True, **metadata})
 
 
 class Loader:
@@ -48,7 +48,7 @@ class Loader:
         if not isinstance(data, dict):
             raise ConfigError(path, f"expected a mapping, got {type(data).__name__}")
         hints = typing.get_type_hints(cls)
-        fields = {f.name: f for f in dataclasses.fields(cls)}
+        fields = {f.name: f for f in records.fields(cls)}
         secret_files = {f"{n}_file" for n, t in hints.items() if _is_secret(t)}
         for key in data:
             if key not in fields and key not in secret_files:
@@ -65,7 +65,7 @@ class Loader:
                     value = _coerce(typ, raw, key, from_env=True)
                 elif name in data:
                     value = self._value(typ, data[name], key)
-                elif dataclasses.is_dataclass(_strip_optional(typ)) and not f.metadata.get("required"):
+                elif records.is_record(_strip_optional(typ)) and not f.metadata.get("required"):
                     # Absent section: its defaults, plus any environment overrides below it.
                     # An optional section (default None) stays off unless the environment sets it.
                     if _is_optional(typ) and not self._env_below(key):
@@ -93,7 +93,7 @@ class Loader:
     def remember_secrets(self, cls: type, data: Any, path: str = "") -> None:
         """Register every secret value in `data` (and the environment) before anything is
         validated, so an error about any key, even one loaded earlier, can redact them."""
-        if not isinstance(data, dict) or not dataclasses.is_dataclass(cls):
+        if not isinstance(data, dict) or not records.is_record(cls):
             return
         for name, typ in typing.get_type_hints(cls).items():
             key = _join(path, name)
@@ -101,7 +101,7 @@ class Loader:
                 for value in (data.get(name), self.environ.get(self.env_name(key))):
                     if isinstance(value, str):
                         remember(value)
-            elif dataclasses.is_dataclass(_strip_optional(typ)):
+            elif records.is_record(_strip_optional(typ)):
                 self.remember_secrets(_strip_optional(typ), data.get(name), key)
 
     def _env_below(self, key: str) -> bool:
@@ -136,7 +136,7 @@ class Loader:
             if _is_optional(typ):
                 return None
             raise ConfigError(key, "must not be empty")
-        if dataclasses.is_dataclass(typ):
+        if records.is_record(typ):
             return self.load(typ, raw, key)
         origin = typing.get_origin(typ)
         if origin is list:

@@ -8,7 +8,7 @@ host, port and dbname, and everything passes through `redact` as a last guard.
 """
 from __future__ import annotations
 
-import dataclasses
+from lookout import records
 import re
 
 from .secrets import Secret, redact
@@ -22,14 +22,14 @@ _KV = re.compile(r"\b(host|hostaddr|port|dbname)\s*=\s*('[^']*'|\S+)")
 def watched(config, prefix: str = "") -> list[str]:
     """`section.key: value` lines for the places `config` (a dataclass) points the exporter at."""
     out: list[str] = []
-    if not dataclasses.is_dataclass(config):
+    if not records.is_record(config):
         return out
-    for f in dataclasses.fields(config):
+    for f in records.fields(config):
         value = getattr(config, f.name)
         key = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(value):
+        if records.is_record(value):
             out.extend(watched(value, key + "."))
-        elif isinstance(value, list) and value and dataclasses.is_dataclass(value[0]):
+        elif isinstance(value, list) and value and records.is_record(value[0]):
             for i, item in enumerate(value):
                 out.extend(watched(item, f"{key}[{i}]."))
         elif f.name in _WHERE and value not in (None, "", [], 0) and not isinstance(value, bool):

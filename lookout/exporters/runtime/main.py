@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 import resource
 import sys
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import Any, Callable
 
 from lookout import __version__
@@ -28,7 +28,7 @@ VERSION = __version__
 log = get_logger("lookout")
 
 
-@dataclass
+@record
 class ExporterSpec:
     """What a domain package gives the runtime; adding a system means writing one of these."""
 
@@ -48,7 +48,7 @@ class ExporterSpec:
     drivers_use_tls: Callable[[Any], bool] | None = None
 
 
-@dataclass
+@record
 class LoadedConfig:
     runtime: RuntimeSettings
     domain: Any

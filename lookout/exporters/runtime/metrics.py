@@ -22,7 +22,7 @@ printing values under the wrong names).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lookout.records import record
 from operator import attrgetter, itemgetter
 from typing import Iterable, Mapping, Sequence
 
@@ -40,7 +40,7 @@ class LabelError(ValueError):
     """Sample labels that do not match the descriptor's label names."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Descriptor:
     """One metric family: short name, help text, label names. Subclasses fix the type."""
 
@@ -97,7 +97,7 @@ class Descriptor:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Gauge(Descriptor):
     kind = "gauge"
 
@@ -105,7 +105,7 @@ class Gauge(Descriptor):
         return GaugeMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Counter(Descriptor):
     """A monotonic count; `name` without `_total`."""
 
@@ -123,7 +123,7 @@ class Counter(Descriptor):
         return CounterMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels), unit=self.unit)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class StateSet(Descriptor):
     """One sample per known state, 1 for the current one (OpenMetrics StateSet).
 
@@ -143,7 +143,7 @@ class StateSet(Descriptor):
         return StateSetMetricFamily(self.full_name(namespace), self.help, labels=list(self.labels))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Quantiles(Descriptor):
     """Precomputed percentiles without count or sum, typed as a summary (a gauge with a
     `quantile` label is what promtool flags). `quantile` is added to the label names."""

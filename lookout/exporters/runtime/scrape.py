@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import Callable
 
 from . import selfmetrics as sm
@@ -42,7 +42,7 @@ JOIN_WINDOW = 1.0
 _MAX_STUCK_RUNS = 3
 
 
-@dataclass
+@record
 class CollectorStatus:
     """What the landing page shows and the counters count, across collections."""
 
@@ -56,7 +56,7 @@ class CollectorStatus:
     missing: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class Outcome:
     """One collector's result in one collection."""
 
@@ -66,7 +66,7 @@ class Outcome:
     duration: float
 
 
-@dataclass
+@record
 class Snapshot:
     """The result of one collection, rendered at most once per format."""
 

@@ -33,7 +33,7 @@ import signal
 import socket
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import Any, Callable
 
 from . import http11
@@ -52,7 +52,7 @@ BACKLOG = 512
 MAX_THREADS = 64     # request threads at once; more requests wait for one (in arrival order)
 
 
-@dataclass
+@record
 class Request:
     method: str
     path: str
@@ -61,7 +61,7 @@ class Request:
     web: Any                 # the WebConfig this connection was accepted under
 
 
-@dataclass
+@record
 class Response:
     status: int
     body: bytes = b""

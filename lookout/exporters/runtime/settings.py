@@ -1,13 +1,13 @@
 """Settings every exporter has, whatever its domain: `scrape`, `web` and `log` in the YAML."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import Literal
 
 from .config import positive
 
 
-@dataclass
+@record
 class ScrapeSettings:
     # Used when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.
     default_timeout_seconds: float = 10.0
@@ -25,7 +25,7 @@ class ScrapeSettings:
         positive(f"{path}.min_interval_seconds", self.min_interval_seconds, allow_zero=True)
 
 
-@dataclass
+@record
 class WebSettings:
     listen_address: str = ""
     # exporter-toolkit web-config.yml with TLS and basic-auth users.
@@ -48,13 +48,13 @@ LOG_LEVELS = ("debug", "info", "warn", "error")
 LOG_FORMATS = ("logfmt", "json")
 
 
-@dataclass
+@record
 class LogSettings:
     level: Literal["debug", "info", "warn", "warning", "error"] = "info"
     format: Literal["logfmt", "json"] = "logfmt"
 
 
-@dataclass
+@record
 class RuntimeSettings:
     scrape: ScrapeSettings = field(default_factory=ScrapeSettings)
     web: WebSettings = field(default_factory=WebSettings)

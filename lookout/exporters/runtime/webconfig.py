@@ -31,7 +31,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import TYPE_CHECKING, Any
 
 from .config import ConfigError, read_yaml
@@ -87,7 +87,7 @@ _CHECK_WAIT_SECONDS = 5.0  # a check that cannot start within this is refused
 _CACHE_SIZE = 256
 
 
-@dataclass
+@record
 class WebConfig:
     """TLS and basic auth, checked the way exporter-toolkit does.
 

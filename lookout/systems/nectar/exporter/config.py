@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import Literal, Optional
 
 from lookout.exporters.runtime import ConfigError, Secret
@@ -14,7 +14,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$
 SslMode = Literal["disabled", "required", "verify_ca", "verify_identity"]
 
 
-@dataclass
+@record
 class DatabaseConfig:
     host: str = "127.0.0.1"
     port: int = 4000
@@ -48,7 +48,7 @@ class DatabaseConfig:
                 raise ConfigError(f"{path}.ssl_mode", f"is disabled but {key} is set")
 
 
-@dataclass
+@record
 class ChainConfig:
     table: str = "blocks"          # Nectar's name; db-sync style schemas use "block"
     slot_column: str = "slot_no"
@@ -61,14 +61,14 @@ class ChainConfig:
                 raise ConfigError(f"{path}.{key}", f"not a plain SQL identifier: {getattr(self, key)!r}")
 
 
-@dataclass
+@record
 class ProcesslistConfig:
     enabled: bool = True
     max_states: int = 15   # distinct state label values before the rest become "other"
     max_users: int = 10
 
 
-@dataclass
+@record
 class ProcessConfig:
     """How to find the Nectar process on this host: any one of these."""
     name: str = ""            # process name, e.g. "nectar"
@@ -93,7 +93,7 @@ DEFAULT_LOG_PATTERNS = {
 }
 
 
-@dataclass
+@record
 class LogFileConfig:
     # Nectar's stdout/stderr as captured (systemd journal export, nohup.out, a redirect):
     # Go's log prefix. With the dashboard on, Nectar sends its log output to the dashboard
@@ -118,7 +118,7 @@ class LogFileConfig:
                 raise ConfigError(f"{path}.patterns.{name}", f"invalid regular expression: {exc}") from None
 
 
-@dataclass
+@record
 class AppConfig:
     """Nectar's dashboard API (web/server.go listens on :8080 when the dashboard is on)."""
     url: str = "http://127.0.0.1:8080"
@@ -132,7 +132,7 @@ class AppConfig:
         positive(f"{path}.max_body_bytes", self.max_body_bytes)
 
 
-@dataclass
+@record
 class NectarConfig:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     chain: ChainConfig = field(default_factory=ChainConfig)

@@ -5,12 +5,12 @@ hard-fork epochs are network data, so they sit in a table rather than in code.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lookout.records import record
 
 ERAS = ("byron", "shelley", "allegra", "mary", "alonzo", "babbage", "conway")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Network:
     name: str
     system_start: int          # Unix time of slot 0

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import Optional
 
 from urllib.parse import urlsplit
@@ -11,7 +11,7 @@ from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive
 
 
-@dataclass
+@record
 class DaemonConfig:
     # PM2_HOME of the user running PM2; empty: $PM2_HOME, else ~/.pm2 (what the pm2 CLI does).
     home: str = ""
@@ -46,7 +46,7 @@ class DaemonConfig:
         return os.path.expanduser(self.rpc_socket) if self.rpc_socket else os.path.join(self.resolved_home(), "rpc.sock")
 
 
-@dataclass
+@record
 class HealthConfig:
     """The sync server's own endpoints (shayonpal/rss-news-reader, server/server.js).
 
@@ -79,7 +79,7 @@ class HealthConfig:
         return f"{url.scheme}://{url.netloc}/server/sync/stats"
 
 
-@dataclass
+@record
 class SyncLogConfig:
     """The sync server's own log lines, from the PM2 log files of `process_name`.
 
@@ -94,19 +94,19 @@ class SyncLogConfig:
             raise ConfigError(f"{path}.process_name", "required when sync_log is enabled")
 
 
-@dataclass
+@record
 class WatchdogConfig:
     """The host watchdog's JSON log (rss-news-reader's rss-services-monitor, LOG_FILE in its
     ecosystem.config.js: <app dir>/logs/monitor-services.jsonl). Empty: not read."""
     path: str = ""
 
 
-@dataclass
+@record
 class HostConfig:
     enabled: bool = True
 
 
-@dataclass
+@record
 class Pm2Config:
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     # The sync server's health and queue endpoints; `health: null` turns them off.

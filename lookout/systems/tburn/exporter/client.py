@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass
+from lookout.records import record
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, ConfigError, Deadline
@@ -27,7 +27,7 @@ from .config import TburnConfig
 _DEADLINE_MARGIN = 0.05
 
 
-@dataclass
+@record
 class Reply:
     status: int
     body: bytes

@@ -1,7 +1,7 @@
 """TBURN exporter settings (docs/exporters/tburn.md has the commented reference)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from lookout.records import record, field, fields
 from typing import Optional
 
 from urllib.parse import urlsplit
@@ -12,7 +12,7 @@ from lookout.exporters.runtime.config import positive
 from .endpoints import BY_NAME
 
 
-@dataclass
+@record
 class EndpointConfig:
     path: Optional[str] = None               # URL path; None keeps the documented default
     timeout_seconds: Optional[float] = None  # None: the exporter-wide timeout_seconds
@@ -40,7 +40,7 @@ class EndpointConfig:
             positive(f"{path}.scales.{key}", scale)
 
 
-@dataclass
+@record
 class EndpointsConfig:
     health: EndpointConfig = field(default_factory=EndpointConfig)
     system_health: EndpointConfig = field(default_factory=EndpointConfig)
@@ -59,7 +59,7 @@ class EndpointsConfig:
             raise ConfigError(f"{path}.health.enabled", "cannot be false: /health decides tburn_up")
 
 
-@dataclass
+@record
 class AuthConfig:
     """Credentials for TBURN's non-public routes (server/routes.ts answers 401 without them).
 
@@ -86,7 +86,7 @@ class AuthConfig:
             raise ConfigError(f"{path}.header_name", "Cookie is already set by cookie")
 
 
-@dataclass
+@record
 class TburnConfig:
     base_url: str = "http://127.0.0.1:5000"
     # Per endpoint; always cut to what is left of the scrape deadline.

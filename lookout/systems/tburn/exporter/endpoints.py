@@ -36,7 +36,7 @@ JSON routes answer TBURN's envelope {success, data, timestamp}; paths start at t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lookout.records import record
 from typing import Literal
 
 from lookout.exporters.runtime.metrics import Counter, Descriptor, Gauge, StateSet
@@ -54,7 +54,7 @@ GOVERNOR_STATES = ("normal", "warning", "deferred", "hibernating", "critical")
 BREAKER_STATES = ("closed", "open", "half_open")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     key: str          # config key and the `field` label of missing-field reports
     path: str         # default: dotted JSON path, or the sample name in Prometheus text
@@ -66,7 +66,7 @@ class Field:
     nullable: bool = False   # null means "none yet" (no GC so far): no sample, not an error
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Endpoint:
     name: str         # collector name
     path: str

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from lookout.records import record, field
 from typing import Optional
 from urllib.parse import urlsplit
 
@@ -19,7 +19,7 @@ _CONTAINER = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*\Z")
 _LABEL_VALUE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-@dataclass
+@record
 class DatabaseConfig:
     # postgresql://user:password@host:5432/crypto_data; a Secret because it carries the password.
     dsn: Secret = field(default_factory=Secret)
@@ -49,7 +49,7 @@ class DatabaseConfig:
         positive(f"{path}.reconnect_max_backoff_seconds", self.reconnect_max_backoff_seconds)
 
 
-@dataclass
+@record
 class TableConfig:
     name: str = "eth_option_quotes"
     time_column: str = "timestamp"
@@ -82,7 +82,7 @@ DEFAULT_LOG_PATTERNS = {
 }
 
 
-@dataclass
+@record
 class LogConfig:
     enabled: bool = True
     patterns: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LOG_PATTERNS))
@@ -103,7 +103,7 @@ class LogConfig:
         positive(f"{path}.overlap_seconds", self.overlap_seconds, allow_zero=True)
 
 
-@dataclass
+@record
 class DockerConfig:
     # Empty: DOCKER_HOST, else unix:///var/run/docker.sock. unix:///path or tcp://host:port
     # (plain HTTP: TLS to the daemon is not supported).
@@ -142,12 +142,12 @@ class DockerConfig:
         return self.host or os.environ.get("DOCKER_HOST", "") or "unix:///var/run/docker.sock"
 
 
-@dataclass
+@record
 class DiskConfig:
     paths: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class TicksConfig:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     tables: list[TableConfig] = field(default_factory=lambda: [TableConfig()])

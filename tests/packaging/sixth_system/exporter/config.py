@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from lookout.records import record
 
 from lookout.exporters.runtime import ConfigError
 from lookout.exporters.runtime.config import positive
 
 
-@dataclass
+@record
 class BackupConfig:
     # The file the cron job replaces after each backup that completes (`restic backup --json
     # ... | tail -n 1 > F.tmp && mv F.tmp F`); environment: BACKUP_STATUS_FILE.
