@@ -8,10 +8,10 @@ A transport, status or JSON failure fails only the collector that read it.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
 from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.fields import iso_seconds
 from lookout.exporters.runtime.httpclient import HttpClient
 from lookout.exporters.runtime.httpjson import client_for, get_capped, json_object
 from lookout.exporters.runtime.metrics import Gauge, StateSet
@@ -163,13 +163,7 @@ def _timestamp(raw: Any) -> float | None:
     """Unix seconds from an ISO 8601 string (Node's toISOString(), UTC)."""
     if not isinstance(raw, str):
         return None
-    text = raw.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
     try:
-        moment = datetime.fromisoformat(text)
+        return iso_seconds(raw)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
