@@ -8,6 +8,7 @@ exporter does.
 from __future__ import annotations
 
 import http.client
+import os
 import signal
 import socket
 import ssl
@@ -326,5 +327,38 @@ def test_sigterm_ends_the_process_within_exit_within_whatever_is_stuck(mode):
         assert time.monotonic() - t0 < 2.0 + 0.5
         if held:
             held.close()
+    finally:
+        p.kill()
+
+
+OUT_OF_DESCRIPTORS = r"""
+import resource, sys
+from lookout.exporters.runtime.server import Response, Server
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+class FakeWebConfig:
+    ssl_context = None
+server = Server(lambda request: Response(200, b"served"), FakeWebConfig, idle_timeout=1.5)
+print(server.listen("127.0.0.1", 0)[1], flush=True)
+server.serve()
+"""
+
+
+def test_out_of_descriptors_the_loop_waits_instead_of_spinning_and_recovers():
+    p = subprocess.Popen([sys.executable, "-c", OUT_OF_DESCRIPTORS], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(p.stdout.readline())
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(100)]  # past 64
+        time.sleep(0.3)
+        with open(f"/proc/{p.pid}/stat") as f:
+            before = sum(int(x) for x in f.read().rsplit(")", 1)[1].split()[11:13])
+        time.sleep(1.0)
+        with open(f"/proc/{p.pid}/stat") as f:
+            after = sum(int(x) for x in f.read().rsplit(")", 1)[1].split()[11:13])
+        assert (after - before) / os.sysconf("SC_CLK_TCK") < 0.3  # not a busy loop on accept
+        for sock in held:
+            sock.close()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)  # served once descriptors are free
+        c.request("GET", "/")
+        assert c.getresponse().read() == b"served"
     finally:
         p.kill()
