@@ -40,9 +40,11 @@ class App:
         self.watches = watches or []
         self.runbooks_url = runbooks_url
 
-    async def __call__(self, request: Request) -> Response:
+    def __call__(self, request: Request) -> Response:
+        """The answer to `request`; blocking (a bcrypt check, a collection up to its deadline),
+        called on a request thread."""
         web: WebConfig = request.web
-        if web.users and not await web.authorized(request.headers.get("authorization"), request.client):
+        if web.users and not web.authorized(request.headers.get("authorization"), request.client):
             return Response(401, b"Unauthorized\n", [*_TEXT, ("WWW-Authenticate", 'Basic realm="lookout"')])
         path = request.path
         if path not in (self.telemetry_path, "/", "/-/healthy", "/-/ready"):
@@ -50,7 +52,7 @@ class App:
         if request.method not in ("GET", "HEAD"):
             return Response(405, b"405: Method Not Allowed\n", [*_TEXT, ("Allow", "GET, HEAD")])
         if path == self.telemetry_path:
-            return await self.metrics(request)
+            return self.metrics(request)
         if path == "/":
             page = landing_html(self.scraper, self.title, self.telemetry_path, self.watches, self.runbooks_url)
             return Response(200, page.encode(), [("Content-Type", "text/html; charset=utf-8")])
@@ -62,8 +64,8 @@ class App:
         # Keep a margin for rendering and the network; never less than a sliver.
         return Deadline(max(timeout - self.timeout_offset, min(timeout * 0.5, 0.1)))
 
-    async def metrics(self, request: Request) -> Response:
-        snap = await self.scraper.snapshot(self.deadline_for(request))
+    def metrics(self, request: Request) -> Response:
+        snap = self.scraper.snapshot(self.deadline_for(request))
         body, content_type = self.scraper.render(snap, request.headers.get("accept"))
         headers = [("Content-Type", content_type)]
         if accepts_gzip(request.headers.get("accept-encoding")):

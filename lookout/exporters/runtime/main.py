@@ -1,7 +1,6 @@
 """Process entry point shared by every exporter: flags, config, serving, shutdown."""
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import resource
@@ -111,7 +110,7 @@ def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
     settle_gc()
     try:
         raise_open_files_limit()
-        asyncio.run(_serve(server, web, scraper, host, port))
+        _serve(server, web, scraper, host, port)
     except OSError as exc:
         log.error("cannot serve", extra={"fields": {"address": f"{host}:{port}", "err": str(exc)}})
         sys.exit(1)
@@ -138,20 +137,21 @@ def settle_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
-async def _serve(server: Server, web: WebConfigSource, scraper: Scraper, host: str, port: int) -> None:
+def _serve(server: Server, web: WebConfigSource, scraper: Scraper, host: str, port: int) -> None:
+    """Serve on this (the main) thread until SIGTERM or SIGINT; SIGHUP re-reads the web-config."""
     def listening(bound: tuple) -> None:
         log.info("listening", extra={"fields": {
             "address": f"{bound[0]}:{bound[1]}", "tls": web.current.ssl_context is not None,
             "collectors": ",".join(c.name for c in scraper.collectors)}})
 
-    async def close_backends() -> None:
+    def close_backends() -> None:
         log.info("shutting down")
         for c in scraper.collectors:
             try:
-                await c.close()
+                c.close()
             except Exception as exc:  # shutdown must finish even if a backend is gone
                 log.warning("close failed", extra={"fields": {"collector": c.name, "err": str(exc)}})
-    await serve_until_signalled(server, host, port, listening, on_stop=close_backends, on_reload=web.reload)
+    serve_until_signalled(server, host, port, listening, on_stop=close_backends, on_reload=web.reload)
 
 
 def raise_open_files_limit() -> None:

@@ -1,9 +1,17 @@
-"""The exporter's HTTP/1.1 server: h11 over asyncio streams, TLS per connection, until SIGTERM.
+"""The exporter's HTTP/1.1 server: h11 on a `selectors` loop, requests answered on threads.
 
-Why not aiohttp: it costs about 17 MB of resident memory and 90 ms of start-up (issue 24),
-for an exporter that answers four GET paths. h11 is the protocol state machine only (parsing,
-framing, keep-alive), so this module owns the connection's life:
+Why not aiohttp or asyncio: aiohttp costs about 17 MB of resident memory and 90 ms of start-up,
+asyncio about 2 MB and 25 ms (issue 24), for an exporter that answers four GET paths. h11 is the
+protocol state machine only (parsing, framing, keep-alive), so this module owns the
+connection's life:
 
+- one thread (the caller's, `serve_until_signalled`: the main thread) runs the loop: it accepts
+  connections, does their TLS handshakes and reads their request heads, all non-blocking, so an
+  idle keep-alive connection costs a descriptor and no thread;
+- a complete request is handed to a request thread (idle ones are reused; at most
+  `max_threads` run at once, further requests wait in order for one), which calls the handler
+  and writes the answer (blocking, within `idle_timeout`); the connection then goes back to
+  the loop for its next request;
 - web-config per connection: `web_config()` is asked on each new connection (it re-reads the
   file when it changed, as exporter-toolkit does), and TLS is started with the context it gives;
 - idle and slow clients: a connection that does not deliver a complete request within
@@ -16,21 +24,32 @@ framing, keep-alive), so this module owns the connection's life:
 """
 from __future__ import annotations
 
-import asyncio
+import errno
+import heapq
+import itertools
 import logging
+import select
+import selectors
 import signal
+import socket
+import time
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 import h11
 
 from lookout.netutil import exit_after
+
+from .threads import Runner
 
 log = logging.getLogger("lookout.http")
 
 MAX_LINE = 8190      # aiohttp's and many servers' limit on one request or header line
 MAX_HEAD = 16384     # the whole request head
 _MAX_BODY = 65536    # a GET carries no body; more than this and the connection is closed
+BACKLOG = 512
+MAX_THREADS = 64     # request threads at once; more requests wait for one (in arrival order)
 
 
 @dataclass
@@ -49,94 +68,298 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
 
-Handler = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request], Response]
+
+# A connection's phases in the loop.
+_HANDSHAKE, _READING, _BUSY = "handshake", "reading", "busy"
+
+
+class _Conn:
+    __slots__ = ("sock", "h11", "web", "client", "phase", "expires", "events")
+
+    def __init__(self, sock: socket.socket, web: Any, client: str):
+        self.sock = sock
+        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
+        self.web, self.client = web, client
+        self.phase = _READING
+        self.expires = 0.0
+        self.events = 0  # the selector events it is registered for (0: not registered)
 
 
 class Server:
-    """Serves `handler` on (host, port); see the module docstring for the connection rules."""
+    """Serves `handler` on (host, port); see the module docstring for the connection rules.
 
-    def __init__(self, handler: Handler, web_config: Callable[[], Any], idle_timeout: float = 30.0):
+    `listen` binds; `serve` runs the loop on the calling thread until `stop()` (thread-safe)
+    or, under `serve_until_signalled`, a signal."""
+
+    def __init__(self, handler: Handler, web_config: Callable[[], Any], idle_timeout: float = 30.0,
+                 max_threads: int = MAX_THREADS):
         self.handler = handler
         self.web_config = web_config
         self.idle_timeout = idle_timeout
-        self._connections: set[asyncio.Task] = set()
-        self._busy: set[asyncio.Task] = set()
-        self._server: asyncio.base_events.Server | None = None
+        self.max_threads = max_threads
+        self._threads = Runner("http", max_idle=max_threads)  # request threads, reused
+        self._sel = selectors.DefaultSelector()
+        self._listener: socket.socket | None = None
+        self._conns: set[_Conn] = set()
+        self._timers: list[tuple[float, int, _Conn]] = []  # (expires, seq, conn): a lazy heap
+        self._seq = itertools.count()
+        self._accept_paused_until = 0.0  # out of descriptors: accept again at this time
+        self._back: deque[tuple[_Conn, bool | None]] = deque()  # from request threads: (conn, keep)
+        self._busy = 0  # requests being answered on a thread (the loop's count: no lock)
+        self._waiting: deque[tuple[_Conn, Request]] = deque()  # complete requests waiting for a thread
+        self._wake_r, self._wake_w = socket.socketpair()
+        for s in (self._wake_r, self._wake_w):
+            s.setblocking(False)
+        self._sel.register(self._wake_r, selectors.EVENT_READ, None)
+        self._stopping = False
+        self.on_signal: Callable[[int], None] | None = None
+        self._signals: deque[int] = deque()
 
-    async def start(self, host: str, port: int) -> tuple:
-        """Listen; returns the bound (host, port). OSError when the address cannot be bound."""
-        self._server = await asyncio.start_server(self._connection, host or None, port, backlog=512,
-                                                  limit=MAX_HEAD)
-        return self._server.sockets[0].getsockname()[:2]
+    # -- the loop ------------------------------------------------------------------------------
 
-    async def stop(self, grace: float) -> None:
-        """Stop listening, give answers in progress `grace` seconds, then drop every connection."""
-        if self._server is not None:
-            self._server.close()
-        idle = self._connections - self._busy
-        for task in idle:
-            task.cancel()
-        if self._busy:
-            await asyncio.wait(self._busy, timeout=grace)
-        for task in list(self._connections):
-            task.cancel()
-
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        self._connections.add(task)
-        clean = False
+    def listen(self, host: str, port: int) -> tuple:
+        """Bind and listen; returns the bound (host, port). OSError when the address cannot be bound."""
+        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
         try:
-            await self._serve(reader, writer)
-            clean = True
-        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6 and not host:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            sock.bind(address)
+            sock.listen(BACKLOG)
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        self._listener = sock
+        self._sel.register(sock, selectors.EVENT_READ, "listener")
+        return sock.getsockname()[:2]
+
+    def wake(self) -> None:
+        """Make the loop look at its queues now (any thread; a signal handler's write is the same)."""
+        try:
+            self._wake_w.send(b"\0")
+        except (BlockingIOError, OSError):
+            pass  # the loop has wake-ups pending already
+
+    def stop(self) -> None:
+        """Ask the loop (from any thread) to stop listening and return once answers finished."""
+        self._signals.append(signal.SIGTERM)
+        self.wake()
+
+    @property
+    def wakeup_fd(self) -> int:
+        return self._wake_w.fileno()
+
+    def serve(self, grace: float = 1.0) -> None:
+        """Run the loop until a stop; then close idle connections, give answers in progress
+        `grace` seconds, and drop what is left."""
+        stop_by: float | None = None
+        while True:
+            now = time.monotonic()
+            timeout = self._expire(now)
+            if stop_by is not None:
+                if self._busy == 0 or now >= stop_by:
+                    break
+                timeout = min(timeout, stop_by - now) if timeout is not None else stop_by - now
+            if self._accept_paused_until and now >= self._accept_paused_until and self._listener is not None:
+                self._accept_paused_until = 0.0
+                self._sel.register(self._listener, selectors.EVENT_READ, "listener")
+            elif self._accept_paused_until and self._listener is not None:
+                left = self._accept_paused_until - now
+                timeout = left if timeout is None else min(timeout, left)
+            for key, mask in self._sel.select(timeout):
+                if key.data is None:
+                    self._drain_wakeups()
+                elif key.data == "listener":
+                    self._accept()
+                else:
+                    self._ready(key.data)
+            while self._back:
+                conn, keep = self._back.popleft()
+                self._busy -= 1
+                if self._waiting:
+                    self._start(*self._waiting.popleft())
+                self._returned(conn, keep)
+            while self._signals:
+                sig = self._signals.popleft()
+                if sig == signal.SIGHUP:
+                    if self.on_signal:
+                        self.on_signal(sig)
+                    continue
+                if stop_by is None:
+                    stop_by = time.monotonic() + grace
+                    self._stop_listening()
+                    if self.on_signal:
+                        self.on_signal(sig)
+        for conn in list(self._conns):
+            self._close(conn)
+        self._threads.close()
+
+    def close(self) -> None:
+        """Release the listener and the wake-up sockets (after `serve` returned, or instead of it)."""
+        self._stop_listening()
+        for conn in list(self._conns):
+            self._close(conn)
+        self._sel.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _stop_listening(self) -> None:
+        self._stopping = True
+        if self._listener is not None:
+            try:
+                self._sel.unregister(self._listener)
+            except (KeyError, ValueError):
+                pass  # paused after EMFILE
+            self._listener.close()
+            self._listener = None
+        for conn in list(self._conns):  # idle ones go now; busy ones when their answer is written
+            if conn.phase != _BUSY:
+                self._close(conn)
+
+    def _drain_wakeups(self) -> None:
+        try:
+            self._wake_r.recv(4096)  # what is left (rarely) wakes the loop once more
+        except (BlockingIOError, InterruptedError):
             pass
-        except OSError as exc:  # TLS handshake failures (ssl.SSLError) among others
-            log.debug("connection dropped", extra={"fields": {"err": type(exc).__name__}})
-        finally:
-            self._connections.discard(task)
-            self._busy.discard(task)
-            if clean:
-                writer.close()  # everything written was drained: a FIN after the answer
-            else:
-                writer.transport.abort()  # idle, slow or gone: free the descriptor now
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        web = self.web_config()
-        peer = writer.get_extra_info("peername")
-        client = peer[0] if peer else ""
-        if web.ssl_context is not None:
-            await writer.start_tls(web.ssl_context, ssl_handshake_timeout=self.idle_timeout)
-        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
-        while True:
-            try:
-                async with asyncio.timeout(self.idle_timeout):
-                    request = await self._read_request(conn, reader)
-            except h11.RemoteProtocolError as exc:
-                log.debug("malformed request", extra={"fields": {"client": client, "err": type(exc).__name__}})
-                if conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
-                    await self._send(conn, writer, "GET", Response(400, b"Bad Request\n", _TEXT), close=True)
-                return
-            if request is None:
-                return
-            method, path, headers = request
-            self._busy.add(asyncio.current_task())
-            try:
-                response = await self.handler(Request(method, path, headers, client, web))
-            finally:
-                self._busy.discard(asyncio.current_task())
-            await self._send(conn, writer, method, response)
-            if conn.our_state is not h11.DONE or conn.their_state is not h11.DONE:
-                return
-            conn.start_next_cycle()
+    def _expire(self, now: float) -> float | None:
+        """Close connections past their time; seconds until the next one is due (None: none)."""
+        timers = self._timers
+        while timers:
+            expires, _, conn = timers[0]
+            if expires > now:
+                return expires - now
+            heapq.heappop(timers)
+            if conn.expires == expires and conn.phase != _BUSY and conn in self._conns:
+                log.debug("connection timed out", extra={"fields": {"client": conn.client, "phase": conn.phase}})
+                self._close(conn, abort=True)
+        return None
 
-    async def _read_request(self, conn: h11.Connection, reader: asyncio.StreamReader):
-        """(method, path, headers) of the next complete request, or None when the client left."""
-        head, body = None, 0
+    def _arm(self, conn: _Conn) -> None:
+        conn.expires = time.monotonic() + self.idle_timeout
+        heapq.heappush(self._timers, (conn.expires, next(self._seq), conn))
+
+    def _watch(self, conn: _Conn, events: int) -> None:
+        if conn.events == events:
+            return
+        if conn.events:
+            self._sel.modify(conn.sock, events, conn)
+        else:
+            self._sel.register(conn.sock, events, conn)
+        conn.events = events
+
+    def _unwatch(self, conn: _Conn) -> None:
+        if conn.events:
+            try:
+                self._sel.unregister(conn.sock)
+            except (KeyError, ValueError):
+                pass
+            conn.events = 0
+
+    def _accept(self) -> None:
+        for _ in range(64):  # a burst of connections, without starving the others
+            try:
+                sock, peer = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    # Out of descriptors: the backlog keeps the connections; without this pause
+                    # the listener stays readable and the loop spins. Idle ones expire meanwhile.
+                    log.warning("accept paused", extra={"fields": {"err": exc.strerror}})
+                    self._sel.unregister(self._listener)
+                    self._accept_paused_until = time.monotonic() + 1.0
+                return
+            sock.setblocking(False)
+            try:
+                web = self.web_config()
+            except Exception as exc:  # the source keeps the last good one; never lose the loop
+                log.error("web config unavailable", extra={"fields": {"err": str(exc)}})
+                sock.close()
+                continue
+            client = peer[0] if isinstance(peer, tuple) and peer else ""
+            if web.ssl_context is not None:
+                try:
+                    sock = web.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+                except OSError as exc:
+                    log.debug("connection dropped", extra={"fields": {"err": type(exc).__name__}})
+                    sock.close()
+                    continue
+            conn = _Conn(sock, web, client)
+            conn.phase = _HANDSHAKE if web.ssl_context is not None else _READING
+            self._conns.add(conn)
+            self._arm(conn)
+            self._ready(conn)
+
+    def _ready(self, conn: _Conn) -> None:
+        """The connection's socket is ready (or may be): go on with its handshake or request."""
+        try:
+            if conn.phase == _HANDSHAKE:
+                if not self._handshake(conn):
+                    return
+                conn.phase = _READING
+                self._arm(conn)  # the request has its own idle_timeout, as before
+            if conn.phase == _READING:
+                self._read(conn)
+        except h11.RemoteProtocolError as exc:
+            log.debug("malformed request", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
+            if conn.h11.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+                try:
+                    conn.sock.send(_render(conn.h11, "GET", Response(400, b"Bad Request\n", _TEXT), close=True))
+                except OSError:
+                    pass
+            self._close(conn)
+        except OSError as exc:  # resets, and TLS failures (ssl.SSLError is an OSError)
+            if not isinstance(exc, ConnectionError):
+                log.debug("connection dropped", extra={"fields": {"err": type(exc).__name__}})
+            self._close(conn, abort=True)
+
+    def _handshake(self, conn: _Conn) -> bool:
+        import ssl  # loaded already: this connection's web-config has a TLS context
+        try:
+            conn.sock.do_handshake()
+        except ssl.SSLWantReadError:
+            self._watch(conn, selectors.EVENT_READ)
+            return False
+        except ssl.SSLWantWriteError:
+            self._watch(conn, selectors.EVENT_WRITE)
+            return False
+        return True
+
+    def _recv(self, conn: _Conn) -> bytes | None:
+        """Bytes now available (b"" at the end of the stream), or None: wait for the socket."""
+        try:
+            return conn.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            self._watch(conn, selectors.EVENT_READ)
+            return None
+        except OSError as exc:
+            name = type(exc).__name__
+            if name == "SSLWantReadError":
+                self._watch(conn, selectors.EVENT_READ)
+                return None
+            if name == "SSLWantWriteError":
+                self._watch(conn, selectors.EVENT_WRITE)
+                return None
+            raise
+
+    def _read(self, conn: _Conn) -> None:
+        """Parse what has arrived; a complete request goes to a request thread. h11's errors
+        (RemoteProtocolError) and the socket's propagate to `_ready`."""
+        p = conn.h11
+        body = 0
+        head = None
         while True:
-            event = conn.next_event()
+            event = p.next_event()
             if event is h11.NEED_DATA:
-                data = await reader.read(65536)
-                conn.receive_data(data)  # b"" is the end of the stream
+                data = self._recv(conn)
+                if data is None:
+                    return
+                p.receive_data(data)  # b"" is the end of the stream
                 continue
             if isinstance(event, h11.Request):
                 if len(event.target) > MAX_LINE or any(len(k) + len(v) + 2 > MAX_LINE for k, v in event.headers):
@@ -151,51 +374,149 @@ class Server:
                 if body > _MAX_BODY:
                     raise h11.RemoteProtocolError("request body too large", error_status_hint=413)
             elif isinstance(event, h11.EndOfMessage):
-                return head
-            elif isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
-                return None
+                self._dispatch(conn, head)
+                return
+            else:  # ConnectionClosed, or PAUSED (the client sent after closing its side)
+                self._close(conn)
+                return
 
-    async def _send(self, conn: h11.Connection, writer: asyncio.StreamWriter, method: str, response: Response,
-                    close: bool = False) -> None:
-        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
-        if close:
-            headers.append(("Connection", "close"))
-        data = conn.send(h11.Response(status_code=response.status, headers=headers,
-                                      reason=_REASONS.get(response.status, b"")))
-        if response.body and method != "HEAD":
-            data += conn.send(h11.Data(data=response.body))
-        data += conn.send(h11.EndOfMessage())
-        writer.write(data)
-        async with asyncio.timeout(self.idle_timeout):  # a client that does not read is dropped
-            await writer.drain()
+    def _dispatch(self, conn: _Conn, head: tuple) -> None:
+        self._unwatch(conn)
+        conn.phase = _BUSY
+        method, path, headers = head
+        request = Request(method, path, headers, conn.client, conn.web)
+        if self._busy >= self.max_threads:
+            self._waiting.append((conn, request))
+        else:
+            self._start(conn, request)
+
+    def _start(self, conn: _Conn, request: Request) -> None:
+        self._busy += 1
+        self._threads.start(lambda: self._answer(conn, request), self.wake)
+
+    def _returned(self, conn: _Conn, keep: bool | None) -> None:
+        """A request thread is done with `conn`: keep it for the next request (True), close it
+        after its answer (False), or drop it (None: gone, or not reading its answer)."""
+        if not keep or self._stopping:
+            self._close(conn, abort=keep is None)
+            return
+        conn.h11.start_next_cycle()
+        conn.phase = _READING
+        self._arm(conn)
+        pending = getattr(conn.sock, "pending", None)  # TLS: bytes decrypted already
+        if conn.h11.trailing_data[0] or (pending is not None and pending()):
+            self._ready(conn)  # a pipelined request is waiting
+        else:
+            try:
+                self._watch(conn, selectors.EVENT_READ)
+            except (OSError, ValueError):  # closed by the client meanwhile
+                self._close(conn, abort=True)
+
+    def _close(self, conn: _Conn, abort: bool = False) -> None:
+        """Close `conn`; `abort`: at once with a reset, so the kernel neither keeps sending what
+        an idle or non-reading client left in the send buffer nor holds its memory."""
+        self._unwatch(conn)
+        self._conns.discard(conn)
+        conn.phase = None
+        try:
+            if abort:
+                conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
+            conn.sock.close()
+        except OSError:
+            pass
+
+    # -- on a request thread -------------------------------------------------------------------
+
+    def _answer(self, conn: _Conn, request: Request) -> None:
+        keep: bool | None = None
+        try:
+            response = self.handler(request)
+            data = _render(conn.h11, request.method, response)
+            _send_all(conn.sock, data, time.monotonic() + self.idle_timeout)
+            keep = conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE  # else Connection: close
+        except (OSError, h11.LocalProtocolError) as exc:  # gone, or not reading its answer in time
+            log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
+        except Exception:
+            log.exception("request failed", extra={"fields": {"path": request.path}})
+        finally:
+            self._back.append((conn, keep))  # the loop is woken once this thread is free again
 
 
+def _render(conn: h11.Connection, method: str, response: Response, close: bool = False) -> bytes:
+    headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+    if close:
+        headers.append(("Connection", "close"))
+    data = conn.send(h11.Response(status_code=response.status, headers=headers,
+                                  reason=_REASONS.get(response.status, b"")))
+    if response.body and method != "HEAD":
+        data += conn.send(h11.Data(data=response.body))
+    return data + conn.send(h11.EndOfMessage())
+
+
+def _send_all(sock: socket.socket, data: bytes, by: float) -> None:
+    """All of `data` on the non-blocking `sock` by the monotonic time `by` (TimeoutError
+    otherwise): the whole answer within the idle timeout, not each piece of it (a client
+    reading a little now and then is dropped). An answer that fits the send buffer, as most
+    do, costs one send."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[sock.send(view):]
+            continue
+        except (BlockingIOError, InterruptedError):
+            wait = select.POLLOUT
+        except OSError as exc:  # TLS wants the socket ready first (ssl.SSLWantWriteError/ReadError)
+            name = type(exc).__name__
+            if name not in ("SSLWantWriteError", "SSLWantReadError"):
+                raise
+            wait = select.POLLOUT if name == "SSLWantWriteError" else select.POLLIN
+        left = by - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the client did not read its answer in time")
+        poll = select.poll()  # not select.select: descriptors past 1024 are common here
+        poll.register(sock, wait)
+        poll.poll(left * 1000)
+
+
+_RESET = (1).to_bytes(4, "little") + (0).to_bytes(4, "little")  # struct linger {l_onoff 1, l_linger 0}
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 _REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found",
-            405: b"Method Not Allowed", 413: b"Content Too Large"}
+            405: b"Method Not Allowed", 413: b"Content Too Large", 500: b"Internal Server Error"}
 
 
-async def serve_until_signalled(server: Server, host: str, port: int,
-                                on_listening: Callable[[tuple], None] | None = None,
-                                on_stop: Callable[[], Awaitable[None]] | None = None,
-                                on_reload: Callable[[], None] | None = None,
-                                exit_within: float = 4.0) -> None:
-    """Serve until SIGTERM or SIGINT (SIGHUP calls `on_reload`), then stop as the module says."""
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    if on_reload is not None:
-        loop.add_signal_handler(signal.SIGHUP, on_reload)
-    bound = await server.start(host, port)
-    if on_listening:
-        on_listening(bound)
-    await stop.wait()
-    exit_after(exit_within)
+def serve_until_signalled(server: Server, host: str, port: int,
+                          on_listening: Callable[[tuple], None] | None = None,
+                          on_stop: Callable[[], None] | None = None,
+                          on_reload: Callable[[], None] | None = None,
+                          exit_within: float = 4.0) -> None:
+    """Serve on the calling (main) thread until SIGTERM or SIGINT (SIGHUP calls `on_reload` on
+    the loop's thread), then stop as the module says. OSError when the address cannot be bound."""
+    def handler(sig, _frame):  # runs on the main thread between two bytecodes; the loop acts
+        server._signals.append(sig)
+
+    def on_signal(sig: int) -> None:
+        if sig == signal.SIGHUP:
+            if on_reload is not None:
+                on_reload()
+        else:
+            exit_after(exit_within)
+
+    server.on_signal = on_signal
+    previous_fd = signal.set_wakeup_fd(server.wakeup_fd, warn_on_full_buffer=False)
+    watched = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, handler) for sig in watched}
     try:
-        async with asyncio.timeout(exit_within * 0.75):
-            await server.stop(min(1.0, exit_within / 4))
-            if on_stop:
-                await on_stop()
-    except TimeoutError:
-        pass  # the watchdog ends the process; nothing else is worth waiting for
+        bound = server.listen(host, port)
+        if on_listening:
+            on_listening(bound)
+        server.serve(grace=min(1.0, exit_within / 4))
+        if on_stop:
+            on_stop()
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+        signal.set_wakeup_fd(previous_fd)
+        server.close()
+
+
+__all__ = ["MAX_HEAD", "MAX_LINE", "Request", "Response", "Server", "serve_until_signalled"]

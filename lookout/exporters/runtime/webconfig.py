@@ -29,13 +29,12 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .blocking import BlockingPool
-from .collector import CollectError
 from .config import ConfigError, read_yaml
 from .metrics import Gauge, MetricSet
 
@@ -84,6 +83,7 @@ _TLS_KEYS = {"cert_file", "key_file", "client_auth_type", "client_ca_file", "min
 _CHECK_THREADS = 2
 _MAX_PENDING_CHECKS = 16
 _MAX_PENDING_PER_CLIENT = 2
+_CHECK_WAIT_SECONDS = 5.0  # a check that cannot start within this is refused
 _CACHE_SIZE = 256
 
 
@@ -91,19 +91,21 @@ _CACHE_SIZE = 256
 class WebConfig:
     """TLS and basic auth, checked the way exporter-toolkit does.
 
-    bcrypt is deliberately slow (~50 ms at cost 10), so: it runs on two threads of its own,
-    never on the event loop; good credentials are cached (a hit never waits for a check);
-    at most _MAX_PENDING_CHECKS checks are in the queue, _MAX_PENDING_PER_CLIENT of them from
-    one client address; and an unknown user is checked
-    against a dummy hash of the same cost, so the answer takes as long as for a known user
-    and user names cannot be probed by timing.
+    bcrypt is deliberately slow (~50 ms at cost 10), so: at most _CHECK_THREADS checks run at
+    once (on the request threads asking, bcrypt releases the GIL); good credentials are cached
+    (a hit never waits for a check); at most _MAX_PENDING_CHECKS checks run or wait,
+    _MAX_PENDING_PER_CLIENT of them from one client address, and past that a request is
+    refused at once; and an unknown user is checked against a dummy hash of the same cost, so
+    the answer takes as long as for a known user and user names cannot be probed by timing.
+    Thread-safe.
     """
 
     ssl_context: "ssl.SSLContext | None" = None
     users: dict[str, bytes] = field(default_factory=dict)
     _good: OrderedDict = field(default_factory=OrderedDict)
     _dummy: bytes = b""
-    _pool: BlockingPool = field(default_factory=lambda: BlockingPool("bcrypt", _CHECK_THREADS, 0))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _running: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(_CHECK_THREADS))
     _pending: int = 0
     _pending_by_client: dict[str, int] = field(default_factory=dict)
 
@@ -117,8 +119,9 @@ class WebConfig:
             cost = max(_cost(h) for h in self.users.values())
             self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(cost))
 
-    async def authorized(self, header: str | None, client: str | None = None) -> bool:
-        """Whether the Authorization header carries a configured user's password.
+    def authorized(self, header: str | None, client: str | None = None) -> bool:
+        """Whether the Authorization header carries a configured user's password; blocks for a
+        bcrypt check (tens of ms, at most _CHECK_WAIT_SECONDS waiting for a turn).
 
         `client` is the peer's address: the unit of fairness
         between clients waiting for a bcrypt check.
@@ -137,28 +140,33 @@ class WebConfig:
         known = hashed is not None
         hashed = hashed if known else self._dummy
         token = hashlib.sha256(f"{user}\0{password}\0".encode() + hashed).digest()
-        if known and token in self._good:
-            self._good.move_to_end(token)
-            return True
         client = client or ""
-        held = self._pending_by_client.get(client, 0)
-        if self._pending >= _MAX_PENDING_CHECKS or held >= _MAX_PENDING_PER_CLIENT:
-            return False
-        self._pending += 1
-        self._pending_by_client[client] = held + 1
+        with self._lock:
+            if known and token in self._good:
+                self._good.move_to_end(token)
+                return True
+            held = self._pending_by_client.get(client, 0)
+            if self._pending >= _MAX_PENDING_CHECKS or held >= _MAX_PENDING_PER_CLIENT:
+                return False
+            self._pending += 1
+            self._pending_by_client[client] = held + 1
         try:
-            ok = await self._pool.run(_check, password.encode(), hashed, timeout=5.0)
-        except CollectError:  # the check pool is saturated or slow: refuse, never wait longer
             ok = False
+            if self._running.acquire(timeout=_CHECK_WAIT_SECONDS):  # else: saturated or slow, refuse
+                try:
+                    ok = _check(password.encode(), hashed)
+                finally:
+                    self._running.release()
         finally:
-            self._pending -= 1
-            left = self._pending_by_client.pop(client) - 1
-            if left:
-                self._pending_by_client[client] = left
-        if ok and known:
-            self._good[token] = True
-            if len(self._good) > _CACHE_SIZE:
-                self._good.popitem(last=False)
+            with self._lock:
+                self._pending -= 1
+                left = self._pending_by_client.pop(client) - 1
+                if left:
+                    self._pending_by_client[client] = left
+                if ok and known:
+                    self._good[token] = True
+                    if len(self._good) > _CACHE_SIZE:
+                        self._good.popitem(last=False)
         return ok and known
 
 
