@@ -252,3 +252,30 @@ def test_a_collector_ending_with_a_base_exception_fails_alone_and_the_scrape_ans
     assert got[("lookout_collector_errors_total", (*key, ("reason", "error")))] == 1
     assert got[("x_slept", ())] == 1
     assert "SystemExit" in scraper.status["exits"].error
+
+
+def test_each_failure_is_logged_once(caplog):
+    """The fourth scrape has both kinds of failure: `stubborn` failing fast (three runs stuck)
+    and `late`, stuck for the first time."""
+    import logging
+
+    class Late(_Stuck):
+        name = "late"
+        runs = 0
+
+        def collect(self, out, deadline):
+            self.runs += 1
+            if self.runs >= 4:
+                super().collect(out, deadline)
+
+    stubborn, late = _Stuck(), Late()
+    scraper = Scraper("x", [stubborn, late], "1.0")
+    try:
+        with caplog.at_level(logging.WARNING, logger="lookout.scrape"):
+            for _ in range(4):
+                scraper.snapshot(Deadline(0.1))
+    finally:
+        stubborn.release.set()
+        late.release.set()
+    logged = [r.fields["collector"] for r in caplog.records if r.getMessage() == "collector failed"]
+    assert sorted(logged) == ["late"] + ["stubborn"] * 4, logged
