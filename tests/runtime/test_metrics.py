@@ -279,3 +279,49 @@ def test_each_failure_is_logged_once(caplog):
         late.release.set()
     logged = [r.fields["collector"] for r in caplog.records if r.getMessage() == "collector failed"]
     assert sorted(logged) == ["late"] + ["stubborn"] * 4, logged
+
+
+def test_many_request_threads_scraping_at_once_each_answer_within_their_deadline():
+    """Scrapes from many threads under different deadlines, collectors that sometimes miss
+    them and report new field names and reasons as they go: every scrape answers in time with
+    a whole self-metric family, and the counters add up."""
+    import random
+
+    class Jittery(Collector):
+        reasons = ()
+
+        def __init__(self, name):
+            self.name = name
+
+        def collect(self, out, deadline):
+            time.sleep(random.uniform(0, 0.15))
+            out.field_missing(f"f{random.randint(0, 20)}")  # new keys while others read them
+            if random.random() < 0.3:
+                raise CollectError(f"r{random.randint(0, 20)}", "an unusual failure")
+            out.add(Gauge("value", "A value.", labels=("c",)), 1, c=self.name)
+
+    scraper = Scraper("x", [Jittery(f"j{i}") for i in range(4)], "1.0")
+    late, errors, answers = [], [], []
+
+    def client():
+        for _ in range(15):
+            seconds = random.uniform(0.05, 0.2)
+            t0 = time.monotonic()
+            try:
+                got = _samples(scraper, scraper.snapshot(Deadline(seconds)))
+            except Exception as exc:  # a race would show up here
+                errors.append(exc)
+                continue
+            took = time.monotonic() - t0
+            if took > seconds + 0.5:
+                late.append((seconds, took))
+            answers.append(sum(1 for name, _ in got if name == "lookout_collector_success"))
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and not late, (errors, late)
+    assert len(answers) == 8 * 15 and set(answers) == {4}
+    assert sum(st.attempts for st in scraper.status.values()) == 4 * scraper.collections
