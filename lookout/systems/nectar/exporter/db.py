@@ -100,7 +100,8 @@ class Database:
     from the greeting on; every statement carries a server-side time limit (what the deadline
     leaves) and a client-side socket timeout just past it, set before each statement. A run
     the runtime gave up on comes back on that socket timeout; a connection that failed or
-    timed out is closed, never reused.
+    timed out is closed, never reused. A kept connection the server had closed (a restart) is
+    replaced once by a new one within the same deadline.
     """
 
     def __init__(self, cfg: DatabaseConfig):

@@ -10,12 +10,11 @@ import tempfile
 from pathlib import Path
 
 import lookout.systems.nectar.exporter.db as db_module
-from lookout.devstack.fuzz_body_server import Canned, FuzzBodyServer
 from lookout.systems.nectar.exporter import EXPORTER
 from lookout.systems.nectar.exporter.db import Flavour
 from lookout.exporters.runtime.config import Loader
 
-from tests.golden import normalise, scrape
+from tests.golden import json_routes, normalise, scrape
 from tests.golden import sources as _sources
 from tests.golden.recorded_db import RecordedStatements, replaced
 
@@ -67,13 +66,10 @@ def render() -> str:
         logs = {k: Path(tmp) / src[k]["appended_to"] for k in ("stdout_log", "unified_errors_log")}
         for path in logs.values():
             path.touch()
-        http = FuzzBodyServer().start()  # the recorded routes with their recorded bodies and statuses
-        try:
-            for key in ("api_status", "api_errors", "api_memory"):
-                http.set(src[key]["path"], Canned((folder() / src[key]["file"]).read_bytes(), status=src[key]["status"]))
+        with json_routes(src, ("api_status", "api_errors", "api_memory"), folder()) as url:
             cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
                 "logfile": {"path": str(logs["stdout_log"]), "unified_errors_path": str(logs["unified_errors_log"])},
-                "app": {"url": http.url},
+                "app": {"url": url},
             })
             with replaced(db_module, "Database", RecordedTiDB):  # build() imports it from .db
                 collectors = EXPORTER.build(cfg)
@@ -83,6 +79,4 @@ def render() -> str:
                     with path.open("a") as f:
                         f.write((folder() / src[key]["file"]).read_text())
             text = scrape(EXPORTER.namespace, collectors, append_lines)
-        finally:
-            http.stop()
     return normalise(text, VOLATILE)

@@ -88,8 +88,11 @@ def test_concurrent_scrapes_share_one_collection(mariadb, exporter, tmp_path):
     after = mariadb.questions()
     seen = {r["nectar_collections_total"] for r in results}
     # 16 scrapes arriving together are served by far fewer collections, each of 3 statements.
+    # (Without single flight: 16. A collection on threads takes a few milliseconds, so under
+    # load the scrapes whose requests reach a thread after it ended start the next one: 1 to 4
+    # at a load of 2-6 on two cores, up to 6 seen once; the asyncio runtime's bound was 4.)
     n = max(seen) - collections
-    assert 1 <= n <= 4, seen
+    assert 1 <= n <= 8, seen
     # Questions also counts our own SHOW STATUS (one per questions() call).
     assert after - before - 1 == 3 * n, (before, after, n)
 
