@@ -28,6 +28,7 @@ import errno
 import heapq
 import itertools
 import logging
+import select
 import selectors
 import signal
 import socket
@@ -221,8 +222,7 @@ class Server:
 
     def _drain_wakeups(self) -> None:
         try:
-            while self._wake_r.recv(4096):
-                pass
+            self._wake_r.recv(4096)  # what is left (rarely) wakes the loop once more
         except (BlockingIOError, InterruptedError):
             pass
 
@@ -400,15 +400,17 @@ class Server:
         if not keep or self._stopping:
             self._close(conn, abort=keep is None)
             return
-        try:
-            conn.sock.setblocking(False)
-        except OSError:
-            self._close(conn)
-            return
         conn.h11.start_next_cycle()
         conn.phase = _READING
         self._arm(conn)
-        self._ready(conn)  # a pipelined request (or TLS bytes already decrypted) may be waiting
+        pending = getattr(conn.sock, "pending", None)  # TLS: bytes decrypted already
+        if conn.h11.trailing_data[0] or (pending is not None and pending()):
+            self._ready(conn)  # a pipelined request is waiting
+        else:
+            try:
+                self._watch(conn, selectors.EVENT_READ)
+            except (OSError, ValueError):  # closed by the client meanwhile
+                self._close(conn, abort=True)
 
     def _close(self, conn: _Conn, abort: bool = False) -> None:
         """Close `conn`; `abort`: at once with a reset, so the kernel neither keeps sending what
@@ -452,15 +454,28 @@ def _render(conn: h11.Connection, method: str, response: Response, close: bool =
 
 
 def _send_all(sock: socket.socket, data: bytes, by: float) -> None:
-    """All of `data` by the monotonic time `by` (TimeoutError otherwise): the whole answer
-    within the idle timeout, not each piece of it (a client reading a byte at a time is dropped)."""
+    """All of `data` on the non-blocking `sock` by the monotonic time `by` (TimeoutError
+    otherwise): the whole answer within the idle timeout, not each piece of it (a client
+    reading a little now and then is dropped). An answer that fits the send buffer, as most
+    do, costs one send."""
     view = memoryview(data)
     while view:
+        try:
+            view = view[sock.send(view):]
+            continue
+        except (BlockingIOError, InterruptedError):
+            wait = select.POLLOUT
+        except OSError as exc:  # TLS wants the socket ready first (ssl.SSLWantWriteError/ReadError)
+            name = type(exc).__name__
+            if name not in ("SSLWantWriteError", "SSLWantReadError"):
+                raise
+            wait = select.POLLOUT if name == "SSLWantWriteError" else select.POLLIN
         left = by - time.monotonic()
         if left <= 0:
             raise TimeoutError("the client did not read its answer in time")
-        sock.settimeout(left)
-        view = view[sock.send(view):]
+        poll = select.poll()  # not select.select: descriptors past 1024 are common here
+        poll.register(sock, wait)
+        poll.poll(left * 1000)
 
 
 _RESET = (1).to_bytes(4, "little") + (0).to_bytes(4, "little")  # struct linger {l_onoff 1, l_linger 0}
