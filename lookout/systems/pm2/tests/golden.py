@@ -13,8 +13,6 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from aiohttp.test_utils import TestServer
-
 from lookout.systems.pm2.exporter import EXPORTER
 from lookout.exporters.runtime.config import Loader
 from lookout.pm2rpc import amp
@@ -73,7 +71,7 @@ def _daemon(path: str, body: dict):
         thread.join(5)
 
 
-async def render() -> str:
+def render() -> str:
     """The exporter's `/metrics` (Prometheus text) from the recorded answers, normalised."""
     src = sources()
     with tempfile.TemporaryDirectory(prefix="lookout-golden-pm2-") as tmp:
@@ -81,19 +79,19 @@ async def render() -> str:
         logs = {k: Path(tmp) / src[k]["appended_to"] for k in ("out_log", "err_log")}
         for path in logs.values():
             path.touch()
-        with _daemon(str(Path(tmp) / "rpc.sock"), json.loads(raw)):
-            async with TestServer(json_routes(src, ("health", "sync_stats"), folder())) as http:
-                cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
-                    "daemon": {"rpc_socket": str(Path(tmp) / "rpc.sock"), "home": tmp,
-                               "expected_processes": ["rss-sync-server"]},
-                    "health": {"url": str(http.make_url(src["health"]["path"]))},
-                    "host": {"enabled": False},  # /proc/meminfo: this machine's, not a recorded answer
-                })
+        with _daemon(str(Path(tmp) / "rpc.sock"), json.loads(raw)), \
+                json_routes(src, ("health", "sync_stats"), folder()) as base:
+            cfg = Loader(EXPORTER.namespace, environ={}).load(EXPORTER.config_class, {
+                "daemon": {"rpc_socket": str(Path(tmp) / "rpc.sock"), "home": tmp,
+                           "expected_processes": ["rss-sync-server"]},
+                "health": {"url": base + src["health"]["path"]},
+                "host": {"enabled": False},  # /proc/meminfo: this machine's, not a recorded answer
+            })
 
-                def append_lines():
-                    for key, path in logs.items():
-                        lines = (folder() / src[key]["file"]).read_text()
-                        with path.open("a") as f:
-                            f.write(lines)
-                text = await scrape(EXPORTER.namespace, EXPORTER.build(cfg), append_lines)
+            def append_lines():
+                for key, path in logs.items():
+                    lines = (folder() / src[key]["file"]).read_text()
+                    with path.open("a") as f:
+                        f.write(lines)
+            text = scrape(EXPORTER.namespace, EXPORTER.build(cfg), append_lines)
     return normalise(text, VOLATILE)

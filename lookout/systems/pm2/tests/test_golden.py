@@ -2,8 +2,6 @@
 server define it (expected values from the recorded answers and the applications' units)."""
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.golden import samples
@@ -13,7 +11,7 @@ from . import golden
 
 @pytest.fixture(scope="module")
 def pm2_now() -> str:
-    return asyncio.run(golden.render())
+    return golden.render()
 
 
 def test_pm2_every_collector_reads_its_recorded_answer(pm2_now):
