@@ -13,12 +13,12 @@ from lookout.devstack.proc import ROOT
 FAKE_PM2 = "#!/bin/sh\nhead -c 67108864 /dev/zero | tr '\\\\0' ' ' | sed '1s/^/[/'\n"
 
 PROBE = textwrap.dedent("""
-    import asyncio, resource, sys
+    import resource, sys
     from lookout.systems.pm2.exporter.jlist import jlist
     from lookout.exporters.runtime import CollectError
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
-        asyncio.run(jlist(sys.argv[1], "/nonexistent", 60))
+        jlist(sys.argv[1], "/nonexistent", 60)
         print("ACCEPTED")
     except CollectError as exc:
         print("REFUSED", exc.reason, exc)
