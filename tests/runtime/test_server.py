@@ -230,7 +230,9 @@ def pki(tmp_path_factory):
 
 def test_tls_with_a_stalled_handshake_beside_it(serve, pki):
     ca, server_ctx = pki
-    s = serve(ok, idle_timeout=1.0, web=FakeWebConfig(ssl_context=server_ctx))
+    big = bytes(range(256)) * 16384  # 4 MiB: many TLS records, sends that would block
+    s = serve(lambda r: Response(200, big) if r.path == "/big" else ok(r), idle_timeout=1.0,
+              web=FakeWebConfig(ssl_context=server_ctx))
     stalled = socket.create_connection((s.host, s.port), timeout=5)  # connects, never says hello
     half = socket.create_connection((s.host, s.port), timeout=5)
     half.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # the start of a ClientHello only
@@ -240,6 +242,9 @@ def test_tls_with_a_stalled_handshake_beside_it(serve, pki):
             c.request("GET", f"/{i}")
             r = c.getresponse()
             assert (r.status, r.read()) == (200, f"ok /{i}".encode())
+        for _ in range(3):
+            c.request("GET", "/big")
+            assert c.getresponse().read() == big
         c.close()
         for sock in (stalled, half):
             took = _closed(sock, 4)
@@ -362,3 +367,30 @@ def test_out_of_descriptors_the_loop_waits_instead_of_spinning_and_recovers():
         assert c.getresponse().read() == b"served"
     finally:
         p.kill()
+
+
+def test_a_tls_client_that_does_not_read_its_answer_is_dropped(serve, pki):
+    ca, server_ctx = pki
+    big = b"x" * (32 << 20)
+    s = serve(lambda r: Response(200, big) if r.path == "/big" else ok(r), idle_timeout=1.0, max_threads=1,
+              web=FakeWebConfig(ssl_context=server_ctx))
+    raw = socket.create_connection((s.host, s.port), timeout=5)
+    tls = ssl.create_default_context(cafile=str(ca[0])).wrap_socket(raw, server_hostname="localhost")
+    tls.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(3)  # reads nothing for three idle timeouts
+    got, dropped = 0, False
+    try:
+        while got < len(big):
+            chunk = tls.recv(1 << 20)
+            if not chunk:
+                dropped = True
+                break
+            got += len(chunk)
+    except OSError:
+        dropped = True
+    finally:
+        tls.close()
+    assert dropped and got < len(big)
+    c = http.client.HTTPSConnection(s.host, s.port, timeout=5, context=ssl.create_default_context(cafile=str(ca[0])))
+    c.request("GET", "/after")  # the only request thread is free again
+    assert c.getresponse().read() == b"ok /after"
