@@ -49,7 +49,7 @@ def test_at_the_timeout_the_coroutine_is_cancelled_and_the_caller_returns_at_onc
             run(stuck_in_cleanup, 0.2)
         took = time.monotonic() - t0
         assert err.value.reason == "timeout"
-        assert took < 0.6, took
+        assert took < 1.5, took  # 0.2 s, not the 3 s until the coroutine lets go
         assert cancelled.wait(2)  # it was told
     finally:
         release.set()

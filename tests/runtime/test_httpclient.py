@@ -135,7 +135,7 @@ def test_a_dripping_server_is_cut_off_at_the_timeout_not_per_read(serve):
         HttpClient(f"http://127.0.0.1:{srv.port}").get("/", 0.5, 10_000)
     took = time.monotonic() - t0
     assert err.value.kind == "timeout"
-    assert took < 1.0, took
+    assert took < 2.0, took  # 0.5 s, not the 50 s the whole answer takes
 
 
 def test_a_silent_server_is_a_timeout(serve):
@@ -223,7 +223,7 @@ def test_a_caller_waiting_for_a_connection_times_out_in_time(serve):
     try:
         with pytest.raises(HttpError) as err:
             client.get("/", 0.3, 100)
-        assert err.value.kind == "timeout" and time.monotonic() - t0 < 0.8
+        assert err.value.kind == "timeout" and time.monotonic() - t0 < 2.0
         assert srv.accepted == 1  # it never opened a second connection past the limit
     finally:
         release.set()

@@ -64,7 +64,7 @@ def test_a_waiting_caller_times_out_on_its_own_timeout():
     try:
         with pytest.raises(CollectError) as err:
             shared.get(key, lambda: pytest.fail("a second call"), 0.2)
-        assert err.value.reason == "timeout" and 0.15 < time.monotonic() - t0 < 0.6
+        assert err.value.reason == "timeout" and 0.15 < time.monotonic() - t0 < 2.0
     finally:
         release.set()
         first.join(5)

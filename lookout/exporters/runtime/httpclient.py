@@ -102,7 +102,12 @@ class HttpClient:
     def _connect(self, end: float) -> tuple[socket.socket, h11.Connection]:
         tls = None
         if self.scheme == "https":
-            tls = self._tls or _context(self._verify)
+            if self._tls is None:
+                # Once per client: the default context loads the system's CA bundle (several
+                # ms of CPU), not worth paying per connection. Two threads racing here each
+                # make one; either serves.
+                self._tls = _context(self._verify)
+            tls = self._tls
         try:
             sock = socket.create_connection((self.host, self.port), timeout=_left(end))
         except TimeoutError:

@@ -196,7 +196,7 @@ class Scraper:
         collection gives up on the unfinished runs without waiting for them (a driver stuck in
         cleanup, a connection release to a frozen server, would hold it past its deadline)."""
         runs: list[_Run] = []
-        failed: list[tuple] = []
+        failed: list[dict | None] = []
         with self._lock:
             for c in self.collectors:
                 self.status[c.name].attempts += 1
@@ -212,6 +212,7 @@ class Scraper:
         for run in runs:
             self._runner.start(run, run.ended)
         if runs and not coll.ran.acquire(timeout=coll.deadline.remaining() + _GRACE):
+            failed = []
             with self._lock:
                 for run in runs:
                     if run.collector.name not in coll.outcomes:
