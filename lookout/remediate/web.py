@@ -6,11 +6,12 @@ import asyncio
 import html
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from lookout.exporters.runtime.webconfig import WebConfig
+from lookout.exporters.runtime.webconfig import CALLER_THREADS, WebConfig
 
 from .payload import PayloadError, parse
 from .receiver import Receiver
@@ -20,10 +21,16 @@ MAX_BODY = 1024 * 1024  # Alertmanager truncates a group long before this
 
 
 def build_app(receiver: Receiver, web_config: WebConfig) -> web.Application:
+    # authorized blocks for a bcrypt check (tens of ms, bounded): off the event loop, on threads
+    # of its own, enough that a flood's waiting checks never keep a cached login from a thread
+    # (the loop's default executor has about six).
+    auth_threads = ThreadPoolExecutor(CALLER_THREADS, thread_name_prefix="auth")
+
     @web.middleware
     async def basic_auth(request: web.Request, handler):
-        # authorized blocks for a bcrypt check (tens of ms, bounded): off the event loop.
-        if not await asyncio.to_thread(web_config.authorized, request.headers.get("Authorization"), request.remote):
+        ok = await asyncio.get_running_loop().run_in_executor(
+            auth_threads, web_config.authorized, request.headers.get("Authorization"), request.remote)
+        if not ok:
             receiver.m_payloads.labels("unauthorized").inc()
             log.warning("unauthorized request", extra={"fields": {"path": request.path, "peer": request.remote}})
             return web.Response(status=401, text="Unauthorized\n",

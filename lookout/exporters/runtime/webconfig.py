@@ -85,6 +85,9 @@ _MAX_PENDING_CHECKS = 16
 _MAX_PENDING_PER_CLIENT = 2
 _CHECK_WAIT_SECONDS = 5.0  # a check that cannot start within this is refused
 _CACHE_SIZE = 256
+# Threads a caller that runs `authorized` on a pool of its own needs (the remediation receiver's
+# aiohttp loop): every check let in may wait on one, and a cached login still finds one free.
+CALLER_THREADS = _MAX_PENDING_CHECKS + 4
 
 
 @dataclass
