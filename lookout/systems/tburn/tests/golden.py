@@ -39,8 +39,12 @@ def folder():
     return Path(__file__).resolve().parent / "recorded"
 
 
-async def record() -> None:
+def record() -> None:
     """Ask the simulator (in-process, seed 1, clocks frozen) every route once, in order."""
+    asyncio.run(_record())  # the simulator is an aiohttp app (simulators are not exporters)
+
+
+async def _record() -> None:
     from lookout.simulators.common import FaultRegistry
     from lookout.systems.tburn.simulator.app import SESSION_COOKIE, make_app
     from lookout.systems.tburn.simulator.faults import ENDPOINTS, FAULTS
@@ -100,4 +104,4 @@ def answers() -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    record()
