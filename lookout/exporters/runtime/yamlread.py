@@ -120,15 +120,15 @@ def load(text: str, *, max_depth: int = 100, max_nodes: int = 1_000_000) -> Any:
     would give it. Raises YAMLError (a ValueError) naming the line of the first problem, and
     LimitError past max_depth levels of nesting (which also bounds the recursion) or max_nodes
     keys, values and collections."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     bad = _NOT_ALLOWED.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise YAMLError(line, f"character U+{ord(bad.group()):04X} is not allowed in YAML"
                         if bad.group() not in "\x85\u2028\u2029" else "only LF, CRLF and CR line breaks are read")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _Reader(text, max_depth, max_nodes).document()
 
 
@@ -302,7 +302,7 @@ class _Reader:
         if self.s[i] == "\0" or self.marker(i):
             return False
         if not self.newline_between(last, i):
-            raise self.fail("unexpected content after the value (a ': ' or ' #' inside a value must be quoted)")
+            raise self.fail("unexpected content after the value (quote a value that is one string)")
         here = self.col(i)
         if here > col:
             raise self.fail("unexpected indentation")
@@ -329,7 +329,7 @@ class _Reader:
                 self.flow_skip(opened)
                 if s[self.i] == "]":
                     break
-                items.append(self.flow_node(depth + 1, opened))
+                items.append(self.flow_node(depth + 1))
                 self.flow_skip(opened)
                 if s[self.i] == ":":
                     raise self.fail("a 'key: value' pair inside [...] is not supported; use {...}")
@@ -346,7 +346,7 @@ class _Reader:
                 kpos = self.i
                 if s[kpos] in "[{":
                     raise self.fail("a [...] or {...} used as a key is not supported")
-                key = self.flow_node(depth + 1, opened, key=True)
+                key = self.flow_node(depth + 1)
                 if self.newline_between(kpos, self.end):
                     raise self.fail("a key must fit on one line", kpos)
                 self.flow_skip(opened)
@@ -357,7 +357,7 @@ class _Reader:
                     if s[self.i] in ",}":
                         self.count(depth + 1, self.i)
                     else:
-                        value = self.flow_node(depth + 1, opened)
+                        value = self.flow_node(depth + 1)
                         self.flow_skip(opened)
                 else:
                     self.count(depth + 1, self.i)
@@ -372,7 +372,7 @@ class _Reader:
         self.end = self.i
         return items
 
-    def flow_node(self, depth: int, opened: int, key: bool = False) -> Any:
+    def flow_node(self, depth: int) -> Any:
         i = self.i
         if self.s[i] in "[{":
             return self.flow(depth)
