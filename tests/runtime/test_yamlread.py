@@ -147,6 +147,7 @@ REFUSED = [
     ("a: 1\nb: `x\n", 2, "quote the value"),
     ("a: 1\nb: x\x07\n", 2, "U+0007"),
     ("a: 1\nb: x\u2028y\n", 2, "line breaks"),
+    ("a: 1\rb: x\x07\r", 2, "U+0007"),
     ("a: 1\n'multi\n line': 2\n", 2, "one line"),
     ("a: 1\n" + "k" * 1100 + ": 2\n", 2, "longer than 1024"),
     ("...\n", 1, "no document"),
