@@ -3,7 +3,6 @@ demo targets (lookout.simulators) use. Neutral ground on purpose: the simulators
 the watched applications and must not import the exporters' runtime."""
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import sys
@@ -40,6 +39,8 @@ async def serve_until_signalled(app: "web.Application", host: str, port: int,
     process ends with os._exit(0): a thread stuck in a blocking driver call would otherwise
     hold the interpreter's exit forever.
     """
+    import asyncio  # here: the exporters import exit_after from this module and no asyncio
+
     from aiohttp import web
 
     stop = asyncio.Event()

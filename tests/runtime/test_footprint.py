@@ -5,9 +5,10 @@ are absent, is scraped once over a plain socket, and then writes the modules it 
 module that costs megabytes and is not used by that configuration must not be among them:
 aiohttp (17 MB), prometheus_client (its package imports ssl and http.server), bcrypt (only with
 basic-auth users) and, unless the configuration uses TLS, ssl and OpenSSL's libssl and
-libcrypto (about 5 MB: asyncio's import of ssl is deferred, PyMySQL is imported without it when
-Nectar's `database.ssl_mode` is disabled). asyncpg imports ssl at its own import, so ticks
-carries it (its DSN's default sslmode, prefer, tries TLS).
+libcrypto (about 5 MB: the runtime imports no asyncio, whose import pulls ssl in, and PyMySQL is
+imported without it when Nectar's `database.ssl_mode` is disabled). Nor asyncio itself, except in
+ticks: asyncpg is asyncio-only and imports ssl at its own import, so ticks carries both (its
+DSN's default sslmode, prefer, tries TLS).
 """
 from __future__ import annotations
 
@@ -61,6 +62,9 @@ CONFIGS = {
 }
 NEVER = {"aiohttp", "yarl", "prometheus_client", "bcrypt", "http.server", "docker", "requests"}
 NO_SSL = {"pm2", "tburn", "nectar"}  # ticks' asyncpg imports ssl at its own import
+# The runtime runs on threads and a `selectors` loop (issue 24): asyncio (about 2 MB and 25 ms
+# of start-up, and `concurrent.futures` with it) only where a driver needs it, ticks' asyncpg.
+NO_ASYNCIO = {"pm2", "tburn", "nectar"}
 # Start-up (issue 24): modules nothing before the first answer uses, each imported where it is
 # used (the landing page, --version, --help, a failing backend's jitter, the docs' descriptor
 # listing, TLS); argparse's formatter would import shutil (with bz2 and lzma) to size help text.
@@ -87,6 +91,9 @@ def test_default_configuration_loads_only_what_it_uses(tmp_path, ns):
     modules = set(got["modules"])
     heavy = {m for m in modules if m.split(".")[0] in NEVER or m in NEVER}
     assert not heavy, f"lookout-{ns} loaded {sorted(heavy)} with its default configuration"
+    if ns in NO_ASYNCIO:
+        loop = {m for m in modules if m.split(".")[0] in ("asyncio", "concurrent")}
+        assert not loop, f"lookout-{ns} loaded {sorted(loop)}"
     if ns in NO_SSL:
         assert "ssl" not in modules and "_hashlib" not in modules, f"lookout-{ns} loaded ssl or hashlib"
         assert not got["openssl"], f"lookout-{ns} mapped {got['openssl']}"
@@ -122,6 +129,7 @@ def test_basic_auth_loads_bcrypt_but_not_ssl(tmp_path):
     web.write_text(yaml.safe_dump({"basic_auth_users": {"p": bcrypt.hashpw(b"x", bcrypt.gensalt(4)).decode()}}))
     modules = set(loaded(tmp_path, "pm2", "--web.config.file", str(web))["modules"])
     assert "bcrypt" in modules and "ssl" not in modules
+    assert "asyncio" not in modules and "concurrent" not in modules  # bcrypt checks bounded with threading
 
 
 # A collector that is off costs nothing: the modules only it uses are imported when it is

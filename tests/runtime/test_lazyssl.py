@@ -2,7 +2,7 @@
 makes no TLS connection, and TLS still whole for whatever imports `ssl` afterwards.
 
 Each case runs in a fresh interpreter (`python -S`, the dependencies' site-packages appended),
-as an exporter does: the runtime's import defers asyncio's `ssl` first. The facts checked are
+as an exporter does (the runtime imports no asyncio, so nothing imports `ssl` before the driver). The facts checked are
 PyMySQL 1.2.4's (connections.py: `SSL_ENABLED = False` when `import ssl` fails) and CPython
 3.11's (hashlib serves sha1/sha256 from _sha1/_sha256 without _hashlib; hmac likewise).
 """
@@ -33,29 +33,23 @@ import pymysql._auth as auth
 after_import = {"ssl": "ssl" in sys.modules, "_hashlib": "_hashlib" in sys.modules, "mapped": openssl_mapped(),
                 "ssl_enabled": pymysql.connections.SSL_ENABLED,
                 "sha1": auth.hashlib.sha1(b"x").hexdigest(), "sha1_from": type(auth.hashlib.sha1()).__module__}
-# Later, as a web-config with TLS does: the whole hashlib and ssl, and asyncio's TLS works.
-import hashlib, ssl, asyncio
+# Later, as a web-config with TLS does: the whole hashlib and ssl, and a real handshake works.
+import hashlib, socket, ssl, threading
 ca, crt, key = sys.argv[1:4]
-async def handshake():
-    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_ctx.load_cert_chain(crt, key)
-    async def echo(reader, writer):
-        writer.write(await reader.readline())
-        await writer.drain()
-        writer.close()
-    server = await asyncio.start_server(echo, "127.0.0.1", 0, ssl=server_ctx)
-    port = server.sockets[0].getsockname()[1]
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=ssl.create_default_context(cafile=ca),
-                                                   server_hostname="localhost")
-    writer.write(b"over tls\n")
-    line = await reader.readline()
-    version = writer.get_extra_info("ssl_object").version()
-    writer.close()
-    server.close()
-    return line.decode(), version
-line, version = asyncio.run(handshake())
+server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+server_ctx.load_cert_chain(crt, key)
+listener = socket.create_server(("127.0.0.1", 0))
+def echo():
+    conn, _ = listener.accept()
+    with server_ctx.wrap_socket(conn, server_side=True) as tls:
+        tls.sendall(tls.recv(100))
+threading.Thread(target=echo, daemon=True).start()
+raw = socket.create_connection(listener.getsockname(), timeout=10)
+with ssl.create_default_context(cafile=ca).wrap_socket(raw, server_hostname="localhost") as tls:
+    tls.sendall(b"over tls\n")
+    line, version = tls.recv(100), tls.version()
 print(json.dumps({**after_import, "later_hashlib_openssl": "_hashlib" in sys.modules and hashlib is not auth.hashlib,
-                  "pbkdf2_from": hashlib.pbkdf2_hmac.__module__, "echo": line, "tls": version}))
+                  "pbkdf2_from": hashlib.pbkdf2_hmac.__module__, "echo": line.decode(), "tls": version}))
 """
 
 WITH_TLS = PRELUDE + r"""

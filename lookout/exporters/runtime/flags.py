@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import subprocess
 import sys
 
 from lookout import __version__
@@ -127,6 +126,8 @@ def revision() -> str:
     if value:
         return value
     checkout = os.path.realpath(os.path.join(here, os.pardir, os.pardir, os.pardir))  # <checkout>/lookout/...
+    import subprocess  # only in a checkout: an installed wheel has its REVISION
+
     try:
         out = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--show-toplevel", "HEAD"],
                              capture_output=True, text=True, timeout=5)

@@ -28,10 +28,10 @@ import errno
 import heapq
 import itertools
 import logging
+import select
 import selectors
 import signal
 import socket
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -41,6 +41,8 @@ import h11
 
 from lookout.netutil import exit_after
 
+from .threads import Runner
+
 log = logging.getLogger("lookout.http")
 
 MAX_LINE = 8190      # aiohttp's and many servers' limit on one request or header line
@@ -48,7 +50,6 @@ MAX_HEAD = 16384     # the whole request head
 _MAX_BODY = 65536    # a GET carries no body; more than this and the connection is closed
 BACKLOG = 512
 MAX_THREADS = 64     # request threads at once; more requests wait for one (in arrival order)
-THREAD_IDLE_SECONDS = 60.0  # a request thread with nothing to do for this long ends
 
 
 @dataclass
@@ -96,7 +97,8 @@ class Server:
         self.handler = handler
         self.web_config = web_config
         self.idle_timeout = idle_timeout
-        self._workers = _Workers(self._answer, max_threads)
+        self.max_threads = max_threads
+        self._threads = Runner("http", max_idle=max_threads)  # request threads, reused
         self._sel = selectors.DefaultSelector()
         self._listener: socket.socket | None = None
         self._conns: set[_Conn] = set()
@@ -104,7 +106,8 @@ class Server:
         self._seq = itertools.count()
         self._accept_paused_until = 0.0  # out of descriptors: accept again at this time
         self._back: deque[tuple[_Conn, bool | None]] = deque()  # from request threads: (conn, keep)
-        self._busy = 0
+        self._busy = 0  # requests being answered on a thread (the loop's count: no lock)
+        self._waiting: deque[tuple[_Conn, Request]] = deque()  # complete requests waiting for a thread
         self._wake_r, self._wake_w = socket.socketpair()
         for s in (self._wake_r, self._wake_w):
             s.setblocking(False)
@@ -177,6 +180,8 @@ class Server:
             while self._back:
                 conn, keep = self._back.popleft()
                 self._busy -= 1
+                if self._waiting:
+                    self._start(*self._waiting.popleft())
                 self._returned(conn, keep)
             while self._signals:
                 sig = self._signals.popleft()
@@ -191,7 +196,7 @@ class Server:
                         self.on_signal(sig)
         for conn in list(self._conns):
             self._close(conn)
-        self._workers.close()
+        self._threads.close()
 
     def close(self) -> None:
         """Release the listener and the wake-up sockets (after `serve` returned, or instead of it)."""
@@ -217,8 +222,7 @@ class Server:
 
     def _drain_wakeups(self) -> None:
         try:
-            while self._wake_r.recv(4096):
-                pass
+            self._wake_r.recv(4096)  # what is left (rarely) wakes the loop once more
         except (BlockingIOError, InterruptedError):
             pass
 
@@ -379,9 +383,16 @@ class Server:
     def _dispatch(self, conn: _Conn, head: tuple) -> None:
         self._unwatch(conn)
         conn.phase = _BUSY
-        self._busy += 1
         method, path, headers = head
-        self._workers.submit((conn, Request(method, path, headers, conn.client, conn.web)))
+        request = Request(method, path, headers, conn.client, conn.web)
+        if self._busy >= self.max_threads:
+            self._waiting.append((conn, request))
+        else:
+            self._start(conn, request)
+
+    def _start(self, conn: _Conn, request: Request) -> None:
+        self._busy += 1
+        self._threads.start(lambda: self._answer(conn, request), self.wake)
 
     def _returned(self, conn: _Conn, keep: bool | None) -> None:
         """A request thread is done with `conn`: keep it for the next request (True), close it
@@ -389,15 +400,17 @@ class Server:
         if not keep or self._stopping:
             self._close(conn, abort=keep is None)
             return
-        try:
-            conn.sock.setblocking(False)
-        except OSError:
-            self._close(conn)
-            return
         conn.h11.start_next_cycle()
         conn.phase = _READING
         self._arm(conn)
-        self._ready(conn)  # a pipelined request (or TLS bytes already decrypted) may be waiting
+        pending = getattr(conn.sock, "pending", None)  # TLS: bytes decrypted already
+        if conn.h11.trailing_data[0] or (pending is not None and pending()):
+            self._ready(conn)  # a pipelined request is waiting
+        else:
+            try:
+                self._watch(conn, selectors.EVENT_READ)
+            except (OSError, ValueError):  # closed by the client meanwhile
+                self._close(conn, abort=True)
 
     def _close(self, conn: _Conn, abort: bool = False) -> None:
         """Close `conn`; `abort`: at once with a reset, so the kernel neither keeps sending what
@@ -414,8 +427,7 @@ class Server:
 
     # -- on a request thread -------------------------------------------------------------------
 
-    def _answer(self, job: tuple) -> None:
-        conn, request = job
+    def _answer(self, conn: _Conn, request: Request) -> None:
         keep: bool | None = None
         try:
             response = self.handler(request)
@@ -427,8 +439,7 @@ class Server:
         except Exception:
             log.exception("request failed", extra={"fields": {"path": request.path}})
         finally:
-            self._back.append((conn, keep))
-            self.wake()
+            self._back.append((conn, keep))  # the loop is woken once this thread is free again
 
 
 def _render(conn: h11.Connection, method: str, response: Response, close: bool = False) -> bytes:
@@ -443,88 +454,28 @@ def _render(conn: h11.Connection, method: str, response: Response, close: bool =
 
 
 def _send_all(sock: socket.socket, data: bytes, by: float) -> None:
-    """All of `data` by the monotonic time `by` (TimeoutError otherwise): the whole answer
-    within the idle timeout, not each piece of it (a client reading a byte at a time is dropped)."""
+    """All of `data` on the non-blocking `sock` by the monotonic time `by` (TimeoutError
+    otherwise): the whole answer within the idle timeout, not each piece of it (a client
+    reading a little now and then is dropped). An answer that fits the send buffer, as most
+    do, costs one send."""
     view = memoryview(data)
     while view:
+        try:
+            view = view[sock.send(view):]
+            continue
+        except (BlockingIOError, InterruptedError):
+            wait = select.POLLOUT
+        except OSError as exc:  # TLS wants the socket ready first (ssl.SSLWantWriteError/ReadError)
+            name = type(exc).__name__
+            if name not in ("SSLWantWriteError", "SSLWantReadError"):
+                raise
+            wait = select.POLLOUT if name == "SSLWantWriteError" else select.POLLIN
         left = by - time.monotonic()
         if left <= 0:
             raise TimeoutError("the client did not read its answer in time")
-        sock.settimeout(left)
-        view = view[sock.send(view):]
-
-
-class _Workers:
-    """Request threads: an idle one is reused, at most `limit` run, further jobs wait in order.
-    Daemon threads: one stuck in a handler never holds up the process's exit."""
-
-    def __init__(self, run: Callable[[Any], None], limit: int):
-        self.run, self.limit = run, limit
-        self._lock = threading.Lock()
-        self._idle: list[_Inbox] = []
-        self._waiting: deque = deque()
-        self._threads = 0
-
-    def submit(self, job: Any) -> None:
-        with self._lock:
-            if self._idle:
-                self._idle.pop().give(job)
-                return
-            if self._threads >= self.limit:
-                self._waiting.append(job)
-                return
-            self._threads += 1
-        threading.Thread(target=self._loop, args=(job,), name="http-request", daemon=True).start()
-
-    def close(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for inbox in idle:
-            inbox.give(None)
-
-    def _loop(self, job: Any) -> None:
-        inbox = _Inbox()
-        while job is not None:
-            self.run(job)
-            with self._lock:
-                if self._waiting:
-                    job = self._waiting.popleft()
-                    continue
-                self._idle.append(inbox)
-            job = inbox.take(THREAD_IDLE_SECONDS)
-            if job is _NOTHING:
-                with self._lock:
-                    if inbox in self._idle:  # nobody picked this thread meanwhile: end it
-                        self._idle.remove(inbox)
-                        self._threads -= 1
-                        return
-                job = inbox.take(None)  # picked just now: the job is on its way
-        with self._lock:
-            self._threads -= 1
-
-
-_NOTHING = object()
-
-
-class _Inbox:
-    """One job handed to one waiting thread."""
-
-    __slots__ = ("_ready", "_job")
-
-    def __init__(self):
-        self._ready = threading.Lock()
-        self._ready.acquire()
-        self._job: Any = None
-
-    def give(self, job: Any) -> None:
-        self._job = job
-        self._ready.release()
-
-    def take(self, timeout: float | None) -> Any:
-        if not self._ready.acquire(timeout=-1 if timeout is None else timeout):
-            return _NOTHING
-        job, self._job = self._job, None
-        return job
+        poll = select.poll()  # not select.select: descriptors past 1024 are common here
+        poll.register(sock, wait)
+        poll.poll(left * 1000)
 
 
 _RESET = (1).to_bytes(4, "little") + (0).to_bytes(4, "little")  # struct linger {l_onoff 1, l_linger 0}
