@@ -2,8 +2,9 @@
 golden collector output, mysqld_exporter's per-scraper tests against recorded answers).
 
 Each system keeps its own in its folder, lookout/systems/<key>/tests/:
-- `golden.py`: NAME, REPO, `render()` (the `/metrics` body, normalised), `sources()`,
-  `folder()` and `record` (an async function re-recording the answers, or None);
+- `golden.py`: NAME, REPO, `render()` (the `/metrics` body, normalised; a plain function: the
+  collectors run on the scrape's threads), `sources()`, `folder()` and `record` (a function
+  re-recording the answers, or None);
 - `recorded/` holds the answers its backend gave (TBURN's recorded from its in-process
   simulator by `--record`; PM2's, Nectar's and the tick collector's were written by hand in
   the shapes of the cited application files, since their backends are processes the unit
@@ -21,6 +22,7 @@ This package holds what they share and the command, which walks the registry:
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import re
 from pathlib import Path
@@ -46,7 +48,7 @@ def normalise(text: str, volatile: tuple[str, ...] = ()) -> str:
     return re.sub(r'version="[^"]*"', 'version="X"', text)
 
 
-async def scrape(namespace: str, collectors: list, between=None) -> str:
+def scrape(namespace: str, collectors: list, between=None) -> str:
     """The `/metrics` body of the second of two scrapes of `collectors` (the first lets a log
     tail open its files at their end, as a running exporter does; `between()` then appends the
     recorded lines), collectors closed afterwards."""
@@ -56,15 +58,15 @@ async def scrape(namespace: str, collectors: list, between=None) -> str:
 
     scraper = Scraper(namespace, collectors, __version__)
     try:
-        await scraper.snapshot(Deadline(10))
+        scraper.snapshot(Deadline(10))
         _all_succeeded(scraper, "first")
         if between is not None:
             between()
-        body, _ = scraper.render(await scraper.snapshot(Deadline(10)), None)
+        body, _ = scraper.render(scraper.snapshot(Deadline(10)), None)
         _all_succeeded(scraper, "second")
     finally:
         for c in collectors:
-            await c.close()
+            c.close()
     return body.decode()
 
 
@@ -100,16 +102,17 @@ def sources(folder: Path) -> dict:
     return yaml.safe_load((folder / "SOURCES.yml").read_text())
 
 
+@contextlib.contextmanager
 def json_routes(src: dict, names: tuple[str, ...], folder: Path):
-    """An aiohttp app answering each recorded route of `names` (SOURCES.yml entries: `path`,
-    `status`, `file` under `folder`) with its recorded JSON body and status."""
-    from aiohttp import web
-    app = web.Application()
-    for name in names:
-        s = src[name]
-        body = (folder / s["file"]).read_bytes()
-
-        async def answer(request, body=body, s=s):
-            return web.Response(body=body, status=s["status"], content_type="application/json")
-        app.router.add_get(s["path"], answer)
-    return app
+    """A loopback HTTP server (devstack's FuzzBodyServer, on a thread of its own) answering each
+    recorded route of `names` (SOURCES.yml entries: `path`, `status`, `file` under `folder`)
+    with its recorded JSON body and status, while the block runs; yields its base URL."""
+    from lookout.devstack.fuzz_body_server import Canned, FuzzBodyServer
+    server = FuzzBodyServer().start()
+    try:
+        for name in names:
+            s = src[name]
+            server.set(s["path"], Canned((folder / s["file"]).read_bytes(), status=s["status"]))
+        yield server.url
+    finally:
+        server.stop()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 from lookout.generated import check, stale, write
@@ -11,7 +10,7 @@ from . import golden_file, goldens
 
 
 def files() -> dict:
-    return {golden_file(m): asyncio.run(m.render()) for m in goldens()}
+    return {golden_file(m): m.render() for m in goldens()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
             if m.record is None:  # written by hand from the cited sources: kept as they are (see the package docstring)
                 print(f"{m.NAME}: recorded answers kept as they are (no in-process backend to re-record from)")
                 continue
-            asyncio.run(m.record())
+            m.record()
     out = files()
     if args.check:
         return check(stale(out), "python -m tests.golden")

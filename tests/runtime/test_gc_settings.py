@@ -11,14 +11,14 @@ import yaml
 
 from lookout.devstack.proc import ROOT
 
-# Stands in for asyncio.run: records the collector's settings at the moment serving would
-# begin, instead of serving.
+# Stands in for the runtime's serving loop (main._serve): records the collector's settings at
+# the moment serving would begin, instead of serving.
 HARNESS = r"""
-import asyncio, gc, json, sys
-def serve(coro):
-    coro.close()
+import gc, json, sys
+from lookout.exporters.runtime import main as runtime_main
+def serve(*args):
     print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
-asyncio.run = serve
+runtime_main._serve = serve
 from lookout.systems.pm2.exporter.__main__ import main
 sys.argv = ["lookout-pm2", "--config", sys.argv[1], "--web.listen-address", "127.0.0.1:0"]
 main()

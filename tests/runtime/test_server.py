@@ -8,6 +8,7 @@ exporter does.
 from __future__ import annotations
 
 import http.client
+import os
 import signal
 import socket
 import ssl
@@ -229,7 +230,9 @@ def pki(tmp_path_factory):
 
 def test_tls_with_a_stalled_handshake_beside_it(serve, pki):
     ca, server_ctx = pki
-    s = serve(ok, idle_timeout=1.0, web=FakeWebConfig(ssl_context=server_ctx))
+    big = bytes(range(256)) * 16384  # 4 MiB: many TLS records, sends that would block
+    s = serve(lambda r: Response(200, big) if r.path == "/big" else ok(r), idle_timeout=1.0,
+              web=FakeWebConfig(ssl_context=server_ctx))
     stalled = socket.create_connection((s.host, s.port), timeout=5)  # connects, never says hello
     half = socket.create_connection((s.host, s.port), timeout=5)
     half.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # the start of a ClientHello only
@@ -239,6 +242,9 @@ def test_tls_with_a_stalled_handshake_beside_it(serve, pki):
             c.request("GET", f"/{i}")
             r = c.getresponse()
             assert (r.status, r.read()) == (200, f"ok /{i}".encode())
+        for _ in range(3):
+            c.request("GET", "/big")
+            assert c.getresponse().read() == big
         c.close()
         for sock in (stalled, half):
             took = _closed(sock, 4)
@@ -328,3 +334,63 @@ def test_sigterm_ends_the_process_within_exit_within_whatever_is_stuck(mode):
             held.close()
     finally:
         p.kill()
+
+
+OUT_OF_DESCRIPTORS = r"""
+import resource, sys
+from lookout.exporters.runtime.server import Response, Server
+resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+class FakeWebConfig:
+    ssl_context = None
+server = Server(lambda request: Response(200, b"served"), FakeWebConfig, idle_timeout=1.5)
+print(server.listen("127.0.0.1", 0)[1], flush=True)
+server.serve()
+"""
+
+
+def test_out_of_descriptors_the_loop_waits_instead_of_spinning_and_recovers():
+    p = subprocess.Popen([sys.executable, "-c", OUT_OF_DESCRIPTORS], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(p.stdout.readline())
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(100)]  # past 64
+        time.sleep(0.3)
+        with open(f"/proc/{p.pid}/stat") as f:
+            before = sum(int(x) for x in f.read().rsplit(")", 1)[1].split()[11:13])
+        time.sleep(1.0)
+        with open(f"/proc/{p.pid}/stat") as f:
+            after = sum(int(x) for x in f.read().rsplit(")", 1)[1].split()[11:13])
+        assert (after - before) / os.sysconf("SC_CLK_TCK") < 0.3  # not a busy loop on accept
+        for sock in held:
+            sock.close()
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)  # served once descriptors are free
+        c.request("GET", "/")
+        assert c.getresponse().read() == b"served"
+    finally:
+        p.kill()
+
+
+def test_a_tls_client_that_does_not_read_its_answer_is_dropped(serve, pki):
+    ca, server_ctx = pki
+    big = b"x" * (32 << 20)
+    s = serve(lambda r: Response(200, big) if r.path == "/big" else ok(r), idle_timeout=1.0, max_threads=1,
+              web=FakeWebConfig(ssl_context=server_ctx))
+    raw = socket.create_connection((s.host, s.port), timeout=5)
+    tls = ssl.create_default_context(cafile=str(ca[0])).wrap_socket(raw, server_hostname="localhost")
+    tls.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(3)  # reads nothing for three idle timeouts
+    got, dropped = 0, False
+    try:
+        while got < len(big):
+            chunk = tls.recv(1 << 20)
+            if not chunk:
+                dropped = True
+                break
+            got += len(chunk)
+    except OSError:
+        dropped = True
+    finally:
+        tls.close()
+    assert dropped and got < len(big)
+    c = http.client.HTTPSConnection(s.host, s.port, timeout=5, context=ssl.create_default_context(cafile=str(ca[0])))
+    c.request("GET", "/after")  # the only request thread is free again
+    assert c.getresponse().read() == b"ok /after"

@@ -20,7 +20,8 @@ def run(make: Callable[[], Awaitable[Any]], timeout: float) -> Any:
 
     At `timeout` seconds the coroutine is cancelled and CollectError("timeout") raised at once,
     without waiting for the cancellation to finish (a driver releasing a connection to a frozen
-    server could take much longer).
+    server could take much longer). A coroutine that ends cancelled by someone else is
+    CollectError("error"). Calls from several threads run concurrently on the one loop.
     """
     import asyncio
     import concurrent.futures
@@ -29,6 +30,8 @@ def run(make: Callable[[], Awaitable[Any]], timeout: float) -> Any:
     try:
         return future.result(max(timeout, 0.0))
     except concurrent.futures.TimeoutError:
+        if future.done():  # the coroutine's own TimeoutError (a driver's), not ours
+            raise
         future.cancel()
         raise CollectError("timeout", f"no answer within {timeout:.2f}s") from None
     except concurrent.futures.CancelledError:

@@ -59,7 +59,7 @@ def reason_of(exc: BaseException) -> str:
         return exc.reason
     if isinstance(exc, LabelError):  # a programming error, not a bad answer
         return "error"
-    if isinstance(exc, TimeoutError):  # socket.timeout and asyncio.TimeoutError are TimeoutError
+    if isinstance(exc, TimeoutError):  # socket.timeout and concurrent.futures.TimeoutError are TimeoutError
         return "timeout"
     if isinstance(exc, (ConnectionError, OSError)):
         return "connection"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 
 from .collector import CollectError
@@ -35,8 +36,17 @@ _MARK = 64  # bytes remembered before the offset and at the file's start
 
 
 class FileTail:
+    """One log file's new complete lines at each `read_lines`.
+
+    Thread-safe: runs of one collector may overlap (a short scrape while a long one still
+    runs), and each line goes to exactly one of them. A read that cannot start within its
+    `timeout` (another one stuck on a hung mount) is CollectError("timeout"), not a second
+    thread stuck behind the first.
+    """
+
     def __init__(self, path: str, from_end: bool = True):
         self.path = path
+        self._lock = threading.Lock()
         self._fd: int | None = None
         self._ino: tuple[int, int] | None = None
         self._offset = 0
@@ -46,7 +56,17 @@ class FileTail:
         self._mark = b""   # the bytes just before _offset, up to _MARK
         self._read_at = 0.0  # wall clock of the last read (copies modified since are candidates)
 
-    def read_lines(self) -> list[str]:
+    def read_lines(self, timeout: float | None = None) -> list[str]:
+        """The complete lines written since the last read, decoded (invalid UTF-8 replaced);
+        `timeout` (seconds, None: no limit) bounds the wait for a read still going."""
+        if not self._lock.acquire(timeout=-1 if timeout is None else max(timeout, 0.0)):
+            raise CollectError("timeout", f"an earlier read of {self.path} is still going")
+        try:
+            return self._read_lines()
+        finally:
+            self._lock.release()
+
+    def _read_lines(self) -> list[str]:
         lines: list[bytes] = []
         if self._fd is None and not self._open():
             return []
@@ -168,18 +188,30 @@ class FileTail:
         self._fd = None
 
     def close(self) -> None:
-        self._close()
+        """At shutdown: a read stuck on a hung mount holds it up at most half a second."""
+        held = self._lock.acquire(timeout=0.5)
+        try:
+            self._close()
+        finally:
+            if held:
+                self._lock.release()
 
 
 class PatternCounter:
-    """Counts lines matching each named pattern; every name is reported from the start, at 0."""
+    """Counts lines matching each named pattern; every name is reported from the start, at 0.
+    `feed` may be called from overlapping runs: the counts are added under a lock."""
 
     def __init__(self, patterns: dict[str, str]):
         self.patterns = {name: re.compile(regex) for name, regex in patterns.items()}
         self.counts = dict.fromkeys(self.patterns, 0)
+        self._lock = threading.Lock()
 
     def feed(self, lines: list[str]) -> None:
+        found = dict.fromkeys(self.patterns, 0)
         for line in lines:
             for name, regex in self.patterns.items():
                 if regex.search(line):
-                    self.counts[name] += 1
+                    found[name] += 1
+        with self._lock:
+            for name, n in found.items():
+                self.counts[name] += n

@@ -89,7 +89,10 @@ class _Collection:
         self.started = time.perf_counter()
         self.outcomes: dict[str, Outcome] = {}
         self.pending = 0  # runs that have not ended yet (under the scraper's lock)
-        self.ran = threading.Event()  # set when the last run ends: one wait for all runs
+        # Released by the last run to end: one wait for all runs (a bare lock is the cheapest
+        # signal a thread can wait on with a timeout).
+        self.ran = threading.Lock()
+        self.ran.acquire()
         self.done = threading.Event()  # set once `snapshot` is built
         self.snapshot: Snapshot | None = None
 
@@ -208,7 +211,7 @@ class Scraper:
             _log_failure(fields)
         for run in runs:
             self._runner.start(run, run.ended)
-        if runs and not coll.ran.wait(coll.deadline.remaining() + _GRACE):
+        if runs and not coll.ran.acquire(timeout=coll.deadline.remaining() + _GRACE):
             with self._lock:
                 for run in runs:
                     if run.collector.name not in coll.outcomes:
@@ -241,7 +244,7 @@ class Scraper:
                 fields = self._record(run, error)
             coll.pending -= 1
             if coll.pending == 0:
-                coll.ran.set()
+                coll.ran.release()
         run.error = None  # drop the traceback's frames now
         if fields:
             _log_failure(fields)

@@ -11,26 +11,33 @@ from typing import Any, Callable, Hashable
 
 from .collector import CollectError
 
+# Keys remembered at once: collections overlap (a short scrape while a long one still runs),
+# and a late collector of the older one must still find its own call, not start another.
+_KEEP = 4
+
 
 class SharedCall:
-    """`get(key, fn, timeout)`: the first caller with a new key runs `fn()` on its own thread;
-    callers with the same key wait (at most `timeout` seconds, then CollectError("timeout"))
-    and get its result or its exception. Only the newest key is kept: a call of an older
-    collection that comes back late is handed to nobody new, and never to a newer collection.
+    """`get(key, fn, timeout)`: the first caller with a new key runs `fn()` on its own thread
+    (its own timeouts bound it); callers with the same key wait for it, at most `timeout`
+    seconds (then CollectError("timeout")), and get its result or raise its exception.
+
+    Calls are never shared across keys: a call of an older collection that comes back late is
+    handed to its own collection's callers only. The newest `_KEEP` keys are remembered; a
+    caller with a key older than those runs `fn()` again.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._key: Hashable = None
-        self._entry: _Entry | None = None
+        self._entries: dict[Hashable, _Entry] = {}  # oldest first
 
     def get(self, key: Hashable, fn: Callable[[], Any], timeout: float) -> Any:
         with self._lock:
-            entry = self._entry
-            mine = entry is None or self._key != key
+            entry = self._entries.get(key)
+            mine = entry is None
             if mine:
-                entry = self._entry = _Entry()
-                self._key = key
+                entry = self._entries[key] = _Entry()
+                if len(self._entries) > _KEEP:
+                    del self._entries[next(iter(self._entries))]
         if mine:
             try:
                 entry.result = fn()
