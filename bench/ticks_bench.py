@@ -11,7 +11,15 @@
    that cache, reported as such and never in a ratio against the peer's fresh collection;
 3. our steady RSS after that load (target: <= 45 MB).
 
+With --containers, only this instead: the CPU per scrape of the container and log collectors
+(issue 24: at most 50 ms), the exporter with a `docker` section less the same without it,
+against a collector container of the bench's own dockerd that logs a STATS line a second; each
+over --scrapes sequential scrapes on one keep-alive connection, median of --runs rounds, the
+exporters alternated; with --baseline DIR (`git archive <commit> | tar -x -C DIR`) another
+checkout's exporter beside it in the same run, and RSS/PSS of each.
+
     .venv/bin/python bench/ticks_bench.py [--large 10000000] [--small 100000] [--seconds 10] [--runs 3]
+    .venv/bin/python bench/ticks_bench.py --containers [--scrapes 15] [--runs 3] [--baseline DIR]
 
 The machine is small and shared, so every figure is a median over runs, and the targets
 are judged on ratios measured in the same run.
@@ -19,6 +27,7 @@ are judged on ratios measured in the same run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -27,15 +36,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import counted_wrk, fair_ratios, rss_bytes  # noqa: E402
+from bench.common import Scraper, counted_wrk, cpu_seconds, fair_ratios, rss_bytes  # noqa: E402
 from lookout.exporters.runtime import Deadline, MetricSet, Secret  # noqa: E402
 from lookout.systems.ticks.exporter.config import DatabaseConfig, TableConfig  # noqa: E402
 from lookout.systems.ticks.exporter.database import Database  # noqa: E402
 from lookout.systems.ticks.exporter.tables import TableCollector  # noqa: E402
+from lookout.devstack.docker import DockerEngine  # noqa: E402
 from lookout.devstack.postgres import PostgresServer  # noqa: E402
 from lookout.devstack.proc import free_port, http_get, terminate, wait_until  # noqa: E402
 
@@ -76,10 +87,10 @@ def collection_latency(dsn: str, tables: list[str], rounds: int) -> dict[str, li
 
 
 class Server:
-    def __init__(self, args: list[str], env: dict, url: str, log: Path):
+    def __init__(self, args: list[str], env: dict, url: str, log: Path, cwd: Path = ROOT):
         self.url = url
         self._log = open(log, "w")
-        self.proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT, stdout=self._log,
+        self.proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=cwd, stdout=self._log,
                                      stderr=subprocess.STDOUT, start_new_session=True)
         wait_until(lambda: self.proc.poll() is None and http_get(url, timeout=10)[0] == 200,
                    timeout=30, what=url)
@@ -89,6 +100,58 @@ class Server:
         self._log.close()
 
 
+def containers_cpu(pg: PostgresServer, workdir: Path, scrapes: int, runs: int, baseline: str) -> None:
+    """Part --containers (see the module's docstring)."""
+    engine = DockerEngine().start()
+    servers: list[Server] = []
+    try:
+        engine.import_busybox()
+        # scripts/ws_tick_collector.py's minutely STATS line, once a second here.
+        engine.run(["sh", "-c", "while :; do echo 'STATS | Ticks: 12 | Buffer: Q=1.0% T=0.0% D=0.0%'; sleep 1; done"],
+                   name="eth-collector", mem_limit="64m")
+        pg.psql('CREATE TABLE eth_option_quotes ("timestamp" timestamptz NOT NULL, instrument text);'
+                "INSERT INTO eth_option_quotes VALUES (now(), 'ETH-1')")
+        trees = {"this tree": ROOT, **({"baseline": Path(baseline).resolve()} if baseline else {})}
+        targets: dict[tuple[str, bool], Server] = {}
+        for tree, root in trees.items():
+            for docker in (True, False):
+                cfg = {"tables": [{"name": "eth_option_quotes", "instrument_column": "instrument"}]}
+                if docker:
+                    cfg["docker"] = {"host": engine.host, "containers": ["eth-collector"]}
+                path = workdir / f"{tree.replace(' ', '-')}-{docker}.yml"
+                path.write_text(json.dumps(cfg))  # JSON is YAML
+                port = free_port()
+                server = Server([sys.executable, "-m", "lookout.systems.ticks.exporter", "--config", str(path),
+                                 "--listen", f"127.0.0.1:{port}"], {"TICKS_DATABASE__DSN": pg.dsn(), "PYTHONPATH": str(root)},
+                                f"http://127.0.0.1:{port}/metrics", workdir / f"{path.stem}.log", cwd=root)
+                servers.append(server)
+                targets[(tree, docker)] = server
+        cpu: dict[tuple[str, bool], list[float]] = {k: [] for k in targets}
+        for _ in range(runs):  # alternated, so drift on a shared machine hits all alike
+            for key, server in targets.items():
+                scraper = Scraper(urlsplit(server.url).port)
+                scraper.get()
+                before = cpu_seconds(server.proc.pid)
+                for _ in range(scrapes):
+                    _, body = scraper.get()
+                cpu[key].append((cpu_seconds(server.proc.pid) - before) / scrapes)
+                if key[1] and b'lookout_collector_success{collector="containers",exporter="ticks"} 1' not in body:
+                    raise RuntimeError(f"{key}: the container collector failed:\n{body.decode()[:3000]}")
+        print(f"\nCPU ms per scrape ({scrapes} sequential scrapes, median of {runs}; /proc ticks of 10 ms):")
+        for (tree, docker), xs in cpu.items():
+            smaps = dict(line.split(":", 1) for line in
+                         Path(f"/proc/{targets[(tree, docker)].proc.pid}/smaps_rollup").read_text().splitlines()[1:])
+            print(f"  {tree:<10} {'with docker' if docker else 'without':<12} {statistics.median(xs) * 1000:6.2f} ms"
+                  f"  RSS {smaps['Rss'].strip()}, PSS {smaps['Pss'].strip()}")
+        for tree in trees:
+            extra = statistics.median(cpu[(tree, True)]) - statistics.median(cpu[(tree, False)])
+            print(f"  {tree}: the container and log collectors {extra * 1000:.2f} ms per scrape (target <= 50 ms)")
+    finally:
+        for server in servers:
+            server.stop()
+        engine.stop()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--large", type=int, default=10_000_000)
@@ -96,6 +159,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=300, help="collections per table for the latency figure")
     ap.add_argument("--seconds", type=int, default=10, help="wrk duration per run")
     ap.add_argument("--runs", type=int, default=3, help="wrk runs per exporter")
+    ap.add_argument("--containers", action="store_true", help="only the container collectors' CPU per scrape")
+    ap.add_argument("--scrapes", type=int, default=15, help="--containers: sequential scrapes per round")
+    ap.add_argument("--baseline", default="", help="--containers: another checkout's exporter beside this one")
     ap.add_argument("--min-interval", type=float, default=0.0,
                     help="> 0: also measure ours with this scrape.min_interval_seconds (a cache; labelled, no ratio)")
     args = ap.parse_args()
@@ -104,6 +170,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="lk-bench-"))
     servers: list[Server] = []
     try:
+        if args.containers:
+            containers_cpu(pg, workdir, args.scrapes, args.runs, args.baseline)
+            return
         small, large = "ticks_small", "ticks_large"
         print(f"loading {args.small:,} and {args.large:,} rows ...", flush=True)
         print(f"  {args.small:,} rows in {make_table(pg, small, args.small):.1f}s; "
