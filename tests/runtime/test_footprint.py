@@ -65,6 +65,15 @@ NO_SSL = {"pm2", "tburn", "nectar"}  # ticks' asyncpg imports ssl at its own imp
 # The runtime runs on threads and a `selectors` loop (issue 24): asyncio (about 2 MB and 25 ms
 # of start-up, and `concurrent.futures` with it) only where a driver needs it, ticks' asyncpg.
 NO_ASYNCIO = {"pm2", "tburn", "nectar"}
+# What the exporters do with code of their own instead of a library, for its resident memory
+# (issue 24): PyYAML (runtime/yamlread.py, 1.35 MB), h11 and the dataclasses and inspect it brings
+# (runtime/http11.py and lookout/records.py, 1.9 MB) in every exporter; the stdlib's logging
+# (runtime/logs.py, 0.7 MB) and inspect where no driver brings them (asyncpg does, in ticks); psutil (1.9 MB
+# with its datetime and subprocess) and datetime (0.8 MB) where /proc/meminfo and
+# fields.iso_seconds serve: PM2's host collector on Linux.
+OWN_CODE = {"yaml", "h11", "dataclasses"}
+OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", "psutil", "datetime"},
+                "tburn": {"logging", "inspect", "datetime"}}
 # Start-up (issue 24): modules nothing before the first answer uses, each imported where it is
 # used (the landing page, --version, --help, a failing backend's jitter, the docs' descriptor
 # listing, TLS); argparse's formatter would import shutil (with bz2 and lzma) to size help text.
@@ -94,6 +103,9 @@ def test_default_configuration_loads_only_what_it_uses(tmp_path, ns):
     if ns in NO_ASYNCIO:
         loop = {m for m in modules if m.split(".")[0] in ("asyncio", "concurrent")}
         assert not loop, f"lookout-{ns} loaded {sorted(loop)}"
+    libraries = {m for m in modules if m.split(".")[0] in OWN_CODE | OWN_CODE_TOO.get(ns, set())}
+    if sys.platform.startswith("linux") or ns != "pm2":
+        assert not libraries, f"lookout-{ns} loaded {sorted(libraries)}, which Lookout's own code replaces"
     if ns in NO_SSL:
         assert "ssl" not in modules and "_hashlib" not in modules, f"lookout-{ns} loaded ssl or hashlib"
         assert not got["openssl"], f"lookout-{ns} mapped {got['openssl']}"

@@ -254,10 +254,10 @@ def test_a_collector_ending_with_a_base_exception_fails_alone_and_the_scrape_ans
     assert "SystemExit" in scraper.status["exits"].error
 
 
-def test_each_failure_is_logged_once(caplog):
+def test_each_failure_is_logged_once():
     """The fourth scrape has both kinds of failure: `stubborn` failing fast (three runs stuck)
     and `late`, stuck for the first time."""
-    import logging
+    from lookout.exporters.runtime import logs
 
     class Late(_Stuck):
         name = "late"
@@ -271,13 +271,13 @@ def test_each_failure_is_logged_once(caplog):
     stubborn, late = _Stuck(), Late()
     scraper = Scraper("x", [stubborn, late], "1.0")
     try:
-        with caplog.at_level(logging.WARNING, logger="lookout.scrape"):
+        with logs.capture(logs.WARNING) as records:
             for _ in range(4):
                 scraper.snapshot(Deadline(0.1))
     finally:
         stubborn.release.set()
         late.release.set()
-    logged = [r.fields["collector"] for r in caplog.records if r.getMessage() == "collector failed"]
+    logged = [r.fields["collector"] for r in records if r.logger == "lookout.scrape" and r.msg == "collector failed"]
     assert sorted(logged) == ["late"] + ["stubborn"] * 4, logged
 
 

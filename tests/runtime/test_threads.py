@@ -1,10 +1,10 @@
 """runtime/threads.py: a job's thread is kept for the next job, and a stuck one never is."""
 from __future__ import annotations
 
-import logging
+
 import threading
 
-from lookout.exporters.runtime import threads
+from lookout.exporters.runtime import logs, threads
 from lookout.exporters.runtime.threads import Runner
 
 
@@ -47,13 +47,13 @@ def test_a_stuck_job_keeps_its_thread_and_the_next_job_gets_another():
         release.set()
 
 
-def test_a_failing_job_is_logged_and_its_thread_serves_the_next(caplog):
+def test_a_failing_job_is_logged_and_its_thread_serves_the_next():
     runner = Runner("c", 1)
-    with caplog.at_level(logging.ERROR, logger="lookout.threads"):
+    with logs.capture(logs.ERROR) as records:
         first = _run(runner, lambda: (threading.get_ident(), 1 / 0))
         second = _run(runner, threading.get_ident)
     assert first is None and isinstance(second, int) and runner.started == 1
-    assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+    assert any(r.logger == "lookout.threads" and r.exc_info and r.exc_info[0] is ZeroDivisionError for r in records)
 
 
 def test_at_most_max_idle_threads_wait():

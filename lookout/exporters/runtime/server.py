@@ -170,7 +170,7 @@ class Server:
             elif self._accept_paused_until and self._listener is not None:
                 left = self._accept_paused_until - now
                 timeout = left if timeout is None else min(timeout, left)
-            for key, mask in self._sel.select(timeout):
+            for key, _ in self._sel.select(timeout):
                 if key.data is None:
                     self._drain_wakeups()
                 elif key.data == "listener":
