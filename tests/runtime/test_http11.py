@@ -164,6 +164,23 @@ def test_the_response_bytes_are_h11s():
         assert sent[0] == sent[1], request
 
 
+@pytest.mark.parametrize("data", [b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+                                  b"GET / HTTP/1.1\r\n\r\n", b"\x16\x03\x01\x02\x00\r\n\r\n"])
+def test_a_400_after_a_malformed_request_is_h11s(data):
+    """The server answers what it could not parse with a 400 and closes (server.py)."""
+    sent = []
+    for mod in (http11, h11):
+        conn = mod.Connection(mod.SERVER)
+        conn.receive_data(data)
+        with pytest.raises(mod.RemoteProtocolError):
+            conn.next_event()
+        out = conn.send(mod.Response(status_code=400, headers=[("Content-Length", "12"), ("Connection", "close")],
+                                     reason=b"Bad Request"))
+        out += conn.send(mod.Data(data=b"Bad Request\n")) + conn.send(mod.EndOfMessage())
+        sent.append((out, sname(conn.our_state)))
+    assert sent[0] == sent[1]
+
+
 RESPONSES = [
     b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
     b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",

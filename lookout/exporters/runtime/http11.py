@@ -359,8 +359,11 @@ class Connection:
 
     def send(self, event) -> bytes:
         if isinstance(event, Response):
-            if self.our_role != SERVER or self.our_state is not SEND_RESPONSE:
+            # IDLE too: the answer to a request that could not be parsed (a 400), as h11 allows.
+            if self.our_role != SERVER or self.our_state not in (IDLE, SEND_RESPONSE):
                 raise LocalProtocolError("cannot send a response now")
+            if self.our_state is IDLE:
+                self._keep = False
             return self._send_response(event)
         if isinstance(event, Request):
             if self.our_role != CLIENT or self.our_state is not IDLE:
