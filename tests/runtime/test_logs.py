@@ -333,3 +333,23 @@ def test_the_logger_loads_neither_logging_nor_traceback_until_needed():
     # logging imported after setup_logging: its records still in our format, not bare
     assert lines[4].split(" ", 1)[1] == "level=warn logger=asyncpg msg=routed k=v"
     assert len(lines) == 5
+
+
+@pytest.mark.parametrize("secret", ['Sup3r"Secret', "Sup3r\\Secret", "Süper-Secret-1", "tab\tSecret"])
+@pytest.mark.parametrize("fmt", ["logfmt", "json"])
+def test_no_part_of_a_secret_in_a_line_whatever_its_characters(secret, fmt, monkeypatch):
+    """Found by review: the line was escaped (json.dumps) before it was redacted, so a secret with a
+    quote, a backslash, a tab or a non-ASCII character was written escaped, and in full."""
+    from lookout.exporters.runtime.secrets import Secret
+
+    Secret(secret)
+    logs.setup_logging("info", fmt)
+    buf = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", buf)
+    try:
+        raise ValueError(f"login as {secret} refused")
+    except ValueError:
+        logs.get_logger("t").exception("collector failed", extra={"fields": {"err": f"login as {secret} refused",
+                                                                             "tried": [secret, 1]}})
+    line = buf.getvalue()
+    assert "Secret" not in line, line

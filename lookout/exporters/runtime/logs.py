@@ -93,11 +93,25 @@ def render(record: Record, fmt: str = "logfmt") -> str:
     fields.update(record.fields)
     if record.exc_info:
         fields["exc"] = format_exc(record.exc_info)
+    # Each value is redacted before it is escaped: escaped, a secret with a quote, a backslash
+    # or a non-ASCII character no longer matches itself. The whole line is redacted again.
+    fields = {k: _redacted(v) for k, v in fields.items()}
     if fmt == "json":
         line = json.dumps(fields, default=str)
     else:
         line = " ".join(f"{k}={_logfmt(v)}" for k, v in fields.items())
     return redact(line)
+
+
+def _redacted(value):
+    """`value` with every known secret masked in its text, its JSON type kept."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if type(value) in (list, tuple):
+        return type(value)(_redacted(v) for v in value)
+    if type(value) is dict:
+        return {redact(str(k)): _redacted(v) for k, v in value.items()}
+    return redact(str(value))
 
 
 def format_exc(exc_info: tuple) -> str:
