@@ -84,3 +84,19 @@ def test_a_new_key_calls_again_and_a_late_old_key_keeps_its_own_answer():
     assert shared.get(old, lambda: fetch("old again"), 1) == "old"  # a late collector of the older one
     assert shared.get(new, lambda: fetch("new again"), 1) == "new"
     assert calls == ["old", "new"]
+
+
+def test_no_answer_is_kept_once_its_collection_is_over():
+    """Found by review: the newest keys kept their answers (PM2's process list, TBURN bodies of up
+    to max_body_bytes) long after their collections had answered."""
+    import time
+
+    from lookout.exporters.runtime import Deadline
+
+    shared = SharedCall()
+    for _ in range(5):
+        shared.get(Deadline(0.01), lambda: bytearray(1 << 20), 1.0)
+    time.sleep(1.1)
+    shared.get(Deadline(0.01), lambda: b"", 1.0)
+    kept = [e.result for e in shared._entries.values() if e.result]
+    assert sum(map(len, kept)) == 0, f"{sum(map(len, kept))} bytes of finished collections kept"

@@ -7,13 +7,19 @@ answer. The collectors of one collection share its `Deadline` object, which is t
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Hashable
+import time
+from typing import Any, Callable
 
 from .collector import CollectError
+from .deadline import Deadline
 
 # Keys remembered at once: collections overlap (a short scrape while a long one still runs),
 # and a late collector of the older one must still find its own call, not start another.
 _KEEP = 4
+# A collection's answer is dropped this long after its deadline: every run of it has been given
+# up on by then (the scrape waits at most 0.1 s past its deadline), and an answer kept longer is
+# memory held for nobody (PM2's process list, a TBURN body of up to max_body_bytes).
+_AFTER_DEADLINE = 1.0
 
 
 class SharedCall:
@@ -22,16 +28,20 @@ class SharedCall:
     seconds (then CollectError("timeout")), and get its result or raise its exception.
 
     Calls are never shared across keys: a call of an older collection that comes back late is
-    handed to its own collection's callers only. The newest `_KEEP` keys are remembered; a
-    caller with a key older than those runs `fn()` again.
+    handed to its own collection's callers only. The newest `_KEEP` keys are remembered, each
+    until `_AFTER_DEADLINE` seconds past its deadline; a caller with a key no longer remembered
+    runs `fn()` again.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._entries: dict[Hashable, _Entry] = {}  # oldest first
+        self._entries: dict[Deadline, _Entry] = {}  # oldest first
 
-    def get(self, key: Hashable, fn: Callable[[], Any], timeout: float) -> Any:
+    def get(self, key: Deadline, fn: Callable[[], Any], timeout: float) -> Any:
         with self._lock:
+            over = time.monotonic() - _AFTER_DEADLINE
+            for old in [k for k in self._entries if k.at < over]:
+                del self._entries[old]
             entry = self._entries.get(key)
             mine = entry is None
             if mine:
