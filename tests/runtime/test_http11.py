@@ -128,6 +128,17 @@ REQUESTS = [
     b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
     b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
     b"GET / HTTP/1.1\r\nHost: x\r\n",                           # cut short, then closed
+    # found by review: chunk lines must end in CRLF (h11 0.16), an empty Transfer-Encoding is one
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\r\nhello\r\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \r\nContent-Length: 3\r\n\r\nabc",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\nabc",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nX: y\r\nContent-Length: 3\r\n\r\nabc",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\nabc",
     b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",              # a TLS ClientHello on a plain port
 ]
 
@@ -234,7 +245,8 @@ def test_the_request_bytes_are_h11s():
     assert sent[0] == sent[1]
 
 
-_PART = st.sampled_from([b"GET", b" ", b"/m", b" HTTP/1.1", b" HTTP/1.0", b"\r\n", b"\n", b"Host: x", b"Host:",
+_PART = st.sampled_from([b"GET", b" ", b"/m", b" HTTP/1.1", b" HTTP/1.0", b"\r\n", b"\n", b"\r", b"Host: x", b"Host:",
+                         b"Transfer-Encoding:", b"5\r\nhello", b"0\r\n", b";x=1", b"Content-Length: 3, 3",
                          b"Content-Length: 3", b"Transfer-Encoding: chunked", b"Connection: close", b"abc",
                          b"3\r\nabc\r\n0\r\n\r\n", b"X-A:\tb ", b":", b"\x00", b"\xff", b"HEAD"])
 

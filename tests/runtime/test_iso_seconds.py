@@ -50,7 +50,7 @@ def test_same_seconds_and_refusals_as_datetime(text):
 @pytest.mark.parametrize("text", ["2026-12-07T04:35:43.692Z", "2026-12-07T04:35:43.692+00:00", "2026-12-07",
                                   " 2026-12-07T04:35:43Z ", "2024-02-29T23:59:59.999999-12:00",
                                   "20261207T043543Z", "2026-W49-1", "2026-12-07T04:35:43,5Z", "2026-02-30",
-                                  "2026-12-07T24:00:00", "not a date", ""])
+                                  "2026-12-07T24:00:00", "not a date", "", "２０２４-01-01", "2024-01-0１"])
 def test_fixed_cases_match_datetime(text):
     assert outcome(iso_seconds, text) == outcome(reference, text)
 

@@ -143,8 +143,8 @@ def timestamp(value: Any) -> float:
 
 # The ISO 8601 form services write (Node's toISOString(), Python's isoformat()), read without the
 # datetime module: it costs 0.8 MB of resident memory (issue 24). Other forms go to datetime.
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
-                  r"([Zz]|[+-]\d{2}:\d{2})?)?")
+_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?"
+                  r"([Zz]|[+-][0-9]{2}:[0-9]{2})?)?")  # ASCII digits only, as datetime reads them
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 

@@ -153,21 +153,41 @@ def _values(headers: list, name: bytes) -> list[bytes]:
 
 
 def _framing(headers: list) -> tuple[str, int]:
-    """("chunked", 0), ("length", n) or ("none", 0) from a message's own headers."""
-    te = _values(headers, b"transfer-encoding")
-    if te:
-        if te != [b"chunked"]:
-            raise RemoteProtocolError("unsupported Transfer-Encoding", 501)
+    """("chunked", 0), ("length", n) or ("none", 0) from a message's own headers, validated as
+    h11 validates them: one Transfer-Encoding header, exactly `chunked` (else 501); every
+    Content-Length the same number of at most 20 digits."""
+    chunked, length = False, None
+    for k, v in headers:
+        if k == b"transfer-encoding":
+            if chunked:
+                raise RemoteProtocolError("multiple Transfer-Encoding headers", 501)
+            if v.lower() != b"chunked":
+                raise RemoteProtocolError("Only Transfer-Encoding: chunked is supported", 501)
+            chunked = True
+        elif k == b"content-length":
+            values = {p.strip() for p in v.split(b",")}
+            if len(values) != 1:
+                raise RemoteProtocolError("conflicting Content-Length headers")
+            (value,) = values
+            if not _CONTENT_LENGTH.fullmatch(value) or len(value) > 20:
+                raise RemoteProtocolError("bad Content-Length")
+            if length is not None and length != value:
+                raise RemoteProtocolError("conflicting Content-Length headers")
+            length = value
+    if length is not None or chunked:  # as h11 normalizes them in its events: one Content-Length
+        normal, seen = [], False
+        for k, v in headers:
+            if k == b"content-length":
+                if seen:
+                    continue
+                seen, v = True, length
+            elif k == b"transfer-encoding":
+                v = v.lower()
+            normal.append((k, v))
+        headers[:] = normal
+    if chunked:
         return "chunked", 0
-    lengths = {v.strip() for k, v in headers if k == b"content-length"}
-    if not lengths:
-        return "none", 0
-    if len(lengths) > 1:
-        raise RemoteProtocolError("conflicting Content-Length headers")
-    (length,) = lengths
-    if not _CONTENT_LENGTH.fullmatch(length) or len(length) > 19:
-        raise RemoteProtocolError("bad Content-Length")
-    return "length", int(length)
+    return ("none", 0) if length is None else ("length", int(length))
 
 
 def _keep_alive(version: bytes, headers: list) -> bool:
@@ -324,18 +344,25 @@ class Connection:
                 if self._left == 0:
                     self._chunk = "crlf"
                 return Data(data)
-            end = self._buf.find(b"\n")
+            if self._chunk == "crlf":  # exactly CRLF after a chunk's data (h11 0.16, CVE-2025-43859)
+                if len(self._buf) < 2:
+                    break
+                if self._buf[:2] != b"\r\n":
+                    raise RemoteProtocolError("missing CRLF after a chunk")
+                del self._buf[:2]
+                self._chunk = "size"
+                continue
+            # A chunk-size line ends in CRLF (as h11 finds it); a trailer line may end in LF alone.
+            end = self._buf.find(b"\r\n" if self._chunk == "size" else b"\n")
             if end < 0:
                 if len(self._buf) > self._limit:
                     raise RemoteProtocolError("chunk header too long", 431)
                 break
-            line = bytes(self._buf[:end]).rstrip(b"\r")
-            del self._buf[: end + 1]
-            if self._chunk == "crlf":
-                if line:
-                    raise RemoteProtocolError("missing CRLF after a chunk")
-                self._chunk = "size"
-            elif self._chunk == "size":
+            line = bytes(self._buf[:end])
+            del self._buf[: end + (2 if self._chunk == "size" else 1)]
+            if self._chunk != "size" and line.endswith(b"\r"):
+                line = line[:-1]
+            if self._chunk == "size":
                 m = _CHUNK_SIZE.fullmatch(line)
                 if m is None:
                     raise RemoteProtocolError("malformed chunk size")
