@@ -46,6 +46,33 @@ def http_get(url: str, headers: dict | None = None, timeout: float = 10.0, conte
         return exc.code, dict(exc.headers), exc.read().decode()
 
 
+class Flood:
+    """`threads` clients sending GET `url` with `headers` over and over (a wrong password, say)
+    while the block runs; failures are ignored. The threads are joined at the end."""
+
+    def __init__(self, url: str, headers: dict, threads: int = 40):
+        import threading
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(url, headers), daemon=True) for _ in range(threads)]
+
+    def _run(self, url: str, headers: dict) -> None:
+        while not self._stop.is_set():
+            try:
+                http_get(url, headers, timeout=10)
+            except OSError:
+                pass
+
+    def __enter__(self) -> "Flood":
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(15)
+
+
 class Metrics:
     """Parsed exposition with lookups by name and labels."""
 
