@@ -95,7 +95,7 @@ class _Conn:
         self.expires = 0.0
         self.timed = False  # it has its (one) entry in the timer heap
         self.events = 0  # the selector events it is registered for (0: not registered)
-        self.out: memoryview | None = None  # the unsent tail of its answer (_WRITING)
+        self.out: bytes | memoryview | None = None  # the unsent tail of its answer (_WRITING)
         self.keep = False  # read the next request once `out` is sent (else close)
         self.method = "GET"  # the method of the request being answered (HEAD: no body)
 
@@ -195,7 +195,8 @@ class Server:
             while self._back:
                 conn, data, keep = self._back.popleft()
                 self._busy -= 1
-                self._start_waiting()
+                if self._waiting:
+                    self._start_waiting()
                 self._respond(conn, data, keep)
             while self._signals:
                 sig = self._signals.popleft()
@@ -448,31 +449,33 @@ class Server:
         if data is None or conn.phase is None:
             self._close(conn, abort=True)
             return
-        conn.phase, conn.out, conn.keep = _WRITING, memoryview(data), keep
-        self._arm(conn)
-        self._write(conn)
+        conn.phase, conn.out, conn.keep = _WRITING, data, keep
+        if not self._write(conn):  # most answers fit the send buffer: one send, no timer
+            self._arm(conn)
 
-    def _write(self, conn: _Conn) -> None:
-        """Send what the socket takes now; wait for it (the selector) for the rest."""
+    def _write(self, conn: _Conn) -> bool:
+        """Send what the socket takes now; False: the rest waits for the socket (the selector)."""
         out = conn.out
         try:
             while out:
-                out = out[conn.sock.send(out):]
+                sent = conn.sock.send(out)
+                out = memoryview(out)[sent:] if sent < len(out) else None
         except (BlockingIOError, InterruptedError):
             conn.out = out
             self._watch(conn, selectors.EVENT_WRITE)
-            return
+            return False
         except OSError as exc:
             name = type(exc).__name__  # TLS wants the socket ready first: retry the same bytes then
             if name in ("SSLWantWriteError", "SSLWantReadError"):
                 conn.out = out
                 self._watch(conn, selectors.EVENT_WRITE if name == "SSLWantWriteError" else selectors.EVENT_READ)
-                return
+                return False
             log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": name}})
             self._close(conn, abort=True)
-            return
+            return True
         conn.out = None
         self._returned(conn, conn.keep)
+        return True
 
     def _returned(self, conn: _Conn, keep: bool) -> None:
         """`conn`'s answer is written: keep it for the next request (True) or close it (False)."""
