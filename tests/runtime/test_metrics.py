@@ -325,3 +325,33 @@ def test_many_request_threads_scraping_at_once_each_answer_within_their_deadline
     assert not errors and not late, (errors, late)
     assert len(answers) == 8 * 15 and set(answers) == {4}
     assert sum(st.attempts for st in scraper.status.values()) == 4 * scraper.collections
+
+
+def test_a_run_whose_thread_cannot_start_fails_alone_and_the_collection_answers(monkeypatch):
+    """A pids cgroup limit: `Thread.start` raises RuntimeError("can't start new thread")."""
+    from lookout.exporters.runtime import logs
+
+    class Other(_Sleeps):
+        name = "other"
+
+    real, fail = threading.Thread.start, [1]
+
+    def start(self):
+        if self.name == "x-collect-run" and fail:
+            fail.pop()
+            raise RuntimeError("can't start new thread")
+        return real(self)
+    monkeypatch.setattr(threading.Thread, "start", start)
+    scraper = Scraper("x", [_Sleeps(0), Other(0)], "1.0")
+    t0 = time.monotonic()
+    with logs.capture(logs.WARNING) as records:
+        snap = scraper.snapshot(Deadline(2.0))
+    assert time.monotonic() - t0 < 1.0  # not held to the deadline by the run that never started
+    got = _samples(scraper, snap)
+    key = (("collector", "sleeps"), ("exporter", "x"))
+    assert got[("lookout_collector_success", key)] == 0
+    assert got[("lookout_collector_errors_total", (*key, ("reason", "error")))] == 1
+    assert got[("lookout_collector_success", (("collector", "other"), ("exporter", "x")))] == 1
+    assert scraper.status["sleeps"].error == "cannot start a thread"
+    assert [r.fields["collector"] for r in records if r.msg == "collector failed"] == ["sleeps"]
+    assert scraper.snapshot(Deadline(2.0)) and scraper.status["sleeps"].success  # the next one runs it

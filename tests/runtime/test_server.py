@@ -394,3 +394,153 @@ def test_a_tls_client_that_does_not_read_its_answer_is_dropped(serve, pki):
     c = http.client.HTTPSConnection(s.host, s.port, timeout=5, context=ssl.create_default_context(cafile=str(ca[0])))
     c.request("GET", "/after")  # the only request thread is free again
     assert c.getresponse().read() == b"ok /after"
+
+
+def test_clients_that_do_not_read_do_not_delay_a_scrape_past_its_deadline():
+    big = b"x" * (100 << 10)
+    s = Served(lambda r: Response(200, big) if r.path == "/metrics" else ok(r), idle_timeout=5.0)
+    holders = []
+    try:
+        for _ in range(64):
+            h = socket.create_connection((s.host, s.port))
+            h.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            h.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n" * 100)
+            holders.append(h)
+        time.sleep(1.0)
+        t0 = time.monotonic()
+        status, _ = s.get("/", timeout=20)
+        took = time.monotonic() - t0
+        assert status == 200
+        assert took < 2.0, f"a request waited {took:.1f}s behind clients that do not read"
+    finally:
+        for h in holders:
+            h.close()
+        s.stop()
+
+
+def test_a_pipelining_client_that_does_not_read_gets_no_further_request_answered(serve):
+    """Memory stays bounded: while an answer is unsent, the connection's next requests are not
+    read (h11's PAUSED), so at most one answer per connection is held."""
+    big = b"x" * (1 << 20)
+    calls = [0]
+
+    def counted(request):
+        calls[0] += 1
+        return Response(200, big)
+    s = serve(counted, idle_timeout=30)
+    with socket.socket() as h:
+        h.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        h.connect((s.host, s.port))
+        h.sendall(b"GET /big HTTP/1.1\r\nHost: x\r\n\r\n" * 50)
+        time.sleep(1.0)
+        held = calls[0]
+        assert held <= 5  # what the kernel's buffers took, and one answer held by the server
+        time.sleep(0.5)
+        assert calls[0] == held
+        got = b""
+        h.settimeout(10)
+        while got.count(b"HTTP/1.1 200") < 3 or len(got) < 3 * len(big):  # reading lets the next ones through
+            got += h.recv(1 << 20)
+    assert calls[0] >= 3
+
+
+def test_a_request_thread_that_cannot_start_does_not_end_the_server(monkeypatch):
+    import http.client, threading  # noqa: E401,F811
+    s = Served(lambda r: Response(200, b"ok"), idle_timeout=5.0)
+    real, fail = threading.Thread.start, [1]
+    def start(self):
+        if self.name.startswith("http-run") and fail:
+            fail.pop()
+            raise RuntimeError("can't start new thread")
+        return real(self)
+    monkeypatch.setattr(threading.Thread, "start", start)
+    try:
+        try:
+            c = http.client.HTTPConnection(s.host, s.port, timeout=2)
+            c.request("GET", "/")
+            c.getresponse().read()
+        except OSError:
+            pass
+        assert s.thread.is_alive(), "the server's loop ended"
+        assert s.get("/after", timeout=3) == (200, b"ok")
+    finally:
+        s.stop()
+
+
+def test_a_request_whose_thread_cannot_start_gets_a_503_and_one_warning(serve, monkeypatch):
+    from lookout.exporters.runtime import logs
+    s = serve(ok, idle_timeout=5.0)
+    real = threading.Thread.start
+
+    def start(self):
+        if self.name.startswith("http-run"):
+            raise RuntimeError("can't start new thread")
+        return real(self)
+    monkeypatch.setattr(threading.Thread, "start", start)
+    with logs.capture(logs.WARNING) as records:
+        for _ in range(2):
+            c = http.client.HTTPConnection(s.host, s.port, timeout=3)
+            c.request("GET", "/")
+            r = c.getresponse()
+            assert (r.status, r.getheader("Retry-After"), r.getheader("Connection")) == (503, "1", "close")
+            r.read()
+            c.close()
+    assert [r.msg for r in records if r.logger == "lookout.http"] == ["cannot start a request thread: answering 503"]
+    monkeypatch.setattr(threading.Thread, "start", real)
+    assert s.get("/after") == (200, b"ok /after")
+
+
+def test_a_request_carries_its_arrival_and_one_queued_too_long_gets_a_503(serve):
+    """With one request thread: the second request waits; it knows when it arrived (the
+    scrape's deadline counts from there), and after idle_timeout without a thread it gets a 503."""
+    release = threading.Event()
+    waited = []
+
+    def handler(request):
+        if request.path == "/hold":
+            release.wait(10)
+        waited.append(time.monotonic() - request.arrived)
+        return ok(request)
+    s = serve(handler, idle_timeout=1.0, max_threads=1)
+    hold = threading.Thread(target=s.get, args=("/hold",), daemon=True)
+    hold.start()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    c = http.client.HTTPConnection(s.host, s.port, timeout=5)
+    c.request("GET", "/queued")
+    r = c.getresponse()
+    took = time.monotonic() - t0
+    assert (r.status, r.getheader("Retry-After")) == (503, "1")
+    assert took < 2.0
+    c.close()
+    # A request that waits less than idle_timeout is answered, and sees how long it waited.
+    threading.Timer(0.5, release.set).start()
+    hold.join(5)
+    release.clear()
+    hold = threading.Thread(target=s.get, args=("/hold",), daemon=True)
+    hold.start()
+    time.sleep(0.2)
+    threading.Timer(0.5, release.set).start()
+    assert s.get("/late") == (200, b"ok /late")
+    hold.join(5)
+    assert waited[-1] >= 0.4, waited
+
+
+def test_deadline_counts_from_the_request_arrival():
+    from lookout.exporters.runtime.http import App
+    from lookout.exporters.runtime.server import Request
+    app = App(None, "t", default_timeout=10.0, timeout_offset=0.5)
+    request = Request("GET", "/metrics", {"x-prometheus-scrape-timeout-seconds": "10"}, "c", FakeWebConfig(),
+                      time.monotonic() - 4.0)
+    assert 5.0 < app.deadline_for(request).remaining() <= 5.5
+
+
+def test_keep_alive_requests_keep_one_timer_entry_per_connection(serve):
+    s = serve(ok, idle_timeout=30)
+    c = http.client.HTTPConnection(s.host, s.port, timeout=10)
+    for i in range(2000):
+        c.request("GET", "/")
+        r = c.getresponse()
+        r.read()
+    c.close()
+    assert len(s.server._timers) <= 10

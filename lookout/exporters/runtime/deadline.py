@@ -7,8 +7,9 @@ import time
 class Deadline:
     __slots__ = ("at",)
 
-    def __init__(self, seconds: float):
-        self.at = time.monotonic() + max(seconds, 0.0)
+    def __init__(self, seconds: float, start: float | None = None):
+        """`seconds` after `start` (a time.monotonic() value; None: now)."""
+        self.at = (time.monotonic() if start is None else start) + max(seconds, 0.0)
 
     def remaining(self) -> float:
         return max(self.at - time.monotonic(), 0.0)

@@ -61,8 +61,9 @@ class App:
     def deadline_for(self, request: Request) -> Deadline:
         timeout = parse_timeout_header(request.headers.get(TIMEOUT_HEADER.lower()), self.default_timeout,
                                        self.max_timeout)
-        # Keep a margin for rendering and the network; never less than a sliver.
-        return Deadline(max(timeout - self.timeout_offset, min(timeout * 0.5, 0.1)))
+        # Keep a margin for rendering and the network; never less than a sliver. Counted from
+        # the request's arrival: Prometheus' timeout runs while the request waits for a thread.
+        return Deadline(max(timeout - self.timeout_offset, min(timeout * 0.5, 0.1)), request.arrived)
 
     def metrics(self, request: Request) -> Response:
         snap = self.scraper.snapshot(self.deadline_for(request))

@@ -210,7 +210,11 @@ class Scraper:
         for fields in failed:
             _log_failure(fields)
         for run in runs:
-            self._runner.start(run, run.ended)
+            try:
+                self._runner.start(run, run.ended)
+            except RuntimeError:  # "can't start new thread" (a pids limit): a failed run, now
+                run.error = CollectError("error", "cannot start a thread")
+                run.ended()
         if runs and not coll.ran.acquire(timeout=coll.deadline.remaining() + _GRACE):
             failed = []
             with self._lock:

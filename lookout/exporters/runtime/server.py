@@ -9,14 +9,23 @@ connection's life:
   connections, does their TLS handshakes and reads their request heads, all non-blocking, so an
   idle keep-alive connection costs a descriptor and no thread;
 - a complete request is handed to a request thread (idle ones are reused; at most
-  `max_threads` run at once, further requests wait in order for one), which calls the handler
-  and writes the answer (blocking, within `idle_timeout`); the connection then goes back to
-  the loop for its next request;
+  `max_threads` run at once, further requests wait in order for one, each at most
+  `idle_timeout`, then get a 503), which calls the handler and renders the answer; the loop
+  writes it, non-blocking, and then reads the connection's next request. Why the loop writes:
+  a client that does not read its answers would otherwise hold a request thread for up to
+  `idle_timeout`, and 64 of them every other request (a scrape) with them. While an answer is
+  unsent, the connection's further (pipelined) requests are not read, as h11's PAUSED: one
+  answer per connection is held at most;
+- a request carries its arrival time (`Request.arrived`): a scrape's deadline counts from it,
+  not from the moment a thread was free;
+- a request thread that cannot be started (RuntimeError: a pids cgroup limit) gets its request
+  a 503 with Retry-After, and the loop goes on;
 - web-config per connection: `web_config()` is asked on each new connection (it re-reads the
   file when it changed, as exporter-toolkit does), and TLS is started with the context it gives;
 - idle and slow clients: a connection that does not deliver a complete request within
   `idle_timeout` (at the start, the TLS handshake, or between keep-alive requests) is closed,
-  and so is one that does not read its answer within it;
+  and so is one that does not read its whole answer within it (with a reset). Each connection
+  has at most one entry in the timer heap, moved on lazily when it pops before its time;
 - malformed requests (bad framing, a header line past 8190 bytes, headers past 16 KiB) get a
   400 and are closed, logged at debug without their bytes (a credential may be in them);
 - SIGTERM or SIGINT: stop listening, let answers in progress finish for a second, close the
@@ -27,7 +36,6 @@ from __future__ import annotations
 import errno
 import heapq
 import itertools
-import select
 import selectors
 import signal
 import socket
@@ -59,6 +67,7 @@ class Request:
     headers: dict[str, str]  # lower-case names; the first of repeated headers
     client: str              # the peer's address: the unit of fairness for bcrypt checks
     web: Any                 # the WebConfig this connection was accepted under
+    arrived: float = field(default_factory=time.monotonic)  # time.monotonic() when it was read whole
 
 
 @record
@@ -70,12 +79,13 @@ class Response:
 
 Handler = Callable[[Request], Response]
 
-# A connection's phases in the loop.
-_HANDSHAKE, _READING, _BUSY = "handshake", "reading", "busy"
+# A connection's phases in the loop: _QUEUED waits for a request thread, _BUSY is on one,
+# _WRITING has its answer (`out`) being written by the loop.
+_HANDSHAKE, _READING, _QUEUED, _BUSY, _WRITING = "handshake", "reading", "queued", "busy", "writing"
 
 
 class _Conn:
-    __slots__ = ("sock", "parser", "web", "client", "phase", "expires", "events")
+    __slots__ = ("sock", "parser", "web", "client", "phase", "expires", "timed", "events", "out", "keep", "method")
 
     def __init__(self, sock: socket.socket, web: Any, client: str):
         self.sock = sock
@@ -83,7 +93,11 @@ class _Conn:
         self.web, self.client = web, client
         self.phase = _READING
         self.expires = 0.0
+        self.timed = False  # it has its (one) entry in the timer heap
         self.events = 0  # the selector events it is registered for (0: not registered)
+        self.out: bytes | memoryview | None = None  # the unsent tail of its answer (_WRITING)
+        self.keep = False  # read the next request once `out` is sent (else close)
+        self.method = "GET"  # the method of the request being answered (HEAD: no body)
 
 
 class Server:
@@ -102,12 +116,13 @@ class Server:
         self._sel = selectors.DefaultSelector()
         self._listener: socket.socket | None = None
         self._conns: set[_Conn] = set()
-        self._timers: list[tuple[float, int, _Conn]] = []  # (expires, seq, conn): a lazy heap
+        self._timers: list[tuple[float, int, _Conn]] = []  # (time, seq, conn): a lazy heap, one entry per conn
         self._seq = itertools.count()
         self._accept_paused_until = 0.0  # out of descriptors: accept again at this time
-        self._back: deque[tuple[_Conn, bool | None]] = deque()  # from request threads: (conn, keep)
+        self._back: deque[tuple[_Conn, bytes | None, bool]] = deque()  # from request threads: (conn, answer, keep)
         self._busy = 0  # requests being answered on a thread (the loop's count: no lock)
         self._waiting: deque[tuple[_Conn, Request]] = deque()  # complete requests waiting for a thread
+        self._thread_warned = False  # "cannot start a request thread" is logged once
         self._wake_r, self._wake_w = socket.socketpair()
         for s in (self._wake_r, self._wake_w):
             s.setblocking(False)
@@ -161,7 +176,7 @@ class Server:
             now = time.monotonic()
             timeout = self._expire(now)
             if stop_by is not None:
-                if self._busy == 0 or now >= stop_by:
+                if (self._busy == 0 and not any(c.phase is _WRITING for c in self._conns)) or now >= stop_by:
                     break
                 timeout = min(timeout, stop_by - now) if timeout is not None else stop_by - now
             if self._accept_paused_until and now >= self._accept_paused_until and self._listener is not None:
@@ -178,11 +193,11 @@ class Server:
                 else:
                     self._ready(key.data)
             while self._back:
-                conn, keep = self._back.popleft()
+                conn, data, keep = self._back.popleft()
                 self._busy -= 1
                 if self._waiting:
-                    self._start(*self._waiting.popleft())
-                self._returned(conn, keep)
+                    self._start_waiting()
+                self._respond(conn, data, keep)
             while self._signals:
                 sig = self._signals.popleft()
                 if sig == signal.SIGHUP:
@@ -217,7 +232,7 @@ class Server:
             self._listener.close()
             self._listener = None
         for conn in list(self._conns):  # idle ones go now; busy ones when their answer is written
-            if conn.phase != _BUSY:
+            if conn.phase not in (_QUEUED, _BUSY, _WRITING):
                 self._close(conn)
 
     def _drain_wakeups(self) -> None:
@@ -227,21 +242,35 @@ class Server:
             pass
 
     def _expire(self, now: float) -> float | None:
-        """Close connections past their time; seconds until the next one is due (None: none)."""
+        """Close connections past their time (a queued request gets a 503); seconds until the
+        next entry is due (None: none)."""
         timers = self._timers
         while timers:
-            expires, _, conn = timers[0]
-            if expires > now:
-                return expires - now
+            at, _, conn = timers[0]
+            if at > now:
+                return at - now
             heapq.heappop(timers)
-            if conn.expires == expires and conn.phase != _BUSY and conn in self._conns:
+            if conn.phase is None:  # closed meanwhile
+                conn.timed = False
+            elif conn.expires > at:  # re-armed since: the entry moves on to the new time
+                heapq.heappush(timers, (conn.expires, next(self._seq), conn))
+            else:
+                conn.timed = False
+                if conn.phase is _BUSY:  # on a thread: armed again when its answer is back
+                    continue
                 log.debug("connection timed out", extra={"fields": {"client": conn.client, "phase": conn.phase}})
-                self._close(conn, abort=True)
+                if conn.phase is _QUEUED:  # waited a whole idle_timeout for a thread
+                    self._respond(conn, _render(conn.parser, conn.method, _UNAVAILABLE, close=True), False)
+                else:
+                    self._close(conn, abort=True)
         return None
 
     def _arm(self, conn: _Conn) -> None:
+        """`conn` expires `idle_timeout` from now; its one heap entry is pushed if it has none."""
         conn.expires = time.monotonic() + self.idle_timeout
-        heapq.heappush(self._timers, (conn.expires, next(self._seq), conn))
+        if not conn.timed:
+            conn.timed = True
+            heapq.heappush(self._timers, (conn.expires, next(self._seq), conn))
 
     def _watch(self, conn: _Conn, events: int) -> None:
         if conn.events == events:
@@ -305,6 +334,8 @@ class Server:
                 self._arm(conn)  # the request has its own idle_timeout, as before
             if conn.phase == _READING:
                 self._read(conn)
+            elif conn.phase == _WRITING:
+                self._write(conn)
         except http11.RemoteProtocolError as exc:
             log.debug("malformed request", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
             if conn.parser.our_state in (http11.IDLE, http11.SEND_RESPONSE):
@@ -382,23 +413,74 @@ class Server:
 
     def _dispatch(self, conn: _Conn, head: tuple) -> None:
         self._unwatch(conn)
-        conn.phase = _BUSY
         method, path, headers = head
-        request = Request(method, path, headers, conn.client, conn.web)
+        request = Request(method, path, headers, conn.client, conn.web, time.monotonic())
+        conn.method = method
         if self._busy >= self.max_threads:
+            conn.phase = _QUEUED
+            self._arm(conn)  # a whole idle_timeout without a thread: a 503 (`_expire`)
             self._waiting.append((conn, request))
         else:
             self._start(conn, request)
 
-    def _start(self, conn: _Conn, request: Request) -> None:
-        self._busy += 1
-        self._threads.start(lambda: self._answer(conn, request), self.wake)
+    def _start_waiting(self) -> None:
+        """The oldest request still waiting for a thread (one whose time ran out is gone) starts."""
+        while self._waiting and self._busy < self.max_threads:
+            conn, request = self._waiting.popleft()
+            if conn.phase is _QUEUED:
+                self._start(conn, request)
+                return
 
-    def _returned(self, conn: _Conn, keep: bool | None) -> None:
-        """A request thread is done with `conn`: keep it for the next request (True), close it
-        after its answer (False), or drop it (None: gone, or not reading its answer)."""
+    def _start(self, conn: _Conn, request: Request) -> None:
+        conn.phase = _BUSY
+        self._busy += 1
+        try:
+            self._threads.start(lambda: self._answer(conn, request), self.wake)
+        except RuntimeError as exc:  # "can't start new thread": a pids limit; the loop goes on
+            self._busy -= 1
+            if not self._thread_warned:
+                self._thread_warned = True
+                log.warning("cannot start a request thread: answering 503", extra={"fields": {"err": str(exc)}})
+            self._respond(conn, _render(conn.parser, request.method, _UNAVAILABLE, close=True), False)
+
+    def _respond(self, conn: _Conn, data: bytes | None, keep: bool) -> None:
+        """Write `data` (None: the request failed, drop the connection), then read the next
+        request (`keep`) or close; the whole answer within `idle_timeout`."""
+        if data is None or conn.phase is None:
+            self._close(conn, abort=True)
+            return
+        conn.phase, conn.out, conn.keep = _WRITING, data, keep
+        if not self._write(conn):  # most answers fit the send buffer: one send, no timer
+            self._arm(conn)
+
+    def _write(self, conn: _Conn) -> bool:
+        """Send what the socket takes now; False: the rest waits for the socket (the selector)."""
+        out = conn.out
+        try:
+            while out:
+                sent = conn.sock.send(out)
+                out = memoryview(out)[sent:] if sent < len(out) else None
+        except (BlockingIOError, InterruptedError):
+            conn.out = out
+            self._watch(conn, selectors.EVENT_WRITE)
+            return False
+        except OSError as exc:
+            name = type(exc).__name__  # TLS wants the socket ready first: retry the same bytes then
+            if name in ("SSLWantWriteError", "SSLWantReadError"):
+                conn.out = out
+                self._watch(conn, selectors.EVENT_WRITE if name == "SSLWantWriteError" else selectors.EVENT_READ)
+                return False
+            log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": name}})
+            self._close(conn, abort=True)
+            return True
+        conn.out = None
+        self._returned(conn, conn.keep)
+        return True
+
+    def _returned(self, conn: _Conn, keep: bool) -> None:
+        """`conn`'s answer is written: keep it for the next request (True) or close it (False)."""
         if not keep or self._stopping:
-            self._close(conn, abort=keep is None)
+            self._close(conn)
             return
         conn.parser.start_next_cycle()
         conn.phase = _READING
@@ -417,7 +499,7 @@ class Server:
         an idle or non-reading client left in the send buffer nor holds its memory."""
         self._unwatch(conn)
         self._conns.discard(conn)
-        conn.phase = None
+        conn.phase, conn.out = None, None
         try:
             if abort:
                 conn.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _RESET)
@@ -428,18 +510,18 @@ class Server:
     # -- on a request thread -------------------------------------------------------------------
 
     def _answer(self, conn: _Conn, request: Request) -> None:
-        keep: bool | None = None
+        """The handler's answer rendered, handed to the loop to write (None: drop the connection)."""
+        data, keep = None, False
         try:
             response = self.handler(request)
             data = _render(conn.parser, request.method, response)
-            _send_all(conn.sock, data, time.monotonic() + self.idle_timeout)
             keep = conn.parser.our_state is http11.DONE and conn.parser.their_state is http11.DONE  # else Connection: close
-        except (OSError, http11.LocalProtocolError) as exc:  # gone, or not reading its answer in time
+        except http11.LocalProtocolError as exc:
             log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
         except Exception:
             log.exception("request failed", extra={"fields": {"path": request.path}})
         finally:
-            self._back.append((conn, keep))  # the loop is woken once this thread is free again
+            self._back.append((conn, data, keep))  # the loop is woken once this thread is free again
 
 
 def _render(conn: http11.Connection, method: str, response: Response, close: bool = False) -> bytes:
@@ -453,35 +535,12 @@ def _render(conn: http11.Connection, method: str, response: Response, close: boo
     return data + conn.send(http11.EndOfMessage())
 
 
-def _send_all(sock: socket.socket, data: bytes, by: float) -> None:
-    """All of `data` on the non-blocking `sock` by the monotonic time `by` (TimeoutError
-    otherwise): the whole answer within the idle timeout, not each piece of it (a client
-    reading a little now and then is dropped). An answer that fits the send buffer, as most
-    do, costs one send."""
-    view = memoryview(data)
-    while view:
-        try:
-            view = view[sock.send(view):]
-            continue
-        except (BlockingIOError, InterruptedError):
-            wait = select.POLLOUT
-        except OSError as exc:  # TLS wants the socket ready first (ssl.SSLWantWriteError/ReadError)
-            name = type(exc).__name__
-            if name not in ("SSLWantWriteError", "SSLWantReadError"):
-                raise
-            wait = select.POLLOUT if name == "SSLWantWriteError" else select.POLLIN
-        left = by - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the client did not read its answer in time")
-        poll = select.poll()  # not select.select: descriptors past 1024 are common here
-        poll.register(sock, wait)
-        poll.poll(left * 1000)
-
-
 _RESET = (1).to_bytes(4, "little") + (0).to_bytes(4, "little")  # struct linger {l_onoff 1, l_linger 0}
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 _REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found",
-            405: b"Method Not Allowed", 413: b"Content Too Large", 500: b"Internal Server Error"}
+            405: b"Method Not Allowed", 413: b"Content Too Large", 500: b"Internal Server Error",
+            503: b"Service Unavailable"}
+_UNAVAILABLE = Response(503, b"Service Unavailable\n", [*_TEXT, ("Retry-After", "1")])
 
 
 def serve_until_signalled(server: Server, host: str, port: int,
