@@ -99,12 +99,17 @@ class MariaDB:
     def questions(self) -> int:
         """The server's statement counter, read over one kept connection so that each
         reading adds exactly one statement (a fresh connection adds its set-up ones)."""
+        return self.status("Questions")["Questions"]
+
+    def status(self, *names: str) -> dict[str, int]:
+        """Global status counters (Questions, Connections...) in one statement over the kept
+        connection: each reading adds exactly one to Questions and none to Connections."""
         conn = getattr(self, "_stats_conn", None)
         if conn is None or not conn.open:
             conn = self._stats_conn = self.root()
         with conn.cursor() as cur:
-            cur.execute("SHOW GLOBAL STATUS LIKE 'Questions'")
-            return int(cur.fetchone()[1])
+            cur.execute("SHOW GLOBAL STATUS WHERE Variable_name IN (%s)" % ", ".join(["%s"] * len(names)), names)
+            return {name: int(value) for name, value in cur.fetchall()}
 
     def kill(self) -> None:
         """Die like a crashed server: no shutdown, connections cut."""
