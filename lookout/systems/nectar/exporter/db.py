@@ -9,14 +9,17 @@ slow query is stopped by the database itself and not left running after the scra
 from __future__ import annotations
 
 import os
+import re
 import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn
 
 import pymysql
+from pymysql.constants import COMMAND
 
 from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
 from lookout.exporters.runtime.logs import get_logger
+from lookout.exporters.runtime.shared import SharedCall
 
 from .config import DatabaseConfig
 
@@ -31,6 +34,10 @@ PING_CONNECTIONS = 2
 # How far past the deadline a statement's socket timeout lies: the server's time limit fires
 # first, and the run comes back this much after the runtime gave up on it at the latest.
 CLIENT_MARGIN_SECONDS = 0.25
+
+# COM_STATISTICS' answer (mysqladmin status), MariaDB and MySQL sql/sql_parse.cc: "Uptime: %lu
+# Threads: ...", the uptime `thd->start_time - server_start_time`, as the Uptime status variable.
+_STATISTICS_UPTIME = re.compile(rb"Uptime: ([0-9]+)")
 
 # Where Debian, Ubuntu and Alpine keep the system CA bundle, if Python's defaults find none.
 _SYSTEM_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem")
@@ -113,6 +120,7 @@ class Database:
         self._ping_idle: list[pymysql.connections.Connection] = []
         self._slots = threading.BoundedSemaphore(cfg.pool_size)
         self._ping_slots = threading.BoundedSemaphore(PING_CONNECTIONS)
+        self._status = SharedCall()  # the ping's one exchange per collection (its Deadline)
         self._closed = False
         self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
         self.flavour: Flavour | None = None
@@ -122,10 +130,34 @@ class Database:
         self.last_reason = "connection"
 
     def ping(self, deadline: Deadline) -> None:
-        """A MySQL COM_PING: whether the server answers at all (what `nectar_up` means).
+        """Whether the server answers at all (what `nectar_up` means): `uptime`'s exchange.
         Raises CollectError (connection, tls, auth, timeout)."""
-        self._exchange(self._ping_slots, self._ping_idle, f"the ping's {PING_CONNECTIONS} connections busy",
-                       deadline, lambda conn: conn.ping(reconnect=False), self._ping_failed)
+        self.uptime(deadline)
+
+    def uptime(self, deadline: Deadline) -> int | None:
+        """The server's uptime in seconds from COM_STATISTICS on MariaDB and MySQL (None when the
+        answer has no `Uptime:`), or None on TiDB, which gets a COM_PING (its uptime is a query,
+        and its COM_PING also says whether it is shutting down). Like COM_PING, COM_STATISTICS
+        needs no privilege, touches no table (so no lock holds it up) and is not counted in
+        `Questions`; unlike `information_schema.GLOBAL_STATUS`, the server does not build its
+        whole status table for it (0.02 against 0.3 ms of the server's CPU, issue 24).
+
+        One exchange per collection on the ping's connections, shared by every caller with the
+        same `deadline` (the ping and the server collectors of one collection). Raises
+        CollectError (connection, tls, auth, timeout)."""
+        return self._status.get(deadline, lambda: self._exchange(
+            self._ping_slots, self._ping_idle, f"the ping's {PING_CONNECTIONS} connections busy",
+            deadline, self._statistics, self._ping_failed), deadline.remaining())
+
+    def _statistics(self, conn: pymysql.connections.Connection) -> int | None:
+        if self.flavour is not None and self.flavour.name == "tidb":
+            conn.ping(reconnect=False)
+            return None
+        # PyMySQL has no call for COM_STATISTICS; these are the two its own ping() makes. An
+        # error packet raises from _read_packet as a statement's would.
+        conn._execute_command(COMMAND.COM_STATISTICS, b"")
+        found = _STATISTICS_UPTIME.search(conn._read_packet().get_all_data())
+        return int(found.group(1)) if found else None
 
     def query(self, sql: "str | Callable[[Flavour], str]", deadline: Deadline, args: tuple = ()) -> list[tuple]:
         """The rows of one statement; `sql` may depend on the server's flavour, known once
@@ -159,7 +191,7 @@ class Database:
                     if kept and _dropped(exc):
                         # The server closed this kept connection meanwhile (it restarted, a
                         # timeout of its own): that says nothing of now, so once more on a new
-                        # one. Only COM_PING and SELECTs are sent: asking twice is harmless.
+                        # one. Only COM_PING, COM_STATISTICS and SELECTs are sent: asking twice is harmless.
                         _close(conn)
                         kept = False
                         conn = self._connect(deadline)

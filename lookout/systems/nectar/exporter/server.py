@@ -12,13 +12,10 @@ if TYPE_CHECKING:  # the driver is imported by build(), after the configuration 
     from .db import Database
 
 
-_UPTIME = {
-    "mariadb": "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'",
-    "mysql": "SELECT VARIABLE_VALUE FROM performance_schema.global_status WHERE VARIABLE_NAME = 'Uptime'",
-    # TiDB keeps no Uptime status; its cluster table knows when each tidb-server started.
-    # The latest start is the one a restart moves.
-    "tidb": "SELECT MAX(START_TIME) FROM information_schema.CLUSTER_INFO WHERE TYPE = 'tidb'",
-}
+# MariaDB and MySQL: the ping's COM_STATISTICS answer (Database.uptime). TiDB keeps no Uptime
+# status; its cluster table knows when each tidb-server started. The latest start is the one a
+# restart moves.
+_TIDB_STARTED = "SELECT MAX(START_TIME) FROM information_schema.CLUSTER_INFO WHERE TYPE = 'tidb'"
 
 
 UPTIME = Gauge("database_uptime_seconds", "Database server uptime; it drops when the server restarts.")
@@ -32,16 +29,17 @@ class ServerCollector(Collector):
         self.db = db
 
     def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        rows = self.db.query(lambda flavour: _UPTIME[flavour.name], deadline)
-        flavour = self.db.flavour.name
-        if not rows or rows[0][0] is None:
-            raise CollectError("query", "the server reported no uptime")
+        uptime = self.db.uptime(deadline)  # the ping's exchange of this collection, shared
         now = time.time()
-        if flavour == "tidb":
+        if self.db.flavour.name == "tidb":
+            rows = self.db.query(_TIDB_STARTED, deadline)
+            if not rows or rows[0][0] is None:
+                raise CollectError("query", "the server reported no uptime")
             started = datetime.fromisoformat(str(rows[0][0])).timestamp()
             uptime = max(now - started, 0.0)
+        elif uptime is None:
+            raise CollectError("query", "the server reported no uptime")
         else:
-            uptime = float(rows[0][0])
             started = now - uptime
         out.add(UPTIME, uptime)
         out.add(STARTED, round(started))

@@ -50,6 +50,9 @@ class RecordedTiDB:
     def ping(self, deadline) -> None:
         return None
 
+    def uptime(self, deadline) -> None:  # TiDB: a COM_PING, the uptime is a query
+        return None
+
     def query(self, sql, deadline, args: tuple = ()) -> list[tuple]:
         text = sql(self.flavour) if callable(sql) else sql
         return [tuple(row) for row in self.recorded.rows(text)]
