@@ -9,7 +9,10 @@ single flight lets a scrape join a collection in flight, so its collections are 
 from `nectar_collections_total` and the c4 ratio is Lookout's collections/s against the
 peer's scrapes/s); statements per answer from the server's Questions counter during each
 run; ours with a 5 s minimum interval, labelled CACHED and in no ratio (the peer has no
-cache); chain-collection latency at 10k rows against 2M rows; RSS after 10,000 scrapes.
+cache); the backend's own bound (the exchanges of one Lookout collection from a bare PyMySQL
+loop, no HTTP and no runtime: what 20x would need set beside what the server alone allows);
+CPU per scrape of each exporter and of MariaDB; chain-collection latency at 10k rows against
+2M rows; RSS after 10,000 scrapes.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from common import ROOT, Scraper, counted_wrk, fair_ratios, median, mb, ms, rss_bytes, stop_all
+from common import ROOT, Scraper, counted_wrk, cpu_seconds, fair_ratios, median, mb, ms, rss_bytes, stop_all
 from lookout.devstack.mariadb import MariaDB
 from lookout.devstack.proc import ExporterProcess, Metrics, free_port, http_get, wait_until
 
@@ -46,6 +49,57 @@ def statements_per_scrape(db: MariaDB, scrape, n: int = 50) -> float:
     for _ in range(n):
         scrape()
     return (db.questions() - before - 1) / n
+
+
+def floor(db: MariaDB, seconds: float) -> dict:
+    """The exchanges one Lookout collection makes on MariaDB (COM_STATISTICS, then the chain and
+    processlist statements with their time limits, the exporter's own SQL), from a bare PyMySQL
+    loop on one connection, one after another: collections/s and the server's CPU per
+    collection. No HTTP, no threads, no rendering: the bound the backend alone sets on one
+    scraper's rate."""
+    import pymysql
+    from pymysql.constants import COMMAND
+    from lookout.exporters.runtime import Deadline
+    from lookout.systems.nectar.exporter.chain import ChainCollector
+    from lookout.systems.nectar.exporter.config import ChainConfig
+    from lookout.systems.nectar.exporter.db import Flavour
+    from lookout.systems.nectar.exporter.processlist import _sql as processlist_sql
+
+    conn = pymysql.connect(host="127.0.0.1", port=db.port, user="lookout", password=PASSWORD, database="nectar",
+                           charset="utf8mb4", autocommit=True)
+    flavour = Flavour(conn.get_server_info())
+    chain = ChainCollector(None, ChainConfig()).sql
+    plist = processlist_sql(flavour)
+
+    def collection() -> None:
+        conn._execute_command(COMMAND.COM_STATISTICS, b"")
+        conn._read_packet()
+        with conn.cursor() as cur:
+            for sql in (chain, plist):
+                cur.execute(flavour.limited(sql, Deadline(10)))
+                cur.fetchall()
+    try:
+        for _ in range(50):
+            collection()
+        n, t, c = 0, time.perf_counter(), cpu_seconds(db.proc.pid)
+        while time.perf_counter() - t < seconds:
+            collection()
+            n += 1
+        wall = time.perf_counter() - t
+        return {"rate": n / wall, "server_cpu": (cpu_seconds(db.proc.pid) - c) / n}
+    finally:
+        conn.close()
+
+
+def cpu_per_scrape(pid: int, port: int, db: MariaDB, n: int) -> tuple[float, float]:
+    """CPU seconds per sequential scrape of the exporter `pid` and of MariaDB meanwhile."""
+    sc = Scraper(port)
+    for _ in range(10):
+        sc.get()
+    c, d = cpu_seconds(pid), cpu_seconds(db.proc.pid)
+    for _ in range(n):
+        sc.get()
+    return (cpu_seconds(pid) - c) / n, (cpu_seconds(db.proc.pid) - d) / n
 
 
 def main() -> None:
@@ -131,6 +185,19 @@ def main() -> None:
                                 results[("lookout", 4)], results[("mysqld_exporter", 4)], "mysqld_exporter"):
             print(line)
         print("(the cached figure serves one collection to many scrapes: no ratio against a fresh collection)")
+
+        print(f"\n# The backend's bound: one Lookout collection's exchanges from a bare PyMySQL loop, {args.seconds}s x {args.runs}")
+        floors = [floor(db, args.seconds) for _ in range(args.runs)]
+        rate, server_cpu = median([f["rate"] for f in floors]), median([f["server_cpu"] for f in floors])
+        need = 20 * results[("mysqld_exporter", 1)]["rps"]
+        print(f"bare PyMySQL: {rate:.0f} collections/s ({1000 / rate:.2f} ms each), MariaDB CPU {ms(server_cpu)} "
+              f"per collection; 20x the peer's one-scraper rate would be {need:.0f} scrapes/s ({1000 / need:.2f} ms "
+              f"each), Lookout reached {results[('lookout', 1)]['rps']:.0f} ({rate / results[('lookout', 1)]['rps']:.1f}x "
+              f"below the bound)")
+        print("\n# CPU per scrape, sequential scrapes (utime + stime of the exporter, and of MariaDB meanwhile)")
+        for name, pid, port, n in (("lookout", ours.proc.pid, ours.port, 500), ("mysqld_exporter", peer.pid, peer_port, 50)):
+            own, server = cpu_per_scrape(pid, port, db, n)
+            print(f"{name:16s} {ms(own)} per scrape, MariaDB {ms(server)} per scrape")
 
         print(f"\n# RSS over {args.rss_scrapes:,} scrapes (collect every scrape)")
         sc = Scraper(ours.port)
