@@ -95,13 +95,13 @@ def test_go_float_matches_prometheus_client():
         assert render.go_float(v) == floatToGoString(v)
 
 
-def test_process_families_are_prometheus_clients_process_collector():
+def test_process_families_are_prometheus_clients_process_collector(monkeypatch):
     collector = ProcessCollector(registry=None)
     # Both read /proc/stat's btime once, at start. On a VM whose wall clock is stepped, btime
     # moves with it (a CI run saw 19 s between this module's import and this test), so the
     # source of btime is compared read now, and the arithmetic with one btime.
     assert process._boot_time() == collector._boot_time()
-    collector._btime = process._BTIME
+    monkeypatch.setattr(collector, "_btime", process._BTIME)
     theirs = {f.name: f for f in collector.collect()}
     mine = {f.name: f for f in process_families()}
     assert list(mine) == list(theirs)
