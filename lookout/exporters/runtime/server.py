@@ -10,14 +10,12 @@ connection's life:
   idle keep-alive connection costs a descriptor and no thread;
 - a complete request is handed to a request thread (idle ones are reused; at most
   `max_threads` run at once, further requests wait in order for one, each at most
-  `idle_timeout`, then get a 503), which calls the handler, renders the answer and sends what
-  the socket takes at once (non-blocking: most answers fit its buffer, so the answer leaves
-  without waiting for the loop to wake, issue 24); the loop writes the rest, non-blocking, and
-  then reads the connection's next request. Why the loop writes the rest: a client that does
-  not read its answers would otherwise hold a request thread for up to `idle_timeout`, and 64
-  of them every other request (a scrape) with them. While an answer is unsent, the
-  connection's further (pipelined) requests are not read, as h11's PAUSED: one answer per
-  connection is held at most;
+  `idle_timeout`, then get a 503), which calls the handler and renders the answer; the loop
+  writes it, non-blocking, and then reads the connection's next request. Why the loop writes:
+  a client that does not read its answers would otherwise hold a request thread for up to
+  `idle_timeout`, and 64 of them every other request (a scrape) with them. While an answer is
+  unsent, the connection's further (pipelined) requests are not read, as h11's PAUSED: one
+  answer per connection is held at most;
 - a request carries its arrival time (`Request.arrived`): a scrape's deadline counts from it,
   not from the moment a thread was free;
 - a request thread that cannot be started (RuntimeError: a pids cgroup limit) gets its request
@@ -121,9 +119,7 @@ class Server:
         self._timers: list[tuple[float, int, _Conn]] = []  # (time, seq, conn): a lazy heap, one entry per conn
         self._seq = itertools.count()
         self._accept_paused_until = 0.0  # out of descriptors: accept again at this time
-        # From request threads: (conn, the unsent rest of its answer (b"": all sent; None: drop
-        # the connection), keep).
-        self._back: deque[tuple[_Conn, bytes | memoryview | None, bool]] = deque()
+        self._back: deque[tuple[_Conn, bytes | None, bool]] = deque()  # from request threads: (conn, answer, keep)
         self._busy = 0  # requests being answered on a thread (the loop's count: no lock)
         self._waiting: deque[tuple[_Conn, Request]] = deque()  # complete requests waiting for a thread
         self._thread_warned = False  # "cannot start a request thread" is logged once
@@ -197,15 +193,11 @@ class Server:
                 else:
                     self._ready(key.data)
             while self._back:
-                conn, rest, keep = self._back.popleft()
+                conn, data, keep = self._back.popleft()
                 self._busy -= 1
                 if self._waiting:
                     self._start_waiting()
-                if rest is not None and not rest and conn.phase is not None:
-                    conn.phase = _WRITING  # sent whole by its request thread
-                    self._returned(conn, keep)
-                else:
-                    self._respond(conn, rest, keep)
+                self._respond(conn, data, keep)
             while self._signals:
                 sig = self._signals.popleft()
                 if sig == signal.SIGHUP:
@@ -518,40 +510,18 @@ class Server:
     # -- on a request thread -------------------------------------------------------------------
 
     def _answer(self, conn: _Conn, request: Request) -> None:
-        """The handler's answer rendered and sent as far as the socket takes it at once; the rest
-        handed to the loop to write (None: drop the connection)."""
+        """The handler's answer rendered, handed to the loop to write (None: drop the connection)."""
         data, keep = None, False
         try:
             response = self.handler(request)
             data = _render(conn.parser, request.method, response)
             keep = conn.parser.our_state is http11.DONE and conn.parser.their_state is http11.DONE  # else Connection: close
-            data = _send_now(conn, data)
         except http11.LocalProtocolError as exc:
             log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
         except Exception:
             log.exception("request failed", extra={"fields": {"path": request.path}})
         finally:
             self._back.append((conn, data, keep))  # the loop is woken once this thread is free again
-
-
-def _send_now(conn: _Conn, data: bytes) -> bytes | memoryview | None:
-    """On the request thread (the loop leaves a _BUSY connection alone): what of `data` the
-    non-blocking socket takes now; the rest (b"" when all went), or None when the connection
-    failed. TLS that wants the socket ready first keeps the whole rest for the loop, which
-    retries it as `_write` does."""
-    out: bytes | memoryview = data
-    try:
-        while out:
-            sent = conn.sock.send(out)
-            out = memoryview(out)[sent:] if sent < len(out) else b""
-    except (BlockingIOError, InterruptedError):
-        pass
-    except OSError as exc:
-        name = type(exc).__name__
-        if name not in ("SSLWantWriteError", "SSLWantReadError"):
-            log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": name}})
-            return None
-    return out
 
 
 def _render(conn: http11.Connection, method: str, response: Response, close: bool = False) -> bytes:
