@@ -249,7 +249,7 @@ def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> 
     escaped, labelled = _ESCAPED, _LABELLED
     if len(escaped) > _LABEL_SETS_MAX:
         escaped.clear()
-    for seen in labelled.values():
+    for seen in list(labelled.values()):  # a copy: another encode may add a label template meanwhile
         if len(seen) > _LABEL_SETS_MAX:
             seen.clear()
     for fam in families:
