@@ -328,9 +328,19 @@ def _as_given(value):
 
 def _quantiles(value) -> list[tuple[str, float]]:
     """A Quantiles sample: {quantile: value} as (quantile, value) pairs sorted by quantile."""
+    if value.__class__ is dict:  # the usual case: the same quantiles, as strings, sample after sample
+        order = _QUANTILE_ORDERS.get(tuple(value))
+        if order is not None:
+            return [(q, float(value[q])) for q in order]
     pairs = [(str(q), float(v)) for q, v in (value if isinstance(value, dict) else dict(value)).items()]
     pairs.sort(key=_by_quantile)
+    if value.__class__ is dict and len(_QUANTILE_ORDERS) < 64 and all(q.__class__ is str for q in value):
+        _QUANTILE_ORDERS[tuple(value)] = tuple(q for q, _ in pairs)
     return pairs
+
+
+# {a dict's quantiles as listed: them sorted}, for dicts whose quantiles are strings.
+_QUANTILE_ORDERS: dict[tuple, tuple] = {}
 
 
 def _by_quantile(pair: tuple[str, float]) -> float:

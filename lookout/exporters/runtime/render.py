@@ -243,10 +243,15 @@ def _family_shape(fmt: str, escaping: str, kind: str, name: str, doc: str, unit:
 def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> bytes:
     """The exposition of `families` (see the module docstring) in `fmt` with `escaping`."""
     out: list[str] = []
-    # For this encode only: label values as escaped, and label sets as rendered (label template
-    # -> {label values: text}); most families of a large exposition share their label sets.
-    escaped: dict[tuple, tuple] = {}
-    labelled: dict[str, dict] = {}
+    # Label values as escaped, and label sets as rendered (label template -> {label values:
+    # text}): most families of a large exposition share their label sets, and most label sets
+    # are the same from one scrape to the next. Bounded: cleared when full.
+    escaped, labelled = _ESCAPED, _LABELLED
+    if len(escaped) > _LABEL_SETS_MAX:
+        escaped.clear()
+    for seen in list(labelled.values()):  # a copy: another encode may add a label template meanwhile
+        if len(seen) > _LABEL_SETS_MAX:
+            seen.clear()
     for fam in families:
         if hasattr(fam, "rows"):
             _encode_rows(out, fam, fmt, escaping, escaped, labelled)
@@ -255,6 +260,12 @@ def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> 
     if fmt == OPENMETRICS:
         out.append("# EOF\n")
     return "".join(out).encode("utf-8")
+
+
+# Across encodes (encode): label value tuples as escaped, and {label template: {values: text}}.
+_ESCAPED: dict[tuple, tuple] = {}
+_LABELLED: dict[str, dict] = {}
+_LABEL_SETS_MAX = 4096  # label sets of each kind kept; an exporter shows a few hundred
 
 
 def _escaped(escaped: dict[tuple, tuple], values: tuple) -> tuple:
@@ -283,14 +294,23 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, escaped: dict[tup
             for state in sorted(desc.states):
                 out.append(tpl % (*values[:at], esc(state), *values[at:], "1.0" if state == current else "0.0"))
     elif kind == "summary":
+        shown_as = _go_floats()
+        quantile = {}  # the quantiles as escaped, for this family
         for values, quantiles in fam.rows:
             values = _escaped(escaped, values)
             for q, v in quantiles:
-                out.append(tpl % (*values[:at], esc(q), *values[at:], go_float(v)))
+                shown_q = quantile.get(q)
+                if shown_q is None:
+                    shown_q = quantile[q] = esc(q)
+                if v:
+                    shown = shown_as.get(v)
+                    if shown is None:
+                        shown = shown_as[v] = go_float(v)
+                else:  # -0.0 == 0.0, but prints "-0.0"
+                    shown = "-0.0" if copysign(1.0, v) < 0 else "0.0"
+                out.append(tpl % (*values[:at], shown_q, *values[at:], shown))
     else:
-        shown_as = _GO_FLOATS
-        if len(shown_as) > _GO_FLOATS_MAX:
-            shown_as.clear()
+        shown_as = _go_floats()
         if desc.sorted_labels:  # a label set rendered once per encode, for every family that has it
             before, labels, after = _template_parts(fmt, escaping, _sample_name(kind, fam.name), desc.sorted_labels)
             seen = labelled.setdefault(labels, {})
@@ -314,6 +334,12 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, escaped: dict[tup
 # restart counts, limits) are the same from one scrape to the next. Bounded: cleared when full.
 _GO_FLOATS: dict[float, str] = {}
 _GO_FLOATS_MAX = 2048  # about 0.2 MB when full
+
+
+def _go_floats() -> dict[float, str]:
+    if len(_GO_FLOATS) > _GO_FLOATS_MAX:
+        _GO_FLOATS.clear()
+    return _GO_FLOATS
 
 
 _STATESETS: dict[tuple, dict] = {}

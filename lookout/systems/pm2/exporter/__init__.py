@@ -14,7 +14,8 @@ def build(cfg: Pm2Config) -> list[Collector]:
     # 0.4 MB RSS), the log tail (sync_log), the HTTP client (health).
     # Whether the daemon or the health endpoint answered is the success of the collector
     # that reads it (lookout_collector_success; `processes` is critical, so also pm2_up).
-    procs = ProcessSource(cfg.daemon)
+    # Its readers: the processes collector and the sync-log collector (when enabled).
+    procs = ProcessSource(cfg.daemon, readers=1 + bool(cfg.sync_log.enabled))
     collectors: list[Collector] = [ProcessesCollector(
         procs, cfg.daemon.max_processes, cfg.daemon.expected_processes)]
     if cfg.health:
