@@ -47,7 +47,7 @@ def test_read_capped_refuses_as_soon_as_the_cap_is_passed_without_waiting_for_th
 
     import pytest
 
-    from lookout.exporters.runtime.bounded import OutputTooLarge, read_capped
+    from lookout.exporters.runtime.capped import OutputTooLarge, read_capped
 
     r, w = os.pipe()
     written = []

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 from lookout.exporters.runtime import CollectError
-from lookout.exporters.runtime.bounded import OutputTooLarge, read_capped
+from lookout.exporters.runtime.capped import OutputTooLarge, read_capped
 
 from .reply import process_list
 
