@@ -355,3 +355,16 @@ def test_a_run_whose_thread_cannot_start_fails_alone_and_the_collection_answers(
     assert scraper.status["sleeps"].error == "cannot start a thread"
     assert [r.fields["collector"] for r in records if r.msg == "collector failed"] == ["sleeps"]
     assert scraper.snapshot(Deadline(2.0)) and scraper.status["sleeps"].success  # the next one runs it
+
+
+def test_without_a_minimum_interval_no_scrape_is_kept_after_it_is_answered():
+    """A collection's rows (at 200 PM2 apps about 0.3 MB) are only reused under
+    scrape.min_interval_seconds; otherwise nothing may hold them between scrapes."""
+    import gc
+    import weakref
+
+    for min_interval, kept in ((0.0, False), (60.0, True)):
+        scraper = Scraper("x", [_Sleeps(0)], "1.0", min_interval=min_interval)
+        rows = weakref.ref(scraper.snapshot(Deadline(2)).metrics)
+        gc.collect()
+        assert (rows() is not None) == kept, f"min_interval {min_interval}"

@@ -230,7 +230,9 @@ class Scraper:
             self.collections += 1
             outcomes = dict(coll.outcomes)
         snap = self._build(outcomes, time.perf_counter())
-        coll.snapshot = self._last = snap
+        coll.snapshot = snap
+        if self.min_interval > 0:  # else nothing reuses it, and it holds a whole scrape's rows
+            self._last = snap
         return snap
 
     def _ended(self, run: _Run) -> None:
