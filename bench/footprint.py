@@ -131,16 +131,16 @@ def first_answer(cmd: list[str], port: int, env: dict, path: str = "/metrics", c
 CPU_AT_FIRST_ANSWER: list[float] = []
 
 
-def installed(work: Path) -> Path:
-    """A throwaway venv holding the wheel built from this checkout (as tests/packaging/test_wheel.py
+def installed(work: Path, root: Path = ROOT) -> Path:
+    """A throwaway venv holding the wheel built from the checkout at `root` (as tests/packaging/test_wheel.py
     builds it); its dependencies are this venv's site-packages, named by a .pth path line (a path
     line's own .pth files are not run, so the editable install's finder is not loaded there)."""
     src = work / "wheel-src"
     src.mkdir()
     for name in ("pyproject.toml", "setup.py", "README.md"):
-        shutil.copy2(ROOT / name, src / name)
-    shutil.copytree(ROOT / "lookout", src / "lookout", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        shutil.copy2(root / name, src / name)
+    shutil.copytree(root / "lookout", src / "lookout", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(src)],
                    cwd=work, check=True, env={**os.environ, "LOOKOUT_REVISION": head or "unknown"})
     venv = work / "wheel-venv"

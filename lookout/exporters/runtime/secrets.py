@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from urllib.parse import unquote
+from lookout.netutil import unquote
 
 _known: set[str] = set()
 _lock = threading.Lock()
