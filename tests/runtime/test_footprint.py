@@ -80,8 +80,11 @@ OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", 
 # Nor urllib.parse with the ipaddress it imports (lookout.netutil splits the URLs and decodes
 # percent escapes: about 0.4 MB and 18 ms), nor the idna codec (stringprep and unicodedata, 9 ms)
 # that socket loads for a str host name (netutil.wire_host gives an ASCII name as bytes).
+# argparse (with gettext and locale, 0.5 MB and 10 ms) answers only --help, --version and usage
+# errors: flags.parse reads a plain command line itself. (locale is not listed: subprocess imports
+# it, and a checkout, as here, asks git for its revision; an installed wheel reads REVISION.)
 LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random",
-         "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata"}
+         "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext"}
 # ...except where this test's configuration or a driver needs it: the absent database's backoff
 # draws its jitter from random (nectar, ticks); PyMySQL and asyncpg connect by a str host name
 # (the idna codec); asyncpg imports pathlib, platform and random; ticks' DSN and Docker modules

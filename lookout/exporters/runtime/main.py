@@ -12,9 +12,9 @@ from lookout.netutil import split_hostport
 
 from . import lazyssl
 from .collector import Collector
-from .collectorflags import add_collector_flags, apply_switches, chosen, select
+from .collectorflags import apply_switches, chosen, select
 from .config import ConfigError, Loader, read_yaml
-from .flags import apply_flags, parser_for, revision
+from .flags import apply_flags, parse, revision
 from .http import App
 from .landing import watched
 from .logs import get_logger, setup_logging
@@ -80,9 +80,7 @@ def apply_runtime(args, runtime, default_port: int) -> tuple[str, int, Any]:
 
 
 def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
-    parser = parser_for(f"lookout-{spec.namespace}", spec.title, spec.default_port)
-    add_collector_flags(parser, spec.collectors, spec.switches)
-    args = parser.parse_args(argv)
+    args = parse(f"lookout-{spec.namespace}", spec.title, spec.default_port, spec.collectors, spec.switches, argv)
     setup_logging()
     try:
         cfg = load_config(spec, args.config)
