@@ -128,10 +128,12 @@ def settle_gc() -> None:
     then a middle collection while still in use, about a tenth of the scrape's CPU. With
     GC_YOUNG_THRESHOLD a collection runs about once a scrape; cyclic garbage waits at most that
     long (the young generation's objects, a few hundred KB). No collection before freezing:
-    it would cost about 10 ms of start-up to free what start-up left (about 120 objects, once)."""
+    it would cost about 10 ms of start-up to free what start-up left (about 120 objects, once).
+    The console scripts start with the collector off (lookout/exporters/start.py): on here."""
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+    gc.enable()
 
 
 def _serve(server: Server, web: WebConfigSource, scraper: Scraper, host: str, port: int) -> None:
