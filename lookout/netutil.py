@@ -39,7 +39,7 @@ _HEX = frozenset(b"0123456789abcdefABCDEF")
 
 class URLParts(tuple):
     """urllib.parse.SplitResult's fields and properties: (scheme, netloc, path, query, fragment),
-    `hostname`, `port` (ValueError when not a number in 0-65535), `username`, `password`,
+    `hostname`, `port` (ValueError when not a number in 0-65535), `password`,
     `_replace` and `geturl`."""
 
     __slots__ = ()
@@ -53,11 +53,6 @@ class URLParts(tuple):
 
     def __repr__(self) -> str:
         return "SplitResult(" + ", ".join(f"{k}={v!r}" for k, v in zip(self._fields, self)) + ")"
-
-    @property
-    def username(self) -> str | None:
-        userinfo, have_info, _ = self[1].rpartition("@")
-        return userinfo.partition(":")[0] if have_info else None
 
     @property
     def password(self) -> str | None:
