@@ -43,7 +43,9 @@ def console_scripts() -> list[str]:
     """`lookout-<key>` for each system folder with an exporter (lookout/systems/<key>/exporter/),
     so a new system needs no edit here; plus the shared commands."""
     systems = sorted(p.parent.parent.name for p in (HERE / "lookout" / "systems").glob("*/exporter/__main__.py"))
-    return [*(f"lookout-{key} = lookout.systems.{key}.exporter.__main__:main" for key in systems),
+    # lookout.exporters.start runs each system's exporter.__main__.main with the garbage
+    # collector off during start-up (issue 24).
+    return [*(f"lookout-{key} = lookout.exporters.start:{key}" for key in systems),
             "lookout-remediate = lookout.remediate.__main__:main", "lookout = lookout.cli.__main__:main"]
 
 

@@ -21,9 +21,13 @@ whose import finder costs about 25 ms of CPU before the first line of Lookout ru
 revision comes from `git rev-parse`). The checkout's bytecode is cached in the work directory
 (one unmeasured start writes it), so that a PYTHONDONTWRITEBYTECODE in the environment does not
 add a compile of every module to each start. The target (100 ms) is the installed figure.
-`--startup-only` skips the memory and CPU table.
+`--startup-only` skips the memory and CPU table; `--systems pm2,...` measures memory for those
+exporters only (and the peers beside them). `--baseline DIR` adds another tree's wheel (`git archive
+<commit> | tar -x -C DIR`: before and after a change in one run): its start-up, alternated with this
+checkout's, and its memory rows at the default configuration.
 
     .venv/bin/python bench/footprint.py [--scrapes 10000] [--starts 5] [--apps 5] [--startup-only] [--checkout]
+        [--systems nectar,ticks,pm2,tburn] [--baseline DIR]
 """
 from __future__ import annotations
 
@@ -131,16 +135,16 @@ def first_answer(cmd: list[str], port: int, env: dict, path: str = "/metrics", c
 CPU_AT_FIRST_ANSWER: list[float] = []
 
 
-def installed(work: Path) -> Path:
-    """A throwaway venv holding the wheel built from this checkout (as tests/packaging/test_wheel.py
+def installed(work: Path, root: Path = ROOT) -> Path:
+    """A throwaway venv holding the wheel built from the checkout at `root` (as tests/packaging/test_wheel.py
     builds it); its dependencies are this venv's site-packages, named by a .pth path line (a path
     line's own .pth files are not run, so the editable install's finder is not loaded there)."""
     src = work / "wheel-src"
     src.mkdir()
     for name in ("pyproject.toml", "setup.py", "README.md"):
-        shutil.copy2(ROOT / name, src / name)
-    shutil.copytree(ROOT / "lookout", src / "lookout", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        shutil.copy2(root / name, src / name)
+    shutil.copytree(root / "lookout", src / "lookout", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work / "dist"), str(src)],
                    cwd=work, check=True, env={**os.environ, "LOOKOUT_REVISION": head or "unknown"})
     venv = work / "wheel-venv"
@@ -162,7 +166,11 @@ def main() -> None:
     ap.add_argument("--startup-only", action="store_true", help="skip the memory and CPU table")
     ap.add_argument("--checkout", action="store_true",
                     help="also measure memory under the editable checkout (python -m), beside the installed wheel")
+    ap.add_argument("--systems", default="nectar,ticks,pm2,tburn", help="the exporters whose memory is measured")
+    ap.add_argument("--baseline", metavar="DIR", help="another tree (before a change) measured beside this one")
     args = ap.parse_args()
+    memory_systems = set(args.systems.split(","))
+    load_at_start = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="footprint-"))
     procs: list = []
     db = pg = pm2 = None
@@ -204,11 +212,22 @@ def main() -> None:
 
         rows = []
         venv = installed(work)
+        base_venv = None
+        if args.baseline:
+            (work / "baseline").mkdir()
+            base_venv = installed(work / "baseline", Path(args.baseline).resolve())
         for ns, cfg in configs.items():
             path = work / f"{ns}.yml"
             path.write_text(yaml.safe_dump(cfg))
-            if args.startup_only:
+            if args.startup_only or ns not in memory_systems:
                 continue
+            if base_venv:
+                base = ExporterProcess(ns, path, work, command=[str(base_venv / "bin" / f"lookout-{ns}")])
+                base.log_path = work / f"{ns}-baseline.log"
+                procs.append(base)
+                base.wait_ready()
+                rows.append(measure(f"lookout-{ns} (baseline {args.baseline})", base.proc.pid, Scrapes(base.port),
+                                    args.scrapes))
             script = [str(venv / "bin" / f"lookout-{ns}")]
             if args.checkout:
                 dev = ExporterProcess(ns, path, work)
@@ -237,10 +256,13 @@ def main() -> None:
                                                            f"--web.listen-address=127.0.0.1:{port}"],
                                              {"DATA_SOURCE_NAME": pg.dsn(database="ticks") + "?sslmode=disable"}),
         }
+        peer_of = {"prometheus-mysqld-exporter": "nectar", "prometheus-postgres-exporter": "ticks"}
         if PM2_PEER.exists():
             peers["npm pm2-prometheus-exporter"] = (lambda port: ["node", "-e", f"require({str(PM2_PEER)!r})", str(port)],
                                                     dict(pm2.env))
         for name, (cmd, env) in ([] if args.startup_only else peers.items()):
+            if peer_of.get(name, "pm2") not in memory_systems:
+                continue
             port = free_port()
             peer = subprocess.Popen(cmd(port), env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
@@ -258,18 +280,26 @@ def main() -> None:
             first_answer([sys.executable, "-m", f"lookout.systems.{ns}.exporter", *flags,
                           "--web.listen-address", f"127.0.0.1:{port}"], port, env)  # writes the bytecode cache
             # Alternated, so that both ways see the same load.
-            host, checkout = [], []
+            host, checkout, before = [], [], []
             cpu[f"lookout-{ns}"], cpu[f"lookout-{ns} (editable checkout, python -m)"] = [], []
+            cpu[f"lookout-{ns} (baseline)"] = []
             for _ in range(args.starts):
                 port = free_port()
                 host.append(first_answer([str(venv / "bin" / f"lookout-{ns}"), *flags, "--web.listen-address",
                                           f"127.0.0.1:{port}"], port, host_env, cwd=work))
                 cpu[f"lookout-{ns}"].append(CPU_AT_FIRST_ANSWER[-1])
+                if base_venv:
+                    port = free_port()
+                    before.append(first_answer([str(base_venv / "bin" / f"lookout-{ns}"), *flags,
+                                                "--web.listen-address", f"127.0.0.1:{port}"], port, host_env, cwd=work))
+                    cpu[f"lookout-{ns} (baseline)"].append(CPU_AT_FIRST_ANSWER[-1])
                 port = free_port()
                 checkout.append(first_answer([sys.executable, "-m", f"lookout.systems.{ns}.exporter", *flags,
                                               "--web.listen-address", f"127.0.0.1:{port}"], port, env))
                 cpu[f"lookout-{ns} (editable checkout, python -m)"].append(CPU_AT_FIRST_ANSWER[-1])
             starts[f"lookout-{ns}"] = host
+            if base_venv:
+                starts[f"lookout-{ns} (baseline)"] = before
             starts[f"lookout-{ns} (editable checkout, python -m)"] = checkout
         for name, (cmd, penv) in peers.items():
             times = []
@@ -280,7 +310,8 @@ def main() -> None:
             cpu[name] = CPU_AT_FIRST_ANSWER[-args.starts:]
 
         load = os.getloadavg()
-        print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {load[0]:.1f} {load[1]:.1f} "
+        print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average at the start "
+              f"{load_at_start[0]:.1f} {load_at_start[1]:.1f} {load_at_start[2]:.1f}, at the end {load[0]:.1f} {load[1]:.1f} "
               f"{load[2]:.1f}; " + ("start-up only" if args.startup_only else f"{args.scrapes:,} scrapes each")
               + f", PM2 with {args.apps} apps\n")
         if rows:

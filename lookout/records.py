@@ -18,7 +18,10 @@ memory in every exporter (issue 24: the PM2 exporter's budget is 17 MB). The exp
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any, Callable
+
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 
 class _Missing:

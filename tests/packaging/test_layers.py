@@ -56,7 +56,7 @@ LAYERS: list[list[tuple[str, ...]]] = [
       "lookout.generated")],
     [("lookout.exporters.runtime",)],
     [("lookout.pm2rpc",), ("lookout.simulators",)],
-    [*parts("exporter"), ("lookout.exporters.__init__",), *parts("simulator"), ("lookout.devstack",)],
+    [*parts("exporter"), ("lookout.exporters.__init__", "lookout.exporters.start"), *parts("simulator"), ("lookout.devstack",)],
     [("lookout.alert_rules",)],
     parts("signals"),
     [("lookout.dashboards",), ("lookout.docs",), ("lookout.compose",)],

@@ -34,7 +34,7 @@ ns, port, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def probe():
     for _ in range(300):
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            with socket.create_connection((b"127.0.0.1", port), timeout=10) as s:  # bytes: no idna codec
                 s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Prometheus-Scrape-Timeout-Seconds: 2\r\nConnection: close\r\n\r\n")
                 data = b""
                 while chunk := s.recv(65536):
@@ -77,10 +77,21 @@ OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", 
 # Start-up (issue 24): modules nothing before the first answer uses, each imported where it is
 # used (the landing page, --version, --help, a failing backend's jitter, the docs' descriptor
 # listing, TLS); argparse's formatter would import shutil (with bz2 and lzma) to size help text.
-LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random"}
+# Nor urllib.parse with the ipaddress it imports (lookout.netutil splits the URLs and decodes
+# percent escapes: about 0.4 MB and 18 ms), nor the idna codec (stringprep and unicodedata, 9 ms)
+# that socket loads for a str host name (netutil.wire_host gives an ASCII name as bytes).
+# argparse (with gettext and locale, 0.5 MB and 10 ms) answers only --help, --version and usage
+# errors: flags.parse reads a plain command line itself. (locale is not listed: subprocess imports
+# it, and a checkout, as here, asks git for its revision; an installed wheel reads REVISION.)
+LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random",
+         "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext"}
 # ...except where this test's configuration or a driver needs it: the absent database's backoff
-# draws its jitter from random (nectar, ticks); asyncpg imports pathlib, platform and random.
-DRIVERS_LOAD = {"nectar": {"random"}, "ticks": {"random", "pathlib", "platform"}}
+# draws its jitter from random (nectar, ticks); PyMySQL and asyncpg connect by a str host name
+# (the idna codec); asyncpg imports pathlib, platform and random; ticks' DSN and Docker modules
+# use urllib.parse.
+IDNA = {"encodings.idna", "stringprep", "unicodedata"}
+DRIVERS_LOAD = {"nectar": {"random", *IDNA},
+                "ticks": {"random", "pathlib", "platform", "urllib", "urllib.parse", "ipaddress", *IDNA}}
 
 
 def loaded(tmp_path, ns: str, *args: str, config: dict | None = None) -> dict:

@@ -17,9 +17,9 @@ HARNESS = r"""
 import gc, json, sys
 from lookout.exporters.runtime import main as runtime_main
 def serve(*args):
-    print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
+    print(json.dumps({"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count(), "enabled": gc.isenabled()}))
 runtime_main._serve = serve
-from lookout.systems.pm2.exporter.__main__ import main
+from lookout.exporters.start import pm2 as main  # the console script's entry point (setup.py)
 sys.argv = ["lookout-pm2", "--config", sys.argv[1], "--web.listen-address", "127.0.0.1:0"]
 main()
 """
@@ -35,3 +35,4 @@ def test_the_runtime_freezes_start_up_and_raises_the_young_threshold_before_serv
     # CPython's defaults are (700, 10, 10) and nothing frozen.
     assert seen["threshold"] == [10_000, 10, 10]
     assert seen["frozen"] > 1000  # the modules, classes and configuration built at start-up
+    assert seen["enabled"]  # the console script starts with it off (lookout/exporters/start.py)

@@ -323,3 +323,18 @@ def test_the_exporters_import_path_does_not_import_pyyaml():
                          capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]"
+
+
+# Resolver.resolve decides plain scalars of digits and dots without the float, int and timestamp
+# regexes (start-up, issue 24): the same values as PyYAML for every such scalar.
+@pytest.mark.parametrize("scalar", ["0", "00", "07", "08", "0777", "0778", "123", "1.", "1.5", "0.5", "01.5",
+                                    "09.9", "127.0.0.1", "1..2", "1.2.", ".5", "..", "2024", "9" * 30, "١٢", "1_0"])
+def test_digits_and_dots_read_as_pyyaml(scalar):
+    assert_reads_as_pyyaml(f"k: {scalar}\n")
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet="0123456789.", min_size=1, max_size=12))
+def test_any_digits_and_dots_read_as_pyyaml(text):
+    if text.strip(".") or len(text) < 3:  # "..." alone is a document end marker
+        assert_reads_as_pyyaml(f"k: {text}\n")

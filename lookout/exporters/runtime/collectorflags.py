@@ -10,15 +10,19 @@ of what is built. A critical collector (its success is `<ns>_up`) cannot be turn
 """
 from __future__ import annotations
 
-import argparse
-from typing import Any, Iterable
-
 from .config import ConfigError
+
+TYPE_CHECKING = False  # typing's own flag: argparse is imported only for --help and usage errors
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any, Iterable
 
 _DEST = "collector."
 
 
 def add_collector_flags(parser: argparse.ArgumentParser, names: Iterable[str], switches: dict[str, str]) -> None:
+    import argparse  # flags.parse calls this only when argparse answers
+
     names = list(names)
     if not names:
         return
@@ -29,7 +33,7 @@ def add_collector_flags(parser: argparse.ArgumentParser, names: Iterable[str], s
                            default=None, help=f"the {name} collector ({where})")
 
 
-def chosen(args: argparse.Namespace) -> dict[str, bool]:
+def chosen(args: Any) -> dict[str, bool]:
     """{collector name: on/off} for the flags given on the command line."""
     return {key[len(_DEST):]: value for key, value in vars(args).items()
             if key.startswith(_DEST) and value is not None}

@@ -11,14 +11,17 @@ to sit in the config file.
 from __future__ import annotations
 
 from lookout import records
+import builtins
 import math
 import os
-import types
-import typing
-from typing import Any, Literal, Mapping
+import sys
 
 from . import yamlread
 from .secrets import Secret, redact, remember
+
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 _MISSING = object()
 
@@ -47,7 +50,7 @@ class Loader:
             data = {}
         if not isinstance(data, dict):
             raise ConfigError(path, f"expected a mapping, got {type(data).__name__}")
-        hints = typing.get_type_hints(cls)
+        hints = field_types(cls)
         fields = {f.name: f for f in records.fields(cls)}
         secret_files = {f"{n}_file" for n, t in hints.items() if _is_secret(t)}
         for key in data:
@@ -95,7 +98,7 @@ class Loader:
         validated, so an error about any key, even one loaded earlier, can redact them."""
         if not isinstance(data, dict) or not records.is_record(cls):
             return
-        for name, typ in typing.get_type_hints(cls).items():
+        for name, typ in field_types(cls).items():
             key = _join(path, name)
             if _is_secret(typ):
                 for value in (data.get(name), self.environ.get(self.env_name(key))):
@@ -138,14 +141,13 @@ class Loader:
             raise ConfigError(key, "must not be empty")
         if records.is_record(typ):
             return self.load(typ, raw, key)
-        origin = typing.get_origin(typ)
-        if origin is list:
-            (item,) = typing.get_args(typ)
+        if isinstance(typ, ListOf):
+            item = typ.item
             if not isinstance(raw, list):
                 raise ConfigError(key, "expected a list")
             return [self._value(item, v, f"{key}[{i}]") for i, v in enumerate(raw)]
-        if origin is dict:
-            _, item = typing.get_args(typ)
+        if isinstance(typ, DictOf):
+            item = typ.item
             if not isinstance(raw, dict):
                 raise ConfigError(key, "expected a mapping")
             return {str(k): self._value(item, v, _join(key, str(k))) for k, v in raw.items()}
@@ -181,15 +183,139 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
+# A record field's type, as the Loader reads it: a class (str, int, float, bool, Secret, a
+# record), or one of these.
+class ListOf:
+    def __init__(self, item: Any):
+        self.item = item
+
+    def __repr__(self) -> str:
+        return f"list[{self.item!r}]"
+
+
+class DictOf:  # keys are strings
+    def __init__(self, item: Any):
+        self.item = item
+
+    def __repr__(self) -> str:
+        return f"dict[str, {self.item!r}]"
+
+
+class OneOf:  # Literal[...]
+    def __init__(self, values: tuple):
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"Literal{list(self.values)!r}"
+
+
+class OptionalOf:  # X | None, Optional[X]
+    def __init__(self, inner: Any):
+        self.inner = inner
+
+    def __repr__(self) -> str:
+        return f"Optional[{self.inner!r}]"
+
+
+_TYPES: dict[type, dict[str, Any]] = {}
+
+
+def field_types(cls: type) -> dict[str, Any]:
+    """{field name: type} of a record class, read from its annotations as written (the modules
+    use `from __future__ import annotations`, so they are strings): a class named in the module
+    or the builtins, `X | None`, `Optional[X]`, `list[X]`, `dict[str, X]`, `Literal["a", "b"]`,
+    or a name bound to such a typing object. Not typing.get_type_hints, whose import and
+    evaluation of every annotation cost an exporter about 0.4 MB and 12 million instructions of
+    start-up (issue 24). ConfigError for an annotation it cannot read (a programming error)."""
+    known = _TYPES.get(cls)
+    if known is None:
+        names = vars(sys.modules[cls.__module__])
+        known = _TYPES[cls] = {f.name: _annotation(f.type, names, cls) for f in records.fields(cls)}
+    return known
+
+
+def _annotation(text: Any, names: dict, cls: type) -> Any:
+    if not isinstance(text, str):
+        return _typing_object(text, cls)
+    text = text.strip()
+    parts = _split_top(text, "|")
+    if len(parts) > 1:
+        if len(parts) == 2 and "None" in parts:
+            parts.remove("None")
+            return OptionalOf(_annotation(parts[0], names, cls))
+        raise ConfigError("", f"{cls.__qualname__}: unsupported annotation {text!r}")
+    head, bracket, rest = text.partition("[")
+    if bracket:
+        if not rest.endswith("]"):
+            raise ConfigError("", f"{cls.__qualname__}: unsupported annotation {text!r}")
+        inner = rest[:-1]
+        head = head.strip()
+        if head in ("Optional", "typing.Optional"):
+            return OptionalOf(_annotation(inner, names, cls))
+        if head in ("list", "List", "typing.List"):
+            return ListOf(_annotation(inner, names, cls))
+        if head in ("dict", "Dict", "typing.Dict"):
+            key, value = (_split_top(inner, ",") + [""])[:2]
+            if key != "str" or not value:
+                raise ConfigError("", f"{cls.__qualname__}: only str keys are supported, not {text!r}")
+            return DictOf(_annotation(value, names, cls))
+        if head in ("Literal", "typing.Literal"):
+            return OneOf(tuple(_literal(v.strip(), text, cls) for v in inner.split(",")))
+        raise ConfigError("", f"{cls.__qualname__}: unsupported annotation {text!r}")
+    if text == "None":
+        return type(None)
+    value = names.get(text, getattr(builtins, text, None))
+    if value is None:
+        raise ConfigError("", f"{cls.__qualname__}: unknown type {text!r}")
+    return value if isinstance(value, type) else _typing_object(value, cls)
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    """`text` split at each `sep` outside brackets, each part stripped."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(text):
+        if c == "[":
+            depth += 1
+        elif c == "]":
+            depth -= 1
+        elif c == sep and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    return parts + [text[start:].strip()]
+
+
+def _literal(text: str, whole: str, cls: type) -> Any:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" and text[0] not in text[1:-1]:
+        return text[1:-1]
+    if text.lstrip("-").isdigit():
+        return int(text)
+    raise ConfigError("", f"{cls.__qualname__}: unsupported Literal value {text!r} in {whole!r}")
+
+
+def _typing_object(obj: Any, cls: type) -> Any:
+    """A type alias the module built with typing itself (`SslMode = Literal[...]`, Optional[X]):
+    typing is already imported there."""
+    import typing
+    origin, args = typing.get_origin(obj), typing.get_args(obj)
+    if origin is typing.Literal:
+        return OneOf(args)
+    if origin is typing.Union and len(args) == 2 and type(None) in args:
+        return OptionalOf(_typing_object(args[0] if args[1] is type(None) else args[1], cls))
+    if origin is list:
+        return ListOf(_typing_object(args[0], cls))
+    if origin is dict and args[0] is str:
+        return DictOf(_typing_object(args[1], cls))
+    if isinstance(obj, type):
+        return obj
+    raise ConfigError("", f"{cls.__qualname__}: unsupported annotation {obj!r}")
+
+
 def _is_optional(typ: Any) -> bool:
-    return typing.get_origin(typ) in (typing.Union, types.UnionType) and type(None) in typing.get_args(typ)
+    return isinstance(typ, OptionalOf)
 
 
 def _strip_optional(typ: Any) -> Any:
-    if _is_optional(typ):
-        args = [a for a in typing.get_args(typ) if a is not type(None)]
-        return args[0] if len(args) == 1 else typ
-    return typ
+    return typ.inner if isinstance(typ, OptionalOf) else typ
 
 
 def _is_secret(typ: Any) -> bool:
@@ -198,7 +324,7 @@ def _is_secret(typ: Any) -> bool:
 
 def _is_scalar(typ: Any) -> bool:
     typ = _strip_optional(typ)
-    return typ in (str, int, float, bool) or typing.get_origin(typ) is Literal
+    return typ in (str, int, float, bool) or isinstance(typ, OneOf)
 
 
 from .fields import FALSE_WORDS as _FALSE, TRUE_WORDS as _TRUE  # noqa: E402  one word set for config and fields
@@ -207,8 +333,8 @@ from .fields import FALSE_WORDS as _FALSE, TRUE_WORDS as _TRUE  # noqa: E402  on
 def _coerce(typ: Any, raw: Any, key: str, from_env: bool = False) -> Any:
     typ = _strip_optional(typ)
     where = " (from the environment)" if from_env else ""
-    if typing.get_origin(typ) is Literal:
-        allowed = typing.get_args(typ)
+    if isinstance(typ, OneOf):
+        allowed = typ.values
         if raw not in allowed:
             raise ConfigError(key, f"must be one of {', '.join(map(str, allowed))}, got {_shown(raw)}{where}")
         return raw

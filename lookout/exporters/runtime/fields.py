@@ -40,7 +40,7 @@ def prometheus_samples(text: str, source: str) -> dict[str, float]:
             continue
         parts = line.split()
         try:
-            if len(parts) not in (2, 3) or not _METRIC_NAME.fullmatch(parts[0]):
+            if len(parts) not in (2, 3) or not re.fullmatch(_METRIC_NAME, parts[0]):
                 raise ValueError(f"line {number}: expected `name value [timestamp]`")
             found[parts[0]] = float(parts[1])
         except ValueError as exc:
@@ -48,7 +48,7 @@ def prometheus_samples(text: str, source: str) -> dict[str, float]:
     return found
 
 
-_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+_METRIC_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"  # compiled at first use (re caches it): start-up
 
 
 def sample(samples: dict[str, float], name: str) -> Any:
@@ -143,7 +143,8 @@ def timestamp(value: Any) -> float:
 
 # The ISO 8601 form services write (Node's toISOString(), Python's isoformat()), read without the
 # datetime module: it costs 0.8 MB of resident memory (issue 24). Other forms go to datetime.
-_ISO = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?"
+# Compiled at first use (re caches it), not at start-up (issue 24).
+_ISO = (r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?"
                   r"([Zz]|[+-][0-9]{2}:[0-9]{2})?)?")  # ASCII digits only, as datetime reads them
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -153,7 +154,7 @@ def iso_seconds(text: str) -> float:
     gives it, a trailing Z read as UTC and a time without a zone as UTC (Node's toISOString() is
     UTC). ValueError when it is not one."""
     text = text.strip()
-    m = _ISO.fullmatch(text)
+    m = re.fullmatch(_ISO, text)
     if m is None:
         return _iso_seconds_datetime(text)
     year, month, day = int(m[1]), int(m[2]), int(m[3])

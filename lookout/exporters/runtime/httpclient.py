@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from lookout.netutil import urlsplit, wire_host
 
 from . import http11
 
@@ -109,7 +109,7 @@ class HttpClient:
                 self._tls = _context(self._verify)
             tls = self._tls
         try:
-            sock = socket.create_connection((self.host, self.port), timeout=_left(end))
+            sock = socket.create_connection((wire_host(self.host), self.port), timeout=_left(end))
         except TimeoutError:
             raise
         except OSError as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit
+from lookout.netutil import urlsplit
 
 from .collector import CollectError
 from .httpclient import HttpClient, HttpError

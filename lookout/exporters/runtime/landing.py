@@ -15,8 +15,9 @@ from .secrets import Secret, redact
 
 _WHERE = {"host", "port", "database", "dsn", "url", "base_url", "stats_url", "home", "rpc_socket", "path",
           "paths", "unified_errors_path", "pidfile", "containers", "process_name", "name"}
-_URL = re.compile(r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^@/?#]*@)?(?P<rest>[^?#]*)")
-_KV = re.compile(r"\b(host|hostaddr|port|dbname)\s*=\s*('[^']*'|\S+)")
+# Compiled at the landing page's first request (re caches them), not at start-up (issue 24).
+_URL = r"^(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?:[^@/?#]*@)?(?P<rest>[^?#]*)"
+_KV = r"\b(host|hostaddr|port|dbname)\s*=\s*('[^']*'|\S+)"
 
 
 def watched(config, prefix: str = "") -> list[str]:
@@ -44,9 +45,9 @@ def where(value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(where(v) for v in value)
     text = str(value)
-    m = _URL.match(text)
+    m = re.match(_URL, text)
     if m:
         return redact(m["scheme"] + m["rest"])
     if "=" in text:  # a key=value DSN (libpq's form)
-        return redact(" ".join(f"{k}={v}" for k, v in _KV.findall(text)))
+        return redact(" ".join(f"{k}={v}" for k, v in re.findall(_KV, text)))
     return redact(text)

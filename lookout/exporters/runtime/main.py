@@ -12,9 +12,9 @@ from lookout.netutil import split_hostport
 
 from . import lazyssl
 from .collector import Collector
-from .collectorflags import add_collector_flags, apply_switches, chosen, select
+from .collectorflags import apply_switches, chosen, select
 from .config import ConfigError, Loader, read_yaml
-from .flags import apply_flags, parser_for, revision
+from .flags import apply_flags, parse, revision
 from .http import App
 from .landing import watched
 from .logs import get_logger, setup_logging
@@ -80,9 +80,7 @@ def apply_runtime(args, runtime, default_port: int) -> tuple[str, int, Any]:
 
 
 def main_for(spec: ExporterSpec, argv: list[str] | None = None) -> None:
-    parser = parser_for(f"lookout-{spec.namespace}", spec.title, spec.default_port)
-    add_collector_flags(parser, spec.collectors, spec.switches)
-    args = parser.parse_args(argv)
+    args = parse(f"lookout-{spec.namespace}", spec.title, spec.default_port, spec.collectors, spec.switches, argv)
     setup_logging()
     try:
         cfg = load_config(spec, args.config)
@@ -130,10 +128,12 @@ def settle_gc() -> None:
     then a middle collection while still in use, about a tenth of the scrape's CPU. With
     GC_YOUNG_THRESHOLD a collection runs about once a scrape; cyclic garbage waits at most that
     long (the young generation's objects, a few hundred KB). No collection before freezing:
-    it would cost about 10 ms of start-up to free what start-up left (about 120 objects, once)."""
+    it would cost about 10 ms of start-up to free what start-up left (about 120 objects, once).
+    The console scripts start with the collector off (lookout/exporters/start.py): on here."""
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
+    gc.enable()
 
 
 def _serve(server: Server, web: WebConfigSource, scraper: Scraper, host: str, port: int) -> None:

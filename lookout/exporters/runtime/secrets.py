@@ -8,19 +8,35 @@ from __future__ import annotations
 
 import re
 import threading
-from urllib.parse import unquote
+from lookout.netutil import unquote
 
 _known: set[str] = set()
 _lock = threading.Lock()
+# The patterns are compiled (and cached by `re`) when first used: most text holds none of the
+# words they need, checked first (start-up and every log line; issue 24).
 # user:password@ inside a URL-style DSN, whatever the scheme.
-_DSN_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@")
+_DSN_USERINFO = r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@\s]*)@"
 # key=value DSNs (libpq style) and driver messages such as "password=..."
-_KV_PASSWORD = re.compile(r"(?i)\b(password|passwd|pwd|token|secret)(\s*[=:]\s*)(['\"]?)([^\s'\",;]+)")
+_KV_PASSWORD = r"(?i)\b(password|passwd|pwd|token|secret)(\s*[=:]\s*)(['\"]?)([^\s'\",;]+)"
+_KV_WORDS = ("pwd", "passwd", "password", "token", "secret")  # ASCII text without these cannot match
 
 # The credential of an HTTP Authorization value ("Bearer abc", "Basic dXNlcjpwdw==").
-_AUTH_SCHEME = re.compile(r"(?i)^\s*(?:authorization\s*:\s*)?(?:bearer|basic|token|apikey)\s+(\S+)\s*$")
+_AUTH_SCHEME = r"(?i)^\s*(?:authorization\s*:\s*)?(?:bearer|basic|token|apikey)\s+(\S+)\s*$"
 # A Cookie header value: name=value pairs, each value a credential ("connect.sid=s%3A...").
-_COOKIE = re.compile(r"^\s*[\w.\-]+=[^;\s]+(\s*;\s*[\w.\-]+=[^;\s]+)*\s*;?\s*$")
+_COOKIE = r"^\s*[\w.\-]+=[^;\s]+(\s*;\s*[\w.\-]+=[^;\s]+)*\s*;?\s*$"
+
+
+def _may_hold_dsn(text: str) -> bool:
+    return "@" in text and "://" in text
+
+
+def _may_hold_kv(text: str) -> bool:
+    """False only where _KV_PASSWORD cannot match: ASCII text without its words in any case
+    (non-ASCII text is always tried: case-insensitive matching folds letters such as U+017F)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(word in low for word in _KV_WORDS)
 
 MASK = "***"
 
@@ -67,14 +83,16 @@ def remember(value: str) -> None:
 
 def _secret_parts(value: str) -> set[str]:
     parts: set[str] = set()
-    for m in _DSN_USERINFO.finditer(value):
-        parts.add(m["pw"])
-    for m in _KV_PASSWORD.finditer(value):
-        parts.add(m[4])
-    m = _AUTH_SCHEME.match(value)
+    if _may_hold_dsn(value):
+        for m in re.finditer(_DSN_USERINFO, value):
+            parts.add(m["pw"])
+    if _may_hold_kv(value):
+        for m in re.finditer(_KV_PASSWORD, value):
+            parts.add(m[4])
+    m = re.match(_AUTH_SCHEME, value)
     if m:
         parts.add(m[1])
-    if _COOKIE.match(value):
+    if "=" in value and re.match(_COOKIE, value):
         parts.update(pair.split("=", 1)[1].strip() for pair in value.split(";") if "=" in pair)
     return parts | {unquote(p) for p in parts}
 
@@ -82,8 +100,10 @@ def _secret_parts(value: str) -> set[str]:
 def redact(text: str) -> str:
     if not text:
         return text
-    text = _DSN_USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
-    text = _KV_PASSWORD.sub(lambda m: f"{m[1]}{m[2]}{m[3]}{MASK}", text)
+    if _may_hold_dsn(text):
+        text = re.sub(_DSN_USERINFO, lambda m: f"{m['scheme']}{m['user']}:{MASK}@", text)
+    if _may_hold_kv(text):
+        text = re.sub(_KV_PASSWORD, lambda m: f"{m[1]}{m[2]}{m[3]}{MASK}", text)
     with _lock:
         known = sorted(_known, key=len, reverse=True)
     for value in known:

@@ -46,7 +46,7 @@ from typing import Any, Callable
 
 from . import http11
 
-from lookout.netutil import exit_after
+from lookout.netutil import exit_after, wire_host
 
 from .logs import get_logger
 from .threads import Runner
@@ -135,7 +135,7 @@ class Server:
 
     def listen(self, host: str, port: int) -> tuple:
         """Bind and listen; returns the bound (host, port). OSError when the address cannot be bound."""
-        infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        infos = socket.getaddrinfo(wire_host(host) if host else None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
         family, kind, proto, _, address = infos[0]
         sock = socket.socket(family, kind, proto)
         try:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from lookout.records import record, field
-from typing import Literal
+
+TYPE_CHECKING = False  # typing's own flag: config.field_types reads the annotations as text
+if TYPE_CHECKING:
+    from typing import Literal
 
 from .config import positive
 

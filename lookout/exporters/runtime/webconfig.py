@@ -26,7 +26,6 @@ error and sets `lookout_web_config_last_reload_successful` to 0 (WebConfigSource
 """
 from __future__ import annotations
 
-import base64
 import os
 import threading
 import time
@@ -133,6 +132,8 @@ class WebConfig:
             return True
         if not header or not header.startswith("Basic "):
             return False
+        import base64  # only with basic-auth users (binascii, struct)
+
         try:
             user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
         except (ValueError, UnicodeDecodeError):

@@ -5,7 +5,7 @@ import os
 from lookout.records import record, field
 from typing import Optional
 
-from urllib.parse import urlsplit
+from lookout.netutil import urlsplit
 
 from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive

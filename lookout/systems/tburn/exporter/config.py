@@ -4,7 +4,7 @@ from __future__ import annotations
 from lookout.records import record, field, fields
 from typing import Optional
 
-from urllib.parse import urlsplit
+from lookout.netutil import urlsplit
 
 from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive
