@@ -178,3 +178,20 @@ def test_a_blocked_query_is_cut_at_the_scrape_deadline_on_the_server_too(pg, tab
                 database=DB)
         locker.wait(10)
     wait_until(lambda: scrape(exp.url).get("ticks_up") == 1, timeout=10, what="recovery after the lock")
+
+
+def test_connections_the_server_ended_are_replaced_without_a_failed_scrape(pg, table, exporter):
+    """An idle timeout, a pooler's or an operator's pg_terminate_backend end the pooled and the
+    ping's connections between scrapes: the next scrape dials fresh ones instead of failing."""
+    t = table()
+    insert_ticks(pg, t, 5, oldest_s=60, newest_s=5, instruments=1)
+    exp = exporter(config(t))
+    assert scrape(exp.url).get("ticks_up") == 1
+    ended = pg.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'lookout-ticks'")
+    assert int(ended) >= 2  # the ping's and a pooled one
+    time.sleep(0.3)
+    m = scrape(exp.url)
+    assert m.get("ticks_up") == 1, exp.logs()
+    assert m.get("lookout_collector_success", collector=f"table_{t}") == 1, exp.logs()
+    assert m.get("ticks_table_window_ticks", table=t) == 5
