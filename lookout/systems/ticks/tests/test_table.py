@@ -173,7 +173,7 @@ def test_a_blocked_query_is_cut_at_the_scrape_deadline_on_the_server_too(pg, tab
         assert m.get("ticks_up") == 1
         assert m.get("lookout_collector_success", collector=f"table_{t}") == 0
         assert m.get("lookout_collector_errors_total", collector=f"table_{t}", reason="timeout") == 1
-        # statement_timeout (or asyncpg's cancel) ended it server-side: nothing left waiting
+        # statement_timeout ended it server-side: nothing left waiting
         wait_until(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lookout-ticks' "
                                    "AND state = 'active'", database=DB) == "0", timeout=3, what="no query left")
     finally:
