@@ -114,16 +114,24 @@ class Database:
             raise TimeoutError("every pooled connection is busy")
         try:
             conn = self._take_idle() or self._dial(deadline)
-            with self._aborted_unless_answered(conn):
-                yield conn
-            with self._lock:
-                if conn.status == b"I" and conn.generation == self._generation and not self._closed:
-                    self._idle.append(conn)
-                    conn = None
-            if conn is not None:
-                self._forget(conn)
+            try:
+                with self._aborted_unless_answered(conn):
+                    yield conn
+            except pgwire.PgError:
+                self._give_back(conn)
+                raise
+            self._give_back(conn)
         finally:
             self._slots.release()
+
+    def _give_back(self, conn: pgwire.Connection) -> None:
+        """Idle again, unless it is left in a transaction, from before the server went away,
+        or the database is closing."""
+        with self._lock:
+            if conn.status == b"I" and conn.generation == self._generation and not self._closed:
+                self._idle.append(conn)
+                return
+        self._forget(conn)
 
     @contextlib.contextmanager
     def _dedicated(self, deadline: Deadline):

@@ -76,7 +76,7 @@ class Connection:
                 self.status = body[:1]
                 self.used = time.monotonic()
                 return b"".join(copied), error
-            elif kind in b"HcCTDInNS":  # copy begins/ends, command tags, rows, notices, settings
+            elif kind in b"HcCTDInNSA":  # copy begins/ends, command tags, rows, notices, settings, NOTIFY
                 if kind == b"S":
                     self._parameter(body)
             else:
