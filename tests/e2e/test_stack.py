@@ -281,6 +281,14 @@ def _empty_by_design(title: str) -> bool:
     return any(title.startswith(prefix) for prefix in EMPTY_BY_DESIGN)
 
 
+def _eventually(check, seconds: float) -> bool:
+    try:
+        wait_until(check, seconds, 1, what="data")
+        return True
+    except TimeoutError:
+        return False
+
+
 def test_every_dashboard_panel_has_data(demo):
     files = sorted((ROOT / "lookout" / "dashboards" / "generated").glob("*.json"))
     if not files:
@@ -297,7 +305,11 @@ def test_every_dashboard_panel_has_data(demo):
                 for pattern, value in GRAFANA_VARIABLES.items():
                     query = re.sub(pattern, value, query)
                 if not _empty_by_design(title) and not demo.query(query):
-                    empty.append(f"{path.stem}: {title}: {expr}")
+                    empty.append((f"{path.stem}: {title}: {expr}", query))
+        # The fast profile's windows are 5-15 s: a stall of the machine empties them until the
+        # next scrapes land (a CI run saw its wall clock step 19 s), so a panel is empty only if
+        # it stays empty for 30 s.
+        empty = [name for name, query in empty if not _eventually(lambda: demo.query(query), 30)]
     finally:
         demo.cli("recover", "tburn-breaker-open")
     assert empty == [], "panels without data:\n" + "\n".join(empty)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import os
 import threading
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NoReturn
+from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import pymysql
 
+from lookout.exporters.runtime.held import held
 from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
 from lookout.exporters.runtime.logs import get_logger
 
@@ -143,7 +143,7 @@ class Database:
                   failed: Callable[[pymysql.connections.Connection, list, pymysql.err.MySQLError], NoReturn]) -> Any:
         """`work(conn)` on a kept connection of `idle` or a new one, within one of `slots`."""
         self._paced()
-        with _slot(slots, deadline, busy):
+        with held(slots, deadline, f"database: {busy} until the deadline"):
             self._paced()  # again: a call that failed while this one waited started a backoff
             conn = self._take(idle)
             kept = conn is not None
@@ -262,17 +262,6 @@ class Database:
             self._ping_idle.clear()
         for conn in idle:
             _close(conn)
-
-
-@contextmanager
-def _slot(slots: threading.BoundedSemaphore, deadline: Deadline, busy: str) -> Iterator[None]:
-    """One of `slots` until the block ends, waiting for it at most until the deadline."""
-    if not slots.acquire(timeout=deadline.remaining()):
-        raise CollectError("timeout", f"database: {busy} until the deadline")
-    try:
-        yield
-    finally:
-        slots.release()
 
 
 def _set_timeouts(conn: pymysql.connections.Connection, deadline: Deadline) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 
-from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.held import held
+from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail, PatternCounter
 from lookout.exporters.runtime.metrics import Counter
 
@@ -37,9 +38,7 @@ class LogFileCollector(Collector):
         self._lock = threading.Lock()
 
     def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        if not self._lock.acquire(timeout=deadline.remaining()):
-            raise CollectError("timeout", "an earlier read of Nectar's log is still running")
-        try:
+        with held(self._lock, deadline, "an earlier read of Nectar's log is still running"):
             self._read()
             out.add(EPISODES, self.episodes.episodes)
             out.add(GIVEUPS, self.episodes.giveups)
@@ -48,8 +47,6 @@ class LogFileCollector(Collector):
             if self.counter is not None:
                 for event, n in self.counter.counts.items():
                     out.add(LOG_EVENTS, n, event=event)
-        finally:
-            self._lock.release()
 
     def _read(self) -> None:
         if self.stdout is not None:

@@ -6,7 +6,8 @@ import threading
 
 import psutil
 
-from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.held import held
+from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Counter, Gauge
 
 from .config import ProcessConfig
@@ -32,12 +33,8 @@ class ProcessCollector(Collector):
         self._lock = threading.Lock()
 
     def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        if not self._lock.acquire(timeout=deadline.remaining()):
-            raise CollectError("timeout", "an earlier reading of the Nectar process is still running")
-        try:
+        with held(self._lock, deadline, "an earlier reading of the Nectar process is still running"):
             stats = self._sample()
-        finally:
-            self._lock.release()
         out.add(UP, 1 if stats else 0)
         if not stats:
             return

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 import threading
 
-from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.held import held
+from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logs import get_logger
 from lookout.exporters.runtime.logtail import FileTail
 from lookout.exporters.runtime.metrics import Counter, Gauge
@@ -54,13 +55,9 @@ class SyncLogCollector(Collector):
     def collect(self, out: MetricSet, deadline: Deadline) -> None:
         procs = self.source.read(deadline)
         paths = self._paths(procs)
-        if not self._lock.acquire(timeout=deadline.remaining()):
-            raise CollectError("timeout", "sync_log: an earlier read of the log files has not come back")
-        try:
+        with held(self._lock, deadline, "sync_log: an earlier read of the log files has not come back"):
             self._read(paths)
             api_errors, completed, last_duration = self.api_errors, self.completed, self.last_duration
-        finally:
-            self._lock.release()
         out.add(API_ERRORS, api_errors)
         out.add(COMPLETED_RUNS, completed)
         if last_duration is not None:

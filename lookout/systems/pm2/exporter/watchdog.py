@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import threading
 
-from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
+from lookout.exporters.runtime.held import held
+from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.logtail import FileTail
 from lookout.exporters.runtime.metrics import Counter
 
@@ -74,13 +75,9 @@ class WatchdogCollector(Collector):
         self._lock = threading.Lock()
 
     def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        if not self._lock.acquire(timeout=deadline.remaining()):
-            raise CollectError("timeout", "watchdog: an earlier read of its log has not come back")
-        try:
+        with held(self._lock, deadline, "watchdog: an earlier read of its log has not come back"):
             self.log.feed(self.tail.read_lines())
             restarts, throttled = dict(self.log.restarts), dict(self.log.throttled)
-        finally:
-            self._lock.release()
         for service, n in restarts.items():
             out.add(RESTARTS, n, service=service)
         for (service, reason), n in throttled.items():

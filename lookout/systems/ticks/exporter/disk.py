@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import threading
 
+from lookout.exporters.runtime.held import held
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Gauge
 
@@ -27,12 +28,8 @@ class DiskCollector(Collector):
         self._one_at_a_time = threading.Lock()
 
     def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        if not self._one_at_a_time.acquire(timeout=deadline.remaining()):
-            raise CollectError("timeout", "the previous statvfs of the disk paths has not returned yet")
-        try:
+        with held(self._one_at_a_time, deadline, "the previous statvfs of the disk paths has not returned yet"):
             stats = self._stat_all()
-        finally:
-            self._one_at_a_time.release()
         for path, st in stats:
             size = st.f_blocks * st.f_frsize
             used = (st.f_blocks - st.f_bfree) * st.f_frsize

@@ -11,15 +11,15 @@ SDK's `version="auto"` did.
 from __future__ import annotations
 
 import calendar
-import contextlib
 import json
 import re
 import socket
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
+from lookout.exporters.runtime.held import held
 from lookout.exporters.runtime import http11
 
 from lookout.exporters.runtime import CollectError, Deadline, redact
@@ -174,14 +174,8 @@ class OneCallAtATime:
         self.what = what
         self._lock = threading.Lock()
 
-    @contextlib.contextmanager
-    def held(self, deadline: Deadline) -> Iterator[None]:
-        if not self._lock.acquire(timeout=deadline.remaining()):
-            raise CollectError("timeout", f"{self.what}: the previous run is still waiting for the Docker daemon")
-        try:
-            yield
-        finally:
-            self._lock.release()
+    def held(self, deadline: Deadline) -> held:
+        return held(self._lock, deadline, f"{self.what}: the previous run is still waiting for the Docker daemon")
 
 
 class _Stale(Exception):

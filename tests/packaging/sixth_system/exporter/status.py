@@ -24,6 +24,7 @@ from typing import Any
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, Gauge, MetricSet
 from lookout.exporters.runtime import fields as values
+from lookout.exporters.runtime.held import held
 
 from .config import BackupConfig
 
@@ -65,12 +66,9 @@ class StatusCollector(Collector):
         return tuple(FIELDS)
 
     def collect(self, out: MetricSet, deadline: Deadline) -> None:
-        if not self._reading.acquire(timeout=max(min(self.timeout, deadline.remaining()), 0.0)):
-            raise CollectError("timeout", f"{self.path}: an earlier read is still stuck")
-        try:
+        with held(self._reading, Deadline(min(self.timeout, deadline.remaining())),
+                  f"{self.path}: an earlier read is still stuck"):
             raw, modified = self._read()
-        finally:
-            self._reading.release()
         summary = parse(raw, self.path)
         try:
             out.add(LAST_SUCCESS, values.timestamp(values.lookup(summary, "backup_end")))
