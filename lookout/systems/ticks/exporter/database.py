@@ -21,6 +21,7 @@ import time
 from urllib.parse import urlsplit
 
 from lookout.exporters.runtime import Backoff, CollectError, Deadline, redact
+from lookout.exporters.runtime.held import held
 
 from . import pgwire
 from .config import DatabaseConfig
@@ -92,7 +93,7 @@ class Database:
                 raise CollectError(self._last_reason, f"{self._last_error} (next attempt in "
                                                       f"{self.backoff.seconds_until_ready():.1f}s)")
         try:
-            with lease(deadline) as conn:
+            with lease(deadline, what) as conn:
                 result = fn(conn)
         except TimeoutError:
             raise self._timed_out(what) from None
@@ -109,10 +110,9 @@ class Database:
         return result
 
     @contextlib.contextmanager
-    def _pooled(self, deadline: Deadline):
-        if not self._slots.acquire(timeout=deadline.remaining()):
-            raise TimeoutError("every pooled connection is busy")
-        try:
+    def _pooled(self, deadline: Deadline, what: str):
+        with held(self._slots, deadline, f"{what}: no pooled connection of {self.where} free within the "
+                                         "scrape deadline"):
             conn = self._take_idle() or self._dial(deadline)
             try:
                 with self._aborted_unless_answered(conn):
@@ -121,8 +121,6 @@ class Database:
                 self._give_back(conn)
                 raise
             self._give_back(conn)
-        finally:
-            self._slots.release()
 
     def _give_back(self, conn: pgwire.Connection) -> None:
         """Idle again, unless it is left in a transaction, from before the server went away,
@@ -134,11 +132,10 @@ class Database:
         self._forget(conn)
 
     @contextlib.contextmanager
-    def _dedicated(self, deadline: Deadline):
+    def _dedicated(self, deadline: Deadline, what: str):
         """The ping's own connection, dialled on first use and after any failure."""
-        if not self._ping_lock.acquire(timeout=deadline.remaining()):
-            raise TimeoutError("the ping's connection is busy")
-        try:
+        with held(self._ping_lock, deadline, f"{what}: its connection to {self.where} was busy for the whole "
+                                             "scrape deadline"):
             conn = self._ping_conn
             if conn is not None and (conn.generation != self._generation or not conn.idle_and_alive()):
                 self._forget(conn)
@@ -152,8 +149,6 @@ class Database:
                 if self._ping_conn is conn and conn not in self._open:
                     self._ping_conn = None
                 raise
-        finally:
-            self._ping_lock.release()
 
     @contextlib.contextmanager
     def _aborted_unless_answered(self, conn: pgwire.Connection):

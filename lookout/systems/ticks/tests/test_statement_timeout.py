@@ -36,7 +36,7 @@ def test_the_time_limit_is_taken_after_waiting_for_a_connection():
     db = Database(DatabaseConfig())
 
     @contextlib.contextmanager
-    def slow_lease(deadline):
+    def slow_lease(deadline, what):
         time.sleep(WAIT)  # another table's statement holds the pool's connection
         yield _FakeConnection(sent)
 
