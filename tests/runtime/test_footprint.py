@@ -6,9 +6,8 @@ module that costs megabytes and is not used by that configuration must not be am
 aiohttp (17 MB), prometheus_client (its package imports ssl and http.server), bcrypt (only with
 basic-auth users) and, unless the configuration uses TLS, ssl and OpenSSL's libssl and
 libcrypto (about 5 MB: the runtime imports no asyncio, whose import pulls ssl in, and PyMySQL is
-imported without it when Nectar's `database.ssl_mode` is disabled). Nor asyncio itself, except in
-ticks: asyncpg is asyncio-only and imports ssl at its own import, so ticks carries both (its
-DSN's default sslmode, prefer, tries TLS).
+imported without it when Nectar's `database.ssl_mode` is disabled, and ticks' own PostgreSQL
+client imports it only for a connection that negotiates TLS). Nor asyncio itself.
 """
 from __future__ import annotations
 
@@ -61,19 +60,19 @@ CONFIGS = {
     "tburn": {"base_url": "http://127.0.0.1:1"},
 }
 NEVER = {"aiohttp", "yarl", "prometheus_client", "bcrypt", "http.server", "docker", "requests"}
-NO_SSL = {"pm2", "tburn", "nectar"}  # ticks' asyncpg imports ssl at its own import
+NO_SSL = {"pm2", "tburn", "nectar", "ticks"}
 # The runtime runs on threads and a `selectors` loop (issue 24): asyncio (about 2 MB and 25 ms
-# of start-up, and `concurrent.futures` with it) only where a driver needs it, ticks' asyncpg.
-NO_ASYNCIO = {"pm2", "tburn", "nectar"}
+# of start-up, and `concurrent.futures` with it) in none of them.
+NO_ASYNCIO = {"pm2", "tburn", "nectar", "ticks"}
 # What the exporters do with code of their own instead of a library, for its resident memory
 # (issue 24): PyYAML (runtime/yamlread.py, 1.35 MB), h11 and the dataclasses and inspect it brings
 # (runtime/http11.py and lookout/records.py, 1.9 MB) in every exporter; the stdlib's logging
-# (runtime/logs.py, 0.7 MB) and inspect where no driver brings them (asyncpg does, in ticks); psutil (1.9 MB
+# (runtime/logs.py, 0.7 MB) and inspect where no driver brings them; psutil (1.9 MB
 # with its datetime and subprocess) and datetime (0.8 MB) where /proc/meminfo and
 # fields.iso_seconds serve: PM2's host collector on Linux.
 OWN_CODE = {"yaml", "h11", "dataclasses"}
 OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", "psutil", "datetime"},
-                "tburn": {"logging", "inspect", "datetime"}}
+                "tburn": {"logging", "inspect", "datetime"}, "ticks": {"logging", "inspect", "datetime"}}
 # Start-up (issue 24): modules nothing before the first answer uses, each imported where it is
 # used (the landing page, --version, --help, a failing backend's jitter, the docs' descriptor
 # listing, TLS); argparse's formatter would import shutil (with bz2 and lzma) to size help text.
@@ -86,12 +85,11 @@ OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", 
 LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random",
          "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext"}
 # ...except where this test's configuration or a driver needs it: the absent database's backoff
-# draws its jitter from random (nectar, ticks); PyMySQL and asyncpg connect by a str host name
-# (the idna codec); asyncpg imports pathlib, platform and random; ticks' DSN and Docker modules
-# use urllib.parse.
+# draws its jitter from random (nectar, ticks); PyMySQL connects by a str host name (the idna
+# codec); ticks' Docker module uses urllib.parse.
 IDNA = {"encodings.idna", "stringprep", "unicodedata"}
 DRIVERS_LOAD = {"nectar": {"random", *IDNA},
-                "ticks": {"random", "pathlib", "platform", "urllib", "urllib.parse", "ipaddress", *IDNA}}
+                "ticks": {"random", "urllib", "urllib.parse", "ipaddress", *IDNA}}
 
 
 def loaded(tmp_path, ns: str, *args: str, config: dict | None = None) -> dict:

@@ -6,12 +6,14 @@ from lookout.exporters.runtime import Collector, ExporterSpec, Probe
 
 from .. import SYSTEM
 from .config import TicksConfig
-from .database import Database
 from .disk import DiskCollector
 from .tables import TableCollector
 
 
 def build(cfg: TicksConfig) -> list[Collector]:
+    # Imported here, inside the runtime's lazyssl.only_if (drivers_use_tls): the client's hashes
+    # (hashlib, hmac) then come without OpenSSL's libcrypto.
+    from .database import Database
     db = Database(cfg.database)
     # ticks_up is the ping: a slow table query is that table's failure, not "database down".
     collectors: list[Collector] = [Probe("ping", db.ping), *(TableCollector(db, table) for table in cfg.tables)]
@@ -36,4 +38,7 @@ EXPORTER = ExporterSpec(
     default_port=SYSTEM.port,
     collectors=("ping", "containers", "logs", "disk"),
     switches={"logs": "docker.logs.enabled"},
+    # pgwire imports `ssl` itself when a connection negotiates TLS; its hashes (md5, SCRAM)
+    # come from hashlib without OpenSSL unless the DSN's sslmode requires TLS anyway.
+    drivers_use_tls=lambda cfg: cfg.database.tls_required(),
 )

@@ -29,6 +29,14 @@ class DatabaseConfig:
     connect_timeout_seconds: float = 5.0
     reconnect_max_backoff_seconds: float = 30.0
 
+    def tls_required(self) -> bool:
+        """Whether the DSN's sslmode requires TLS (require, verify-ca, verify-full)."""
+        from .dsn import Params
+        try:
+            return Params(self.dsn.reveal()).tls_required()
+        except ValueError:
+            return False
+
     def validate(self, path: str) -> None:
         if not self.dsn:
             raise ConfigError(f"{path}.dsn" if path else "dsn",
@@ -43,6 +51,11 @@ class DatabaseConfig:
             raise ConfigError(f"{path}.dsn", "must be a postgresql:// (or postgres://) URI")
         if parts.password:
             remember(parts.password)  # so redact() scrubs it even when echoed on its own
+        from .dsn import Params  # what the client understands of it (sslmode, host ...)
+        try:
+            Params(self.dsn.reveal())
+        except ValueError as exc:
+            raise ConfigError(f"{path}.dsn", str(exc)) from None  # pgwire's messages name no value
         if not 1 <= self.pool_size <= 8:
             raise ConfigError(f"{path}.pool_size", f"must be between 1 and 8, got {self.pool_size}")
         positive(f"{path}.connect_timeout_seconds", self.connect_timeout_seconds)

@@ -1,48 +1,55 @@
-"""The tick database: a small asyncpg pool, per-statement timeouts from the scrape deadline,
-and reconnects paced by a backoff so a dead server is not hammered by every scrape.
+"""The tick database: a small pool of blocking connections (`pgwire.py`), per-statement
+timeouts from the scrape deadline, and reconnects paced by a backoff so a dead server is not
+hammered by every scrape.
 
-asyncpg speaks only asyncio, and the collectors run on plain threads: every call goes through
-`runtime/asyncbridge.py`, so the pool, the ping's connection, their locks and the backoff live
-on the bridge's one loop thread and are only touched there (no threading lock needed). A
-collector's thread waits for its call at most until the scrape deadline; a call it gave up on
-is cancelled on the loop, which aborts the connection it was using.
+The collectors run on plain threads and call in directly: every socket operation, every wait
+for one of the pool's connections and the ping's lock is bounded by the scrape deadline, and a
+connection that failed or did not answer in time is aborted (a frozen server, a peer gone
+without RST may never answer), so neither the next scrape nor shutdown queues behind it.
 
 The ping has a connection of its own, outside the pool: a reachability probe never queues
-behind table statements blocked by a lock. No statement is kept prepared across
-transactions (asyncpg's statement cache is off), so a pooler in transaction mode
-(PgBouncer) in front of the server, which hands each transaction to any server
-connection, never meets "prepared statement ... does not exist".
+behind table statements blocked by a lock. Nothing is ever prepared (pgwire speaks only the
+simple Query protocol), so a pooler in transaction mode (PgBouncer) in front of the server,
+which hands each transaction to any server connection, never meets "prepared statement ...
+does not exist".
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import threading
+import time
 from urllib.parse import urlsplit
 
-import asyncpg
-
 from lookout.exporters.runtime import Backoff, CollectError, Deadline, redact
-from lookout.exporters.runtime.asyncbridge import run as on_loop
+from lookout.exporters.runtime.held import held
 
+from . import pgwire
 from .config import DatabaseConfig
 
 # SQLSTATE classes that mean "the server is not there for us" rather than "bad query":
 # 08 connection exception, 57 operator intervention (shutdown, starting up), 53 resources.
 _CONNECTION_CLASSES = ("08", "57", "53")
 _DATABASE_MISSING = "3D000"
-_CLOSE_SECONDS = 1.0  # a graceful close of the pool at shutdown, then its sockets are aborted
+# The SQLSTATEs asyncpg's classes named (InvalidPasswordError, InvalidAuthorizationSpecification-
+# Error, QueryCanceledError), from PostgreSQL's errcodes.txt.
+_AUTH_STATES = ("28P01", "28000")
+_QUERY_CANCELED = "57014"
+_IDLE_LIFETIME = 120.0  # seconds an idle pooled connection is kept (servers and NATs drop idle ones)
 
 
 class Database:
     def __init__(self, cfg: DatabaseConfig):
         self.cfg = cfg
         self.backoff = Backoff(initial=0.5, maximum=cfg.reconnect_max_backoff_seconds)
-        self._pool: asyncpg.Pool | None = None
-        # asyncio locks: taken on the bridge's loop, where the pool is made (one pool however
-        # many table collectors ask at once).
-        self._pool_lock = asyncio.Lock()
-        self._ping_conn: asyncpg.Connection | None = None
-        self._ping_lock = asyncio.Lock()
+        self._params: pgwire.Params | None = None  # read at the first dial (validated with the config)
+        self._lock = threading.Lock()  # the lists below, the backoff and the last error
+        self._slots = threading.BoundedSemaphore(cfg.pool_size)
+        self._idle: list[pgwire.Connection] = []
+        self._open: set[pgwire.Connection] = set()  # every connection, aborted by close()
+        self._generation = 0  # raised when the server went away: older connections are dropped
+        self._ping_lock = threading.Lock()
+        self._ping_conn: pgwire.Connection | None = None
+        self._closed = False
         self._last_error = ""
         self._last_reason = "connection"
         self.where = _describe_target(cfg.dsn.reveal())
@@ -50,9 +57,7 @@ class Database:
     def ping(self, deadline: Deadline) -> None:
         """`SELECT 1`: whether the server answers at all (what `ticks_up` means). Blocking,
         at most until the deadline; raises CollectError."""
-        # execute(): the simple-query protocol, one round trip (fetchval would prepare first).
-        self._call(lambda conn: conn.execute("SELECT 1", timeout=deadline.remaining()), deadline, "ping",
-                   self._dedicated)
+        self._call(lambda conn: conn.execute("SELECT 1", deadline.at), deadline, "ping", self._dedicated)
 
     def fetchrow(self, sql: str, deadline: Deadline, what: str, columns: tuple[str, ...]) -> dict:
         """The one row of a read-only `sql` as {column: text, or None for NULL}, `columns`
@@ -61,172 +66,165 @@ class Database:
         One round trip: a simple query opens the read-only transaction, bounds its statements
         by what is left of the deadline (SET LOCAL ends with the transaction, so a pooled
         connection never keeps it), copies the row out in COPY's text format and commits.
-        asyncpg's simple queries drop rows, and a prepared statement costs two round trips
-        more; its COPY path takes the text as one simple query and keeps the copied bytes.
         Blocking, at most until the deadline; raises CollectError."""
-        chunks: list[bytes] = []
-
-        async def sink(data: bytes) -> None:
-            chunks.append(data)
-
-        async def run(conn):
+        def run(conn: pgwire.Connection) -> dict:
             # The time limit is what is left once a connection is ours: a wait for one of the
             # pool's connections must not let the server run past the scrape's deadline.
             statement = (f"BEGIN READ ONLY; SET LOCAL statement_timeout = {deadline.remaining_ms()}; "
                          f"COPY ({sql}) TO STDOUT; COMMIT")
-            try:
-                await conn._copy_out(statement, sink, deadline.remaining())  # see the docstring
-            except asyncpg.PostgresError:
+            data, error = conn.copy_out(statement, deadline.at)
+            if error is not None:
                 # The server answered (an error, statement_timeout) and skipped the rest, COMMIT
                 # too: end the transaction, so the connection goes back to the pool clean.
-                if conn.is_in_transaction():
-                    await conn.execute("ROLLBACK")
-                raise
-            return _copied_row(b"".join(chunks), columns, what)
+                if conn.status != b"I":
+                    conn.execute("ROLLBACK", deadline.at)
+                raise error
+            return _copied_row(data, columns, what)
         return self._call(run, deadline, what, self._pooled)
-
-    def _call(self, fn, deadline: Deadline, what: str, lease):
-        """`fn(conn)` on a connection from `lease`, on the bridge's loop, from the caller's thread."""
-        try:
-            return on_loop(lambda: self._use(fn, deadline, what, lease), deadline.remaining())
-        except CollectError as exc:
-            if exc.reason != "timeout" or str(exc).startswith(f"{what}:"):
-                raise  # the loop's own answer (all of them name `what`, or are not timeouts)
-            # The bridge gave up at the deadline (and cancelled the call, which aborts its
-            # connection): the same failure as the loop's own timeout, in the same words.
-            raise self._timed_out(what) from None
 
     def _timed_out(self, what: str) -> CollectError:
         return CollectError("timeout", f"{what}: no answer from {self.where} within the scrape deadline")
 
-    async def _use(self, fn, deadline: Deadline, what: str, lease):
-        if not self.backoff.ready():
-            # The reason of the failure being paced (auth stays auth), not a reason of its own.
-            raise CollectError(self._last_reason, f"{self._last_error} (next attempt in "
-                                                  f"{self.backoff.seconds_until_ready():.1f}s)")
+    def _call(self, fn, deadline: Deadline, what: str, lease):
+        """`fn(conn)` on a connection from `lease`, on the caller's thread."""
+        with self._lock:
+            if not self.backoff.ready():
+                # The reason of the failure being paced (auth stays auth), not a reason of its own.
+                raise CollectError(self._last_reason, f"{self._last_error} (next attempt in "
+                                                      f"{self.backoff.seconds_until_ready():.1f}s)")
         try:
-            async with asyncio.timeout(deadline.remaining()):
-                async with lease(deadline) as conn:
-                    result = await fn(conn)
-        except (asyncio.TimeoutError, TimeoutError):
+            with lease(deadline, what) as conn:
+                result = fn(conn)
+        except TimeoutError:
             raise self._timed_out(what) from None
-        except (OSError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (OSError, ValueError, pgwire.PgError, pgwire.ProtocolError) as exc:
             err = self._classify(exc, what)
             if err.reason in ("connection", "auth"):
-                self._last_error, self._last_reason = str(err), err.reason
-                self.backoff.failed()
-                await self._drop_connections()
+                with self._lock:
+                    self._last_error, self._last_reason = str(err), err.reason
+                    self.backoff.failed()
+                self._drop_connections()
             raise err from None
-        self.backoff.succeeded()
+        with self._lock:
+            self.backoff.succeeded()
         return result
 
-    @contextlib.asynccontextmanager
-    async def _pooled(self, deadline: Deadline):
-        pool = await self._get_pool()
-        conn = await pool.acquire()
-        try:
-            yield conn
-        except asyncpg.PostgresError:
-            # The server answered (an error, statement_timeout): the connection is fine.
-            await pool.release(conn, timeout=max(deadline.remaining(), 0.01))
-            raise
-        except BaseException:
-            # A connection that failed or did not answer in time may never answer (a
-            # frozen server, a peer gone without RST): abort its socket now rather than
-            # wait on a graceful release, so neither the next scrape nor shutdown queues
-            # behind it. The pool dials a fresh one when asked.
-            conn.terminate()
-            raise
-        await pool.release(conn, timeout=max(deadline.remaining(), 0.01))
+    @contextlib.contextmanager
+    def _pooled(self, deadline: Deadline, what: str):
+        with held(self._slots, deadline, f"{what}: no pooled connection of {self.where} free within the "
+                                         "scrape deadline"):
+            conn = self._take_idle() or self._dial(deadline)
+            try:
+                with self._aborted_unless_answered(conn):
+                    yield conn
+            except pgwire.PgError:
+                self._give_back(conn)
+                raise
+            self._give_back(conn)
 
-    @contextlib.asynccontextmanager
-    async def _dedicated(self, deadline: Deadline):
+    def _give_back(self, conn: pgwire.Connection) -> None:
+        """Idle again, unless it is left in a transaction, from before the server went away,
+        or the database is closing."""
+        with self._lock:
+            if conn.status == b"I" and conn.generation == self._generation and not self._closed:
+                self._idle.append(conn)
+                return
+        self._forget(conn)
+
+    @contextlib.contextmanager
+    def _dedicated(self, deadline: Deadline, what: str):
         """The ping's own connection, dialled on first use and after any failure."""
-        async with self._ping_lock:
+        with held(self._ping_lock, deadline, f"{what}: its connection to {self.where} was busy for the whole "
+                                             "scrape deadline"):
             conn = self._ping_conn
-            if conn is None or conn.is_closed():
-                conn = self._ping_conn = await asyncpg.connect(**self._connect_args())
+            if conn is not None and (conn.generation != self._generation or not conn.idle_and_alive()):
+                self._forget(conn)
+                conn = None
+            if conn is None:
+                conn = self._ping_conn = self._dial(deadline)
             try:
-                yield conn
-            except asyncpg.PostgresError:
-                raise
+                with self._aborted_unless_answered(conn):
+                    yield conn
             except BaseException:
-                self._ping_conn = None
-                conn.terminate()  # same reason as in _pooled
+                if self._ping_conn is conn and conn not in self._open:
+                    self._ping_conn = None
                 raise
 
-    def _connect_args(self) -> dict:
-        return dict(dsn=self.cfg.dsn.reveal(), password=self.cfg.password.reveal() or None,
-                    timeout=self.cfg.connect_timeout_seconds, command_timeout=None,
-                    # Off: a pooler in transaction mode may run the next statement on another
-                    # server connection, where a statement prepared earlier does not exist.
-                    statement_cache_size=0,
-                    server_settings={"application_name": "lookout-ticks"})
+    @contextlib.contextmanager
+    def _aborted_unless_answered(self, conn: pgwire.Connection):
+        try:
+            yield
+        except pgwire.PgError:
+            raise  # the server answered (an error, statement_timeout): the connection is fine
+        except BaseException:
+            # It failed or did not answer in time, and may never answer: abort its socket now
+            # rather than wait on it; a fresh one is dialled when asked.
+            self._forget(conn)
+            raise
 
-    async def _get_pool(self) -> asyncpg.Pool:
-        async with self._pool_lock:
-            if self._pool is None:
-                self._pool = await self._new_pool()
-        return self._pool
+    def _dial(self, deadline: Deadline) -> pgwire.Connection:
+        until = time.monotonic() + min(self.cfg.connect_timeout_seconds, deadline.remaining())
+        with self._lock:
+            generation = self._generation
+        if self._params is None:
+            self._params = pgwire.Params(self.cfg.dsn.reveal(), self.cfg.password.reveal(),
+                                         {"application_name": "lookout-ticks"})
+        conn = pgwire.connect(self._params, until)
+        conn.generation = generation
+        with self._lock:
+            if self._closed:
+                conn.abort()
+                raise OSError("shutting down")
+            self._open.add(conn)
+        return conn
 
-    def _new_pool(self) -> asyncpg.Pool:
-        # min_size=0: nothing connects until a scrape asks, so a database that is down at
-        # start-up is just a failed collection, and the pool re-dials dead connections itself.
-        return asyncpg.create_pool(min_size=0, max_size=self.cfg.pool_size,
-                                   max_inactive_connection_lifetime=120, reset=_nothing_to_reset,
-                                   **self._connect_args())
+    def _take_idle(self) -> pgwire.Connection | None:
+        """The most recently used idle connection that is still good; the others it met closed."""
+        now = time.monotonic()
+        while True:
+            with self._lock:
+                if not self._idle:
+                    return None
+                conn = self._idle.pop()
+            if conn.generation == self._generation and now - conn.used < _IDLE_LIFETIME and conn.idle_and_alive():
+                return conn
+            self._forget(conn)
 
-    async def _drop_connections(self) -> None:
+    def _forget(self, conn: pgwire.Connection) -> None:
+        with self._lock:
+            self._open.discard(conn)
+        conn.close()
+
+    def _drop_connections(self) -> None:
         # After a server restart every pooled connection is dead; drop them all at once
-        # instead of discovering that one failed scrape at a time.
-        ping, self._ping_conn = self._ping_conn, None
-        if ping is not None:
-            ping.terminate()
-        if self._pool is not None:
-            try:
-                await self._pool.expire_connections()
-            except Exception:  # best effort; the pool replaces broken connections anyway
-                pass
+        # instead of discovering that one failed scrape at a time. One in use is dropped when
+        # its user is done (its generation is old).
+        with self._lock:
+            self._generation += 1
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            self._forget(conn)
 
     def _classify(self, exc: BaseException, what: str) -> CollectError:
         detail = redact(_first_line(exc))
-        if isinstance(exc, (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
-            return CollectError("auth", f"{self.where} refused the login: {detail}")
-        if isinstance(exc, asyncpg.QueryCanceledError):
-            return CollectError("timeout", f"{what}: cancelled by statement_timeout at the scrape deadline")
-        if isinstance(exc, asyncpg.PostgresError):
-            state = getattr(exc, "sqlstate", "") or ""
+        if isinstance(exc, pgwire.PgError):
+            state = exc.sqlstate
+            if state in _AUTH_STATES:
+                return CollectError("auth", f"{self.where} refused the login: {detail}")
+            if state == _QUERY_CANCELED:
+                return CollectError("timeout", f"{what}: cancelled by statement_timeout at the scrape deadline")
             if state[:2] in _CONNECTION_CLASSES or state == _DATABASE_MISSING:
                 return CollectError("connection", f"cannot use {self.where}: {detail}")
             return CollectError("query", f"{what}: {detail}")
         return CollectError("connection", f"cannot reach {self.where}: {detail}")
 
     def close(self) -> None:
-        """Closes the pool and the ping's connection, waiting at most about a second."""
-        if self._pool is None and self._ping_conn is None:
-            return  # never connected: no loop to start just to close nothing
-        try:
-            on_loop(self._close, _CLOSE_SECONDS + 0.5)
-        except CollectError:
-            pass  # shutting down: a pool that did not close in time dies with the process
-
-    async def _close(self) -> None:
-        ping, self._ping_conn = self._ping_conn, None
-        if ping is not None:
-            ping.terminate()
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            try:
-                await asyncio.wait_for(pool.close(), _CLOSE_SECONDS)
-            except (asyncio.TimeoutError, TimeoutError):
-                pool.terminate()
-
-
-async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
-    """The pool's reset on release: asyncpg still rolls back an open transaction, but its
-    default reset query (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL) would cost a
-    round trip per statement for state these statements never leave: SET LOCAL ends with
-    its transaction, and nothing here takes locks, opens cursors or listens."""
+        """Closes every connection at once, waking a thread still blocked on one."""
+        with self._lock:
+            self._closed = True
+            conns, self._open, self._idle = list(self._open), set(), []
+        for conn in conns:
+            conn.close()
 
 
 def _copied_row(data: bytes, columns: tuple[str, ...], what: str) -> dict:

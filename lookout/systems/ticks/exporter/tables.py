@@ -11,8 +11,12 @@ from __future__ import annotations
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Gauge
 
+from typing import TYPE_CHECKING
+
 from .config import TableConfig
-from .database import Database
+
+if TYPE_CHECKING:
+    from .database import Database
 
 
 def quote_ident(name: str) -> str:

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-import lookout.systems.ticks.exporter as exporter_package
+import lookout.systems.ticks.exporter.database as database_module
 from lookout.exporters.runtime.config import Loader
 from lookout.systems.ticks.exporter import EXPORTER
 
@@ -151,7 +151,7 @@ def render() -> str:
                            {"name": "eth_option_trades", "instrument_column": "instrument"}],
                 "docker": {"host": f"unix://{sock}", "containers": [CONTAINER]},
             })
-            with replaced(exporter_package, "Database", RecordedTimescale):
+            with replaced(database_module, "Database", RecordedTimescale):  # build() imports it from .database
                 collectors = EXPORTER.build(cfg)
             text = scrape(EXPORTER.namespace, collectors)
     return normalise(text, VOLATILE)

@@ -115,3 +115,15 @@ def test_missing_or_foreign_dsn_is_a_config_error_that_hides_it(tmp_path):
                              cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=30)
         assert res.returncode == 2 and expected in res.stderr, res.stderr
         assert "S3cretPw" not in res.stderr
+
+
+def test_an_sslmode_the_client_does_not_know_is_a_config_error_that_hides_the_dsn(tmp_path):
+    """libpq's six sslmode values are accepted (a typo would otherwise silently mean `prefer`)."""
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("{}\n")
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+           "TICKS_DATABASE__DSN": "postgresql://u:S3cretPw@h/db?sslmode=requir"}
+    res = subprocess.run([sys.executable, "-m", "lookout.systems.ticks.exporter", "--config", str(cfg), "--check-config"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    assert res.returncode == 2 and "database.dsn: sslmode must be one of disable, allow, prefer" in res.stderr, res.stderr
+    assert "S3cretPw" not in res.stderr and "requir" not in res.stderr.replace("require", "")

@@ -27,7 +27,7 @@ def bouncer(request, pg):
 # `bouncer` before `exporter`: fixtures stop in reverse order, so the exporter's connections
 # are closed before PgBouncer's safe shutdown (SIGINT), which waits for its clients to go.
 def test_every_tick_signal_is_right_through_pgbouncer(pg, table, bouncer, exporter):
-    """asyncpg prepares every statement; in transaction mode the next use may land on another
+    """A prepared statement would not survive transaction mode: the next use may land on another
     server connection. Each of many scrapes must answer up with exact values."""
     tables = [table(), table()]
     for t in tables:

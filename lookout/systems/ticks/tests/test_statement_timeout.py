@@ -3,16 +3,14 @@ once a pooled connection is ours (docs/exporters/ticks.md: "statement_timeout is
 of the scrape deadline"): with more tables than `database.pool_size`, a table waits for a
 connection, and a limit taken before that wait would let PostgreSQL run past the deadline.
 
-A FAKE connection and lease stand in for asyncpg's pool here, because the point is when the
+A FAKE connection and lease stand in for the pool here, because the point is when the
 statement's text is made relative to the wait; what PostgreSQL receives is read from its own
-log in test_round_trips.py. They are coroutines because the database's calls run on the
-asyncio bridge's loop (runtime/asyncbridge.py), while the test calls `fetchrow` from its thread
-as a collector does."""
+log in test_round_trips.py."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
+import time
 
 from lookout.exporters.runtime import Deadline
 from lookout.systems.ticks.exporter.config import DatabaseConfig
@@ -26,21 +24,20 @@ class _FakeConnection:
     def __init__(self, sent: list):
         self.sent = sent
 
-    def is_in_transaction(self) -> bool:
-        return False
+    status = b"I"
 
-    async def _copy_out(self, statement, sink, timeout):
-        self.sent.append((statement, asyncio.get_running_loop().time()))
-        await sink(b"1\t1.5\t\\N\n")
+    def copy_out(self, statement, until):
+        self.sent.append((statement, time.monotonic()))
+        return b"1\t1.5\t\\N\n", None
 
 
 def test_the_time_limit_is_taken_after_waiting_for_a_connection():
     sent: list = []
     db = Database(DatabaseConfig())
 
-    @contextlib.asynccontextmanager
-    async def slow_lease(deadline):
-        await asyncio.sleep(WAIT)  # another table's statement holds the pool's connection
+    @contextlib.contextmanager
+    def slow_lease(deadline, what):
+        time.sleep(WAIT)  # another table's statement holds the pool's connection
         yield _FakeConnection(sent)
 
     db._pooled = slow_lease

@@ -94,6 +94,10 @@ def test_database_killed_mid_run_then_back_by_itself(tmp_path):
         server.psql('CREATE TABLE eth_option_quotes ("timestamp" timestamptz NOT NULL); '
                     'CREATE INDEX ON eth_option_quotes ("timestamp"); '
                     "INSERT INTO eth_option_quotes SELECT now() - make_interval(secs => g) FROM generate_series(1, 30) g")
+        # The devstack runs with synchronous_commit off: an immediate stop right after the insert
+        # (the exporter answers its first scrape within milliseconds) would lose the table to
+        # crash recovery unless its WAL is flushed first.
+        server.psql("CHECKPOINT")
         (tmp_path / "cfg.yml").write_text("database:\n  reconnect_max_backoff_seconds: 1\n")
         exp = ExporterProcess("ticks", tmp_path / "cfg.yml", tmp_path,
                               env={"TICKS_DATABASE__DSN": server.dsn()}).wait_ready()
@@ -169,7 +173,7 @@ def test_a_blocked_query_is_cut_at_the_scrape_deadline_on_the_server_too(pg, tab
         assert m.get("ticks_up") == 1
         assert m.get("lookout_collector_success", collector=f"table_{t}") == 0
         assert m.get("lookout_collector_errors_total", collector=f"table_{t}", reason="timeout") == 1
-        # statement_timeout (or asyncpg's cancel) ended it server-side: nothing left waiting
+        # statement_timeout ended it server-side: nothing left waiting
         wait_until(lambda: pg.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lookout-ticks' "
                                    "AND state = 'active'", database=DB) == "0", timeout=3, what="no query left")
     finally:
@@ -178,3 +182,20 @@ def test_a_blocked_query_is_cut_at_the_scrape_deadline_on_the_server_too(pg, tab
                 database=DB)
         locker.wait(10)
     wait_until(lambda: scrape(exp.url).get("ticks_up") == 1, timeout=10, what="recovery after the lock")
+
+
+def test_connections_the_server_ended_are_replaced_without_a_failed_scrape(pg, table, exporter):
+    """An idle timeout, a pooler's or an operator's pg_terminate_backend end the pooled and the
+    ping's connections between scrapes: the next scrape dials fresh ones instead of failing."""
+    t = table()
+    insert_ticks(pg, t, 5, oldest_s=60, newest_s=5, instruments=1)
+    exp = exporter(config(t))
+    assert scrape(exp.url).get("ticks_up") == 1
+    ended = pg.psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = 'lookout-ticks'")
+    assert int(ended) >= 2  # the ping's and a pooled one
+    time.sleep(0.3)
+    m = scrape(exp.url)
+    assert m.get("ticks_up") == 1, exp.logs()
+    assert m.get("lookout_collector_success", collector=f"table_{t}") == 1, exp.logs()
+    assert m.get("ticks_table_window_ticks", table=t) == 5

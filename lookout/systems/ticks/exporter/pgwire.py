@@ -1,0 +1,335 @@
+"""A blocking PostgreSQL client with just what the tick exporter sends (issue 24).
+
+Protocol 3.0 (https://www.postgresql.org/docs/current/protocol.html): start-up, the logins a
+server asks for (trust, cleartext, md5, SCRAM-SHA-256 without channel binding), the simple
+Query protocol and COPY OUT. No extended protocol (so nothing is ever prepared: a pooler in
+transaction mode is safe), no type conversion (rows come back as COPY's text), no asyncio.
+
+Why not a library: asyncpg needs asyncio and imports `ssl` at its import; pg8000 and psycopg
+cost more resident memory than the issue's 20 MB leaves (docs/exporters/ticks.md, "Footprint").
+`ssl` is imported only when a connection negotiates TLS (`sslmode`, default `prefer`: asked
+for, used if the server offers it). The hashes come from `hashlib`/`hmac`, which the exporter
+imports without OpenSSL where it can (lazyssl.only_if).
+
+Every socket operation is bounded by an absolute `time.monotonic()` limit given by the caller;
+past it, TimeoutError, and the connection is unusable (close it).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import select
+import socket
+import struct
+import time
+
+from .dsn import Params
+
+_SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+
+
+class PgError(Exception):
+    """An ErrorResponse: `fields` by their one-letter code (S severity, C SQLSTATE, M message,
+    D detail ...); str() is the primary message, as asyncpg's is."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__(fields.get("M", "error"))
+        self.fields = fields
+        self.sqlstate = fields.get("C", "")
+
+
+class ProtocolError(Exception):
+    """The server said something this client does not speak (or closed the connection)."""
+
+
+class Connection:
+    """One server connection. Not thread-safe: one caller at a time (the pool's job)."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock = sock
+        self._buf = bytearray()
+        self.status = b"I"  # ReadyForQuery's: I idle, T in a transaction, E in a failed one
+        self.server: dict[str, str] = {}  # ParameterStatus
+        self.used = time.monotonic()  # the end of its last query
+        self.generation = 0  # its pool's mark (database.py)
+
+    # -- what the exporter calls
+
+    def copy_out(self, sql: str, until: float) -> tuple[bytes, PgError | None]:
+        """Runs `sql` (one or more statements, simple Query protocol) and returns what its COPY
+        ... TO STDOUT statements copied, concatenated, and the first error the server answered
+        with (the server skips the rest of the string after it), or None. Rows of plain SELECTs
+        are dropped. Raises TimeoutError, OSError or ProtocolError (the connection is then
+        unusable)."""
+        self._send(b"Q", sql.encode() + b"\0", until)
+        copied: list[bytes] = []
+        error = None
+        while True:
+            kind, body = self._read(until)
+            if kind == b"d":
+                copied.append(body)
+            elif kind == b"E":
+                error = error or PgError(_fields(body))
+            elif kind == b"Z":
+                self.status = body[:1]
+                self.used = time.monotonic()
+                return b"".join(copied), error
+            elif kind in b"HcCTDInNSA":  # copy begins/ends, command tags, rows, notices, settings, NOTIFY
+                if kind == b"S":
+                    self._parameter(body)
+            else:
+                raise ProtocolError(f"unexpected message {kind!r} after a query")
+
+    def execute(self, sql: str, until: float) -> None:
+        """`sql` by the simple Query protocol; raises PgError if the server refused it."""
+        _, error = self.copy_out(sql, until)
+        if error is not None:
+            raise error
+
+    def idle_and_alive(self) -> bool:
+        """Whether an idle connection is still there: a server that ended it (a restart,
+        pg_terminate_backend, an idle timeout) has sent its FATAL and closed, which makes the
+        socket readable; a live idle connection has nothing to read."""
+        if self._buf:
+            return False
+        try:
+            readable, _, _ = select.select([self._sock], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
+    def close(self) -> None:
+        """Terminate, without waiting for anything."""
+        try:
+            self._sock.setblocking(False)
+            self._sock.send(b"X\0\0\0\4")
+        except OSError:
+            pass
+        self.abort()
+
+    def abort(self) -> None:
+        """Shut the socket (waking a thread blocked on it) and close it."""
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+
+    # -- start-up
+
+    def _startup(self, p: Params, until: float) -> None:
+        pairs = {"user": p.user, "database": p.database, "client_encoding": "UTF8", **p.settings}
+        body = struct.pack("!i", 196608) + b"".join(k.encode() + b"\0" + v.encode() + b"\0"
+                                                   for k, v in pairs.items()) + b"\0"
+        self._sendall(struct.pack("!i", len(body) + 4) + body, until)
+        scram = None
+        while True:
+            kind, body = self._read(until)
+            if kind == b"R":
+                scram = self._authenticate(struct.unpack_from("!i", body)[0], body[4:], p, scram, until)
+            elif kind == b"E":
+                raise PgError(_fields(body))
+            elif kind == b"S":
+                self._parameter(body)
+            elif kind == b"Z":
+                self.status = body[:1]
+                return
+            elif kind not in b"KN":  # BackendKeyData (cancel requests are not used), notices
+                raise ProtocolError(f"unexpected message {kind!r} during start-up")
+
+    def _authenticate(self, code: int, data: bytes, p: Params, scram, until: float):
+        if code == 0:  # AuthenticationOk
+            return None
+        if code == 3:  # cleartext
+            self._send(b"p", p.password.encode() + b"\0", until)
+        elif code == 5:  # md5(md5(password + user) + salt), hex, prefixed
+            inner = hashlib.md5(p.password.encode() + p.user.encode()).hexdigest().encode()
+            self._send(b"p", b"md5" + hashlib.md5(inner + data[:4]).hexdigest().encode() + b"\0", until)
+        elif code == 10:  # SASL: the mechanisms the server offers
+            if b"SCRAM-SHA-256" not in data.split(b"\0"):
+                raise ProtocolError("the server offers no SASL mechanism this client speaks (SCRAM-SHA-256)")
+            scram = _Scram(p.password)
+            first = scram.client_first()
+            self._send(b"p", b"SCRAM-SHA-256\0" + struct.pack("!i", len(first)) + first, until)
+        elif code == 11 and scram:  # SASLContinue
+            self._send(b"p", scram.client_final(data), until)
+        elif code == 12 and scram:  # SASLFinal
+            scram.check_server(data)
+        else:
+            raise ProtocolError(f"authentication method {code} is not supported")
+        return scram
+
+    def _parameter(self, body: bytes) -> None:
+        key, value, _ = body.split(b"\0", 2)
+        self.server[key.decode()] = value.decode(errors="replace")
+
+    # -- framing
+
+    def _send(self, kind: bytes, body: bytes, until: float) -> None:
+        self._sendall(kind + struct.pack("!i", len(body) + 4) + body, until)
+
+    def _sendall(self, data: bytes, until: float) -> None:
+        self._sock.settimeout(_left(until))
+        try:
+            self._sock.sendall(data)
+        except socket.timeout:
+            raise TimeoutError("no answer within the time limit") from None
+
+    def _read(self, until: float) -> tuple[bytes, bytes]:
+        self._fill(5, until)
+        kind, size = bytes(self._buf[:1]), struct.unpack_from("!i", self._buf, 1)[0]
+        if size < 4:
+            raise ProtocolError("a malformed message length")
+        self._fill(1 + size, until)
+        body = bytes(self._buf[5:1 + size])
+        del self._buf[:1 + size]
+        return kind, body
+
+    def _fill(self, n: int, until: float) -> None:
+        while len(self._buf) < n:
+            self._sock.settimeout(_left(until))
+            try:
+                chunk = self._sock.recv(max(65536, n - len(self._buf)))
+            except socket.timeout:
+                raise TimeoutError("no answer within the time limit") from None
+            if not chunk:
+                raise ProtocolError("the server closed the connection")
+            self._buf += chunk
+
+
+def connect(p: Params, until: float) -> Connection:
+    """A logged-in connection (TLS as `p.sslmode` says), by `until` (time.monotonic()).
+    Raises PgError (the server refused: a login, a database), TimeoutError, OSError,
+    ProtocolError."""
+    if p.unix:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(_left(until))
+        try:
+            sock.connect(f"{p.host}/.s.PGSQL.{p.port}")
+        except BaseException:
+            sock.close()
+            raise
+    else:
+        sock = socket.create_connection((p.host, p.port), timeout=_left(until))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        if p.sslmode not in ("disable", "allow") and not p.unix:
+            sock = _negotiate_tls(sock, p, until)
+        conn = Connection(sock)
+        conn._startup(p, until)
+        return conn
+    except socket.timeout:
+        sock.close()
+        raise TimeoutError("no answer within the time limit") from None
+    except BaseException:
+        sock.close()
+        raise
+
+
+def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socket:
+    """SSLRequest; the server's one byte: S (TLS, `ssl` imported now) or N (plain, refused
+    if the mode requires TLS)."""
+    sock.settimeout(_left(until))
+    sock.sendall(_SSL_REQUEST)
+    answer = sock.recv(1)
+    if answer != b"S":
+        if not answer:
+            raise ProtocolError("the server closed the connection")
+        if p.tls_required():
+            raise ProtocolError(f"the server does not accept TLS (sslmode={p.sslmode})")
+        return sock
+    import ssl  # only now: a connection that uses TLS
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if p.sslmode in ("verify-ca", "verify-full") or (p.sslmode == "require" and p.sslrootcert):
+        # libpq's rule: `require` with a root certificate given verifies the chain too.
+        if p.sslrootcert:
+            ctx.load_verify_locations(p.sslrootcert)
+        else:
+            ctx.load_default_certs()
+        ctx.check_hostname = p.sslmode == "verify-full"
+    else:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if p.sslcert:
+        ctx.load_cert_chain(p.sslcert, p.sslkey or None)
+    tls = ctx.wrap_socket(sock, server_hostname=p.host, do_handshake_on_connect=False)
+    tls.settimeout(_left(until))
+    tls.do_handshake()
+    return tls
+
+
+class _Scram:
+    """SCRAM-SHA-256 (RFC 5802, RFC 7677) as PostgreSQL speaks it: no channel binding, the
+    user name left empty (the server takes the start-up message's)."""
+
+    def __init__(self, password: str):
+        self.password = password.encode()  # PostgreSQL's SASLprep is skipped: ASCII passwords
+        self.nonce = base64.b64encode(secrets.token_bytes(18)).decode()
+        self.first_bare = f"n=,r={self.nonce}"
+        self.server_signature = b""
+
+    def client_first(self) -> bytes:
+        return ("n,," + self.first_bare).encode()
+
+    def client_final(self, server_first: bytes) -> bytes:
+        attrs = dict(a.split("=", 1) for a in server_first.decode().split(","))
+        nonce, salt, rounds = attrs["r"], base64.b64decode(attrs["s"]), int(attrs["i"])
+        if not nonce.startswith(self.nonce):
+            raise ProtocolError("SCRAM: the server's nonce does not extend ours")
+        salted = _pbkdf2_sha256(self.password, salt, rounds)
+        client_key = _hmac(salted, b"Client Key")
+        without_proof = f"c=biws,r={nonce}"
+        message = f"{self.first_bare},{server_first.decode()},{without_proof}".encode()
+        signature = _hmac(hashlib.sha256(client_key).digest(), message)
+        proof = bytes(a ^ b for a, b in zip(client_key, signature))
+        self.server_signature = _hmac(_hmac(salted, b"Server Key"), message)
+        return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
+
+    def check_server(self, server_final: bytes) -> None:
+        attrs = dict(a.split("=", 1) for a in server_final.decode().split(","))
+        if not hmac.compare_digest(base64.b64decode(attrs.get("v", "")), self.server_signature):
+            raise ProtocolError("SCRAM: the server's signature is wrong")
+
+
+def _hmac(key: bytes, msg: bytes) -> bytes:
+    return hmac.new(key, msg, hashlib.sha256).digest()
+
+
+def _pbkdf2_sha256(password: bytes, salt: bytes, rounds: int) -> bytes:
+    """RFC 8018's PBKDF2 for one block (32 bytes), as SCRAM's Hi(): hashlib's own needs OpenSSL
+    from Python 3.12 on, and the exporter imports hashlib without it."""
+    inner, outer = hashlib.sha256(), hashlib.sha256()
+    key = password if len(password) <= 64 else hashlib.sha256(password).digest()
+    key = key.ljust(64, b"\0")
+    inner.update(bytes(b ^ 0x36 for b in key))
+    outer.update(bytes(b ^ 0x5C for b in key))
+
+    def prf(msg: bytes) -> bytes:
+        i, o = inner.copy(), outer.copy()
+        i.update(msg)
+        o.update(i.digest())
+        return o.digest()
+
+    u = prf(salt + b"\0\0\0\1")
+    result = int.from_bytes(u, "big")
+    for _ in range(rounds - 1):
+        u = prf(u)
+        result ^= int.from_bytes(u, "big")
+    return result.to_bytes(32, "big")
+
+
+def _fields(body: bytes) -> dict[str, str]:
+    fields = {}
+    for part in body.split(b"\0"):
+        if part:
+            fields[chr(part[0])] = part[1:].decode(errors="replace")
+    return fields
+
+
+def _left(until: float) -> float:
+    # A zero timeout would make the socket non-blocking: keep a sliver, so an operation at the
+    # limit fails with a timeout rather than BlockingIOError.
+    return max(until - time.monotonic(), 0.001)

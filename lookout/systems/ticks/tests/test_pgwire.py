@@ -1,0 +1,190 @@
+"""exporter/pgwire.py against a real PostgreSQL (and asyncpg as the reference reader of the same
+bytes): every login a server may ask for, the errors it answers with, COPY's text, the limits,
+a server that ends the connection, and TLS as sslmode says.
+
+The server here has TLS on (a self-signed certificate for 127.0.0.1 made by openssl) and
+pg_hba.conf lines that make it ask md5, cleartext or nothing of three users; `postgres` logs in
+by SCRAM-SHA-256 (the devstack's default)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from lookout.devstack.postgres import RUN_AS, PostgresServer
+from lookout.systems.ticks.exporter import pgwire
+from lookout.systems.ticks.exporter.dsn import Params
+
+USERS = {  # user: (password, pg_hba method)
+    "md5user": ("md5-pw-7", "md5"),
+    "clearuser": ("clear-pw-7", "password"),
+    "trustuser": ("", "trust"),
+}
+
+
+@pytest.fixture(scope="module")
+def tls_pg():
+    server = PostgresServer().init()
+    data = server.data
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(data / "server.key"),
+                    "-out", str(data / "server.crt")], check=True, capture_output=True)
+    hba = data / "pg_hba.conf"
+    lines = "".join(f"host all {user} 127.0.0.1/32 {method}\n" for user, (_, method) in USERS.items())
+    hba.write_text(lines + hba.read_text())
+    with open(data / "postgresql.conf", "a") as conf:
+        conf.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+    if os.geteuid() == 0:
+        user = pwd.getpwnam(RUN_AS)
+        for name in ("server.key", "server.crt"):
+            os.chown(data / name, user.pw_uid, user.pw_gid)
+    os.chmod(data / "server.key", 0o600)
+    server.start()
+    server.psql("SET password_encryption = 'md5'; CREATE ROLE md5user LOGIN PASSWORD 'md5-pw-7'; "
+                "SET password_encryption = 'scram-sha-256'; CREATE ROLE clearuser LOGIN PASSWORD 'clear-pw-7'; "
+                "CREATE ROLE trustuser LOGIN")
+    yield server
+    server.destroy()
+
+
+def _until(seconds: float = 5.0) -> float:
+    return time.monotonic() + seconds
+
+
+def _connect(dsn: str, password: str = "") -> pgwire.Connection:
+    return pgwire.connect(Params(dsn, password), _until())
+
+
+@pytest.mark.parametrize("user", ["postgres", *USERS])
+def test_each_login_the_server_asks_for(tls_pg, user):
+    password = tls_pg.password if user == "postgres" else USERS[user][0]
+    conn = _connect(f"postgresql://{user}@127.0.0.1:{tls_pg.port}/postgres?sslmode=disable", password)
+    try:
+        data, error = conn.copy_out("COPY (SELECT current_user) TO STDOUT", _until())
+        assert (data, error) == (f"{user}\n".encode(), None)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("user", ["postgres", "md5user", "clearuser"])
+def test_a_wrong_password_is_28P01_and_never_echoed(tls_pg, user):
+    with pytest.raises(pgwire.PgError) as err:
+        _connect(f"postgresql://{user}:wrong-pw-9@127.0.0.1:{tls_pg.port}/postgres?sslmode=disable")
+    assert err.value.sqlstate == "28P01"  # invalid_password, PostgreSQL's errcodes.txt
+    assert str(err.value) == f'password authentication failed for user "{user}"'
+    assert "wrong-pw-9" not in repr(err.value.fields)
+
+
+def test_a_missing_database_is_3D000(tls_pg):
+    with pytest.raises(pgwire.PgError) as err:
+        _connect(tls_pg.dsn(database="nope") + "?sslmode=disable")
+    assert err.value.sqlstate == "3D000"
+
+
+# Text COPY must escape: tab, newline, backslash, NULL, non-ASCII; and several rows.
+COPY_SQL = (r"SELECT g, E'a\tb\nc\\d', NULL::text, 'ünï €', 1.5::float8, now() - now() "
+            r"FROM generate_series(1, 3) AS g")
+
+
+def test_copy_bytes_and_errors_are_what_asyncpg_reads(tls_pg):
+    async def reference():
+        import asyncpg
+        c = await asyncpg.connect(tls_pg.dsn(), ssl=False)
+        out: list[bytes] = []
+
+        async def sink(b):
+            out.append(b)
+        try:
+            await c.copy_from_query(COPY_SQL, output=sink)
+            try:
+                await c.execute("SELECT 1/0")
+            except asyncpg.PostgresError as exc:
+                return b"".join(out), exc
+        finally:
+            await c.close()
+
+    expected, ref_error = asyncio.run(reference())
+    conn = _connect(tls_pg.dsn() + "?sslmode=disable")
+    try:
+        assert conn.copy_out(f"COPY ({COPY_SQL}) TO STDOUT", _until()) == (expected, None)
+        _, error = conn.copy_out("SELECT 1/0", _until())
+        assert (error.sqlstate, str(error)) == (ref_error.sqlstate, str(ref_error))  # 22012
+        assert error.fields["S"] == "ERROR" and conn.status == b"I"
+    finally:
+        conn.close()
+
+
+def test_statement_timeout_cancels_with_57014_and_the_connection_stays_usable(tls_pg):
+    conn = _connect(tls_pg.dsn() + "?sslmode=disable")
+    try:
+        t0 = time.monotonic()
+        data, error = conn.copy_out("BEGIN READ ONLY; SET LOCAL statement_timeout = 200; "
+                                    "COPY (SELECT pg_sleep(5)) TO STDOUT; COMMIT", _until())
+        assert time.monotonic() - t0 < 2
+        assert error.sqlstate == "57014" and conn.status == b"E"  # COMMIT skipped: a failed transaction
+        conn.execute("ROLLBACK", _until())
+        assert conn.status == b"I"
+        assert conn.copy_out("COPY (SELECT 7) TO STDOUT", _until()) == (b"7\n", None)
+    finally:
+        conn.close()
+
+
+def test_no_answer_by_the_limit_is_a_timeout_at_the_limit(tls_pg):
+    conn = _connect(tls_pg.dsn() + "?sslmode=disable")
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(TimeoutError):
+            conn.copy_out("SELECT pg_sleep(3)", time.monotonic() + 0.3)
+        assert 0.25 < time.monotonic() - t0 < 1.0
+    finally:
+        conn.abort()
+
+
+def test_a_connection_the_server_ended_is_seen_as_dead(tls_pg):
+    conn = _connect(tls_pg.dsn() + "?sslmode=disable&application_name=pgwire-ended")
+    assert conn.idle_and_alive()
+    tls_pg.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgwire-ended'")
+    deadline = time.monotonic() + 3
+    while conn.idle_and_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not conn.idle_and_alive()
+    with pytest.raises((pgwire.ProtocolError, OSError, pgwire.PgError)):
+        conn.execute("SELECT 1", _until())  # its FATAL (57P01), or the closed socket
+    conn.abort()
+
+
+def _uses_tls(server, conn) -> bool:
+    data, _ = conn.copy_out("COPY (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) TO STDOUT", _until())
+    return data == b"t\n"
+
+
+@pytest.mark.parametrize("mode", ["prefer", "require", "verify-full"])
+def test_tls_as_sslmode_asks(tls_pg, tmp_path, mode):
+    extra = f"&sslrootcert={tls_pg.data / 'server.crt'}" if mode == "verify-full" else ""
+    conn = _connect(f"{tls_pg.dsn()}?sslmode={mode}{extra}")
+    try:
+        assert isinstance(conn._sock, ssl.SSLSocket) and _uses_tls(tls_pg, conn)
+    finally:
+        conn.close()
+    plain = _connect(f"{tls_pg.dsn()}?sslmode=disable")
+    assert not _uses_tls(tls_pg, plain)
+    plain.close()
+
+
+def test_verify_ca_refuses_a_certificate_no_trusted_ca_signed(tls_pg):
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")  # the system's CAs did not sign the self-signed one
+
+
+def test_a_server_without_tls_is_refused_by_require_and_used_plain_by_prefer(pg):
+    with pytest.raises(pgwire.ProtocolError, match="does not accept TLS"):
+        _connect(pg.dsn() + "?sslmode=require")
+    conn = _connect(pg.dsn())  # prefer, the default
+    assert not isinstance(conn._sock, ssl.SSLSocket)
+    assert conn.copy_out("COPY (SELECT 1) TO STDOUT", _until()) == (b"1\n", None)
+    conn.close()
