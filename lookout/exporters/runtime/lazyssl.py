@@ -33,7 +33,7 @@ def only_if(tls: bool) -> Iterator[None]:
     uses. Afterwards both imports work again: a later `import ssl` gets the whole module, and a
     later `import hashlib` or `import hmac` elsewhere gets the whole module (the fallback
     copies imported inside are forgotten by sys.modules, kept by their importers).
-    A driver that needs `ssl` at its import (asyncpg) raises ImportError inside: call this
+    A driver that needs `ssl` at its import (asyncpg, aiohttp) raises ImportError inside: call this
     only around a driver known to fall back.
     """
     if tls or "ssl" in sys.modules:

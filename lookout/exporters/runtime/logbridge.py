@@ -1,5 +1,5 @@
-"""The stdlib's `logging`, where a library brings it (aiohttp in the remediation receiver,
-asyncpg in ticks): its records handed to logs.py, written in the same format, redacted.
+"""The stdlib's `logging`, where a library brings it (aiohttp in the remediation receiver):
+its records handed to logs.py, written in the same format, redacted.
 
 Imported only by `logs` once `logging` is loaded; the exporters' own path never imports it.
 """

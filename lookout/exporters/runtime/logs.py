@@ -15,7 +15,7 @@ formatted traceback) when an exception is logged; promslog's level names (`warn`
 query matches Lookout and the Go exporters beside it. Every line goes through
 `secrets.redact`. Lines are written whole, one `write` each under a lock, from any thread.
 
-A process that does load `logging` (the remediation receiver's aiohttp, ticks' asyncpg) has
+A process that does load `logging` (the remediation receiver's aiohttp) has
 its stdlib records written by the same code, in the same format: `setup_logging` routes them
 here when `logging` is imported, before or after it (see `_route_stdlib`).
 
@@ -290,7 +290,7 @@ def _route_stdlib() -> None:
 
 class _WhenImported:
     """An import hook that routes `logging` right after its first import, so a library that
-    imports it lazily (asyncpg in ticks' collector, aiohttp in the remediation receiver) has its
+    imports it lazily (aiohttp in the remediation receiver) has its
     records formatted and redacted like ours, not printed bare by `logging`'s last resort.
     It finds nothing itself: it asks the finders after it and wraps the module's execution."""
 

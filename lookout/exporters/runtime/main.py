@@ -43,7 +43,8 @@ class ExporterSpec:
     switches: dict[str, str] = field(default_factory=dict)
     # Whether the drivers `build` imports make TLS connections with this configuration. When
     # it says no, they are imported without `ssl` and OpenSSL's hashes (lazyssl.only_if); only
-    # for drivers that fall back without them (PyMySQL does, asyncpg does not). None: imported
+    # for drivers that fall back without them (PyMySQL does; ticks' own client imports `ssl` only
+    # for a connection that negotiates TLS). None: imported
     # as they are.
     drivers_use_tls: Callable[[Any], bool] | None = None
 
