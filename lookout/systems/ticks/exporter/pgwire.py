@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 import select
 import socket
@@ -54,6 +55,7 @@ class Connection:
         self.server: dict[str, str] = {}  # ParameterStatus
         self.used = time.monotonic()  # the end of its last query
         self.generation = 0  # its pool's mark (database.py)
+        self.authenticated = False  # AuthenticationOk received
 
     # -- what the exporter calls
 
@@ -141,6 +143,7 @@ class Connection:
 
     def _authenticate(self, code: int, data: bytes, p: Params, scram, until: float):
         if code == 0:  # AuthenticationOk
+            self.authenticated = True
             return None
         if code == 3:  # cleartext
             self._send(b"p", p.password.encode() + b"\0", until)
@@ -214,18 +217,33 @@ def connect(p: Params, until: float) -> Connection:
     else:
         sock = socket.create_connection((p.host, p.port), timeout=_left(until))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    tls, conn = False, None
     try:
         if p.sslmode not in ("disable", "allow") and not p.unix:
-            sock = _negotiate_tls(sock, p, until)
+            plain, sock = sock, _negotiate_tls(sock, p, until)
+            tls = sock is not plain
         conn = Connection(sock)
         conn._startup(p, until)
         return conn
     except socket.timeout:
         sock.close()
         raise TimeoutError("no answer within the time limit") from None
+    except PgError:
+        sock.close()
+        if not (tls and p.sslmode == "prefer" and conn is not None and not conn.authenticated):
+            raise
     except BaseException:
         sock.close()
         raise
+    # libpq's (and asyncpg's) `prefer`: a login refused over TLS before AuthenticationOk
+    # (pg_hba.conf's hostnossl lines) is tried once more without TLS.
+    return connect(_plain(p), until)
+
+
+def _plain(p: Params) -> Params:
+    plain = Params.__new__(Params)
+    plain.__dict__.update(vars(p), sslmode="disable")
+    return plain
 
 
 def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socket:
@@ -245,8 +263,16 @@ def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socke
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if p.sslmode in ("verify-ca", "verify-full") or (p.sslmode == "require" and p.sslrootcert):
         # libpq's rule: `require` with a root certificate given verifies the chain too.
-        if p.sslrootcert:
-            ctx.load_verify_locations(p.sslrootcert)
+        rootcert = p.sslrootcert
+        if not rootcert and p.sslmode == "verify-ca":
+            # libpq's default file, and no fallback to the system's CAs: they sign certificates
+            # for anyone, and verify-ca does not check the name (libpq and asyncpg refuse too).
+            rootcert = os.path.expanduser("~/.postgresql/root.crt")
+            if not os.path.isfile(rootcert):
+                raise ProtocolError("sslmode=verify-ca needs sslrootcert (or ~/.postgresql/root.crt): "
+                                    "the system's CAs would accept any certificate they signed, for any host")
+        if rootcert:
+            ctx.load_verify_locations(rootcert)
         else:
             ctx.load_default_certs()
         ctx.check_hostname = p.sslmode == "verify-full"

@@ -36,6 +36,8 @@ def tls_pg():
                     "-out", str(data / "server.crt")], check=True, capture_output=True)
     hba = data / "pg_hba.conf"
     lines = "".join(f"host all {user} 127.0.0.1/32 {method}\n" for user, (_, method) in USERS.items())
+    # A user pg_hba.conf lets in only without TLS: libpq's `prefer` tries TLS, is rejected, logs in plain.
+    lines += "hostnossl all nossluser 127.0.0.1/32 trust\nhostssl all nossluser 127.0.0.1/32 reject\n"
     hba.write_text(lines + hba.read_text())
     with open(data / "postgresql.conf", "a") as conf:
         conf.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
@@ -47,7 +49,7 @@ def tls_pg():
     server.start()
     server.psql("SET password_encryption = 'md5'; CREATE ROLE md5user LOGIN PASSWORD 'md5-pw-7'; "
                 "SET password_encryption = 'scram-sha-256'; CREATE ROLE clearuser LOGIN PASSWORD 'clear-pw-7'; "
-                "CREATE ROLE trustuser LOGIN")
+                "CREATE ROLE trustuser LOGIN; CREATE ROLE nossluser LOGIN")
     yield server
     server.destroy()
 
@@ -176,9 +178,52 @@ def test_tls_as_sslmode_asks(tls_pg, tmp_path, mode):
     plain.close()
 
 
-def test_verify_ca_refuses_a_certificate_no_trusted_ca_signed(tls_pg):
+def _other_ca(tmp_path) -> str:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=other",
+                    "-keyout", str(tmp_path / "other.key"), "-out", str(tmp_path / "other.crt")],
+                   check=True, capture_output=True)
+    return str(tmp_path / "other.crt")
+
+
+def test_verify_ca_checks_the_chain_against_sslrootcert_not_the_name(tls_pg, tmp_path):
     with pytest.raises(ssl.SSLCertVerificationError):
-        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")  # the system's CAs did not sign the self-signed one
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca&sslrootcert={_other_ca(tmp_path)}")
+    # localhost is not the certificate's name (127.0.0.1): verify-ca does not check it.
+    conn = _connect(f"{tls_pg.dsn().replace('127.0.0.1', 'localhost')}?sslmode=verify-ca"
+                    f"&sslrootcert={tls_pg.data / 'server.crt'}")
+    assert _uses_tls(tls_pg, conn)
+    conn.close()
+
+
+def test_verify_ca_without_a_root_certificate_is_refused_not_checked_against_the_system_cas(
+        tls_pg, tmp_path, monkeypatch):
+    # libpq (and asyncpg before pgwire) refuse verify-ca without sslrootcert or
+    # ~/.postgresql/root.crt: the system's CAs sign certificates for anyone, and verify-ca does
+    # not check the name, so any holder of a public certificate could stand in for the server.
+    # SSL_CERT_FILE makes this server's certificate one of "the system's CAs" here.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_pg.data / "server.crt"))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.postgresql/root.crt
+    with pytest.raises(pgwire.ProtocolError, match="verify-ca needs sslrootcert"):
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")
+    (tmp_path / ".postgresql").mkdir()
+    (tmp_path / ".postgresql" / "root.crt").write_bytes((tls_pg.data / "server.crt").read_bytes())
+    monkeypatch.delenv("SSL_CERT_FILE")
+    conn = _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")  # libpq's default root certificate file
+    assert _uses_tls(tls_pg, conn)
+    conn.close()
+
+
+def test_prefer_logs_in_plain_when_the_server_rejects_the_tls_login(tls_pg):
+    # libpq and asyncpg: under `prefer`, a login refused over TLS before AuthenticationOk is
+    # tried again without TLS (pg_hba.conf's hostnossl lines).
+    conn = _connect(f"postgresql://nossluser@127.0.0.1:{tls_pg.port}/postgres?sslmode=prefer")
+    try:
+        assert not _uses_tls(tls_pg, conn)
+    finally:
+        conn.close()
+    with pytest.raises(pgwire.PgError) as err:  # require does not fall back
+        _connect(f"postgresql://nossluser@127.0.0.1:{tls_pg.port}/postgres?sslmode=require")
+    assert err.value.sqlstate == "28000"
 
 
 def test_a_server_without_tls_is_refused_by_require_and_used_plain_by_prefer(pg):
