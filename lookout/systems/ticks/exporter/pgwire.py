@@ -97,10 +97,13 @@ class Connection:
         if self._buf:
             return False
         try:
-            readable, _, _ = select.select([self._sock], [], [], 0)
-        except (OSError, ValueError):
+            # poll, not select: select refuses descriptors from FD_SETSIZE (1024) on, which an
+            # exporter serving many clients reaches (main.py raises its open-files limit).
+            poller = select.poll()
+            poller.register(self._sock, select.POLLIN)
+            return not poller.poll(0)  # readable, or hung up / in error (reported unasked)
+        except (OSError, ValueError):  # ValueError: a closed socket (no descriptor)
             return False
-        return not readable
 
     def close(self) -> None:
         """Terminate, without waiting for anything."""

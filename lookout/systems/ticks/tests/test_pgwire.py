@@ -233,3 +233,26 @@ def test_a_server_without_tls_is_refused_by_require_and_used_plain_by_prefer(pg)
     assert not isinstance(conn._sock, ssl.SSLSocket)
     assert conn.copy_out("COPY (SELECT 1) TO STDOUT", _until()) == (b"1\n", None)
     conn.close()
+
+
+def test_an_idle_connection_on_a_descriptor_above_1023_is_seen_alive(tls_pg):
+    # The exporter raises its open-files limit for floods of client connections (main.py);
+    # select() refuses descriptors from FD_SETSIZE (1024) on, and a live pooled connection
+    # there was taken for dead: closed and dialled again (a new login) on every scrape.
+    filler = []
+    try:
+        while True:
+            fd = os.open("/dev/null", os.O_RDONLY)
+            filler.append(fd)
+            if fd >= 1100:
+                break
+        conn = _connect(tls_pg.dsn() + "?sslmode=disable")
+    finally:
+        for fd in filler:
+            os.close(fd)
+    try:
+        assert conn._sock.fileno() > 1024
+        assert conn.copy_out("COPY (SELECT 1) TO STDOUT", _until()) == (b"1\n", None)
+        assert conn.idle_and_alive()
+    finally:
+        conn.close()
