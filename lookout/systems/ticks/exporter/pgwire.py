@@ -29,6 +29,7 @@ import time
 from .dsn import Params
 
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+_MAX_MESSAGE = 16 << 20  # bytes of one message from the server (its length field says)
 
 
 class PgError(Exception):
@@ -188,6 +189,10 @@ class Connection:
         kind, size = bytes(self._buf[:1]), struct.unpack_from("!i", self._buf, 1)[0]
         if size < 4:
             raise ProtocolError("a malformed message length")
+        if size > _MAX_MESSAGE:
+            # Capped while reading (issue 12): what the exporter asks for is one short row; a
+            # length like this is a hostile peer or not PostgreSQL, not something to hold.
+            raise ProtocolError(f"a {kind!r} message longer than {_MAX_MESSAGE} bytes")
         self._fill(1 + size, until)
         body = bytes(self._buf[5:1 + size])
         del self._buf[:1 + size]
@@ -197,7 +202,7 @@ class Connection:
         while len(self._buf) < n:
             self._sock.settimeout(_left(until))
             try:
-                chunk = self._sock.recv(max(65536, n - len(self._buf)))
+                chunk = self._sock.recv(min(max(65536, n - len(self._buf)), _MAX_MESSAGE))
             except socket.timeout:
                 raise TimeoutError("no answer within the time limit") from None
             if not chunk:
