@@ -29,7 +29,7 @@ import time
 from .dsn import Params
 
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)
-_MAX_MESSAGE = 16 << 20  # bytes of one message from the server (its length field says)
+_MAX_MESSAGE = 16 << 20  # bytes of one message from the server (its length field says), and of a COPY
 
 
 class PgError(Exception):
@@ -68,11 +68,15 @@ class Connection:
         unusable)."""
         self._send(b"Q", sql.encode() + b"\0", until)
         copied: list[bytes] = []
+        size = 0
         error = None
         while True:
             kind, body = self._read(until)
             if kind == b"d":
                 copied.append(body)
+                size += len(body)
+                if size > _MAX_MESSAGE:  # capped while reading, as one message is
+                    raise ProtocolError(f"COPY sent more than {_MAX_MESSAGE} bytes")
             elif kind == b"E":
                 error = error or PgError(_fields(body))
             elif kind == b"Z":
@@ -192,7 +196,7 @@ class Connection:
         if size > _MAX_MESSAGE:
             # Capped while reading (issue 12): what the exporter asks for is one short row; a
             # length like this is a hostile peer or not PostgreSQL, not something to hold.
-            raise ProtocolError(f"a {kind!r} message longer than {_MAX_MESSAGE} bytes")
+            raise ProtocolError(f"a {kind!r} message of more than {_MAX_MESSAGE} bytes")
         self._fill(1 + size, until)
         body = bytes(self._buf[5:1 + size])
         del self._buf[:1 + size]
