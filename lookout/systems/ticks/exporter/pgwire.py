@@ -240,6 +240,9 @@ def connect(p: Params, until: float) -> Connection:
     except socket.timeout:
         sock.close()
         raise TimeoutError("no answer within the time limit") from None
+    except (struct.error, KeyError, IndexError) as exc:  # (a ValueError is Database's "connection" already)
+        sock.close()
+        raise ProtocolError(f"a malformed answer during the login ({type(exc).__name__})") from None
     except PgError:
         sock.close()
         if not (tls and p.sslmode == "prefer" and conn is not None and not conn.authenticated):

@@ -300,3 +300,33 @@ def test_an_answer_longer_than_the_cap_is_refused_while_reading(flood):
     thread.join(10)
     listener.close()
     assert time.monotonic() - t0 < 2
+
+
+@pytest.mark.parametrize("answer", [
+    b"R\0\0\0\x06\0\0",  # an authentication request too short for its code
+    b"R\0\0\0\x17\0\0\0\x0aSCRAM-SHA-256\0\0" + b"R\0\0\0\x0b\0\0\0\x0bx=1",  # SCRAM without r, s, i
+])
+def test_a_malformed_login_exchange_is_a_protocol_error(answer):
+    # A fake server (nothing real sends this): the client's errors are the ones Database
+    # classifies (a failed connection, paced by the backoff), not struct.error or KeyError.
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        peer, _ = listener.accept()
+        with peer:
+            peer.recv(8)
+            peer.sendall(b"N")
+            peer.recv(65536)
+            peer.sendall(answer)
+            peer.recv(65536)
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    with pytest.raises(pgwire.ProtocolError):
+        _connect(f"postgresql://u@127.0.0.1:{listener.getsockname()[1]}/db", "pw")
+    thread.join(5)
+    listener.close()
