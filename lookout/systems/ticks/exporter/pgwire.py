@@ -276,16 +276,15 @@ def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socke
     import ssl  # only now: a connection that uses TLS
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if p.sslmode in ("verify-ca", "verify-full") or (p.sslmode == "require" and p.sslrootcert):
-        # libpq's rule: `require` with a root certificate given verifies the chain too.
-        rootcert = p.sslrootcert
+    # The root certificates: sslrootcert, else libpq's default file when it exists.
+    rootcert = p.sslrootcert or _default_rootcert()
+    if p.sslmode in ("verify-ca", "verify-full") or (p.sslmode == "require" and rootcert):
+        # libpq's rule: `require` with a root certificate file verifies the chain too.
         if not rootcert and p.sslmode == "verify-ca":
-            # libpq's default file, and no fallback to the system's CAs: they sign certificates
-            # for anyone, and verify-ca does not check the name (libpq and asyncpg refuse too).
-            rootcert = os.path.expanduser("~/.postgresql/root.crt")
-            if not os.path.isfile(rootcert):
-                raise ProtocolError("sslmode=verify-ca needs sslrootcert (or ~/.postgresql/root.crt): "
-                                    "the system's CAs would accept any certificate they signed, for any host")
+            # No fallback to the system's CAs: they sign certificates for anyone, and verify-ca
+            # does not check the name (libpq and asyncpg refuse too).
+            raise ProtocolError("sslmode=verify-ca needs sslrootcert (or ~/.postgresql/root.crt): "
+                                "the system's CAs would accept any certificate they signed, for any host")
         if rootcert:
             ctx.load_verify_locations(rootcert)
         else:
@@ -300,6 +299,11 @@ def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socke
     tls.settimeout(_left(until))
     tls.do_handshake()
     return tls
+
+
+def _default_rootcert() -> str:
+    path = os.path.expanduser("~/.postgresql/root.crt")
+    return path if os.path.isfile(path) else ""
 
 
 class _Scram:

@@ -211,6 +211,12 @@ def test_verify_ca_without_a_root_certificate_is_refused_not_checked_against_the
     conn = _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")  # libpq's default root certificate file
     assert _uses_tls(tls_pg, conn)
     conn.close()
+    # With that file, `require` verifies the chain too (libpq's rule, and asyncpg's): another CA's is refused.
+    (tmp_path / ".postgresql" / "root.crt").write_bytes(open(_other_ca(tmp_path), "rb").read())
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _connect(f"{tls_pg.dsn()}?sslmode=require")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")
 
 
 def test_prefer_logs_in_plain_when_the_server_rejects_the_tls_login(tls_pg):
