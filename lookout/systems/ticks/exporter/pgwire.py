@@ -296,8 +296,12 @@ def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socke
     if p.sslcert:
         ctx.load_cert_chain(p.sslcert, p.sslkey or None)
     tls = ctx.wrap_socket(sock, server_hostname=p.host, do_handshake_on_connect=False)
-    tls.settimeout(_left(until))
-    tls.do_handshake()
+    try:
+        tls.settimeout(_left(until))
+        tls.do_handshake()
+    except BaseException:
+        tls.close()  # it holds the descriptor now: closing `sock` closes nothing
+        raise
     return tls
 
 

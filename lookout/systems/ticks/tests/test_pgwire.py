@@ -336,3 +336,14 @@ def test_a_malformed_login_exchange_is_a_protocol_error(answer):
         _connect(f"postgresql://u@127.0.0.1:{listener.getsockname()[1]}/db", "pw")
     thread.join(5)
     listener.close()
+
+
+def test_a_failed_tls_handshake_closes_its_socket_at_once(tls_pg, tmp_path):
+    # wrap_socket takes the descriptor from the plain socket, so closing that one closed
+    # nothing: the TLS socket stayed open for as long as anything held the error (the runtime
+    # keeps a collector's last failure).
+    rootcert = _other_ca(tmp_path)
+    before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(ssl.SSLCertVerificationError) as err:
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-full&sslrootcert={rootcert}")
+    assert len(os.listdir("/proc/self/fd")) == before, err.value
