@@ -311,7 +311,7 @@ def test_an_answer_longer_than_the_cap_is_refused_while_reading(flood):
 @pytest.mark.parametrize("answer", [
     b"R\0\0\0\x06\0\0",  # an authentication request too short for its code
     b"R\0\0\0\x17\0\0\0\x0aSCRAM-SHA-256\0\0" + b"R\0\0\0\x0b\0\0\0\x0bx=1",  # SCRAM without r, s, i
-])
+], ids=["short authentication request", "SCRAM without its attributes"])
 def test_a_malformed_login_exchange_is_a_protocol_error(answer):
     # A fake server (nothing real sends this): the client's errors are the ones Database
     # classifies (a failed connection, paced by the backoff), not struct.error or KeyError.
