@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 import select
 import socket
@@ -28,6 +29,7 @@ import time
 from .dsn import Params
 
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+_MAX_MESSAGE = 16 << 20  # bytes of one message from the server (its length field says), and of a COPY
 
 
 class PgError(Exception):
@@ -54,6 +56,7 @@ class Connection:
         self.server: dict[str, str] = {}  # ParameterStatus
         self.used = time.monotonic()  # the end of its last query
         self.generation = 0  # its pool's mark (database.py)
+        self.authenticated = False  # AuthenticationOk received
 
     # -- what the exporter calls
 
@@ -65,11 +68,15 @@ class Connection:
         unusable)."""
         self._send(b"Q", sql.encode() + b"\0", until)
         copied: list[bytes] = []
+        size = 0
         error = None
         while True:
             kind, body = self._read(until)
             if kind == b"d":
                 copied.append(body)
+                size += len(body)
+                if size > _MAX_MESSAGE:  # capped while reading, as one message is
+                    raise ProtocolError(f"COPY sent more than {_MAX_MESSAGE} bytes")
             elif kind == b"E":
                 error = error or PgError(_fields(body))
             elif kind == b"Z":
@@ -95,10 +102,13 @@ class Connection:
         if self._buf:
             return False
         try:
-            readable, _, _ = select.select([self._sock], [], [], 0)
-        except (OSError, ValueError):
+            # poll, not select: select refuses descriptors from FD_SETSIZE (1024) on, which an
+            # exporter serving many clients reaches (main.py raises its open-files limit).
+            poller = select.poll()
+            poller.register(self._sock, select.POLLIN)
+            return not poller.poll(0)  # readable, or hung up / in error (reported unasked)
+        except (OSError, ValueError):  # ValueError: a closed socket (no descriptor)
             return False
-        return not readable
 
     def close(self) -> None:
         """Terminate, without waiting for anything."""
@@ -141,6 +151,7 @@ class Connection:
 
     def _authenticate(self, code: int, data: bytes, p: Params, scram, until: float):
         if code == 0:  # AuthenticationOk
+            self.authenticated = True
             return None
         if code == 3:  # cleartext
             self._send(b"p", p.password.encode() + b"\0", until)
@@ -182,6 +193,10 @@ class Connection:
         kind, size = bytes(self._buf[:1]), struct.unpack_from("!i", self._buf, 1)[0]
         if size < 4:
             raise ProtocolError("a malformed message length")
+        if size > _MAX_MESSAGE:
+            # Capped while reading (issue 12): what the exporter asks for is one short row; a
+            # length like this is a hostile peer or not PostgreSQL, not something to hold.
+            raise ProtocolError(f"a {kind!r} message of more than {_MAX_MESSAGE} bytes")
         self._fill(1 + size, until)
         body = bytes(self._buf[5:1 + size])
         del self._buf[:1 + size]
@@ -191,7 +206,7 @@ class Connection:
         while len(self._buf) < n:
             self._sock.settimeout(_left(until))
             try:
-                chunk = self._sock.recv(max(65536, n - len(self._buf)))
+                chunk = self._sock.recv(min(max(65536, n - len(self._buf)), _MAX_MESSAGE))
             except socket.timeout:
                 raise TimeoutError("no answer within the time limit") from None
             if not chunk:
@@ -214,18 +229,36 @@ def connect(p: Params, until: float) -> Connection:
     else:
         sock = socket.create_connection((p.host, p.port), timeout=_left(until))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    tls, conn = False, None
     try:
         if p.sslmode not in ("disable", "allow") and not p.unix:
-            sock = _negotiate_tls(sock, p, until)
+            plain, sock = sock, _negotiate_tls(sock, p, until)
+            tls = sock is not plain
         conn = Connection(sock)
         conn._startup(p, until)
         return conn
     except socket.timeout:
         sock.close()
         raise TimeoutError("no answer within the time limit") from None
+    except (struct.error, KeyError, IndexError) as exc:  # (a ValueError is Database's "connection" already)
+        sock.close()
+        raise ProtocolError(f"a malformed answer during the login ({type(exc).__name__})") from None
+    except PgError:
+        sock.close()
+        if not (tls and p.sslmode == "prefer" and conn is not None and not conn.authenticated):
+            raise
     except BaseException:
         sock.close()
         raise
+    # libpq's (and asyncpg's) `prefer`: a login refused over TLS before AuthenticationOk
+    # (pg_hba.conf's hostnossl lines) is tried once more without TLS.
+    return connect(_plain(p), until)
+
+
+def _plain(p: Params) -> Params:
+    plain = Params.__new__(Params)
+    plain.__dict__.update(vars(p), sslmode="disable")
+    return plain
 
 
 def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socket:
@@ -243,10 +276,17 @@ def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socke
     import ssl  # only now: a connection that uses TLS
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    if p.sslmode in ("verify-ca", "verify-full") or (p.sslmode == "require" and p.sslrootcert):
-        # libpq's rule: `require` with a root certificate given verifies the chain too.
-        if p.sslrootcert:
-            ctx.load_verify_locations(p.sslrootcert)
+    # The root certificates: sslrootcert, else libpq's default file when it exists.
+    rootcert = p.sslrootcert or _default_rootcert()
+    if p.sslmode in ("verify-ca", "verify-full") or (p.sslmode == "require" and rootcert):
+        # libpq's rule: `require` with a root certificate file verifies the chain too.
+        if not rootcert and p.sslmode == "verify-ca":
+            # No fallback to the system's CAs: they sign certificates for anyone, and verify-ca
+            # does not check the name (libpq and asyncpg refuse too).
+            raise ProtocolError("sslmode=verify-ca needs sslrootcert (or ~/.postgresql/root.crt): "
+                                "the system's CAs would accept any certificate they signed, for any host")
+        if rootcert:
+            ctx.load_verify_locations(rootcert)
         else:
             ctx.load_default_certs()
         ctx.check_hostname = p.sslmode == "verify-full"
@@ -256,9 +296,18 @@ def _negotiate_tls(sock: socket.socket, p: Params, until: float) -> socket.socke
     if p.sslcert:
         ctx.load_cert_chain(p.sslcert, p.sslkey or None)
     tls = ctx.wrap_socket(sock, server_hostname=p.host, do_handshake_on_connect=False)
-    tls.settimeout(_left(until))
-    tls.do_handshake()
+    try:
+        tls.settimeout(_left(until))
+        tls.do_handshake()
+    except BaseException:
+        tls.close()  # it holds the descriptor now: closing `sock` closes nothing
+        raise
     return tls
+
+
+def _default_rootcert() -> str:
+    path = os.path.expanduser("~/.postgresql/root.crt")
+    return path if os.path.isfile(path) else ""
 
 
 class _Scram:

@@ -36,6 +36,8 @@ def tls_pg():
                     "-out", str(data / "server.crt")], check=True, capture_output=True)
     hba = data / "pg_hba.conf"
     lines = "".join(f"host all {user} 127.0.0.1/32 {method}\n" for user, (_, method) in USERS.items())
+    # A user pg_hba.conf lets in only without TLS: libpq's `prefer` tries TLS, is rejected, logs in plain.
+    lines += "hostnossl all nossluser 127.0.0.1/32 trust\nhostssl all nossluser 127.0.0.1/32 reject\n"
     hba.write_text(lines + hba.read_text())
     with open(data / "postgresql.conf", "a") as conf:
         conf.write("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
@@ -47,7 +49,7 @@ def tls_pg():
     server.start()
     server.psql("SET password_encryption = 'md5'; CREATE ROLE md5user LOGIN PASSWORD 'md5-pw-7'; "
                 "SET password_encryption = 'scram-sha-256'; CREATE ROLE clearuser LOGIN PASSWORD 'clear-pw-7'; "
-                "CREATE ROLE trustuser LOGIN")
+                "CREATE ROLE trustuser LOGIN; CREATE ROLE nossluser LOGIN")
     yield server
     server.destroy()
 
@@ -176,9 +178,58 @@ def test_tls_as_sslmode_asks(tls_pg, tmp_path, mode):
     plain.close()
 
 
-def test_verify_ca_refuses_a_certificate_no_trusted_ca_signed(tls_pg):
+def _other_ca(tmp_path) -> str:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=other",
+                    "-keyout", str(tmp_path / "other.key"), "-out", str(tmp_path / "other.crt")],
+                   check=True, capture_output=True)
+    return str(tmp_path / "other.crt")
+
+
+def test_verify_ca_checks_the_chain_against_sslrootcert_not_the_name(tls_pg, tmp_path):
     with pytest.raises(ssl.SSLCertVerificationError):
-        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")  # the system's CAs did not sign the self-signed one
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca&sslrootcert={_other_ca(tmp_path)}")
+    # localhost is not the certificate's name (127.0.0.1): verify-ca does not check it.
+    conn = _connect(f"{tls_pg.dsn().replace('127.0.0.1', 'localhost')}?sslmode=verify-ca"
+                    f"&sslrootcert={tls_pg.data / 'server.crt'}")
+    assert _uses_tls(tls_pg, conn)
+    conn.close()
+
+
+def test_verify_ca_without_a_root_certificate_is_refused_not_checked_against_the_system_cas(
+        tls_pg, tmp_path, monkeypatch):
+    # libpq (and asyncpg before pgwire) refuse verify-ca without sslrootcert or
+    # ~/.postgresql/root.crt: the system's CAs sign certificates for anyone, and verify-ca does
+    # not check the name, so any holder of a public certificate could stand in for the server.
+    # SSL_CERT_FILE makes this server's certificate one of "the system's CAs" here.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_pg.data / "server.crt"))
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.postgresql/root.crt
+    with pytest.raises(pgwire.ProtocolError, match="verify-ca needs sslrootcert"):
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")
+    (tmp_path / ".postgresql").mkdir()
+    (tmp_path / ".postgresql" / "root.crt").write_bytes((tls_pg.data / "server.crt").read_bytes())
+    monkeypatch.delenv("SSL_CERT_FILE")
+    conn = _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")  # libpq's default root certificate file
+    assert _uses_tls(tls_pg, conn)
+    conn.close()
+    # With that file, `require` verifies the chain too (libpq's rule, and asyncpg's): another CA's is refused.
+    (tmp_path / ".postgresql" / "root.crt").write_bytes(open(_other_ca(tmp_path), "rb").read())
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _connect(f"{tls_pg.dsn()}?sslmode=require")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-ca")
+
+
+def test_prefer_logs_in_plain_when_the_server_rejects_the_tls_login(tls_pg):
+    # libpq and asyncpg: under `prefer`, a login refused over TLS before AuthenticationOk is
+    # tried again without TLS (pg_hba.conf's hostnossl lines).
+    conn = _connect(f"postgresql://nossluser@127.0.0.1:{tls_pg.port}/postgres?sslmode=prefer")
+    try:
+        assert not _uses_tls(tls_pg, conn)
+    finally:
+        conn.close()
+    with pytest.raises(pgwire.PgError) as err:  # require does not fall back
+        _connect(f"postgresql://nossluser@127.0.0.1:{tls_pg.port}/postgres?sslmode=require")
+    assert err.value.sqlstate == "28000"
 
 
 def test_a_server_without_tls_is_refused_by_require_and_used_plain_by_prefer(pg):
@@ -188,3 +239,111 @@ def test_a_server_without_tls_is_refused_by_require_and_used_plain_by_prefer(pg)
     assert not isinstance(conn._sock, ssl.SSLSocket)
     assert conn.copy_out("COPY (SELECT 1) TO STDOUT", _until()) == (b"1\n", None)
     conn.close()
+
+
+def test_an_idle_connection_on_a_descriptor_above_1023_is_seen_alive(tls_pg):
+    # The exporter raises its open-files limit for floods of client connections (main.py);
+    # select() refuses descriptors from FD_SETSIZE (1024) on, and a live pooled connection
+    # there was taken for dead: closed and dialled again (a new login) on every scrape.
+    filler = []
+    try:
+        while True:
+            fd = os.open("/dev/null", os.O_RDONLY)
+            filler.append(fd)
+            if fd >= 1100:
+                break
+        conn = _connect(tls_pg.dsn() + "?sslmode=disable")
+    finally:
+        for fd in filler:
+            os.close(fd)
+    try:
+        assert conn._sock.fileno() > 1024
+        assert conn.copy_out("COPY (SELECT 1) TO STDOUT", _until()) == (b"1\n", None)
+        assert conn.idle_and_alive()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("flood", ["one message of 1 GiB", "endless rows of 64 KiB"])
+def test_an_answer_longer_than_the_cap_is_refused_while_reading(flood):
+    # A fake server (nothing real sends this: a hostile peer or a wrong port): it logs the
+    # client in, then answers the query with 1 GiB, announced in one message's length or sent
+    # as rows. Reads are capped while reading (issue 12, case 8's kind): the client refuses
+    # once past the cap, without waiting for the rest or holding it.
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        peer, _ = listener.accept()
+        with peer:
+            peer.recv(8)  # SSLRequest
+            peer.sendall(b"N")
+            peer.recv(65536)  # StartupMessage
+            peer.sendall(b"R\0\0\0\x08\0\0\0\0" + b"Z\0\0\0\x05I")  # AuthenticationOk, ReadyForQuery
+            peer.recv(65536)  # the Query
+            row = bytes(1 << 16)
+            if flood.startswith("one"):
+                peer.sendall(b"d" + (1 << 30).to_bytes(4, "big"))  # CopyData's length: 1 GiB
+            else:
+                row = b"d" + (len(row) + 4).to_bytes(4, "big") + row
+            sent = 0
+            try:
+                while sent < 1 << 30:
+                    peer.sendall(row)
+                    sent += len(row)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    conn = _connect(f"postgresql://u@127.0.0.1:{listener.getsockname()[1]}/db?sslmode=prefer")
+    t0 = time.monotonic()
+    with pytest.raises(pgwire.ProtocolError, match="more than"):
+        conn.copy_out("COPY (SELECT 1) TO STDOUT", _until(20))
+    conn.abort()
+    thread.join(10)
+    listener.close()
+    assert time.monotonic() - t0 < 2
+
+
+@pytest.mark.parametrize("answer", [
+    b"R\0\0\0\x06\0\0",  # an authentication request too short for its code
+    b"R\0\0\0\x17\0\0\0\x0aSCRAM-SHA-256\0\0" + b"R\0\0\0\x0b\0\0\0\x0bx=1",  # SCRAM without r, s, i
+], ids=["short authentication request", "SCRAM without its attributes"])
+def test_a_malformed_login_exchange_is_a_protocol_error(answer):
+    # A fake server (nothing real sends this): the client's errors are the ones Database
+    # classifies (a failed connection, paced by the backoff), not struct.error or KeyError.
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        peer, _ = listener.accept()
+        with peer:
+            peer.recv(8)
+            peer.sendall(b"N")
+            peer.recv(65536)
+            peer.sendall(answer)
+            peer.recv(65536)
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    with pytest.raises(pgwire.ProtocolError):
+        _connect(f"postgresql://u@127.0.0.1:{listener.getsockname()[1]}/db", "pw")
+    thread.join(5)
+    listener.close()
+
+
+def test_a_failed_tls_handshake_closes_its_socket_at_once(tls_pg, tmp_path):
+    # wrap_socket takes the descriptor from the plain socket, so closing that one closed
+    # nothing: the TLS socket stayed open for as long as anything held the error (the runtime
+    # keeps a collector's last failure).
+    rootcert = _other_ca(tmp_path)
+    before = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(ssl.SSLCertVerificationError) as err:
+        _connect(f"{tls_pg.dsn()}?sslmode=verify-full&sslrootcert={rootcert}")
+    assert len(os.listdir("/proc/self/fd")) == before, err.value
