@@ -18,12 +18,12 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from urllib.parse import urlsplit
 
 from lookout.exporters.runtime import Backoff, CollectError, Deadline, redact
 from lookout.exporters.runtime.held import held
 
 from . import pgwire
+from .dsn import Params
 from .config import DatabaseConfig
 
 # SQLSTATE classes that mean "the server is not there for us" rather than "bad query":
@@ -244,12 +244,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _describe_target(dsn: str) -> str:
-    """host:port/dbname for messages: never the user or password."""
+    """host:port/dbname for messages, read as the client reads the DSN: never the user or
+    password, nor a piece of a password misread as the host or port."""
     try:
-        parts = urlsplit(dsn)
-        host = parts.hostname or "localhost"
-        port = parts.port or 5432
+        params = Params(dsn)
     except ValueError:
         return "the database"
-    db = parts.path.lstrip("/")
-    return f"PostgreSQL at {host}:{port}" + (f"/{db}" if db else "")
+    return f"PostgreSQL at {params.host}:{params.port}/{params.database}"

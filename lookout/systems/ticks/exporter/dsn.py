@@ -16,7 +16,7 @@ class Params:
     settings (`options` too). Raises ValueError naming the key, never the value of a secret."""
 
     def __init__(self, dsn: str, password: str = "", settings: dict[str, str] | None = None):
-        parts = urlsplit(dsn)
+        parts = urlsplit(_userinfo_escaped(dsn))
         if parts.scheme not in ("postgres", "postgresql"):
             raise ValueError("not a postgresql:// URI")
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -46,6 +46,23 @@ class Params:
 
     def tls_required(self) -> bool:
         return self.sslmode in ("require", "verify-ca", "verify-full")
+
+
+def _userinfo_escaped(dsn: str) -> str:
+    """`dsn` with `#`, `?`, `[` and `]` percent-escaped in its user and password.
+
+    libpq's URI parser (fe-connect.c, conninfo_uri_parse_options) takes everything before the
+    first `@` that comes before any `/` as the user and password, so a password may hold `#` or
+    `?` unescaped; urlsplit would start a fragment or a query there instead, and read the rest
+    of the password as the host and port (which messages show)."""
+    scheme, sep, rest = dsn.partition("://")
+    end = next((i for i, ch in enumerate(rest) if ch in "@/"), len(rest))
+    if not sep or end == len(rest) or rest[end] != "@":
+        return dsn
+    userinfo = rest[:end]
+    for ch, escaped in (("#", "%23"), ("?", "%3F"), ("[", "%5B"), ("]", "%5D")):
+        userinfo = userinfo.replace(ch, escaped)
+    return f"{scheme}://{userinfo}{rest[end:]}"
 
 
 def _os_user() -> str:
