@@ -544,3 +544,21 @@ def test_keep_alive_requests_keep_one_timer_entry_per_connection(serve):
         r.read()
     c.close()
     assert len(s.server._timers) <= 10
+
+
+def test_a_handler_that_raises_answers_500_and_closes_and_logs_the_failure(serve):
+    from lookout.exporters.runtime import logs
+
+    def boom(request):
+        raise RuntimeError("collection crashed")
+
+    s = serve(boom)
+    with logs.capture() as records:
+        c = http.client.HTTPConnection(s.host, s.port, timeout=5)
+        c.request("GET", "/metrics")
+        r = c.getresponse()
+        assert (r.status, r.getheader("Connection"), r.read()) == (500, "close", b"Internal Server Error\n")
+        c.close()
+    failed = [rec for rec in records if rec.msg == "request failed"]
+    assert len(failed) == 1 and failed[0].fields["path"] == "/metrics"
+    assert failed[0].exc_info[0] is RuntimeError

@@ -520,6 +520,11 @@ class Server:
             log.debug("connection dropped", extra={"fields": {"client": conn.client, "err": type(exc).__name__}})
         except Exception:
             log.exception("request failed", extra={"fields": {"path": request.path}})
+            # The client (Prometheus) then reads "server returned HTTP status 500", not a reset.
+            try:
+                data, keep = _render(conn.parser, request.method, _INTERNAL_ERROR, close=True), False
+            except http11.LocalProtocolError:  # part of an answer was rendered already: drop
+                data = None
         finally:
             self._back.append((conn, data, keep))  # the loop is woken once this thread is free again
 
@@ -541,6 +546,7 @@ _REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Fo
             405: b"Method Not Allowed", 413: b"Content Too Large", 500: b"Internal Server Error",
             503: b"Service Unavailable"}
 _UNAVAILABLE = Response(503, b"Service Unavailable\n", [*_TEXT, ("Retry-After", "1")])
+_INTERNAL_ERROR = Response(500, b"Internal Server Error\n", _TEXT)
 
 
 def serve_until_signalled(server: Server, host: str, port: int,
