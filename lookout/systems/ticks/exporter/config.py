@@ -41,21 +41,21 @@ class DatabaseConfig:
         if not self.dsn:
             raise ConfigError(f"{path}.dsn" if path else "dsn",
                               "required (set it in the file, in dsn_file, or in TICKS_DATABASE__DSN)")
+        from .dsn import Params, userinfo_escaped  # what the client understands of it (sslmode, host ...)
         try:
-            parts = urlsplit(self.dsn.reveal())
+            parts = urlsplit(userinfo_escaped(self.dsn.reveal()))  # the user and password as libpq reads them
             parts.port  # noqa: B018 - raises on a non-numeric port
         except ValueError:
             raise ConfigError(f"{path}.dsn", "not a valid postgresql:// URI") from None
         # Never echo the value: it holds the password.
         if parts.scheme not in ("postgres", "postgresql"):
             raise ConfigError(f"{path}.dsn", "must be a postgresql:// (or postgres://) URI")
-        if parts.password:
-            remember(parts.password)  # so redact() scrubs it even when echoed on its own
-        from .dsn import Params  # what the client understands of it (sslmode, host ...)
         try:
-            Params(self.dsn.reveal())
+            params = Params(self.dsn.reveal())
         except ValueError as exc:
             raise ConfigError(f"{path}.dsn", str(exc)) from None  # pgwire's messages name no value
+        if params.password:
+            remember(params.password)  # so redact() scrubs it even when echoed on its own
         if not 1 <= self.pool_size <= 8:
             raise ConfigError(f"{path}.pool_size", f"must be between 1 and 8, got {self.pool_size}")
         positive(f"{path}.connect_timeout_seconds", self.connect_timeout_seconds)

@@ -16,7 +16,7 @@ class Params:
     settings (`options` too). Raises ValueError naming the key, never the value of a secret."""
 
     def __init__(self, dsn: str, password: str = "", settings: dict[str, str] | None = None):
-        parts = urlsplit(_userinfo_escaped(dsn))
+        parts = urlsplit(userinfo_escaped(dsn))
         if parts.scheme not in ("postgres", "postgresql"):
             raise ValueError("not a postgresql:// URI")
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -48,7 +48,7 @@ class Params:
         return self.sslmode in ("require", "verify-ca", "verify-full")
 
 
-def _userinfo_escaped(dsn: str) -> str:
+def userinfo_escaped(dsn: str) -> str:
     """`dsn` with `#`, `?`, `[` and `]` percent-escaped in its user and password.
 
     libpq's URI parser (fe-connect.c, conninfo_uri_parse_options) takes everything before the

@@ -29,3 +29,12 @@ def test_the_query_and_a_password_without_userinfo_stay_as_they_were():
     assert (p.host, p.port, p.database, p.sslmode, p.settings) == \
            ("db.example", 5432, "ticks", "disable", {"application_name": "lk"})
     assert _describe_target("postgresql://db.example/ticks") == "PostgreSQL at db.example:5432/ticks"
+
+
+def test_the_configuration_accepts_such_a_password_and_redacts_it_whole():
+    from lookout.exporters.runtime import redact
+    from lookout.exporters.runtime.secrets import Secret
+    from lookout.systems.ticks.exporter.config import DatabaseConfig
+
+    DatabaseConfig(dsn=Secret("postgresql://ticks:zq9#wx7v@db.example:5432/ticks")).validate("database")
+    assert "zq9#wx7v" not in redact("the server said: password zq9#wx7v is wrong")
