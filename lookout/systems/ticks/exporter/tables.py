@@ -3,7 +3,8 @@
 One statement per table, built only from plain aggregates with a literal window, so it
 runs unchanged on PostgreSQL and TimescaleDB hypertables and rides the time index:
 `max(ts)` is an index-only backward scan (or TimescaleDB's ordered chunk append), and
-the window predicate `ts >= now() - interval` is an index range scan. A literal window
+the window predicate `ts >= now() - interval` is one index range scan, which gives both the
+row count and the distinct instruments. A literal window
 (not a bind parameter) lets the planner estimate the range even for a cached plan.
 """
 from __future__ import annotations
@@ -28,12 +29,17 @@ COLUMNS = ("ticks", "age", "instruments")  # tick_query's columns, in order
 
 def tick_query(table: TableConfig) -> str:
     t, ts = quote_ident(table.name), quote_ident(table.time_column)
-    window = f"now() - interval '{table.window_seconds:g} seconds'"
-    instruments = (f"(SELECT count(DISTINCT {quote_ident(table.instrument_column)}) FROM {t} "
-                   f"WHERE {ts} >= {window})" if table.instrument_column else "NULL::bigint")
-    return (f"SELECT (SELECT count(*) FROM {t} WHERE {ts} >= {window}) AS ticks, "
-            f"(SELECT extract(epoch FROM now() - max({ts})) FROM {t}) AS age, "
-            f"{instruments} AS instruments")
+    window = f"{ts} >= now() - interval '{table.window_seconds:g} seconds'"
+    age = f"(SELECT extract(epoch FROM now() - max({ts})) FROM {t}) AS age"
+    if not table.instrument_column:
+        return f"SELECT count(*) AS ticks, {age}, NULL::bigint AS instruments FROM {t} WHERE {window}"
+    # The window is read once: its rows grouped by instrument, whose counts add up to the rows
+    # (count(*)) and whose non-null groups are the distinct instruments (count(DISTINCT)). Two
+    # scans of the window, and count(DISTINCT)'s sort, cost the server 0.68 against 0.42 ms of
+    # CPU per collection at 1,000 rows in the window (issue 24).
+    return (f"SELECT coalesce(sum(n), 0)::bigint AS ticks, {age}, count(i) AS instruments "
+            f"FROM (SELECT {quote_ident(table.instrument_column)} AS i, count(*) AS n FROM {t} "
+            f"WHERE {window} GROUP BY 1) AS w")
 
 
 _T = ("table",)

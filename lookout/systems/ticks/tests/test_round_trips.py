@@ -44,6 +44,6 @@ def test_one_collection_is_the_ping_and_one_round_trip_per_table(pg, table, expo
 
     sent = _between(statement_log.read_text(), start, end)
     table = re.compile(r"BEGIN READ ONLY; SET LOCAL statement_timeout = \d+; "
-                       r"COPY \(SELECT \(SELECT count\(\*\) FROM " + re.escape(f'"{name}"') + r" .*\) TO STDOUT; COMMIT")
+                       r"COPY \(SELECT .* FROM " + re.escape(f'"{name}"') + r" .*\) TO STDOUT; COMMIT")
     kinds = sorted("ping" if s == "SELECT 1" else "table" if table.fullmatch(s) else s for s in sent)
     assert kinds == sorted(["ping", "table"] * 3), "\n".join(sent)

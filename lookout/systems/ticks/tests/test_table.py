@@ -152,6 +152,30 @@ def test_tick_queries_ride_the_time_index(pg):
         assert "Seq Scan" in _plan(pg, unindexed)
 
 
+def test_the_window_is_read_once_and_counts_as_count_and_count_distinct(pg):
+    """One index range scan of the window gives both the rows and the distinct instruments
+    (issue 24: a second scan and count(DISTINCT)'s sort were a third of the server's CPU per
+    collection); the figures are PostgreSQL's own count(*) and count(DISTINCT), rows with a
+    NULL instrument counted as ticks and not as an instrument, an empty window 0 and 0."""
+    from lookout.systems.ticks.exporter.tables import tick_query
+    pg.psql("""DROP TABLE IF EXISTS once;
+        CREATE TABLE once ("timestamp" timestamptz NOT NULL, instrument_name text, price float8);
+        INSERT INTO once SELECT now() - make_interval(secs => g * 0.5), 'ETH-' || (g % 50), 1
+            FROM generate_series(1, 200000) g;
+        INSERT INTO once SELECT now() - make_interval(secs => g), NULL, 1 FROM generate_series(1, 7) g;
+        CREATE INDEX ON once ("timestamp"); ANALYZE once""", database=DB)
+    sql = tick_query(TableConfig(name="once", instrument_column="instrument_name"))
+    assert _plan(pg, sql).count('Index Cond: ("timestamp" >= ') == 1, _plan(pg, sql)
+    window = "\"timestamp\" >= now() - interval '300 seconds'"
+    # In one statement, so both sides see the same now().
+    both = pg.psql(f"SELECT e.c || '|' || e.d || ' ' || q.ticks || '|' || q.instruments FROM (SELECT count(*) AS c, "
+                   f"count(DISTINCT instrument_name) AS d FROM once WHERE {window}) e, ({sql}) q", database=DB)
+    expected, got = both.split(" ")
+    assert got == expected and expected.endswith("|50") and int(expected.split("|")[0]) > 600, both
+    pg.psql("DELETE FROM once", database=DB)
+    assert pg.psql(f"SELECT ticks || '|' || instruments || '|' || (age IS NULL) FROM ({sql}) q", database=DB) == "0|0|true"
+
+
 def test_a_blocked_query_is_cut_at_the_scrape_deadline_on_the_server_too(pg, table, exporter):
     import subprocess
     t = table()
