@@ -1,7 +1,6 @@
 """The one interface every domain collector implements."""
 from __future__ import annotations
 
-import json
 from typing import Iterable
 
 from .deadline import Deadline
@@ -63,6 +62,6 @@ def reason_of(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, (ConnectionError, OSError)):
         return "connection"
-    if isinstance(exc, (json.JSONDecodeError, ValueError, KeyError, TypeError)):
+    if isinstance(exc, (ValueError, KeyError, TypeError)):  # json.JSONDecodeError is a ValueError
         return "parse"
     return "error"
