@@ -85,17 +85,21 @@ OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", 
 # errors: flags.parse reads a plain command line itself. (locale is not listed: subprocess imports
 # it, and a checkout, as here, asks git for its revision; an installed wheel reads REVISION.)
 # Nor the json package (about 2.5 ms) where no backend answers JSON: the logs quote values with
-# its accelerator's function alone.
-LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random", "json",
+# its accelerator's function alone. Nor typing (about 4 ms): the runtime imports its names for
+# annotations only, under TYPE_CHECKING.
+LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random", "json", "typing",
          "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext"}
 # ...except where this test's configuration or a driver needs it: the absent database's backoff
 # draws its jitter from random (nectar, ticks); PyMySQL connects by a str host name (the idna
-# codec); PM2's daemon and the TBURN API answer JSON. Ticks' own client reads its DSN with
+# codec); PM2's daemon and the TBURN API answer JSON; Nectar's, PM2's and TBURN's own modules
+# still import typing (Literal, TypedDict, annotations). Ticks' own client reads its DSN with
 # netutil and connects by wire_host (its Docker module, loaded only with a `docker` section,
 # uses urllib.parse and json).
 IDNA = {"encodings.idna", "stringprep", "unicodedata"}
 JSON = {"json", "json.decoder", "json.encoder", "json.scanner"}
-DRIVERS_LOAD = {"nectar": {"random", *IDNA}, "ticks": {"random"}, "pm2": JSON, "tburn": JSON}
+TYPING = {"typing", "typing.io", "typing.re"}
+DRIVERS_LOAD = {"nectar": {"random", *IDNA, *TYPING}, "ticks": {"random"}, "pm2": JSON | TYPING,
+                "tburn": JSON | TYPING}
 
 
 def loaded(tmp_path, ns: str, *args: str, config: dict | None = None) -> dict:

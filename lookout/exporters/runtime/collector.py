@@ -1,7 +1,9 @@
 """The one interface every domain collector implements."""
 from __future__ import annotations
 
-from typing import Iterable
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Iterable
 
 from .deadline import Deadline
 from .metrics import Descriptor, LabelError, MetricSet
