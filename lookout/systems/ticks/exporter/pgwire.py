@@ -401,18 +401,18 @@ def _pbkdf2_sha256(password: bytes, salt: bytes, rounds: int) -> bytes:
     """RFC 8018's PBKDF2 for one block (32 bytes), as SCRAM's Hi(): hashlib's own needs OpenSSL
     from Python 3.12 on, and the exporter imports hashlib without it."""
     inner, outer = _hmac_pads(password)
-
-    def prf(msg: bytes) -> bytes:
-        i, o = inner.copy(), outer.copy()
-        i.update(msg)
+    # The HMAC inlined, with its methods bound once: 4,096 rounds of it are the login's CPU
+    # (about 0.7 ms less than a call per round).
+    icopy, ocopy, from_bytes = inner.copy, outer.copy, int.from_bytes
+    u = salt + b"\0\0\0\1"
+    result = 0
+    for _ in range(rounds):
+        i = icopy()
+        i.update(u)
+        o = ocopy()
         o.update(i.digest())
-        return o.digest()
-
-    u = prf(salt + b"\0\0\0\1")
-    result = int.from_bytes(u, "big")
-    for _ in range(rounds - 1):
-        u = prf(u)
-        result ^= int.from_bytes(u, "big")
+        u = o.digest()
+        result ^= from_bytes(u, "big")
     return result.to_bytes(32, "big")
 
 
