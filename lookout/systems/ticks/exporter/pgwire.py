@@ -10,7 +10,7 @@ cost more resident memory than the issue's 20 MB leaves (docs/exporters/ticks.md
 `ssl` is imported only when a connection negotiates TLS (`sslmode`, default `prefer`: asked
 for, used if the server offers it). The hashes (md5, SHA-256 and its HMAC) are the builtin ones
 hashlib falls back to without OpenSSL, imported alone: hashlib would load all six builtin hash
-modules, and `secrets` brings `random` (issue 24: about 7 ms of the exporter's start-up).
+modules, and `secrets` brings `random` (issue 24: about 5 ms of the exporter's start-up).
 
 Every socket operation is bounded by an absolute `time.monotonic()` limit given by the caller;
 past it, TimeoutError, and the connection is unusable (close it).
