@@ -1,4 +1,4 @@
-"""lookout.netutil's urlsplit and unquote give what urllib.parse gives (the reference), without
+"""lookout.netutil's urlsplit, unquote and parse_qsl give what urllib.parse gives (the reference), without
 importing it at start-up (issue 24)."""
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ URLS = [
     "mailto:someone@example.org", "1http://host/", "ht+tp.x-y://h/", "h_t://h/", "http:/one-slash", "http:host",
     "", ":", "http://", "http://@/", "http://Host%25zone:1/", "http://a.b.c.d:65535/%7Euser", "file:///etc/x",
     "http://[::1]:8080/x", "http://[v1.fe]/", "http://[127.0.0.1]/", "http://[::1/", "http://]/", "http://hôte/",
+    "postgresql://monitor@timescaledb:5432/crypto_data", "postgresql://u:p%40ss@h/db?sslmode=disable",
+    "postgres://@h", "postgresql://:only-pw@h:5/d", "postgresql://u:a:b@h/d", "postgresql:///d?host=/run/pg",
 ]
 
 
@@ -27,7 +29,7 @@ def test_urlsplit_is_urllib_parse(url):
         except ValueError as exc:
             return ("ValueError", str(exc))
         out = [tuple(got)]
-        for attr in ("scheme", "netloc", "path", "query", "fragment", "hostname", "password", "port"):
+        for attr in ("scheme", "netloc", "path", "query", "fragment", "hostname", "username", "password", "port"):
             try:
                 out.append((attr, getattr(got, attr)))
             except ValueError as exc:
@@ -41,6 +43,14 @@ def test_urlsplit_is_urllib_parse(url):
                                   "%ff%fe", "100%", "%%41", "ü%41", "a+b", "%2B%2b"])
 def test_unquote_is_urllib_parse(text):
     assert netutil.unquote(text) == urllib.parse.unquote(text)
+
+
+@pytest.mark.parametrize("query", ["", "a=1", "a=1&b=2", "sslmode=disable&application_name=lookout", "a", "a=",
+                                   "a&b=", "&&a=1&", "=x", "=", "a=1=2", "a+b=c+d", "k=%20v%2B", "k=%zz", "k=%e2%82%ac",
+                                   "k=ü", "a;b=1", "options=-c%20statement_timeout%3D5000", "a=1&a=2"])
+@pytest.mark.parametrize("keep", [True, False])
+def test_parse_qsl_is_urllib_parse(query, keep):
+    assert netutil.parse_qsl(query, keep_blank_values=keep) == urllib.parse.parse_qsl(query, keep_blank_values=keep)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "LocalHost"])

@@ -353,3 +353,10 @@ def test_no_part_of_a_secret_in_a_line_whatever_its_characters(secret, fmt, monk
                                                                              "tried": [secret, 1]}})
     line = buf.getvalue()
     assert "Secret" not in line, line
+
+
+@pytest.mark.parametrize("value", ["", "two words", 'say "hi"', "back\\slash and space", "tab\there", "line\nbreak",
+                                   "ünï €", "ctl \x00\x1f\x7f", "emoji \U0001F600", "="])
+def test_logfmt_quotes_a_value_as_json_dumps_does(value):
+    """logfmt's quoting without the json package (issue 24: start-up) is json.dumps's."""
+    assert logs._logfmt(value) == json.dumps(value)

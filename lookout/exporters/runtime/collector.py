@@ -1,8 +1,9 @@
 """The one interface every domain collector implements."""
 from __future__ import annotations
 
-import json
-from typing import Iterable
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Iterable
 
 from .deadline import Deadline
 from .metrics import Descriptor, LabelError, MetricSet
@@ -63,6 +64,6 @@ def reason_of(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, (ConnectionError, OSError)):
         return "connection"
-    if isinstance(exc, (json.JSONDecodeError, ValueError, KeyError, TypeError)):
+    if isinstance(exc, (ValueError, KeyError, TypeError)):  # json.JSONDecodeError is a ValueError
         return "parse"
     return "error"

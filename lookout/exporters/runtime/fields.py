@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Node's Date.now() is in milliseconds; anything past this is not a plausible seconds value
 # (year 5138), so a larger number is read as milliseconds.

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Iterator
 
 
 # Standard modules that fall back to builtin code without OpenSSL's hashes (hashlib: _sha1,

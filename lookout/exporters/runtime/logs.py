@@ -23,7 +23,6 @@ Tests assert on records, not on printed text: `with capture() as records: ...`.
 """
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -31,7 +30,14 @@ import time
 from .secrets import redact
 
 # No `typing` or `contextlib` here either: this module is loaded by every exporter, and each
-# import it does not need is memory the issue's targets count.
+# import it does not need is memory the issue's targets count. Nor the `json` package (about
+# 2.5 ms of start-up with its decoder and scanner) unless the JSON format is chosen: logfmt
+# quotes a value with the function json.dumps uses for a str, imported here: out of file
+# descriptors (EMFILE) an import fails, and that is exactly when the server logs a warning.
+try:
+    from _json import encode_basestring_ascii as _json_string
+except ImportError:  # a Python built without json's accelerator
+    from json.encoder import encode_basestring_ascii as _json_string
 
 DEBUG, INFO, WARNING, ERROR, CRITICAL = 10, 20, 30, 40, 50  # the stdlib's numbers
 # promslog's spelling; `warning` and upper case are accepted as `logging` accepted them.
@@ -98,6 +104,7 @@ def render(record: Record, fmt: str = "logfmt") -> str:
     # or a non-ASCII character no longer matches itself. The whole line is redacted again.
     fields = {k: _redacted(v) for k, v in fields.items()}
     if fmt == "json":
+        import json  # imported already by setup_logging("...", "json")
         line = json.dumps(fields, default=str)
     else:
         line = " ".join(f"{k}={_logfmt(v)}" for k, v in fields.items())
@@ -126,7 +133,7 @@ def format_exc(exc_info: tuple) -> str:
 def _logfmt(value) -> str:
     s = str(value)
     if s == "" or any(c in s for c in ' ="\n\t'):
-        return json.dumps(s)
+        return _json_string(s)  # json.dumps(s)
     return s
 
 
@@ -246,6 +253,8 @@ def setup_logging(level: str = "info", fmt: str = "logfmt") -> None:
     number = level_number(level)
     if fmt not in FORMATS:
         raise ValueError(f"unknown log format {fmt!r}")
+    if fmt == "json":
+        import json  # noqa: F401 - now, not at a line: see _json_string
     with _lock:
         _state.level, _state.fmt = number, fmt
         _update_threshold()

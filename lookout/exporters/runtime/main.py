@@ -5,7 +5,9 @@ import gc
 import resource
 import sys
 from lookout.records import record, field
-from typing import Any, Callable
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 from lookout import __version__
 from lookout.netutil import split_hostport

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from lookout.records import record
 from operator import attrgetter, itemgetter
-from typing import Iterable, Mapping, Sequence
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Iterable, Mapping, Sequence
 
 from .families import (
     CounterMetricFamily,

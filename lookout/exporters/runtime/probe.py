@@ -7,7 +7,9 @@ runbook 000's lock contention must not page as a database outage.
 """
 from __future__ import annotations
 
-from typing import Callable
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Callable
 
 from .collector import Collector
 from .deadline import Deadline

@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from math import copysign
-from typing import Iterable
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Iterable
 
 TEXT, OPENMETRICS = "text", "openmetrics"
 ALLOWUTF8, UNDERSCORES, DOTS, VALUES = "allow-utf-8", "underscores", "dots", "values"

@@ -13,7 +13,9 @@ from __future__ import annotations
 import threading
 import time
 from lookout.records import record, field
-from typing import Callable
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Callable
 
 from . import selfmetrics as sm
 from .collector import CollectError, Collector, reason_of

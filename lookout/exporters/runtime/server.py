@@ -42,7 +42,9 @@ import socket
 import time
 from collections import deque
 from lookout.records import record, field
-from typing import Any, Callable
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 from . import http11
 
@@ -77,7 +79,8 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=list)
 
 
-Handler = Callable[[Request], Response]
+if TYPE_CHECKING:
+    Handler = Callable[[Request], Response]
 
 # A connection's phases in the loop: _QUEUED waits for a request thread, _BUSY is on one,
 # _WRITING has its answer (`out`) being written by the loop.

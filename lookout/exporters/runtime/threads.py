@@ -13,7 +13,9 @@ one. Threads are daemon threads, so a stuck one never holds up the process's exi
 from __future__ import annotations
 
 import threading
-from typing import Callable
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Callable
 
 from .logs import get_logger
 

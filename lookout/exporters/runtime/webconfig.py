@@ -31,7 +31,7 @@ import threading
 import time
 from collections import OrderedDict
 from lookout.records import record, field
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
 
 from .config import ConfigError, read_yaml
 from .logs import get_logger
@@ -39,6 +39,7 @@ from .metrics import Gauge, MetricSet
 
 if TYPE_CHECKING:  # ssl is imported only when TLS is configured (about 5 MB, issue 24)
     import ssl
+    from typing import Any
 
 log = get_logger("lookout.webconfig")
 

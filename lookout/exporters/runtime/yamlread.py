@@ -25,7 +25,9 @@ caller's limits (checked as the document is read: nothing past them is built).
 from __future__ import annotations
 
 import re
-from typing import Any
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["LimitError", "YAMLError", "load"]
 

@@ -11,8 +11,8 @@ from .tables import TableCollector
 
 
 def build(cfg: TicksConfig) -> list[Collector]:
-    # Imported here, inside the runtime's lazyssl.only_if (drivers_use_tls): the client's hashes
-    # (hashlib, hmac) then come without OpenSSL's libcrypto.
+    # Imported here, inside the runtime's lazyssl.only_if (drivers_use_tls): should the client's
+    # hashes come from hashlib (pgwire's fallback), they then come without OpenSSL's libcrypto.
     from .database import Database
     db = Database(cfg.database)
     # ticks_up is the ping: a slow table query is that table's failure, not "database down".
@@ -38,7 +38,8 @@ EXPORTER = ExporterSpec(
     default_port=SYSTEM.port,
     collectors=("ping", "containers", "logs", "disk"),
     switches={"logs": "docker.logs.enabled"},
-    # pgwire imports `ssl` itself when a connection negotiates TLS; its hashes (md5, SCRAM)
-    # come from hashlib without OpenSSL unless the DSN's sslmode requires TLS anyway.
+    # pgwire imports `ssl` itself when a connection negotiates TLS; its hashes (md5, SCRAM) are
+    # the builtin modules, or (where those are named otherwise, Python 3.12's _sha2) hashlib,
+    # which only_if keeps without OpenSSL unless the DSN's sslmode requires TLS anyway.
     drivers_use_tls=lambda cfg: cfg.database.tls_required(),
 )

@@ -4,12 +4,15 @@ from __future__ import annotations
 import os
 import re
 from lookout.records import record, field
-from typing import Optional
-from urllib.parse import urlsplit
 
 from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive
 from lookout.exporters.runtime.secrets import remember
+from lookout.netutil import urlsplit  # urllib.parse's, without importing it (issue 24)
+
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:  # runtime/config.py reads the annotations as text
+    from typing import Optional
 
 # schema.table or table; quoted verbatim in SQL, so case matters as written here.
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")

@@ -3,7 +3,9 @@ so that the configuration can check it without importing the client's hashes."""
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qsl, unquote, urlsplit
+
+# urllib.parse's results without importing it (and ipaddress) at start-up (issue 24).
+from lookout.netutil import parse_qsl, unquote, urlsplit
 
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _CLIENT_KEYS = {"host", "port", "user", "password", "dbname", "sslmode", "sslrootcert", "sslcert", "sslkey",

@@ -8,25 +8,33 @@ transaction mode is safe), no type conversion (rows come back as COPY's text), n
 Why not a library: asyncpg needs asyncio and imports `ssl` at its import; pg8000 and psycopg
 cost more resident memory than the issue's 20 MB leaves (docs/exporters/ticks.md, "Footprint").
 `ssl` is imported only when a connection negotiates TLS (`sslmode`, default `prefer`: asked
-for, used if the server offers it). The hashes come from `hashlib`/`hmac`, which the exporter
-imports without OpenSSL where it can (lazyssl.only_if).
+for, used if the server offers it). The hashes (md5, SHA-256 and its HMAC) are the builtin ones
+hashlib falls back to without OpenSSL, imported alone: hashlib would load all six builtin hash
+modules, and `secrets` brings `random` (issue 24: about 5 ms of the exporter's start-up).
 
 Every socket operation is bounded by an absolute `time.monotonic()` limit given by the caller;
 past it, TimeoutError, and the connection is unusable (close it).
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
+import binascii
 import os
-import secrets
 import select
 import socket
 import struct
+import threading
 import time
+from _operator import _compare_digest as compare_digest  # hmac.compare_digest without OpenSSL
+
+from lookout.netutil import wire_host
 
 from .dsn import Params
+
+try:
+    from _md5 import md5
+    from _sha256 import sha256
+except ImportError:  # Python 3.12 calls it _sha2; a build without builtin hashes has only OpenSSL's
+    from hashlib import md5, sha256
 
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 _MAX_MESSAGE = 16 << 20  # bytes of one message from the server (its length field says), and of a COPY
@@ -156,8 +164,8 @@ class Connection:
         if code == 3:  # cleartext
             self._send(b"p", p.password.encode() + b"\0", until)
         elif code == 5:  # md5(md5(password + user) + salt), hex, prefixed
-            inner = hashlib.md5(p.password.encode() + p.user.encode()).hexdigest().encode()
-            self._send(b"p", b"md5" + hashlib.md5(inner + data[:4]).hexdigest().encode() + b"\0", until)
+            inner = md5(p.password.encode() + p.user.encode()).hexdigest().encode()
+            self._send(b"p", b"md5" + md5(inner + data[:4]).hexdigest().encode() + b"\0", until)
         elif code == 10:  # SASL: the mechanisms the server offers
             if b"SCRAM-SHA-256" not in data.split(b"\0"):
                 raise ProtocolError("the server offers no SASL mechanism this client speaks (SCRAM-SHA-256)")
@@ -165,7 +173,7 @@ class Connection:
             first = scram.client_first()
             self._send(b"p", b"SCRAM-SHA-256\0" + struct.pack("!i", len(first)) + first, until)
         elif code == 11 and scram:  # SASLContinue
-            self._send(b"p", scram.client_final(data), until)
+            self._send(b"p", scram.client_final(data, until), until)
         elif code == 12 and scram:  # SASLFinal
             scram.check_server(data)
         else:
@@ -227,7 +235,8 @@ def connect(p: Params, until: float) -> Connection:
             sock.close()
             raise
     else:
-        sock = socket.create_connection((p.host, p.port), timeout=_left(until))
+        # An ASCII name as bytes: a str makes socket load the idna codec (wire_host).
+        sock = socket.create_connection((wire_host(p.host), p.port), timeout=_left(until))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     tls, conn = False, None
     try:
@@ -316,57 +325,94 @@ class _Scram:
 
     def __init__(self, password: str):
         self.password = password.encode()  # PostgreSQL's SASLprep is skipped: ASCII passwords
-        self.nonce = base64.b64encode(secrets.token_bytes(18)).decode()
+        self.nonce = _b64encode(os.urandom(18))  # secrets.token_bytes
         self.first_bare = f"n=,r={self.nonce}"
         self.server_signature = b""
 
     def client_first(self) -> bytes:
         return ("n,," + self.first_bare).encode()
 
-    def client_final(self, server_first: bytes) -> bytes:
+    def client_final(self, server_first: bytes, until: float) -> bytes:
         attrs = dict(a.split("=", 1) for a in server_first.decode().split(","))
-        nonce, salt, rounds = attrs["r"], base64.b64decode(attrs["s"]), int(attrs["i"])
+        nonce, salt, rounds = attrs["r"], binascii.a2b_base64(attrs["s"]), int(attrs["i"])
         if not nonce.startswith(self.nonce):
             raise ProtocolError("SCRAM: the server's nonce does not extend ours")
-        salted = _pbkdf2_sha256(self.password, salt, rounds)
+        salted = _salted_password(self.password, salt, rounds, until)
         client_key = _hmac(salted, b"Client Key")
         without_proof = f"c=biws,r={nonce}"
         message = f"{self.first_bare},{server_first.decode()},{without_proof}".encode()
-        signature = _hmac(hashlib.sha256(client_key).digest(), message)
+        signature = _hmac(sha256(client_key).digest(), message)
         proof = bytes(a ^ b for a, b in zip(client_key, signature))
         self.server_signature = _hmac(_hmac(salted, b"Server Key"), message)
-        return f"{without_proof},p={base64.b64encode(proof).decode()}".encode()
+        return f"{without_proof},p={_b64encode(proof)}".encode()
 
     def check_server(self, server_final: bytes) -> None:
         attrs = dict(a.split("=", 1) for a in server_final.decode().split(","))
-        if not hmac.compare_digest(base64.b64decode(attrs.get("v", "")), self.server_signature):
+        if not compare_digest(binascii.a2b_base64(attrs.get("v", "")), self.server_signature):
             raise ProtocolError("SCRAM: the server's signature is wrong")
 
 
+# SCRAM's SaltedPassword by (password, salt, rounds): the server sends a user the same salt and
+# rounds at every login, so only the first login pays PBKDF2's 4,096 rounds (about 5 ms of CPU
+# in pure Python). At start-up the ping's connection and the pool's log in at once; the lock
+# makes the second wait for the first's result instead of computing it beside it. It holds
+# nothing the process does not hold already (the password is in the configuration).
+_SALTED: dict[tuple[bytes, bytes, int], bytes] = {}
+_SALTED_LOCK = threading.Lock()
+
+
+def _salted_password(password: bytes, salt: bytes, rounds: int, until: float) -> bytes:
+    key = (password, salt, rounds)
+    if not _SALTED_LOCK.acquire(timeout=_left(until)):
+        raise TimeoutError("no answer within the time limit")
+    try:
+        if key not in _SALTED:
+            if len(_SALTED) >= 8:  # a password or salt that changed: forget the old ones
+                _SALTED.clear()
+            _SALTED[key] = _pbkdf2_sha256(password, salt, rounds)
+        return _SALTED[key]
+    finally:
+        _SALTED_LOCK.release()
+
+
+def _b64encode(data: bytes) -> str:
+    return binascii.b2a_base64(data, newline=False).decode()  # base64.b64encode
+
+
+def _hmac_pads(key: bytes):
+    """HMAC-SHA-256's inner and outer hashes for `key` (RFC 2104), fed their pads."""
+    key = key if len(key) <= 64 else sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return sha256(key.translate(_XOR_36)), sha256(key.translate(_XOR_5C))
+
+
+_XOR_36, _XOR_5C = bytes(b ^ 0x36 for b in range(256)), bytes(b ^ 0x5C for b in range(256))
+
+
 def _hmac(key: bytes, msg: bytes) -> bytes:
-    return hmac.new(key, msg, hashlib.sha256).digest()
+    """hmac.new(key, msg, "sha256").digest()"""
+    inner, outer = _hmac_pads(key)
+    inner.update(msg)
+    outer.update(inner.digest())
+    return outer.digest()
 
 
 def _pbkdf2_sha256(password: bytes, salt: bytes, rounds: int) -> bytes:
     """RFC 8018's PBKDF2 for one block (32 bytes), as SCRAM's Hi(): hashlib's own needs OpenSSL
     from Python 3.12 on, and the exporter imports hashlib without it."""
-    inner, outer = hashlib.sha256(), hashlib.sha256()
-    key = password if len(password) <= 64 else hashlib.sha256(password).digest()
-    key = key.ljust(64, b"\0")
-    inner.update(bytes(b ^ 0x36 for b in key))
-    outer.update(bytes(b ^ 0x5C for b in key))
-
-    def prf(msg: bytes) -> bytes:
-        i, o = inner.copy(), outer.copy()
-        i.update(msg)
+    inner, outer = _hmac_pads(password)
+    # The HMAC inlined, with its methods bound once: 4,096 rounds of it are the login's CPU
+    # (about 0.7 ms less than a call per round).
+    icopy, ocopy, from_bytes = inner.copy, outer.copy, int.from_bytes
+    u = salt + b"\0\0\0\1"
+    result = 0
+    for _ in range(rounds):
+        i = icopy()
+        i.update(u)
+        o = ocopy()
         o.update(i.digest())
-        return o.digest()
-
-    u = prf(salt + b"\0\0\0\1")
-    result = int.from_bytes(u, "big")
-    for _ in range(rounds - 1):
-        u = prf(u)
-        result ^= int.from_bytes(u, "big")
+        u = o.digest()
+        result ^= from_bytes(u, "big")
     return result.to_bytes(32, "big")
 
 

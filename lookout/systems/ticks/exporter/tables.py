@@ -12,7 +12,7 @@ from __future__ import annotations
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Gauge
 
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
 
 from .config import TableConfig
 

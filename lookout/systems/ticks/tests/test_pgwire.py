@@ -73,6 +73,56 @@ def test_each_login_the_server_asks_for(tls_pg, user):
         conn.close()
 
 
+def test_scram_hashes_are_hmac_and_hashlib_pbkdf2():
+    """The client's own HMAC-SHA-256 and PBKDF2 (builtin hashes, no hmac or hashlib import)
+    against the stdlib's, for keys shorter than, equal to and longer than SHA-256's block."""
+    import hashlib
+    import hmac
+    for size in (0, 1, 32, 64, 65, 200):
+        key, msg = os.urandom(size), os.urandom(77)
+        assert pgwire._hmac(key, msg) == hmac.new(key, msg, "sha256").digest()
+        salt = os.urandom(16)
+        for rounds in (1, 2, 4096):
+            assert pgwire._pbkdf2_sha256(key, salt, rounds) == hashlib.pbkdf2_hmac("sha256", key, salt, rounds)
+
+
+def test_scram_computes_pbkdf2_once_per_password_and_salt(tls_pg, monkeypatch):
+    """Start-up logs in twice at once (the ping's connection and the pool's): PBKDF2's 4,096
+    rounds run once, the other login waits for them; a wrong password or a new salt (the
+    password changed) is computed afresh and still judged by the server."""
+    import threading
+    tls_pg.psql("DROP ROLE IF EXISTS scramuser; SET password_encryption = 'scram-sha-256'; "
+                "CREATE ROLE scramuser LOGIN PASSWORD 'scram-pw-1'")
+    monkeypatch.setattr(pgwire, "_SALTED", {}, raising=False)  # a fresh cache
+    computed = []
+    real = pgwire._pbkdf2_sha256
+    monkeypatch.setattr(pgwire, "_pbkdf2_sha256", lambda *a: computed.append(a[1:]) or real(*a))
+    dsn = f"postgresql://scramuser@127.0.0.1:{tls_pg.port}/postgres?sslmode=disable"
+    start, conns, errors = threading.Barrier(2), [], []
+
+    def login():
+        start.wait()
+        try:
+            conns.append(_connect(dsn, "scram-pw-1"))
+        except Exception as exc:  # reported below
+            errors.append(exc)
+    threads = [threading.Thread(target=login) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(conns) == 2 and len(computed) == 1
+    for conn in conns:
+        assert conn.copy_out("COPY (SELECT current_user) TO STDOUT", _until()) == (b"scramuser\n", None)
+        conn.close()
+    with pytest.raises(pgwire.PgError) as err:
+        _connect(dsn, "wrong-pw-2")
+    assert err.value.sqlstate == "28P01" and len(computed) == 2
+    tls_pg.psql("ALTER ROLE scramuser PASSWORD 'scram-pw-3'")  # a new salt
+    _connect(dsn, "scram-pw-3").close()
+    assert len(computed) == 3 and computed[2][0] != computed[0][0]
+
+
 @pytest.mark.parametrize("user", ["postgres", "md5user", "clearuser"])
 def test_a_wrong_password_is_28P01_and_never_echoed(tls_pg, user):
     with pytest.raises(pgwire.PgError) as err:
