@@ -20,6 +20,11 @@ from . import amp
 
 # Replies at least this large are read into a mapping of their own (_Connection.readexactly).
 _OWN_MAPPING = 256 * 1024
+# Private, not mmap's default MAP_SHARED: a shared anonymous mapping is a shmem file, faulted in
+# page by page through it and torn down as an inode. Populated at once: the reply fills every
+# page anyway, and one populate costs less than a fault per page (about 280 for 1.15 MB).
+# Together 0.85 ms less CPU per 200-app reply (issue 24).
+_MAPPING_FLAGS = mmap.MAP_PRIVATE | getattr(mmap, "MAP_POPULATE", 0)
 # A unix socket whose listen backlog is full refuses a non-blocking connect with EAGAIN
 # instead of waiting: try again this often until the call's time is up.
 _BUSY_RETRY = 0.01
@@ -124,7 +129,7 @@ class _Connection:
         was three fresh megabyte buffers per scrape. A large one is its own mapping, unmapped
         when dropped: from malloc, glibc would keep the heap it grew for it (its mmap threshold
         rises to the largest block freed), and the exporter's RSS with it."""
-        buf = mmap.mmap(-1, n) if n >= _OWN_MAPPING else bytearray(n)
+        buf = mmap.mmap(-1, n, flags=_MAPPING_FLAGS) if n >= _OWN_MAPPING else bytearray(n)
         view = memoryview(buf)
         got = 0
         recv_into = self.sock.recv_into

@@ -264,7 +264,8 @@ def encode(families: Iterable, fmt: str = TEXT, escaping: str = UNDERSCORES) -> 
     return "".join(out).encode("utf-8")
 
 
-# Across encodes (encode): label value tuples as escaped, and {label template: {values: text}}.
+# Across encodes (encode): label value tuples as escaped, and {label template: {values: text}};
+# a StateSet's or a summary's whole sample template is a key there too, for its rendered lines.
 _ESCAPED: dict[tuple, tuple] = {}
 _LABELLED: dict[str, dict] = {}
 _LABEL_SETS_MAX = 4096  # label sets of each kind kept; an exporter shows a few hundred
@@ -287,9 +288,16 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, escaped: dict[tup
     esc = escape_value
     if kind == "stateset" and "%%" not in tpl:  # (a literal % in a name: the plain path below)
         lines = _stateset_lines(tpl, at, desc.states)
+        # A sample's lines as rendered, by (label values, current state): a status seldom changes
+        # from one scrape to the next, and a block's %-format was most of this family's cost.
+        blocks = labelled.setdefault(tpl, {})
         for values, current in fam.rows:
-            row = lines.get(current) if isinstance(current, str) else None
-            out.append((row or lines[None]) % (_escaped(escaped, values) * len(desc.states)))
+            key = (values, current if isinstance(current, str) else None)
+            block = blocks.get(key)
+            if block is None:
+                row = lines.get(key[1]) if key[1] is not None else None
+                block = blocks[key] = (row or lines[None]) % (_escaped(escaped, values) * len(desc.states))
+            out.append(block)
     elif kind == "stateset":
         for values, current in fam.rows:
             values = _escaped(escaped, values)
@@ -297,20 +305,22 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, escaped: dict[tup
                 out.append(tpl % (*values[:at], esc(state), *values[at:], "1.0" if state == current else "0.0"))
     elif kind == "summary":
         shown_as = _go_floats()
-        quantile = {}  # the quantiles as escaped, for this family
+        # Each line up to its value, by (label values, quantile), across encodes.
+        prefixes = labelled.setdefault(tpl, {})
         for values, quantiles in fam.rows:
-            values = _escaped(escaped, values)
             for q, v in quantiles:
-                shown_q = quantile.get(q)
-                if shown_q is None:
-                    shown_q = quantile[q] = esc(q)
+                prefix = prefixes.get((values, q))
+                if prefix is None:
+                    shown_values = _escaped(escaped, values)
+                    # (tpl ends with the value's %s and a newline)
+                    prefix = prefixes[(values, q)] = (tpl % (*shown_values[:at], esc(q), *shown_values[at:], ""))[:-1]
                 if v:
                     shown = shown_as.get(v)
                     if shown is None:
                         shown = shown_as[v] = go_float(v)
                 else:  # -0.0 == 0.0, but prints "-0.0"
                     shown = "-0.0" if copysign(1.0, v) < 0 else "0.0"
-                out.append(tpl % (*values[:at], shown_q, *values[at:], shown))
+                out.append(f"{prefix}{shown}\n")
     else:
         shown_as = _go_floats()
         if desc.sorted_labels:  # a label set rendered once per encode, for every family that has it

@@ -251,27 +251,30 @@ def _axm_values(monitor: dict) -> tuple:
     """(heap used, heap total, heap usage, {quantile: latency} or None, handles, requests),
     each None when the agent did not report it."""
     # An entry found by its stable id wins over one found by its display name; among entries
-    # with the same id, the last one listed.
-    by_id: list = [None] * len(_AXM)
-    slots = _AXM_SLOT
+    # with the same id, the last one listed. Each entry's quantity is read as it is found (one
+    # pass: this runs for every entry of every process, issue 24); a display name is looked up
+    # only for an id no entry had.
+    found: list = [None] * len(_AXM)
+    by_id: list = [False] * len(_AXM)
+    slots, quantity = _AXM_SLOT, _quantity
     for entry in monitor.values():
         if entry.__class__ is dict or isinstance(entry, dict):
             type_id = entry.get("type")
             if type_id.__class__ is str:  # an id is a string (@pm2/io); anything else is no id
                 slot = slots.get(type_id)
                 if slot is not None:
-                    by_id[slot] = entry
-    found: list = [None] * len(_AXM)
-    for slot, entry in enumerate(by_id):
-        if entry is None:
-            entry = monitor.get(_AXM[slot][1])
-            if not isinstance(entry, dict):
-                continue
-        unit = entry.get("unit")
-        try:  # units.quantity, without its wrapper: this runs for every entry of every process
-            found[slot] = _quantity(entry.get("value"), unit if unit.__class__ is str else str(unit or ""))
-        except TypeError:  # unhashable: an object or a list is no quantity
-            pass
+                    by_id[slot] = True
+                    unit = entry.get("unit")
+                    try:  # units.quantity, without its wrapper
+                        found[slot] = quantity(entry.get("value"), unit if unit.__class__ is str else str(unit or ""))
+                    except TypeError:  # unhashable: an object or a list is no quantity
+                        found[slot] = None
+    if False in by_id:
+        for slot, has_id in enumerate(by_id):
+            if not has_id:
+                entry = monitor.get(_AXM[slot][1])
+                if isinstance(entry, dict):
+                    found[slot] = _entry_quantity(entry)
     heap_used, heap_total, heap_usage, p50, p95, handles, requests = found
     latency = None
     if p50 is not None or p95 is not None:
@@ -281,6 +284,14 @@ def _axm_values(monitor: dict) -> tuple:
         if p95 is not None:
             latency["0.95"] = p95
     return heap_used, heap_total, heap_usage, latency, handles, requests
+
+
+def _entry_quantity(entry: dict) -> float | None:
+    unit = entry.get("unit")
+    try:  # units.quantity, without its wrapper
+        return _quantity(entry.get("value"), unit if unit.__class__ is str else str(unit or ""))
+    except TypeError:  # unhashable: an object or a list is no quantity
+        return None
 
 
 _NO_AXM = (None,) * 6
