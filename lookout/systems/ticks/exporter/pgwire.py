@@ -32,9 +32,15 @@ from .dsn import Params
 
 try:
     from _md5 import md5
+except ImportError:  # a build without builtin hashes has only OpenSSL's
+    from hashlib import md5
+try:
     from _sha256 import sha256
-except ImportError:  # Python 3.12 calls it _sha2; a build without builtin hashes has only OpenSSL's
-    from hashlib import md5, sha256
+except ImportError:
+    try:
+        from _sha2 import sha256  # Python 3.12 renamed the module
+    except ImportError:
+        from hashlib import sha256
 
 _SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 _MAX_MESSAGE = 16 << 20  # bytes of one message from the server (its length field says), and of a COPY
