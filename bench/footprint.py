@@ -10,7 +10,10 @@ prometheus-mysqld-exporter and prometheus-postgres-exporter and npm's pm2-promet
 (tests/node). Every exporter is scraped `--scrapes` times one after another, as Prometheus does
 (one kept-alive connection, collecting on every scrape: no minimum interval anywhere), then RSS
 and PSS are read from /proc/<pid>/smaps_rollup (median of 5 reads); growth is RSS after all
-scrapes minus RSS after the first 200. CPU is the process's user+system time over the scrapes.
+scrapes minus RSS after the first 200, and the table shows how much of it came in the second
+half of the scrapes: a leak grows as much in each half, memory still settling (malloc's
+per-thread arenas and pymalloc's arenas reaching their high-water marks) mostly in the first.
+CPU is the process's user+system time over the scrapes.
 
 Start-up: process start to the first 200 answer on /metrics (polled every 2 ms), median of
 `--starts` starts per exporter, default configuration, run two ways: as a host runs it (the
@@ -27,7 +30,7 @@ change of a few ms that the ticks round away.
 `--startup-only` skips the memory and CPU table; `--systems pm2,...` measures memory for those
 exporters only (and the peers beside them). `--baseline DIR` adds another tree's wheel (`git archive
 <commit> | tar -x -C DIR`: before and after a change in one run): its start-up, alternated with this
-checkout's, and its memory rows at the default configuration.
+checkout's, and its memory rows at the default configuration and with the web-config.
 
     .venv/bin/python bench/footprint.py [--scrapes 10000] [--starts 5] [--apps 5] [--startup-only] [--checkout]
         [--systems nectar,ticks,pm2,tburn] [--baseline DIR]
@@ -102,7 +105,10 @@ def measure(name: str, pid: int, scrapes: Scrapes, n: int) -> dict:
         scrapes.get()
     warm_rss = smaps(pid)[0]
     cpu0 = cpu_seconds(pid)
-    for _ in range(n):
+    for _ in range(n // 2):
+        scrapes.get()
+    mid_rss = smaps(pid)[0]
+    for _ in range(n - n // 2):
         scrapes.get()
     cpu = cpu_seconds(pid) - cpu0
     reads = []
@@ -110,7 +116,8 @@ def measure(name: str, pid: int, scrapes: Scrapes, n: int) -> dict:
         reads.append(smaps(pid))
         time.sleep(0.2)
     rss, pss = median([r[0] for r in reads]), median([r[1] for r in reads])
-    return {"name": name, "rss": rss, "pss": pss, "growth": rss - warm_rss, "cpu_ms": cpu / n * 1000}
+    return {"name": name, "rss": rss, "pss": pss, "growth": rss - warm_rss, "late": rss - mid_rss,
+            "cpu_ms": cpu / n * 1000}
 
 
 def task_cpu_seconds(pid: int) -> float:
@@ -247,6 +254,13 @@ def main() -> None:
                 base.wait_ready()
                 rows.append(measure(f"lookout-{ns} (baseline {args.baseline})", base.proc.pid, Scrapes(base.port),
                                     args.scrapes))
+                base_tls = ExporterProcess(ns, path, work, extra_args=["--web.config.file", str(web)], tls=True,
+                                           command=[str(base_venv / "bin" / f"lookout-{ns}")])
+                base_tls.log_path = work / f"{ns}-baseline-tls.log"
+                procs.append(base_tls)
+                base_tls.wait_ready(context=tls_ctx)
+                rows.append(measure(f"lookout-{ns} (baseline {args.baseline}, TLS + basic auth)", base_tls.proc.pid,
+                                    Scrapes(base_tls.port, tls_ctx, auth), args.scrapes))
             script = [str(venv / "bin" / f"lookout-{ns}")]
             if args.checkout:
                 dev = ExporterProcess(ns, path, work)
@@ -339,10 +353,12 @@ def main() -> None:
               + f", PM2 with {args.apps} apps\n")
         if rows:
             print("lookout-<key>: the wheel's console script in a venv, as installed on a host.\n")
-            print(f"| process | RSS MB | PSS MB | growth MB over {args.scrapes:,} scrapes | CPU ms/scrape |")
-            print("|---|---|---|---|---|")
+            print(f"| process | RSS MB | PSS MB | growth MB over {args.scrapes:,} scrapes | of which in the last "
+                  f"{args.scrapes - args.scrapes // 2:,} | CPU ms/scrape |")
+            print("|---|---|---|---|---|---|")
             for r in rows:
-                print(f"| {r['name']} | {r['rss']:.1f} | {r['pss']:.1f} | {r['growth']:+.2f} | {r['cpu_ms']:.2f} |")
+                print(f"| {r['name']} | {r['rss']:.1f} | {r['pss']:.1f} | {r['growth']:+.2f} | {r['late']:+.2f} "
+                      f"| {r['cpu_ms']:.2f} |")
         print(f"\nStart-up, process start to first /metrics answer (median of {args.starts}); lookout-<key> is the "
               f"wheel's console script in a venv, as installed on a host:\n")
         print("| process | median ms | min ms | max ms | CPU ms until then (median, 10 ms ticks) "
