@@ -142,3 +142,13 @@ def test_lines_kept_across_encodes_follow_a_changed_state_and_value(accept):
             out.add(S, state, name=name, pm_id=str(i))
             out.add(Q, {"0.5": value, "0.95": i}, name=name)
         assert _ours(out, [], accept) == _reference(out.families(), accept)
+
+
+@pytest.mark.parametrize("accept", [None, "application/openmetrics-text;version=1.0.0"])
+def test_a_stateset_with_the_same_name_and_labels_but_other_states_renders_its_own_states(accept):
+    # The lines kept across encodes must not be another StateSet's that shares the name and
+    # label names but lists other states (a family reused with other states).
+    for states in (("a", "b"), ("a", "c"), ("c", "a", "d")):
+        out = MetricSet("x")
+        out.add(StateSet("reused", "Reused.", ("l",), states=states), "a", l="v")
+        assert _ours(out, [], accept) == _reference(out.families(), accept)

@@ -290,7 +290,8 @@ def _encode_rows(out: list[str], fam, fmt: str, escaping: str, escaped: dict[tup
         lines = _stateset_lines(tpl, at, desc.states)
         # A sample's lines as rendered, by (label values, current state): a status seldom changes
         # from one scrape to the next, and a block's %-format was most of this family's cost.
-        blocks = labelled.setdefault(tpl, {})
+        # Keyed by the states too: two StateSets may share a name and labels but not their states.
+        blocks = labelled.setdefault((tpl, desc.states), {})
         for values, current in fam.rows:
             key = (values, current if isinstance(current, str) else None)
             block = blocks.get(key)
