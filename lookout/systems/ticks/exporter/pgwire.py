@@ -375,7 +375,7 @@ def _salted_password(password: bytes, salt: bytes, rounds: int, until: float) ->
         if key not in _SALTED:
             if len(_SALTED) >= 8:  # a password or salt that changed: forget the old ones
                 _SALTED.clear()
-            _SALTED[key] = _pbkdf2_sha256(password, salt, rounds)
+            _SALTED[key] = _pbkdf2_sha256(password, salt, rounds, until)
         return _SALTED[key]
     finally:
         _SALTED_LOCK.release()
@@ -403,22 +403,29 @@ def _hmac(key: bytes, msg: bytes) -> bytes:
     return outer.digest()
 
 
-def _pbkdf2_sha256(password: bytes, salt: bytes, rounds: int) -> bytes:
+def _pbkdf2_sha256(password: bytes, salt: bytes, rounds: int, until: float | None = None) -> bytes:
     """RFC 8018's PBKDF2 for one block (32 bytes), as SCRAM's Hi(): hashlib's own needs OpenSSL
-    from Python 3.12 on, and the exporter imports hashlib without it."""
+    from Python 3.12 on, and the exporter imports hashlib without it. The server chooses
+    `rounds` (PostgreSQL 16's scram_iterations, up to 2**31 - 1: hours of pure Python), so past
+    `until` (time.monotonic()) it stops with TimeoutError, checked every 1,024 rounds."""
     inner, outer = _hmac_pads(password)
     # The HMAC inlined, with its methods bound once: 4,096 rounds of it are the login's CPU
     # (about 0.7 ms less than a call per round).
     icopy, ocopy, from_bytes = inner.copy, outer.copy, int.from_bytes
     u = salt + b"\0\0\0\1"
     result = 0
-    for _ in range(rounds):
-        i = icopy()
-        i.update(u)
-        o = ocopy()
-        o.update(i.digest())
-        u = o.digest()
-        result ^= from_bytes(u, "big")
+    left = rounds
+    while left > 0:
+        if until is not None and left < rounds and time.monotonic() >= until:
+            raise TimeoutError("no answer within the time limit")
+        for _ in range(min(left, 1024)):
+            i = icopy()
+            i.update(u)
+            o = ocopy()
+            o.update(i.digest())
+            u = o.digest()
+            result ^= from_bytes(u, "big")
+        left -= 1024
     return result.to_bytes(32, "big")
 
 

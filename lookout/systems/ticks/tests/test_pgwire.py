@@ -397,3 +397,25 @@ def test_a_failed_tls_handshake_closes_its_socket_at_once(tls_pg, tmp_path):
     with pytest.raises(ssl.SSLCertVerificationError) as err:
         _connect(f"{tls_pg.dsn()}?sslmode=verify-full&sslrootcert={rootcert}")
     assert len(os.listdir("/proc/self/fd")) == before, err.value
+
+
+def test_scram_with_a_huge_iteration_count_stops_at_the_deadline(monkeypatch):
+    """The server chooses SCRAM's iteration count (PostgreSQL 16's scram_iterations goes up to
+    2**31 - 1); pure-Python PBKDF2 at 10**8 rounds is minutes of CPU, so the login must give
+    up at its time limit with TimeoutError instead of running on past the scrape's deadline."""
+    import threading
+    monkeypatch.setattr(pgwire, "_SALTED", {}, raising=False)
+    outcome = []
+
+    def login():
+        try:
+            pgwire._salted_password(b"pw", b"salt", 10 ** 8, time.monotonic() + 0.2)
+            outcome.append("computed")
+        except TimeoutError:
+            outcome.append("timeout")
+    t = threading.Thread(target=login, daemon=True)
+    started = time.monotonic()
+    t.start()
+    t.join(5)
+    assert outcome == ["timeout"] and time.monotonic() - started < 2, outcome
+    assert pgwire._SALTED == {}  # nothing half-computed is kept
