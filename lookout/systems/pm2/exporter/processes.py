@@ -256,7 +256,7 @@ def _axm_values(monitor: dict) -> tuple:
     # only for an id no entry had.
     found: list = [None] * len(_AXM)
     by_id: list = [False] * len(_AXM)
-    slots, quantity = _AXM_SLOT, _quantity
+    slots = _AXM_SLOT
     for entry in monitor.values():
         if entry.__class__ is dict or isinstance(entry, dict):
             type_id = entry.get("type")
@@ -264,11 +264,7 @@ def _axm_values(monitor: dict) -> tuple:
                 slot = slots.get(type_id)
                 if slot is not None:
                     by_id[slot] = True
-                    unit = entry.get("unit")
-                    try:  # units.quantity, without its wrapper
-                        found[slot] = quantity(entry.get("value"), unit if unit.__class__ is str else str(unit or ""))
-                    except TypeError:  # unhashable: an object or a list is no quantity
-                        found[slot] = None
+                    found[slot] = _entry_quantity(entry)
     if False in by_id:
         for slot, has_id in enumerate(by_id):
             if not has_id:
@@ -287,8 +283,9 @@ def _axm_values(monitor: dict) -> tuple:
 
 
 def _entry_quantity(entry: dict) -> float | None:
+    """An axm_monitor entry's value in base units (units.quantity), None when it is no quantity."""
     unit = entry.get("unit")
-    try:  # units.quantity, without its wrapper
+    try:  # units.quantity, without its wrapper: this runs for every entry of every process
         return _quantity(entry.get("value"), unit if unit.__class__ is str else str(unit or ""))
     except TypeError:  # unhashable: an object or a list is no quantity
         return None
