@@ -1,10 +1,14 @@
 """Fault matrix (issue 12): every exporter against each backend fault, side by side with Debian's
 prometheus-mysqld-exporter and prometheus-postgres-exporter, in one run.
 
-    .venv/bin/python bench/fault_matrix.py [--scrapes 8] [--timeout 2]
+    .venv/bin/python bench/fault_matrix.py [--scrapes 8] [--timeout 2] [--only pm2,...]
 
 Faults: the backend frozen with kill -STOP (then -CONT), and a TCP peer that accepts and never
-answers in the backend's place. Per cell: share of scrapes answered within the scrape timeout
+answers in the backend's place. The PM2 exporter has the frozen PM2 daemon only, beside npm's
+pm2-prometheus-exporter on the same daemon: its backend is a Unix socket, and a stopped daemon's
+socket already is a peer that accepts and never answers (the kernel queues the connection).
+npm's exporter has no exporter-wide `up`: its stale-as-fresh column counts answers that still
+list the sync server online, and its recovery is its first answer that does. Per cell: share of scrapes answered within the scrape timeout
 (target 100%), crashes (0), stale-as-fresh answers (`up` 1 while the backend cannot answer: 0),
 recovery time after the fault ends (target <= reconnect backoff + one scrape), and fd, thread and
 RSS growth from before the fault to after recovery. Runs in about three to four minutes.
@@ -30,10 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lookout.devstack.mariadb import MariaDB  # noqa: E402
+from lookout.devstack.pm2 import PM2  # noqa: E402
 from lookout.devstack.postgres import PostgresServer  # noqa: E402
 from lookout.devstack.proc import free_port, terminate, wait_until, write_yaml  # noqa: E402
 from lookout.devstack.silent_peer import SilentPeer  # noqa: E402
 from lookout.devstack.simulator import SimulatorProcess  # noqa: E402
+from pm2_bench import PEER as PM2_PEER, start_apps  # noqa: E402
 
 PASSWORD = "bench-Faults-pw-3312"
 DB, TABLE = "crypto_data", "eth_option_quotes"
@@ -63,6 +69,13 @@ def lookout(domain: str, config: dict, env: dict | None = None):
         path = write_yaml(workdir / f"{domain}.yml", config)
         return _spawn([sys.executable, "-m", f"lookout.systems.{domain}.exporter", "--listen", "127.0.0.1:{port}",
                        "--config", str(path)], workdir, f"lookout-{domain}", env)
+    return start
+
+
+def npm_pm2_exporter(pm2: PM2):
+    def start(workdir: Path) -> Running:
+        return _spawn(["node", "-e", f"require({str(PM2_PEER)!r})", "{port}"], workdir, "npm-pm2-exporter",
+                      {k: v for k, v in pm2.env.items() if k.startswith("PM2_")})
     return start
 
 
@@ -101,9 +114,11 @@ def _get(url: str, timeout_header: float | None, client_timeout: float) -> tuple
 
 
 def _value(body: str, metric: str) -> float | None:
+    """The value of the first sample named `metric`; `name{label="v"}` matches a labelled
+    sample whose labels start with those (prom-client prints them in declaration order)."""
     for line in body.splitlines():
-        if line.startswith(metric + " "):
-            return float(line.split()[1])
+        if line.startswith(metric + " ") or ("{" in metric and line.startswith(metric[:-1] + ",")):
+            return float(line.rsplit(None, 1)[1])
     return None
 
 
@@ -164,12 +179,15 @@ def backends(workdir: Path):
     pg.psql(f"CREATE DATABASE {DB}")
     pg.psql(f'CREATE TABLE {TABLE} ("timestamp" timestamptz NOT NULL, instrument_name text, price float8)', database=DB)
     sim = SimulatorProcess(workdir).wait_ready()
+    pm2 = PM2(workdir / "pm2home")
     try:
-        yield maria, pg, sim
+        start_apps(pm2, 2)
+        yield maria, pg, sim, pm2
     finally:
-        for pid in _pg_pids(pg) + [maria.proc.pid, sim.proc.pid]:
-            with contextlib.suppress(ProcessLookupError):
+        for pid in _pg_pids(pg) + [maria.proc.pid, sim.proc.pid, pm2.daemon_pid()]:
+            with contextlib.suppress(ProcessLookupError, TypeError):
                 os.kill(pid, signal.SIGCONT)
+        pm2.kill_all()
         sim.stop()
         maria.stop()
         pg.destroy()
@@ -205,14 +223,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scrapes", type=int, default=8, help="scrapes during each fault")
     parser.add_argument("--timeout", type=float, default=2.0, help="scrape timeout header, seconds")
+    parser.add_argument("--only", default="", help="comma-separated words: only the cells whose exporter or fault "
+                                                   "contains one (e.g. pm2)")
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="lk-faults-") as tmp, backends(Path(tmp)) as (maria, pg, sim):
+    with tempfile.TemporaryDirectory(prefix="lk-faults-") as tmp, backends(Path(tmp)) as (maria, pg, sim, pm2):
         work = Path(tmp)
         pg_dsn = lambda port: f"postgresql://postgres:{pg.password}@127.0.0.1:{port}/{DB}?sslmode=disable"  # noqa: E731
         maria_pid = lambda: [maria.proc.pid]  # noqa: E731
         pg_pids = lambda: _pg_pids(pg)  # noqa: E731
         sim_pid = lambda: [sim.proc.pid]  # noqa: E731
+        pm2_pid = lambda: [pm2.daemon_pid()]  # noqa: E731
         frozen = [
             ("lookout-nectar", "frozen MariaDB", lookout("nectar", nectar_cfg(maria.port)), "nectar_up", maria_pid),
             ("mysqld-exporter", "frozen MariaDB", mysqld_exporter(maria.port), "mysql_up", maria_pid),
@@ -220,8 +241,17 @@ def main() -> None:
              "ticks_up", pg_pids),
             ("postgres-exporter", "frozen PostgreSQL", postgres_exporter(pg_dsn(pg.port)), "pg_up", pg_pids),
             ("lookout-tburn", "frozen TBURN node", lookout("tburn", {"base_url": sim.url}), "tburn_up", sim_pid),
+            ("lookout-pm2", "frozen PM2 daemon", lookout("pm2", {"daemon": {"home": str(pm2.home)}}), "pm2_up",
+             pm2_pid),
         ]
+        if PM2_PEER.exists():  # absent where ./scripts/install-deps has not run npm ci in tests/node
+            frozen.append(("npm-pm2-exporter", "frozen PM2 daemon", npm_pm2_exporter(pm2),
+                           'pm2_up{name="rss-sync-server"}', pm2_pid))
+        wanted = [w for w in args.only.split(",") if w]
+        chosen = lambda name, fault: not wanted or any(w in name or w in fault for w in wanted)  # noqa: E731
         for name, fault, start, up, pids in frozen:
+            if not chosen(name, fault):
+                continue
             res = run_cell(start, up, _signal(pids, signal.SIGSTOP), _signal(pids, signal.SIGCONT), args, work)
             rows.append((name, fault, res))
             print(f"{name:18} {fault:20} done", file=sys.stderr)
@@ -234,6 +264,8 @@ def main() -> None:
                 ("lookout-tburn", lookout("tburn", {"base_url": f"http://127.0.0.1:{peer.port}"}), "tburn_up"),
             ]
             for name, start, up in silent:
+                if not chosen(name, "silent peer"):
+                    continue
                 res = run_cell(start, up, _never, _never, args, work)
                 rows.append((name, "silent peer", res))
                 print(f"{name:18} {'silent peer':20} done", file=sys.stderr)
