@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import h11
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from lookout.exporters.runtime import http11
 
@@ -85,11 +85,13 @@ def respond(mod, conn, head: bool = False) -> bytes:
 
 
 def same_or_stricter(ours: list, theirs: list) -> None:
+    # http11 skips 1xx answers (h11 reports them as InformationalResponse), whether or not a
+    # refusal follows.
+    theirs = [e for e in theirs if e[0] != "informational"]
     if ours and ours[-1] == ("error",):
         # Stricter is allowed: everything before the refusal must agree.
         assert ours[:-1] == theirs[: len(ours) - 1]
         return
-    theirs = [e for e in theirs if e[0] != "informational"]
     assert ours == theirs
 
 
@@ -266,6 +268,10 @@ _RPART = st.sampled_from([b"HTTP/1.1 200 OK", b"HTTP/1.0 204 No", b"\r\n", b"Con
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_RPART, max_size=16), st.lists(st.integers(0, 120), max_size=4))
+# A 100 Continue, then a refused stream: found by hypothesis, when the comparison kept h11's 1xx
+# event on the refusal's side only.
+@example(parts=[b"HTTP/1.1 100 Continue", b"\r\n", b"\r\n", b"HTTP/1.0 204 No", b"\r\n", b"\n",
+                b"HTTP/1.1 200 OK"], cuts=[])
 def test_random_answer_streams(parts, cuts):
     data = b"".join(parts)
     pieces = split(data, cuts) + [b""]
