@@ -90,16 +90,14 @@ OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", 
 LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random", "json", "typing",
          "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext"}
 # ...except where this test's configuration or a driver needs it: the absent database's backoff
-# draws its jitter from random (nectar, ticks); PyMySQL connects by a str host name (the idna
-# codec); PM2's daemon and the TBURN API answer JSON; Nectar's, PM2's and TBURN's own modules
-# still import typing (Literal, TypedDict, annotations). Ticks' own client reads its DSN with
-# netutil and connects by wire_host (its Docker module, loaded only with a `docker` section,
-# uses urllib.parse and json).
-IDNA = {"encodings.idna", "stringprep", "unicodedata"}
+# draws its jitter from random (nectar, ticks); PM2's daemon and the TBURN API answer JSON; PM2's
+# and TBURN's own modules still import typing (TypedDict, Literal). Ticks' own client reads its
+# DSN with netutil and connects by wire_host (its Docker module, loaded only with a `docker`
+# section, uses urllib.parse and json); Nectar opens PyMySQL's socket itself, by wire_host, and
+# its modules import typing's names under TYPE_CHECKING only.
 JSON = {"json", "json.decoder", "json.encoder", "json.scanner"}
 TYPING = {"typing", "typing.io", "typing.re"}
-DRIVERS_LOAD = {"nectar": {"random", *IDNA, *TYPING}, "ticks": {"random"}, "pm2": JSON | TYPING,
-                "tburn": JSON | TYPING}
+DRIVERS_LOAD = {"nectar": {"random"}, "ticks": {"random"}, "pm2": JSON | TYPING, "tburn": JSON | TYPING}
 
 
 def loaded(tmp_path, ns: str, *args: str, config: dict | None = None) -> dict:

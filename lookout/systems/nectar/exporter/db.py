@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import threading
-from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import pymysql
-from pymysql.constants import COMMAND
+from pymysql.constants import COMMAND, CR
+
+from lookout.netutil import wire_host
 
 from lookout.exporters.runtime.held import held
 from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
@@ -23,8 +25,10 @@ from lookout.exporters.runtime.shared import SharedCall
 
 from .config import DatabaseConfig
 
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
 if TYPE_CHECKING:
     import ssl
+    from typing import Any, Callable, NoReturn
 
 log = get_logger("lookout.nectar.db")
 
@@ -240,14 +244,17 @@ class Database:
         cfg = self.cfg
         phase = max(min(cfg.connect_timeout_seconds, deadline.remaining()), 0.1)
         try:
-            conn = pymysql.connect(
+            conn = pymysql.connections.Connection(
                 host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password.reveal(),
                 database=cfg.database or None, charset="utf8mb4",
                 connect_timeout=phase, read_timeout=phase, write_timeout=phase,
                 # Without autocommit, InnoDB would show every later SELECT the same old snapshot.
                 autocommit=True,
                 ssl=self._ssl, ssl_disabled=self._ssl is None,
+                defer_connect=True,  # connected below, on a socket opened by _open_socket
             )
+            conn.host_info = "socket %s:%d" % (cfg.host, cfg.port)  # what connect() says for a socket it opens
+            conn.connect(_open_socket(cfg.host, cfg.port, phase))
         except pymysql.err.MySQLError as exc:
             self._down(exc)
             raise CollectError(_reason(exc), f"cannot connect to {cfg.host}:{cfg.port}: {redact(_message(exc))}") from None
@@ -294,6 +301,28 @@ class Database:
             self._ping_idle.clear()
         for conn in idle:
             _close(conn)
+
+
+def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to the server, as PyMySQL 1.2.4's Connection.connect() opens one
+    (socket.create_connection within `timeout` seconds, then TCP_NODELAY and SO_KEEPALIVE), but
+    with the host given as `lookout.netutil.wire_host` gives it: PyMySQL passes the str, for
+    which socket loads the idna codec (stringprep, unicodedata: about 2 ms of the first
+    connection, issue 24). An OSError (refused, unreachable, unknown host, timed out) raises what
+    PyMySQL raises for it: OperationalError 2003, "Can't connect to MySQL server on 'host' (...)".
+    """
+    sock = None
+    try:
+        sock = socket.create_connection((wire_host(host), port), timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    except OSError as e:
+        if sock is not None:
+            sock.close()
+        exc = pymysql.err.OperationalError(CR.CR_CONN_HOST_ERROR, f"Can't connect to MySQL server on {host!r} ({e})")
+        exc.original_exception = e
+        raise exc from None
+    return sock
 
 
 def _set_timeouts(conn: pymysql.connections.Connection, deadline: Deadline) -> None:

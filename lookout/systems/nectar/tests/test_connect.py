@@ -1,0 +1,112 @@
+"""Nectar opens its database connections' sockets itself (db._open_socket: the host as
+netutil.wire_host gives it, so socket loads no idna codec; issue 24) and hands them to PyMySQL.
+What it does with them must be what PyMySQL's own connect() does: the same socket options, and
+for each way a connection fails the same exception, code and message, so the same `reason`
+and error text on /metrics and in the logs. PyMySQL itself (pymysql.connect on the same
+address) is the reference. That socket loads no idna codec is tests/runtime/test_footprint.py's."""
+from __future__ import annotations
+
+import socket
+
+import pymysql
+import pytest
+
+from lookout.devstack.proc import free_port
+from lookout.devstack.silent_peer import SilentPeer
+from lookout.exporters.runtime import CollectError, Deadline, Secret
+from lookout.systems.nectar.exporter import db as dbmod
+from lookout.systems.nectar.exporter.config import DatabaseConfig
+from lookout.systems.nectar.exporter.db import Database
+
+from .conftest import PASSWORD
+
+
+def settings(port: int, timeout: float = 5.0) -> dict:
+    return {"host": "127.0.0.1", "port": port, "user": "lookout", "password": PASSWORD, "database": "nectar",
+            "connect_timeout_seconds": timeout}
+
+
+def pymysqls_error(port: int, timeout: float = 5.0) -> pymysql.err.MySQLError:
+    """What PyMySQL's own connect() raises for this address."""
+    s = settings(port, timeout)
+    with pytest.raises(pymysql.err.MySQLError) as caught:
+        pymysql.connect(host=s["host"], port=port, user=s["user"], password=PASSWORD, database=s["database"],
+                        charset="utf8mb4", connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout,
+                        autocommit=True, ssl_disabled=True)
+    return caught.value
+
+
+def ours(port: int, timeout: float = 5.0) -> CollectError:
+    s = settings(port, timeout)
+    db = Database(DatabaseConfig(**{**s, "password": Secret(PASSWORD)}))
+    try:
+        with pytest.raises(CollectError) as caught:
+            db.ping(Deadline(10))
+        return caught.value
+    finally:
+        db.close()
+
+
+def expected(exc: pymysql.err.MySQLError, port: int) -> tuple[str, str]:
+    """(reason, message) the exporter gives for PyMySQL's exception (db._connect's wording)."""
+    return dbmod._reason(exc), f"cannot connect to 127.0.0.1:{port}: {dbmod._message(exc)}"
+
+
+def test_a_refused_connection_fails_as_pymysqls_own_connect_does():
+    port = free_port()  # nothing listens there
+    exc = pymysqls_error(port)
+    assert exc.args[0] == 2003 and "Connection refused" in exc.args[1]  # the case this test is about
+    got = ours(port)
+    assert (got.reason, str(got)) == expected(exc, port)
+    assert got.reason == "connection"
+
+
+def test_a_connect_that_times_out_fails_as_pymysqls_own_connect_does():
+    # A listener whose backlog is full: Linux drops further SYNs, so connect() waits out its timeout.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    filler = socket.create_connection(("127.0.0.1", port), timeout=1)
+    try:
+        exc = pymysqls_error(port, timeout=0.3)
+        assert exc.args[0] == 2003 and "timed out" in exc.args[1], exc.args
+        got = ours(port, timeout=0.3)
+        assert (got.reason, str(got)) == expected(exc, port)
+        assert got.reason == "timeout"
+    finally:
+        filler.close()
+        listener.close()
+
+
+def test_a_server_that_never_greets_times_out_as_with_pymysqls_own_connect():
+    peer = SilentPeer()
+    try:
+        exc = pymysqls_error(peer.port, timeout=0.3)
+        got = ours(peer.port, timeout=0.3)
+        assert (got.reason, str(got)) == expected(exc, peer.port)
+        assert got.reason == "timeout"
+    finally:
+        peer.close()
+
+
+def test_the_socket_has_the_options_pymysql_sets_and_the_connection_works(mariadb):
+    db = Database(DatabaseConfig(**{**settings(mariadb.port), "password": Secret(PASSWORD)}))
+    reference = pymysql.connect(host="127.0.0.1", port=mariadb.port, user="lookout", password=PASSWORD,
+                                database="nectar", ssl_disabled=True)
+    try:
+        conn = db._connect(Deadline(10))
+        try:
+            for level, option in ((socket.IPPROTO_TCP, socket.TCP_NODELAY), (socket.SOL_SOCKET, socket.SO_KEEPALIVE)):
+                assert conn._sock.getsockopt(level, option) == reference._sock.getsockopt(level, option) != 0
+            assert conn.get_host_info() == reference.get_host_info()
+            assert conn.get_server_info() == reference.get_server_info()
+            with conn.cursor() as cur:
+                cur.execute("SELECT CURRENT_USER()")
+                assert cur.fetchone()[0].startswith("lookout@")
+        finally:
+            conn.close()
+    finally:
+        reference.close()
+        db.close()
+
