@@ -86,9 +86,11 @@ OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", 
 # it, and a checkout, as here, asks git for its revision; an installed wheel reads REVISION.)
 # Nor the json package (about 2.5 ms) where no backend answers JSON: the logs quote values with
 # its accelerator's function alone. Nor typing (about 4 ms): the runtime imports its names for
-# annotations only, under TYPE_CHECKING.
+# annotations only, under TYPE_CHECKING. Nor importlib.util (about 0.4 ms): lazyssl finds the
+# builtin hashes by importing them.
 LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random", "json", "typing",
-         "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext"}
+         "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext",
+         "importlib.util"}
 # ...except where this test's configuration or a driver needs it: the absent database's backoff
 # draws its jitter from random (nectar, ticks); PM2's daemon and the TBURN API answer JSON; PM2's
 # and TBURN's own modules still import typing (TypedDict, Literal). Ticks' own client reads its
