@@ -11,9 +11,42 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import threading
+from types import ModuleType
 
-import pymysql
+
+class _OnFirstUse(ModuleType):
+    """Stands in for module `name` in sys.modules while a driver is imported (`with
+    _OnFirstUse("traceback"):`), and imports the real module when an attribute is first read.
+
+    For a module the driver binds at its import and uses only on a rare path: PyMySQL 1.2.4's
+    connections.py calls traceback.format_exc() only when a connection fails with an OSError,
+    and importing traceback (with linecache, tokenize and textwrap) is about 2.5 ms of start-up
+    (issue 24). The driver keeps the stand-in, which forwards every attribute to the real
+    module; sys.modules gets the real one back after the `with`, so another `import traceback`
+    is unchanged. A module whose attributes are read at the driver's import (`from decimal
+    import Decimal`, a subclass of configparser's class) is imported whole there, as before.
+    """
+
+    def __enter__(self) -> None:
+        self._absent = self.__name__ not in sys.modules
+        if self._absent:
+            sys.modules[self.__name__] = self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._absent and sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+
+    def __getattr__(self, attr: str):
+        if sys.modules.get(self.__name__) is self:  # read inside the `with`: the real one from now on
+            del sys.modules[self.__name__]
+        __import__(self.__name__)
+        return getattr(sys.modules[self.__name__], attr)
+
+
+with _OnFirstUse("traceback"):
+    import pymysql
 from pymysql.constants import COMMAND, CR
 
 from lookout.netutil import wire_host
@@ -319,9 +352,7 @@ def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
     except OSError as e:
         if sock is not None:
             sock.close()
-        exc = pymysql.err.OperationalError(CR.CR_CONN_HOST_ERROR, f"Can't connect to MySQL server on {host!r} ({e})")
-        exc.original_exception = e
-        raise exc from None
+        raise pymysql.err.OperationalError(CR.CR_CONN_HOST_ERROR, f"Can't connect to MySQL server on {host!r} ({e})") from None
     return sock
 
 

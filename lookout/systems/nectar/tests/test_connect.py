@@ -7,6 +7,7 @@ address) is the reference. That socket loads no idna codec is tests/runtime/test
 from __future__ import annotations
 
 import socket
+import sys
 
 import pymysql
 import pytest
@@ -110,3 +111,47 @@ def test_the_socket_has_the_options_pymysql_sets_and_the_connection_works(mariad
         reference.close()
         db.close()
 
+
+
+
+# Run as an installed exporter runs it (`python -S`, the dependencies' site-packages put on
+# sys.path by hand: tests/runtime/test_footprint.py's reason), where nothing imported traceback
+# before PyMySQL; pytest itself has. A TLS handshake that fails is the OSError on which PyMySQL's
+# connect() calls traceback.format_exc() (ssl.SSLError is one).
+FIRST_USE = r"""
+import json, sys
+sys.path.append(sys.argv.pop())
+port, ca = int(sys.argv[1]), sys.argv[2]
+from lookout.exporters.runtime import lazyssl
+with lazyssl.only_if(True):  # as main.py imports the driver for a configuration with TLS
+    from lookout.systems.nectar.exporter import db
+import pymysql
+loaded_with_pymysql = "traceback" in sys.modules
+try:
+    pymysql.connect(host="127.0.0.1", port=port, user="lookout", password="x", ssl={"ca": ca}, connect_timeout=5)
+except pymysql.err.OperationalError as exc:
+    error, tb = exc.args, exc.traceback
+import traceback
+print(json.dumps({"loaded_with_pymysql": loaded_with_pymysql, "error": error, "tb": tb,
+                  "forwards": pymysql.connections.traceback.format_exc is traceback.format_exc,
+                  "real": traceback.__file__.endswith("traceback.py")}))
+"""
+
+
+def test_pymysql_gets_traceback_on_its_first_use(tls_db):
+    """PyMySQL imports traceback for one call, format_exc() when a connection fails with an
+    OSError; db.py gives it a stand-in (db._OnFirstUse) that imports the real module then."""
+    import json
+    import subprocess
+    import sysconfig
+
+    from lookout.devstack.proc import ROOT
+    res = subprocess.run([sys.executable, "-S", "-c", FIRST_USE, str(tls_db.port), str(tls_db.other_ca),
+                          sysconfig.get_paths()["purelib"]], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    got = json.loads(res.stdout)
+    assert got["loaded_with_pymysql"] is False
+    assert got["error"][0] == 2003 and "CERTIFICATE_VERIFY_FAILED" in got["error"][1]
+    assert got["tb"].startswith("Traceback (most recent call last):\n")
+    assert "ssl.SSLCertVerificationError" in got["tb"]
+    assert got["forwards"] is True and got["real"] is True
