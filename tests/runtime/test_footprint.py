@@ -87,11 +87,12 @@ OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", 
 # Nor the json package (about 2.5 ms) where no backend answers JSON: the logs quote values with
 # its accelerator's function alone. Nor typing (about 4 ms): the runtime imports its names for
 # annotations only, under TYPE_CHECKING. Nor importlib.util (about 0.4 ms): lazyssl finds the
-# builtin hashes by importing them. Nor traceback with linecache and tokenize (about 2.5 ms):
-# PyMySQL, which imports it for a failed connection's format_exc(), gets a stand-in (nectar's db.py).
+# builtin hashes by importing them. Nor traceback with linecache and tokenize (about 2.5 ms), nor
+# configparser (about 3 ms): PyMySQL, which imports them for a failed connection's format_exc()
+# and for my.cnf files, gets stand-ins (nectar's db.py).
 LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random", "json", "typing",
          "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext",
-         "importlib.util", "traceback", "linecache", "tokenize"}
+         "importlib.util", "traceback", "linecache", "tokenize", "configparser"}
 # ...except where this test's configuration or a driver needs it: the absent database's backoff
 # draws its jitter from random (nectar, ticks); PM2's daemon and the TBURN API answer JSON; PM2's
 # and TBURN's own modules still import typing (TypedDict, Literal). Ticks' own client reads its

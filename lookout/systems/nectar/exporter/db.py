@@ -16,36 +16,58 @@ import threading
 from types import ModuleType
 
 
-class _OnFirstUse(ModuleType):
-    """Stands in for module `name` in sys.modules while a driver is imported (`with
-    _OnFirstUse("traceback"):`), and imports the real module when an attribute is first read.
+class _StandIn(ModuleType):
+    """Module `name` in sys.modules while PyMySQL is imported (`with _StandIn(name, **attrs):`),
+    for a module PyMySQL binds at its import but uses only on paths Nectar rarely or never takes
+    (issue 24: about 5 ms of start-up together). PyMySQL keeps the stand-in: `attrs` are its
+    own, and any other attribute read imports the real module (a plain import: sys.modules gets
+    the real one back after the `with`) and gives the real module's. Another importer of the
+    module meanwhile gets the stand-in, afterwards the real module.
 
-    For a module the driver binds at its import and uses only on a rare path: PyMySQL 1.2.4's
-    connections.py calls traceback.format_exc() only when a connection fails with an OSError,
-    and importing traceback (with linecache, tokenize and textwrap) is about 2.5 ms of start-up
-    (issue 24). The driver keeps the stand-in, which forwards every attribute to the real
-    module; sys.modules gets the real one back after the `with`, so another `import traceback`
-    is unchanged. A module whose attributes are read at the driver's import (`from decimal
-    import Decimal`, a subclass of configparser's class) is imported whole there, as before.
+    A module whose attributes PyMySQL reads at its import (`from decimal import Decimal`, the
+    hash constructors it binds, getpass.getuser() for its DEFAULT_USER) is imported whole there,
+    as before: a stand-in would only move that import.
     """
 
+    def __init__(self, name: str, **attrs):
+        super().__init__(name)
+        self.__dict__.update(attrs)
+
     def __enter__(self) -> None:
-        self._absent = self.__name__ not in sys.modules
-        if self._absent:
+        self.__absent = self.__name__ not in sys.modules
+        if self.__absent:
             sys.modules[self.__name__] = self
 
     def __exit__(self, *exc_info) -> None:
-        if self._absent and sys.modules.get(self.__name__) is self:
+        if self.__absent and sys.modules.get(self.__name__) is self:
             del sys.modules[self.__name__]
 
     def __getattr__(self, attr: str):
+        if attr.startswith("__") and attr.endswith("__"):
+            # The import system's own questions (`__path__`: is it a package?) are not a use.
+            raise AttributeError(attr)
         if sys.modules.get(self.__name__) is self:  # read inside the `with`: the real one from now on
             del sys.modules[self.__name__]
         __import__(self.__name__)
         return getattr(sys.modules[self.__name__], attr)
 
 
-with _OnFirstUse("traceback"):
+class _OptionFileParser:
+    """What PyMySQL's connections.py gets as `pymysql.optionfile.Parser` (a
+    configparser.RawConfigParser for my.cnf files): `Parser()` makes the real one, importing
+    pymysql.optionfile and configparser then. PyMySQL 1.2.4's Connection makes one only for
+    `read_default_file` or `read_default_group`, which Nectar never passes; importing
+    configparser (its classes, nine regular expressions) is about 3 ms of start-up."""
+
+    def __new__(cls, *args, **kwargs):
+        from pymysql.optionfile import Parser
+        return Parser(*args, **kwargs)
+
+
+# traceback (with linecache and tokenize, about 2.5 ms): PyMySQL's connect() calls
+# traceback.format_exc() when a connection fails with an OSError (a failed TLS handshake; the
+# TCP connect is _open_socket's), and nothing else.
+with _StandIn("traceback"), _StandIn("pymysql.optionfile", Parser=_OptionFileParser):
     import pymysql
 from pymysql.constants import COMMAND, CR
 

@@ -6,13 +6,16 @@ and error text on /metrics and in the logs. PyMySQL itself (pymysql.connect on t
 address) is the reference. That socket loads no idna codec is tests/runtime/test_footprint.py's."""
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
 import sys
+import sysconfig
 
 import pymysql
 import pytest
 
-from lookout.devstack.proc import free_port
+from lookout.devstack.proc import ROOT, free_port
 from lookout.devstack.silent_peer import SilentPeer
 from lookout.exporters.runtime import CollectError, Deadline, Secret
 from lookout.systems.nectar.exporter import db as dbmod
@@ -138,20 +141,52 @@ print(json.dumps({"loaded_with_pymysql": loaded_with_pymysql, "error": error, "t
 """
 
 
+def installed_like(script: str, *args: str) -> dict:
+    res = subprocess.run([sys.executable, "-S", "-c", script, *args, sysconfig.get_paths()["purelib"]], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
 def test_pymysql_gets_traceback_on_its_first_use(tls_db):
     """PyMySQL imports traceback for one call, format_exc() when a connection fails with an
-    OSError; db.py gives it a stand-in (db._OnFirstUse) that imports the real module then."""
-    import json
-    import subprocess
-    import sysconfig
-
-    from lookout.devstack.proc import ROOT
-    res = subprocess.run([sys.executable, "-S", "-c", FIRST_USE, str(tls_db.port), str(tls_db.other_ca),
-                          sysconfig.get_paths()["purelib"]], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
-    got = json.loads(res.stdout)
+    OSError; db.py gives it a stand-in (db._StandIn) that imports the real module then."""
+    got = installed_like(FIRST_USE, str(tls_db.port), str(tls_db.other_ca))
     assert got["loaded_with_pymysql"] is False
     assert got["error"][0] == 2003 and "CERTIFICATE_VERIFY_FAILED" in got["error"][1]
     assert got["tb"].startswith("Traceback (most recent call last):\n")
     assert "ssl.SSLCertVerificationError" in got["tb"]
     assert got["forwards"] is True and got["real"] is True
+
+
+OPTION_FILE = r"""
+import json, sys
+sys.path.append(sys.argv.pop())
+port, cnf = int(sys.argv[1]), sys.argv[2]
+from lookout.exporters.runtime import lazyssl
+with lazyssl.only_if(False):
+    from lookout.systems.nectar.exporter import db
+import pymysql
+loaded_with_pymysql = "configparser" in sys.modules
+conn = pymysql.connect(host="127.0.0.1", port=port, read_default_file=cnf)  # user, password, database from the file
+with conn.cursor() as cur:
+    cur.execute("SELECT CURRENT_USER(), DATABASE()")
+    user, database = cur.fetchone()
+conn.close()
+import pymysql.optionfile
+print(json.dumps({"loaded_with_pymysql": loaded_with_pymysql, "user": user, "database": database,
+                  "real": type(pymysql.connections.Parser()) is pymysql.optionfile.Parser,
+                  "configparser": "configparser" in sys.modules}))
+"""
+
+
+def test_an_option_file_is_read_with_pymysqls_own_parser(mariadb, tmp_path):
+    """PyMySQL imports its my.cnf parser (configparser) for `read_default_file`, which Nectar
+    never passes; db.py gives it a stand-in whose `Parser()` is the real one. A connection that
+    takes its login from a file still logs in with it."""
+    cnf = tmp_path / "my.cnf"
+    cnf.write_text(f"[client]\nuser = lookout\npassword = \"{PASSWORD}\"\ndatabase = nectar\n")
+    got = installed_like(OPTION_FILE, str(mariadb.port), str(cnf))
+    assert got["loaded_with_pymysql"] is False
+    assert (got["user"], got["database"]) == ("lookout@%", "nectar")
+    assert got["real"] is True and got["configparser"] is True
