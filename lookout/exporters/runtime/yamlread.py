@@ -63,8 +63,10 @@ _SKIP = re.compile(r"(?:[ \n]+|#[^\n\0]*)*")
 # A run of a plain scalar's characters up to a space, a break, ': ' (and in flow context
 # ',?[]{}' and ':' before one of them): PyYAML's scan_plain inner loop.
 _PLAIN_BLOCK = re.compile(r"(?:[^\0 \t\n:]|:(?![\0 \t\n]))*")
-_PLAIN_FLOW = re.compile(r"(?:[^\0 \t\n:,?\[\]{}]|:(?![\0 \t\n,\[\]{}]))*")
-_QUOTED_RUN = re.compile("[^'\"\\\\\0 \t\n]*")
+# These two are compiled at their first use (re's cache): a file without flow collections or
+# quoted scalars, as configurations mostly are, needs neither (start-up, issue 24).
+_PLAIN_FLOW = r"(?:[^\0 \t\n:,?\[\]{}]|:(?![\0 \t\n,\[\]{}]))*"
+_QUOTED_RUN = "[^'\"\\\\\0 \t\n]*"
 _NOT_PLAIN_START = frozenset("\0 \t\n-?:,[]{}#&*!|>'\"%@`")
 
 _ESCAPES = {"0": "\0", "a": "\x07", "b": "\x08", "t": "\t", "\t": "\t", "n": "\n", "v": "\x0b",
@@ -421,7 +423,7 @@ class _Reader:
         """PyYAML's scan_plain: runs joined by folded spaces; a continuation line must be indented
         past the enclosing block collection (`indent`) in block context."""
         s = self.s
-        run = _PLAIN_FLOW if flow else _PLAIN_BLOCK
+        run = re.compile(_PLAIN_FLOW) if flow else _PLAIN_BLOCK
         i = self.i
         chunks: list[str] = []
         spaces: list[str] | None = []
@@ -485,8 +487,9 @@ class _Reader:
 
     def quoted_run(self, i: int, double: bool, chunks: list[str], start: int) -> int:
         s = self.s
+        run = re.compile(_QUOTED_RUN)
         while True:
-            stop = _QUOTED_RUN.match(s, i).end()
+            stop = run.match(s, i).end()
             if stop > i:
                 chunks.append(s[i:stop])
                 i = stop
