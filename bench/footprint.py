@@ -16,7 +16,9 @@ per-thread arenas and pymalloc's arenas reaching their high-water marks) mostly 
 CPU is the process's user+system time over the scrapes.
 
 Start-up: process start to the first 200 answer on /metrics (polled every 2 ms), median of
-`--starts` starts per exporter, default configuration, run two ways: as a host runs it (the
+`--starts` starts per exporter, default configuration, after the memory table's exporters and
+peers (eleven processes in a default run) have been stopped, the backends staying up: a host
+starting an exporter does not have them running beside it. Run two ways: as a host runs it (the
 `lookout-<key>` console script of the wheel, installed without pip into a throwaway venv whose
 dependencies are this venv's, run outside the checkout without PYTHONPATH; pip compiled its
 bytecode at install), and as a developer's checkout does (`python -m` under the editable install,
@@ -198,7 +200,8 @@ def main() -> None:
     memory_systems = set(args.systems.split(","))
     load_at_start = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="footprint-"))
-    procs: list = []
+    procs: list = []  # the backends' processes (the TBURN simulator)
+    measured: list = []  # the exporters and peers of the memory table
     db = pg = pm2 = None
     try:
         db = MariaDB(work / "db").start()
@@ -250,14 +253,14 @@ def main() -> None:
             if base_venv:
                 base = ExporterProcess(ns, path, work, command=[str(base_venv / "bin" / f"lookout-{ns}")])
                 base.log_path = work / f"{ns}-baseline.log"
-                procs.append(base)
+                measured.append(base)
                 base.wait_ready()
                 rows.append(measure(f"lookout-{ns} (baseline {args.baseline})", base.proc.pid, Scrapes(base.port),
                                     args.scrapes))
                 base_tls = ExporterProcess(ns, path, work, extra_args=["--web.config.file", str(web)], tls=True,
                                            command=[str(base_venv / "bin" / f"lookout-{ns}")])
                 base_tls.log_path = work / f"{ns}-baseline-tls.log"
-                procs.append(base_tls)
+                measured.append(base_tls)
                 base_tls.wait_ready(context=tls_ctx)
                 rows.append(measure(f"lookout-{ns} (baseline {args.baseline}, TLS + basic auth)", base_tls.proc.pid,
                                     Scrapes(base_tls.port, tls_ctx, auth), args.scrapes))
@@ -265,17 +268,17 @@ def main() -> None:
             if args.checkout:
                 dev = ExporterProcess(ns, path, work)
                 dev.log_path = work / f"{ns}-checkout.log"
-                procs.append(dev)
+                measured.append(dev)
                 dev.wait_ready()
                 rows.append(measure(f"lookout-{ns} (editable checkout, python -m)", dev.proc.pid, Scrapes(dev.port),
                                     args.scrapes))
             plain = ExporterProcess(ns, path, work, command=script)
-            procs.append(plain)
+            measured.append(plain)
             plain.wait_ready()
             rows.append(measure(f"lookout-{ns}", plain.proc.pid, Scrapes(plain.port), args.scrapes))
             tls = ExporterProcess(ns, path, work, extra_args=["--web.config.file", str(web)], tls=True, command=script)
             tls.log_path = work / f"{ns}-tls.log"
-            procs.append(tls)
+            measured.append(tls)
             tls.wait_ready(context=tls_ctx)
             rows.append(measure(f"lookout-{ns} (TLS + basic auth)", tls.proc.pid,
                                 Scrapes(tls.port, tls_ctx, auth), args.scrapes))
@@ -299,10 +302,14 @@ def main() -> None:
             port = free_port()
             peer = subprocess.Popen(cmd(port), env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
-            procs.append(peer)
+            measured.append(peer)
             wait_until(lambda: http_get(f"http://127.0.0.1:{port}/metrics")[0] == 200, 30, what=name)
             rows.append(measure(name, peer.pid, Scrapes(port), args.scrapes))
 
+        # A host starting an exporter does not run the memory table's exporters and peers beside
+        # it: they are stopped before the start-up table (the backends stay up).
+        stop_all(measured)
+        measured.clear()
         starts, cpu, task_cpu = {}, {}, {}
         env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
                "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": str(work / "pycache")}
@@ -368,6 +375,7 @@ def main() -> None:
             print(f"| {name} | {median(times) * 1000:.0f} | {min(times) * 1000:.0f} | {max(times) * 1000:.0f} "
                   f"| {median(cpu[name]) * 1000:.0f} | {median(task_cpu[name]) * 1000:.1f} |")
     finally:
+        stop_all(measured)
         stop_all(procs)
         if pm2:
             pm2.kill_all()

@@ -86,20 +86,22 @@ OWN_CODE_TOO = {"nectar": {"logging", "inspect"}, "pm2": {"logging", "inspect", 
 # it, and a checkout, as here, asks git for its revision; an installed wheel reads REVISION.)
 # Nor the json package (about 2.5 ms) where no backend answers JSON: the logs quote values with
 # its accelerator's function alone. Nor typing (about 4 ms): the runtime imports its names for
-# annotations only, under TYPE_CHECKING.
+# annotations only, under TYPE_CHECKING. Nor importlib.util (about 0.4 ms): lazyssl finds the
+# builtin hashes by importing them. Nor traceback with linecache and tokenize (about 2.5 ms), nor
+# configparser (about 3 ms): PyMySQL, which imports them for a failed connection's format_exc()
+# and for my.cnf files, gets stand-ins (nectar's db.py).
 LATER = {"html", "platform", "shutil", "bz2", "lzma", "pathlib", "pkgutil", "random", "json", "typing",
-         "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext"}
+         "urllib", "ipaddress", "encodings.idna", "stringprep", "unicodedata", "argparse", "gettext",
+         "importlib.util", "traceback", "linecache", "tokenize", "configparser"}
 # ...except where this test's configuration or a driver needs it: the absent database's backoff
-# draws its jitter from random (nectar, ticks); PyMySQL connects by a str host name (the idna
-# codec); PM2's daemon and the TBURN API answer JSON; Nectar's, PM2's and TBURN's own modules
-# still import typing (Literal, TypedDict, annotations). Ticks' own client reads its DSN with
-# netutil and connects by wire_host (its Docker module, loaded only with a `docker` section,
-# uses urllib.parse and json).
-IDNA = {"encodings.idna", "stringprep", "unicodedata"}
+# draws its jitter from random (nectar, ticks); PM2's daemon and the TBURN API answer JSON; PM2's
+# and TBURN's own modules still import typing (TypedDict, Literal). Ticks' own client reads its
+# DSN with netutil and connects by wire_host (its Docker module, loaded only with a `docker`
+# section, uses urllib.parse and json); Nectar opens PyMySQL's socket itself, by wire_host, and
+# its modules import typing's names under TYPE_CHECKING only.
 JSON = {"json", "json.decoder", "json.encoder", "json.scanner"}
 TYPING = {"typing", "typing.io", "typing.re"}
-DRIVERS_LOAD = {"nectar": {"random", *IDNA, *TYPING}, "ticks": {"random"}, "pm2": JSON | TYPING,
-                "tburn": JSON | TYPING}
+DRIVERS_LOAD = {"nectar": {"random"}, "ticks": {"random"}, "pm2": JSON | TYPING, "tburn": JSON | TYPING}
 
 
 def loaded(tmp_path, ns: str, *args: str, config: dict | None = None) -> dict:

@@ -114,9 +114,11 @@ _VCHAR_OR_OBS = rb"[\x21-\x7e\x80-\xff]"
 _HEADER = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(" + _VCHAR_OR_OBS + rb"(?:[ \t]*" + _VCHAR_OR_OBS
                      + rb")*)?[ \t]*")
 _REQUEST_LINE = re.compile(rb"(" + _TOKEN + rb") ([\x21-\x7e]+) HTTP/([0-9]\.[0-9])")
-_STATUS_LINE = re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?")
+# Compiled at their first use (re's cache): a status line only in the HTTP client's answers, a
+# chunk size only in a chunked body; Nectar's exporter reads neither (start-up, issue 24).
+_STATUS_LINE = rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: ([\t\x20-\x7e\x80-\xff]*))?"
 _CONTENT_LENGTH = re.compile(rb"[0-9]+")
-_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,20})[ \t]*(?:;[^\r\n]*)?")
+_CHUNK_SIZE = rb"([0-9A-Fa-f]{1,20})[ \t]*(?:;[^\r\n]*)?"
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 
 
@@ -291,7 +293,7 @@ class Connection:
         return Request(method, target, headers, version)
 
     def _response(self, lines: list[bytes]):
-        m = _STATUS_LINE.fullmatch(lines[0]) if lines else None
+        m = re.fullmatch(_STATUS_LINE, lines[0]) if lines else None
         if m is None:
             raise RemoteProtocolError("malformed status line")
         version, status, reason = m.group(1), int(m.group(2)), m.group(3) or b""
@@ -363,7 +365,7 @@ class Connection:
             if self._chunk != "size" and line.endswith(b"\r"):
                 line = line[:-1]
             if self._chunk == "size":
-                m = _CHUNK_SIZE.fullmatch(line)
+                m = re.fullmatch(_CHUNK_SIZE, line)
                 if m is None:
                     raise RemoteProtocolError("malformed chunk size")
                 self._left = int(m.group(1), 16)

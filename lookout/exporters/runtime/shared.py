@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable
 
 from .collector import CollectError
 from .deadline import Deadline
+
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 # Keys remembered at once: collections overlap (a short scrape while a long one still runs),
 # and a late collector of the older one must still find its own call, not start another.

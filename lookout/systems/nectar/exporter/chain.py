@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Gauge, StateSet
@@ -10,6 +9,7 @@ from lookout.exporters.runtime.metrics import Gauge, StateSet
 from .config import ChainConfig
 from .eras import ERAS, NETWORKS
 
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
 if TYPE_CHECKING:  # the driver is imported by build(), after the configuration is read
     from .db import Database
 

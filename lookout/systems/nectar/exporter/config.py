@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import re
 from lookout.records import record, field
-from typing import Literal, Optional
 
 from lookout.exporters.runtime import ConfigError, Secret
 from lookout.exporters.runtime.config import positive
 
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
+if TYPE_CHECKING:  # runtime/config.py reads the annotations as text
+    from typing import Literal, Optional
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
-
-SslMode = Literal["disabled", "required", "verify_ca", "verify_identity"]
 
 
 @record
@@ -21,7 +21,7 @@ class DatabaseConfig:
     user: str = "root"
     password: Secret = field(default_factory=Secret)
     database: str = "nectar"
-    ssl_mode: SslMode = "disabled"
+    ssl_mode: Literal["disabled", "required", "verify_ca", "verify_identity"] = "disabled"
     ssl_ca: str = ""      # empty with verify_*: the system CA bundle
     ssl_cert: str = ""    # client certificate, optional
     ssl_key: str = ""

@@ -10,11 +10,68 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import sys
 import threading
-from typing import TYPE_CHECKING, Any, Callable, NoReturn
+from types import ModuleType
 
-import pymysql
-from pymysql.constants import COMMAND
+
+class _StandIn(ModuleType):
+    """Module `name` in sys.modules while PyMySQL is imported (`with _StandIn(name, **attrs):`),
+    for a module PyMySQL binds at its import but uses only on paths Nectar rarely or never takes
+    (issue 24: about 5 ms of start-up together). PyMySQL keeps the stand-in: `attrs` are its
+    own, and any other attribute read imports the real module (a plain import: sys.modules gets
+    the real one back after the `with`) and gives the real module's. Another importer of the
+    module meanwhile gets the stand-in, afterwards the real module.
+
+    A module whose attributes PyMySQL reads at its import (`from decimal import Decimal`, the
+    hash constructors it binds, getpass.getuser() for its DEFAULT_USER) is imported whole there,
+    as before: a stand-in would only move that import.
+    """
+
+    def __init__(self, name: str, **attrs):
+        super().__init__(name)
+        self.__dict__.update(attrs)
+
+    def __enter__(self) -> None:
+        self.__absent = self.__name__ not in sys.modules
+        if self.__absent:
+            sys.modules[self.__name__] = self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.__absent and sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__") and attr.endswith("__"):
+            # The import system's own questions (`__path__`: is it a package?) are not a use.
+            raise AttributeError(attr)
+        if sys.modules.get(self.__name__) is self:  # read inside the `with`: the real one from now on
+            del sys.modules[self.__name__]
+        __import__(self.__name__)
+        return getattr(sys.modules[self.__name__], attr)
+
+
+class _OptionFileParser:
+    """What PyMySQL's connections.py gets as `pymysql.optionfile.Parser` (a
+    configparser.RawConfigParser for my.cnf files): `Parser()` makes the real one, importing
+    pymysql.optionfile and configparser then. PyMySQL 1.2.4's Connection makes one only for
+    `read_default_file` or `read_default_group`, which Nectar never passes; importing
+    configparser (its classes, nine regular expressions) is about 3 ms of start-up."""
+
+    def __new__(cls, *args, **kwargs):
+        from pymysql.optionfile import Parser
+        return Parser(*args, **kwargs)
+
+
+# traceback (with linecache and tokenize, about 2.5 ms): PyMySQL's connect() calls
+# traceback.format_exc() when a connection fails with an OSError (a failed TLS handshake; the
+# TCP connect is _open_socket's), and nothing else.
+with _StandIn("traceback"), _StandIn("pymysql.optionfile", Parser=_OptionFileParser):
+    import pymysql
+from pymysql.constants import COMMAND, CR
+
+from lookout.netutil import wire_host
 
 from lookout.exporters.runtime.held import held
 from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
@@ -23,8 +80,10 @@ from lookout.exporters.runtime.shared import SharedCall
 
 from .config import DatabaseConfig
 
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
 if TYPE_CHECKING:
     import ssl
+    from typing import Any, Callable, NoReturn
 
 log = get_logger("lookout.nectar.db")
 
@@ -240,14 +299,17 @@ class Database:
         cfg = self.cfg
         phase = max(min(cfg.connect_timeout_seconds, deadline.remaining()), 0.1)
         try:
-            conn = pymysql.connect(
+            conn = pymysql.connections.Connection(
                 host=cfg.host, port=cfg.port, user=cfg.user, password=cfg.password.reveal(),
                 database=cfg.database or None, charset="utf8mb4",
                 connect_timeout=phase, read_timeout=phase, write_timeout=phase,
                 # Without autocommit, InnoDB would show every later SELECT the same old snapshot.
                 autocommit=True,
                 ssl=self._ssl, ssl_disabled=self._ssl is None,
+                defer_connect=True,  # connected below, on a socket opened by _open_socket
             )
+            conn.host_info = "socket %s:%d" % (cfg.host, cfg.port)  # what connect() says for a socket it opens
+            conn.connect(_open_socket(cfg.host, cfg.port, phase))
         except pymysql.err.MySQLError as exc:
             self._down(exc)
             raise CollectError(_reason(exc), f"cannot connect to {cfg.host}:{cfg.port}: {redact(_message(exc))}") from None
@@ -294,6 +356,26 @@ class Database:
             self._ping_idle.clear()
         for conn in idle:
             _close(conn)
+
+
+def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to the server, as PyMySQL 1.2.4's Connection.connect() opens one
+    (socket.create_connection within `timeout` seconds, then TCP_NODELAY and SO_KEEPALIVE), but
+    with the host given as `lookout.netutil.wire_host` gives it: PyMySQL passes the str, for
+    which socket loads the idna codec (stringprep, unicodedata: about 2 ms of the first
+    connection, issue 24). An OSError (refused, unreachable, unknown host, timed out) raises what
+    PyMySQL raises for it: OperationalError 2003, "Can't connect to MySQL server on 'host' (...)".
+    """
+    sock = None
+    try:
+        sock = socket.create_connection((wire_host(host), port), timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    except OSError as e:
+        if sock is not None:
+            sock.close()
+        raise pymysql.err.OperationalError(CR.CR_CONN_HOST_ERROR, f"Can't connect to MySQL server on {host!r} ({e})") from None
+    return sock
 
 
 def _set_timeouts(conn: pymysql.connections.Connection, deadline: Deadline) -> None:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from lookout.exporters.runtime import Collector, Deadline, MetricSet, bounded
 from lookout.exporters.runtime.metrics import Gauge
 
 from .config import ProcesslistConfig
 
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
 if TYPE_CHECKING:  # the driver is imported by build(), after the configuration is read
     from .db import Database, Flavour
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from lookout.exporters.runtime import CollectError, Collector, Deadline, MetricSet
 from lookout.exporters.runtime.metrics import Gauge
 
+TYPE_CHECKING = False  # typing's own flag, without importing typing (issue 24: start-up)
 if TYPE_CHECKING:  # the driver is imported by build(), after the configuration is read
     from .db import Database
 
