@@ -83,6 +83,19 @@ def test_quantity_rejects(value, unit):
     assert quantity(value, unit) is None
 
 
+def test_quantity_keeps_repeated_answers_while_new_values_stream_past(monkeypatch):
+    # axm_monitor's heap usage and latency change on every scrape: thousands of values that
+    # never come back must not push out the answers for the ones that do (an LRU cache did,
+    # and its churn grew the exporter's RSS, issue 24); and what is kept stays bounded.
+    from lookout.systems.pm2.exporter import units
+    monkeypatch.setattr(units, "_KEPT", {})
+    first = quantity("0.50", "ms")
+    for i in range(4096):
+        assert quantity(f"{i}.25", "MiB") == (i + 0.25) * 1024 ** 2
+    assert quantity("0.50", "ms") is first
+    assert len(units._KEPT) <= units._KEPT_MAX
+
+
 @pytest.mark.parametrize("body", [
     b'{"args":[[{"name":"a","pm_id":0,"pm2_env":null}, 5]]}',   # not the shape PM2 sends ...
     b'{"args":[[{"name":"a","pm2_env":{"axm_monitor":{"x":1}},"monit":{"cpu":NaN}}]]}',
