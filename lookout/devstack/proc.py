@@ -155,6 +155,18 @@ class ExporterProcess:
         return self.proc.returncode
 
 
+def bare_python(code: str, *args: str, timeout: float = 60) -> str:
+    """stdout of `python -S -c code args... <purelib>`: an interpreter without site's .pth files,
+    as an installed exporter starts (the editable install's finder and its imports stay out),
+    given this venv's site-packages as its last argument to put on sys.path itself. Run in
+    ROOT; AssertionError with the child's stderr if it exits non-zero."""
+    import sysconfig
+    res = subprocess.run([sys.executable, "-S", "-c", code, *args, sysconfig.get_paths()["purelib"]], cwd=ROOT,
+                         capture_output=True, text=True, timeout=timeout)
+    assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
 def terminate(proc: subprocess.Popen, timeout: float = 10) -> int:
     """SIGTERM, and SIGKILL if it has not gone within `timeout`."""
     if proc.poll() is None:

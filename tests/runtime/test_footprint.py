@@ -12,14 +12,12 @@ client imports it only for a connection that negotiates TLS). Nor asyncio itself
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
-import sysconfig
 
 import pytest
 import yaml
 
-from lookout.devstack.proc import ROOT, free_port
+from lookout.devstack.proc import bare_python, free_port
 
 # Runs the exporter's main in this process; a thread scrapes it once (socket only: urllib would
 # import ssl itself), records sys.modules, then sends SIGTERM. Run with `python -S` and the
@@ -108,9 +106,7 @@ def loaded(tmp_path, ns: str, *args: str, config: dict | None = None) -> dict:
     cfg = tmp_path / f"{ns}.yml"
     cfg.write_text(yaml.safe_dump(config or CONFIGS[ns]))
     out = tmp_path / "modules.json"
-    res = subprocess.run([sys.executable, "-S", "-c", HARNESS, ns, str(free_port()), str(out), str(cfg), *args,
-                          sysconfig.get_paths()["purelib"]], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
+    bare_python(HARNESS, ns, str(free_port()), str(out), str(cfg), *args)
     return json.loads(out.read_text())
 
 

@@ -9,12 +9,9 @@ PyMySQL 1.2.4's (connections.py: `SSL_ENABLED = False` when `import ssl` fails) 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import sysconfig
 
 from lookout.devstack.certs import make_ca, make_leaf
-from lookout.devstack.proc import ROOT
+from lookout.devstack.proc import bare_python
 
 PRELUDE = r"""
 import sys
@@ -61,10 +58,7 @@ print(json.dumps({"ssl": "ssl" in sys.modules, "ssl_enabled": pymysql.connection
 
 
 def _run(code: str, *args: str) -> dict:
-    res = subprocess.run([sys.executable, "-S", "-c", code, *args, sysconfig.get_paths()["purelib"]], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout)
+    return json.loads(bare_python(code, *args))
 
 
 def test_without_tls_the_driver_falls_back_and_tls_later_is_whole(tmp_path):

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
-import sysconfig
 
 import pymysql
 import pytest
 
-from lookout.devstack.proc import ROOT, free_port
+from lookout.devstack.proc import bare_python, free_port
 from lookout.devstack.silent_peer import SilentPeer
 from lookout.exporters.runtime import CollectError, Deadline, Secret
 from lookout.systems.nectar.exporter import db as dbmod
@@ -142,10 +139,7 @@ print(json.dumps({"loaded_with_pymysql": loaded_with_pymysql, "error": error, "t
 
 
 def installed_like(script: str, *args: str) -> dict:
-    res = subprocess.run([sys.executable, "-S", "-c", script, *args, sysconfig.get_paths()["purelib"]], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout)
+    return json.loads(bare_python(script, *args))
 
 
 def test_pymysql_gets_traceback_on_its_first_use(tls_db):
