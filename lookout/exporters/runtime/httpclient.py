@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 from typing import Any
-from lookout.netutil import urlsplit, wire_host
+from lookout.netutil import tcp_connect, urlsplit
 
 from . import http11
 
@@ -109,13 +109,12 @@ class HttpClient:
                 self._tls = _context(self._verify)
             tls = self._tls
         try:
-            sock = socket.create_connection((wire_host(self.host), self.port), timeout=_left(end))
+            sock = tcp_connect(self.host, self.port, _left(end))
         except TimeoutError:
             raise
         except OSError as exc:
             raise HttpError("connection", f"{type(exc).__name__}: {exc}") from None
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if tls is not None:
                 sock.settimeout(_left(end))  # the handshake's deadline
                 sock = tls.wrap_socket(sock, server_hostname=self.host)

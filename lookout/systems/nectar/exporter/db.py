@@ -71,7 +71,7 @@ with _StandIn("traceback"), _StandIn("pymysql.optionfile", Parser=_OptionFilePar
     import pymysql
 from pymysql.constants import COMMAND, CR
 
-from lookout.netutil import wire_host
+from lookout.netutil import tcp_connect
 
 from lookout.exporters.runtime.held import held
 from lookout.exporters.runtime import Backoff, CollectError, ConfigError, Deadline, redact
@@ -361,21 +361,15 @@ class Database:
 def _open_socket(host: str, port: int, timeout: float) -> socket.socket:
     """A TCP connection to the server, as PyMySQL 1.2.4's Connection.connect() opens one
     (socket.create_connection within `timeout` seconds, then TCP_NODELAY and SO_KEEPALIVE), but
-    with the host given as `lookout.netutil.wire_host` gives it: PyMySQL passes the str, for
+    by `lookout.netutil.tcp_connect`, with the host as `wire_host` gives it: PyMySQL passes the str, for
     which socket loads the idna codec (stringprep, unicodedata: about 2 ms of the first
     connection, issue 24). An OSError (refused, unreachable, unknown host, timed out) raises what
     PyMySQL raises for it: OperationalError 2003, "Can't connect to MySQL server on 'host' (...)".
     """
-    sock = None
     try:
-        sock = socket.create_connection((wire_host(host), port), timeout)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        return tcp_connect(host, port, timeout, keepalive=True)
     except OSError as e:
-        if sock is not None:
-            sock.close()
         raise pymysql.err.OperationalError(CR.CR_CONN_HOST_ERROR, f"Can't connect to MySQL server on {host!r} ({e})") from None
-    return sock
 
 
 def _set_timeouts(conn: pymysql.connections.Connection, deadline: Deadline) -> None:

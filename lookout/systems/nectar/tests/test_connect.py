@@ -112,8 +112,6 @@ def test_the_socket_has_the_options_pymysql_sets_and_the_connection_works(mariad
         db.close()
 
 
-
-
 # Run as an installed exporter runs it (`python -S`, the dependencies' site-packages put on
 # sys.path by hand: tests/runtime/test_footprint.py's reason), where nothing imported traceback
 # before PyMySQL; pytest itself has. A TLS handshake that fails is the OSError on which PyMySQL's

@@ -26,7 +26,7 @@ import threading
 import time
 from _operator import _compare_digest as compare_digest  # hmac.compare_digest without OpenSSL
 
-from lookout.netutil import wire_host
+from lookout.netutil import tcp_connect
 
 from .dsn import Params
 
@@ -241,9 +241,7 @@ def connect(p: Params, until: float) -> Connection:
             sock.close()
             raise
     else:
-        # An ASCII name as bytes: a str makes socket load the idna codec (wire_host).
-        sock = socket.create_connection((wire_host(p.host), p.port), timeout=_left(until))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock = tcp_connect(p.host, p.port, _left(until))
     tls, conn = False, None
     try:
         if p.sslmode not in ("disable", "allow") and not p.unix:
